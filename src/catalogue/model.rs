@@ -1,0 +1,119 @@
+//! The common dataset model every catalogue client maps into.
+
+use serde::{Deserialize, Serialize};
+
+/// Who may read a dataset's files.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Access {
+    #[default]
+    Open,
+    /// Files open after the given date (ISO 8601).
+    Embargoed { until: String },
+    Restricted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Creator {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orcid: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affiliations: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DataFile {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// `algorithm:hex`, e.g. `md5:…`, `sha256:…`, `adler32:…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A dataset as every view of Panorama sees it, whatever catalogue it came from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Dataset {
+    pub title: String,
+    #[serde(default)]
+    pub creators: Vec<Creator>,
+    /// DOI or other persistent identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub access: Access,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technique: Option<String>,
+    #[serde(default)]
+    pub files: Vec<DataFile>,
+    /// Ids of the catalogues this record was found in.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+impl Dataset {
+    /// Sum of the known file sizes.
+    pub fn total_size(&self) -> u64 {
+        self.files.iter().filter_map(|f| f.size).sum()
+    }
+
+    /// The DOI in lower case without a resolver prefix, used to merge
+    /// duplicates found in several catalogues.
+    pub fn normalized_doi(&self) -> Option<String> {
+        let pid = self.pid.as_deref()?.trim();
+        let lower = pid.to_ascii_lowercase();
+        let doi = ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+            .unwrap_or(&lower);
+        doi.starts_with("10.").then(|| doi.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dois_normalize_across_spellings() {
+        let mut d = Dataset {
+            pid: Some("https://doi.org/10.5281/Zenodo.1239".into()),
+            ..Dataset::default()
+        };
+        assert_eq!(d.normalized_doi().as_deref(), Some("10.5281/zenodo.1239"));
+        d.pid = Some("doi:10.5281/zenodo.1239".into());
+        assert_eq!(d.normalized_doi().as_deref(), Some("10.5281/zenodo.1239"));
+        d.pid = Some("20.500.12345/abc".into());
+        assert_eq!(d.normalized_doi(), None);
+    }
+
+    #[test]
+    fn total_size_ignores_unknown_sizes() {
+        let d = Dataset {
+            files: vec![
+                DataFile {
+                    size: Some(10),
+                    ..DataFile::default()
+                },
+                DataFile::default(),
+                DataFile {
+                    size: Some(5),
+                    ..DataFile::default()
+                },
+            ],
+            ..Dataset::default()
+        };
+        assert_eq!(d.total_size(), 15);
+    }
+}

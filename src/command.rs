@@ -1,0 +1,273 @@
+//! Every action Panorama offers, as data. The menus, the command palette,
+//! keyboard shortcuts, the CLI and the tests all go through [`Command`] and
+//! [`crate::state::AppState::apply`].
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The workspace tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TabKind {
+    Welcome,
+    Search,
+    Files,
+    Viewer,
+    Metadata,
+    Workflows,
+    Accounts,
+}
+
+impl TabKind {
+    pub const ALL: [Self; 7] = [
+        Self::Welcome,
+        Self::Search,
+        Self::Files,
+        Self::Viewer,
+        Self::Metadata,
+        Self::Workflows,
+        Self::Accounts,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Welcome => "Welcome",
+            Self::Search => "Search",
+            Self::Files => "Files",
+            Self::Viewer => "Viewer",
+            Self::Metadata => "Metadata",
+            Self::Workflows => "Workflows",
+            Self::Accounts => "Accounts",
+        }
+    }
+}
+
+/// Light, dark, or whatever the desktop uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    #[default]
+    System,
+    Dark,
+    Light,
+}
+
+/// A key the shortcuts use. Kept free of the GUI toolkit; `src/ui/` maps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Letter(char),
+    Digit(u8),
+    Comma,
+    F1,
+    F5,
+}
+
+/// A keyboard shortcut. `command` is Ctrl on Linux/Windows and Cmd on macOS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shortcut {
+    pub command: bool,
+    pub shift: bool,
+    pub key: Key,
+}
+
+impl Shortcut {
+    pub const fn ctrl(key: Key) -> Self {
+        Self {
+            command: true,
+            shift: false,
+            key,
+        }
+    }
+    pub const fn ctrl_shift(key: Key) -> Self {
+        Self {
+            command: true,
+            shift: true,
+            key,
+        }
+    }
+    pub const fn plain(key: Key) -> Self {
+        Self {
+            command: false,
+            shift: false,
+            key,
+        }
+    }
+}
+
+impl fmt::Display for Shortcut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.command {
+            f.write_str("Ctrl+")?;
+        }
+        if self.shift {
+            f.write_str("Shift+")?;
+        }
+        match self.key {
+            Key::Letter(c) => write!(f, "{}", c.to_ascii_uppercase()),
+            Key::Digit(d) => write!(f, "{d}"),
+            Key::Comma => f.write_str(","),
+            Key::F1 => f.write_str("F1"),
+            Key::F5 => f.write_str("F5"),
+        }
+    }
+}
+
+/// One thing the user can ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Ask for a file with the native dialog, then open it.
+    OpenFileDialog,
+    /// Open a local file (drag-and-drop, command line, recent files).
+    OpenPath(PathBuf),
+    /// Open a remote resource by URL (h5grove, catalogue record).
+    OpenUrl(String),
+    /// Open the bundled demo content.
+    OpenDemo,
+    /// Close an open document by its id.
+    CloseDocument(u64),
+    /// Bring a tab to the front, opening it if it was closed.
+    ShowTab(TabKind),
+    /// Close the focused tab.
+    CloseFocusedTab,
+    /// Put every tab back where it starts.
+    ResetLayout,
+    SetTheme(ThemeChoice),
+    ToggleCommandPalette,
+    ClearRecentFiles,
+    /// Show the log folder and version details.
+    About,
+    Quit,
+}
+
+/// A command as the palette and the menus list it.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    pub title: &'static str,
+    pub shortcut: Option<Shortcut>,
+    pub command: Command,
+}
+
+impl CommandSpec {
+    const fn new(title: &'static str, shortcut: Option<Shortcut>, command: Command) -> Self {
+        Self {
+            title,
+            shortcut,
+            command,
+        }
+    }
+}
+
+/// Every command that makes sense without an argument, with its shortcut.
+pub fn catalogue_of_commands() -> Vec<CommandSpec> {
+    use Command as C;
+    let mut v = vec![
+        CommandSpec::new(
+            "Open file…",
+            Some(Shortcut::ctrl(Key::Letter('o'))),
+            C::OpenFileDialog,
+        ),
+        CommandSpec::new("Open demo data", None, C::OpenDemo),
+        CommandSpec::new(
+            "Command palette",
+            Some(Shortcut::ctrl(Key::Letter('k'))),
+            C::ToggleCommandPalette,
+        ),
+        CommandSpec::new(
+            "Close tab",
+            Some(Shortcut::ctrl(Key::Letter('w'))),
+            C::CloseFocusedTab,
+        ),
+        CommandSpec::new("Reset layout", None, C::ResetLayout),
+        CommandSpec::new(
+            "Theme: follow system",
+            None,
+            C::SetTheme(ThemeChoice::System),
+        ),
+        CommandSpec::new("Theme: dark", None, C::SetTheme(ThemeChoice::Dark)),
+        CommandSpec::new("Theme: light", None, C::SetTheme(ThemeChoice::Light)),
+        CommandSpec::new("Clear recent files", None, C::ClearRecentFiles),
+        CommandSpec::new("About Panorama", Some(Shortcut::plain(Key::F1)), C::About),
+        CommandSpec::new("Quit", Some(Shortcut::ctrl(Key::Letter('q'))), C::Quit),
+    ];
+    for (i, tab) in TabKind::ALL.into_iter().enumerate() {
+        let title = match tab {
+            TabKind::Welcome => "Show Welcome",
+            TabKind::Search => "Show Search",
+            TabKind::Files => "Show Files",
+            TabKind::Viewer => "Show Viewer",
+            TabKind::Metadata => "Show Metadata",
+            TabKind::Workflows => "Show Workflows",
+            TabKind::Accounts => "Show Accounts",
+        };
+        // Ctrl+1 … Ctrl+7 in tab order.
+        let digit = u8::try_from(i + 1).unwrap_or(9);
+        v.push(CommandSpec::new(
+            title,
+            Some(Shortcut::ctrl(Key::Digit(digit))),
+            C::ShowTab(tab),
+        ));
+    }
+    v
+}
+
+/// Rank commands for a palette query: every word of the query must appear in
+/// the title (case-insensitive); titles that start with the query come first.
+pub fn filter_commands<'a>(specs: &'a [CommandSpec], query: &str) -> Vec<&'a CommandSpec> {
+    let q = query.trim().to_lowercase();
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let mut hits: Vec<(bool, &CommandSpec)> = specs
+        .iter()
+        .filter_map(|s| {
+            let t = s.title.to_lowercase();
+            words
+                .iter()
+                .all(|w| t.contains(w))
+                .then(|| (!t.starts_with(&q), s))
+        })
+        .collect();
+    hits.sort_by_key(|(later, _)| *later);
+    hits.into_iter().map(|(_, s)| s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortcuts_are_unique_and_readable() {
+        let specs = catalogue_of_commands();
+        let mut seen = std::collections::HashSet::new();
+        for s in &specs {
+            if let Some(sc) = s.shortcut {
+                assert!(seen.insert(sc), "{} reuses {sc}", s.title);
+            }
+        }
+        let palette = specs
+            .iter()
+            .find(|s| s.command == Command::ToggleCommandPalette)
+            .and_then(|s| s.shortcut)
+            .expect("palette has a shortcut");
+        assert_eq!(palette.to_string(), "Ctrl+K");
+    }
+
+    #[test]
+    fn every_tab_can_be_shown_from_the_palette() {
+        let specs = catalogue_of_commands();
+        for tab in TabKind::ALL {
+            assert!(specs.iter().any(|s| s.command == Command::ShowTab(tab)));
+        }
+    }
+
+    #[test]
+    fn filter_matches_words_and_prefers_prefixes() {
+        let specs = catalogue_of_commands();
+        let hits = filter_commands(&specs, "theme dark");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].command, Command::SetTheme(ThemeChoice::Dark));
+        let hits = filter_commands(&specs, "show");
+        assert!(hits.len() >= 7);
+        assert!(hits[0].title.starts_with("Show"));
+        assert!(filter_commands(&specs, "no such thing").is_empty());
+        assert_eq!(filter_commands(&specs, "").len(), specs.len());
+    }
+}

@@ -1,0 +1,24 @@
+//! `panorama`: parse the command line, then start the GUI or a headless command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use panorama::cli::{Cli, Sub};
+use panorama::paths::AppDirs;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dirs = match AppDirs::from_env() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let log_dir = dirs.ensure().ok().map(|()| dirs.logs());
+    let _log = panorama::logging::init(cli.verbose, log_dir.as_deref());
+    match cli.command {
+        Some(Sub::Doctor { json }) => panorama::cli::doctor(&dirs, json),
+        None => panorama::ui::run_gui(dirs, cli.target),
+    }
+}

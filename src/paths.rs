@@ -1,0 +1,126 @@
+//! Where Panorama keeps its configuration, data and cache.
+//!
+//! The XDG base directories are used by default. `PANORAMA_HOME` moves all
+//! three under one folder, which is what the tests and portable installs use.
+
+use std::path::{Path, PathBuf};
+
+/// The three folders Panorama writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppDirs {
+    /// Settings files (sources, accounts without secrets, layout).
+    pub config: PathBuf,
+    /// Offline index, drafts, logs.
+    pub data: PathBuf,
+    /// Downloaded and cached data that may be deleted at any time.
+    pub cache: PathBuf,
+}
+
+/// Errors while finding or creating the application folders.
+#[derive(Debug, thiserror::Error)]
+pub enum PathsError {
+    #[error(
+        "could not find a home folder to keep settings in; set PANORAMA_HOME to a writable folder"
+    )]
+    NoHome,
+    #[error("could not create {path}: {source}. Check that the folder is writable or set PANORAMA_HOME to another folder")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl AppDirs {
+    /// Folders from `PANORAMA_HOME` if set, otherwise the platform defaults.
+    pub fn from_env() -> Result<Self, PathsError> {
+        if let Some(home) = std::env::var_os("PANORAMA_HOME").filter(|h| !h.is_empty()) {
+            return Ok(Self::under(Path::new(&home)));
+        }
+        let dirs = directories::ProjectDirs::from("org", "panoramascience", "panorama")
+            .ok_or(PathsError::NoHome)?;
+        Ok(Self {
+            config: dirs.config_dir().to_path_buf(),
+            data: dirs.data_dir().to_path_buf(),
+            cache: dirs.cache_dir().to_path_buf(),
+        })
+    }
+
+    /// All three folders under one root.
+    pub fn under(root: &Path) -> Self {
+        Self {
+            config: root.join("config"),
+            data: root.join("data"),
+            cache: root.join("cache"),
+        }
+    }
+
+    /// Folder for the rotating log files.
+    pub fn logs(&self) -> PathBuf {
+        self.data.join("logs")
+    }
+
+    /// Create every folder that does not exist yet.
+    pub fn ensure(&self) -> Result<(), PathsError> {
+        for path in [&self.config, &self.data, &self.cache, &self.logs()] {
+            std::fs::create_dir_all(path).map_err(|source| PathsError::Create {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The folder with Panorama's bundled assets (demo data, icons, example workflows):
+/// `PANORAMA_ASSETS` if set, then `../share/panorama/assets` next to the
+/// executable (installed layout), then the source checkout.
+pub fn assets_dir() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(dir) = std::env::var_os("PANORAMA_ASSETS").filter(|d| !d.is_empty()) {
+        candidates.push(PathBuf::from(dir));
+    }
+    if let Some(bin_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        candidates.push(bin_dir.join("../share/panorama/assets"));
+    }
+    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets")));
+    candidates.into_iter().find(|d| d.is_dir())
+}
+
+/// The bundled demo data folder, if installed.
+pub fn demo_dir() -> Option<PathBuf> {
+    assets_dir().map(|a| a.join("demo")).filter(|d| d.is_dir())
+}
+
+/// The HDF5/NeXus files in a demo folder, sorted by name.
+pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|x| ["nxs", "h5", "hdf5"].contains(&x.to_string_lossy().as_ref()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_puts_everything_below_the_root() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dirs = AppDirs::under(tmp.path());
+        dirs.ensure().expect("create");
+        for p in [&dirs.config, &dirs.data, &dirs.cache, &dirs.logs()] {
+            assert!(p.starts_with(tmp.path()));
+            assert!(p.is_dir(), "{} was not created", p.display());
+        }
+    }
+}

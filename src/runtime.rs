@@ -1,0 +1,432 @@
+//! Background work: one tokio runtime owned by the app, and a registry of
+//! tasks with progress, cancellation and a result the UI polls.
+//!
+//! Any module starts long work through [`TaskRegistry::spawn`] (async work)
+//! or [`TaskRegistry::spawn_blocking`] (disk or CPU work). The returned
+//! [`TaskHandle`] is polled once per frame; it never blocks. The status bar
+//! lists [`TaskRegistry::snapshot`] and cancels through [`TaskRegistry::cancel`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use poll_promise::Promise;
+use tokio_util::sync::CancellationToken;
+
+/// A boxed future that can be sent to the runtime, used by object-safe traits.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Called when a task has news for the UI (progress or a result).
+pub type RepaintFn = Arc<dyn Fn() + Send + Sync>;
+
+/// How long a finished task stays visible in [`TaskRegistry::snapshot`].
+const FINISHED_LINGER: Duration = Duration::from_secs(3);
+
+/// Errors while starting the runtime.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("could not start background worker threads: {0}")]
+    Start(#[from] std::io::Error),
+}
+
+/// Owns the tokio runtime. Drop it to stop all background work.
+pub struct Runtime {
+    rt: tokio::runtime::Runtime,
+    tasks: TaskRegistry,
+}
+
+impl Runtime {
+    /// A multi-threaded runtime with named worker threads.
+    pub fn new() -> Result<Self, RuntimeError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("panorama-worker")
+            .enable_all()
+            .build()?;
+        let tasks = TaskRegistry::new(rt.handle().clone());
+        Ok(Self { rt, tasks })
+    }
+
+    /// The task registry every module uses.
+    pub fn tasks(&self) -> &TaskRegistry {
+        &self.tasks
+    }
+
+    /// Run a future to completion on this runtime (CLI only, never from the UI thread).
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+}
+
+/// Identifies one task in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u64);
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskStatus {
+    Running,
+    Finished,
+    Failed(String),
+    Cancelled,
+}
+
+/// Why a task produced no value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Failed(String),
+    #[error("the task stopped unexpectedly ({0}); please report this with the log file")]
+    Panicked(String),
+}
+
+/// What the status bar shows of one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskInfo {
+    pub id: TaskId,
+    pub name: String,
+    /// 0..=1 when known; `None` for work of unknown length.
+    pub progress: Option<f32>,
+    pub message: String,
+    pub status: TaskStatus,
+}
+
+struct Shared {
+    progress: Option<f32>,
+    message: String,
+    status: TaskStatus,
+    finished_at: Option<Instant>,
+}
+
+struct Entry {
+    id: TaskId,
+    name: String,
+    cancel: CancellationToken,
+    shared: Arc<Mutex<Shared>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: u64,
+    entries: Vec<Entry>,
+    repaint: Option<RepaintFn>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep going.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts, lists and cancels background tasks. Cheap to clone.
+#[derive(Clone)]
+pub struct TaskRegistry {
+    handle: tokio::runtime::Handle,
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// Given to every task: report progress, check for cancellation.
+#[derive(Clone)]
+pub struct TaskContext {
+    cancel: CancellationToken,
+    shared: Arc<Mutex<Shared>>,
+    repaint: Option<RepaintFn>,
+}
+
+impl TaskContext {
+    /// Report progress (0..=1) and a short message such as "12 of 40 files".
+    pub fn progress(&self, fraction: f32, message: impl Into<String>) {
+        {
+            let mut s = lock(&self.shared);
+            s.progress = Some(fraction.clamp(0.0, 1.0));
+            s.message = message.into();
+        }
+        if let Some(r) = &self.repaint {
+            r();
+        }
+    }
+
+    /// True once the user asked to cancel. Blocking work checks this in its loops.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// A token that async work can `select!` on.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+}
+
+/// The result of a task, polled by the UI without blocking.
+pub struct TaskHandle<T: Send + 'static> {
+    id: TaskId,
+    cancel: CancellationToken,
+    promise: Promise<Result<T, TaskError>>,
+}
+
+impl<T: Send + 'static> TaskHandle<T> {
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The result, once there is one.
+    pub fn ready(&self) -> Option<&Result<T, TaskError>> {
+        self.promise.ready()
+    }
+
+    /// Take the result out if ready, or get the handle back.
+    pub fn try_take(self) -> Result<Result<T, TaskError>, Self> {
+        let Self {
+            id,
+            cancel,
+            promise,
+        } = self;
+        promise.try_take().map_err(|promise| Self {
+            id,
+            cancel,
+            promise,
+        })
+    }
+
+    /// Ask the task to stop. Its result becomes [`TaskError::Cancelled`].
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Wait for the result (CLI and tests only; the UI polls instead).
+    pub fn block(self) -> Result<T, TaskError> {
+        self.promise.block_and_take()
+    }
+}
+
+impl TaskRegistry {
+    fn new(handle: tokio::runtime::Handle) -> Self {
+        Self {
+            handle,
+            inner: Arc::default(),
+        }
+    }
+
+    /// The runtime handle, for modules that spawn helpers of their own.
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        &self.handle
+    }
+
+    /// Called whenever a task reports progress or ends (the UI requests a repaint).
+    pub fn set_repaint(&self, repaint: RepaintFn) {
+        lock(&self.inner).repaint = Some(repaint);
+    }
+
+    fn register(&self, name: &str) -> (TaskId, TaskContext) {
+        let mut inner = lock(&self.inner);
+        inner.next_id += 1;
+        let id = TaskId(inner.next_id);
+        let cancel = CancellationToken::new();
+        let shared = Arc::new(Mutex::new(Shared {
+            progress: None,
+            message: String::new(),
+            status: TaskStatus::Running,
+            finished_at: None,
+        }));
+        inner.entries.push(Entry {
+            id,
+            name: name.to_owned(),
+            cancel: cancel.clone(),
+            shared: shared.clone(),
+        });
+        let ctx = TaskContext {
+            cancel,
+            shared,
+            repaint: inner.repaint.clone(),
+        };
+        if let Some(r) = &inner.repaint {
+            r();
+        }
+        (id, ctx)
+    }
+
+    /// Start async work (network, timers).
+    pub fn spawn<T, E, F, Fut>(&self, name: &str, work: F) -> TaskHandle<T>
+    where
+        T: Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+        F: FnOnce(TaskContext) -> Fut,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let (id, ctx) = self.register(name);
+        let join = self.handle.spawn(work(ctx.clone()));
+        self.supervise(id, ctx, join)
+    }
+
+    /// Start blocking work (disk, HDF5, number crunching) on the blocking pool.
+    pub fn spawn_blocking<T, E, F>(&self, name: &str, work: F) -> TaskHandle<T>
+    where
+        T: Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+        F: FnOnce(TaskContext) -> Result<T, E> + Send + 'static,
+    {
+        let (id, ctx) = self.register(name);
+        let ctx2 = ctx.clone();
+        let join = self.handle.spawn_blocking(move || work(ctx2));
+        self.supervise(id, ctx, join)
+    }
+
+    fn supervise<T, E>(
+        &self,
+        id: TaskId,
+        ctx: TaskContext,
+        join: tokio::task::JoinHandle<Result<T, E>>,
+    ) -> TaskHandle<T>
+    where
+        T: Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        let (sender, promise) = Promise::new();
+        let cancel = ctx.cancel.clone();
+        let abort = join.abort_handle();
+        self.handle.spawn(async move {
+            let result = tokio::select! {
+                () = ctx.cancel.cancelled() => {
+                    abort.abort();
+                    Err(TaskError::Cancelled)
+                }
+                joined = join => match joined {
+                    Ok(Ok(v)) => Ok(v),
+                    Ok(Err(e)) => Err(TaskError::Failed(e.to_string())),
+                    Err(e) if e.is_panic() => Err(TaskError::Panicked(panic_message(e.into_panic()))),
+                    Err(_) => Err(TaskError::Cancelled),
+                },
+            };
+            {
+                let mut s = lock(&ctx.shared);
+                s.status = match &result {
+                    Ok(_) => TaskStatus::Finished,
+                    Err(TaskError::Cancelled) => TaskStatus::Cancelled,
+                    Err(e) => TaskStatus::Failed(e.to_string()),
+                };
+                s.finished_at = Some(Instant::now());
+            }
+            // The promise is always fulfilled, so polling it never panics.
+            sender.send(result);
+            if let Some(r) = &ctx.repaint {
+                r();
+            }
+        });
+        TaskHandle {
+            id,
+            cancel,
+            promise,
+        }
+    }
+
+    /// Ask a task to stop.
+    pub fn cancel(&self, id: TaskId) {
+        if let Some(e) = lock(&self.inner).entries.iter().find(|e| e.id == id) {
+            e.cancel.cancel();
+        }
+    }
+
+    /// Running tasks and the ones that ended in the last few seconds.
+    pub fn snapshot(&self) -> Vec<TaskInfo> {
+        let mut inner = lock(&self.inner);
+        let now = Instant::now();
+        inner.entries.retain(|e| {
+            lock(&e.shared)
+                .finished_at
+                .is_none_or(|t| now.duration_since(t) < FINISHED_LINGER)
+        });
+        inner
+            .entries
+            .iter()
+            .map(|e| {
+                let s = lock(&e.shared);
+                TaskInfo {
+                    id: e.id,
+                    name: e.name.clone(),
+                    progress: s.progress,
+                    message: s.message.clone(),
+                    status: s.status.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Number of tasks still running.
+    pub fn running(&self) -> usize {
+        self.snapshot()
+            .iter()
+            .filter(|t| t.status == TaskStatus::Running)
+            .count()
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> Runtime {
+        Runtime::new().expect("runtime")
+    }
+
+    #[test]
+    fn result_and_progress_reach_the_poller() {
+        let rt = runtime();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let handle = rt.tasks().spawn_blocking("count", move |ctx| {
+            ctx.progress(0.5, "half way");
+            rx.recv().map_err(|e| e.to_string())?;
+            Ok::<_, String>(42)
+        });
+        // Wait until the progress report is visible, without the task finishing.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let snap = rt.tasks().snapshot();
+            if snap.iter().any(|t| t.progress == Some(0.5) && t.message == "half way") {
+                assert_eq!(snap[0].status, TaskStatus::Running);
+                break;
+            }
+            assert!(Instant::now() < deadline, "progress never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(handle.ready().is_none());
+        tx.send(()).expect("send");
+        assert_eq!(handle.block(), Ok(42));
+    }
+
+    #[test]
+    fn cancel_ends_async_work_at_once() {
+        let rt = runtime();
+        let handle = rt.tasks().spawn("forever", |_ctx| async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok::<_, String>(())
+        });
+        rt.tasks().cancel(handle.id());
+        assert_eq!(handle.block(), Err(TaskError::Cancelled));
+        let snap = rt.tasks().snapshot();
+        assert_eq!(snap[0].status, TaskStatus::Cancelled);
+    }
+
+    #[test]
+    fn errors_and_panics_become_results() {
+        let rt = runtime();
+        let failed = rt
+            .tasks()
+            .spawn_blocking("fails", |_| Err::<(), _>("disk full"));
+        assert_eq!(failed.block(), Err(TaskError::Failed("disk full".into())));
+        let panicked = rt.tasks().spawn_blocking("panics", |_| -> Result<(), String> {
+            panic!("boom");
+        });
+        assert!(matches!(panicked.block(), Err(TaskError::Panicked(m)) if m == "boom"));
+    }
+}

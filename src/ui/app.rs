@@ -1,0 +1,391 @@
+//! The main window: menu bar, dockable workspace, status bar, command palette,
+//! notifications, drag-and-drop.
+
+use std::path::PathBuf;
+
+use egui_dock::{DockArea, DockState, NodeIndex, Style, TabViewer};
+
+use crate::command::{Command, CommandSpec, TabKind, catalogue_of_commands};
+use crate::paths::AppDirs;
+use crate::runtime::{Runtime, TaskHandle};
+use crate::state::{AppState, Level, UiEffect};
+
+use super::notifications::Notifications;
+use super::palette::Palette;
+
+/// Settings key of the saved dock layout.
+const LAYOUT_KEY: &str = "ui.layout";
+
+/// The layout a first start shows, and "Reset layout" restores.
+pub fn default_layout(first_start: bool) -> DockState<TabKind> {
+    let mut center = vec![
+        TabKind::Search,
+        TabKind::Viewer,
+        TabKind::Metadata,
+        TabKind::Workflows,
+        TabKind::Accounts,
+    ];
+    if first_start {
+        center.insert(0, TabKind::Welcome);
+    }
+    let mut dock = DockState::new(center);
+    dock.main_surface_mut()
+        .split_left(NodeIndex::root(), 0.24, vec![TabKind::Files]);
+    dock
+}
+
+struct Tabs<'a> {
+    state: &'a AppState,
+    out: &'a mut Vec<Command>,
+}
+
+impl TabViewer for Tabs<'_> {
+    type Tab = TabKind;
+
+    fn id(&mut self, tab: &mut TabKind) -> egui::Id {
+        egui::Id::new(("tab", *tab))
+    }
+
+    fn title(&mut self, tab: &mut TabKind) -> egui::WidgetText {
+        tab.title().into()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, tab: &mut TabKind) {
+        super::panels::show(*tab, ui, self.state, self.out);
+    }
+}
+
+/// The Panorama window.
+pub struct PanoramaApp {
+    state: AppState,
+    dock: DockState<TabKind>,
+    palette: Palette,
+    notifications: Notifications,
+    commands: Vec<CommandSpec>,
+    picking: Option<TaskHandle<Option<PathBuf>>>,
+    show_about: bool,
+    ctx: egui::Context,
+    // Last field: dropped last, after everything that holds task handles.
+    _runtime: Runtime,
+}
+
+impl PanoramaApp {
+    /// Build the app on `runtime`, reading settings from `dirs`, and open
+    /// `open` (a path or URL) if given.
+    pub fn new(ctx: egui::Context, runtime: Runtime, dirs: AppDirs, open: Option<String>) -> Self {
+        let tasks = runtime.tasks().clone();
+        let repaint_ctx = ctx.clone();
+        tasks.set_repaint(std::sync::Arc::new(move || repaint_ctx.request_repaint()));
+        let state = AppState::new(dirs, tasks);
+        let dock = state
+            .setting(LAYOUT_KEY)
+            .and_then(|json| serde_json::from_str::<DockState<TabKind>>(&json).ok())
+            .filter(|d| d.iter_all_tabs().count() > 0)
+            .unwrap_or_else(|| default_layout(state.is_first_start()));
+        super::theme::apply(&ctx, state.theme);
+        let mut app = Self {
+            state,
+            dock,
+            palette: Palette::default(),
+            notifications: Notifications::default(),
+            commands: catalogue_of_commands(),
+            picking: None,
+            show_about: false,
+            ctx,
+            _runtime: runtime,
+        };
+        if let Some(target) = open {
+            let cmd = if target.contains("://") {
+                Command::OpenUrl(target)
+            } else {
+                Command::OpenPath(target.into())
+            };
+            app.run(cmd);
+        }
+        app
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn state_mut(&mut self) -> &mut AppState {
+        &mut self.state
+    }
+
+    pub fn dock(&self) -> &DockState<TabKind> {
+        &self.dock
+    }
+
+    pub fn dock_mut(&mut self) -> &mut DockState<TabKind> {
+        &mut self.dock
+    }
+
+    pub fn palette_open(&self) -> bool {
+        self.palette.open
+    }
+
+    /// The tabs that are open, in layout order.
+    pub fn open_tabs(&self) -> Vec<TabKind> {
+        self.dock.iter_all_tabs().map(|(_, t)| *t).collect()
+    }
+
+    /// Save the layout to the settings store.
+    pub fn persist(&mut self) {
+        match serde_json::to_string(&self.dock) {
+            Ok(json) => self.state.save_setting(LAYOUT_KEY, &json),
+            Err(e) => tracing::warn!("layout not saved: {e}"),
+        }
+    }
+
+    /// Run a command as if the user had picked it.
+    pub fn run(&mut self, command: Command) {
+        for effect in self.state.apply(command) {
+            self.effect(effect);
+        }
+    }
+
+    fn effect(&mut self, effect: UiEffect) {
+        match effect {
+            UiEffect::ShowTab(tab) => self.show_tab(tab),
+            UiEffect::CloseFocusedTab => {
+                if let Some(path) = self.dock.focused_leaf()
+                    && let Ok(leaf) = self.dock.leaf(path)
+                {
+                    let tab = egui_dock::TabPath::new(path.surface, path.node, leaf.active);
+                    self.dock.remove_tab(tab);
+                }
+            }
+            UiEffect::ResetLayout => self.dock = default_layout(false),
+            UiEffect::ApplyTheme(t) => super::theme::apply(&self.ctx, t),
+            UiEffect::TogglePalette => self.palette.toggle(),
+            UiEffect::PickFile => self.pick_file(),
+            UiEffect::ShowAbout => self.show_about = true,
+            UiEffect::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn show_tab(&mut self, tab: TabKind) {
+        if let Some(path) = self.dock.find_tab(&tab) {
+            let _ = self.dock.set_active_tab(path);
+            self.dock.set_focused_node_and_surface(egui_dock::NodePath {
+                surface: path.surface,
+                node: path.node,
+            });
+        } else if self.dock.focused_leaf().is_some() {
+            self.dock.push_to_focused_leaf(tab);
+        } else {
+            self.dock.push_to_first_leaf(tab);
+        }
+    }
+
+    fn pick_file(&mut self) {
+        if self.picking.is_some() {
+            return;
+        }
+        self.picking = Some(self.state.tasks().spawn("Choosing a file", |_| async {
+            let picked = rfd::AsyncFileDialog::new()
+                .set_title("Open an HDF5 or NeXus file")
+                .add_filter("HDF5 / NeXus", &["h5", "hdf5", "hdf", "nxs", "nx5", "he5"])
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .await;
+            Ok::<_, std::convert::Infallible>(picked.map(|f| f.path().to_path_buf()))
+        }));
+    }
+
+    fn poll_background(&mut self) {
+        self.state.poll();
+        if let Some(handle) = self.picking.take() {
+            match handle.try_take() {
+                Err(h) => self.picking = Some(h),
+                Ok(Ok(Some(path))) => self.run(Command::OpenPath(path)),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => self.state.notify(
+                    Level::Error,
+                    "The file dialog could not be shown",
+                    format!("{e}\nDrop the file onto the window or pass it on the command line instead."),
+                ),
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let hits: Vec<Command> = self
+            .commands
+            .iter()
+            .filter_map(|s| {
+                let sc = super::keys::to_egui(s.shortcut?)?;
+                ctx.input_mut(|i| i.consume_shortcut(&sc))
+                    .then(|| s.command.clone())
+            })
+            .collect();
+        for c in hits {
+            self.run(c);
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        for p in dropped {
+            self.run(Command::OpenPath(p));
+        }
+        let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
+        if hovering {
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::new("drop_overlay"),
+            ));
+            let rect = ctx.content_rect();
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop to open",
+                egui::FontId::proportional(28.0),
+                egui::Color32::WHITE,
+            );
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui, out: &mut Vec<Command>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open file…").clicked() {
+                    out.push(Command::OpenFileDialog);
+                }
+                if ui.button("Open demo data").clicked() {
+                    out.push(Command::OpenDemo);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.state.recent.is_empty() {
+                        ui.weak("Nothing yet");
+                    }
+                    for r in &self.state.recent {
+                        if ui.button(r).clicked() {
+                            out.push(Command::OpenPath(r.into()));
+                        }
+                    }
+                });
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    out.push(Command::Quit);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                for tab in TabKind::ALL {
+                    if ui.button(tab.title()).clicked() {
+                        out.push(Command::ShowTab(tab));
+                    }
+                }
+                ui.separator();
+                if ui.button("Reset layout").clicked() {
+                    out.push(Command::ResetLayout);
+                }
+                ui.menu_button("Theme", |ui| {
+                    use crate::command::ThemeChoice as T;
+                    for (label, t) in [("Follow system", T::System), ("Dark", T::Dark), ("Light", T::Light)] {
+                        if ui.radio(self.state.theme == t, label).clicked() {
+                            out.push(Command::SetTheme(t));
+                        }
+                    }
+                });
+            });
+            ui.menu_button("Help", |ui| {
+                if ui.button("Command palette").clicked() {
+                    out.push(Command::ToggleCommandPalette);
+                }
+                if ui.button("About Panorama").clicked() {
+                    out.push(Command::About);
+                }
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("⌘ Commands").on_hover_text("Ctrl+K").clicked() {
+                    out.push(Command::ToggleCommandPalette);
+                }
+            });
+        });
+    }
+
+    fn about(&mut self, ctx: &egui::Context) {
+        let mut open = self.show_about;
+        egui::Window::new("About Panorama")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.label(format!("Panorama {}", crate::VERSION));
+                ui.label(format!("HDF5 {}", crate::data::hdf5_library::version()));
+                ui.separator();
+                egui::Grid::new("about_dirs").num_columns(2).show(ui, |ui| {
+                    let d = &self.state.dirs;
+                    for (k, v) in [("Settings", &d.config), ("Data", &d.data), ("Cache", &d.cache)] {
+                        ui.label(k);
+                        ui.monospace(v.display().to_string());
+                        ui.end_row();
+                    }
+                    ui.label("Logs");
+                    ui.monospace(d.logs().display().to_string());
+                    ui.end_row();
+                });
+            });
+        self.show_about = open;
+    }
+}
+
+impl eframe::App for PanoramaApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_background();
+        self.shortcuts(&ctx);
+        self.dropped_files(&ctx);
+
+        let mut out = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui, &mut out));
+        let snapshot = self.state.tasks().snapshot();
+        let tasks = self.state.tasks().clone();
+        let notes = self.state.notifications.len();
+        egui::Panel::bottom("status").show(ui, |ui| {
+            super::status_bar::show(ui, &tasks, &snapshot, notes);
+        });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(0.0))
+            .show(ui, |ui| {
+                let mut tabs = Tabs {
+                    state: &self.state,
+                    out: &mut out,
+                };
+                DockArea::new(&mut self.dock)
+                    .style(Style::from_egui(ui.style()))
+                    .show_leaf_collapse_buttons(false)
+                    .show_inside(ui, &mut tabs);
+            });
+        if let Some(c) = self.palette.show(&ctx, &self.commands) {
+            out.push(c);
+        }
+        self.notifications.show(&ctx, &mut self.state);
+        self.about(&ctx);
+        for c in out {
+            self.run(c);
+        }
+        // Finished tasks linger in the status bar for a moment; come back to clear them.
+        if !snapshot.is_empty() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+    }
+
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        self.persist();
+    }
+
+    fn on_exit(&mut self) {
+        self.persist();
+    }
+}

@@ -1,0 +1,90 @@
+//! Everything that draws. The only module that uses egui, eframe and the
+//! egui widget crates; it turns clicks into [`crate::command::Command`]s and
+//! shows [`crate::state::AppState`].
+
+pub mod app;
+pub mod gpu;
+pub mod keys;
+pub mod notifications;
+pub mod palette;
+pub mod panels;
+pub mod status_bar;
+pub mod theme;
+
+use std::process::ExitCode;
+
+use crate::paths::AppDirs;
+use crate::runtime::Runtime;
+
+pub use app::PanoramaApp;
+
+/// True when a window can be shown (a Wayland or X11 display is set).
+pub fn has_display() -> bool {
+    ["WAYLAND_DISPLAY", "DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// The window's icon, from the bundled PNG.
+fn icon() -> Option<egui::IconData> {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/panorama-256.png")).ok()
+}
+
+/// Start the GUI, optionally opening a file or URL. Never panics on a missing
+/// display or GPU: it explains what to do instead.
+pub fn run_gui(dirs: AppDirs, open: Option<String>) -> ExitCode {
+    if !has_display() {
+        eprintln!(
+            "panorama: no display found, so the window cannot open.\n\
+             Panorama is a desktop app: run it in a desktop session, or on a server under a \
+             virtual display: xvfb-run panorama\n\
+             Check this machine with: panorama doctor"
+        );
+        return ExitCode::from(2);
+    }
+    let runtime = match Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Panorama")
+        .with_app_id(crate::APP_ID)
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([640.0, 400.0])
+        .with_drag_and_drop(true);
+    if let Some(icon) = icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Wgpu,
+        persist_window: true,
+        persistence_path: Some(dirs.config.join("window.ron")),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "Panorama",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(PanoramaApp::new(
+                cc.egui_ctx.clone(),
+                runtime,
+                dirs,
+                open,
+            )))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "panorama: the window could not be opened: {e}\n\
+                 Run `panorama doctor` to see what is missing (GPU driver, display)."
+            );
+            ExitCode::FAILURE
+        }
+    }
+}

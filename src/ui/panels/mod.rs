@@ -1,0 +1,48 @@
+//! One file per workspace tab. Each panel draws from the state and pushes the
+//! commands the user gave; none mutates the state directly.
+
+pub mod accounts;
+pub mod files;
+pub mod metadata;
+pub mod search;
+pub mod viewer;
+pub mod welcome;
+pub mod workflows;
+
+use crate::command::{Command, TabKind};
+use crate::state::AppState;
+
+/// Draw the panel of `tab`.
+pub fn show(tab: TabKind, ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+    match tab {
+        TabKind::Welcome => welcome::ui(ui, state, out),
+        TabKind::Search => search::ui(ui, state, out),
+        TabKind::Files => files::ui(ui, state, out),
+        TabKind::Viewer => viewer::ui(ui, state, out),
+        TabKind::Metadata => metadata::ui(ui, state, out),
+        TabKind::Workflows => workflows::ui(ui, state, out),
+        TabKind::Accounts => accounts::ui(ui, state, out),
+    }
+}
+
+/// A centred note for a panel with nothing to show yet, with one next step.
+pub(crate) fn empty_state(
+    ui: &mut egui::Ui,
+    title: &str,
+    body: &str,
+    action: Option<(&str, Command)>,
+    out: &mut Vec<Command>,
+) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.25);
+        ui.heading(title);
+        ui.add_space(6.0);
+        ui.label(body);
+        if let Some((label, cmd)) = action {
+            ui.add_space(10.0);
+            if ui.button(label).clicked() {
+                out.push(cmd);
+            }
+        }
+    });
+}

@@ -1,0 +1,57 @@
+//! The first thing a new user sees: what Panorama does and where to start.
+
+use crate::command::{Command, TabKind};
+use crate::state::AppState;
+
+pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.add_space(16.0);
+        ui.heading("Welcome to Panorama");
+        ui.label(
+            "Find open research data from photon, neutron and accelerator facilities, \
+             look inside HDF5 and NeXus files, describe datasets and process them — in one window.",
+        );
+        ui.add_space(12.0);
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Open demo data").clicked() {
+                out.push(Command::OpenDemo);
+            }
+            if ui.button("Open a file…").clicked() {
+                out.push(Command::OpenFileDialog);
+            }
+            if ui.button("Search catalogues").clicked() {
+                out.push(Command::ShowTab(TabKind::Search));
+            }
+        });
+        ui.add_space(4.0);
+        ui.weak("The demo data is bundled and works offline. You can also drop a file onto the window.");
+        ui.add_space(16.0);
+        ui.strong("Recent files");
+        if state.recent.is_empty() {
+            ui.weak("Nothing opened yet.");
+        }
+        for location in &state.recent {
+            if ui.link(location).clicked() {
+                out.push(if location.starts_with("http") {
+                    Command::OpenUrl(location.clone())
+                } else {
+                    Command::OpenPath(location.into())
+                });
+            }
+        }
+        ui.add_space(16.0);
+        ui.strong("Keyboard");
+        egui::Grid::new("welcome_keys").num_columns(2).show(ui, |ui| {
+            for (keys, what) in [
+                ("Ctrl+K", "command palette: every action, searchable"),
+                ("Ctrl+O", "open a file"),
+                ("Ctrl+1 … Ctrl+7", "switch tabs"),
+                ("Ctrl+W", "close the current tab"),
+            ] {
+                ui.monospace(keys);
+                ui.label(what);
+                ui.end_row();
+            }
+        });
+    });
+}

@@ -1,0 +1,165 @@
+//! Workflow graphs: typed nodes and connections, independent of the editor
+//! that draws them. The engine and the node library build on these types.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// What flows along a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortType {
+    /// An n-dimensional array with dtype, shape and units.
+    Array,
+    Scalar,
+    Table,
+    DatasetRef,
+    File,
+}
+
+impl PortType {
+    /// Whether an output of type `self` may feed an input of type `input`.
+    /// A scalar is a 0-d array, so it may feed array inputs.
+    pub fn feeds(self, input: Self) -> bool {
+        self == input || (self == Self::Scalar && input == Self::Array)
+    }
+}
+
+/// Stable node id, kept in workflow files so diffs stay small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NodeId(pub u64);
+
+/// A node in a graph: its kind from the node library, its ports and parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub kind: String,
+    pub inputs: Vec<PortType>,
+    pub outputs: Vec<PortType>,
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// A connection from an output port to an input port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Edge {
+    pub from: (NodeId, usize),
+    pub to: (NodeId, usize),
+}
+
+/// Why a change to a graph was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WorkflowError {
+    #[error("there is no node {0:?}")]
+    NoSuchNode(NodeId),
+    #[error("node {node:?} has no port {port}")]
+    NoSuchPort { node: NodeId, port: usize },
+    #[error("an output of type {from:?} cannot feed an input of type {to:?}")]
+    TypeMismatch { from: PortType, to: PortType },
+    #[error("this connection would make a loop; a workflow must flow one way")]
+    Cycle,
+}
+
+/// A workflow graph.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    nodes: BTreeMap<NodeId, Node>,
+    edges: BTreeSet<Edge>,
+    next_id: u64,
+}
+
+impl Graph {
+    pub fn add(&mut self, node: Node) -> NodeId {
+        self.next_id += 1;
+        let id = NodeId(self.next_id);
+        self.nodes.insert(id, node);
+        id
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(&id)
+    }
+
+    pub fn edges(&self) -> impl Iterator<Item = &Edge> {
+        self.edges.iter()
+    }
+
+    /// Connect an output to an input, replacing whatever fed that input.
+    pub fn connect(&mut self, from: (NodeId, usize), to: (NodeId, usize)) -> Result<(), WorkflowError> {
+        let out = self.port(from, false)?;
+        let inp = self.port(to, true)?;
+        if !out.feeds(inp) {
+            return Err(WorkflowError::TypeMismatch { from: out, to: inp });
+        }
+        if from.0 == to.0 || self.reaches(to.0, from.0) {
+            return Err(WorkflowError::Cycle);
+        }
+        self.edges.retain(|e| e.to != to);
+        self.edges.insert(Edge { from, to });
+        Ok(())
+    }
+
+    fn port(&self, (id, port): (NodeId, usize), input: bool) -> Result<PortType, WorkflowError> {
+        let node = self.nodes.get(&id).ok_or(WorkflowError::NoSuchNode(id))?;
+        let ports = if input { &node.inputs } else { &node.outputs };
+        ports
+            .get(port)
+            .copied()
+            .ok_or(WorkflowError::NoSuchPort { node: id, port })
+    }
+
+    /// True if `target` can be reached from `start` along edges.
+    fn reaches(&self, start: NodeId, target: NodeId) -> bool {
+        let mut stack = vec![start];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == target {
+                return true;
+            }
+            if seen.insert(n) {
+                stack.extend(self.edges.iter().filter(|e| e.from.0 == n).map(|e| e.to.0));
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(inputs: &[PortType], outputs: &[PortType]) -> Node {
+        Node {
+            kind: "test".into(),
+            inputs: inputs.to_vec(),
+            outputs: outputs.to_vec(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn connections_are_typed_and_acyclic() {
+        use PortType::*;
+        let mut g = Graph::default();
+        let a = g.add(node(&[Array], &[Array]));
+        let b = g.add(node(&[Array], &[Array]));
+        let t = g.add(node(&[Table], &[]));
+        g.connect((a, 0), (b, 0)).expect("a→b");
+        assert_eq!(
+            g.connect((b, 0), (a, 0)),
+            Err(WorkflowError::Cycle),
+            "b→a closes a loop"
+        );
+        assert_eq!(
+            g.connect((a, 0), (t, 0)),
+            Err(WorkflowError::TypeMismatch { from: Array, to: Table })
+        );
+        assert_eq!(
+            g.connect((a, 3), (b, 0)),
+            Err(WorkflowError::NoSuchPort { node: a, port: 3 })
+        );
+        let s = g.add(node(&[], &[Scalar]));
+        g.connect((s, 0), (b, 0)).expect("scalar feeds array");
+        // The new edge replaced the old one into b's input 0.
+        assert_eq!(g.edges().count(), 1);
+    }
+}
