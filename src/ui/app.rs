@@ -53,6 +53,13 @@ impl TabViewer for Tabs<'_> {
     fn ui(&mut self, ui: &mut egui::Ui, tab: &mut TabKind) {
         super::panels::show(*tab, ui, self.state, self.out);
     }
+
+    fn on_tab_button(&mut self, tab: &mut TabKind, response: &egui::Response) {
+        // egui_dock paints tab titles itself; name the button for screen readers
+        // (and for tests that find tabs by label).
+        let title = tab.title();
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, title));
+    }
 }
 
 /// The Panorama window.
@@ -365,6 +372,7 @@ impl eframe::App for PanoramaApp {
                 DockArea::new(&mut self.dock)
                     .style(Style::from_egui(ui.style()))
                     .show_leaf_collapse_buttons(false)
+                    .show_leaf_close_all_buttons(false)
                     .show_inside(ui, &mut tabs);
             });
         if let Some(c) = self.palette.show(&ctx, &self.commands) {
