@@ -142,9 +142,12 @@ pub fn run(dirs: &AppDirs, gpu: Result<GpuInfo, String>) -> Report {
             Some("install a GPU driver, or Mesa's software renderer: apt-get install mesa-vulkan-drivers"),
         ),
     });
-    let display = ["WAYLAND_DISPLAY", "DISPLAY"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()).map(|s| format!("{v}={s}")));
+    let display = ["WAYLAND_DISPLAY", "DISPLAY"].iter().find_map(|v| {
+        std::env::var(v)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("{v}={s}"))
+    });
     checks.push(match display {
         Some(d) => check("display", Status::Ok, d, None),
         None => check(

@@ -23,7 +23,9 @@ pub enum PathsError {
         "could not find a home folder to keep settings in; set PANORAMA_HOME to a writable folder"
     )]
     NoHome,
-    #[error("could not create {path}: {source}. Check that the folder is writable or set PANORAMA_HOME to another folder")]
+    #[error(
+        "could not create {path}: {source}. Check that the folder is writable or set PANORAMA_HOME to another folder"
+    )]
     Create {
         path: PathBuf,
         #[source]
@@ -80,10 +82,16 @@ pub fn assets_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("PANORAMA_ASSETS").filter(|d| !d.is_empty()) {
         candidates.push(PathBuf::from(dir));
     }
-    if let Some(bin_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(bin_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         candidates.push(bin_dir.join("../share/panorama/assets"));
     }
-    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets")));
+    candidates.push(PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets"
+    )));
     candidates.into_iter().find(|d| d.is_dir())
 }
 
@@ -99,8 +107,9 @@ pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| {
-                    p.extension()
-                        .is_some_and(|x| ["nxs", "h5", "hdf5"].contains(&x.to_string_lossy().as_ref()))
+                    p.extension().is_some_and(|x| {
+                        ["nxs", "h5", "hdf5"].contains(&x.to_string_lossy().as_ref())
+                    })
                 })
                 .collect()
         })

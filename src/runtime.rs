@@ -392,7 +392,10 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let snap = rt.tasks().snapshot();
-            if snap.iter().any(|t| t.progress == Some(0.5) && t.message == "half way") {
+            if snap
+                .iter()
+                .any(|t| t.progress == Some(0.5) && t.message == "half way")
+            {
                 assert_eq!(snap[0].status, TaskStatus::Running);
                 break;
             }
@@ -424,9 +427,11 @@ mod tests {
             .tasks()
             .spawn_blocking("fails", |_| Err::<(), _>("disk full"));
         assert_eq!(failed.block(), Err(TaskError::Failed("disk full".into())));
-        let panicked = rt.tasks().spawn_blocking("panics", |_| -> Result<(), String> {
-            panic!("boom");
-        });
+        let panicked = rt
+            .tasks()
+            .spawn_blocking("panics", |_| -> Result<(), String> {
+                panic!("boom");
+            });
         assert!(matches!(panicked.block(), Err(TaskError::Panicked(m)) if m == "boom"));
     }
 }

@@ -109,7 +109,9 @@ impl AppState {
             .dirs
             .ensure()
             .map_err(|e| e.to_string())
-            .and_then(|()| Store::open(&state.dirs.data.join(STORE_FILE)).map_err(|e| e.to_string()));
+            .and_then(|()| {
+                Store::open(&state.dirs.data.join(STORE_FILE)).map_err(|e| e.to_string())
+            });
         match opened {
             Ok(store) => {
                 state.theme = match store.get("theme").ok().flatten().as_deref() {
@@ -123,7 +125,9 @@ impl AppState {
             Err(e) => state.notify(
                 Level::Warning,
                 "Settings cannot be saved",
-                format!("{e}\nPanorama works, but will forget settings and recent files when closed."),
+                format!(
+                    "{e}\nPanorama works, but will forget settings and recent files when closed."
+                ),
             ),
         }
         state
@@ -235,7 +239,11 @@ impl AppState {
         self.recent.retain(|r| r != location);
         self.recent.insert(0, location.to_owned());
         self.recent.truncate(crate::store::RECENT_LIMIT);
-        if let Some(Err(e)) = self.store.as_ref().map(|s| s.touch_recent(location, now_unix())) {
+        if let Some(Err(e)) = self
+            .store
+            .as_ref()
+            .map(|s| s.touch_recent(location, now_unix()))
+        {
             self.notify(Level::Warning, "Recent files not saved", e.to_string());
         }
     }
@@ -299,7 +307,9 @@ impl AppState {
                     changed = true;
                     let status = match result {
                         Ok(root) => DocStatus::Ready(root),
-                        Err(TaskError::Cancelled) => DocStatus::Failed("Opening was cancelled.".into()),
+                        Err(TaskError::Cancelled) => {
+                            DocStatus::Failed("Opening was cancelled.".into())
+                        }
                         Err(e) => DocStatus::Failed(e.to_string()),
                     };
                     let label = self
@@ -377,7 +387,9 @@ mod tests {
         let fx = s.apply(Command::OpenPath(bad));
         assert_eq!(fx, vec![UiEffect::ShowTab(TabKind::Files)]);
         settle(&mut s);
-        assert!(matches!(&s.documents[0].status, DocStatus::Failed(m) if m.contains("not an HDF5")));
+        assert!(
+            matches!(&s.documents[0].status, DocStatus::Failed(m) if m.contains("not an HDF5"))
+        );
         assert_eq!(s.notifications.len(), 1);
         assert_eq!(s.notifications[0].level, Level::Error);
         assert_eq!(s.notifications[0].title, "Could not open bad.nxs");
@@ -390,6 +402,9 @@ mod tests {
         let mut s = state(&rt, tmp.path());
         s.apply(Command::OpenUrl("file:///etc/passwd".into()));
         assert!(s.documents.is_empty());
-        assert_eq!(s.notifications[0].title, "Only http and https links can be opened");
+        assert_eq!(
+            s.notifications[0].title,
+            "Only http and https links can be opened"
+        );
     }
 }

@@ -60,7 +60,14 @@ fn first_start_shows_the_welcome_view() {
     h.get_by_label("Welcome to Panorama");
     // On the welcome view and in the empty Files pane.
     assert_eq!(h.get_all_by_label("Open demo data").count(), 2);
-    for tab in ["Files", "Search", "Viewer", "Metadata", "Workflows", "Accounts"] {
+    for tab in [
+        "Files",
+        "Search",
+        "Viewer",
+        "Metadata",
+        "Workflows",
+        "Accounts",
+    ] {
         h.get_by_label(tab);
     }
     h.get_by_label("Ready");
@@ -80,11 +87,17 @@ fn command_palette_filters_and_runs_an_action() {
     h.get_by_label("Open file…");
     h.get_by_label("Command palette");
     let input = h.get_by_role(egui::accesskit::Role::TextInput);
-    assert!(input.is_focused(), "the palette's search field has the focus");
+    assert!(
+        input.is_focused(),
+        "the palette's search field has the focus"
+    );
     input.type_text("theme light");
     h.run();
     h.snapshot("command_palette_filtered");
-    assert!(h.query_by_label("Quit").is_none(), "filter hides unrelated commands");
+    assert!(
+        h.query_by_label("Quit").is_none(),
+        "filter hides unrelated commands"
+    );
     h.key_press(Key::Enter);
     h.run();
     assert!(!h.state().palette_open());
@@ -130,7 +143,10 @@ fn tabs_close_reopen_and_move() {
         before_drop,
         "Accounts left the centre pane"
     );
-    assert!(h.state().open_tabs().contains(&TabKind::Accounts), "and is still open");
+    assert!(
+        h.state().open_tabs().contains(&TabKind::Accounts),
+        "and is still open"
+    );
     h.snapshot("tab_moved_to_files_pane");
 }
 
@@ -145,16 +161,24 @@ fn a_bad_dropped_file_shows_a_readable_notification() {
     let mut h = harness(home.path());
     h.run();
     h.input_mut().dropped_files.push(Arc::new(Dropped(bad)));
-    step_until(&mut h, "the error", |app| !app.state().notifications.is_empty());
+    step_until(&mut h, "the error", |app| {
+        !app.state().notifications.is_empty()
+    });
     // Let the finished task leave the status bar so the picture is stable.
-    step_until(&mut h, "an idle status bar", |app| app.state().tasks().snapshot().is_empty());
+    step_until(&mut h, "an idle status bar", |app| {
+        app.state().tasks().snapshot().is_empty()
+    });
     h.run();
     h.get_by_label("Could not open broken.nxs");
     // The Files pane shows the reason; the notification's details start folded.
     assert_eq!(h.get_all_by_label_contains("is not an HDF5").count(), 1);
     h.get_by_label("Details").click();
     h.run();
-    assert_eq!(h.get_all_by_label_contains("is not an HDF5 or NeXus file").count(), 2);
+    assert_eq!(
+        h.get_all_by_label_contains("is not an HDF5 or NeXus file")
+            .count(),
+        2
+    );
     h.snapshot("error_notification_details");
     h.get_by_label("Dismiss").click();
     h.run();
@@ -180,7 +204,11 @@ fn a_slow_task_does_not_stall_frames_and_can_be_cancelled() {
         });
     // If the UI thread waited on the task, these frames would never finish.
     step_until(&mut h, "progress in the status bar", |app| {
-        app.state().tasks().snapshot().iter().any(|t| t.progress == Some(0.3))
+        app.state()
+            .tasks()
+            .snapshot()
+            .iter()
+            .any(|t| t.progress == Some(0.3))
     });
     for _ in 0..30 {
         h.step();
@@ -191,7 +219,11 @@ fn a_slow_task_does_not_stall_frames_and_can_be_cancelled() {
     h.get_by_label("Cancel").click();
     h.step();
     step_until(&mut h, "cancellation", |app| {
-        app.state().tasks().snapshot().iter().any(|t| t.status == TaskStatus::Cancelled)
+        app.state()
+            .tasks()
+            .snapshot()
+            .iter()
+            .any(|t| t.status == TaskStatus::Cancelled)
     });
     h.step();
     h.get_by_label("Slow job — cancelled");
@@ -207,7 +239,8 @@ fn layout_theme_and_recent_files_survive_a_restart() {
         h.state_mut().run(Command::ShowTab(TabKind::Workflows));
         h.state_mut().run(Command::CloseFocusedTab);
         h.state_mut().run(Command::SetTheme(ThemeChoice::Dark));
-        h.state_mut().run(Command::OpenPath(home.path().join("gone.h5")));
+        h.state_mut()
+            .run(Command::OpenPath(home.path().join("gone.h5")));
         h.run_steps(3);
         h.state_mut().persist();
     }
@@ -218,4 +251,38 @@ fn layout_theme_and_recent_files_survive_a_restart() {
     assert!(tabs.contains(&TabKind::Accounts));
     assert_eq!(h.state().state().theme, ThemeChoice::Dark);
     assert_eq!(h.state().state().recent.len(), 1);
+}
+
+#[test]
+fn demo_data_opens_from_the_welcome_view() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = harness(home.path());
+    h.run();
+    h.get_all_by_label("Open demo data")
+        .next()
+        .expect("welcome button")
+        .click();
+    step_until(&mut h, "the demo files", |app| {
+        let docs = &app.state().documents;
+        !docs.is_empty()
+            && docs
+                .iter()
+                .all(|d| matches!(d.status, panorama::state::DocStatus::Ready(_)))
+    });
+    step_until(&mut h, "an idle status bar", |app| {
+        app.state().tasks().snapshot().is_empty()
+    });
+    h.run();
+    for name in [
+        "demo_image2d.nxs",
+        "demo_reflectivity_orso.nxs",
+        "demo_spectrum1d.nxs",
+        "demo_stack3d.nxs",
+    ] {
+        // Listed under Files and under Recent files on the welcome view.
+        assert_eq!(h.get_all_by_label(name).count(), 2, "{name}");
+    }
+    // Each file's top level is listed: the NeXus entry group.
+    assert_eq!(h.get_all_by_label("entry").count(), 4);
+    h.snapshot("main_window_demo_open");
 }

@@ -67,7 +67,10 @@ fn uses_crate(code: &str, krate: &str) -> bool {
         let rest = &code[i + krate.len()..];
         let path_use = rest.starts_with("::");
         let plain_use = code[..i].trim_end().ends_with("use")
-            && rest.chars().next().is_none_or(|c| c == ';' || c == ' ' || c == ':');
+            && rest
+                .chars()
+                .next()
+                .is_none_or(|c| c == ';' || c == ' ' || c == ':');
         before_ok && (path_use || plain_use)
     })
 }
@@ -92,8 +95,11 @@ fn the_check_catches_a_domain_module_that_imports_egui() {
         "// egui:: in a comment is fine\nuse egui::Ui;\npub fn f(x: egui_plot::Line) {}\n",
     )
     .expect("write");
-    std::fs::write(src.join("data/ok.rs"), "pub struct EguiLike; // uses egui::Ui in docs only\nfn regui() {}\n")
-        .expect("write");
+    std::fs::write(
+        src.join("data/ok.rs"),
+        "pub struct EguiLike; // uses egui::Ui in docs only\nfn regui() {}\n",
+    )
+    .expect("write");
     std::fs::write(src.join("ui/panel.rs"), "use egui::Ui;\n").expect("write");
     std::fs::write(src.join("store.rs"), "use eframe;\n").expect("write");
     let v = violations(&src);

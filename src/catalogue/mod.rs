@@ -10,7 +10,9 @@ use crate::runtime::BoxFuture;
 /// Errors from a catalogue, worded for the person searching.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
-    #[error("{source_name} did not answer in time. It may be slow or down; the other sources still work")]
+    #[error(
+        "{source_name} did not answer in time. It may be slow or down; the other sources still work"
+    )]
     Timeout { source_name: String },
     #[error("{source_name} refused the request ({status}): {detail}")]
     Http {
@@ -47,6 +49,8 @@ pub trait Catalogue: Send + Sync {
     fn id(&self) -> &str;
     /// The name shown to people.
     fn name(&self) -> &str;
-    fn search<'a>(&'a self, query: &'a SearchQuery)
-    -> BoxFuture<'a, Result<SearchPage, CatalogueError>>;
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>>;
 }

@@ -9,7 +9,9 @@ pub enum Access {
     #[default]
     Open,
     /// Files open after the given date (ISO 8601).
-    Embargoed { until: String },
+    Embargoed {
+        until: String,
+    },
     Restricted,
 }
 
@@ -73,10 +75,15 @@ impl Dataset {
     pub fn normalized_doi(&self) -> Option<String> {
         let pid = self.pid.as_deref()?.trim();
         let lower = pid.to_ascii_lowercase();
-        let doi = ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"]
-            .iter()
-            .find_map(|p| lower.strip_prefix(p))
-            .unwrap_or(&lower);
+        let doi = [
+            "https://doi.org/",
+            "http://doi.org/",
+            "https://dx.doi.org/",
+            "doi:",
+        ]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower);
         doi.starts_with("10.").then(|| doi.to_owned())
     }
 }

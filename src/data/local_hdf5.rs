@@ -102,9 +102,10 @@ fn first_line(s: &str) -> String {
 
 impl DataSource for LocalHdf5 {
     fn label(&self) -> String {
-        self.path
-            .file_name()
-            .map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -124,9 +125,11 @@ impl DataSource for LocalHdf5 {
         let t = if path == "/" {
             LocationType::Group
         } else {
-            self.file.loc_type_by_name(path).map_err(|_| DataError::NoSuchObject {
-                object: path.to_owned(),
-            })?
+            self.file
+                .loc_type_by_name(path)
+                .map_err(|_| DataError::NoSuchObject {
+                    object: path.to_owned(),
+                })?
         };
         let name = path.rsplit('/').next().unwrap_or_default().to_owned();
         if t != LocationType::Group {
@@ -201,7 +204,8 @@ mod tests {
             .expect("dataset");
         entry.link_soft("/entry/data", "alias").expect("soft");
         entry.link_soft("/nowhere", "dangling").expect("soft");
-        f.link_external("missing.h5", "/x", "ext").expect("external");
+        f.link_external("missing.h5", "/x", "ext")
+            .expect("external");
         path
     }
 
@@ -246,7 +250,9 @@ mod tests {
         let err = LocalHdf5::open(&path).err().expect("must fail");
         assert!(matches!(err, DataError::NotHdf5 { .. }));
         assert!(err.to_string().contains("is not an HDF5"));
-        let missing = LocalHdf5::open(&tmp.path().join("none.h5")).err().expect("fail");
+        let missing = LocalHdf5::open(&tmp.path().join("none.h5"))
+            .err()
+            .expect("fail");
         assert!(matches!(missing, DataError::NotFound { .. }));
     }
 }

@@ -13,7 +13,9 @@ use serde::Serialize;
 pub enum DataError {
     #[error("{path} does not exist. Check the path, or pick the file again with File → Open")]
     NotFound { path: String },
-    #[error("{path} is not an HDF5 or NeXus file (no HDF5 signature found). Open a .h5, .hdf5 or .nxs file")]
+    #[error(
+        "{path} is not an HDF5 or NeXus file (no HDF5 signature found). Open a .h5, .hdf5 or .nxs file"
+    )]
     NotHdf5 { path: String },
     #[error("could not read {path}: {source}")]
     Io {
@@ -43,12 +45,22 @@ pub struct Capabilities {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EntityKind {
     Group,
-    Dataset { shape: Vec<u64>, dtype: String },
+    Dataset {
+        shape: Vec<u64>,
+        dtype: String,
+    },
     Datatype,
-    SoftLink { target: String },
-    ExternalLink { file: String, target: String },
+    SoftLink {
+        target: String,
+    },
+    ExternalLink {
+        file: String,
+        target: String,
+    },
     /// A link whose target cannot be opened; shown, never fatal.
-    Broken { reason: String },
+    Broken {
+        reason: String,
+    },
 }
 
 /// One object in a file, with its direct children if it is a group.

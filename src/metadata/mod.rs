@@ -10,9 +10,17 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     /// Read from a file: the file and the HDF5 path or attribute.
-    File { file: String, location: String },
-    Template { name: String },
-    Catalogue { source: String, record: String },
+    File {
+        file: String,
+        location: String,
+    },
+    Template {
+        name: String,
+    },
+    Catalogue {
+        source: String,
+        record: String,
+    },
     /// Typed by a person.
     Person,
 }
@@ -88,7 +96,11 @@ impl Draft {
 }
 
 /// Put `value` at the nested key path `parts`, creating objects on the way.
-fn insert_at(map: &mut serde_json::Map<String, serde_json::Value>, parts: &[&str], value: serde_json::Value) {
+fn insert_at(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    parts: &[&str],
+    value: serde_json::Value,
+) {
     match parts {
         [] => {}
         [last] => {
@@ -134,6 +146,9 @@ mod tests {
         let mut d = Draft::new("x");
         d.edit("/creator/name", json!("Ada"));
         d.edit("/year", json!(2026));
-        assert_eq!(d.to_json(), json!({"creator": {"name": "Ada"}, "year": 2026}));
+        assert_eq!(
+            d.to_json(),
+            json!({"creator": {"name": "Ada"}, "year": 2026})
+        );
     }
 }

@@ -12,12 +12,15 @@ pub fn decimate_minmax(y: &[f64], columns: usize) -> Vec<(f64, f64)> {
         .map(|c| {
             let start = c * y.len() / columns;
             let end = ((c + 1) * y.len() / columns).max(start + 1);
-            y[start..end]
-                .iter()
-                .filter(|v| !v.is_nan())
-                .fold((f64::NAN, f64::NAN), |(lo, hi), &v| {
-                    (if lo.is_nan() { v } else { lo.min(v) }, if hi.is_nan() { v } else { hi.max(v) })
-                })
+            y[start..end].iter().filter(|v| !v.is_nan()).fold(
+                (f64::NAN, f64::NAN),
+                |(lo, hi), &v| {
+                    (
+                        if lo.is_nan() { v } else { lo.min(v) },
+                        if hi.is_nan() { v } else { hi.max(v) },
+                    )
+                },
+            )
         })
         .collect()
 }
@@ -35,12 +38,19 @@ mod tests {
         assert_eq!(d.len(), 100);
         assert_eq!(d[12], (0.0, 20.0));
         assert_eq!(d[87], (-20.0, 0.0));
-        assert!(d.iter().enumerate().all(|(i, p)| i == 12 || i == 87 || *p == (0.0, 0.0)));
+        assert!(
+            d.iter()
+                .enumerate()
+                .all(|(i, p)| i == 12 || i == 87 || *p == (0.0, 0.0))
+        );
     }
 
     #[test]
     fn short_input_and_nans() {
-        assert_eq!(decimate_minmax(&[1.0, 2.0], 10), vec![(1.0, 1.0), (2.0, 2.0)]);
+        assert_eq!(
+            decimate_minmax(&[1.0, 2.0], 10),
+            vec![(1.0, 1.0), (2.0, 2.0)]
+        );
         let d = decimate_minmax(&[f64::NAN, 3.0, f64::NAN, f64::NAN], 2);
         assert_eq!(d[0], (3.0, 3.0));
         assert!(d[1].0.is_nan() && d[1].1.is_nan());

@@ -8,13 +8,17 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// Errors from the store, with what to do about them.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("could not open the Panorama database at {path}: {source}. Check free disk space and permissions")]
+    #[error(
+        "could not open the Panorama database at {path}: {source}. Check free disk space and permissions"
+    )]
     Open {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("the Panorama database is from a newer version ({found}, this one knows {known}). Update Panorama")]
+    #[error(
+        "the Panorama database is from a newer version ({found}, this one knows {known}). Update Panorama"
+    )]
     TooNew { found: i64, known: i64 },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -59,7 +63,11 @@ impl Store {
                 known,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
             conn.execute_batch(&format!(
                 "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
                 i + 1
@@ -137,13 +145,19 @@ mod tests {
     fn values_survive_reopening_and_newer_schemas_are_refused() {
         let tmp = tempfile::tempdir().expect("tmp");
         let path = tmp.path().join("panorama.sqlite");
-        Store::open(&path).expect("open").set("theme", "dark").expect("set");
+        Store::open(&path)
+            .expect("open")
+            .set("theme", "dark")
+            .expect("set");
         let s = Store::open(&path).expect("reopen");
         assert_eq!(s.get("theme").expect("get").as_deref(), Some("dark"));
         s.conn
             .pragma_update(None, "user_version", 99)
             .expect("bump");
         drop(s);
-        assert!(matches!(Store::open(&path), Err(StoreError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
     }
 }

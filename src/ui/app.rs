@@ -211,7 +211,9 @@ impl PanoramaApp {
                 Ok(Err(e)) => self.state.notify(
                     Level::Error,
                     "The file dialog could not be shown",
-                    format!("{e}\nDrop the file onto the window or pass it on the command line instead."),
+                    format!(
+                        "{e}\nDrop the file onto the window or pass it on the command line instead."
+                    ),
                 ),
             }
         }
@@ -298,7 +300,11 @@ impl PanoramaApp {
                 }
                 ui.menu_button("Theme", |ui| {
                     use crate::command::ThemeChoice as T;
-                    for (label, t) in [("Follow system", T::System), ("Dark", T::Dark), ("Light", T::Light)] {
+                    for (label, t) in [
+                        ("Follow system", T::System),
+                        ("Dark", T::Dark),
+                        ("Light", T::Light),
+                    ] {
                         if ui.radio(self.state.theme == t, label).clicked() {
                             out.push(Command::SetTheme(t));
                         }
@@ -333,7 +339,11 @@ impl PanoramaApp {
                 ui.separator();
                 egui::Grid::new("about_dirs").num_columns(2).show(ui, |ui| {
                     let d = &self.state.dirs;
-                    for (k, v) in [("Settings", &d.config), ("Data", &d.data), ("Cache", &d.cache)] {
+                    for (k, v) in [
+                        ("Settings", &d.config),
+                        ("Data", &d.data),
+                        ("Cache", &d.cache),
+                    ] {
                         ui.label(k);
                         ui.monospace(v.display().to_string());
                         ui.end_row();

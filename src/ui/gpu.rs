@@ -6,7 +6,8 @@ use crate::doctor::GpuInfo;
 
 /// Ask wgpu for the adapter it would pick, without opening a window.
 pub fn probe() -> Result<GpuInfo, String> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     // Native APIs first; GL only where there is nothing else (it is noisier to probe).
     let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::PRIMARY));
     if adapters.is_empty() {
@@ -27,6 +28,8 @@ pub fn probe() -> Result<GpuInfo, String> {
         adapter: best.name,
         backend: format!("{:?}", best.backend),
         device_type: format!("{:?}", best.device_type),
-        driver: format!("{} {}", best.driver, best.driver_info).trim().to_owned(),
+        driver: format!("{} {}", best.driver, best.driver_info)
+            .trim()
+            .to_owned(),
     })
 }

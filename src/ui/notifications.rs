@@ -37,21 +37,27 @@ impl Notifications {
                             ui.colored_label(super::theme::level_color(ui, n.level), icon);
                             let open = self.expanded.contains(&n.id);
                             let title = ui
-                                .add(egui::Label::new(egui::RichText::new(&n.title).strong()).sense(egui::Sense::click()))
+                                .add(
+                                    egui::Label::new(egui::RichText::new(&n.title).strong())
+                                        .sense(egui::Sense::click()),
+                                )
                                 .on_hover_text("Show details");
-                            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                                if ui.small_button("Dismiss").clicked() {
-                                    dismiss.push(n.id);
-                                }
-                                let label = if open { "Hide" } else { "Details" };
-                                if ui.small_button(label).clicked() || title.clicked() {
-                                    if open {
-                                        self.expanded.remove(&n.id);
-                                    } else {
-                                        self.expanded.insert(n.id);
+                            ui.with_layout(
+                                egui::Layout::right_to_left(egui::Align::Center),
+                                |ui| {
+                                    if ui.small_button("Dismiss").clicked() {
+                                        dismiss.push(n.id);
                                     }
-                                }
-                            });
+                                    let label = if open { "Hide" } else { "Details" };
+                                    if ui.small_button(label).clicked() || title.clicked() {
+                                        if open {
+                                            self.expanded.remove(&n.id);
+                                        } else {
+                                            self.expanded.insert(n.id);
+                                        }
+                                    }
+                                },
+                            );
                         });
                         if self.expanded.contains(&n.id) {
                             ui.add(egui::Label::new(&n.detail).wrap());

@@ -58,24 +58,29 @@ impl Palette {
                 self.selected = 0;
             }
             ui.separator();
-            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
-                if hits.is_empty() {
-                    ui.weak("No command matches.");
-                }
-                for (i, spec) in hits.iter().enumerate() {
-                    ui.horizontal(|ui| {
-                        let r = ui.selectable_label(i == self.selected, spec.title);
-                        if let Some(sc) = spec.shortcut {
-                            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                                ui.weak(sc.to_string());
-                            });
-                        }
-                        if r.clicked() {
-                            picked = Some(spec.command.clone());
-                        }
-                    });
-                }
-            });
+            egui::ScrollArea::vertical()
+                .max_height(320.0)
+                .show(ui, |ui| {
+                    if hits.is_empty() {
+                        ui.weak("No command matches.");
+                    }
+                    for (i, spec) in hits.iter().enumerate() {
+                        ui.horizontal(|ui| {
+                            let r = ui.selectable_label(i == self.selected, spec.title);
+                            if let Some(sc) = spec.shortcut {
+                                ui.with_layout(
+                                    egui::Layout::right_to_left(egui::Align::Center),
+                                    |ui| {
+                                        ui.weak(sc.to_string());
+                                    },
+                                );
+                            }
+                            if r.clicked() {
+                                picked = Some(spec.command.clone());
+                            }
+                        });
+                    }
+                });
         });
         if modal.should_close() || picked.is_some() {
             self.open = false;

@@ -43,7 +43,10 @@ pub fn show(ui: &mut egui::Ui, tasks: &TaskRegistry, snapshot: &[TaskInfo], noti
             ui.weak(format!("Panorama {}", crate::VERSION));
             if notifications > 0 {
                 ui.separator();
-                ui.label(format!("{notifications} notification{}", if notifications == 1 { "" } else { "s" }));
+                ui.label(format!(
+                    "{notifications} notification{}",
+                    if notifications == 1 { "" } else { "s" }
+                ));
             }
         });
     });

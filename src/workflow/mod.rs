@@ -84,7 +84,11 @@ impl Graph {
     }
 
     /// Connect an output to an input, replacing whatever fed that input.
-    pub fn connect(&mut self, from: (NodeId, usize), to: (NodeId, usize)) -> Result<(), WorkflowError> {
+    pub fn connect(
+        &mut self,
+        from: (NodeId, usize),
+        to: (NodeId, usize),
+    ) -> Result<(), WorkflowError> {
         let out = self.port(from, false)?;
         let inp = self.port(to, true)?;
         if !out.feeds(inp) {
@@ -151,7 +155,10 @@ mod tests {
         );
         assert_eq!(
             g.connect((a, 0), (t, 0)),
-            Err(WorkflowError::TypeMismatch { from: Array, to: Table })
+            Err(WorkflowError::TypeMismatch {
+                from: Array,
+                to: Table
+            })
         );
         assert_eq!(
             g.connect((a, 3), (b, 0)),

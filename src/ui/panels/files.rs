@@ -41,7 +41,11 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
             egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, true)
                 .show_header(ui, |ui| {
                     ui.strong(&doc.label).on_hover_text(&doc.location);
-                    if ui.small_button("Close").on_hover_text(format!("Close {}", doc.label)).clicked() {
+                    if ui
+                        .small_button("Close")
+                        .on_hover_text(format!("Close {}", doc.label))
+                        .clicked()
+                    {
                         out.push(Command::CloseDocument(doc.id));
                     }
                 })

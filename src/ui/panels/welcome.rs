@@ -24,14 +24,22 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
             }
         });
         ui.add_space(4.0);
-        ui.weak("The demo data is bundled and works offline. You can also drop a file onto the window.");
+        ui.weak(
+            "The demo data is bundled and works offline. You can also drop a file onto the window.",
+        );
         ui.add_space(16.0);
         ui.strong("Recent files");
         if state.recent.is_empty() {
             ui.weak("Nothing opened yet.");
         }
         for location in &state.recent {
-            if ui.link(location).clicked() {
+            // The name only, so the list reads at a glance; the full location on hover.
+            let name = location
+                .trim_end_matches('/')
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(location);
+            if ui.link(name).on_hover_text(location).clicked() {
                 out.push(if location.starts_with("http") {
                     Command::OpenUrl(location.clone())
                 } else {
@@ -41,17 +49,19 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
         }
         ui.add_space(16.0);
         ui.strong("Keyboard");
-        egui::Grid::new("welcome_keys").num_columns(2).show(ui, |ui| {
-            for (keys, what) in [
-                ("Ctrl+K", "command palette: every action, searchable"),
-                ("Ctrl+O", "open a file"),
-                ("Ctrl+1 … Ctrl+7", "switch tabs"),
-                ("Ctrl+W", "close the current tab"),
-            ] {
-                ui.monospace(keys);
-                ui.label(what);
-                ui.end_row();
-            }
-        });
+        egui::Grid::new("welcome_keys")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (keys, what) in [
+                    ("Ctrl+K", "command palette: every action, searchable"),
+                    ("Ctrl+O", "open a file"),
+                    ("Ctrl+1 … Ctrl+7", "switch tabs"),
+                    ("Ctrl+W", "close the current tab"),
+                ] {
+                    ui.monospace(keys);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
     });
 }

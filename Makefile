@@ -1,0 +1,84 @@
+# Panorama: two commands.
+#   make run    installs what is missing, builds in release and starts the app
+#   make test   installs what tests need, then formatting, lints and the whole suite
+#
+# System packages come from apt (as root, or through sudo); Python tools go
+# into a venv under target/; nothing is installed twice.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+VENV := target/venv
+PY := $(VENV)/bin/python
+STAMP := target/.stamps
+
+# Runtime libraries eframe (winit + wgpu) loads, Mesa's software Vulkan for
+# machines without a GPU, and the validators `make test` runs.
+APT_RUNTIME := pkg-config libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0 \
+	libwayland-egl1 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libvulkan1 mesa-vulkan-drivers \
+	python3-venv
+APT_TEST := desktop-file-utils appstream
+
+# The static HDF5 build needs cmake >= 3.26 (Debian 12 has 3.25).
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# Tests and clippy share one target/ and debug profile.
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help run build test lint fmt snapshots deps-run deps-test check-cargo doctor clean-stamps
+
+help:
+	@echo "make run    build in release and start Panorama (installs what is missing)"
+	@echo "make test   formatting, lints and the whole test suite"
+	@echo "make snapshots   re-record the GUI snapshot images (then review them)"
+
+check-cargo:
+	@command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs), then run make again" >&2; exit 1; }
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+endef
+
+$(STAMP)/venv: requirements-dev.txt
+	@mkdir -p $(STAMP)
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+deps-run: check-cargo
+	$(call apt_install,$(APT_RUNTIME))
+	@$(MAKE) --no-print-directory $(STAMP)/venv
+
+deps-test: deps-run
+	$(call apt_install,$(APT_TEST))
+
+build: deps-run
+	cargo build --release --locked
+
+run: build
+	./target/release/panorama $(ARGS)
+
+doctor: build
+	./target/release/panorama doctor
+
+fmt:
+	cargo fmt --all
+
+lint: deps-test
+	cargo fmt --all -- --check
+	cargo clippy --locked --all-targets -- -D warnings
+
+test: lint
+	desktop-file-validate packaging/org.panoramascience.Panorama.desktop
+	appstreamcli validate --no-net --pedantic packaging/org.panoramascience.Panorama.metainfo.xml
+	cargo test --locked --all-targets
+
+snapshots: deps-test
+	UPDATE_SNAPSHOTS=1 cargo test --locked --test gui_shell
+
+clean-stamps:
+	rm -rf $(STAMP)
