@@ -24,6 +24,11 @@ APT_TEST := desktop-file-utils appstream
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Tests and clippy share one target/ and debug profile.
 export CARGO_TERM_COLOR ?= never
+# Mesa wants a private runtime folder; headless CI machines have none.
+ifeq ($(XDG_RUNTIME_DIR),)
+export XDG_RUNTIME_DIR := $(CURDIR)/target/xdg-runtime
+$(shell mkdir -p -m 0700 $(XDG_RUNTIME_DIR))
+endif
 
 .PHONY: help run build test lint fmt snapshots deps-run deps-test check-cargo doctor clean-stamps
 

@@ -11,7 +11,10 @@ fn panorama(home: &std::path::Path) -> Command {
 #[test]
 fn version_is_printed() {
     let home = tempfile::tempdir().expect("tmp");
-    let out = panorama(home.path()).arg("--version").output().expect("run");
+    let out = panorama(home.path())
+        .arg("--version")
+        .output()
+        .expect("run");
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),

@@ -90,8 +90,7 @@ impl Draft {
             let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
             insert_at(&mut root, &parts, field.value.clone());
         }
-        let root = serde_json::Value::Object(root);
-        root
+        serde_json::Value::Object(root)
     }
 }
 

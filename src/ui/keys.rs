@@ -13,10 +13,10 @@ pub fn to_egui(s: Shortcut) -> Option<egui::KeyboardShortcut> {
     };
     let mut mods = egui::Modifiers::NONE;
     if s.command {
-        mods = mods | egui::Modifiers::COMMAND;
+        mods |= egui::Modifiers::COMMAND;
     }
     if s.shift {
-        mods = mods | egui::Modifiers::SHIFT;
+        mods |= egui::Modifiers::SHIFT;
     }
     Some(egui::KeyboardShortcut::new(mods, key))
 }
