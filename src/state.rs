@@ -44,7 +44,7 @@ pub enum UiEffect {
 }
 
 /// Where a document is in being opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DocStatus {
     Loading,
     /// The root group with its direct children.
@@ -53,7 +53,7 @@ pub enum DocStatus {
 }
 
 /// An opened file or URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     pub id: u64,
     pub location: String,

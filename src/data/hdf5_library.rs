@@ -29,6 +29,19 @@ pub const KNOWN_FILTERS: [(i32, &str, bool); 12] = [
     (32015, "zstd", false),
 ];
 
+/// Register the filters that are not built into HDF5 itself (bitshuffle + LZ4).
+/// Safe to call many times; only the first call does anything.
+pub fn register_filters() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Make sure the HDF5 library is initialised (and its own filters registered) first.
+        let _ = hdf5::library_version();
+        if std::panic::catch_unwind(hdf5_bitshuffle::register_bitshuffle_plugin).is_err() {
+            tracing::warn!("the bitshuffle filter could not be registered; Eiger files will not open");
+        }
+    });
+}
+
 /// The linked HDF5 library version as `major.minor.release`.
 pub fn version() -> String {
     let (a, b, c) = hdf5::library_version();
@@ -37,6 +50,7 @@ pub fn version() -> String {
 
 /// Whether each known filter can decode data in this process.
 pub fn filters() -> Vec<FilterStatus> {
+    register_filters();
     KNOWN_FILTERS
         .iter()
         .map(|&(id, name, important)| FilterStatus {
@@ -58,7 +72,7 @@ mod tests {
         // Virtual datasets and the newer chunk indexes need 1.10+, the static build is 1.14+.
         assert!((major, minor) >= (1, 14), "linked HDF5 is {}", version());
         let f = filters();
-        for id in [1, 2, 32000, 32001] {
+        for id in [1, 2, 32000, 32001, 32008] {
             assert!(
                 f.iter().any(|s| s.id == id && s.available),
                 "filter {id} missing"

@@ -3,12 +3,21 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use hdf5::{LinkType, LocationType};
+use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
+use hdf5::{LinkType, LocationType, SliceOrIndex};
 
-use super::{Capabilities, DataError, DataSource, Entity, EntityKind, join_path};
+use super::{
+    Attribute, Capabilities, DType, Data, DataError, DataSource, DatasetInfo, Entity, EntityKind,
+    FilterUse, MAX_READ_ELEMENTS, Progress, Selection, Value, hdf5_library, hdf5_raw, join_path,
+};
 
 /// The 8-byte signature every HDF5 file carries at offset 0, 512, 1024, …
 const SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+
+/// Attribute values larger than this are not read for the inspector.
+const MAX_ATTR_ELEMENTS: usize = 4096;
+/// Non-numeric datasets (strings, compounds) larger than this must be sliced.
+const MAX_TEXT_ELEMENTS: u64 = 1_000_000;
 
 /// A local HDF5 file, opened read-only.
 pub struct LocalHdf5 {
@@ -16,10 +25,240 @@ pub struct LocalHdf5 {
     file: hdf5::File,
 }
 
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_owned()
+}
+
+fn hdf5_err(object: &str) -> impl Fn(hdf5::Error) -> DataError + '_ {
+    move |e| DataError::Hdf5 {
+        object: object.to_owned(),
+        message: first_line(&e.to_string()),
+    }
+}
+
+/// Map an HDF5 type to Panorama's type description.
+pub fn dtype_of(t: &hdf5::Datatype) -> DType {
+    let big_endian = matches!(t.byte_order(), hdf5::datatype::ByteOrder::BigEndian);
+    match t.to_descriptor() {
+        Ok(d) => from_descriptor(&d, big_endian),
+        Err(e) => DType::Other {
+            description: format!("unsupported type ({})", first_line(&e.to_string())),
+        },
+    }
+}
+
+fn int_bytes(s: IntSize) -> u8 {
+    s as u8
+}
+
+fn from_descriptor(d: &TypeDescriptor, big_endian: bool) -> DType {
+    match d {
+        TypeDescriptor::Integer(s) => DType::Int {
+            bytes: int_bytes(*s),
+            signed: true,
+            big_endian,
+        },
+        TypeDescriptor::Unsigned(s) => DType::Int {
+            bytes: int_bytes(*s),
+            signed: false,
+            big_endian,
+        },
+        TypeDescriptor::Float(s) => DType::Float {
+            bytes: match s {
+                FloatSize::U2 => 2,
+                FloatSize::U4 => 4,
+                FloatSize::U8 => 8,
+            },
+            big_endian,
+        },
+        TypeDescriptor::Boolean => DType::Bool,
+        TypeDescriptor::Enum(e) => DType::Enum {
+            bytes: int_bytes(e.size),
+            signed: e.signed,
+            #[allow(clippy::cast_possible_wrap)]
+            members: e.members.iter().map(|m| (m.name.clone(), m.value as i64)).collect(),
+        },
+        TypeDescriptor::Compound(c) => {
+            let fields: Vec<(String, DType)> = c
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), from_descriptor(&f.ty, big_endian)))
+                .collect();
+            // h5py stores complex numbers as a compound {r, i} of two floats.
+            if let [(r, DType::Float { bytes, .. }), (i, DType::Float { bytes: b2, .. })] =
+                fields.as_slice()
+                && r == "r"
+                && i == "i"
+                && bytes == b2
+            {
+                return DType::Complex { bytes: bytes * 2 };
+            }
+            DType::Compound { fields }
+        }
+        TypeDescriptor::FixedArray(b, n) => DType::Array {
+            base: Box::new(from_descriptor(b, big_endian)),
+            len: *n,
+        },
+        TypeDescriptor::FixedAscii(n) => DType::Str {
+            fixed: Some(*n),
+            utf8: false,
+        },
+        TypeDescriptor::FixedUnicode(n) => DType::Str {
+            fixed: Some(*n),
+            utf8: true,
+        },
+        TypeDescriptor::VarLenArray(b) => DType::VarLen {
+            base: Box::new(from_descriptor(b, big_endian)),
+        },
+        TypeDescriptor::VarLenAscii => DType::Str {
+            fixed: None,
+            utf8: false,
+        },
+        TypeDescriptor::VarLenUnicode => DType::Str {
+            fixed: None,
+            utf8: true,
+        },
+        TypeDescriptor::Reference(_) => DType::Reference,
+    }
+}
+
+/// Read a container (dataset or attribute) whole, typed when numeric.
+fn read_container(
+    c: &hdf5::Container,
+    is_attr: bool,
+    dtype: &DType,
+    shape: Vec<usize>,
+) -> Result<Value, String> {
+    let e = |e: hdf5::Error| first_line(&e.to_string());
+    let data = match dtype {
+        DType::Int { bytes, signed, .. } => match (bytes, signed) {
+            (1, true) => Data::I8(c.read_raw().map_err(e)?),
+            (2, true) => Data::I16(c.read_raw().map_err(e)?),
+            (4, true) => Data::I32(c.read_raw().map_err(e)?),
+            (8, true) => Data::I64(c.read_raw().map_err(e)?),
+            (1, false) => Data::U8(c.read_raw().map_err(e)?),
+            (2, false) => Data::U16(c.read_raw().map_err(e)?),
+            (4, false) => Data::U32(c.read_raw().map_err(e)?),
+            (8, false) => Data::U64(c.read_raw().map_err(e)?),
+            _ => return Err(format!("{bytes}-byte integers are not supported")),
+        },
+        DType::Float { bytes: 8, .. } => Data::F64(c.read_raw().map_err(e)?),
+        DType::Float { .. } => Data::F32(c.read_raw().map_err(e)?),
+        DType::Bool => Data::Bool(c.read_raw().map_err(e)?),
+        DType::Other { description } => return Err(format!("cannot read {description}")),
+        other => {
+            let desc = c
+                .dtype()
+                .and_then(|t| t.to_descriptor())
+                .map_err(e)?;
+            let count = shape.iter().product::<usize>().max(1);
+            let text = hdf5_raw::read_as_text(c.id(), is_attr, &desc, count)?;
+            if matches!(other, DType::Str { .. }) {
+                Data::Str(text)
+            } else {
+                Data::Text(text)
+            }
+        }
+    };
+    Value::new(shape, data).map_err(|e| e.to_string())
+}
+
+fn read_attribute(loc: &hdf5::Location, name: &str) -> Attribute {
+    let attr = match loc.attr(name) {
+        Ok(a) => a,
+        Err(e) => {
+            return Attribute {
+                name: name.to_owned(),
+                dtype: DType::Other {
+                    description: "unreadable".into(),
+                },
+                shape: Vec::new(),
+                value: Err(first_line(&e.to_string())),
+            };
+        }
+    };
+    let dtype = attr.dtype().map_or_else(
+        |e| DType::Other {
+            description: first_line(&e.to_string()),
+        },
+        |t| dtype_of(&t),
+    );
+    let shape = attr.shape();
+    let count: usize = shape.iter().product();
+    let value = if attr.space().is_ok_and(|s| s.is_null()) {
+        Err("empty (null dataspace)".to_owned())
+    } else if count > MAX_ATTR_ELEMENTS {
+        Err(format!("{count} values, not shown"))
+    } else {
+        read_container(&attr, true, &dtype, shape.clone())
+    };
+    Attribute {
+        name: name.to_owned(),
+        dtype,
+        shape: shape.iter().map(|&d| d as u64).collect(),
+        value,
+    }
+}
+
+fn attributes(loc: &hdf5::Location) -> Vec<Attribute> {
+    loc.attr_names()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| read_attribute(loc, n))
+        .collect()
+}
+
+fn nx_class(loc: &hdf5::Location) -> Option<String> {
+    if !loc.attr_names().ok()?.iter().any(|n| n == "NX_class") {
+        return None;
+    }
+    read_attribute(loc, "NX_class").text()
+}
+
+fn filter_uses(ds: &hdf5::Dataset) -> Vec<FilterUse> {
+    ds.filters()
+        .iter()
+        .map(|f| {
+            let id = f.id();
+            let name = hdf5_library::KNOWN_FILTERS
+                .iter()
+                .find(|k| k.0 == id)
+                .map_or_else(|| format!("filter {id}"), |k| k.1.to_owned());
+            FilterUse {
+                id,
+                name,
+                available: hdf5::filters::Filter::get_info(id).decode_enabled,
+            }
+        })
+        .collect()
+}
+
+fn dataset_info(ds: &hdf5::Dataset, full: bool) -> DatasetInfo {
+    let dtype = ds.dtype().map_or_else(
+        |e| DType::Other {
+            description: first_line(&e.to_string()),
+        },
+        |t| dtype_of(&t),
+    );
+    DatasetInfo {
+        shape: ds.shape().iter().map(|&d| d as u64).collect(),
+        dtype,
+        chunks: ds.chunk().map(|c| c.iter().map(|&d| d as u64).collect()),
+        filters: filter_uses(ds),
+        storage_size: full.then(|| ds.storage_size()),
+        fill_value: if full {
+            ds.fill_value().ok().flatten().map(|v| v.to_string())
+        } else {
+            None
+        },
+    }
+}
+
 impl LocalHdf5 {
     /// Open a file read-only, after checking it really is HDF5 so a wrong file
     /// gets a plain message instead of an HDF5 error stack.
     pub fn open(path: &Path) -> Result<Self, DataError> {
+        hdf5_library::register_filters();
         let shown = path.display().to_string();
         if !path.exists() {
             return Err(DataError::NotFound { path: shown });
@@ -27,10 +266,7 @@ impl LocalHdf5 {
         if !has_hdf5_signature(path)? {
             return Err(DataError::NotHdf5 { path: shown });
         }
-        let file = hdf5::File::open(path).map_err(|e| DataError::Hdf5 {
-            object: shown,
-            message: e.to_string(),
-        })?;
+        let file = hdf5::File::open(path).map_err(hdf5_err(&shown))?;
         Ok(Self {
             path: path.to_path_buf(),
             file,
@@ -41,63 +277,76 @@ impl LocalHdf5 {
         &self.path
     }
 
+    /// A child of a group as listed in the tree: kind, NeXus class, no attributes.
     fn child(&self, group: &hdf5::Group, parent: &str, name: &str, link: LinkType) -> Entity {
         let path = join_path(parent, name);
-        let kind = match group.loc_type_by_name(name) {
-            Err(e) => EntityKind::Broken {
-                reason: first_line(&e.to_string()),
-            },
-            Ok(t) => match link {
-                LinkType::Soft => EntityKind::SoftLink {
-                    target: describe_type(t),
+        let resolved = group.loc_type_by_name(name);
+        let kind = match link {
+            LinkType::Soft => {
+                let target = hdf5_raw::soft_link_target(group.id(), name).unwrap_or_default();
+                match resolved {
+                    Ok(_) => EntityKind::SoftLink { target },
+                    Err(_) => EntityKind::Broken {
+                        reason: format!("soft link to {target}, which does not exist"),
+                    },
+                }
+            }
+            LinkType::External => {
+                let (file, target) =
+                    hdf5_raw::external_link_target(group.id(), name).unwrap_or_default();
+                match resolved {
+                    Ok(_) => EntityKind::ExternalLink { file, target },
+                    Err(_) => EntityKind::Broken {
+                        reason: format!("external link to {file}:{target}, which cannot be opened"),
+                    },
+                }
+            }
+            LinkType::Hard => match resolved {
+                Ok(LocationType::Group) => EntityKind::Group,
+                Ok(LocationType::Dataset) => match group.dataset(name) {
+                    Ok(ds) => EntityKind::Dataset(dataset_info(&ds, false)),
+                    Err(e) => EntityKind::Broken {
+                        reason: first_line(&e.to_string()),
+                    },
                 },
-                LinkType::External => EntityKind::ExternalLink {
-                    file: String::new(),
-                    target: describe_type(t),
+                Ok(_) => EntityKind::Datatype,
+                Err(e) => EntityKind::Broken {
+                    reason: first_line(&e.to_string()),
                 },
-                LinkType::Hard => self.kind_of(&path, t),
             },
+        };
+        let nx_class = match &kind {
+            EntityKind::Group => group.group(name).ok().and_then(|g| nx_class(&g)),
+            _ => None,
         };
         Entity {
             name: name.to_owned(),
             path,
             kind,
-            nx_class: None,
+            nx_class,
+            attributes: Vec::new(),
             children: Vec::new(),
         }
     }
 
-    fn kind_of(&self, path: &str, t: LocationType) -> EntityKind {
-        match t {
-            LocationType::Group => EntityKind::Group,
-            LocationType::Dataset => match self.file.dataset(path) {
-                Ok(ds) => EntityKind::Dataset {
-                    shape: ds.shape().iter().map(|&d| d as u64).collect(),
-                    dtype: ds
-                        .dtype()
-                        .and_then(|t| t.to_descriptor())
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|_| "unsupported type".into()),
-                },
-                Err(e) => EntityKind::Broken {
-                    reason: first_line(&e.to_string()),
-                },
-            },
-            _ => EntityKind::Datatype,
-        }
+    fn children(&self, group: &hdf5::Group, path: &str) -> Result<Vec<Entity>, DataError> {
+        let mut links = Vec::new();
+        group
+            .iter_visit_default(|name, info| {
+                links.push((name.to_owned(), info.link_type));
+                Ok(())
+            })
+            .map_err(hdf5_err(path))?;
+        Ok(links
+            .iter()
+            .map(|(name, link)| self.child(group, path, name, *link))
+            .collect())
     }
-}
 
-fn describe_type(t: LocationType) -> String {
-    match t {
-        LocationType::Group => "group".into(),
-        LocationType::Dataset => "dataset".into(),
-        _ => "datatype".into(),
+    /// Token of the object at `path`, to detect hard-link cycles when walking.
+    pub fn object_token(&self, path: &str) -> Option<hdf5::LocationToken> {
+        self.file.group(path).ok()?.loc_info().ok().map(|i| i.token)
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).to_owned()
 }
 
 impl DataSource for LocalHdf5 {
@@ -118,53 +367,221 @@ impl DataSource for LocalHdf5 {
 
     fn entity(&self, path: &str) -> Result<Entity, DataError> {
         let path = if path.is_empty() { "/" } else { path };
-        let hdf = |e: hdf5::Error| DataError::Hdf5 {
-            object: path.to_owned(),
-            message: first_line(&e.to_string()),
-        };
+        let name = path.rsplit('/').next().unwrap_or_default().to_owned();
         let t = if path == "/" {
             LocationType::Group
         } else {
-            self.file
-                .loc_type_by_name(path)
-                .map_err(|_| DataError::NoSuchObject {
-                    object: path.to_owned(),
-                })?
+            match self.file.loc_type_by_name(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    // A link that exists but leads nowhere is shown as broken, not missing.
+                    let (parent, leaf) = path.rsplit_once('/').unwrap_or(("/", path));
+                    let parent = if parent.is_empty() { "/" } else { parent };
+                    let exists = self
+                        .file
+                        .group(parent)
+                        .is_ok_and(|g| g.link_exists(leaf));
+                    if exists {
+                        return Ok(Entity {
+                            name,
+                            path: path.to_owned(),
+                            kind: EntityKind::Broken {
+                                reason: first_line(&e.to_string()),
+                            },
+                            nx_class: None,
+                            attributes: Vec::new(),
+                            children: Vec::new(),
+                        });
+                    }
+                    return Err(DataError::NoSuchObject {
+                        object: path.to_owned(),
+                    });
+                }
+            }
         };
-        let name = path.rsplit('/').next().unwrap_or_default().to_owned();
-        if t != LocationType::Group {
-            return Ok(Entity {
+        match t {
+            LocationType::Group => {
+                let group = self.file.group(path).map_err(hdf5_err(path))?;
+                Ok(Entity {
+                    name,
+                    path: path.to_owned(),
+                    kind: EntityKind::Group,
+                    nx_class: nx_class(&group),
+                    attributes: attributes(&group),
+                    children: self.children(&group, path)?,
+                })
+            }
+            LocationType::Dataset => {
+                let ds = self.file.dataset(path).map_err(hdf5_err(path))?;
+                Ok(Entity {
+                    name,
+                    path: path.to_owned(),
+                    kind: EntityKind::Dataset(dataset_info(&ds, true)),
+                    nx_class: None,
+                    attributes: attributes(&ds),
+                    children: Vec::new(),
+                })
+            }
+            _ => Ok(Entity {
                 name,
                 path: path.to_owned(),
-                kind: self.kind_of(path, t),
+                kind: EntityKind::Datatype,
                 nx_class: None,
+                attributes: Vec::new(),
                 children: Vec::new(),
+            }),
+        }
+    }
+
+    fn value(
+        &self,
+        path: &str,
+        selection: &Selection,
+        progress: &dyn Progress,
+    ) -> Result<Value, DataError> {
+        let ds = match self.file.loc_type_by_name(path) {
+            Ok(LocationType::Dataset) => self.file.dataset(path).map_err(hdf5_err(path))?,
+            Ok(t) => {
+                return Err(DataError::NotADataset {
+                    object: path.to_owned(),
+                    kind: format!("{t:?}").to_lowercase(),
+                });
+            }
+            Err(_) => {
+                return Err(DataError::NoSuchObject {
+                    object: path.to_owned(),
+                });
+            }
+        };
+        let info = dataset_info(&ds, false);
+        if let Some(f) = info.missing_filter() {
+            return Err(DataError::MissingFilter {
+                object: path.to_owned(),
+                filter_id: f.id,
+                name: f.name.clone(),
             });
         }
-        let group = self.file.group(path).map_err(hdf)?;
-        let mut links = Vec::new();
-        group
-            .iter_visit_default(|name, info| {
-                links.push((name.to_owned(), info.link_type));
-                Ok(())
-            })
-            .map_err(hdf)?;
-        let children = links
-            .iter()
-            .map(|(name, link)| self.child(&group, path, name, *link))
-            .collect();
-        Ok(Entity {
-            name,
-            path: path.to_owned(),
-            kind: EntityKind::Group,
-            nx_class: None,
-            children,
-        })
+        if ds.space().is_ok_and(|s| s.is_null()) {
+            return Value::new(vec![0], Data::F64(Vec::new()));
+        }
+        let resolved = selection.resolve(&info.shape)?;
+        let count = resolved.count();
+        let out_shape = resolved.shape();
+        if count > MAX_READ_ELEMENTS {
+            return Err(DataError::TooLarge {
+                object: path.to_owned(),
+                elements: count,
+                limit: MAX_READ_ELEMENTS,
+            });
+        }
+        if !info.dtype.is_numeric() {
+            if !selection.is_all() || count > MAX_TEXT_ELEMENTS {
+                return Err(DataError::TooLarge {
+                    object: path.to_owned(),
+                    elements: count,
+                    limit: MAX_TEXT_ELEMENTS,
+                });
+            }
+            return read_container(&ds, false, &info.dtype, out_shape).map_err(|message| {
+                DataError::Hdf5 {
+                    object: path.to_owned(),
+                    message,
+                }
+            });
+        }
+        if info.shape.is_empty() || selection.is_all() && count <= 1 << 20 {
+            progress.report(0.0, "reading");
+            let v = read_container(&ds, false, &info.dtype, out_shape).map_err(|message| {
+                DataError::Hdf5 {
+                    object: path.to_owned(),
+                    message,
+                }
+            })?;
+            progress.report(1.0, "done");
+            return Ok(v);
+        }
+        read_numeric_slabs(&ds, path, &info.dtype, &resolved, progress)
     }
+}
+
+/// Read a numeric selection in slabs along the first kept axis, reporting
+/// progress and stopping early when cancelled.
+fn read_numeric_slabs(
+    ds: &hdf5::Dataset,
+    path: &str,
+    dtype: &DType,
+    resolved: &super::selection::Resolved,
+    progress: &dyn Progress,
+) -> Result<Value, DataError> {
+    let axes = &resolved.axes;
+    let slab_axis = axes.iter().position(|a| a.3 && a.1 > 1);
+    let (n_slabs, per) = match slab_axis {
+        Some(i) if resolved.count() > 4 << 20 => {
+            let len = axes[i].1;
+            let n = len.min(32);
+            (n, len.div_ceil(n))
+        }
+        _ => (1, 0),
+    };
+    macro_rules! read_typed {
+        ($t:ty, $variant:ident) => {{
+            let mut out: Vec<$t> = Vec::with_capacity(usize::try_from(resolved.count()).unwrap_or(0));
+            for k in 0..n_slabs {
+                if progress.cancelled() {
+                    return Err(DataError::Cancelled);
+                }
+                let mut sel: Vec<SliceOrIndex> = Vec::with_capacity(axes.len());
+                for (i, &(start, count, step, keep)) in axes.iter().enumerate() {
+                    let (start, count) = if Some(i) == slab_axis && n_slabs > 1 {
+                        let s = k * per;
+                        let c = per.min(count.saturating_sub(s));
+                        (start + s * step, c)
+                    } else {
+                        (start, count)
+                    };
+                    sel.push(if keep {
+                        SliceOrIndex::SliceCount {
+                            start: start as usize,
+                            step: step as usize,
+                            count: count as usize,
+                            block: 1,
+                        }
+                    } else {
+                        SliceOrIndex::Index(start as usize)
+                    });
+                }
+                let arr = ds
+                    .as_reader()
+                    .read_slice::<$t, _, ndarray::IxDyn>(hdf5::Hyperslab::from(sel))
+                    .map_err(hdf5_err(path))?;
+                out.extend(arr.iter().copied());
+                #[allow(clippy::cast_precision_loss)]
+                progress.report((k + 1) as f32 / n_slabs as f32, "reading");
+            }
+            Data::$variant(out)
+        }};
+    }
+    let data = match dtype {
+        DType::Int { bytes, signed, .. } => match (bytes, signed) {
+            (1, true) => read_typed!(i8, I8),
+            (2, true) => read_typed!(i16, I16),
+            (4, true) => read_typed!(i32, I32),
+            (8, true) => read_typed!(i64, I64),
+            (1, false) => read_typed!(u8, U8),
+            (2, false) => read_typed!(u16, U16),
+            (4, false) => read_typed!(u32, U32),
+            _ => read_typed!(u64, U64),
+        },
+        DType::Float { bytes: 8, .. } => read_typed!(f64, F64),
+        DType::Float { .. } => read_typed!(f32, F32),
+        _ => read_typed!(bool, Bool),
+    };
+    Value::new(resolved.shape(), data)
 }
 
 /// True if the file has the HDF5 signature at one of the places HDF5 looks.
 pub fn has_hdf5_signature(path: &Path) -> Result<bool, DataError> {
+    use std::io::{Seek, SeekFrom};
     let io = |source| DataError::Io {
         path: path.display().to_string(),
         source,
@@ -174,7 +591,6 @@ pub fn has_hdf5_signature(path: &Path) -> Result<bool, DataError> {
     let mut offset = 0u64;
     // HDF5 searches offsets 0, 512, 1024, 2048, … for the superblock.
     loop {
-        use std::io::{Seek, SeekFrom};
         file.seek(SeekFrom::Start(offset)).map_err(io)?;
         match file.read_exact(&mut buf) {
             Ok(()) if &buf == SIGNATURE => return Ok(true),
@@ -192,33 +608,46 @@ pub fn has_hdf5_signature(path: &Path) -> Result<bool, DataError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::NoProgress;
 
     fn sample(dir: &Path) -> PathBuf {
         let path = dir.join("sample.h5");
         let f = hdf5::File::create(&path).expect("create");
         let entry = f.create_group("entry").expect("group");
         entry
-            .new_dataset::<f32>()
-            .shape([3, 4])
+            .new_attr::<hdf5::types::VarLenUnicode>()
+            .create("NX_class")
+            .expect("attr")
+            .write_scalar(&"NXentry".parse::<hdf5::types::VarLenUnicode>().expect("str"))
+            .expect("write");
+        let data: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        entry
+            .new_dataset_builder()
+            .with_data(&ndarray::Array2::from_shape_vec((3, 4), data).expect("shape"))
             .create("data")
             .expect("dataset");
         entry.link_soft("/entry/data", "alias").expect("soft");
         entry.link_soft("/nowhere", "dangling").expect("soft");
-        f.link_external("missing.h5", "/x", "ext")
-            .expect("external");
+        f.link_external("missing.h5", "/x", "ext").expect("external");
         path
     }
 
     #[test]
-    fn lists_children_with_kinds_and_broken_links() {
+    fn lists_children_with_kinds_classes_and_broken_links() {
         let tmp = tempfile::tempdir().expect("tmp");
         let src = LocalHdf5::open(&sample(tmp.path())).expect("open");
         let root = src.entity("/").expect("root");
         let names: Vec<_> = root.children.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["entry", "ext"]);
-        assert!(matches!(root.children[1].kind, EntityKind::Broken { .. }));
+        assert_eq!(root.children[0].nx_class.as_deref(), Some("NXentry"));
+        assert!(
+            matches!(&root.children[1].kind, EntityKind::Broken { reason } if reason.contains("missing.h5:/x")),
+            "{:?}",
+            root.children[1].kind
+        );
 
         let entry = src.entity("/entry").expect("entry");
+        assert_eq!(entry.attr_text("NX_class").as_deref(), Some("NXentry"));
         let by_name = |n: &str| {
             entry
                 .children
@@ -227,18 +656,47 @@ mod tests {
                 .map(|c| c.kind.clone())
                 .expect(n)
         };
+        assert_eq!(by_name("data").to_string(), "float32 [3 × 4]");
         assert_eq!(
-            by_name("data"),
-            EntityKind::Dataset {
-                shape: vec![3, 4],
-                dtype: "float32".into()
+            by_name("alias"),
+            EntityKind::SoftLink {
+                target: "/entry/data".into()
             }
         );
-        assert!(matches!(by_name("alias"), EntityKind::SoftLink { .. }));
-        assert!(matches!(by_name("dangling"), EntityKind::Broken { .. }));
+        assert!(matches!(by_name("dangling"), EntityKind::Broken { reason } if reason.contains("/nowhere")));
         assert!(matches!(
             src.entity("/entry/none"),
             Err(DataError::NoSuchObject { .. })
+        ));
+        // Following a soft link gives the target dataset under the link's name.
+        let alias = src.entity("/entry/alias").expect("alias");
+        assert!(alias.dataset().is_some());
+        assert!(matches!(src.entity("/entry/dangling").expect("shown").kind, EntityKind::Broken { .. }));
+    }
+
+    #[test]
+    fn reads_values_with_selections() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let src = LocalHdf5::open(&sample(tmp.path())).expect("open");
+        let all = src.value("/entry/data", &Selection::all(), &NoProgress).expect("all");
+        assert_eq!(all.shape, vec![3, 4]);
+        assert_eq!(all.data, Data::F32((0..12).map(|i| i as f32).collect()));
+        let row = src
+            .value("/entry/data", &Selection::parse("1,1:3").expect("sel"), &NoProgress)
+            .expect("row");
+        assert_eq!(row.shape, vec![2]);
+        assert_eq!(row.data, Data::F32(vec![5.0, 6.0]));
+        let strided = src
+            .value("/entry/data", &Selection::parse("::2,3").expect("sel"), &NoProgress)
+            .expect("strided");
+        assert_eq!(strided.data, Data::F32(vec![3.0, 11.0]));
+        assert!(matches!(
+            src.value("/entry", &Selection::all(), &NoProgress),
+            Err(DataError::NotADataset { .. })
+        ));
+        assert!(matches!(
+            src.value("/entry/data", &Selection::parse("5").expect("sel"), &NoProgress),
+            Err(DataError::BadSelection { .. })
         ));
     }
 

@@ -2,11 +2,18 @@
 //! trait shaped like h5web's providers. Views never know where data lives.
 
 pub mod hdf5_library;
+mod hdf5_raw;
 pub mod local_hdf5;
+pub mod nexus;
+pub mod selection;
+pub mod value;
 
 use std::fmt;
 
 use serde::Serialize;
+
+pub use selection::Selection;
+pub use value::{DType, Data, Value};
 
 /// Errors reading data, worded for the person looking at the file.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +32,36 @@ pub enum DataError {
     },
     #[error("no object at {object} in this file")]
     NoSuchObject { object: String },
+    #[error("{object} is a {kind}, not a dataset: pick a dataset to see values")]
+    NotADataset { object: String, kind: String },
     #[error("HDF5 could not read {object}: {message}. The rest of the file is still available")]
     Hdf5 { object: String, message: String },
+    #[error(
+        "{object} is compressed with filter {filter_id} ({name}), which this Panorama cannot decode. The rest of the file is still available"
+    )]
+    MissingFilter {
+        object: String,
+        filter_id: i32,
+        name: String,
+    },
+    #[error("the selection “{selection}” does not fit: {reason}")]
+    BadSelection { selection: String, reason: String },
+    #[error("{object} holds {elements} values, more than Panorama reads at once ({limit}). Select a slice")]
+    TooLarge {
+        object: String,
+        elements: u64,
+        limit: u64,
+    },
+    #[error("{object}: the data is malformed ({message})")]
+    Malformed { object: String, message: String },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("the server answered {status} for {object}: {message}")]
+    Remote {
+        object: String,
+        status: u16,
+        message: String,
+    },
 }
 
 /// What a data source can do; views check this instead of guessing.
@@ -40,15 +75,55 @@ pub struct Capabilities {
     pub raw_chunks: bool,
 }
 
+/// A compression or other filter on a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterUse {
+    pub id: i32,
+    pub name: String,
+    /// Whether this Panorama can decode it.
+    pub available: bool,
+}
+
+/// Layout and type of a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatasetInfo {
+    pub shape: Vec<u64>,
+    pub dtype: DType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<Vec<u64>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<FilterUse>,
+    /// Bytes stored in the file, when known (for the compression ratio).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill_value: Option<String>,
+}
+
+impl DatasetInfo {
+    pub fn element_count(&self) -> u64 {
+        self.shape.iter().product()
+    }
+
+    /// Uncompressed size over stored size, when both are known.
+    pub fn compression_ratio(&self, element_size: u64) -> Option<f64> {
+        let stored = self.storage_size.filter(|&s| s > 0)?;
+        #[allow(clippy::cast_precision_loss)]
+        Some((self.element_count() * element_size) as f64 / stored as f64)
+    }
+
+    /// The first filter that cannot be decoded here, if any.
+    pub fn missing_filter(&self) -> Option<&FilterUse> {
+        self.filters.iter().find(|f| !f.available)
+    }
+}
+
 /// What an object in the file is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EntityKind {
     Group,
-    Dataset {
-        shape: Vec<u64>,
-        dtype: String,
-    },
+    Dataset(DatasetInfo),
     Datatype,
     SoftLink {
         target: String,
@@ -63,8 +138,39 @@ pub enum EntityKind {
     },
 }
 
-/// One object in a file, with its direct children if it is a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An attribute with its value (or why the value cannot be read).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    pub dtype: DType,
+    pub shape: Vec<u64>,
+    #[serde(serialize_with = "ser_attr_value")]
+    pub value: Result<Value, String>,
+}
+
+fn ser_attr_value<S: serde::Serializer>(v: &Result<Value, String>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Ok(v) => v.to_json().serialize(s),
+        Err(e) => serde_json::json!({ "error": e }).serialize(s),
+    }
+}
+
+impl Attribute {
+    /// The value as text (strings unquoted), or the reason it is unreadable.
+    pub fn text(&self) -> Option<String> {
+        let v = self.value.as_ref().ok()?;
+        Some(if v.shape.is_empty() || v.len() == 1 {
+            v.element_text(0)
+        } else {
+            v.preview(8)
+        })
+    }
+}
+
+/// One object in a file. Groups carry their direct children (without the
+/// children's own children); every entity carries its attributes when read
+/// through [`DataSource::entity`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entity {
     pub name: String,
     /// Absolute HDF5 path, `/` for the root.
@@ -75,19 +181,43 @@ pub struct Entity {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nx_class: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Attribute>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Entity>,
+}
+
+impl Entity {
+    pub fn attr(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// A text attribute such as `units` or `long_name`.
+    pub fn attr_text(&self, name: &str) -> Option<String> {
+        self.attr(name)?.text()
+    }
+
+    pub fn dataset(&self) -> Option<&DatasetInfo> {
+        match &self.kind {
+            EntityKind::Dataset(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn is_group(&self) -> bool {
+        self.kind == EntityKind::Group
+    }
 }
 
 impl fmt::Display for EntityKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Group => f.write_str("group"),
-            Self::Dataset { shape, dtype } => {
-                let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
+            Self::Dataset(d) => {
+                let dims: Vec<String> = d.shape.iter().map(u64::to_string).collect();
                 if dims.is_empty() {
-                    write!(f, "{dtype} scalar")
+                    write!(f, "{} scalar", d.dtype)
                 } else {
-                    write!(f, "{dtype} [{}]", dims.join(" × "))
+                    write!(f, "{} [{}]", d.dtype, dims.join(" × "))
                 }
             }
             Self::Datatype => f.write_str("named datatype"),
@@ -98,14 +228,50 @@ impl fmt::Display for EntityKind {
     }
 }
 
+/// Progress and cancellation for long reads. [`crate::runtime::TaskContext`]
+/// implements it; the CLI uses [`NoProgress`].
+pub trait Progress: Sync {
+    fn report(&self, fraction: f32, message: &str);
+    fn cancelled(&self) -> bool;
+}
+
+/// For callers that neither show progress nor cancel.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn report(&self, _fraction: f32, _message: &str) {}
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+impl Progress for crate::runtime::TaskContext {
+    fn report(&self, fraction: f32, message: &str) {
+        self.progress(fraction, message);
+    }
+    fn cancelled(&self) -> bool {
+        self.is_cancelled()
+    }
+}
+
+/// Most elements read in one request (1 GiB of f64): larger reads must slice.
+pub const MAX_READ_ELEMENTS: u64 = 128 * 1024 * 1024;
+
 /// A source of hierarchical data. One implementation per kind of storage;
 /// adding one never touches the UI.
 pub trait DataSource: Send + Sync {
     /// A short name for tabs and breadcrumbs (file name or URL).
     fn label(&self) -> String;
     fn capabilities(&self) -> Capabilities;
-    /// The object at `path` with its direct children (children are not expanded).
+    /// The object at `path` with its attributes and, for groups, its direct children.
     fn entity(&self, path: &str) -> Result<Entity, DataError>;
+    /// Values of the dataset at `path`, for a selection.
+    fn value(
+        &self,
+        path: &str,
+        selection: &Selection,
+        progress: &dyn Progress,
+    ) -> Result<Value, DataError>;
 }
 
 /// Join a group path and a member name into an absolute HDF5 path.
@@ -117,29 +283,53 @@ pub fn join_path(parent: &str, name: &str) -> String {
     }
 }
 
+/// Resolve a relative NeXus path (`data`, `../x`, `/entry/data`) against a group.
+pub fn resolve_path(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn join_path_handles_root_and_trailing_slashes() {
+    fn paths_join_and_resolve() {
         assert_eq!(join_path("/", "entry"), "/entry");
         assert_eq!(join_path("", "entry"), "/entry");
         assert_eq!(join_path("/entry/", "data"), "/entry/data");
-        assert_eq!(join_path("/entry", "data"), "/entry/data");
+        assert_eq!(resolve_path("/entry", "data"), "/entry/data");
+        assert_eq!(resolve_path("/entry/data", "../sample"), "/entry/sample");
+        assert_eq!(resolve_path("/entry", "/other/x"), "/other/x");
+        assert_eq!(resolve_path("/", ".."), "/");
     }
 
     #[test]
     fn kinds_read_well() {
-        let k = EntityKind::Dataset {
+        let k = EntityKind::Dataset(DatasetInfo {
             shape: vec![4096, 4096],
-            dtype: "float32".into(),
-        };
+            dtype: DType::Float {
+                bytes: 4,
+                big_endian: false,
+            },
+            chunks: None,
+            filters: Vec::new(),
+            storage_size: None,
+            fill_value: None,
+        });
         assert_eq!(k.to_string(), "float32 [4096 × 4096]");
-        let s = EntityKind::Dataset {
-            shape: vec![],
-            dtype: "string".into(),
-        };
-        assert_eq!(s.to_string(), "string scalar");
     }
 }

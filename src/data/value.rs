@@ -1,0 +1,337 @@
+//! Typed values and types: what every view receives, validated once.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::DataError;
+
+/// The type of a dataset or attribute, as the file declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", rename_all = "snake_case")]
+pub enum DType {
+    Int {
+        bytes: u8,
+        signed: bool,
+        big_endian: bool,
+    },
+    Float {
+        bytes: u8,
+        big_endian: bool,
+    },
+    /// Real and imaginary parts, `bytes` in total.
+    Complex {
+        bytes: u8,
+    },
+    Bool,
+    Str {
+        /// Length for fixed-length strings, `None` for variable length.
+        fixed: Option<usize>,
+        utf8: bool,
+    },
+    Enum {
+        bytes: u8,
+        signed: bool,
+        members: Vec<(String, i64)>,
+    },
+    Compound {
+        fields: Vec<(String, DType)>,
+    },
+    Array {
+        base: Box<DType>,
+        len: usize,
+    },
+    VarLen {
+        base: Box<DType>,
+    },
+    Reference,
+    /// A type Panorama cannot interpret (opaque, bitfield, time…): shown, not read.
+    Other {
+        description: String,
+    },
+}
+
+impl DType {
+    /// True for types that plots can use (integers, floats, booleans).
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Self::Int { .. } | Self::Float { .. } | Self::Bool)
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let be = |f: &mut fmt::Formatter<'_>, big: bool| {
+            if big {
+                f.write_str(" (big-endian)")
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Self::Int {
+                bytes,
+                signed,
+                big_endian,
+            } => {
+                write!(f, "{}int{}", if *signed { "" } else { "u" }, bytes * 8)?;
+                be(f, *big_endian)
+            }
+            Self::Float { bytes, big_endian } => {
+                write!(f, "float{}", bytes * 8)?;
+                be(f, *big_endian)
+            }
+            Self::Complex { bytes } => write!(f, "complex{}", bytes * 8),
+            Self::Bool => f.write_str("bool"),
+            Self::Str { fixed, utf8 } => {
+                let enc = if *utf8 { "UTF-8" } else { "ASCII" };
+                match fixed {
+                    Some(n) => write!(f, "string[{n}] ({enc})"),
+                    None => write!(f, "string ({enc})"),
+                }
+            }
+            Self::Enum { members, .. } => {
+                let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+                write!(f, "enum {{{}}}", names.join(", "))
+            }
+            Self::Compound { fields } => {
+                let parts: Vec<String> = fields.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+                write!(f, "compound {{{}}}", parts.join(", "))
+            }
+            Self::Array { base, len } => write!(f, "{base}[{len}]"),
+            Self::VarLen { base } => write!(f, "vlen {base}"),
+            Self::Reference => f.write_str("reference"),
+            Self::Other { description } => f.write_str(description),
+        }
+    }
+}
+
+/// The elements of a value, in C order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    I8(Vec<i8>),
+    I16(Vec<i16>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+    U64(Vec<u64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    Bool(Vec<bool>),
+    /// (re, im) pairs.
+    Complex(Vec<(f64, f64)>),
+    Str(Vec<String>),
+    /// Elements of other types (compound rows, enums, arrays) rendered as text.
+    Text(Vec<String>),
+}
+
+macro_rules! each_data {
+    ($self:expr, $v:ident => $e:expr) => {
+        match $self {
+            Data::I8($v) => $e,
+            Data::I16($v) => $e,
+            Data::I32($v) => $e,
+            Data::I64($v) => $e,
+            Data::U8($v) => $e,
+            Data::U16($v) => $e,
+            Data::U32($v) => $e,
+            Data::U64($v) => $e,
+            Data::F32($v) => $e,
+            Data::F64($v) => $e,
+            Data::Bool($v) => $e,
+            Data::Complex($v) => $e,
+            Data::Str($v) => $e,
+            Data::Text($v) => $e,
+        }
+    };
+}
+
+impl Data {
+    pub fn len(&self) -> usize {
+        each_data!(self, v => v.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A value read from a dataset or attribute: shape and typed elements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    /// Empty for a scalar.
+    pub shape: Vec<usize>,
+    pub data: Data,
+}
+
+impl Value {
+    /// Build a value, checking that the shape matches the number of elements.
+    pub fn new(shape: Vec<usize>, data: Data) -> Result<Self, DataError> {
+        let expected: usize = shape.iter().product();
+        if expected != data.len() {
+            return Err(DataError::Malformed {
+                object: String::new(),
+                message: format!(
+                    "{} elements for shape {shape:?} (expected {expected})",
+                    data.len()
+                ),
+            });
+        }
+        Ok(Self { shape, data })
+    }
+
+    pub fn scalar(data: Data) -> Self {
+        Self {
+            shape: Vec::new(),
+            data,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        !matches!(
+            self.data,
+            Data::Str(_) | Data::Text(_) | Data::Complex(_)
+        )
+    }
+
+    /// The elements as f64 for plotting (integers and booleans converted);
+    /// `None` for strings and other non-numeric data. Complex gives magnitudes.
+    pub fn to_f64(&self) -> Option<Vec<f64>> {
+        #[allow(clippy::cast_precision_loss)]
+        let v = match &self.data {
+            Data::I8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::I16(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::I64(v) => v.iter().map(|&x| x as f64).collect(),
+            Data::U8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::U16(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::U32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::U64(v) => v.iter().map(|&x| x as f64).collect(),
+            Data::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::F64(v) => v.clone(),
+            Data::Bool(v) => v.iter().map(|&x| f64::from(u8::from(x))).collect(),
+            Data::Complex(v) => v.iter().map(|&(re, im)| re.hypot(im)).collect(),
+            Data::Str(_) | Data::Text(_) => return None,
+        };
+        Some(v)
+    }
+
+    /// One element as text, for tables and attribute lists.
+    pub fn element_text(&self, i: usize) -> String {
+        fn g<T: ToString>(v: &[T], i: usize) -> String {
+            v.get(i).map(ToString::to_string).unwrap_or_default()
+        }
+        match &self.data {
+            Data::I8(v) => g(v, i),
+            Data::I16(v) => g(v, i),
+            Data::I32(v) => g(v, i),
+            Data::I64(v) => g(v, i),
+            Data::U8(v) => g(v, i),
+            Data::U16(v) => g(v, i),
+            Data::U32(v) => g(v, i),
+            Data::U64(v) => g(v, i),
+            Data::F32(v) => g(v, i),
+            Data::F64(v) => g(v, i),
+            Data::Bool(v) => g(v, i),
+            Data::Complex(v) => v
+                .get(i)
+                .map(|(re, im)| format!("{re}{im:+}i"))
+                .unwrap_or_default(),
+            Data::Str(v) | Data::Text(v) => v.get(i).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// A one-line summary, long values folded: `[1, 2, 3, … 100 values]`.
+    pub fn preview(&self, max_items: usize) -> String {
+        if self.shape.is_empty() {
+            return self.element_text(0);
+        }
+        let n = self.len();
+        let shown: Vec<String> = (0..n.min(max_items)).map(|i| self.element_text(i)).collect();
+        if n > max_items {
+            format!("[{}, … {n} values]", shown.join(", "))
+        } else {
+            format!("[{}]", shown.join(", "))
+        }
+    }
+
+    /// The value as JSON (numbers stay numbers), for `panorama inspect --json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        let items: Vec<J> = match &self.data {
+            Data::Str(v) | Data::Text(v) => v.iter().cloned().map(J::from).collect(),
+            Data::Bool(v) => v.iter().map(|&b| J::from(b)).collect(),
+            Data::I64(v) => v.iter().map(|&x| J::from(x)).collect(),
+            Data::U64(v) => v.iter().map(|&x| J::from(x)).collect(),
+            Data::Complex(_) => (0..self.len()).map(|i| J::from(self.element_text(i))).collect(),
+            _ => self
+                .to_f64()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| {
+                    serde_json::Number::from_f64(x).map_or_else(|| J::from(x.to_string()), J::Number)
+                })
+                .collect(),
+        };
+        if self.shape.is_empty() {
+            items.into_iter().next().unwrap_or(J::Null)
+        } else {
+            J::Array(items)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_read_well() {
+        let t = DType::Int {
+            bytes: 2,
+            signed: true,
+            big_endian: true,
+        };
+        assert_eq!(t.to_string(), "int16 (big-endian)");
+        let c = DType::Compound {
+            fields: vec![
+                (
+                    "x".into(),
+                    DType::Float {
+                        bytes: 8,
+                        big_endian: false,
+                    },
+                ),
+                (
+                    "name".into(),
+                    DType::Str {
+                        fixed: None,
+                        utf8: true,
+                    },
+                ),
+            ],
+        };
+        assert_eq!(c.to_string(), "compound {x: float64, name: string (UTF-8)}");
+    }
+
+    #[test]
+    fn values_check_their_shape_and_convert() {
+        assert!(Value::new(vec![2, 3], Data::I32(vec![0; 5])).is_err());
+        let v = Value::new(vec![2, 2], Data::U8(vec![1, 2, 3, 4])).expect("value");
+        assert_eq!(v.to_f64(), Some(vec![1.0, 2.0, 3.0, 4.0]));
+        assert_eq!(v.preview(3), "[1, 2, 3, … 4 values]");
+        let s = Value::scalar(Data::Str(vec!["hello".into()]));
+        assert_eq!(s.preview(3), "hello");
+        assert_eq!(s.to_json(), serde_json::json!("hello"));
+        assert!(s.to_f64().is_none());
+    }
+}
