@@ -27,12 +27,50 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Sub {
+    /// Print a file's tree (or one object) with types, shapes, attributes, links and the NeXus default plot.
+    Inspect {
+        /// A local HDF5/NeXus file, or an h5grove URL (http://host:port/?file=NAME).
+        target: String,
+        /// Only this object and what is below it.
+        #[arg(long, default_value = "/")]
+        path: String,
+        /// Print stable JSON (see docs/CLI.md) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check what this machine offers Panorama: HDF5 and its filters, GPU, keyring, folders.
     Doctor {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `panorama inspect`: exit 1 if the file or object cannot be read.
+pub fn inspect(target: &str, path: &str, json: bool) -> ExitCode {
+    let result = crate::data::open(target).and_then(|src| {
+        crate::inspect::inspect(src.as_ref(), path, &crate::data::NoProgress)
+    });
+    match result {
+        Ok(report) if json => match serde_json::to_string_pretty(&report) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("panorama: could not write JSON: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Ok(report) => {
+            print!("{}", report.render());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `panorama doctor`: print the report; exit 1 when something required is missing.

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod command;
 pub mod data;
 pub mod doctor;
+pub mod inspect;
 pub mod logging;
 pub mod metadata;
 pub mod paths;

@@ -343,10 +343,6 @@ impl LocalHdf5 {
             .collect())
     }
 
-    /// Token of the object at `path`, to detect hard-link cycles when walking.
-    pub fn object_token(&self, path: &str) -> Option<hdf5::LocationToken> {
-        self.file.group(path).ok()?.loc_info().ok().map(|i| i.token)
-    }
 }
 
 impl DataSource for LocalHdf5 {
@@ -363,6 +359,12 @@ impl DataSource for LocalHdf5 {
             statistics: false,
             raw_chunks: true,
         }
+    }
+
+    fn object_id(&self, path: &str) -> Option<String> {
+        // Only groups can close a cycle.
+        let info = self.file.group(path).ok()?.loc_info().ok()?;
+        Some(format!("{}:{:?}", info.fileno, info.token))
     }
 
     fn entity(&self, path: &str) -> Result<Entity, DataError> {

@@ -272,6 +272,76 @@ pub trait DataSource: Send + Sync {
         selection: &Selection,
         progress: &dyn Progress,
     ) -> Result<Value, DataError>;
+    /// An id of the object behind `path` that is the same for every hard link
+    /// to it, so walks can stop at cycles. `None` where the source cannot tell.
+    fn object_id(&self, _path: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Walk the tree below `path` depth-first, calling `visit` with each entity
+/// (with attributes) and its depth. Hard-link cycles are visited once; soft and
+/// external links are listed, not followed.
+pub fn walk(
+    src: &dyn DataSource,
+    path: &str,
+    visit: &mut dyn FnMut(&Entity, usize),
+    progress: &dyn Progress,
+) -> Result<(), DataError> {
+    let mut seen = std::collections::HashSet::new();
+    walk_inner(src, path, 0, visit, &mut seen, progress)
+}
+
+fn walk_inner(
+    src: &dyn DataSource,
+    path: &str,
+    depth: usize,
+    visit: &mut dyn FnMut(&Entity, usize),
+    seen: &mut std::collections::HashSet<String>,
+    progress: &dyn Progress,
+) -> Result<(), DataError> {
+    if progress.cancelled() {
+        return Err(DataError::Cancelled);
+    }
+    let e = src.entity(path)?;
+    visit(&e, depth);
+    if let Some(id) = src.object_id(path)
+        && !seen.insert(id)
+    {
+        return Ok(());
+    }
+    for c in &e.children {
+        match c.kind {
+            EntityKind::Group | EntityKind::Dataset(_) => {
+                // A child that fails to read is shown as broken; the walk goes on.
+                if let Err(err) = walk_inner(src, &c.path, depth + 1, visit, seen, progress) {
+                    if matches!(err, DataError::Cancelled) {
+                        return Err(err);
+                    }
+                    let mut broken = c.clone();
+                    broken.kind = EntityKind::Broken {
+                        reason: err.to_string(),
+                    };
+                    visit(&broken, depth + 1);
+                }
+            }
+            _ => visit(c, depth + 1),
+        }
+    }
+    Ok(())
+}
+
+/// Open a data source from what a user typed: a local path, or an h5grove URL.
+pub fn open(location: &str) -> Result<Box<dyn DataSource>, DataError> {
+    let lower = location.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Err(DataError::Remote {
+            object: location.to_owned(),
+            status: 0,
+            message: "remote files need an h5grove source".into(),
+        });
+    }
+    Ok(Box::new(local_hdf5::LocalHdf5::open(std::path::Path::new(location))?))
 }
 
 /// Join a group path and a member name into an absolute HDF5 path.
