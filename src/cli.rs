@@ -48,9 +48,8 @@ pub enum Sub {
 
 /// `panorama inspect`: exit 1 if the file or object cannot be read.
 pub fn inspect(target: &str, path: &str, json: bool) -> ExitCode {
-    let result = crate::data::open(target).and_then(|src| {
-        crate::inspect::inspect(src.as_ref(), path, &crate::data::NoProgress)
-    });
+    let result = crate::data::open(target)
+        .and_then(|src| crate::inspect::inspect(src.as_ref(), path, &crate::data::NoProgress));
     match result {
         Ok(report) if json => match serde_json::to_string_pretty(&report) {
             Ok(s) => {

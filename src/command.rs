@@ -125,6 +125,18 @@ pub enum Command {
     OpenDemo,
     /// Close an open document by its id.
     CloseDocument(u64),
+    /// Read a group's members (the tree expands lazily).
+    ExpandGroup {
+        doc: u64,
+        path: String,
+    },
+    /// Show an object in the viewer.
+    Select {
+        doc: u64,
+        path: String,
+    },
+    /// Show a document's NeXus default plot.
+    OpenDefaultPlot(u64),
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
     /// Close the focused tab.

@@ -35,7 +35,11 @@ pub struct Report {
 }
 
 /// Inspect `path` (a whole file for `/`) of a data source.
-pub fn inspect(src: &dyn DataSource, path: &str, progress: &dyn Progress) -> Result<Report, DataError> {
+pub fn inspect(
+    src: &dyn DataSource,
+    path: &str,
+    progress: &dyn Progress,
+) -> Result<Report, DataError> {
     let mut objects = Vec::new();
     walk(
         src,
@@ -69,7 +73,11 @@ impl Report {
             let e = &row.entity;
             let indent = "  ".repeat(row.depth);
             let name = if e.path == "/" { "/" } else { &e.name };
-            let class = e.nx_class.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let class = e
+                .nx_class
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
             let _ = writeln!(out, "{indent}{name}{class}  {}", e.kind);
             if let EntityKind::Dataset(d) = &e.kind {
                 if let Some(c) = &d.chunks {
@@ -108,7 +116,11 @@ impl Report {
         }
         match (&self.default_plot, &self.default_plot_problem) {
             (Some(p), _) => {
-                let _ = writeln!(out, "\nNeXus default plot: {} (signal {})", p.nxdata, p.signal);
+                let _ = writeln!(
+                    out,
+                    "\nNeXus default plot: {} (signal {})",
+                    p.nxdata, p.signal
+                );
                 let dims: Vec<String> = p.shape.iter().map(u64::to_string).collect();
                 let _ = writeln!(out, "  signal: {} [{}]", p.signal_label(), dims.join(" × "));
                 for a in &p.axes {
@@ -149,7 +161,8 @@ mod tests {
 
     #[test]
     fn demo_file_tree_and_default_plot() {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_spectrum1d.nxs");
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/demo/demo_spectrum1d.nxs");
         let src = LocalHdf5::open(&p).expect("open");
         let r = inspect(&src, "/", &NoProgress).expect("inspect");
         let paths: Vec<&str> = r.objects.iter().map(|o| o.entity.path.as_str()).collect();
@@ -157,7 +170,10 @@ mod tests {
         let text = r.render();
         assert!(text.contains("spectrum [NXdata]"), "{text}");
         assert!(text.contains("@units = keV"), "{text}");
-        assert!(text.contains("NeXus default plot: /entry/spectrum"), "{text}");
+        assert!(
+            text.contains("NeXus default plot: /entry/spectrum"),
+            "{text}"
+        );
         let json = serde_json::to_value(&r).expect("json");
         assert_eq!(json["version"], 1);
         assert_eq!(json["default_plot"]["signal"], "/entry/spectrum/counts");

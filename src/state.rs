@@ -2,12 +2,15 @@
 //! settings and recent files. [`AppState::apply`] is the one way to change it;
 //! the GUI, the CLI and the tests all call it.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::command::{Command, TabKind, ThemeChoice};
 use crate::data::local_hdf5::LocalHdf5;
-use crate::data::{DataError, DataSource, Entity};
+use crate::data::nexus::{self, DefaultPlot};
+use crate::data::{DataError, DataSource, Entity, Selection, Value};
 use crate::paths::AppDirs;
 use crate::runtime::{TaskError, TaskHandle, TaskRegistry};
 use crate::store::Store;
@@ -47,18 +50,78 @@ pub enum UiEffect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DocStatus {
     Loading,
-    /// The root group with its direct children.
-    Ready(Entity),
+    /// Open; the root group is in [`Document::entities`] under `/`.
+    Ready,
     Failed(String),
 }
 
-/// An opened file or URL.
+/// Something loaded in the background.
 #[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Load<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Self::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// An opened file or URL.
+#[derive(Clone)]
 pub struct Document {
     pub id: u64,
     pub location: String,
     pub label: String,
     pub status: DocStatus,
+    /// The data source, once opened.
+    pub source: Option<Arc<dyn DataSource>>,
+    /// Objects read so far (with attributes and direct children), by path.
+    pub entities: BTreeMap<String, Load<Entity>>,
+    /// The NeXus default plot, or why there is none.
+    pub default_plot: Option<Result<DefaultPlot, String>>,
+}
+
+/// The object shown in the viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub doc: u64,
+    pub path: String,
+}
+
+/// Values are cached by document, path and selection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ValueKey {
+    pub doc: u64,
+    pub path: String,
+    pub selection: Selection,
+}
+
+/// Most values kept in memory at once.
+const VALUE_CACHE: usize = 96;
+
+type Opened = (Arc<dyn DataSource>, Entity, Result<DefaultPlot, String>);
+
+enum Pending {
+    Open {
+        doc: u64,
+        show_default: bool,
+        handle: Box<TaskHandle<Opened>>,
+    },
+    Entity {
+        doc: u64,
+        path: String,
+        handle: TaskHandle<Entity>,
+    },
+    Value {
+        key: ValueKey,
+        handle: TaskHandle<Value>,
+    },
 }
 
 /// Everything Panorama knows, minus pixels.
@@ -68,9 +131,13 @@ pub struct AppState {
     pub recent: Vec<String>,
     pub documents: Vec<Document>,
     pub notifications: Vec<Notification>,
+    /// The object the viewer shows.
+    pub selected: Option<Target>,
+    values: HashMap<ValueKey, Load<Arc<Value>>>,
+    value_order: Vec<ValueKey>,
     store: Option<Store>,
     tasks: TaskRegistry,
-    pending: Vec<(u64, TaskHandle<Entity>)>,
+    pending: Vec<Pending>,
     next_id: u64,
 }
 
@@ -100,6 +167,9 @@ impl AppState {
             recent: Vec::new(),
             documents: Vec::new(),
             notifications: Vec::new(),
+            selected: None,
+            values: HashMap::new(),
+            value_order: Vec::new(),
             store: None,
             tasks,
             pending: Vec::new(),
@@ -187,17 +257,29 @@ impl AppState {
         match command {
             Command::OpenFileDialog => vec![UiEffect::PickFile],
             Command::OpenPath(path) => {
-                self.open_path(&path);
+                self.open_path(&path, true);
                 vec![UiEffect::ShowTab(TabKind::Files)]
             }
+            Command::ExpandGroup { doc, path } => {
+                self.load_entity(doc, &path);
+                Vec::new()
+            }
+            Command::Select { doc, path } => {
+                self.load_entity(doc, &path);
+                self.selected = Some(Target { doc, path });
+                vec![UiEffect::ShowTab(TabKind::Viewer)]
+            }
+            Command::OpenDefaultPlot(doc) => self.show_default_plot(doc),
             Command::OpenUrl(url) => {
                 self.open_url(&url);
                 vec![UiEffect::ShowTab(TabKind::Files)]
             }
             Command::OpenDemo => match crate::paths::demo_dir() {
                 Some(dir) => {
+                    // The image opens in the viewer; the other samples wait in Files.
                     for file in crate::paths::demo_files(&dir) {
-                        self.open_path(&file);
+                        let show = file.file_name().is_some_and(|n| n == "demo_image2d.nxs");
+                        self.open_path(&file, show);
                     }
                     vec![UiEffect::ShowTab(TabKind::Files)]
                 }
@@ -248,8 +330,9 @@ impl AppState {
         }
     }
 
-    /// Open a local file: read its top level on a background task.
-    pub fn open_path(&mut self, path: &Path) {
+    /// Open a local file: read its top level and find its NeXus default plot on
+    /// a background task; with `show_default`, the viewer then shows that plot.
+    pub fn open_path(&mut self, path: &Path, show_default: bool) {
         let path: PathBuf = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let location = path.display().to_string();
         let label = path
@@ -262,16 +345,119 @@ impl AppState {
             location,
             label: label.clone(),
             status: DocStatus::Loading,
+            source: None,
+            entities: BTreeMap::new(),
+            default_plot: None,
         });
         let handle = self
             .tasks
             .spawn_blocking(&format!("Opening {label}"), move |ctx| {
                 ctx.progress(0.0, "reading file structure");
-                let source = LocalHdf5::open(&path)?;
+                let source: Arc<dyn DataSource> = Arc::new(LocalHdf5::open(&path)?);
                 let root = source.entity("/")?;
-                Ok::<_, DataError>(root)
+                ctx.progress(0.5, "looking for the NeXus default plot");
+                let plot = nexus::default_plot(source.as_ref(), "/").map_err(|p| p.0);
+                Ok::<_, DataError>((source, root, plot))
             });
-        self.pending.push((id, handle));
+        self.pending.push(Pending::Open {
+            doc: id,
+            show_default,
+            handle: Box::new(handle),
+        });
+    }
+
+    /// The document with this id.
+    pub fn document(&self, id: u64) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+
+    /// Read an object (attributes and children) unless it is loaded or loading.
+    pub fn load_entity(&mut self, doc: u64, path: &str) {
+        let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) else {
+            return;
+        };
+        if matches!(d.entities.get(path), Some(Load::Ready(_) | Load::Loading)) {
+            return;
+        }
+        let Some(source) = d.source.clone() else {
+            return;
+        };
+        d.entities.insert(path.to_owned(), Load::Loading);
+        let p = path.to_owned();
+        let handle = self
+            .tasks
+            .spawn_blocking(&format!("Reading {path}"), move |_| source.entity(&p));
+        self.pending.push(Pending::Entity {
+            doc,
+            path: path.to_owned(),
+            handle,
+        });
+    }
+
+    /// A loaded object, if any.
+    pub fn entity(&self, doc: u64, path: &str) -> Option<&Load<Entity>> {
+        self.document(doc)?.entities.get(path)
+    }
+
+    /// The value for a key: cached, loading, or started now.
+    pub fn value(&mut self, key: &ValueKey) -> Load<Arc<Value>> {
+        if let Some(v) = self.values.get(key) {
+            return v.clone();
+        }
+        let Some(source) = self.document(key.doc).and_then(|d| d.source.clone()) else {
+            return Load::Failed("the file is closed".into());
+        };
+        self.values.insert(key.clone(), Load::Loading);
+        self.value_order.push(key.clone());
+        if self.value_order.len() > VALUE_CACHE {
+            let old = self.value_order.remove(0);
+            self.values.remove(&old);
+        }
+        let (path, sel) = (key.path.clone(), key.selection.clone());
+        let handle = self
+            .tasks
+            .spawn_blocking(&format!("Loading {}", key.path), move |ctx| {
+                source.value(&path, &sel, &ctx)
+            });
+        self.pending.push(Pending::Value {
+            key: key.clone(),
+            handle,
+        });
+        Load::Loading
+    }
+
+    /// A cached value without starting a read.
+    pub fn cached_value(&self, key: &ValueKey) -> Option<&Load<Arc<Value>>> {
+        self.values.get(key)
+    }
+
+    fn show_default_plot(&mut self, doc: u64) -> Vec<UiEffect> {
+        let Some(d) = self.document(doc) else {
+            return Vec::new();
+        };
+        match d.default_plot.clone() {
+            Some(Ok(plot)) => {
+                let signal = plot.signal.clone();
+                self.load_entity(doc, &plot.nxdata);
+                self.load_entity(doc, &signal);
+                self.selected = Some(Target { doc, path: signal });
+                vec![UiEffect::ShowTab(TabKind::Viewer)]
+            }
+            Some(Err(problem)) => {
+                let label = d.label.clone();
+                self.notify(Level::Info, format!("{label} has no default plot"), problem);
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The default plot whose signal is `target`, if it is one.
+    pub fn plot_for(&self, target: &Target) -> Option<&DefaultPlot> {
+        match self.document(target.doc)?.default_plot.as_ref()? {
+            Ok(p) if p.signal == target.path => Some(p),
+            _ => None,
+        }
     }
 
     fn open_url(&mut self, url: &str) {
@@ -293,52 +479,122 @@ impl AppState {
             status: DocStatus::Failed(
                 "Remote files open through an h5grove source. Add one under Search → Sources, then open the file from there.".into(),
             ),
+            source: None,
+            entities: BTreeMap::new(),
+            default_plot: None,
         });
     }
 
-    /// Collect finished background work. Returns true if anything changed.
-    pub fn poll(&mut self) -> bool {
-        let mut changed = false;
+    /// Collect finished background work. Returns what the GUI has to do
+    /// (e.g. show the viewer once a file's default plot is known).
+    pub fn poll(&mut self) -> Vec<UiEffect> {
         let mut still = Vec::new();
-        for (id, handle) in std::mem::take(&mut self.pending) {
-            match handle.try_take() {
-                Err(handle) => still.push((id, handle)),
-                Ok(result) => {
-                    changed = true;
-                    let status = match result {
-                        Ok(root) => DocStatus::Ready(root),
-                        Err(TaskError::Cancelled) => {
-                            DocStatus::Failed("Opening was cancelled.".into())
+        let mut effects = Vec::new();
+        for p in std::mem::take(&mut self.pending) {
+            match p {
+                Pending::Open {
+                    doc,
+                    show_default,
+                    handle,
+                } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Open {
+                        doc,
+                        show_default,
+                        handle: Box::new(handle),
+                    }),
+                    Ok(result) => {
+                        self.finish_open(doc, result);
+                        if show_default
+                            && self
+                                .document(doc)
+                                .is_some_and(|d| matches!(d.default_plot, Some(Ok(_))))
+                        {
+                            effects.push(doc);
                         }
-                        Err(e) => DocStatus::Failed(e.to_string()),
-                    };
-                    let label = self
-                        .documents
-                        .iter()
-                        .find(|d| d.id == id)
-                        .map(|d| d.label.clone())
-                        .unwrap_or_default();
-                    if let DocStatus::Failed(msg) = &status {
-                        self.notify(Level::Error, format!("Could not open {label}"), msg.clone());
                     }
-                    if let Some(doc) = self.documents.iter_mut().find(|d| d.id == id) {
-                        doc.status = status;
+                },
+                Pending::Entity { doc, path, handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Entity { doc, path, handle }),
+                    Ok(result) => {
+                        let load = match result {
+                            Ok(e) => Load::Ready(e),
+                            Err(e) => Load::Failed(e.to_string()),
+                        };
+                        if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
+                            d.entities.insert(path, load);
+                        }
                     }
-                }
+                },
+                Pending::Value { key, handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Value { key, handle }),
+                    Ok(result) => {
+                        let load = match result {
+                            Ok(v) => Load::Ready(Arc::new(v)),
+                            Err(e) => Load::Failed(e.to_string()),
+                        };
+                        if self.values.contains_key(&key) {
+                            self.values.insert(key, load);
+                        }
+                    }
+                },
             }
         }
-        self.pending = still;
-        changed
+        self.pending.append(&mut still);
+        effects
+            .into_iter()
+            .flat_map(|doc| self.show_default_plot(doc))
+            .collect()
+    }
+
+    fn finish_open(&mut self, doc: u64, result: Result<Opened, TaskError>) {
+        let label = self
+            .document(doc)
+            .map(|d| d.label.clone())
+            .unwrap_or_default();
+        let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) else {
+            return;
+        };
+        match result {
+            Ok((source, root, plot)) => {
+                d.entities.insert("/".into(), Load::Ready(root));
+                d.status = DocStatus::Ready;
+                d.source = Some(source);
+                d.default_plot = Some(plot);
+            }
+            Err(e) => {
+                let msg = match e {
+                    TaskError::Cancelled => "Opening was cancelled.".to_owned(),
+                    e => e.to_string(),
+                };
+                d.status = DocStatus::Failed(msg.clone());
+                self.notify(Level::Error, format!("Could not open {label}"), msg);
+            }
+        }
+    }
+
+    /// True while background reads started by the state are running.
+    pub fn busy(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// Close a document.
     pub fn close_document(&mut self, id: u64) {
         self.documents.retain(|d| d.id != id);
-        self.pending.retain(|(pid, h)| {
-            if *pid == id {
-                h.cancel();
+        if self.selected.as_ref().is_some_and(|t| t.doc == id) {
+            self.selected = None;
+        }
+        self.values.retain(|k, _| k.doc != id);
+        self.value_order.retain(|k| k.doc != id);
+        self.pending.retain(|p| {
+            let (doc, cancel): (u64, &dyn Fn()) = match p {
+                Pending::Open { doc, handle, .. } => (*doc, &|| handle.cancel()),
+                Pending::Entity { doc, handle, .. } => (*doc, &|| handle.cancel()),
+                Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
+            };
+            if doc == id {
+                cancel();
             }
-            *pid != id
+            doc != id
         });
     }
 }
@@ -393,6 +649,42 @@ mod tests {
         assert_eq!(s.notifications.len(), 1);
         assert_eq!(s.notifications[0].level, Level::Error);
         assert_eq!(s.notifications[0].title, "Could not open bad.nxs");
+    }
+
+    #[test]
+    fn opening_a_nexus_file_shows_its_default_plot_and_loads_values() {
+        let rt = Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = state(&rt, tmp.path());
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_image2d.nxs");
+        s.apply(Command::OpenPath(demo));
+        settle(&mut s);
+        let t = s.selected.clone().expect("the default plot is selected");
+        assert_eq!(t.path, "/entry/image/intensity");
+        let key = ValueKey {
+            doc: t.doc,
+            path: t.path.clone(),
+            selection: Selection::all(),
+        };
+        assert!(matches!(s.value(&key), Load::Loading));
+        settle(&mut s);
+        let Some(Load::Ready(v)) = s.cached_value(&key) else {
+            panic!("value not loaded");
+        };
+        assert_eq!(v.shape, vec![400, 512]);
+        // Expanding a group reads its members once.
+        s.apply(Command::ExpandGroup {
+            doc: t.doc,
+            path: "/entry".into(),
+        });
+        settle(&mut s);
+        let Some(Load::Ready(e)) = s.entity(t.doc, "/entry") else {
+            panic!("entry not loaded");
+        };
+        assert!(e.children.iter().any(|c| c.name == "image"));
+        s.apply(Command::CloseDocument(t.doc));
+        assert!(s.selected.is_none());
+        assert!(s.cached_value(&key).is_none());
     }
 
     #[test]

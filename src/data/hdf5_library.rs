@@ -37,7 +37,9 @@ pub fn register_filters() {
         // Make sure the HDF5 library is initialised (and its own filters registered) first.
         let _ = hdf5::library_version();
         if std::panic::catch_unwind(hdf5_bitshuffle::register_bitshuffle_plugin).is_err() {
-            tracing::warn!("the bitshuffle filter could not be registered; Eiger files will not open");
+            tracing::warn!(
+                "the bitshuffle filter could not be registered; Eiger files will not open"
+            );
         }
     });
 }

@@ -99,9 +99,14 @@ pub fn read_as_text(
     let mut out = Vec::with_capacity(count);
     for chunk in buf.chunks_exact(size.max(1)).take(count) {
         // Each element owns its bytes (and the vlen memory they point to).
-        let owned = unsafe { OwnedDynValue::from_raw(desc.clone(), chunk.to_vec().into_boxed_slice()) };
+        let owned =
+            unsafe { OwnedDynValue::from_raw(desc.clone(), chunk.to_vec().into_boxed_slice()) };
         let text = owned.to_string();
-        out.push(if is_string(desc) { unquote(&text) } else { text });
+        out.push(if is_string(desc) {
+            unquote(&text)
+        } else {
+            text
+        });
     }
     Ok(out)
 }
@@ -153,7 +158,14 @@ mod tests {
 
     #[test]
     fn unquote_reverses_debug_strings() {
-        for s in ["plain", "with \"quotes\"", "tab\tnew\nline", "ünï ☃", "back\\slash", ""] {
+        for s in [
+            "plain",
+            "with \"quotes\"",
+            "tab\tnew\nline",
+            "ünï ☃",
+            "back\\slash",
+            "",
+        ] {
             assert_eq!(unquote(&format!("{s:?}")), s);
         }
         assert_eq!(unquote("no quotes"), "no quotes");

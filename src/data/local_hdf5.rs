@@ -76,7 +76,11 @@ fn from_descriptor(d: &TypeDescriptor, big_endian: bool) -> DType {
             bytes: int_bytes(e.size),
             signed: e.signed,
             #[allow(clippy::cast_possible_wrap)]
-            members: e.members.iter().map(|m| (m.name.clone(), m.value as i64)).collect(),
+            members: e
+                .members
+                .iter()
+                .map(|m| (m.name.clone(), m.value as i64))
+                .collect(),
         },
         TypeDescriptor::Compound(c) => {
             let fields: Vec<(String, DType)> = c
@@ -85,8 +89,10 @@ fn from_descriptor(d: &TypeDescriptor, big_endian: bool) -> DType {
                 .map(|f| (f.name.clone(), from_descriptor(&f.ty, big_endian)))
                 .collect();
             // h5py stores complex numbers as a compound {r, i} of two floats.
-            if let [(r, DType::Float { bytes, .. }), (i, DType::Float { bytes: b2, .. })] =
-                fields.as_slice()
+            if let [
+                (r, DType::Float { bytes, .. }),
+                (i, DType::Float { bytes: b2, .. }),
+            ] = fields.as_slice()
                 && r == "r"
                 && i == "i"
                 && bytes == b2
@@ -147,10 +153,7 @@ fn read_container(
         DType::Bool => Data::Bool(c.read_raw().map_err(e)?),
         DType::Other { description } => return Err(format!("cannot read {description}")),
         other => {
-            let desc = c
-                .dtype()
-                .and_then(|t| t.to_descriptor())
-                .map_err(e)?;
+            let desc = c.dtype().and_then(|t| t.to_descriptor()).map_err(e)?;
             let count = shape.iter().product::<usize>().max(1);
             let text = hdf5_raw::read_as_text(c.id(), is_attr, &desc, count)?;
             if matches!(other, DType::Str { .. }) {
@@ -342,7 +345,6 @@ impl LocalHdf5 {
             .map(|(name, link)| self.child(group, path, name, *link))
             .collect())
     }
-
 }
 
 impl DataSource for LocalHdf5 {
@@ -379,10 +381,7 @@ impl DataSource for LocalHdf5 {
                     // A link that exists but leads nowhere is shown as broken, not missing.
                     let (parent, leaf) = path.rsplit_once('/').unwrap_or(("/", path));
                     let parent = if parent.is_empty() { "/" } else { parent };
-                    let exists = self
-                        .file
-                        .group(parent)
-                        .is_ok_and(|g| g.link_exists(leaf));
+                    let exists = self.file.group(parent).is_ok_and(|g| g.link_exists(leaf));
                     if exists {
                         return Ok(Entity {
                             name,
@@ -527,7 +526,8 @@ fn read_numeric_slabs(
     };
     macro_rules! read_typed {
         ($t:ty, $variant:ident) => {{
-            let mut out: Vec<$t> = Vec::with_capacity(usize::try_from(resolved.count()).unwrap_or(0));
+            let mut out: Vec<$t> =
+                Vec::with_capacity(usize::try_from(resolved.count()).unwrap_or(0));
             for k in 0..n_slabs {
                 if progress.cancelled() {
                     return Err(DataError::Cancelled);
@@ -620,7 +620,11 @@ mod tests {
             .new_attr::<hdf5::types::VarLenUnicode>()
             .create("NX_class")
             .expect("attr")
-            .write_scalar(&"NXentry".parse::<hdf5::types::VarLenUnicode>().expect("str"))
+            .write_scalar(
+                &"NXentry"
+                    .parse::<hdf5::types::VarLenUnicode>()
+                    .expect("str"),
+            )
             .expect("write");
         let data: Vec<f32> = (0..12).map(|i| i as f32).collect();
         entry
@@ -630,7 +634,8 @@ mod tests {
             .expect("dataset");
         entry.link_soft("/entry/data", "alias").expect("soft");
         entry.link_soft("/nowhere", "dangling").expect("soft");
-        f.link_external("missing.h5", "/x", "ext").expect("external");
+        f.link_external("missing.h5", "/x", "ext")
+            .expect("external");
         path
     }
 
@@ -665,7 +670,9 @@ mod tests {
                 target: "/entry/data".into()
             }
         );
-        assert!(matches!(by_name("dangling"), EntityKind::Broken { reason } if reason.contains("/nowhere")));
+        assert!(
+            matches!(by_name("dangling"), EntityKind::Broken { reason } if reason.contains("/nowhere"))
+        );
         assert!(matches!(
             src.entity("/entry/none"),
             Err(DataError::NoSuchObject { .. })
@@ -673,23 +680,36 @@ mod tests {
         // Following a soft link gives the target dataset under the link's name.
         let alias = src.entity("/entry/alias").expect("alias");
         assert!(alias.dataset().is_some());
-        assert!(matches!(src.entity("/entry/dangling").expect("shown").kind, EntityKind::Broken { .. }));
+        assert!(matches!(
+            src.entity("/entry/dangling").expect("shown").kind,
+            EntityKind::Broken { .. }
+        ));
     }
 
     #[test]
     fn reads_values_with_selections() {
         let tmp = tempfile::tempdir().expect("tmp");
         let src = LocalHdf5::open(&sample(tmp.path())).expect("open");
-        let all = src.value("/entry/data", &Selection::all(), &NoProgress).expect("all");
+        let all = src
+            .value("/entry/data", &Selection::all(), &NoProgress)
+            .expect("all");
         assert_eq!(all.shape, vec![3, 4]);
         assert_eq!(all.data, Data::F32((0..12).map(|i| i as f32).collect()));
         let row = src
-            .value("/entry/data", &Selection::parse("1,1:3").expect("sel"), &NoProgress)
+            .value(
+                "/entry/data",
+                &Selection::parse("1,1:3").expect("sel"),
+                &NoProgress,
+            )
             .expect("row");
         assert_eq!(row.shape, vec![2]);
         assert_eq!(row.data, Data::F32(vec![5.0, 6.0]));
         let strided = src
-            .value("/entry/data", &Selection::parse("::2,3").expect("sel"), &NoProgress)
+            .value(
+                "/entry/data",
+                &Selection::parse("::2,3").expect("sel"),
+                &NoProgress,
+            )
             .expect("strided");
         assert_eq!(strided.data, Data::F32(vec![3.0, 11.0]));
         assert!(matches!(
@@ -697,7 +717,11 @@ mod tests {
             Err(DataError::NotADataset { .. })
         ));
         assert!(matches!(
-            src.value("/entry/data", &Selection::parse("5").expect("sel"), &NoProgress),
+            src.value(
+                "/entry/data",
+                &Selection::parse("5").expect("sel"),
+                &NoProgress
+            ),
             Err(DataError::BadSelection { .. })
         ));
     }

@@ -46,7 +46,9 @@ pub enum DataError {
     },
     #[error("the selection “{selection}” does not fit: {reason}")]
     BadSelection { selection: String, reason: String },
-    #[error("{object} holds {elements} values, more than Panorama reads at once ({limit}). Select a slice")]
+    #[error(
+        "{object} holds {elements} values, more than Panorama reads at once ({limit}). Select a slice"
+    )]
     TooLarge {
         object: String,
         elements: u64,
@@ -148,7 +150,10 @@ pub struct Attribute {
     pub value: Result<Value, String>,
 }
 
-fn ser_attr_value<S: serde::Serializer>(v: &Result<Value, String>, s: S) -> Result<S::Ok, S::Error> {
+fn ser_attr_value<S: serde::Serializer>(
+    v: &Result<Value, String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match v {
         Ok(v) => v.to_json().serialize(s),
         Err(e) => serde_json::json!({ "error": e }).serialize(s),
@@ -341,7 +346,9 @@ pub fn open(location: &str) -> Result<Box<dyn DataSource>, DataError> {
             message: "remote files need an h5grove source".into(),
         });
     }
-    Ok(Box::new(local_hdf5::LocalHdf5::open(std::path::Path::new(location))?))
+    Ok(Box::new(local_hdf5::LocalHdf5::open(
+        std::path::Path::new(location),
+    )?))
 }
 
 /// Join a group path and a member name into an absolute HDF5 path.

@@ -64,7 +64,11 @@ pub struct DefaultPlot {
 
 impl DefaultPlot {
     pub fn signal_label(&self) -> String {
-        label(&self.signal_name, self.long_name.as_ref(), self.units.as_ref())
+        label(
+            &self.signal_name,
+            self.long_name.as_ref(),
+            self.units.as_ref(),
+        )
     }
 
     /// The axis for a signal dimension.
@@ -181,7 +185,9 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
         ))
     })?;
     let Some(info) = signal.dataset() else {
-        return Err(problem(format!("the signal {signal_path} is not a dataset")));
+        return Err(problem(format!(
+            "the signal {signal_path} is not a dataset"
+        )));
     };
     if !info.dtype.is_numeric() {
         return Err(problem(format!(
@@ -207,7 +213,9 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
             .map_or(i, |d| d as usize);
         let apath = join_path(gpath, name);
         let Ok(axis) = src.entity(&apath) else {
-            warnings.push(format!("axis “{name}” named in @axes of {gpath} does not exist"));
+            warnings.push(format!(
+                "axis “{name}” named in @axes of {gpath} does not exist"
+            ));
             continue;
         };
         let Some(ainfo) = axis.dataset() else {
@@ -256,7 +264,9 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
         .map(|n| join_path(gpath, &n))
         .collect();
     let title = group.attr_text("title").or_else(|| {
-        let parent = gpath.rsplit_once('/').map_or("/", |(p, _)| if p.is_empty() { "/" } else { p });
+        let parent = gpath
+            .rsplit_once('/')
+            .map_or("/", |(p, _)| if p.is_empty() { "/" } else { p });
         src.entity(&join_path(parent, "title"))
             .ok()
             .and_then(|t| t.dataset().map(|_| t.path.clone()))
@@ -288,7 +298,9 @@ mod tests {
     use std::path::Path;
 
     fn demo(name: &str) -> LocalHdf5 {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo").join(name);
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/demo")
+            .join(name);
         LocalHdf5::open(&p).expect("demo file")
     }
 
@@ -364,11 +376,16 @@ mod tests {
         e.delete_attr("default").expect("del");
         e.new_attr::<hdf5::types::VarLenUnicode>()
             .create("default")
-            .and_then(|a| a.write_scalar(&"nodata".parse::<hdf5::types::VarLenUnicode>().expect("str")))
+            .and_then(|a| {
+                a.write_scalar(&"nodata".parse::<hdf5::types::VarLenUnicode>().expect("str"))
+            })
             .expect("attr");
         drop(f);
         let src = LocalHdf5::open(&path).expect("open");
         let err = default_plot(&src, "/").expect_err("no plot");
-        assert!(err.0.contains("points to “nodata”, which does not exist"), "{err}");
+        assert!(
+            err.0.contains("points to “nodata”, which does not exist"),
+            "{err}"
+        );
     }
 }

@@ -124,16 +124,22 @@ impl Selection {
         }
         let mut axes = Vec::with_capacity(shape.len());
         for (i, &len) in shape.iter().enumerate() {
-            let axis = self
-                .0
-                .get(i)
-                .map_or(Axis::Range { start: None, stop: None, step: 1 }, |&k| k.into());
+            let axis = self.0.get(i).map_or(
+                Axis::Range {
+                    start: None,
+                    stop: None,
+                    step: 1,
+                },
+                |&k| k.into(),
+            );
             match axis {
                 Axis::Index(ix) => {
                     if ix >= len {
                         return Err(DataError::BadSelection {
                             selection: self.to_string(),
-                            reason: format!("index {ix} is past the end of axis {i} (length {len})"),
+                            reason: format!(
+                                "index {ix} is past the end of axis {i} (length {len})"
+                            ),
                         });
                     }
                     axes.push((ix, 1, 1, false));
@@ -184,7 +190,11 @@ mod tests {
     fn parses_numpy_like_text_and_round_trips() {
         for text in ["5", "0:10", "1,1:3", "::2,3", "2:", ":7", "0:10:3"] {
             let s = Selection::parse(text).expect(text);
-            assert_eq!(Selection::parse(&s.to_string()).expect("again"), s, "{text}");
+            assert_eq!(
+                Selection::parse(&s.to_string()).expect("again"),
+                s,
+                "{text}"
+            );
         }
         assert!(Selection::parse("").expect("all").is_all());
         for bad in ["a", "1:2:3:4", "::0", "-1", "1,,2"] {
@@ -194,12 +204,21 @@ mod tests {
 
     #[test]
     fn resolves_shapes_like_numpy() {
-        let r = Selection::parse("1,1:3").expect("sel").resolve(&[3, 4]).expect("ok");
+        let r = Selection::parse("1,1:3")
+            .expect("sel")
+            .resolve(&[3, 4])
+            .expect("ok");
         assert_eq!(r.shape(), vec![2]);
         assert_eq!(r.count(), 2);
-        let r = Selection::parse("::2").expect("sel").resolve(&[5, 2]).expect("ok");
+        let r = Selection::parse("::2")
+            .expect("sel")
+            .resolve(&[5, 2])
+            .expect("ok");
         assert_eq!(r.shape(), vec![3, 2]);
-        let r = Selection::parse("8:100").expect("sel").resolve(&[10]).expect("ok");
+        let r = Selection::parse("8:100")
+            .expect("sel")
+            .resolve(&[10])
+            .expect("ok");
         assert_eq!(r.shape(), vec![2]);
         let r = Selection::all().resolve(&[]).expect("scalar");
         assert_eq!(r.shape(), Vec::<usize>::new());

@@ -197,10 +197,7 @@ impl Value {
     }
 
     pub fn is_numeric(&self) -> bool {
-        !matches!(
-            self.data,
-            Data::Str(_) | Data::Text(_) | Data::Complex(_)
-        )
+        !matches!(self.data, Data::Str(_) | Data::Text(_) | Data::Complex(_))
     }
 
     /// The elements as f64 for plotting (integers and booleans converted);
@@ -256,7 +253,9 @@ impl Value {
             return self.element_text(0);
         }
         let n = self.len();
-        let shown: Vec<String> = (0..n.min(max_items)).map(|i| self.element_text(i)).collect();
+        let shown: Vec<String> = (0..n.min(max_items))
+            .map(|i| self.element_text(i))
+            .collect();
         if n > max_items {
             format!("[{}, … {n} values]", shown.join(", "))
         } else {
@@ -272,13 +271,16 @@ impl Value {
             Data::Bool(v) => v.iter().map(|&b| J::from(b)).collect(),
             Data::I64(v) => v.iter().map(|&x| J::from(x)).collect(),
             Data::U64(v) => v.iter().map(|&x| J::from(x)).collect(),
-            Data::Complex(_) => (0..self.len()).map(|i| J::from(self.element_text(i))).collect(),
+            Data::Complex(_) => (0..self.len())
+                .map(|i| J::from(self.element_text(i)))
+                .collect(),
             _ => self
                 .to_f64()
                 .unwrap_or_default()
                 .into_iter()
                 .map(|x| {
-                    serde_json::Number::from_f64(x).map_or_else(|| J::from(x.to_string()), J::Number)
+                    serde_json::Number::from_f64(x)
+                        .map_or_else(|| J::from(x.to_string()), J::Number)
                 })
                 .collect(),
         };

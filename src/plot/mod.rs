@@ -1,4 +1,11 @@
-//! Data preparation for plots (decimation, scales, colormaps); no drawing here.
+//! Data preparation for plots (decimation, colormaps, scales); no drawing here.
+
+pub mod colormap;
+mod colormap_data;
+pub mod pyramid;
+
+pub use colormap::{Colormap, Scale};
+pub use pyramid::MinMaxPyramid;
 
 /// Min/max per column: reduce `y` to `columns` (min, max) pairs, so a line of
 /// millions of points draws as exactly what a screen of `columns` pixels can show.

@@ -35,7 +35,8 @@ pub fn default_layout(first_start: bool) -> DockState<TabKind> {
 }
 
 struct Tabs<'a> {
-    state: &'a AppState,
+    state: &'a mut AppState,
+    panels: &'a mut super::panels::PanelsUi,
     out: &'a mut Vec<Command>,
 }
 
@@ -51,7 +52,7 @@ impl TabViewer for Tabs<'_> {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, tab: &mut TabKind) {
-        super::panels::show(*tab, ui, self.state, self.out);
+        super::panels::show(*tab, ui, self.state, self.panels, self.out);
     }
 
     fn on_tab_button(&mut self, tab: &mut TabKind, response: &egui::Response) {
@@ -67,6 +68,7 @@ pub struct PanoramaApp {
     state: AppState,
     dock: DockState<TabKind>,
     palette: Palette,
+    panels: super::panels::PanelsUi,
     notifications: Notifications,
     commands: Vec<CommandSpec>,
     picking: Option<TaskHandle<Option<PathBuf>>>,
@@ -94,6 +96,7 @@ impl PanoramaApp {
             state,
             dock,
             palette: Palette::default(),
+            panels: super::panels::PanelsUi::default(),
             notifications: Notifications::default(),
             commands: catalogue_of_commands(),
             picking: None,
@@ -202,7 +205,9 @@ impl PanoramaApp {
     }
 
     fn poll_background(&mut self) {
-        self.state.poll();
+        for effect in self.state.poll() {
+            self.effect(effect);
+        }
         if let Some(handle) = self.picking.take() {
             match handle.try_take() {
                 Err(h) => self.picking = Some(h),
@@ -376,7 +381,8 @@ impl eframe::App for PanoramaApp {
             .frame(egui::Frame::central_panel(ui.style()).inner_margin(0.0))
             .show(ui, |ui| {
                 let mut tabs = Tabs {
-                    state: &self.state,
+                    state: &mut self.state,
+                    panels: &mut self.panels,
                     out: &mut out,
                 };
                 DockArea::new(&mut self.dock)

@@ -4,12 +4,14 @@
 
 pub mod app;
 pub mod gpu;
+pub mod inspector;
 pub mod keys;
 pub mod notifications;
 pub mod palette;
 pub mod panels;
 pub mod status_bar;
 pub mod theme;
+pub mod views;
 
 use std::process::ExitCode;
 

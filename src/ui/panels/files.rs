@@ -1,30 +1,160 @@
-//! Open files and their top-level contents.
+//! Open files as lazily expanding trees, with a name filter.
 
 use crate::command::Command;
 use crate::data::{Entity, EntityKind};
-use crate::state::{AppState, DocStatus};
+use crate::state::{AppState, DocStatus, Document, Load, Target};
 
-fn entity_row(ui: &mut egui::Ui, e: &Entity) {
-    ui.horizontal(|ui| {
-        let icon = match &e.kind {
-            EntityKind::Group => "📁",
-            EntityKind::Dataset { .. } => "▦",
-            EntityKind::Datatype => "T",
-            EntityKind::SoftLink { .. } | EntityKind::ExternalLink { .. } => "↪",
-            EntityKind::Broken { .. } => "⚠",
-        };
-        ui.label(icon);
-        ui.label(&e.name);
-        let kind = e.kind.to_string();
-        if matches!(e.kind, EntityKind::Broken { .. }) {
-            ui.colored_label(ui.visuals().warn_fg_color, kind);
-        } else {
-            ui.weak(kind);
-        }
-    });
+#[derive(Default)]
+pub struct FilesUi {
+    filter: String,
 }
 
-pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+/// A symbol for a NeXus class, so the tree reads at a glance.
+pub fn nx_icon(class: Option<&str>) -> &'static str {
+    match class {
+        Some("NXentry" | "NXsubentry") => "🗁",
+        Some("NXdata") => "📈",
+        Some("NXinstrument") => "🔧",
+        Some("NXdetector") => "📷",
+        Some("NXsample") => "🔬",
+        Some("NXsource") => "☀",
+        Some("NXcollection" | "NXnote") => "🗒",
+        _ => "📁",
+    }
+}
+
+fn kind_icon(e: &Entity) -> &'static str {
+    match &e.kind {
+        EntityKind::Group => nx_icon(e.nx_class.as_deref()),
+        EntityKind::Dataset(_) => "▦",
+        EntityKind::Datatype => "T",
+        EntityKind::SoftLink { .. } | EntityKind::ExternalLink { .. } => "↪",
+        EntityKind::Broken { .. } => "⚠",
+    }
+}
+
+fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: &mut Vec<Command>) {
+    let text = format!("{} {}", kind_icon(e), e.name);
+    match &e.kind {
+        EntityKind::Broken { reason } => {
+            ui.colored_label(ui.visuals().warn_fg_color, text)
+                .on_hover_text(reason);
+        }
+        kind => {
+            let r = ui
+                .horizontal(|ui| {
+                    let r = ui.selectable_label(selected, text);
+                    let detail = match kind {
+                        EntityKind::Dataset(d) => {
+                            let dims: Vec<String> = d.shape.iter().map(u64::to_string).collect();
+                            if dims.is_empty() {
+                                d.dtype.to_string()
+                            } else {
+                                format!("{} × {}", dims.join(" × "), d.dtype)
+                            }
+                        }
+                        other => other.to_string(),
+                    };
+                    ui.weak(detail);
+                    r
+                })
+                .inner;
+            if r.clicked() {
+                out.push(Command::Select {
+                    doc: doc.id,
+                    path: e.path.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn tree(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    path: &str,
+    selected: Option<&Target>,
+    depth: usize,
+    out: &mut Vec<Command>,
+) {
+    let children = match doc.entities.get(path) {
+        Some(Load::Ready(e)) => &e.children,
+        Some(Load::Failed(msg)) => {
+            ui.colored_label(ui.visuals().error_fg_color, msg);
+            return;
+        }
+        _ => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Reading…");
+            });
+            return;
+        }
+    };
+    if children.is_empty() {
+        ui.weak("(empty)");
+    }
+    for c in children {
+        let is_selected = selected.is_some_and(|t| t.doc == doc.id && t.path == c.path);
+        if c.kind == EntityKind::Group && depth < 64 {
+            let id = ui.make_persistent_id(("tree", doc.id, &c.path));
+            let state = egui::collapsing_header::CollapsingState::load_with_default_open(
+                ui.ctx(),
+                id,
+                false,
+            );
+            if state.is_open() && !doc.entities.contains_key(&c.path) {
+                out.push(Command::ExpandGroup {
+                    doc: doc.id,
+                    path: c.path.clone(),
+                });
+            }
+            let mut clicked = false;
+            state
+                .show_header(ui, |ui| {
+                    let label = format!("{} {}", kind_icon(c), c.name);
+                    if ui.selectable_label(is_selected, label).clicked() {
+                        clicked = true;
+                        out.push(Command::Select {
+                            doc: doc.id,
+                            path: c.path.clone(),
+                        });
+                    }
+                    if let Some(class) = &c.nx_class {
+                        ui.weak(class);
+                    }
+                })
+                .body(|ui| tree(ui, doc, &c.path, selected, depth + 1, out));
+            // Clicking a group's name also opens it, as in file browsers.
+            if clicked
+                && let Some(mut st) = egui::collapsing_header::CollapsingState::load(ui.ctx(), id)
+                && !st.is_open()
+            {
+                st.set_open(true);
+                st.store(ui.ctx());
+            }
+        } else {
+            leaf_row(ui, doc, c, is_selected, out);
+        }
+    }
+}
+
+fn matches(doc: &Document, needle: &str) -> Vec<Entity> {
+    let needle = needle.to_lowercase();
+    let mut hits: Vec<Entity> = doc
+        .entities
+        .values()
+        .filter_map(Load::ready)
+        .flat_map(|e| e.children.iter())
+        .filter(|c| c.path.to_lowercase().contains(&needle))
+        .cloned()
+        .collect();
+    hits.sort_by(|a, b| a.path.cmp(&b.path));
+    hits.dedup_by(|a, b| a.path == b.path);
+    hits
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mut Vec<Command>) {
     if state.documents.is_empty() {
         super::empty_state(
             ui,
@@ -35,12 +165,32 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
         );
         return;
     }
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        for doc in &state.documents {
-            let id = ui.make_persistent_id(("doc", doc.id));
-            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, true)
+    ui.add(
+        egui::TextEdit::singleline(&mut files.filter)
+            .hint_text("Filter by name or path…")
+            .desired_width(f32::INFINITY),
+    );
+    let selected = state.selected.clone();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false; 2])
+        .show(ui, |ui| {
+            for doc in &state.documents {
+                let id = ui.make_persistent_id(("doc", doc.id));
+                egui::collapsing_header::CollapsingState::load_with_default_open(
+                    ui.ctx(),
+                    id,
+                    true,
+                )
                 .show_header(ui, |ui| {
                     ui.strong(&doc.label).on_hover_text(&doc.location);
+                    if matches!(doc.default_plot, Some(Ok(_)))
+                        && ui
+                            .small_button("📈")
+                            .on_hover_text(format!("Show the default plot of {}", doc.label))
+                            .clicked()
+                    {
+                        out.push(Command::OpenDefaultPlot(doc.id));
+                    }
                     if ui
                         .small_button("Close")
                         .on_hover_text(format!("Close {}", doc.label))
@@ -59,15 +209,22 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                     DocStatus::Failed(msg) => {
                         ui.colored_label(ui.visuals().error_fg_color, msg);
                     }
-                    DocStatus::Ready(root) => {
-                        if root.children.is_empty() {
-                            ui.weak("This file is empty.");
+                    DocStatus::Ready if !files.filter.trim().is_empty() => {
+                        let hits = matches(doc, files.filter.trim());
+                        if hits.is_empty() {
+                            ui.weak("No loaded object matches. Expand groups to search deeper.");
                         }
-                        for child in &root.children {
-                            entity_row(ui, child);
+                        for e in hits {
+                            let sel = selected
+                                .as_ref()
+                                .is_some_and(|t| t.doc == doc.id && t.path == e.path);
+                            let mut shown = e.clone();
+                            shown.name = e.path.clone();
+                            leaf_row(ui, doc, &shown, sel, out);
                         }
                     }
+                    DocStatus::Ready => tree(ui, doc, "/", selected.as_ref(), 0, out),
                 });
-        }
-    });
+            }
+        });
 }

@@ -12,13 +12,27 @@ pub mod workflows;
 use crate::command::{Command, TabKind};
 use crate::state::AppState;
 
+/// What panels remember between frames that is not application state
+/// (filter text, view choices, textures).
+#[derive(Default)]
+pub struct PanelsUi {
+    pub files: files::FilesUi,
+    pub viewer: viewer::ViewerUi,
+}
+
 /// Draw the panel of `tab`.
-pub fn show(tab: TabKind, ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+pub fn show(
+    tab: TabKind,
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    panels: &mut PanelsUi,
+    out: &mut Vec<Command>,
+) {
     match tab {
         TabKind::Welcome => welcome::ui(ui, state, out),
         TabKind::Search => search::ui(ui, state, out),
-        TabKind::Files => files::ui(ui, state, out),
-        TabKind::Viewer => viewer::ui(ui, state, out),
+        TabKind::Files => files::ui(ui, state, &mut panels.files, out),
+        TabKind::Viewer => viewer::ui(ui, state, &mut panels.viewer, out),
         TabKind::Metadata => metadata::ui(ui, state, out),
         TabKind::Workflows => workflows::ui(ui, state, out),
         TabKind::Accounts => accounts::ui(ui, state, out),

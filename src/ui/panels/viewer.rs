@@ -1,19 +1,545 @@
-//! Plots and tables of the selected dataset.
+//! The viewer: breadcrumbs, the inspector, and the view of the selected
+//! dataset (value, line, image, stack or table), with the alternatives offered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::command::{Command, TabKind};
-use crate::state::AppState;
+use crate::data::nexus::DefaultPlot;
+use crate::data::{DatasetInfo, Entity, Selection, Value};
+use crate::plot::{Colormap, MinMaxPyramid, Scale, colormap};
+use crate::state::{AppState, Load, Target, ValueKey};
+use crate::ui::inspector::inspector_ui;
+use crate::ui::views::image::{self, ImageData, Look};
+use crate::ui::views::{line, table};
 
-pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
-    let hint = if state.documents.is_empty() {
-        "Open a file to see its data here."
-    } else {
-        "The open files are listed under Files."
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    Value,
+    Line,
+    Image,
+    Stack,
+    Table,
+}
+
+impl ViewKind {
+    fn title(self) -> &'static str {
+        match self {
+            Self::Value => "Value",
+            Self::Line => "Line",
+            Self::Image => "Image",
+            Self::Stack => "Stack",
+            Self::Table => "Table",
+        }
+    }
+}
+
+/// The views that make sense for a dataset, the natural one first.
+pub fn views_for(info: &DatasetInfo) -> Vec<ViewKind> {
+    use ViewKind::{Image, Line, Stack, Table, Value};
+    if !info.dtype.is_numeric() {
+        return if info.shape.is_empty() {
+            vec![Value]
+        } else {
+            vec![Table]
+        };
+    }
+    match info.shape.len() {
+        0 => vec![Value],
+        1 => vec![Line, Table],
+        2 => vec![Image, Line, Table],
+        _ => vec![Stack, Table],
+    }
+}
+
+struct TexCache {
+    key: ValueKey,
+    colormap: Colormap,
+    scale: Scale,
+    image: ImageData,
+    range: (f64, f64),
+    texture: egui::TextureHandle,
+}
+
+pub struct ViewerUi {
+    choice: HashMap<(u64, String), ViewKind>,
+    last_target: Option<Target>,
+    frame: usize,
+    row: usize,
+    colormap: Colormap,
+    scale: Scale,
+    aspect_lock: bool,
+    line_cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
+    tex: Option<TexCache>,
+    readout: Option<String>,
+}
+
+impl Default for ViewerUi {
+    fn default() -> Self {
+        Self {
+            choice: HashMap::new(),
+            last_target: None,
+            frame: 0,
+            row: 0,
+            colormap: Colormap::Viridis,
+            scale: Scale::Linear,
+            aspect_lock: false,
+            line_cache: None,
+            tex: None,
+            readout: None,
+        }
+    }
+}
+
+fn breadcrumbs(ui: &mut egui::Ui, state: &AppState, t: &Target, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        let label = state
+            .document(t.doc)
+            .map(|d| d.label.clone())
+            .unwrap_or_default();
+        if ui.link(label).clicked() {
+            out.push(Command::Select {
+                doc: t.doc,
+                path: "/".into(),
+            });
+        }
+        let mut acc = String::new();
+        for part in t.path.split('/').filter(|p| !p.is_empty()) {
+            acc.push('/');
+            acc.push_str(part);
+            ui.weak("›");
+            if ui.link(part).clicked() {
+                out.push(Command::Select {
+                    doc: t.doc,
+                    path: acc.clone(),
+                });
+            }
+        }
+    });
+}
+
+/// Show a loading/error state for a value; returns it when ready.
+fn ready(ui: &mut egui::Ui, load: &Load<Arc<Value>>) -> Option<Arc<Value>> {
+    match load {
+        Load::Ready(v) => Some(v.clone()),
+        Load::Loading => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Loading values…");
+            });
+            None
+        }
+        Load::Failed(msg) => {
+            ui.colored_label(ui.visuals().error_fg_color, msg);
+            None
+        }
+    }
+}
+
+/// Axis values for a signal dimension, from the NeXus default plot, when loaded.
+fn axis_values(
+    state: &mut AppState,
+    doc: u64,
+    plot: Option<&DefaultPlot>,
+    dim: usize,
+) -> Option<(Arc<Vec<f64>>, String)> {
+    let axis = plot?.axis(dim)?;
+    let key = ValueKey {
+        doc,
+        path: axis.path.clone(),
+        selection: Selection::all(),
     };
-    super::empty_state(
-        ui,
-        "Nothing to plot yet",
-        hint,
-        Some(("Show Files", Command::ShowTab(TabKind::Files))),
-        out,
-    );
+    match state.value(&key) {
+        Load::Ready(v) => v.to_f64().map(|x| (Arc::new(x), axis.label())),
+        _ => None,
+    }
+}
+
+fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
+    // Leading axes beyond the image are fixed: the first at `frame`, others at 0.
+    let lead = info.shape.len().saturating_sub(2);
+    let mut parts = vec![frame.to_string()];
+    parts.extend(std::iter::repeat_n("0".to_owned(), lead.saturating_sub(1)));
+    Selection::parse(&parts.join(",")).unwrap_or_default()
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {
+    let Some(target) = state.selected.clone() else {
+        let hint = if state.documents.is_empty() {
+            "Open a file to see its data here."
+        } else {
+            "Pick a dataset under Files to see its data here."
+        };
+        super::empty_state(
+            ui,
+            "Nothing to plot yet",
+            hint,
+            Some(("Show Files", Command::ShowTab(TabKind::Files))),
+            out,
+        );
+        return;
+    };
+    if v.last_target.as_ref() != Some(&target) {
+        v.last_target = Some(target.clone());
+        v.frame = 0;
+        v.row = 0;
+        v.readout = None;
+    }
+    breadcrumbs(ui, state, &target, out);
+    let entity: Entity = match state.entity(target.doc, &target.path) {
+        Some(Load::Ready(e)) => e.clone(),
+        Some(Load::Failed(msg)) => {
+            ui.colored_label(ui.visuals().error_fg_color, msg.clone());
+            return;
+        }
+        _ => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Reading…");
+            });
+            return;
+        }
+    };
+    let plot = state.plot_for(&target).cloned();
+    egui::Panel::right("inspector")
+        .resizable(true)
+        .default_size(300.0)
+        .show(ui, |ui| inspector_ui(ui, &entity, plot.as_ref()));
+    egui::CentralPanel::default().show(ui, |ui| {
+        view_ui(ui, state, v, &target, &entity, plot.as_ref(), out)
+    });
+}
+
+fn view_ui(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    v: &mut ViewerUi,
+    target: &Target,
+    entity: &Entity,
+    plot: Option<&DefaultPlot>,
+    out: &mut Vec<Command>,
+) {
+    let Some(info) = entity.dataset() else {
+        ui.label(format!(
+            "{} — {} members",
+            entity.kind,
+            entity.children.len()
+        ));
+        let has_plot = state
+            .document(target.doc)
+            .is_some_and(|d| matches!(d.default_plot, Some(Ok(_))));
+        if has_plot && ui.button("Show the default plot").clicked() {
+            out.push(Command::OpenDefaultPlot(target.doc));
+        }
+        return;
+    };
+    if let Some(f) = info.missing_filter() {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!(
+                "This dataset is compressed with filter {} ({}), which this Panorama cannot decode. The rest of the file is still available.",
+                f.id, f.name
+            ),
+        );
+        return;
+    }
+    let kinds = views_for(info);
+    let choice_key = (target.doc, target.path.clone());
+    let mut kind = v
+        .choice
+        .get(&choice_key)
+        .copied()
+        .filter(|k| kinds.contains(k))
+        .unwrap_or(kinds[0]);
+    ui.horizontal(|ui| {
+        if kinds.len() > 1 {
+            for k in &kinds {
+                if ui.selectable_label(kind == *k, k.title()).clicked() {
+                    kind = *k;
+                    v.choice.insert(choice_key.clone(), *k);
+                }
+            }
+            ui.separator();
+        }
+        if matches!(kind, ViewKind::Image | ViewKind::Stack) {
+            egui::ComboBox::from_id_salt("colormap")
+                .selected_text(v.colormap.name())
+                .show_ui(ui, |ui| {
+                    for c in Colormap::ALL {
+                        ui.selectable_value(&mut v.colormap, c, c.name());
+                    }
+                });
+            egui::ComboBox::from_id_salt("scale")
+                .selected_text(v.scale.name())
+                .show_ui(ui, |ui| {
+                    for s in Scale::ALL {
+                        ui.selectable_value(&mut v.scale, s, s.name());
+                    }
+                });
+            ui.checkbox(&mut v.aspect_lock, "Lock aspect");
+        }
+    });
+    let doc = target.doc;
+    let path = target.path.clone();
+    match kind {
+        ViewKind::Value | ViewKind::Table => {
+            let selection = if info.shape.len() >= 3 {
+                frame_selection(info, v.frame)
+            } else {
+                Selection::all()
+            };
+            let key = ValueKey {
+                doc,
+                path,
+                selection,
+            };
+            if let Some(val) = ready(ui, &state.value(&key)) {
+                if kind == ViewKind::Value {
+                    ui.add_space(12.0);
+                    let units = entity
+                        .attr_text("units")
+                        .map(|u| format!(" {u}"))
+                        .unwrap_or_default();
+                    ui.heading(format!("{}{units}", val.preview(16)));
+                } else {
+                    table::table_ui(ui, egui::Id::new(("table", doc, &key.path)), &val);
+                }
+            }
+        }
+        ViewKind::Line => {
+            let selection = if info.shape.len() == 2 {
+                let rows = usize::try_from(info.shape[0]).unwrap_or(1);
+                ui.add(egui::Slider::new(&mut v.row, 0..=rows.saturating_sub(1)).text("row"));
+                Selection::parse(&v.row.to_string()).unwrap_or_default()
+            } else {
+                Selection::all()
+            };
+            let key = ValueKey {
+                doc,
+                path: path.clone(),
+                selection: selection.clone(),
+            };
+            let Some(val) = ready(ui, &state.value(&key)) else {
+                return;
+            };
+            let pyramid = match &v.line_cache {
+                Some((k, p)) if *k == key => p.clone(),
+                _ => {
+                    let p = Arc::new(MinMaxPyramid::new(val.to_f64().unwrap_or_default()));
+                    v.line_cache = Some((key.clone(), p.clone()));
+                    p
+                }
+            };
+            let dim = info.shape.len() - 1;
+            let (x, x_label) = match axis_values(state, doc, plot, dim) {
+                Some((x, l)) => (Some(x), l),
+                None => (None, "index".to_owned()),
+            };
+            let errors = plot.and_then(|p| p.errors.clone()).and_then(|e| {
+                let key = ValueKey {
+                    doc,
+                    path: e,
+                    selection,
+                };
+                state
+                    .value(&key)
+                    .ready()
+                    .and_then(|v| v.to_f64())
+                    .map(Arc::new)
+            });
+            let y_label = plot.map_or_else(
+                || {
+                    let units = entity
+                        .attr_text("units")
+                        .map(|u| format!(" ({u})"))
+                        .unwrap_or_default();
+                    format!("{}{units}", entity.name)
+                },
+                DefaultPlot::signal_label,
+            );
+            let series = line::Series {
+                pyramid,
+                x,
+                errors,
+                x_label,
+                y_label,
+            };
+            line::line_ui(ui, egui::Id::new(("line", doc, &path)), &series);
+        }
+        ViewKind::Image | ViewKind::Stack => {
+            let selection = if kind == ViewKind::Stack {
+                let frames = usize::try_from(info.shape[0]).unwrap_or(1);
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::Slider::new(&mut v.frame, 0..=frames.saturating_sub(1)).text("frame"),
+                    );
+                    if let Some(a) = plot.and_then(|p| p.axis(0)) {
+                        ui.weak(a.label());
+                    }
+                });
+                // Prefetch the next frames so scrubbing stays smooth.
+                for ahead in 1..=2 {
+                    if v.frame + ahead < frames {
+                        let k = ValueKey {
+                            doc,
+                            path: path.clone(),
+                            selection: frame_selection(info, v.frame + ahead),
+                        };
+                        let _ = state.value(&k);
+                    }
+                }
+                frame_selection(info, v.frame)
+            } else {
+                Selection::all()
+            };
+            let key = ValueKey {
+                doc,
+                path: path.clone(),
+                selection,
+            };
+            let Some(val) = ready(ui, &state.value(&key)) else {
+                return;
+            };
+            let nd = info.shape.len();
+            let fresh = !matches!(&v.tex, Some(t) if t.key == key && t.colormap == v.colormap && t.scale == v.scale);
+            if fresh {
+                let (h, w) = match val.shape.as_slice() {
+                    [.., h, w] => (*h, *w),
+                    _ => (1, val.len()),
+                };
+                let img = ImageData::new(&val.to_f64().unwrap_or_default(), h, w);
+                let range =
+                    colormap::percentile_range(&img.values, 0.5, 99.5).unwrap_or((0.0, 1.0));
+                let look = Look {
+                    colormap: v.colormap,
+                    scale: v.scale,
+                    range,
+                };
+                let texture = ui.ctx().load_texture(
+                    "viewer-image",
+                    image::to_color_image(&img, look),
+                    egui::TextureOptions::NEAREST,
+                );
+                v.tex = Some(TexCache {
+                    key,
+                    colormap: v.colormap,
+                    scale: v.scale,
+                    image: img,
+                    range,
+                    texture,
+                });
+            }
+            // Axes may arrive after the image: place it on them every frame.
+            let x_axis = axis_values(state, doc, plot, nd - 1);
+            let y_axis = axis_values(state, doc, plot, nd - 2);
+            if let Some(t) = &mut v.tex {
+                #[allow(clippy::cast_precision_loss)]
+                let (pw, ph) = (
+                    (t.image.width * t.image.stride) as f64,
+                    (t.image.height * t.image.stride) as f64,
+                );
+                t.image.x_range = (0.0, pw);
+                t.image.y_range = (0.0, ph);
+                t.image.x_label = "x (pixel)".into();
+                t.image.y_label = "y (pixel)".into();
+                if let Some((x, l)) = x_axis
+                    && let (Some(&a), Some(&b)) = (x.first(), x.last())
+                {
+                    t.image.x_range = (a, b);
+                    t.image.x_label = l;
+                }
+                if let Some((y, l)) = y_axis
+                    && let (Some(&a), Some(&b)) = (y.first(), y.last())
+                {
+                    t.image.y_range = (a, b);
+                    t.image.y_label = l;
+                }
+            }
+            let Some(t) = &v.tex else {
+                return;
+            };
+            if t.image.stride > 1 {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "Shown at 1/{} resolution: the image is larger than a GPU texture.",
+                        t.image.stride
+                    ),
+                );
+            }
+            let look = Look {
+                colormap: t.colormap,
+                scale: t.scale,
+                range: t.range,
+            };
+            let readout_h = 20.0;
+            ui.horizontal_top(|ui| {
+                let w = ui.available_width() - 96.0;
+                let h = ui.available_height() - readout_h;
+                ui.allocate_ui(egui::vec2(w.max(100.0), h.max(100.0)), |ui| {
+                    v.readout = image::image_ui(
+                        ui,
+                        egui::Id::new(("image", doc, &path)),
+                        &t.image,
+                        &t.texture,
+                        v.aspect_lock,
+                    );
+                });
+                image::colorbar_ui(ui, look);
+            });
+            ui.weak(
+                v.readout
+                    .clone()
+                    .unwrap_or_else(|| "Hover the image to read values.".into()),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DType;
+
+    fn info(shape: &[u64], numeric: bool) -> DatasetInfo {
+        DatasetInfo {
+            shape: shape.to_vec(),
+            dtype: if numeric {
+                DType::Float {
+                    bytes: 4,
+                    big_endian: false,
+                }
+            } else {
+                DType::Str {
+                    fixed: None,
+                    utf8: true,
+                }
+            },
+            chunks: None,
+            filters: Vec::new(),
+            storage_size: None,
+            fill_value: None,
+        }
+    }
+
+    #[test]
+    fn ambiguous_data_offers_alternatives() {
+        assert_eq!(views_for(&info(&[], true)), vec![ViewKind::Value]);
+        assert_eq!(views_for(&info(&[10], true))[0], ViewKind::Line);
+        assert_eq!(
+            views_for(&info(&[4, 5], true)),
+            vec![ViewKind::Image, ViewKind::Line, ViewKind::Table]
+        );
+        assert_eq!(views_for(&info(&[3, 4, 5], true))[0], ViewKind::Stack);
+        assert_eq!(views_for(&info(&[3], false)), vec![ViewKind::Table]);
+    }
+
+    #[test]
+    fn frames_fix_the_leading_axes() {
+        assert_eq!(frame_selection(&info(&[5, 4, 4], true), 3).to_string(), "3");
+        assert_eq!(
+            frame_selection(&info(&[5, 2, 4, 4], true), 1).to_string(),
+            "1,0"
+        );
+    }
 }

@@ -1,0 +1,165 @@
+//! Colormaps, value scales and autoscaling for images.
+
+use serde::{Deserialize, Serialize};
+
+use super::colormap_data as lut;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Colormap {
+    #[default]
+    Viridis,
+    Magma,
+    Inferno,
+    Cividis,
+    Gray,
+}
+
+impl Colormap {
+    pub const ALL: [Self; 5] = [
+        Self::Viridis,
+        Self::Magma,
+        Self::Inferno,
+        Self::Cividis,
+        Self::Gray,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Viridis => "viridis",
+            Self::Magma => "magma",
+            Self::Inferno => "inferno",
+            Self::Cividis => "cividis",
+            Self::Gray => "gray",
+        }
+    }
+
+    /// Colour for t in 0..=1 (clamped).
+    pub fn rgb(self, t: f64) -> [u8; 3] {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let i = (t.clamp(0.0, 1.0) * 255.0).round() as usize;
+        match self {
+            Self::Viridis => lut::VIRIDIS[i],
+            Self::Magma => lut::MAGMA[i],
+            Self::Inferno => lut::INFERNO[i],
+            Self::Cividis => lut::CIVIDIS[i],
+            #[allow(clippy::cast_possible_truncation)]
+            Self::Gray => [i as u8; 3],
+        }
+    }
+}
+
+/// How values map onto the colormap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Scale {
+    #[default]
+    Linear,
+    Log,
+    Sqrt,
+}
+
+impl Scale {
+    pub const ALL: [Self; 3] = [Self::Linear, Self::Log, Self::Sqrt];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Linear => "linear",
+            Self::Log => "log",
+            Self::Sqrt => "sqrt",
+        }
+    }
+
+    /// The value in scale space; `None` where the scale is undefined (log of ≤ 0).
+    pub fn apply(self, v: f64) -> Option<f64> {
+        match self {
+            Self::Linear => Some(v),
+            Self::Log => (v > 0.0).then(|| v.log10()),
+            Self::Sqrt => (v >= 0.0).then(|| v.sqrt()),
+        }
+    }
+}
+
+/// The `lo` and `hi` percentiles of the finite values (e.g. 0.5 and 99.5),
+/// computed on a sample of at most 200,000 values so it stays fast on 4k images.
+pub fn percentile_range(values: &[f64], lo: f64, hi: f64) -> Option<(f64, f64)> {
+    let step = (values.len() / 200_000).max(1);
+    let mut sample: Vec<f64> = values
+        .iter()
+        .step_by(step)
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    if sample.is_empty() {
+        return None;
+    }
+    let n = sample.len();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let at = |p: f64| ((p / 100.0) * (n - 1) as f64).round() as usize;
+    let (i_lo, i_hi) = (at(lo).min(n - 1), at(hi).min(n - 1));
+    let (_, &mut a, _) = sample.select_nth_unstable_by(i_lo, f64::total_cmp);
+    let (_, &mut b, _) = sample.select_nth_unstable_by(i_hi, f64::total_cmp);
+    Some((a, b))
+}
+
+/// RGBA pixels for `values` mapped through `cmap` between `range` on `scale`.
+/// NaN and out-of-scale values (log of ≤ 0) become transparent.
+pub fn colorize(values: &[f64], cmap: Colormap, scale: Scale, range: (f64, f64)) -> Vec<[u8; 4]> {
+    let (lo, hi) = (
+        scale.apply(range.0).unwrap_or(f64::MIN_POSITIVE.log10()),
+        scale.apply(range.1).unwrap_or(0.0),
+    );
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    values
+        .iter()
+        .map(|&v| match scale.apply(v).filter(|s| s.is_finite()) {
+            Some(s) => {
+                let [r, g, b] = cmap.rgb((s - lo) / span);
+                [r, g, b, 255]
+            }
+            None => [0, 0, 0, 0],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colormaps_run_dark_to_light() {
+        for c in Colormap::ALL {
+            let lum = |[r, g, b]: [u8; 3]| u32::from(r) * 3 + u32::from(g) * 6 + u32::from(b);
+            assert!(lum(c.rgb(0.0)) < lum(c.rgb(1.0)), "{}", c.name());
+        }
+        assert_eq!(Colormap::Viridis.rgb(0.0), [68, 1, 84]);
+        assert_eq!(Colormap::Gray.rgb(1.0), [255, 255, 255]);
+    }
+
+    #[test]
+    fn percentiles_ignore_outliers_and_nans() {
+        let mut v: Vec<f64> = (0..1000).map(f64::from).collect();
+        v.push(f64::NAN);
+        v.push(1e12);
+        let (lo, hi) = percentile_range(&v, 1.0, 99.0).expect("range");
+        assert!((9.0..=11.0).contains(&lo), "{lo}");
+        assert!((988.0..=991.0).contains(&hi), "{hi}");
+        assert!(percentile_range(&[f64::NAN], 1.0, 99.0).is_none());
+    }
+
+    #[test]
+    fn log_scale_hides_non_positive_values() {
+        let px = colorize(
+            &[0.0, 1.0, 10.0, 100.0],
+            Colormap::Gray,
+            Scale::Log,
+            (1.0, 100.0),
+        );
+        assert_eq!(px[0][3], 0);
+        assert_eq!(px[1], [0, 0, 0, 255]);
+        assert_eq!(px[2], [128, 128, 128, 255]);
+        assert_eq!(px[3], [255, 255, 255, 255]);
+    }
+}

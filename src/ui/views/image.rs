@@ -1,0 +1,171 @@
+//! Image (heatmap) view: values coloured through a colormap into a texture
+//! once per value/colormap/scale, placed on NeXus axes, with a colorbar and
+//! a hover readout of pixel index, axis value and data value.
+
+use egui_plot::{Plot, PlotImage, PlotPoint};
+
+use crate::plot::{Colormap, Scale, colormap};
+
+/// Largest texture side; larger images are shown downsampled with a notice.
+pub const MAX_SIDE: usize = 8192;
+
+/// An image ready to draw.
+pub struct ImageData {
+    pub values: Vec<f64>,
+    pub width: usize,
+    pub height: usize,
+    /// Axis extents (first, last) in data units, or pixel indices.
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub x_label: String,
+    pub y_label: String,
+    /// Every how many pixels one was kept, when downsampled.
+    pub stride: usize,
+}
+
+impl ImageData {
+    /// Build from row-major values, downsampling past the texture limit.
+    pub fn new(values: &[f64], height: usize, width: usize) -> Self {
+        let stride = height.max(width).div_ceil(MAX_SIDE).max(1);
+        let (h, w) = (height.div_ceil(stride), width.div_ceil(stride));
+        let values = if stride == 1 {
+            values.to_vec()
+        } else {
+            let mut v = Vec::with_capacity(h * w);
+            for r in (0..height).step_by(stride) {
+                for c in (0..width).step_by(stride) {
+                    v.push(values.get(r * width + c).copied().unwrap_or(f64::NAN));
+                }
+            }
+            v
+        };
+        #[allow(clippy::cast_precision_loss)]
+        Self {
+            values,
+            width: w,
+            height: h,
+            x_range: (0.0, width as f64),
+            y_range: (0.0, height as f64),
+            x_label: "x (pixel)".into(),
+            y_label: "y (pixel)".into(),
+            stride,
+        }
+    }
+}
+
+/// How the image is coloured.
+#[derive(Clone, Copy, PartialEq)]
+pub struct Look {
+    pub colormap: Colormap,
+    pub scale: Scale,
+    pub range: (f64, f64),
+}
+
+/// Colour the values into an egui image.
+pub fn to_color_image(img: &ImageData, look: Look) -> egui::ColorImage {
+    let px = colormap::colorize(&img.values, look.colormap, look.scale, look.range);
+    let rgba: Vec<u8> = px.into_iter().flatten().collect();
+    egui::ColorImage::from_rgba_unmultiplied([img.width, img.height], &rgba)
+}
+
+pub fn colorbar_ui(ui: &mut egui::Ui, look: Look) {
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(18.0, ui.available_height().min(320.0)),
+        egui::Sense::hover(),
+    );
+    let steps = 64;
+    for i in 0..steps {
+        #[allow(clippy::cast_precision_loss)]
+        let t = i as f32 / steps as f32;
+        let [r, g, b] = look.colormap.rgb(f64::from(1.0 - t));
+        let y0 = rect.top() + t * rect.height();
+        let cell = egui::Rect::from_min_max(
+            egui::pos2(rect.left(), y0),
+            egui::pos2(rect.right(), y0 + rect.height() / steps as f32 + 0.5),
+        );
+        ui.painter()
+            .rect_filled(cell, 0.0, egui::Color32::from_rgb(r, g, b));
+    }
+    let font = egui::FontId::proportional(11.0);
+    let color = ui.visuals().text_color();
+    ui.painter().text(
+        rect.right_top() + egui::vec2(4.0, 0.0),
+        egui::Align2::LEFT_TOP,
+        short(look.range.1),
+        font.clone(),
+        color,
+    );
+    ui.painter().text(
+        rect.right_bottom() + egui::vec2(4.0, 0.0),
+        egui::Align2::LEFT_BOTTOM,
+        short(look.range.0),
+        font,
+        color,
+    );
+}
+
+/// A number in at most about 8 characters.
+pub fn short(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        format!("{v:.3e}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// Draw the image; returns the hover readout text, if the pointer is over it.
+pub fn image_ui(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    img: &ImageData,
+    texture: &egui::TextureHandle,
+    aspect_lock: bool,
+) -> Option<String> {
+    let (x0, x1) = img.x_range;
+    let (y0, y1) = img.y_range;
+    let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    #[allow(clippy::cast_possible_truncation)]
+    let size = egui::vec2((x1 - x0).abs() as f32, (y1 - y0).abs() as f32);
+    let mut plot = Plot::new(id)
+        .x_axis_label(img.x_label.clone())
+        .y_axis_label(img.y_label.clone())
+        .allow_double_click_reset(true)
+        .show_grid(false);
+    if aspect_lock {
+        plot = plot.data_aspect(1.0);
+    }
+    let resp = plot.show(ui, |plot_ui| {
+        // Row 0 at the top, as detector images are usually shown.
+        plot_ui.image(PlotImage::new("image", texture.id(), center, size).uv(
+            egui::Rect::from_min_max(egui::pos2(0.0, 1.0), egui::pos2(1.0, 0.0)),
+        ));
+        plot_ui.pointer_coordinate()
+    });
+    let p = resp.inner?;
+    let fx = (p.x - x0.min(x1)) / (x1 - x0).abs();
+    let fy = (p.y - y0.min(y1)) / (y1 - y0).abs();
+    if !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) {
+        return None;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let (col, row) = (
+        (fx * img.width as f64) as usize,
+        (fy * img.height as f64) as usize,
+    );
+    let v = img
+        .values
+        .get(row * img.width + col)
+        .copied()
+        .unwrap_or(f64::NAN);
+    let (r, c) = (row * img.stride, col * img.stride);
+    Some(format!(
+        "pixel [{r}, {c}]   x = {:.4}   y = {:.4}   value = {v}",
+        p.x, p.y
+    ))
+}

@@ -1,0 +1,112 @@
+//! The viewer driven by clicks on the bundled demo files: default plots,
+//! tree navigation, view switching. Snapshots in `tests/snapshots/`.
+
+use std::path::{Path, PathBuf};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use panorama::paths::AppDirs;
+use panorama::runtime::Runtime;
+use panorama::ui::PanoramaApp;
+
+fn demo(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo")
+        .join(name)
+}
+
+/// The app as `panorama FILE` starts it.
+fn open(home: &Path, file: &Path) -> Harness<'static, PanoramaApp> {
+    let dirs = AppDirs::under(home);
+    let file = file.display().to_string();
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(
+                cc.egui_ctx.clone(),
+                Runtime::new().expect("runtime"),
+                dirs,
+                Some(file),
+            )
+        });
+    settle(&mut h);
+    h
+}
+
+/// Step until no background work is left and the status bar is idle.
+fn settle(h: &mut Harness<'_, PanoramaApp>) {
+    for _ in 0..3000 {
+        h.step();
+        let app = h.state();
+        if !app.state().busy() && app.state().tasks().snapshot().is_empty() {
+            h.run_steps(3);
+            let app = h.state();
+            if !app.state().busy() && app.state().tasks().snapshot().is_empty() {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("background work never settled");
+}
+
+#[test]
+fn a_spectrum_opens_on_its_line_plot_with_axis_labels() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open(home.path(), &demo("demo_spectrum1d.nxs"));
+    let t = h.state().state().selected.clone().expect("selected");
+    assert_eq!(t.path, "/entry/spectrum/counts");
+    h.get_by_label("energy (keV)");
+    h.get_by_label("/entry/spectrum/counts");
+    // The alternatives to the line view are offered.
+    h.get_by_label("Table");
+    h.snapshot("viewer_line_spectrum");
+    h.get_by_label("Table").click();
+    settle(&mut h);
+    h.get_by_label("2048 rows × 1 columns");
+    h.snapshot("viewer_table_spectrum");
+}
+
+#[test]
+fn an_image_opens_with_colormap_controls() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open(home.path(), &demo("demo_image2d.nxs"));
+    h.get_by_label("Lock aspect").click();
+    h.run_steps(3);
+    h.snapshot("viewer_image");
+}
+
+#[test]
+fn a_stack_scrubs_frames() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open(home.path(), &demo("demo_stack3d.nxs"));
+    h.get_by_label("Stack");
+    h.snapshot("viewer_stack");
+}
+
+#[test]
+fn the_tree_opens_groups_and_shows_attributes() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open(home.path(), &demo("demo_reflectivity_orso.nxs"));
+    h.get_by_label("Files").click();
+    settle(&mut h);
+    let icon = panorama::ui::panels::files::nx_icon;
+    h.get_by_label(&format!("{} entry", icon(Some("NXentry"))))
+        .click();
+    settle(&mut h);
+    h.get_by_label(&format!("{} orso_header", icon(Some("NXcollection"))))
+        .click();
+    settle(&mut h);
+    let t = h.state().state().selected.clone().expect("selected");
+    assert_eq!(t.path, "/entry/orso_header");
+    h.get_by_label("▦ columns").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().state().selected.as_ref().map(|t| t.path.as_str()),
+        Some("/entry/orso_header/columns")
+    );
+    // A string array is shown as a table.
+    h.get_by_label("4 rows × 1 columns");
+    h.snapshot("viewer_string_table");
+}
