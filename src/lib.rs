@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod inspect;
 pub mod logging;
 pub mod metadata;
+pub mod net;
 pub mod paths;
 pub mod plot;
 pub mod runtime;

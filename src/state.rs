@@ -339,6 +339,17 @@ impl AppState {
             .file_name()
             .map_or_else(|| location.clone(), |n| n.to_string_lossy().into_owned());
         self.remember(&location);
+        self.open_with(location, label, show_default, move || {
+            Ok(Arc::new(LocalHdf5::open(&path)?) as Arc<dyn DataSource>)
+        });
+    }
+
+    /// Open a document from a source built on a background thread, then read
+    /// its top level and look for its NeXus default plot.
+    fn open_with<F>(&mut self, location: String, label: String, show_default: bool, open: F)
+    where
+        F: FnOnce() -> Result<Arc<dyn DataSource>, DataError> + Send + 'static,
+    {
         let id = self.next_id();
         self.documents.push(Document {
             id,
@@ -353,7 +364,7 @@ impl AppState {
             .tasks
             .spawn_blocking(&format!("Opening {label}"), move |ctx| {
                 ctx.progress(0.0, "reading file structure");
-                let source: Arc<dyn DataSource> = Arc::new(LocalHdf5::open(&path)?);
+                let source = open()?;
                 let root = source.entity("/")?;
                 ctx.progress(0.5, "looking for the NeXus default plot");
                 let plot = nexus::default_plot(source.as_ref(), "/").map_err(|p| p.0);
@@ -460,9 +471,9 @@ impl AppState {
         }
     }
 
+    /// Open a remote file on an h5grove server (`http://host:port/?file=NAME`).
     fn open_url(&mut self, url: &str) {
-        let lower = url.to_ascii_lowercase();
-        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        if !crate::net::is_web_url(url) {
             self.notify(
                 Level::Error,
                 "Only http and https links can be opened",
@@ -471,17 +482,17 @@ impl AppState {
             return;
         }
         self.remember(url);
-        let id = self.next_id();
-        self.documents.push(Document {
-            id,
-            location: url.to_owned(),
-            label: url.to_owned(),
-            status: DocStatus::Failed(
-                "Remote files open through an h5grove source. Add one under Search → Sources, then open the file from there.".into(),
-            ),
-            source: None,
-            entities: BTreeMap::new(),
-            default_plot: None,
+        let label = url::Url::parse(url)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "file")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_else(|| url.to_owned());
+        let u = url.to_owned();
+        self.open_with(url.to_owned(), label, true, move || {
+            Ok(Arc::new(crate::data::h5grove::H5Grove::from_url(&u, None)?) as Arc<dyn DataSource>)
         });
     }
 

@@ -1,6 +1,7 @@
 //! Data sources: local HDF5/NeXus files and remote ones (h5grove), behind one
 //! trait shaped like h5web's providers. Views never know where data lives.
 
+pub mod h5grove;
 pub mod hdf5_library;
 mod hdf5_raw;
 pub mod local_hdf5;
@@ -336,15 +337,16 @@ fn walk_inner(
     Ok(())
 }
 
-/// Open a data source from what a user typed: a local path, or an h5grove URL.
+/// Open a data source from what a user typed: a local path, or an h5grove URL
+/// (`http://host:port/?file=NAME`; a bearer token is taken from `PANORAMA_TOKEN`
+/// until accounts are bound to sources).
 pub fn open(location: &str) -> Result<Box<dyn DataSource>, DataError> {
-    let lower = location.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Err(DataError::Remote {
-            object: location.to_owned(),
-            status: 0,
-            message: "remote files need an h5grove source".into(),
-        });
+    if crate::net::is_web_url(location) {
+        let token = std::env::var("PANORAMA_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(crate::auth::Secret::new);
+        return Ok(Box::new(h5grove::H5Grove::from_url(location, token)?));
     }
     Ok(Box::new(local_hdf5::LocalHdf5::open(
         std::path::Path::new(location),

@@ -1,0 +1,93 @@
+//! Helpers shared by integration tests: start real peers on loopback.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The Python of the test venv (`make test` creates it).
+pub fn venv_python() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `make test` (it creates the venv with the test peers)",
+        p.display()
+    );
+    p
+}
+
+/// A server process, killed when dropped.
+pub struct Peer {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start a command that prints `READY_WORD URL` on stdout once listening.
+pub fn start_peer(mut cmd: Command, ready_word: &str) -> Peer {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start peer");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let word = ready_word.to_owned();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix(&format!("{word} ")) {
+                let _ = tx.send(url.trim().to_owned());
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(url) = rx.recv_timeout(Duration::from_millis(100)) {
+            return Peer { child, url };
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("peer exited early with {status}");
+        }
+        assert!(Instant::now() < deadline, "peer did not start within 60 s");
+    }
+}
+
+/// A real h5grove server over `dir` on a free loopback port.
+pub fn h5grove(dir: &Path, token: Option<&str>) -> Peer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/h5grove_serve.py");
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(script)
+        .env("H5_DIR", dir)
+        .env("PORT", "0")
+        .env("HOST", "127.0.0.1");
+    if let Some(t) = token {
+        cmd.env("TOKEN", t);
+    } else {
+        cmd.env_remove("TOKEN");
+    }
+    start_peer(cmd, "H5GROVE_READY")
+}
+
+/// Write the recipe's sample file (counts, image, big-endian, half, scalar, string, link).
+pub fn h5grove_sample(dir: &Path) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/h5grove_serve.py");
+    let out = Command::new(venv_python())
+        .arg(script)
+        .arg("--make-sample")
+        .arg(dir)
+        .output()
+        .expect("make sample");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("sample.h5")
+}
