@@ -73,6 +73,11 @@ pub fn read_as_text(
     desc: &TypeDescriptor,
     count: usize,
 ) -> Result<Vec<String>, String> {
+    if contains_reference(desc) {
+        return Err("object references are shown by type only".into());
+    }
+    // Read into C layout (aligned fields), which is what the value printer expects.
+    let desc = &desc.to_c_repr();
     let mem = hdf5::Datatype::from_descriptor(desc).map_err(|e| e.to_string())?;
     let size = desc.size();
     let total = size
@@ -109,6 +114,16 @@ pub fn read_as_text(
         });
     }
     Ok(out)
+}
+
+/// The bindings' value printer cannot handle references (it aborts): refuse them.
+fn contains_reference(desc: &TypeDescriptor) -> bool {
+    match desc {
+        TypeDescriptor::Reference(_) => true,
+        TypeDescriptor::Compound(c) => c.fields.iter().any(|f| contains_reference(&f.ty)),
+        TypeDescriptor::FixedArray(t, _) | TypeDescriptor::VarLenArray(t) => contains_reference(t),
+        _ => false,
+    }
 }
 
 fn is_string(desc: &TypeDescriptor) -> bool {

@@ -236,6 +236,10 @@ fn filter_uses(ds: &hdf5::Dataset) -> Vec<FilterUse> {
         .collect()
 }
 
+fn dtype_is_plain(ds: &hdf5::Dataset) -> bool {
+    ds.dtype().is_ok_and(|t| dtype_of(&t).is_numeric())
+}
+
 fn dataset_info(ds: &hdf5::Dataset, full: bool) -> DatasetInfo {
     let dtype = ds.dtype().map_or_else(
         |e| DType::Other {
@@ -249,7 +253,9 @@ fn dataset_info(ds: &hdf5::Dataset, full: bool) -> DatasetInfo {
         chunks: ds.chunk().map(|c| c.iter().map(|&d| d as u64).collect()),
         filters: filter_uses(ds),
         storage_size: full.then(|| ds.storage_size()),
-        fill_value: if full {
+        // The bindings' fill-value reader mis-handles strings inside compounds:
+        // only numeric fill values are read.
+        fill_value: if full && dtype_is_plain(ds) {
             ds.fill_value().ok().flatten().map(|v| v.to_string())
         } else {
             None
