@@ -30,11 +30,12 @@ export XDG_RUNTIME_DIR := $(CURDIR)/target/xdg-runtime
 $(shell mkdir -p -m 0700 $(XDG_RUNTIME_DIR))
 endif
 
-.PHONY: help run build test lint fmt snapshots deps-run deps-test check-cargo doctor clean-stamps
+.PHONY: help run build test lint fmt snapshots bench deps-run deps-test check-cargo doctor clean-stamps
 
 help:
 	@echo "make run    build in release and start Panorama (installs what is missing)"
 	@echo "make test   formatting, lints and the whole test suite"
+	@echo "make bench  benchmark against h5py on generated data (docs/BENCHMARKS.md)"
 	@echo "make snapshots   re-record the GUI snapshot images (then review them)"
 
 check-cargo:
@@ -81,6 +82,13 @@ test: lint
 	desktop-file-validate packaging/org.panoramascience.Panorama.desktop
 	appstreamcli validate --no-net --pedantic packaging/org.panoramascience.Panorama.metainfo.xml
 	cargo test --locked --all-targets
+
+BENCH_DATA := target/bench-data
+
+bench: deps-test
+	cargo build --release --locked
+	@[ -f $(BENCH_DATA)/stack_bslz4.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA)
+	$(PY) tests/tools/bench_report.py $(BENCH_DATA) target/release/panorama
 
 snapshots: deps-test
 	UPDATE_SNAPSHOTS=1 cargo test --locked --test gui_shell

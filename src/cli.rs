@@ -27,6 +27,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Sub {
+    /// Time reading the benchmark files in DIR (made by `make bench`); prints JSON medians.
+    Bench {
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Print a file's tree (or one object) with types, shapes, attributes, links and the NeXus default plot.
     Inspect {
         /// A local HDF5/NeXus file, or an h5grove URL (http://host:port/?file=NAME).
@@ -63,6 +69,30 @@ pub fn inspect(target: &str, path: &str, json: bool) -> ExitCode {
         },
         Ok(report) => {
             print!("{}", report.render());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `panorama bench`: one JSON object `{name: median_seconds}` on stdout.
+pub fn bench(dir: &std::path::Path, runs: usize) -> ExitCode {
+    match crate::bench::run(dir, runs.max(1)) {
+        Ok(ms) => {
+            for m in &ms {
+                eprintln!(
+                    "{:34} median {:8.4} s  runs {:?}",
+                    m.name, m.median_s, m.runs_s
+                );
+            }
+            let map: serde_json::Map<String, serde_json::Value> = ms
+                .iter()
+                .map(|m| (m.name.to_owned(), serde_json::json!(m.median_s)))
+                .collect();
+            println!("{}", serde_json::Value::Object(map));
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -7,6 +7,7 @@
 //! the CLI and the tests can run the same actions without a window.
 
 pub mod auth;
+pub mod bench;
 pub mod catalogue;
 pub mod cli;
 pub mod command;

@@ -410,6 +410,11 @@ impl DataSource for LocalHdf5 {
         }
     }
 
+    fn children(&self, path: &str) -> Result<Vec<Entity>, DataError> {
+        let group = self.file.group(path).map_err(hdf5_err(path))?;
+        LocalHdf5::children(self, &group, path)
+    }
+
     fn object_id(&self, path: &str) -> Option<String> {
         // Only groups can close a cycle.
         let info = self.file.group(path).ok()?.loc_info().ok()?;
@@ -795,7 +800,9 @@ mod tests {
                 .expect("dataset");
         }
         let src = LocalHdf5::open(&path).expect("open");
-        let fast = src.value("/z", &Selection::all(), &NoProgress).expect("parallel");
+        let fast = src
+            .value("/z", &Selection::all(), &NoProgress)
+            .expect("parallel");
         // A partial selection goes through HDF5's own filter pipeline.
         let slow = src
             .value("/z", &Selection::parse("0:5").expect("sel"), &NoProgress)

@@ -279,6 +279,11 @@ pub trait DataSource: Send + Sync {
         selection: &Selection,
         progress: &dyn Progress,
     ) -> Result<Value, DataError>;
+    /// The direct members of the group at `path` (kind, type, shape, NeXus
+    /// class), without reading attributes. Sources may answer faster than `entity`.
+    fn children(&self, path: &str) -> Result<Vec<Entity>, DataError> {
+        Ok(self.entity(path)?.children)
+    }
     /// An id of the object behind `path` that is the same for every hard link
     /// to it, so walks can stop at cycles. `None` where the source cannot tell.
     fn object_id(&self, _path: &str) -> Option<String> {
