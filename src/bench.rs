@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::data::local_hdf5::LocalHdf5;
-use crate::data::{Data, DataError, DataSource, EntityKind, NoProgress, Selection};
+use crate::data::{Data, DataError, DataSource, NoProgress, Selection};
 use crate::plot::{Colormap, Scale, colormap, decimate_minmax};
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,28 +42,6 @@ fn time<F: FnMut() -> Result<(), DataError>>(
     })
 }
 
-/// Every object of a file with kind, type, shape and NeXus class.
-pub fn list_tree(src: &dyn DataSource) -> Result<usize, DataError> {
-    let mut n = 0usize;
-    let mut stack = vec!["/".to_owned()];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(path) = stack.pop() {
-        if let Some(id) = src.object_id(&path)
-            && !seen.insert(id)
-        {
-            continue;
-        }
-        let children = src.children(&path)?;
-        for c in children {
-            n += 1;
-            if c.kind == EntityKind::Group {
-                stack.push(c.path);
-            }
-        }
-    }
-    Ok(n)
-}
-
 /// Run every benchmark whose file exists in `dir`.
 pub fn run(dir: &Path, runs: usize) -> Result<Vec<Measurement>, DataError> {
     let mut out = Vec::new();
@@ -71,7 +49,7 @@ pub fn run(dir: &Path, runs: usize) -> Result<Vec<Measurement>, DataError> {
     if file("tree10k.nxs").exists() {
         out.push(time("visititems_tree10k", runs, || {
             let src = LocalHdf5::open(&file("tree10k.nxs"))?;
-            let n = list_tree(&src)?;
+            let n = crate::data::list_all(&src, &NoProgress)?.len();
             assert!(n > 10_000, "{n}");
             Ok(())
         })?);

@@ -85,6 +85,8 @@ pub struct Document {
     pub entities: BTreeMap<String, Load<Entity>>,
     /// The NeXus default plot, or why there is none.
     pub default_plot: Option<Result<DefaultPlot, String>>,
+    /// Every object of the file, for search-as-you-type (read on first search).
+    pub index: Option<Load<Arc<Vec<Entity>>>>,
 }
 
 /// The object shown in the viewer.
@@ -121,6 +123,10 @@ enum Pending {
     Value {
         key: ValueKey,
         handle: TaskHandle<Value>,
+    },
+    Index {
+        doc: u64,
+        handle: TaskHandle<Vec<Entity>>,
     },
 }
 
@@ -359,6 +365,7 @@ impl AppState {
             source: None,
             entities: BTreeMap::new(),
             default_plot: None,
+            index: None,
         });
         let handle = self
             .tasks
@@ -435,6 +442,27 @@ impl AppState {
             handle,
         });
         Load::Loading
+    }
+
+    /// List every object of a document once, for search-as-you-type.
+    pub fn request_index(&mut self, doc: u64) {
+        let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) else {
+            return;
+        };
+        if d.index.is_some() {
+            return;
+        }
+        let Some(source) = d.source.clone() else {
+            return;
+        };
+        d.index = Some(Load::Loading);
+        let label = d.label.clone();
+        let handle = self
+            .tasks
+            .spawn_blocking(&format!("Indexing {label}"), move |ctx| {
+                crate::data::list_all(source.as_ref(), &ctx)
+            });
+        self.pending.push(Pending::Index { doc, handle });
     }
 
     /// A cached value without starting a read.
@@ -548,6 +576,18 @@ impl AppState {
                         }
                     }
                 },
+                Pending::Index { doc, handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Index { doc, handle }),
+                    Ok(result) => {
+                        let load = match result {
+                            Ok(v) => Load::Ready(Arc::new(v)),
+                            Err(e) => Load::Failed(e.to_string()),
+                        };
+                        if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
+                            d.index = Some(load);
+                        }
+                    }
+                },
             }
         }
         self.pending.append(&mut still);
@@ -601,6 +641,7 @@ impl AppState {
                 Pending::Open { doc, handle, .. } => (*doc, &|| handle.cancel()),
                 Pending::Entity { doc, handle, .. } => (*doc, &|| handle.cancel()),
                 Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
+                Pending::Index { doc, handle } => (*doc, &|| handle.cancel()),
             };
             if doc == id {
                 cancel();

@@ -110,3 +110,37 @@ fn the_tree_opens_groups_and_shows_attributes() {
     h.get_by_label("4 rows × 1 columns");
     h.snapshot("viewer_string_table");
 }
+
+#[test]
+fn search_as_you_type_finds_objects_anywhere_in_the_file() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open(home.path(), &demo("demo_reflectivity_orso.nxs"));
+    h.get_by_label("Files").click();
+    settle(&mut h);
+    h.get_by_role(egui::accesskit::Role::TextInput).focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text("qz err".into()));
+    h.run_steps(2);
+    settle(&mut h);
+    // Found in a group that was never expanded, by every word of the query.
+    h.get_by_label("▦ /entry/reflectivity/Qz_errors").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().state().selected.as_ref().map(|t| t.path.as_str()),
+        Some("/entry/reflectivity/Qz_errors")
+    );
+    assert!(
+        h.query_by_label("▦ /entry/reflectivity/R").is_none(),
+        "R does not match"
+    );
+    h.snapshot("files_search");
+}
+
+#[test]
+fn the_line_view_switches_to_log_scale() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open(home.path(), &demo("demo_reflectivity_orso.nxs"));
+    h.get_by_label("Log scale").click();
+    settle(&mut h);
+    h.snapshot("viewer_line_log_reflectivity");
+}

@@ -291,6 +291,36 @@ pub trait DataSource: Send + Sync {
     }
 }
 
+/// Every object in the file (kind, type, shape, NeXus class; no attributes),
+/// for search-as-you-type. Hard-link cycles are listed once; links not followed.
+pub fn list_all(src: &dyn DataSource, progress: &dyn Progress) -> Result<Vec<Entity>, DataError> {
+    let mut out = Vec::new();
+    let mut stack = vec!["/".to_owned()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(path) = stack.pop() {
+        if progress.cancelled() {
+            return Err(DataError::Cancelled);
+        }
+        if let Some(id) = src.object_id(&path)
+            && !seen.insert(id)
+        {
+            continue;
+        }
+        // An unreadable group is skipped; its siblings are still listed.
+        let Ok(children) = src.children(&path) else {
+            continue;
+        };
+        for c in children {
+            if c.kind == EntityKind::Group {
+                stack.push(c.path.clone());
+            }
+            out.push(c);
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
 /// Walk the tree below `path` depth-first, calling `visit` with each entity
 /// (with attributes) and its depth. Hard-link cycles are visited once; soft and
 /// external links are listed, not followed.

@@ -2,6 +2,7 @@
 
 pub mod colormap;
 mod colormap_data;
+pub mod export;
 pub mod pyramid;
 
 pub use colormap::{Colormap, Scale};

@@ -139,16 +139,28 @@ fn tree(
     }
 }
 
+/// Most search hits listed per file.
+const MAX_HITS: usize = 500;
+
+/// Objects whose path contains every word of the query (case-insensitive):
+/// from the whole-file index when ready, else from what is loaded so far.
 fn matches(doc: &Document, needle: &str) -> Vec<Entity> {
-    let needle = needle.to_lowercase();
-    let mut hits: Vec<Entity> = doc
-        .entities
-        .values()
-        .filter_map(Load::ready)
-        .flat_map(|e| e.children.iter())
-        .filter(|c| c.path.to_lowercase().contains(&needle))
-        .cloned()
-        .collect();
+    let words: Vec<String> = needle.split_whitespace().map(str::to_lowercase).collect();
+    let hit = |c: &&Entity| {
+        let p = c.path.to_lowercase();
+        words.iter().all(|w| p.contains(w))
+    };
+    let mut hits: Vec<Entity> = match &doc.index {
+        Some(Load::Ready(all)) => all.iter().filter(hit).take(MAX_HITS).cloned().collect(),
+        _ => doc
+            .entities
+            .values()
+            .filter_map(Load::ready)
+            .flat_map(|e| e.children.iter())
+            .filter(hit)
+            .cloned()
+            .collect(),
+    };
     hits.sort_by(|a, b| a.path.cmp(&b.path));
     hits.dedup_by(|a, b| a.path == b.path);
     hits
@@ -171,6 +183,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
             .desired_width(f32::INFINITY),
     );
     let selected = state.selected.clone();
+    if !files.filter.trim().is_empty() {
+        let ids: Vec<u64> = state.documents.iter().map(|d| d.id).collect();
+        for id in ids {
+            state.request_index(id);
+        }
+    }
     egui::ScrollArea::vertical()
         .auto_shrink([false; 2])
         .show(ui, |ui| {
@@ -211,8 +229,18 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
                     }
                     DocStatus::Ready if !files.filter.trim().is_empty() => {
                         let hits = matches(doc, files.filter.trim());
-                        if hits.is_empty() {
-                            ui.weak("No loaded object matches. Expand groups to search deeper.");
+                        if matches!(doc.index, Some(Load::Loading)) {
+                            ui.horizontal(|ui| {
+                                ui.spinner();
+                                ui.weak("Indexing the whole file…");
+                            });
+                        } else if hits.is_empty() {
+                            ui.weak("Nothing matches.");
+                        }
+                        if hits.len() == MAX_HITS {
+                            ui.weak(format!(
+                                "First {MAX_HITS} matches; type more to narrow down."
+                            ));
                         }
                         for e in hits {
                             let sel = selected

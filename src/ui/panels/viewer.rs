@@ -72,6 +72,8 @@ pub struct ViewerUi {
     line_cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
     tex: Option<TexCache>,
     readout: Option<String>,
+    log_y: bool,
+    export: Option<crate::runtime::TaskHandle<Option<String>>>,
 }
 
 impl Default for ViewerUi {
@@ -87,8 +89,58 @@ impl Default for ViewerUi {
             line_cache: None,
             tex: None,
             readout: None,
+            log_y: false,
+            export: None,
         }
     }
+}
+
+/// Ask where to save, then write the file with `write`, on a background task.
+fn start_export(
+    state: &AppState,
+    v: &mut ViewerUi,
+    title: &str,
+    default_name: String,
+    ext: &'static str,
+    write: impl FnOnce(&std::path::Path) -> Result<(), crate::plot::export::ExportError>
+    + Send
+    + 'static,
+) {
+    if v.export.is_some() {
+        return;
+    }
+    v.export = Some(state.tasks().spawn(title, move |_| async move {
+        let Some(file) = rfd::AsyncFileDialog::new()
+            .set_file_name(default_name)
+            .add_filter(ext.to_uppercase(), &[ext])
+            .save_file()
+            .await
+        else {
+            return Ok(None);
+        };
+        let path = file.path().to_path_buf();
+        write(&path).map(|()| Some(path.display().to_string()))
+    }));
+}
+
+fn poll_export(state: &mut AppState, v: &mut ViewerUi) {
+    let Some(h) = v.export.take() else {
+        return;
+    };
+    match h.try_take() {
+        Err(h) => v.export = Some(h),
+        Ok(Ok(Some(path))) => state.notify(crate::state::Level::Info, "Exported", path),
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => state.notify(crate::state::Level::Error, "Export failed", e.to_string()),
+    }
+}
+
+fn file_stem(path: &str) -> String {
+    path.rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("data")
+        .to_owned()
 }
 
 fn breadcrumbs(ui: &mut egui::Ui, state: &AppState, t: &Target, out: &mut Vec<Command>) {
@@ -164,6 +216,7 @@ fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {
+    poll_export(state, v);
     let Some(target) = state.selected.clone() else {
         let hint = if state.documents.is_empty() {
             "Open a file to see its data here."
@@ -363,7 +416,52 @@ fn view_ui(
                 errors,
                 x_label,
                 y_label,
+                log_y: v.log_y,
             };
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut v.log_y, "Log scale");
+                if ui.button("Export CSV…").clicked() {
+                    let y = series.pyramid.values().to_vec();
+                    let x = series.x.as_ref().map(|x| x.to_vec());
+                    let e = series.errors.as_ref().map(|e| e.to_vec());
+                    let (xl, yl) = (series.x_label.clone(), series.y_label.clone());
+                    start_export(
+                        state,
+                        v,
+                        "Exporting CSV",
+                        format!("{}.csv", file_stem(&path)),
+                        "csv",
+                        move |p| {
+                            #[allow(clippy::cast_precision_loss)]
+                            let xs: Vec<f64> =
+                                x.unwrap_or_else(|| (0..y.len()).map(|i| i as f64).collect());
+                            match &e {
+                                Some(e) => crate::plot::export::write_csv(
+                                    p,
+                                    &[&xl, &yl, "uncertainty"],
+                                    &[&xs, &y, e],
+                                ),
+                                None => crate::plot::export::write_csv(p, &[&xl, &yl], &[&xs, &y]),
+                            }
+                        },
+                    );
+                }
+                if ui.button("Export SVG…").clicked() {
+                    let svg = crate::plot::export::line_svg(
+                        &line::overview(&series, 2000),
+                        &series.x_label,
+                        &series.y_label,
+                    );
+                    start_export(
+                        state,
+                        v,
+                        "Exporting SVG",
+                        format!("{}.svg", file_stem(&path)),
+                        "svg",
+                        move |p| crate::plot::export::write_svg(p, &svg),
+                    );
+                }
+            });
             line::line_ui(ui, egui::Id::new(("line", doc, &path)), &series);
         }
         ViewKind::Image | ViewKind::Stack => {
@@ -471,6 +569,22 @@ fn view_ui(
                 colormap: t.colormap,
                 scale: t.scale,
                 range: t.range,
+            };
+            if ui.button("Export PNG…").clicked() {
+                let img = image::to_color_image(&t.image, look);
+                let (w, h) = (img.size[0], img.size[1]);
+                let rgba: Vec<u8> = img
+                    .pixels
+                    .iter()
+                    .flat_map(|c| c.to_srgba_unmultiplied())
+                    .collect();
+                let name = format!("{}.png", file_stem(&path));
+                start_export(state, v, "Exporting PNG", name, "png", move |p| {
+                    crate::plot::export::write_png(p, w, h, &rgba)
+                });
+            }
+            let Some(t) = &v.tex else {
+                return;
             };
             let readout_h = 20.0;
             ui.horizontal_top(|ui| {
