@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::data::local_hdf5::LocalHdf5;
 use crate::data::{Data, DataError, DataSource, NoProgress, Selection};
-use crate::plot::{Colormap, Scale, colormap, decimate_minmax};
+use crate::plot::{Colormap, Scale, decimate_minmax};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
@@ -64,13 +64,10 @@ pub fn run(dir: &Path, runs: usize) -> Result<Vec<Measurement>, DataError> {
         out.push(time("read_image4k_to_texture", runs, || {
             let src = LocalHdf5::open(&file("image4k.nxs"))?;
             let v = src.value("/entry/data/data", &Selection::all(), &NoProgress)?;
-            let f = v.to_f64().unwrap_or_default();
-            let range = colormap::percentile_range(&f, 0.5, 99.5).unwrap_or((0.0, 1.0));
-            std::hint::black_box(colormap::colorize(
-                &f,
+            std::hint::black_box(crate::plot::image_rgba(
+                &v,
                 Colormap::Viridis,
                 Scale::Linear,
-                range,
             ));
             Ok(())
         })?);
@@ -116,7 +113,10 @@ pub fn run(dir: &Path, runs: usize) -> Result<Vec<Measurement>, DataError> {
             let src = LocalHdf5::open(&file("stack_bslz4.h5"))?;
             let v = src.value("/entry/data/data", &Selection::all(), &NoProgress)?;
             let sum: u64 = match &v.data {
-                Data::U16(d) => d.iter().map(|&x| u64::from(x)).sum(),
+                Data::U16(d) => {
+                    use rayon::prelude::*;
+                    d.par_iter().map(|&x| u64::from(x)).sum()
+                }
                 _ => 0,
             };
             std::hint::black_box(sum);

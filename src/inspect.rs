@@ -82,17 +82,7 @@ impl Report {
             if let EntityKind::Dataset(d) = &e.kind {
                 if let Some(c) = &d.chunks {
                     let dims: Vec<String> = c.iter().map(u64::to_string).collect();
-                    let filters: Vec<String> = d
-                        .filters
-                        .iter()
-                        .map(|f| {
-                            if f.available {
-                                f.name.clone()
-                            } else {
-                                format!("{} (id {}, NOT AVAILABLE)", f.name, f.id)
-                            }
-                        })
-                        .collect();
+                    let filters: Vec<String> = d.filters.iter().map(ToString::to_string).collect();
                     let _ = writeln!(
                         out,
                         "{indent}    chunks {}{}",

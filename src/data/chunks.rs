@@ -143,32 +143,50 @@ fn bitshuffle_lz4(input: &[u8], elem: usize, object: &str) -> Result<Vec<u8>, Da
     Ok(out)
 }
 
-/// Undo the pipeline (applied in order on write, so undone in reverse).
-fn decode(
+/// Undo the pipeline (applied in order on write, so undone in reverse) into
+/// `dst`, which holds exactly one chunk. The last step writes into `dst`
+/// directly where it can, so most chunks are decoded without a copy.
+fn decode_into(
     raw: Vec<u8>,
     steps: &[Step],
     mask: u32,
     elem: usize,
-    expected: usize,
+    dst: &mut [u8],
     object: &str,
-) -> Result<Vec<u8>, DataError> {
+) -> Result<(), DataError> {
+    let active: Vec<Step> = steps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) == 0)
+        .map(|(_, s)| *s)
+        .collect();
+    let expected = dst.len();
     let mut data = raw;
-    for (i, step) in steps.iter().enumerate().rev() {
-        if mask & (1 << i) != 0 {
-            continue;
-        }
-        data = match step {
+    for (k, step) in active.iter().enumerate().rev() {
+        let last = k == 0;
+        match step {
             Step::Deflate => {
+                let mut dec = flate2::read::ZlibDecoder::new(&data[..]);
+                if last {
+                    dec.read_exact(dst)
+                        .map_err(|e| malformed(object, format!("a gzip chunk is damaged: {e}")))?;
+                    return Ok(());
+                }
                 let mut out = Vec::with_capacity(expected);
-                flate2::read::ZlibDecoder::new(&data[..])
-                    .take(expected as u64 + 1)
+                dec.take(expected as u64 + 1)
                     .read_to_end(&mut out)
                     .map_err(|e| malformed(object, format!("a gzip chunk is damaged: {e}")))?;
-                out
+                data = out;
             }
-            Step::Shuffle => unshuffle(&data, elem),
-            Step::BitshuffleLz4 => bitshuffle_lz4(&data, elem, object)?,
-        };
+            Step::Shuffle => {
+                if last && data.len() == expected {
+                    unshuffle_into(&data, elem, dst);
+                    return Ok(());
+                }
+                data = unshuffle(&data, elem);
+            }
+            Step::BitshuffleLz4 => data = bitshuffle_lz4(&data, elem, object)?,
+        }
     }
     if data.len() != expected {
         return Err(malformed(
@@ -179,13 +197,47 @@ fn decode(
             ),
         ));
     }
-    Ok(data)
+    dst.copy_from_slice(&data);
+    Ok(())
 }
 
-/// Read a whole chunked dataset whose filters are all in `steps`, decoding
-/// chunks in parallel. Returns raw little-endian element bytes in C order.
+fn unshuffle_into(data: &[u8], elem: usize, out: &mut [u8]) {
+    if elem <= 1 {
+        out.copy_from_slice(data);
+        return;
+    }
+    let n = data.len() / elem;
+    for b in 0..elem {
+        let plane = &data[b * n..(b + 1) * n];
+        for (i, &v) in plane.iter().enumerate() {
+            out[i * elem + b] = v;
+        }
+    }
+    out[n * elem..].copy_from_slice(&data[n * elem..]);
+}
+
+struct ChunkLoc {
+    offset: Vec<usize>,
+    mask: u32,
+    addr: u64,
+    size: usize,
+}
+
+fn read_raw(fh: &std::fs::File, file: &Path, c: &ChunkLoc) -> Result<Vec<u8>, DataError> {
+    let mut raw = vec![0u8; c.size];
+    fh.read_exact_at(&mut raw, c.addr)
+        .map_err(|source| DataError::Io {
+            path: file.display().to_string(),
+            source,
+        })?;
+    Ok(raw)
+}
+
+/// Read a whole chunked dataset whose filters are all in `steps` into `out`
+/// (little-endian element bytes in C order), decoding chunks in parallel.
+/// Unallocated chunks are left as they are in `out` (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
-pub fn read_all(
+pub fn read_all_into(
     file: &Path,
     ds: &hdf5::Dataset,
     steps: &[Step],
@@ -194,73 +246,112 @@ pub fn read_all(
     elem: usize,
     object: &str,
     cancelled: &(dyn Fn() -> bool + Sync),
-) -> Result<Vec<u8>, DataError> {
+    out: &mut [u8],
+) -> Result<(), DataError> {
     // Chunk locations, gathered under the HDF5 lock (fast, metadata only).
-    let mut infos: Vec<(Vec<u64>, u32, u64, u64)> = Vec::new();
+    let mut locs: Vec<ChunkLoc> = Vec::new();
     ds.chunks_visit(|c| {
-        infos.push((c.offset.to_vec(), c.filter_mask, c.addr, c.size));
+        locs.push(ChunkLoc {
+            offset: c
+                .offset
+                .iter()
+                .map(|&o| usize::try_from(o).unwrap_or(usize::MAX))
+                .collect(),
+            mask: c.filter_mask,
+            addr: c.addr,
+            size: usize::try_from(c.size).unwrap_or(0),
+        });
         0
     })
     .map_err(|e| DataError::Hdf5 {
         object: object.to_owned(),
         message: e.to_string(),
     })?;
-    let total: usize = shape.iter().product::<usize>() * elem;
-    let chunk_elems: usize = chunk.iter().product();
-    let chunk_bytes = chunk_elems * elem;
+    locs.retain(|c| {
+        c.offset.len() == shape.len() && c.offset.iter().zip(shape).all(|(&o, &s)| o < s)
+    });
+    let nd = shape.len();
+    let chunk_bytes = chunk.iter().product::<usize>() * elem;
+    if out.len() != shape.iter().product::<usize>() * elem {
+        return Err(malformed(object, "output size does not match the shape"));
+    }
     let fh = std::fs::File::open(file).map_err(|source| DataError::Io {
         path: file.display().to_string(),
         source,
     })?;
-    // Decode in parallel; unallocated chunks stay zero (the fill value of these datasets).
-    let decoded: Vec<(Vec<u64>, Vec<u8>)> = infos
-        .into_par_iter()
-        .map(|(offset, mask, addr, size)| {
+
+    // Fast path: chunks span whole rows (e.g. one detector frame per chunk, or
+    // a 1-D dataset), so each lands in one contiguous part of `out`.
+    if chunk[1..] == shape[1..] {
+        let row = chunk_bytes / chunk[0].max(1);
+        locs.sort_by_key(|c| c.offset[0]);
+        let mut parts: Vec<(&mut [u8], &ChunkLoc)> = Vec::with_capacity(locs.len());
+        let mut rest: &mut [u8] = out;
+        let mut pos = 0usize;
+        for c in &locs {
+            let start = c.offset[0] * row;
+            let end = ((c.offset[0] + chunk[0]).min(shape[0])) * row;
+            if start < pos {
+                return Err(malformed(object, "overlapping chunks"));
+            }
+            let (_, tail) = std::mem::take(&mut rest).split_at_mut(start - pos);
+            let (mine, tail) = tail.split_at_mut(end - start);
+            parts.push((mine, c));
+            rest = tail;
+            pos = end;
+        }
+        return parts.into_par_iter().try_for_each(|(dst, c)| {
             if cancelled() {
                 return Err(DataError::Cancelled);
             }
-            let len = usize::try_from(size).map_err(|_| malformed(object, "chunk size"))?;
-            let mut raw = vec![0u8; len];
-            fh.read_exact_at(&mut raw, addr)
-                .map_err(|source| DataError::Io {
-                    path: file.display().to_string(),
-                    source,
-                })?;
-            let data = decode(raw, steps, mask, elem, chunk_bytes, object)?;
-            Ok((offset, data))
+            let raw = read_raw(&fh, file, c)?;
+            if dst.len() == chunk_bytes {
+                decode_into(raw, steps, c.mask, elem, dst, object)
+            } else {
+                // The last chunk along the first axis is cut.
+                let mut full = vec![0u8; chunk_bytes];
+                decode_into(raw, steps, c.mask, elem, &mut full, object)?;
+                let n = dst.len();
+                dst.copy_from_slice(&full[..n]);
+                Ok(())
+            }
+        });
+    }
+
+    // General case: decode in parallel, then place the rows of each chunk.
+    let decoded: Vec<(&ChunkLoc, Vec<u8>)> = locs
+        .par_iter()
+        .map(|c| {
+            if cancelled() {
+                return Err(DataError::Cancelled);
+            }
+            let raw = read_raw(&fh, file, c)?;
+            let mut full = vec![0u8; chunk_bytes];
+            decode_into(raw, steps, c.mask, elem, &mut full, object)?;
+            Ok((c, full))
         })
         .collect::<Result<_, _>>()?;
-    let mut out = vec![0u8; total];
-    let nd = shape.len();
-    // Row-major strides (in elements) of the output and of a chunk.
     let mut ostride = vec![1usize; nd];
     let mut cstride = vec![1usize; nd];
     for d in (0..nd.saturating_sub(1)).rev() {
         ostride[d] = ostride[d + 1] * shape[d + 1];
         cstride[d] = cstride[d + 1] * chunk[d + 1];
     }
-    for (offset, data) in decoded {
-        let off: Vec<usize> = offset
-            .iter()
-            .map(|&o| usize::try_from(o).unwrap_or(usize::MAX))
-            .collect();
-        if off.iter().zip(shape).any(|(&o, &s)| o >= s) {
-            continue;
-        }
-        // Valid extent of this chunk inside the dataset (edge chunks are cut).
+    for (c, data) in decoded {
+        let off = &c.offset;
         let ext: Vec<usize> = (0..nd).map(|d| chunk[d].min(shape[d] - off[d])).collect();
         let row = ext[nd - 1] * elem;
         let rows: usize = ext[..nd - 1].iter().product();
-        let mut idx = vec![0usize; nd.saturating_sub(1)];
+        let mut idx = vec![0usize; nd - 1];
         for _ in 0..rows {
             let mut o = off[nd - 1];
-            let mut c = 0usize;
+            let mut k = 0usize;
             for d in 0..nd - 1 {
                 o += (off[d] + idx[d]) * ostride[d];
-                c += idx[d] * cstride[d];
+                k += idx[d] * cstride[d];
             }
-            let (o, c) = (o * elem, c * elem);
-            out[o..o + row].copy_from_slice(&data[c..c + row]);
+            let (o, k) = (o * elem, k * elem);
+            out[o..o + row].copy_from_slice(&data[k..k + row]);
             for d in (0..nd - 1).rev() {
                 idx[d] += 1;
                 if idx[d] < ext[d] {
@@ -270,7 +361,7 @@ pub fn read_all(
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

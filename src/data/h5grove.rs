@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{
     Attribute, Capabilities, DType, Data, DataError, DataSource, DatasetInfo, Entity, EntityKind,
-    FilterUse, MAX_READ_ELEMENTS, Progress, Selection, Value, join_path,
+    FilterUse, Progress, Selection, Value, join_path,
 };
 use crate::auth::Secret;
 
@@ -513,11 +513,11 @@ impl DataSource for H5Grove {
         let dtype = dtype_of(meta.ty.as_ref());
         let shape = meta.shape.clone().unwrap_or_default();
         let resolved = selection.resolve(&shape)?;
-        if resolved.count() > MAX_READ_ELEMENTS {
+        if resolved.count() > super::max_read_elements(&dtype) {
             return Err(DataError::TooLarge {
                 object: path.to_owned(),
                 elements: resolved.count(),
-                limit: MAX_READ_ELEMENTS,
+                limit: super::max_read_elements(&dtype),
             });
         }
         if progress.cancelled() {

@@ -8,7 +8,7 @@ use hdf5::{LinkType, LocationType, SliceOrIndex};
 
 use super::{
     Attribute, Capabilities, DType, Data, DataError, DataSource, DatasetInfo, Entity, EntityKind,
-    FilterUse, MAX_READ_ELEMENTS, Progress, Selection, Value, hdf5_library, hdf5_raw, join_path,
+    FilterUse, Progress, Selection, Value, hdf5_library, hdf5_raw, join_path,
 };
 
 /// The 8-byte signature every HDF5 file carries at offset 0, 512, 1024, …
@@ -212,8 +212,14 @@ fn attributes(loc: &hdf5::Location) -> Vec<Attribute> {
 }
 
 fn nx_class(loc: &hdf5::Location) -> Option<String> {
-    if !loc.attr_names().ok()?.iter().any(|n| n == "NX_class") {
-        return None;
+    use hdf5::types::{VarLenAscii, VarLenUnicode};
+    let attr = loc.attr("NX_class").ok()?;
+    // The common encodings first (fast typed reads), then any string type.
+    if let Ok(s) = attr.read_scalar::<VarLenUnicode>() {
+        return Some(s.as_str().to_owned());
+    }
+    if let Ok(s) = attr.read_scalar::<VarLenAscii>() {
+        return Some(s.as_str().to_owned());
     }
     read_attribute(loc, "NX_class").text()
 }
@@ -250,8 +256,13 @@ fn dataset_info(ds: &hdf5::Dataset, full: bool) -> DatasetInfo {
     DatasetInfo {
         shape: ds.shape().iter().map(|&d| d as u64).collect(),
         dtype,
-        chunks: ds.chunk().map(|c| c.iter().map(|&d| d as u64).collect()),
-        filters: filter_uses(ds),
+        // Tree listings need only type and shape; the inspector gets the rest.
+        chunks: if full {
+            ds.chunk().map(|c| c.iter().map(|&d| d as u64).collect())
+        } else {
+            None
+        },
+        filters: if full { filter_uses(ds) } else { Vec::new() },
         storage_size: full.then(|| ds.storage_size()),
         // The bindings' fill-value reader mis-handles strings inside compounds:
         // only numeric fill values are read.
@@ -289,11 +300,12 @@ impl LocalHdf5 {
     /// A child of a group as listed in the tree: kind, NeXus class, no attributes.
     fn child(&self, group: &hdf5::Group, parent: &str, name: &str, link: LinkType) -> Entity {
         let path = join_path(parent, name);
-        let resolved = group.loc_type_by_name(name);
+        let resolved = || group.loc_type_by_name(name);
+        let mut nx = None;
         let kind = match link {
             LinkType::Soft => {
                 let target = hdf5_raw::soft_link_target(group.id(), name).unwrap_or_default();
-                match resolved {
+                match resolved() {
                     Ok(_) => EntityKind::SoftLink { target },
                     Err(_) => EntityKind::Broken {
                         reason: format!("soft link to {target}, which does not exist"),
@@ -303,31 +315,32 @@ impl LocalHdf5 {
             LinkType::External => {
                 let (file, target) =
                     hdf5_raw::external_link_target(group.id(), name).unwrap_or_default();
-                match resolved {
+                match resolved() {
                     Ok(_) => EntityKind::ExternalLink { file, target },
                     Err(_) => EntityKind::Broken {
                         reason: format!("external link to {file}:{target}, which cannot be opened"),
                     },
                 }
             }
-            LinkType::Hard => match resolved {
-                Ok(LocationType::Group) => EntityKind::Group,
-                Ok(LocationType::Dataset) => match group.dataset(name) {
-                    Ok(ds) => EntityKind::Dataset(dataset_info(&ds, false)),
-                    Err(e) => EntityKind::Broken {
-                        reason: first_line(&e.to_string()),
-                    },
-                },
-                Ok(_) => EntityKind::Datatype,
-                Err(e) => EntityKind::Broken {
-                    reason: first_line(&e.to_string()),
-                },
-            },
+            // Open directly (datasets are the most common member): one object
+            // header read per member instead of two.
+            LinkType::Hard => {
+                if let Ok(ds) = group.dataset(name) {
+                    EntityKind::Dataset(dataset_info(&ds, false))
+                } else if let Ok(g) = group.group(name) {
+                    nx = nx_class(&g);
+                    EntityKind::Group
+                } else {
+                    match group.loc_type_by_name(name) {
+                        Ok(_) => EntityKind::Datatype,
+                        Err(e) => EntityKind::Broken {
+                            reason: first_line(&e.to_string()),
+                        },
+                    }
+                }
+            }
         };
-        let nx_class = match &kind {
-            EntityKind::Group => group.group(name).ok().and_then(|g| nx_class(&g)),
-            _ => None,
-        };
+        let nx_class = nx;
         Entity {
             name: name.to_owned(),
             path,
@@ -381,16 +394,46 @@ impl LocalHdf5 {
         if chunk.len() != shape.len() || shape.is_empty() {
             return None;
         }
+        if cfg!(target_endian = "big") {
+            return None;
+        }
         progress.report(0.0, "decoding chunks");
         let cancelled = || progress.cancelled();
-        let bytes = match super::chunks::read_all(
-            &self.path, ds, &steps, &shape, &chunk, elem, path, &cancelled,
-        ) {
-            Ok(b) => b,
-            Err(e) => return Some(Err(e)),
+        let n: usize = shape.iter().product();
+        // Decode straight into the typed result (little-endian host).
+        macro_rules! typed {
+            ($t:ty, $variant:ident) => {{
+                let mut v: Vec<$t> = vec![<$t>::default(); n];
+                super::chunks::read_all_into(
+                    &self.path,
+                    ds,
+                    &steps,
+                    &shape,
+                    &chunk,
+                    elem,
+                    path,
+                    &cancelled,
+                    bytemuck::cast_slice_mut(&mut v),
+                )
+                .map(|()| Data::$variant(v))
+            }};
+        }
+        let data = match &info.dtype {
+            DType::Int { bytes, signed, .. } => match (bytes, signed) {
+                (1, true) => typed!(i8, I8),
+                (2, true) => typed!(i16, I16),
+                (4, true) => typed!(i32, I32),
+                (8, true) => typed!(i64, I64),
+                (1, false) => typed!(u8, U8),
+                (2, false) => typed!(u16, U16),
+                (4, false) => typed!(u32, U32),
+                _ => typed!(u64, U64),
+            },
+            DType::Float { bytes: 4, .. } => typed!(f32, F32),
+            _ => typed!(f64, F64),
         };
         progress.report(1.0, "done");
-        Some(super::h5grove::decode_bin(&bytes, &info.dtype, shape, path))
+        Some(data.and_then(|d| Value::new(shape, d)))
     }
 }
 
@@ -506,7 +549,7 @@ impl DataSource for LocalHdf5 {
                 });
             }
         };
-        let info = dataset_info(&ds, false);
+        let info = dataset_info(&ds, true);
         if let Some(f) = info.missing_filter() {
             return Err(DataError::MissingFilter {
                 object: path.to_owned(),
@@ -520,11 +563,11 @@ impl DataSource for LocalHdf5 {
         let resolved = selection.resolve(&info.shape)?;
         let count = resolved.count();
         let out_shape = resolved.shape();
-        if count > MAX_READ_ELEMENTS {
+        if count > super::max_read_elements(&info.dtype) {
             return Err(DataError::TooLarge {
                 object: path.to_owned(),
                 elements: count,
-                limit: MAX_READ_ELEMENTS,
+                limit: super::max_read_elements(&info.dtype),
             });
         }
         if !info.dtype.is_numeric() {

@@ -88,6 +88,16 @@ pub struct FilterUse {
     pub available: bool,
 }
 
+impl fmt::Display for FilterUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.available {
+            f.write_str(&self.name)
+        } else {
+            write!(f, "{} (id {}: not available)", self.name, self.id)
+        }
+    }
+}
+
 /// Layout and type of a dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DatasetInfo {
@@ -261,8 +271,20 @@ impl Progress for crate::runtime::TaskContext {
     }
 }
 
-/// Most elements read in one request (1 GiB of f64): larger reads must slice.
-pub const MAX_READ_ELEMENTS: u64 = 128 * 1024 * 1024;
+/// Most bytes read in one request (1 GiB): larger reads must slice.
+pub const MAX_READ_BYTES: u64 = 1 << 30;
+
+/// Most elements of `dtype` read in one request.
+pub fn max_read_elements(dtype: &DType) -> u64 {
+    let size = match dtype {
+        DType::Int { bytes, .. } | DType::Float { bytes, .. } | DType::Complex { bytes } => {
+            u64::from(*bytes).max(4)
+        }
+        DType::Bool => 1,
+        _ => 16,
+    };
+    MAX_READ_BYTES / size
+}
 
 /// A source of hierarchical data. One implementation per kind of storage;
 /// adding one never touches the UI.

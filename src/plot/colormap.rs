@@ -105,16 +105,29 @@ pub fn percentile_range(values: &[f64], lo: f64, hi: f64) -> Option<(f64, f64)> 
 }
 
 /// RGBA pixels for `values` mapped through `cmap` between `range` on `scale`.
-/// NaN and out-of-scale values (log of ≤ 0) become transparent.
+/// NaN and out-of-scale values (log of ≤ 0) become transparent. Runs on all cores.
 pub fn colorize(values: &[f64], cmap: Colormap, scale: Scale, range: (f64, f64)) -> Vec<[u8; 4]> {
+    colorize_with(values, |&v| v, cmap, scale, range)
+}
+
+/// [`colorize`] for any element type convertible to f64 (no f64 copy needed).
+pub fn colorize_with<T: Sync>(
+    values: &[T],
+    to_f64: impl Fn(&T) -> f64 + Sync,
+    cmap: Colormap,
+    scale: Scale,
+    range: (f64, f64),
+) -> Vec<[u8; 4]> {
+    use rayon::prelude::*;
     let (lo, hi) = (
         scale.apply(range.0).unwrap_or(f64::MIN_POSITIVE.log10()),
         scale.apply(range.1).unwrap_or(0.0),
     );
     let span = if hi > lo { hi - lo } else { 1.0 };
     values
-        .iter()
-        .map(|&v| match scale.apply(v).filter(|s| s.is_finite()) {
+        .par_iter()
+        .with_min_len(4096)
+        .map(|v| match scale.apply(to_f64(v)).filter(|s| s.is_finite()) {
             Some(s) => {
                 let [r, g, b] = cmap.rgb((s - lo) / span);
                 [r, g, b, 255]

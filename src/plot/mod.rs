@@ -8,27 +8,67 @@ pub mod pyramid;
 pub use colormap::{Colormap, Scale};
 pub use pyramid::MinMaxPyramid;
 
+use crate::data::{Data, Value};
+
+/// An image value coloured for display: percentile autoscale (0.5–99.5 %),
+/// then the colormap, without an intermediate f64 copy. Returns the RGBA
+/// pixels and the value range used.
+pub fn image_rgba(v: &Value, cmap: Colormap, scale: Scale) -> (Vec<[u8; 4]>, (f64, f64)) {
+    macro_rules! go {
+        ($d:expr) => {{
+            let step = ($d.len() / 200_000).max(1);
+            let sample: Vec<f64> = $d.iter().step_by(step).map(|&x| f64::from(x)).collect();
+            let range = colormap::percentile_range(&sample, 0.5, 99.5).unwrap_or((0.0, 1.0));
+            (
+                colormap::colorize_with($d, |&x| f64::from(x), cmap, scale, range),
+                range,
+            )
+        }};
+    }
+    match &v.data {
+        Data::F32(d) => go!(d),
+        Data::F64(d) => go!(d),
+        Data::U8(d) => go!(d),
+        Data::U16(d) => go!(d),
+        Data::U32(d) => go!(d),
+        Data::I8(d) => go!(d),
+        Data::I16(d) => go!(d),
+        Data::I32(d) => go!(d),
+        _ => {
+            let f = v.to_f64().unwrap_or_default();
+            let range = colormap::percentile_range(&f, 0.5, 99.5).unwrap_or((0.0, 1.0));
+            (colormap::colorize(&f, cmap, scale, range), range)
+        }
+    }
+}
+
 /// Min/max per column: reduce `y` to `columns` (min, max) pairs, so a line of
 /// millions of points draws as exactly what a screen of `columns` pixels can show.
-/// NaNs are skipped; a column with only NaNs yields `(NaN, NaN)`.
+/// NaNs are skipped; a column with only NaNs yields `(NaN, NaN)`. Columns are
+/// computed in parallel.
 pub fn decimate_minmax(y: &[f64], columns: usize) -> Vec<(f64, f64)> {
+    use rayon::prelude::*;
     if y.is_empty() || columns == 0 {
         return Vec::new();
     }
     let columns = columns.min(y.len());
     (0..columns)
+        .into_par_iter()
+        .with_min_len(64)
         .map(|c| {
             let start = c * y.len() / columns;
             let end = ((c + 1) * y.len() / columns).max(start + 1);
-            y[start..end].iter().filter(|v| !v.is_nan()).fold(
-                (f64::NAN, f64::NAN),
-                |(lo, hi), &v| {
-                    (
-                        if lo.is_nan() { v } else { lo.min(v) },
-                        if hi.is_nan() { v } else { hi.max(v) },
-                    )
-                },
-            )
+            // f64::min/max return the other operand for NaN, so NaNs drop out.
+            let (lo, hi) = y[start..end]
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+            if lo > hi {
+                (f64::NAN, f64::NAN)
+            } else {
+                (lo, hi)
+            }
         })
         .collect()
 }

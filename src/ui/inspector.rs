@@ -45,17 +45,7 @@ pub fn inspector_ui(ui: &mut egui::Ui, e: &Entity, plot: Option<&DefaultPlot>) {
                     row(ui, "Chunks", c.join(" × "));
                 }
                 if !d.filters.is_empty() {
-                    let names: Vec<String> = d
-                        .filters
-                        .iter()
-                        .map(|f| {
-                            if f.available {
-                                f.name.clone()
-                            } else {
-                                format!("{} (id {}: not available)", f.name, f.id)
-                            }
-                        })
-                        .collect();
+                    let names: Vec<String> = d.filters.iter().map(ToString::to_string).collect();
                     row(ui, "Filters", names.join(", "));
                 }
                 if let Some(size) = d.storage_size {

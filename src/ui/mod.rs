@@ -20,6 +20,25 @@ use crate::runtime::Runtime;
 
 pub use app::PanoramaApp;
 
+/// Show a spinner or the error of something loading in the background;
+/// the value once it is there.
+pub fn loaded<'a, T>(ui: &mut egui::Ui, load: Option<&'a crate::state::Load<T>>) -> Option<&'a T> {
+    match load {
+        Some(crate::state::Load::Ready(v)) => Some(v),
+        Some(crate::state::Load::Failed(msg)) => {
+            ui.colored_label(ui.visuals().error_fg_color, msg);
+            None
+        }
+        _ => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Reading…");
+            });
+            None
+        }
+    }
+}
+
 /// True when a window can be shown (a Wayland or X11 display is set).
 pub fn has_display() -> bool {
     ["WAYLAND_DISPLAY", "DISPLAY"]

@@ -77,20 +77,10 @@ fn tree(
     depth: usize,
     out: &mut Vec<Command>,
 ) {
-    let children = match doc.entities.get(path) {
-        Some(Load::Ready(e)) => &e.children,
-        Some(Load::Failed(msg)) => {
-            ui.colored_label(ui.visuals().error_fg_color, msg);
-            return;
-        }
-        _ => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.weak("Reading…");
-            });
-            return;
-        }
+    let Some(entity) = crate::ui::loaded(ui, doc.entities.get(path)) else {
+        return;
     };
+    let children = &entity.children;
     if children.is_empty() {
         ui.weak("(empty)");
     }

@@ -172,20 +172,7 @@ fn breadcrumbs(ui: &mut egui::Ui, state: &AppState, t: &Target, out: &mut Vec<Co
 
 /// Show a loading/error state for a value; returns it when ready.
 fn ready(ui: &mut egui::Ui, load: &Load<Arc<Value>>) -> Option<Arc<Value>> {
-    match load {
-        Load::Ready(v) => Some(v.clone()),
-        Load::Loading => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.weak("Loading values…");
-            });
-            None
-        }
-        Load::Failed(msg) => {
-            ui.colored_label(ui.visuals().error_fg_color, msg);
-            None
-        }
-    }
+    crate::ui::loaded(ui, Some(load)).cloned()
 }
 
 /// Axis values for a signal dimension, from the NeXus default plot, when loaded.
@@ -239,19 +226,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut V
         v.readout = None;
     }
     breadcrumbs(ui, state, &target, out);
-    let entity: Entity = match state.entity(target.doc, &target.path) {
-        Some(Load::Ready(e)) => e.clone(),
-        Some(Load::Failed(msg)) => {
-            ui.colored_label(ui.visuals().error_fg_color, msg.clone());
-            return;
-        }
-        _ => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.weak("Reading…");
-            });
-            return;
-        }
+    let Some(entity) = crate::ui::loaded(ui, state.entity(target.doc, &target.path)).cloned()
+    else {
+        return;
     };
     let plot = state.plot_for(&target).cloned();
     egui::Panel::right("inspector")
