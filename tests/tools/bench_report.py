@@ -68,6 +68,11 @@ A ratio is Panorama's time over the reference's: below 1 is faster.
 
 {table}
 
+Bitshuffle+LZ4 frames are decoded by the bitshuffle C library compiled for baseline
+x86-64 (SSE2), while the PyPI `hdf5plugin` build h5py uses takes the AVX2 code path;
+per core Panorama decodes these frames more slowly, so two cores in parallel only just
+beat one core of the reference (`RAYON_NUM_THREADS=1 panorama bench` shows the per-core figure).
+
 Not yet measured by `make bench`: time from `panorama FILE` to a window with the
 default plot against `silx view` under Xvfb, and resident memory while browsing a
 10 GB chunked dataset.
