@@ -17,18 +17,28 @@ fn demo(name: &str) -> PathBuf {
 
 /// The app as `panorama FILE` starts it.
 fn open(home: &Path, file: &Path) -> Harness<'static, PanoramaApp> {
+    open_with(home, file, true)
+}
+
+fn open_with(home: &Path, file: &Path, gpu: bool) -> Harness<'static, PanoramaApp> {
     let dirs = AppDirs::under(home);
     let file = file.display().to_string();
     let mut h = Harness::builder()
         .with_size([1280.0, 800.0])
         .wgpu()
         .build_eframe(move |cc| {
-            PanoramaApp::new(
+            let app = PanoramaApp::new(
                 cc.egui_ctx.clone(),
                 Runtime::new().expect("runtime"),
                 dirs,
                 Some(file),
-            )
+            );
+            // As the real window does: images coloured by the WGSL shader.
+            if gpu {
+                app.with_gpu(cc.wgpu_render_state.as_ref())
+            } else {
+                app
+            }
         });
     settle(&mut h);
     h
@@ -75,6 +85,14 @@ fn an_image_opens_with_colormap_controls() {
     h.get_by_label("Lock aspect").click();
     h.run_steps(3);
     h.snapshot("viewer_image");
+}
+
+#[test]
+fn images_colour_the_same_on_the_cpu() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = open_with(home.path(), &demo("demo_image2d.nxs"), false);
+    assert!(!h.state().panels_gpu_images());
+    h.snapshot("viewer_image_cpu");
 }
 
 #[test]

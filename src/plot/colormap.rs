@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::colormap_data as lut;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Colormap {
     #[default]
     Viridis,

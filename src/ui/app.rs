@@ -115,6 +115,19 @@ impl PanoramaApp {
         app
     }
 
+    /// Colour images on the GPU with the WGSL colormap shader when the
+    /// renderer is wgpu (otherwise images are coloured on the CPU).
+    #[must_use]
+    pub fn with_gpu(mut self, render_state: Option<&eframe::egui_wgpu::RenderState>) -> Self {
+        self.panels.viewer.gpu_images = super::gpu_image::install(render_state);
+        self
+    }
+
+    /// Whether images are coloured on the GPU.
+    pub fn panels_gpu_images(&self) -> bool {
+        self.panels.viewer.gpu_images
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod gpu;
+pub mod gpu_image;
 pub mod inspector;
 pub mod keys;
 pub mod notifications;
@@ -90,12 +91,10 @@ pub fn run_gui(dirs: AppDirs, open: Option<String>) -> ExitCode {
         "Panorama",
         options,
         Box::new(move |cc| {
-            Ok(Box::new(PanoramaApp::new(
-                cc.egui_ctx.clone(),
-                runtime,
-                dirs,
-                open,
-            )))
+            Ok(Box::new(
+                PanoramaApp::new(cc.egui_ctx.clone(), runtime, dirs, open)
+                    .with_gpu(cc.wgpu_render_state.as_ref()),
+            ))
         }),
     );
     match result {

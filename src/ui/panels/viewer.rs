@@ -58,10 +58,16 @@ struct TexCache {
     scale: Scale,
     image: ImageData,
     range: (f64, f64),
-    texture: egui::TextureHandle,
+    /// CPU-coloured texture (when the GPU path is off).
+    texture: Option<egui::TextureHandle>,
+    /// The values as uploaded to the GPU, with the id the GPU cache knows them by.
+    gpu: Option<(u64, Arc<Vec<f32>>)>,
 }
 
 pub struct ViewerUi {
+    /// Colour images on the GPU (wgpu renderer with the colormap pipeline installed).
+    pub gpu_images: bool,
+    next_image_id: u64,
     choice: HashMap<(u64, String), ViewKind>,
     last_target: Option<Target>,
     frame: usize,
@@ -79,6 +85,8 @@ pub struct ViewerUi {
 impl Default for ViewerUi {
     fn default() -> Self {
         Self {
+            gpu_images: false,
+            next_image_id: 0,
             choice: HashMap::new(),
             last_target: None,
             frame: 0,
@@ -476,7 +484,11 @@ fn view_ui(
                 return;
             };
             let nd = info.shape.len();
-            let fresh = !matches!(&v.tex, Some(t) if t.key == key && t.colormap == v.colormap && t.scale == v.scale);
+            // On the GPU a colormap or scale change is a uniform write; on the
+            // CPU it re-colours the texture.
+            let gpu = v.gpu_images;
+            let fresh = !matches!(&v.tex, Some(t) if t.key == key
+                && (gpu || (t.colormap == v.colormap && t.scale == v.scale)));
             if fresh {
                 let (h, w) = match val.shape.as_slice() {
                     [.., h, w] => (*h, *w),
@@ -490,11 +502,19 @@ fn view_ui(
                     scale: v.scale,
                     range,
                 };
-                let texture = ui.ctx().load_texture(
-                    "viewer-image",
-                    image::to_color_image(&img, look),
-                    egui::TextureOptions::NEAREST,
-                );
+                let (texture, gpu_values) = if gpu {
+                    v.next_image_id += 1;
+                    #[allow(clippy::cast_possible_truncation)]
+                    let f: Vec<f32> = img.values.iter().map(|&x| x as f32).collect();
+                    (None, Some((v.next_image_id, Arc::new(f))))
+                } else {
+                    let t = ui.ctx().load_texture(
+                        "viewer-image",
+                        image::to_color_image(&img, look),
+                        egui::TextureOptions::NEAREST,
+                    );
+                    (Some(t), None)
+                };
                 v.tex = Some(TexCache {
                     key,
                     colormap: v.colormap,
@@ -502,7 +522,12 @@ fn view_ui(
                     image: img,
                     range,
                     texture,
+                    gpu: gpu_values,
                 });
+            }
+            if let Some(t) = &mut v.tex {
+                t.colormap = v.colormap;
+                t.scale = v.scale;
             }
             // Axes may arrive after the image: place it on them every frame.
             let x_axis = axis_values(state, doc, plot, nd - 1);
@@ -568,11 +593,26 @@ fn view_ui(
                 let w = ui.available_width() - 96.0;
                 let h = ui.available_height() - readout_h;
                 ui.allocate_ui(egui::vec2(w.max(100.0), h.max(100.0)), |ui| {
+                    let pixels = match (&t.texture, &t.gpu) {
+                        (Some(tex), _) => image::Pixels::Texture(tex),
+                        (None, Some((id, values))) => {
+                            image::Pixels::Gpu(crate::ui::gpu_image::Draw {
+                                id: *id,
+                                width: t.image.width,
+                                height: t.image.height,
+                                values: values.clone(),
+                                colormap: t.colormap,
+                                scale: t.scale,
+                                range: t.range,
+                            })
+                        }
+                        (None, None) => return,
+                    };
                     v.readout = image::image_ui(
                         ui,
                         egui::Id::new(("image", doc, &path)),
                         &t.image,
-                        &t.texture,
+                        pixels,
                         v.aspect_lock,
                     );
                 });

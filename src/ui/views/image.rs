@@ -115,12 +115,20 @@ pub fn short(v: f64) -> String {
     }
 }
 
+/// How the pixels reach the screen.
+pub enum Pixels<'a> {
+    /// Coloured on the CPU into an egui texture.
+    Texture(&'a egui::TextureHandle),
+    /// Coloured on the GPU by the colormap shader.
+    Gpu(crate::ui::gpu_image::Draw),
+}
+
 /// Draw the image; returns the hover readout text, if the pointer is over it.
 pub fn image_ui(
     ui: &mut egui::Ui,
     id: egui::Id,
     img: &ImageData,
-    texture: &egui::TextureHandle,
+    pixels: Pixels<'_>,
     aspect_lock: bool,
 ) -> Option<String> {
     let (x0, x1) = img.x_range;
@@ -132,17 +140,37 @@ pub fn image_ui(
         .x_axis_label(img.x_label.clone())
         .y_axis_label(img.y_label.clone())
         .allow_double_click_reset(true)
-        .show_grid(false);
+        .show_grid(false)
+        .include_x(x0)
+        .include_x(x1)
+        .include_y(y0)
+        .include_y(y1);
     if aspect_lock {
         plot = plot.data_aspect(1.0);
     }
-    let resp = plot.show(ui, |plot_ui| {
-        // Row 0 at the top, as detector images are usually shown.
-        plot_ui.image(PlotImage::new("image", texture.id(), center, size).uv(
-            egui::Rect::from_min_max(egui::pos2(0.0, 1.0), egui::pos2(1.0, 0.0)),
-        ));
-        plot_ui.pointer_coordinate()
-    });
+    let texture = match &pixels {
+        Pixels::Texture(t) => Some(t.id()),
+        Pixels::Gpu(_) => None,
+    };
+    let resp =
+        plot.show(ui, |plot_ui| {
+            // Row 0 at the bottom, where the first value of the y axis is.
+            if let Some(tex) = texture {
+                plot_ui.image(PlotImage::new("image", tex, center, size).uv(
+                    egui::Rect::from_min_max(egui::pos2(0.0, 1.0), egui::pos2(1.0, 0.0)),
+                ));
+            }
+            plot_ui.pointer_coordinate()
+        });
+    if let Pixels::Gpu(draw) = pixels {
+        let t = &resp.transform;
+        let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
+        let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
+        let rect = egui::Rect::from_two_pos(a, b);
+        ui.painter()
+            .with_clip_rect(*t.frame())
+            .add(eframe::egui_wgpu::Callback::new_paint_callback(rect, draw));
+    }
     let p = resp.inner?;
     let fx = (p.x - x0.min(x1)) / (x1 - x0).abs();
     let fy = (p.y - y0.min(y1)) / (y1 - y0).abs();

@@ -1,0 +1,58 @@
+// Colours a float image on the GPU: the data is uploaded once as an R32Float
+// texture; colormap, scale (linear/log/sqrt) and range are uniforms, so
+// changing them costs one uniform write, not a re-upload.
+
+struct Params {
+    lo: f32,          // range start, already on the scale
+    hi: f32,          // range end, already on the scale
+    scale: u32,       // 0 linear, 1 log10, 2 sqrt
+    _pad: u32,
+    size: vec2<u32>,  // image width, height in pixels
+    _pad2: vec2<u32>,
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var data: texture_2d<f32>;
+@group(0) @binding(2) var lut: texture_2d<f32>;
+
+struct VsOut {
+    @builtin(position) pos: vec4<f32>,
+    @location(0) uv: vec2<f32>,
+};
+
+// One triangle covering the viewport (the image's rectangle on screen).
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
+    let x = f32((i << 1u) & 2u);
+    let y = f32(i & 2u);
+    var o: VsOut;
+    o.pos = vec4<f32>(x * 2.0 - 1.0, 1.0 - y * 2.0, 0.0, 1.0);
+    o.uv = vec2<f32>(x, y);
+    return o;
+}
+
+@fragment
+fn fs_main(v: VsOut) -> @location(0) vec4<f32> {
+    let size = vec2<f32>(params.size);
+    // Row 0 at the bottom, where the first value of the y axis is.
+    let uv = vec2<f32>(v.uv.x, 1.0 - v.uv.y);
+    let p = clamp(uv * size, vec2<f32>(0.0), size - vec2<f32>(1.0));
+    let value = textureLoad(data, vec2<i32>(p), 0).r;
+    if (value != value) {
+        discard; // NaN
+    }
+    var s = value;
+    if (params.scale == 1u) {
+        if (value <= 0.0) {
+            discard;
+        }
+        s = log2(value) * 0.30102999566; // log10
+    } else if (params.scale == 2u) {
+        if (value < 0.0) {
+            discard;
+        }
+        s = sqrt(value);
+    }
+    let t = clamp((s - params.lo) / max(params.hi - params.lo, 1e-30), 0.0, 1.0);
+    return textureLoad(lut, vec2<i32>(i32(round(t * 255.0)), 0), 0);
+}
