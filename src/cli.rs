@@ -27,6 +27,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Sub {
+    /// Search the catalogues (this version: the bundled demo catalogue, offline).
+    Search {
+        /// Words to look for in titles, people, facility, project, sample, parameters.
+        query: String,
+        /// Keep only results with this facet value, e.g. `facility=PSI` (repeatable).
+        #[arg(long = "facet", value_name = "KEY=VALUE")]
+        facets: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print the records as JSON (the dataset model of docs/CLI.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Time reading the benchmark files in DIR (made by `make bench`); prints JSON medians.
     Bench {
         dir: std::path::PathBuf,
@@ -69,6 +82,78 @@ pub fn inspect(target: &str, path: &str, json: bool) -> ExitCode {
         },
         Ok(report) => {
             print!("{}", report.render());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `panorama search`: exit 1 if the catalogue cannot be searched.
+pub fn search(query: &str, facets: &[String], limit: usize, json: bool) -> ExitCode {
+    let mut parsed = Vec::new();
+    for f in facets {
+        match f.split_once('=') {
+            Some((k, v)) if crate::catalogue::FACETS.contains(&k) => {
+                parsed.push((k.to_owned(), v.to_owned()))
+            }
+            _ => {
+                eprintln!(
+                    "panorama: “{f}” is not a facet filter; use KEY=VALUE with KEY one of {}",
+                    crate::catalogue::FACETS.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let result = crate::catalogue::demo::shared().and_then(|c| {
+        c.search_now(&crate::catalogue::SearchQuery {
+            text: query.to_owned(),
+            facets: parsed,
+            limit,
+        })
+    });
+    match result {
+        Ok(page) if json => match serde_json::to_string_pretty(&page.datasets) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("panorama: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Ok(page) => {
+            println!("{} results (demo catalogue)", page.total.unwrap_or(0));
+            for d in &page.datasets {
+                println!("\n{}", d.title);
+                let people: Vec<String> = d
+                    .creators
+                    .iter()
+                    .map(|c| match &c.orcid {
+                        Some(o) => format!("{} (ORCID {o})", c.name),
+                        None => c.name.clone(),
+                    })
+                    .collect();
+                println!("  {}", people.join("; "));
+                let place: Vec<&str> = [&d.facility, &d.instrument, &d.project]
+                    .iter()
+                    .filter_map(|o| o.as_deref())
+                    .collect();
+                println!(
+                    "  {}  PID {}",
+                    place.join(" · "),
+                    d.pid.as_deref().unwrap_or("-")
+                );
+                println!(
+                    "  {} files, {}",
+                    d.files.len(),
+                    crate::units::human_bytes(d.total_size())
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -137,6 +137,15 @@ pub enum Command {
     },
     /// Show a document's NeXus default plot.
     OpenDefaultPlot(u64),
+    /// Search the catalogues (a new search cancels the previous one).
+    Search(String),
+    /// Turn a facet filter on or off.
+    ToggleFacet {
+        facet: String,
+        value: String,
+    },
+    /// Show a dataset's page (by [`crate::catalogue::Dataset::key`]).
+    ShowDataset(String),
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
     /// Close the focused tab.

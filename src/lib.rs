@@ -23,6 +23,7 @@ pub mod runtime;
 pub mod state;
 pub mod store;
 pub mod ui;
+pub mod units;
 pub mod workflow;
 
 /// The application's version, as printed by `panorama --version`.

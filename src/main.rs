@@ -19,6 +19,12 @@ fn main() -> ExitCode {
     let _log = panorama::logging::init(cli.verbose, log_dir.as_deref());
     match cli.command {
         Some(Sub::Doctor { json }) => panorama::cli::doctor(&dirs, json),
+        Some(Sub::Search {
+            query,
+            facets,
+            limit,
+            json,
+        }) => panorama::cli::search(&query, &facets, limit, json),
         Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
         Some(Sub::Inspect { target, path, json }) => panorama::cli::inspect(&target, &path, json),
         None => panorama::ui::run_gui(dirs, cli.target),

@@ -104,6 +104,38 @@ pub struct ValueKey {
     pub selection: Selection,
 }
 
+/// The catalogue search as the Search tab shows it.
+#[derive(Default)]
+pub struct SearchState {
+    /// The query of the results shown (or being fetched).
+    pub query: String,
+    pub results: Option<Load<Vec<crate::catalogue::Dataset>>>,
+    /// Active facet filters, applied instantly to the results.
+    pub facets: Vec<(String, String)>,
+    /// Key of the dataset whose page is shown.
+    pub shown: Option<String>,
+}
+
+impl SearchState {
+    /// The results that pass the facet filters.
+    pub fn visible(&self) -> Vec<&crate::catalogue::Dataset> {
+        match &self.results {
+            Some(Load::Ready(r)) => crate::catalogue::apply_facets(r, &self.facets),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The dataset whose page is shown.
+    pub fn shown_dataset(&self) -> Option<&crate::catalogue::Dataset> {
+        let key = self.shown.as_ref()?;
+        self.results
+            .as_ref()?
+            .ready()?
+            .iter()
+            .find(|d| &d.key() == key)
+    }
+}
+
 /// Most values kept in memory at once.
 const VALUE_CACHE: usize = 96;
 
@@ -128,6 +160,9 @@ enum Pending {
         doc: u64,
         handle: TaskHandle<Vec<Entity>>,
     },
+    Search {
+        handle: TaskHandle<Vec<crate::catalogue::Dataset>>,
+    },
 }
 
 /// Everything Panorama knows, minus pixels.
@@ -139,6 +174,8 @@ pub struct AppState {
     pub notifications: Vec<Notification>,
     /// The object the viewer shows.
     pub selected: Option<Target>,
+    /// Catalogue search.
+    pub search: SearchState,
     values: HashMap<ValueKey, Load<Arc<Value>>>,
     value_order: Vec<ValueKey>,
     store: Option<Store>,
@@ -174,6 +211,7 @@ impl AppState {
             documents: Vec::new(),
             notifications: Vec::new(),
             selected: None,
+            search: SearchState::default(),
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -276,6 +314,23 @@ impl AppState {
                 vec![UiEffect::ShowTab(TabKind::Viewer)]
             }
             Command::OpenDefaultPlot(doc) => self.show_default_plot(doc),
+            Command::Search(text) => {
+                self.start_search(text);
+                vec![UiEffect::ShowTab(TabKind::Search)]
+            }
+            Command::ToggleFacet { facet, value } => {
+                let f = (facet, value);
+                if let Some(i) = self.search.facets.iter().position(|x| *x == f) {
+                    self.search.facets.remove(i);
+                } else {
+                    self.search.facets.push(f);
+                }
+                Vec::new()
+            }
+            Command::ShowDataset(key) => {
+                self.search.shown = Some(key);
+                vec![UiEffect::ShowTab(TabKind::Search)]
+            }
             Command::OpenUrl(url) => {
                 self.open_url(&url);
                 vec![UiEffect::ShowTab(TabKind::Files)]
@@ -444,6 +499,34 @@ impl AppState {
         Load::Loading
     }
 
+    /// Search the catalogues on a background task; a running search is cancelled.
+    pub fn start_search(&mut self, text: String) {
+        self.pending.retain(|p| {
+            if let Pending::Search { handle } = p {
+                handle.cancel();
+                false
+            } else {
+                true
+            }
+        });
+        self.search.query = text.clone();
+        self.search.results = Some(Load::Loading);
+        self.search.shown = None;
+        let handle = self
+            .tasks
+            .spawn_blocking(&format!("Searching “{text}”"), move |ctx| {
+                ctx.progress(0.0, "demo catalogue");
+                let demo = crate::catalogue::demo::shared()?;
+                let page = demo.search_now(&crate::catalogue::SearchQuery {
+                    text,
+                    facets: Vec::new(),
+                    limit: 0,
+                })?;
+                Ok::<_, crate::catalogue::CatalogueError>(page.datasets)
+            });
+        self.pending.push(Pending::Search { handle });
+    }
+
     /// List every object of a document once, for search-as-you-type.
     pub fn request_index(&mut self, doc: u64) {
         let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) else {
@@ -576,6 +659,16 @@ impl AppState {
                         }
                     }
                 },
+                Pending::Search { handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Search { handle }),
+                    Ok(result) => {
+                        self.search.results = Some(match result {
+                            Ok(v) => Load::Ready(v),
+                            Err(TaskError::Cancelled) => Load::Failed("cancelled".into()),
+                            Err(e) => Load::Failed(e.to_string()),
+                        });
+                    }
+                },
                 Pending::Index { doc, handle } => match handle.try_take() {
                     Err(handle) => still.push(Pending::Index { doc, handle }),
                     Ok(result) => {
@@ -642,6 +735,7 @@ impl AppState {
                 Pending::Entity { doc, handle, .. } => (*doc, &|| handle.cancel()),
                 Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
                 Pending::Index { doc, handle } => (*doc, &|| handle.cancel()),
+                Pending::Search { .. } => (u64::MAX, &|| {}),
             };
             if doc == id {
                 cancel();

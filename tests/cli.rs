@@ -101,3 +101,28 @@ fn unknown_arguments_are_refused_with_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage"));
 }
+
+#[test]
+fn search_finds_demo_records_by_project_as_json() {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = panorama(home.path())
+        .args(["search", "Aurora", "--facet", "facility=HZDR", "--json"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let hits = v.as_array().expect("array");
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .all(|d| d["facility"] == "HZDR" && d["project"] == "Aurora")
+    );
+    assert!(
+        hits.iter()
+            .any(|d| d["pid"] == "10.5555/panorama-demo.0001")
+    );
+}

@@ -162,3 +162,50 @@ fn the_line_view_switches_to_log_scale() {
     settle(&mut h);
     h.snapshot("viewer_line_log_reflectivity");
 }
+
+/// The workshop trainee's task in the window: find a dataset by its project,
+/// see authors with ORCIDs, the PID, files and size, open the image.
+#[test]
+fn a_trainee_goes_from_search_to_a_plotted_image() {
+    let home = tempfile::tempdir().expect("tmp");
+    let dirs = AppDirs::under(home.path());
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(
+                cc.egui_ctx.clone(),
+                Runtime::new().expect("runtime"),
+                dirs,
+                None,
+            )
+            .with_gpu(cc.wgpu_render_state.as_ref())
+        });
+    h.run();
+    h.get_by_label("Search").click();
+    h.run();
+    h.get_by_role(egui::accesskit::Role::TextInput).focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text("Aurora".into()));
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    h.get_by_label_contains("[demo] ok");
+    // A facet narrows the results at once.
+    h.get_by_label_contains("HZDR (").click();
+    settle(&mut h);
+    h.get_by_label("Ring pattern of a calibrant powder, Aurora beamtime")
+        .click();
+    settle(&mut h);
+    h.get_by_label("PID");
+    h.get_by_label("10.5555/panorama-demo.0001");
+    assert!(h.get_all_by_label_contains("ORCID ").count() >= 1);
+    h.get_by_label("0.031311 mm");
+    h.get_by_label_contains("Files (1,");
+    h.snapshot("search_dataset_page");
+    h.get_by_label("Open").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().state().selected.as_ref().map(|t| t.path.as_str()),
+        Some("/entry/image/intensity")
+    );
+}

@@ -1,9 +1,10 @@
 //! Catalogue clients (PaNOSC, SciCat, InvenioRDM, OAI-PMH, DataCite) behind
 //! one trait, all mapping into one dataset model.
 
+pub mod demo;
 pub mod model;
 
-pub use model::{Access, Creator, DataFile, Dataset};
+pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
 use crate::runtime::BoxFuture;
 
@@ -41,6 +42,85 @@ pub struct SearchPage {
     pub datasets: Vec<Dataset>,
     /// Total hits the source reports, when it does.
     pub total: Option<u64>,
+}
+
+/// A plain-text citation in the DataCite style:
+/// `Creators (Year). Title. Publisher. https://doi.org/PID`.
+pub fn citation(d: &Dataset) -> String {
+    let names: Vec<&str> = d.creators.iter().map(|c| c.name.as_str()).collect();
+    let mut s = names.join("; ");
+    if let Some(y) = d.year() {
+        s.push_str(&format!(" ({y})"));
+    }
+    s.push_str(&format!(". {}.", d.title));
+    if let Some(f) = &d.facility {
+        s.push_str(&format!(" {f}."));
+    }
+    if let Some(doi) = d.normalized_doi() {
+        s.push_str(&format!(" https://doi.org/{doi}"));
+    }
+    s
+}
+
+/// Facet names, in the order they are shown.
+pub const FACETS: [&str; 6] = [
+    "facility",
+    "instrument",
+    "technique",
+    "year",
+    "license",
+    "access",
+];
+
+/// The value of a facet for a dataset.
+pub fn facet_value(d: &Dataset, facet: &str) -> Option<String> {
+    match facet {
+        "facility" => d.facility.clone(),
+        "instrument" => d.instrument.clone(),
+        "technique" => d.technique.clone(),
+        "year" => d.year().map(|y| y.to_string()),
+        "license" => d.license.clone(),
+        "access" => Some(
+            match d.access {
+                Access::Open => "open",
+                Access::Embargoed { .. } => "embargoed",
+                Access::Restricted => "restricted",
+            }
+            .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// Counts per value of each facet, most frequent first.
+pub fn facet_counts(results: &[Dataset]) -> Vec<(&'static str, Vec<(String, usize)>)> {
+    FACETS
+        .iter()
+        .map(|&f| {
+            let mut counts: std::collections::BTreeMap<String, usize> =
+                std::collections::BTreeMap::new();
+            for d in results {
+                if let Some(v) = facet_value(d, f) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+            let mut v: Vec<(String, usize)> = counts.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            (f, v)
+        })
+        .collect()
+}
+
+/// Keep the datasets that match every `(facet, value)` filter.
+pub fn apply_facets<'a>(results: &'a [Dataset], filters: &[(String, String)]) -> Vec<&'a Dataset> {
+    results
+        .iter()
+        .filter(|d| {
+            filters
+                .iter()
+                .all(|(f, v)| facet_value(d, f).as_deref() == Some(v.as_str()))
+        })
+        .collect()
 }
 
 /// A catalogue of datasets. One implementation per kind of service.

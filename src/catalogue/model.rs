@@ -34,11 +34,41 @@ pub struct DataFile {
     pub checksum: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A file on this computer (shipped demo data, or downloaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<String>,
+}
+
+/// A scientific parameter with its unit, e.g. `pixel size = 0.031 mm`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Parameter {
+    pub name: String,
+    pub value: serde_json::Value,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+}
+
+impl Parameter {
+    /// `0.031311 mm`
+    pub fn value_text(&self) -> String {
+        let v = match &self.value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if self.unit.is_empty() {
+            v
+        } else {
+            format!("{v} {}", self.unit)
+        }
+    }
 }
 
 /// A dataset as every view of Panorama sees it, whatever catalogue it came from.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Dataset {
+    /// The record's id in its catalogue.
+    #[serde(default)]
+    pub id: String,
     pub title: String,
     #[serde(default)]
     pub creators: Vec<Creator>,
@@ -57,6 +87,18 @@ pub struct Dataset {
     pub instrument: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub technique: Option<String>,
+    /// Proposal or project name at the facility.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<String>,
+    /// Creation or publication date (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
     #[serde(default)]
     pub files: Vec<DataFile>,
     /// Ids of the catalogues this record was found in.
@@ -65,6 +107,29 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// A key that identifies the record across sources: its DOI, else source and id.
+    pub fn key(&self) -> String {
+        self.normalized_doi().unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                self.sources.first().map_or("", String::as_str),
+                self.id
+            )
+        })
+    }
+
+    /// The year of `created`, if any.
+    pub fn year(&self) -> Option<u32> {
+        self.created.as_deref()?.get(..4)?.parse().ok()
+    }
+
+    /// A parameter by name (case-insensitive).
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
     /// Sum of the known file sizes.
     pub fn total_size(&self) -> u64 {
         self.files.iter().filter_map(|f| f.size).sum()

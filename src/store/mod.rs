@@ -22,13 +22,36 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("a stored record could not be read or written: {0}")]
+    Encode(String),
 }
 
 /// Schema migrations, applied in order; index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE recent_files (location TEXT PRIMARY KEY, opened_at INTEGER NOT NULL);",
+    // The offline index of catalogue records: the record as JSON, and a
+    // full-text index over what people search for.
+    "CREATE TABLE records (key TEXT PRIMARY KEY, source TEXT NOT NULL, json TEXT NOT NULL);
+     CREATE VIRTUAL TABLE records_fts USING fts5(
+        key UNINDEXED, title, people, keywords, description, parameters, place,
+        tokenize = 'unicode61 remove_diacritics 2');",
 ];
+
+/// Column weights for ranking (bm25): title and people first, then place
+/// (facility, instrument, project), keywords, parameters, description.
+const RANK: &str = "bm25(records_fts, 0.0, 10.0, 6.0, 4.0, 1.0, 2.0, 5.0)";
+
+/// Turn what a person typed into an FTS5 query: every word must match, as a
+/// prefix; quotes and operators are neutralised.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '.' && c != '-' && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
 
 /// How many recent files are remembered.
 pub const RECENT_LIMIT: usize = 12;
@@ -116,6 +139,109 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Add or replace catalogue records in the offline index, in one transaction.
+    pub fn index_datasets(
+        &mut self,
+        datasets: &[crate::catalogue::Dataset],
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut del = tx.prepare_cached("DELETE FROM records_fts WHERE key = ?1")?;
+            let mut rec = tx.prepare_cached(
+                "INSERT INTO records (key, source, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET source = excluded.source, json = excluded.json",
+            )?;
+            let mut fts = tx.prepare_cached(
+                "INSERT INTO records_fts (key, title, people, keywords, description, parameters, place)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for d in datasets {
+                let key = d.key();
+                let json =
+                    serde_json::to_string(d).map_err(|e| StoreError::Encode(e.to_string()))?;
+                let people: Vec<String> = d
+                    .creators
+                    .iter()
+                    .flat_map(|c| {
+                        std::iter::once(c.name.clone())
+                            .chain(c.orcid.clone())
+                            .chain(c.affiliations.clone())
+                    })
+                    .collect();
+                let params: Vec<String> = d
+                    .parameters
+                    .iter()
+                    .map(|p| format!("{} {}", p.name, p.value_text()))
+                    .collect();
+                let place: Vec<&str> = [
+                    &d.facility,
+                    &d.instrument,
+                    &d.technique,
+                    &d.project,
+                    &d.sample,
+                    &d.pid,
+                ]
+                .iter()
+                .filter_map(|o| o.as_deref())
+                .collect();
+                del.execute([&key])?;
+                rec.execute(params![
+                    key,
+                    d.sources.first().cloned().unwrap_or_default(),
+                    json
+                ])?;
+                fts.execute(params![
+                    key,
+                    d.title,
+                    people.join(" "),
+                    d.keywords.join(" "),
+                    d.description.clone().unwrap_or_default(),
+                    params.join(" "),
+                    place.join(" "),
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(datasets.len())
+    }
+
+    /// Search the offline index, best matches first. An empty query lists records.
+    pub fn search_index(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::catalogue::Dataset>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<String> = match fts_query(text) {
+            Some(q) => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT r.json FROM records_fts f JOIN records r ON r.key = f.key
+                     WHERE records_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2"
+                ))?;
+                stmt.query_map(params![q, limit], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            }
+            None => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT json FROM records ORDER BY key LIMIT ?1")?;
+                stmt.query_map([limit], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            }
+        };
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| StoreError::Encode(e.to_string())))
+            .collect()
+    }
+
+    /// Number of records in the offline index.
+    pub fn index_len(&self) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     pub fn clear_recent(&self) -> Result<(), StoreError> {
         self.conn.execute("DELETE FROM recent_files", [])?;
         Ok(())
@@ -139,6 +265,54 @@ mod tests {
         assert_eq!(r[1], "/data/f19.h5");
         s.clear_recent().expect("clear");
         assert!(s.recent().expect("recent").is_empty());
+    }
+
+    fn ds(id: &str, title: &str, facility: &str) -> crate::catalogue::Dataset {
+        crate::catalogue::Dataset {
+            id: id.into(),
+            title: title.into(),
+            facility: Some(facility.into()),
+            sources: vec!["test".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_offline_index_ranks_titles_first_and_matches_prefixes() {
+        let mut s = Store::in_memory().expect("store");
+        let mut by_desc = ds("1", "Powder pattern", "ILL");
+        by_desc.description = Some("a reflectivity curve mentioned in passing".into());
+        s.index_datasets(&[
+            by_desc,
+            ds("2", "Neutron reflectivity of a film", "PSI"),
+            ds("3", "Tomography", "ESRF"),
+        ])
+        .expect("index");
+        let hits = s.search_index("reflect", 10).expect("search");
+        let ids: Vec<&str> = hits.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["2", "1"],
+            "title match ranks above a description match"
+        );
+        assert_eq!(
+            s.search_index("psi reflectivity", 10)
+                .expect("search")
+                .len(),
+            1
+        );
+        // Re-indexing replaces, never duplicates; odd input is not an FTS syntax error.
+        s.index_datasets(&[ds("3", "Tomography of bone", "ESRF")])
+            .expect("again");
+        assert_eq!(s.index_len().expect("len"), 3);
+        assert_eq!(
+            s.search_index("tomography", 10).expect("search")[0].title,
+            "Tomography of bone"
+        );
+        for odd in ["\"", "AND OR NOT", "a*b(c)", "NEAR(", "ü"] {
+            assert!(s.search_index(odd, 10).is_ok(), "{odd}");
+        }
+        assert_eq!(s.search_index("", 2).expect("all").len(), 2);
     }
 
     #[test]

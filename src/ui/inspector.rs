@@ -59,7 +59,11 @@ pub fn inspector_ui(ui: &mut egui::Ui, e: &Entity, plot: Option<&DefaultPlot>) {
                         .filter(|_| elem > 0 && !d.filters.is_empty())
                         .map(|r| format!(" (compression {r:.1}×)"))
                         .unwrap_or_default();
-                    row(ui, "Stored", format!("{}{ratio}", human_bytes(size)));
+                    row(
+                        ui,
+                        "Stored",
+                        format!("{}{ratio}", crate::units::human_bytes(size)),
+                    );
                 }
                 if let Some(f) = &d.fill_value {
                     row(ui, "Fill value", f.clone());
@@ -114,21 +118,4 @@ pub fn inspector_ui(ui: &mut egui::Ui, e: &Entity, plot: Option<&DefaultPlot>) {
                     }
                 });
         });
-}
-
-/// 1536 → "1.5 KiB".
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    #[allow(clippy::cast_precision_loss)]
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }

@@ -16,6 +16,7 @@ use crate::state::AppState;
 /// (filter text, view choices, textures).
 #[derive(Default)]
 pub struct PanelsUi {
+    pub search: search::SearchUi,
     pub files: files::FilesUi,
     pub viewer: viewer::ViewerUi,
 }
@@ -30,7 +31,7 @@ pub fn show(
 ) {
     match tab {
         TabKind::Welcome => welcome::ui(ui, state, out),
-        TabKind::Search => search::ui(ui, state, out),
+        TabKind::Search => search::ui(ui, state, &mut panels.search, out),
         TabKind::Files => files::ui(ui, state, &mut panels.files, out),
         TabKind::Viewer => viewer::ui(ui, state, &mut panels.viewer, out),
         TabKind::Metadata => metadata::ui(ui, state, out),

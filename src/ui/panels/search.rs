@@ -1,15 +1,280 @@
-//! Federated search across catalogues.
+//! Catalogue search: one box, facets that filter instantly, results, and the
+//! dataset page with authors, PID, citation, parameters and files.
 
+use crate::catalogue::{Access, Dataset, citation, facet_counts};
 use crate::command::Command;
-use crate::state::AppState;
+use crate::state::{AppState, Load};
+use crate::units::human_bytes;
 
-pub fn ui(ui: &mut egui::Ui, _state: &AppState, out: &mut Vec<Command>) {
-    super::empty_state(
-        ui,
-        "Search open data",
-        "One search across PaNOSC, SciCat, Zenodo/InvenioRDM, OAI-PMH archives and DataCite.\n\
-         No catalogue source is configured in this build yet; the bundled demo files open offline.",
-        Some(("Open demo data", Command::OpenDemo)),
-        out,
-    );
+#[derive(Default)]
+pub struct SearchUi {
+    text: String,
+}
+
+fn access_badge(ui: &mut egui::Ui, a: &Access) {
+    match a {
+        Access::Open => {
+            ui.weak("open");
+        }
+        Access::Embargoed { until } => {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("embargoed until {until}"),
+            );
+        }
+        Access::Restricted => {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "restricted: sign in to see this",
+            );
+        }
+    }
+}
+
+fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command>) {
+    let frame = egui::Frame::group(ui.style()).fill(if shown {
+        ui.visuals().selection.bg_fill.gamma_multiply(0.35)
+    } else {
+        ui.visuals().panel_fill
+    });
+    frame.show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        if ui
+            .add(
+                egui::Label::new(egui::RichText::new(&d.title).strong())
+                    .sense(egui::Sense::click()),
+            )
+            .on_hover_text("Show the dataset page")
+            .clicked()
+        {
+            out.push(Command::ShowDataset(d.key()));
+        }
+        let names: Vec<&str> = d.creators.iter().take(3).map(|c| c.name.as_str()).collect();
+        let more = if d.creators.len() > 3 { " et al." } else { "" };
+        ui.label(format!("{}{more}", names.join("; ")));
+        ui.horizontal_wrapped(|ui| {
+            let place: Vec<&str> = [&d.facility, &d.instrument, &d.technique]
+                .iter()
+                .filter_map(|o| o.as_deref())
+                .collect();
+            ui.weak(place.join(" · "));
+            if let Some(y) = d.year() {
+                ui.weak(y.to_string());
+            }
+            access_badge(ui, &d.access);
+            for s in &d.sources {
+                ui.small(format!("[{s}]"));
+            }
+        });
+    });
+}
+
+fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
+    egui::ScrollArea::vertical()
+        .id_salt("dataset_page")
+        .show(ui, |ui| {
+            ui.heading(&d.title);
+            ui.add_space(4.0);
+            for c in &d.creators {
+                ui.horizontal(|ui| {
+                    ui.label(&c.name);
+                    if let Some(o) = &c.orcid {
+                        ui.hyperlink_to(format!("ORCID {o}"), format!("https://orcid.org/{o}"));
+                    }
+                    if !c.affiliations.is_empty() {
+                        ui.weak(c.affiliations.join("; "));
+                    }
+                });
+            }
+            ui.separator();
+            egui::Grid::new("dataset_facts")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    let mut row = |k: &str, v: Option<String>| {
+                        if let Some(v) = v {
+                            ui.label(egui::RichText::new(k).weak());
+                            ui.label(v);
+                            ui.end_row();
+                        }
+                    };
+                    row("PID", d.pid.clone());
+                    row("License", d.license.clone());
+                    row("Created", d.created.clone());
+                    row("Facility", d.facility.clone());
+                    row("Instrument", d.instrument.clone());
+                    row("Technique", d.technique.clone());
+                    row("Project", d.project.clone());
+                    row("Sample", d.sample.clone());
+                });
+            ui.horizontal(|ui| {
+                access_badge(ui, &d.access);
+                if let Some(pid) = &d.pid
+                    && ui.button("Copy PID").clicked()
+                {
+                    ui.ctx().copy_text(pid.clone());
+                }
+                if ui.button("Copy citation").clicked() {
+                    ui.ctx().copy_text(citation(d));
+                }
+            });
+            if let Some(desc) = &d.description {
+                ui.add_space(6.0);
+                ui.label(desc);
+            }
+            if !d.parameters.is_empty() {
+                ui.add_space(6.0);
+                ui.strong("Scientific metadata");
+                egui::Grid::new("dataset_params")
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for p in &d.parameters {
+                            ui.label(&p.name);
+                            ui.label(p.value_text());
+                            ui.end_row();
+                        }
+                    });
+            }
+            ui.add_space(6.0);
+            ui.strong(format!(
+                "Files ({}, {} in total)",
+                d.files.len(),
+                human_bytes(d.total_size())
+            ));
+            egui::Grid::new("dataset_files")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for f in &d.files {
+                        ui.label(&f.name);
+                        ui.weak(f.size.map(human_bytes).unwrap_or_default());
+                        if let Some(local) = &f.local {
+                            if ui
+                                .button("Open")
+                                .on_hover_text(format!("Open {} in the viewer", f.name))
+                                .clicked()
+                            {
+                                out.push(Command::OpenPath(local.into()));
+                            }
+                        } else if let Some(url) =
+                            f.url.as_ref().filter(|u| crate::net::is_web_url(u))
+                        {
+                            ui.hyperlink_to("Link", url);
+                        } else {
+                            ui.weak("not available here");
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut s.text)
+                .hint_text("Search datasets: title, people, facility, project, sample…")
+                .desired_width(ui.available_width() - 90.0),
+        );
+        let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.button("Search").clicked() || enter {
+            out.push(Command::Search(s.text.trim().to_owned()));
+        }
+    });
+    let search = &state.search;
+    match &search.results {
+        None => {
+            super::empty_state(
+                ui,
+                "Search open data",
+                "Type a few words and press Enter. This build searches the bundled demo catalogue, offline;\n\
+                 PaNOSC, SciCat, Zenodo/InvenioRDM, OAI-PMH and DataCite sources are configured in a later version.",
+                Some(("Show everything", Command::Search(String::new()))),
+                out,
+            );
+            return;
+        }
+        Some(Load::Loading) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Searching…");
+            });
+            return;
+        }
+        Some(Load::Failed(msg)) => {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Demo catalogue: {msg}"),
+            );
+            return;
+        }
+        Some(Load::Ready(_)) => {}
+    }
+    let all = search
+        .results
+        .as_ref()
+        .and_then(Load::ready)
+        .map_or(&[][..], Vec::as_slice);
+    let visible = search.visible();
+    ui.horizontal(|ui| {
+        ui.small(format!("[demo] ok · {} results", all.len()));
+        if visible.len() != all.len() {
+            ui.weak(format!("{} after filters", visible.len()));
+        }
+    });
+    egui::Panel::left("facets")
+        .resizable(true)
+        .default_size(190.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("facets")
+                .show(ui, |ui| {
+                    for (facet, values) in facet_counts(all) {
+                        if values.is_empty() {
+                            continue;
+                        }
+                        egui::CollapsingHeader::new(facet)
+                            .default_open(facet != "license")
+                            .show(ui, |ui| {
+                                for (value, n) in values.iter().take(12) {
+                                    let on =
+                                        search.facets.iter().any(|(f, v)| f == facet && v == value);
+                                    let mut checked = on;
+                                    if ui
+                                        .checkbox(&mut checked, format!("{value} ({n})"))
+                                        .changed()
+                                    {
+                                        out.push(Command::ToggleFacet {
+                                            facet: facet.to_owned(),
+                                            value: value.clone(),
+                                        });
+                                    }
+                                }
+                            });
+                    }
+                });
+        });
+    if let Some(d) = search.shown_dataset() {
+        egui::Panel::right("dataset")
+            .resizable(true)
+            .default_size(420.0)
+            .show(ui, |ui| dataset_page(ui, d, out));
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        if visible.is_empty() {
+            ui.weak("Nothing matches. Try fewer words or clear a filter.");
+        }
+        let shown = search.shown.as_deref();
+        egui::ScrollArea::vertical().id_salt("results").show_rows(
+            ui,
+            78.0,
+            visible.len(),
+            |ui, range| {
+                for d in &visible[range] {
+                    result_row(ui, d, Some(d.key().as_str()) == shown, out);
+                }
+            },
+        );
+    });
 }
