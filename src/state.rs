@@ -104,35 +104,56 @@ pub struct ValueKey {
     pub selection: Selection,
 }
 
+/// One source's part of a search.
+#[derive(Debug, Clone)]
+pub struct SourceRun {
+    pub id: String,
+    pub name: String,
+    /// Number of results when done, or why it failed.
+    pub status: Load<usize>,
+    pub started: std::time::Instant,
+}
+
+/// A source still answering after this long is shown as slow.
+pub const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl SourceRun {
+    pub fn is_slow(&self) -> bool {
+        matches!(self.status, Load::Loading) && self.started.elapsed() > SLOW_AFTER
+    }
+}
+
 /// The catalogue search as the Search tab shows it.
 #[derive(Default)]
 pub struct SearchState {
-    /// The query of the results shown (or being fetched).
-    pub query: String,
-    pub results: Option<Load<Vec<crate::catalogue::Dataset>>>,
+    /// The query of the results shown (or being fetched); `None` before the first search.
+    pub query: Option<String>,
+    /// Each source's progress, in the order of the settings.
+    pub runs: Vec<SourceRun>,
+    /// Results of every source that answered, duplicates merged.
+    pub results: Vec<crate::catalogue::Dataset>,
     /// Active facet filters, applied instantly to the results.
     pub facets: Vec<(String, String)>,
     /// Key of the dataset whose page is shown.
     pub shown: Option<String>,
+    generation: u64,
 }
 
 impl SearchState {
     /// The results that pass the facet filters.
     pub fn visible(&self) -> Vec<&crate::catalogue::Dataset> {
-        match &self.results {
-            Some(Load::Ready(r)) => crate::catalogue::apply_facets(r, &self.facets),
-            _ => Vec::new(),
-        }
+        crate::catalogue::apply_facets(&self.results, &self.facets)
     }
 
     /// The dataset whose page is shown.
     pub fn shown_dataset(&self) -> Option<&crate::catalogue::Dataset> {
         let key = self.shown.as_ref()?;
-        self.results
-            .as_ref()?
-            .ready()?
-            .iter()
-            .find(|d| &d.key() == key)
+        self.results.iter().find(|d| &d.key() == key)
+    }
+
+    /// True while any source has not answered.
+    pub fn running(&self) -> bool {
+        self.runs.iter().any(|r| matches!(r.status, Load::Loading))
     }
 }
 
@@ -161,6 +182,8 @@ enum Pending {
         handle: TaskHandle<Vec<Entity>>,
     },
     Search {
+        generation: u64,
+        source: String,
         handle: TaskHandle<Vec<crate::catalogue::Dataset>>,
     },
 }
@@ -176,6 +199,8 @@ pub struct AppState {
     pub selected: Option<Target>,
     /// Catalogue search.
     pub search: SearchState,
+    /// The catalogue sources searched (settings key `catalogue.sources`).
+    pub sources: Vec<crate::catalogue::SourceConfig>,
     values: HashMap<ValueKey, Load<Arc<Value>>>,
     value_order: Vec<ValueKey>,
     store: Option<Store>,
@@ -212,6 +237,13 @@ impl AppState {
             notifications: Vec::new(),
             selected: None,
             search: SearchState::default(),
+            sources: vec![crate::catalogue::SourceConfig {
+                id: "demo".into(),
+                name: "Demo catalogue".into(),
+                kind: crate::catalogue::SourceKind::Demo,
+                url: String::new(),
+                enabled: true,
+            }],
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -234,6 +266,14 @@ impl AppState {
                     _ => ThemeChoice::System,
                 };
                 state.recent = store.recent().unwrap_or_default();
+                if let Some(sources) = store
+                    .get("catalogue.sources")
+                    .ok()
+                    .flatten()
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                {
+                    state.sources = sources;
+                }
                 state.store = Some(store);
             }
             Err(e) => state.notify(
@@ -499,32 +539,61 @@ impl AppState {
         Load::Loading
     }
 
-    /// Search the catalogues on a background task; a running search is cancelled.
+    /// Replace the catalogue sources and remember them.
+    pub fn set_sources(&mut self, sources: Vec<crate::catalogue::SourceConfig>) {
+        self.sources = sources;
+        if let Ok(json) = serde_json::to_string(&self.sources) {
+            self.save_setting("catalogue.sources", &json);
+        }
+    }
+
+    /// Search every enabled source at once; results arrive as each answers.
+    /// A search still running is cancelled.
     pub fn start_search(&mut self, text: String) {
         self.pending.retain(|p| {
-            if let Pending::Search { handle } = p {
+            if let Pending::Search { handle, .. } = p {
                 handle.cancel();
                 false
             } else {
                 true
             }
         });
-        self.search.query = text.clone();
-        self.search.results = Some(Load::Loading);
+        self.search.generation += 1;
+        let generation = self.search.generation;
+        self.search.query = Some(text.clone());
+        self.search.results.clear();
+        self.search.runs.clear();
         self.search.shown = None;
-        let handle = self
-            .tasks
-            .spawn_blocking(&format!("Searching “{text}”"), move |ctx| {
-                ctx.progress(0.0, "demo catalogue");
-                let demo = crate::catalogue::demo::shared()?;
-                let page = demo.search_now(&crate::catalogue::SearchQuery {
-                    text,
-                    facets: Vec::new(),
-                    limit: 0,
-                })?;
-                Ok::<_, crate::catalogue::CatalogueError>(page.datasets)
-            });
-        self.pending.push(Pending::Search { handle });
+        let query = crate::catalogue::SearchQuery {
+            text,
+            facets: Vec::new(),
+            limit: 0,
+        };
+        for cfg in self.sources.clone().into_iter().filter(|s| s.enabled) {
+            let mut run = SourceRun {
+                id: cfg.id.clone(),
+                name: cfg.name.clone(),
+                status: Load::Loading,
+                started: std::time::Instant::now(),
+            };
+            match crate::catalogue::connect(&cfg) {
+                Ok(cat) => {
+                    let q = query.clone();
+                    let handle = self
+                        .tasks
+                        .spawn(&format!("Searching {}", cfg.name), move |_| async move {
+                            cat.search(&q).await.map(|p| p.datasets)
+                        });
+                    self.pending.push(Pending::Search {
+                        generation,
+                        source: cfg.id.clone(),
+                        handle,
+                    });
+                }
+                Err(e) => run.status = Load::Failed(e.to_string()),
+            }
+            self.search.runs.push(run);
+        }
     }
 
     /// List every object of a document once, for search-as-you-type.
@@ -659,15 +728,31 @@ impl AppState {
                         }
                     }
                 },
-                Pending::Search { handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Search { handle }),
-                    Ok(result) => {
-                        self.search.results = Some(match result {
-                            Ok(v) => Load::Ready(v),
-                            Err(TaskError::Cancelled) => Load::Failed("cancelled".into()),
+                Pending::Search {
+                    generation,
+                    source,
+                    handle,
+                } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Search {
+                        generation,
+                        source,
+                        handle,
+                    }),
+                    Ok(result) if generation == self.search.generation => {
+                        let status = match result {
+                            Ok(v) => {
+                                let n = v.len();
+                                crate::catalogue::merge(&mut self.search.results, v);
+                                Load::Ready(n)
+                            }
                             Err(e) => Load::Failed(e.to_string()),
-                        });
+                        };
+                        if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == source) {
+                            run.status = status;
+                        }
                     }
+                    // An older search: its results are dropped.
+                    Ok(_) => {}
                 },
                 Pending::Index { doc, handle } => match handle.try_take() {
                     Err(handle) => still.push(Pending::Index { doc, handle }),

@@ -189,7 +189,7 @@ fn a_trainee_goes_from_search_to_a_plotted_image() {
     h.event(egui::Event::Text("Aurora".into()));
     h.key_press(egui::Key::Enter);
     settle(&mut h);
-    h.get_by_label_contains("[demo] ok");
+    h.get_by_label_contains("[Demo catalogue] ok");
     // A facet narrows the results at once.
     h.get_by_label_contains("HZDR (").click();
     settle(&mut h);

@@ -71,6 +71,26 @@ impl DemoCatalogue {
     }
 }
 
+/// The installation's demo catalogue as a source (loaded on first search).
+pub struct DemoSource;
+
+impl Catalogue for DemoSource {
+    fn id(&self) -> &str {
+        "demo"
+    }
+
+    fn name(&self) -> &str {
+        "Demo catalogue"
+    }
+
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
+        Box::pin(async move { shared()?.search_now(query) })
+    }
+}
+
 /// The demo catalogue of this installation, loaded once.
 pub fn shared() -> Result<&'static DemoCatalogue, CatalogueError> {
     static DEMO: std::sync::OnceLock<Result<DemoCatalogue, String>> = std::sync::OnceLock::new();

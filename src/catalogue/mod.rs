@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod model;
+pub mod panosc;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
@@ -25,6 +26,57 @@ pub enum CatalogueError {
     Malformed { source_name: String, detail: String },
     #[error("{source_name} needs you to sign in. Open Accounts and sign in to see this")]
     SignInRequired { source_name: String },
+}
+
+/// Which kind of service a source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Demo,
+    Panosc,
+}
+
+/// A configured catalogue source.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceConfig {
+    pub id: String,
+    pub name: String,
+    pub kind: SourceKind,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The client for a configured source.
+pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, CatalogueError> {
+    Ok(match cfg.kind {
+        SourceKind::Demo => std::sync::Arc::new(demo::DemoSource),
+        SourceKind::Panosc => {
+            std::sync::Arc::new(panosc::Panosc::new(&cfg.id, &cfg.name, &cfg.url)?)
+        }
+    })
+}
+
+/// Merge results from several sources: records with the same DOI (or key)
+/// become one row listing every source they were found in.
+pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {
+    for d in more {
+        let key = d.key();
+        if let Some(existing) = into.iter_mut().find(|e| e.key() == key) {
+            for s in d.sources {
+                if !existing.sources.contains(&s) {
+                    existing.sources.push(s);
+                }
+            }
+        } else {
+            into.push(d);
+        }
+    }
 }
 
 /// A search across catalogues.

@@ -107,15 +107,18 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// A key that identifies the record across sources: its DOI, else source and id.
+    /// A key that identifies the record across sources: its DOI, else its
+    /// other persistent identifier, else source and id.
     pub fn key(&self) -> String {
-        self.normalized_doi().unwrap_or_else(|| {
-            format!(
-                "{}:{}",
-                self.sources.first().map_or("", String::as_str),
-                self.id
-            )
-        })
+        self.normalized_doi()
+            .or_else(|| self.pid.as_ref().map(|p| p.trim().to_ascii_lowercase()))
+            .unwrap_or_else(|| {
+                format!(
+                    "{}:{}",
+                    self.sources.first().map_or("", String::as_str),
+                    self.id
+                )
+            })
     }
 
     /// The year of `created`, if any.

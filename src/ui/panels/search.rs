@@ -183,47 +183,59 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         }
     });
     let search = &state.search;
-    match &search.results {
-        None => {
-            super::empty_state(
-                ui,
-                "Search open data",
-                "Type a few words and press Enter. This build searches the bundled demo catalogue, offline;\n\
-                 PaNOSC, SciCat, Zenodo/InvenioRDM, OAI-PMH and DataCite sources are configured in a later version.",
-                Some(("Show everything", Command::Search(String::new()))),
-                out,
-            );
-            return;
-        }
-        Some(Load::Loading) => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.weak("Searching…");
-            });
-            return;
-        }
-        Some(Load::Failed(msg)) => {
-            ui.colored_label(
-                ui.visuals().error_fg_color,
-                format!("Demo catalogue: {msg}"),
-            );
-            return;
-        }
-        Some(Load::Ready(_)) => {}
+    if search.query.is_none() {
+        super::empty_state(
+            ui,
+            "Search open data",
+            "Type a few words and press Enter. Every configured catalogue is searched at once; \n\
+             the bundled demo catalogue works offline.",
+            Some(("Show everything", Command::Search(String::new()))),
+            out,
+        );
+        return;
     }
-    let all = search
-        .results
-        .as_ref()
-        .and_then(Load::ready)
-        .map_or(&[][..], Vec::as_slice);
+    let all = &search.results[..];
     let visible = search.visible();
-    ui.horizontal(|ui| {
-        ui.small(format!("[demo] ok · {} results", all.len()));
+    // One chip per source: ok with its count, loading, slow, or failed with the reason.
+    ui.horizontal_wrapped(|ui| {
+        for run in &search.runs {
+            match &run.status {
+                Load::Ready(n) => {
+                    ui.small(format!("[{}] ok · {n}", run.name));
+                }
+                Load::Loading if run.is_slow() => {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("[{}] slow…", run.name));
+                }
+                Load::Loading => {
+                    ui.spinner();
+                    ui.small(format!("[{}] searching", run.name));
+                }
+                Load::Failed(msg) => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("[{}] failed", run.name),
+                    )
+                    .on_hover_text(msg);
+                }
+            }
+        }
+        ui.weak(format!("{} results", all.len()));
         if visible.len() != all.len() {
             ui.weak(format!("{} after filters", visible.len()));
         }
     });
+    for run in &search.runs {
+        if let Load::Failed(msg) = &run.status {
+            ui.colored_label(ui.visuals().error_fg_color, msg);
+        }
+    }
+    if search.running() {
+        // Chips turn "slow" by the clock, not by an event.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(500));
+    }
     egui::Panel::left("facets")
+        .min_size(180.0)
         .resizable(true)
         .default_size(190.0)
         .show(ui, |ui| {
@@ -257,6 +269,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         });
     if let Some(d) = search.shown_dataset() {
         egui::Panel::right("dataset")
+            .min_size(320.0)
             .resizable(true)
             .default_size(420.0)
             .show(ui, |ui| dataset_page(ui, d, out));

@@ -1,0 +1,208 @@
+//! The PaNOSC federated search API (as data.panosc.eu, and each facility's
+//! PaNOSC endpoint): `GET /api/Datasets?filter=<JSON>&query=<text>`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{
+    Access, Catalogue, CatalogueError, DataFile, Dataset, Parameter, SearchPage, SearchQuery,
+};
+use crate::runtime::BoxFuture;
+
+/// Longest a search may take before the source counts as down.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Panosc {
+    id: String,
+    name: String,
+    /// Base URL ending in `/api`.
+    base: String,
+    client: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PDataset {
+    pid: String,
+    title: String,
+    #[serde(default)]
+    is_public: Option<bool>,
+    #[serde(default)]
+    creation_date: Option<String>,
+    #[serde(default)]
+    files: Vec<PFile>,
+    #[serde(default)]
+    parameters: Vec<PParameter>,
+    #[serde(default)]
+    techniques: Vec<PNamed>,
+    #[serde(default)]
+    instrument: Option<PInstrument>,
+    #[serde(default)]
+    provider: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PFile {
+    name: String,
+    #[serde(default)]
+    size: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct PParameter {
+    name: String,
+    #[serde(default)]
+    value: serde_json::Value,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PNamed {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct PInstrument {
+    name: String,
+    #[serde(default)]
+    facility: Option<String>,
+}
+
+impl Panosc {
+    pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
+        let client = crate::net::async_client(TIMEOUT).map_err(|e| CatalogueError::Malformed {
+            source_name: name.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+
+    fn map(&self, d: PDataset) -> Dataset {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let files = d
+            .files
+            .into_iter()
+            .map(|f| DataFile {
+                name: f.name,
+                size: f.size.filter(|s| *s >= 0.0).map(|s| s as u64),
+                checksum: None,
+                url: None,
+                local: None,
+            })
+            .collect();
+        Dataset {
+            id: d.pid.clone(),
+            title: d.title,
+            pid: Some(d.pid),
+            access: if d.is_public == Some(false) {
+                Access::Restricted
+            } else {
+                Access::Open
+            },
+            facility: d.instrument.as_ref().and_then(|i| i.facility.clone()),
+            instrument: d.instrument.map(|i| i.name),
+            technique: d.techniques.into_iter().next().map(|t| t.name),
+            created: d.creation_date.map(|c| c.chars().take(10).collect()),
+            parameters: d
+                .parameters
+                .into_iter()
+                .map(|p| Parameter {
+                    name: p.name,
+                    value: p.value,
+                    unit: p.unit.unwrap_or_default(),
+                })
+                .collect(),
+            files,
+            description: d.provider.map(|p| format!("Provided by {p}")),
+            sources: vec![self.id.clone()],
+            ..Dataset::default()
+        }
+    }
+
+    /// Search and map the records (also used by the CLI).
+    pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
+        let limit = if q.limit == 0 { 100 } else { q.limit };
+        let filter = serde_json::json!({
+            "include": ["files", "techniques", "instrument", "parameters", "samples"],
+            "limit": limit,
+        });
+        let mut params = vec![("filter", filter.to_string())];
+        if !q.text.trim().is_empty() {
+            params.push(("query", q.text.trim().to_owned()));
+        }
+        let url = format!("{}/Datasets", self.base);
+        let resp = self
+            .client
+            .get(&url)
+            .query(&params)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    CatalogueError::Timeout {
+                        source_name: self.name.clone(),
+                    }
+                } else {
+                    CatalogueError::Http {
+                        source_name: self.name.clone(),
+                        status: 0,
+                        detail: if e.is_connect() {
+                            "cannot connect: the service is down or unreachable".into()
+                        } else {
+                            e.to_string()
+                        },
+                    }
+                }
+            })?;
+        let status = resp.status();
+        let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
+            source_name: self.name.clone(),
+            detail: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(CatalogueError::Http {
+                source_name: self.name.clone(),
+                status: status.as_u16(),
+                detail: body.chars().take(200).collect(),
+            });
+        }
+        let rows: Vec<PDataset> =
+            serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
+                source_name: self.name.clone(),
+                detail: e.to_string(),
+            })?;
+        let datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
+        let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok(SearchPage {
+            total: Some(datasets.len() as u64),
+            datasets,
+        })
+    }
+}
+
+impl Catalogue for Panosc {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
+        Box::pin(self.search_async(query))
+    }
+}

@@ -1,0 +1,170 @@
+//! Federated search against loopback servers speaking the PaNOSC search API
+//! over real seed data, including sources that are slow, fail, send garbage
+//! or refuse connections.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use panorama::catalogue::panosc::Panosc;
+use panorama::catalogue::{SearchQuery, SourceConfig, SourceKind};
+use panorama::command::Command;
+use panorama::paths::AppDirs;
+use panorama::runtime::Runtime;
+use panorama::state::{AppState, Load};
+
+fn panosc(mode: &str) -> common::Peer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("MODE", mode).env("SLOW", "4");
+    common::start_peer(cmd, "PANOSC_READY")
+}
+
+fn source(id: &str, url: &str) -> SourceConfig {
+    SourceConfig {
+        id: id.into(),
+        name: id.into(),
+        kind: SourceKind::Panosc,
+        url: url.into(),
+        enabled: true,
+    }
+}
+
+#[test]
+fn the_panosc_client_maps_real_records() {
+    let peer = panosc("ok");
+    let rt = Runtime::new().expect("rt");
+    let cat = Panosc::new("ess", "ESS", &peer.url).expect("client");
+    let page = rt
+        .block_on(cat.search_async(&SearchQuery {
+            text: "dataset 3".into(),
+            ..SearchQuery::default()
+        }))
+        .expect("search");
+    let d = &page.datasets[0];
+    assert_eq!(d.pid.as_deref(), Some("20.500.12269/panosc-dataset3"));
+    assert_eq!(d.facility.as_deref(), Some("ESS"));
+    assert_eq!(d.instrument.as_deref(), Some("FREIA"));
+    assert_eq!(d.technique.as_deref(), Some("x-ray absorption"));
+    assert_eq!(
+        d.parameter("temperature").map(|p| p.value_text()),
+        Some("20 celsius".into())
+    );
+    assert_eq!(d.files[0].name, "panosc-file3.hdf");
+    assert_eq!(d.year(), Some(2020));
+}
+
+#[test]
+fn a_slow_or_broken_source_never_blocks_the_others() {
+    let ok = panosc("ok");
+    let also_ok = panosc("ok");
+    let slow = panosc("slow");
+    let failing = panosc("error");
+    let garbage = panosc("malformed");
+    let refused = format!(
+        "http://127.0.0.1:{}/api",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port()
+    );
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    s.set_sources(vec![
+        source("ok", &ok.url),
+        source("mirror", &also_ok.url),
+        source("slow", &slow.url),
+        source("failing", &failing.url),
+        source("garbage", &garbage.url),
+        source("refused", &refused),
+    ]);
+    let t0 = Instant::now();
+    s.apply(Command::Search("dataset".into()));
+    let status = |s: &AppState, id: &str| {
+        s.search
+            .runs
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.status.clone())
+            .expect(id)
+    };
+    // Everything but the slow source answers well before it does.
+    while ["ok", "mirror", "failing", "garbage", "refused"]
+        .iter()
+        .any(|id| matches!(status(&s, id), Load::Loading))
+    {
+        s.poll();
+        assert!(
+            t0.elapsed() < Duration::from_secs(3),
+            "fast sources were held up"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        matches!(status(&s, "slow"), Load::Loading),
+        "the slow source is still running"
+    );
+    assert!(
+        !s.search.results.is_empty(),
+        "results arrived while the slow source runs"
+    );
+    assert!(matches!(status(&s, "failing"), Load::Failed(m) if m.contains("500")));
+    assert!(matches!(status(&s, "garbage"), Load::Failed(m) if m.contains("cannot read")));
+    assert!(matches!(status(&s, "refused"), Load::Failed(m) if m.contains("cannot connect")));
+    // The same records from two sources are one row naming both.
+    let d = s
+        .search
+        .results
+        .iter()
+        .find(|d| d.pid.as_deref() == Some("20.500.12269/panosc-dataset1"))
+        .expect("dataset1");
+    assert_eq!(d.sources, ["ok", "mirror"], "{:?}", s.search.runs);
+    let n_before = s.search.results.len();
+    while s.search.running() {
+        s.poll();
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the slow source never finished"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(matches!(status(&s, "slow"), Load::Ready(_)));
+    assert_eq!(
+        s.search.results.len(),
+        n_before,
+        "its records merged into the existing rows"
+    );
+    assert_eq!(d_sources(&s), ["ok", "mirror", "slow"]);
+
+    // A new search drops the results of the old one, even if they arrive later.
+    s.apply(Command::Search("dataset".into()));
+    s.apply(Command::Search("nothing-matches-this".into()));
+    let t1 = Instant::now();
+    while s.search.running() {
+        s.poll();
+        assert!(t1.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        s.search.results.iter().all(|d| d.sources != ["demo"]) && s.search.results.is_empty(),
+        "{:?}",
+        s.search
+            .results
+            .iter()
+            .map(|d| &d.title)
+            .collect::<Vec<_>>()
+    );
+}
+
+fn d_sources(s: &AppState) -> Vec<String> {
+    s.search
+        .results
+        .iter()
+        .find(|d| d.pid.as_deref() == Some("20.500.12269/panosc-dataset1"))
+        .map(|d| d.sources.clone())
+        .unwrap_or_default()
+}
