@@ -146,6 +146,8 @@ pub enum Command {
     },
     /// Show a dataset's page (by [`crate::catalogue::Dataset::key`]).
     ShowDataset(String),
+    /// Replace the catalogue sources (settings).
+    SetSources(Vec<crate::catalogue::SourceConfig>),
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
     /// Close the focused tab.

@@ -237,13 +237,7 @@ impl AppState {
             notifications: Vec::new(),
             selected: None,
             search: SearchState::default(),
-            sources: vec![crate::catalogue::SourceConfig {
-                id: "demo".into(),
-                name: "Demo catalogue".into(),
-                kind: crate::catalogue::SourceKind::Demo,
-                url: String::new(),
-                enabled: true,
-            }],
+            sources: crate::catalogue::default_sources(),
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -365,6 +359,10 @@ impl AppState {
                 } else {
                     self.search.facets.push(f);
                 }
+                Vec::new()
+            }
+            Command::SetSources(sources) => {
+                self.set_sources(sources);
                 Vec::new()
             }
             Command::ShowDataset(key) => {
@@ -576,6 +574,11 @@ impl AppState {
                 status: Load::Loading,
                 started: std::time::Instant::now(),
             };
+            if crate::catalogue::offline_blocks(&cfg) {
+                run.status = Load::Failed("skipped: offline mode (PANORAMA_OFFLINE=1)".into());
+                self.search.runs.push(run);
+                continue;
+            }
             match crate::catalogue::connect(&cfg) {
                 Ok(cat) => {
                     let q = query.clone();

@@ -182,6 +182,12 @@ fn a_trainee_goes_from_search_to_a_plotted_image() {
             .with_gpu(cc.wgpu_render_state.as_ref())
         });
     h.run();
+    // Offline, as in a workshop: only the bundled catalogue.
+    let demo_only: Vec<_> = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    h.state_mut().state_mut().set_sources(demo_only);
     h.get_by_label("Search").click();
     h.run();
     h.get_by_role(egui::accesskit::Role::TextInput).focus();

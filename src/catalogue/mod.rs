@@ -52,6 +52,37 @@ fn yes() -> bool {
     true
 }
 
+/// The sources a new installation searches: the bundled demo catalogue and
+/// the PaNOSC federated search (data.panosc.eu).
+pub fn default_sources() -> Vec<SourceConfig> {
+    vec![
+        SourceConfig {
+            id: "demo".into(),
+            name: "Demo catalogue".into(),
+            kind: SourceKind::Demo,
+            url: String::new(),
+            enabled: true,
+        },
+        SourceConfig {
+            id: "panosc".into(),
+            name: "PaNOSC".into(),
+            kind: SourceKind::Panosc,
+            url: "https://data.panosc.eu/api".into(),
+            enabled: true,
+        },
+    ]
+}
+
+/// With `PANORAMA_OFFLINE=1` only local sources and loopback servers are searched
+/// (workshops without network, and the test suite).
+pub fn offline_blocks(cfg: &SourceConfig) -> bool {
+    let offline = std::env::var("PANORAMA_OFFLINE").is_ok_and(|v| v == "1");
+    offline
+        && cfg.kind != SourceKind::Demo
+        && !url::Url::parse(&cfg.url)
+            .is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
+}
+
 /// The client for a configured source.
 pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, CatalogueError> {
     Ok(match cfg.kind {

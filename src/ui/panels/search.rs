@@ -1,7 +1,7 @@
 //! Catalogue search: one box, facets that filter instantly, results, and the
 //! dataset page with authors, PID, citation, parameters and files.
 
-use crate::catalogue::{Access, Dataset, citation, facet_counts};
+use crate::catalogue::{Access, Dataset, SourceConfig, SourceKind, citation, facet_counts};
 use crate::command::Command;
 use crate::state::{AppState, Load};
 use crate::units::human_bytes;
@@ -9,6 +9,88 @@ use crate::units::human_bytes;
 #[derive(Default)]
 pub struct SearchUi {
     text: String,
+    /// The sources being edited, while the Sources window is open.
+    editing: Option<Vec<SourceConfig>>,
+    new_name: String,
+    new_url: String,
+}
+
+/// The Sources window: enable, remove and add catalogue sources.
+fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>) {
+    let Some(list) = s.editing.as_mut() else {
+        return;
+    };
+    let mut open = true;
+    let mut done = false;
+    egui::Window::new("Catalogue sources")
+        .open(&mut open)
+        .collapsible(false)
+        .default_width(520.0)
+        .show(ctx, |ui| {
+            let mut remove = None;
+            egui::Grid::new("sources")
+                .num_columns(4)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (i, src) in list.iter_mut().enumerate() {
+                        ui.checkbox(&mut src.enabled, &src.name);
+                        ui.weak(match src.kind {
+                            SourceKind::Demo => "bundled",
+                            SourceKind::Panosc => "PaNOSC",
+                        });
+                        ui.monospace(&src.url);
+                        if src.kind != SourceKind::Demo && ui.small_button("Remove").clicked() {
+                            remove = Some(i);
+                        }
+                        ui.end_row();
+                    }
+                });
+            if let Some(i) = remove {
+                list.remove(i);
+            }
+            ui.separator();
+            ui.strong("Add a PaNOSC search API");
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut s.new_name)
+                        .hint_text("Name")
+                        .desired_width(120.0),
+                );
+                ui.add(
+                    egui::TextEdit::singleline(&mut s.new_url)
+                        .hint_text("https://…/api")
+                        .desired_width(260.0),
+                );
+                let valid =
+                    crate::net::is_web_url(s.new_url.trim()) && !s.new_name.trim().is_empty();
+                if ui.add_enabled(valid, egui::Button::new("Add")).clicked() {
+                    let id = format!("panosc-{}", list.len());
+                    list.push(SourceConfig {
+                        id,
+                        name: s.new_name.trim().to_owned(),
+                        kind: SourceKind::Panosc,
+                        url: s.new_url.trim().to_owned(),
+                        enabled: true,
+                    });
+                    s.new_name.clear();
+                    s.new_url.clear();
+                }
+            });
+            if !s.new_url.trim().is_empty() && !crate::net::is_web_url(s.new_url.trim()) {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "Only http and https addresses can be added.",
+                );
+            }
+            ui.separator();
+            if ui.button("Save").clicked() {
+                out.push(Command::SetSources(list.clone()));
+                done = true;
+            }
+        });
+    if !open || done {
+        s.editing = None;
+    }
 }
 
 fn access_badge(ui: &mut egui::Ui, a: &Access) {
@@ -175,13 +257,17 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         let edit = ui.add(
             egui::TextEdit::singleline(&mut s.text)
                 .hint_text("Search datasets: title, people, facility, project, sample…")
-                .desired_width(ui.available_width() - 90.0),
+                .desired_width(ui.available_width() - 170.0),
         );
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Search").clicked() || enter {
             out.push(Command::Search(s.text.trim().to_owned()));
         }
+        if ui.button("Sources…").clicked() {
+            s.editing = Some(state.sources.clone());
+        }
     });
+    sources_window(ui.ctx(), s, out);
     let search = &state.search;
     if search.query.is_none() {
         super::empty_state(

@@ -1,0 +1,100 @@
+//! The Search tab with a real loopback PaNOSC server: add the source in the
+//! Sources window, search, and see each source's chip.
+
+mod common;
+
+use std::path::Path;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use panorama::paths::AppDirs;
+use panorama::runtime::Runtime;
+use panorama::ui::PanoramaApp;
+
+fn settle(h: &mut Harness<'_, PanoramaApp>) {
+    for _ in 0..3000 {
+        h.step();
+        let s = h.state().state();
+        if !s.busy() && !s.search.running() && s.tasks().snapshot().is_empty() {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("background work never settled");
+}
+
+#[test]
+fn a_source_added_in_the_ui_is_searched_with_the_demo() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
+    let mut cmd = std::process::Command::new(common::venv_python());
+    cmd.arg(script).env("MODE", "ok");
+    let peer = common::start_peer(cmd, "PANOSC_READY");
+
+    let home = tempfile::tempdir().expect("tmp");
+    let dirs = AppDirs::under(home.path());
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        });
+    h.run();
+    // Start from the bundled catalogue only.
+    let demo: Vec<_> = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    h.state_mut().state_mut().set_sources(demo);
+    h.get_by_label("Search").click();
+    h.run();
+    h.get_by_label("Sources…").click();
+    h.run();
+    h.get_by_label("Catalogue sources");
+    let fields: Vec<_> = h
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .collect();
+    assert_eq!(fields.len(), 3, "search box, name, URL");
+    drop(fields);
+    let name = h
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .nth(1)
+        .expect("name");
+    name.focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text("Loopback PaNOSC".into()));
+    h.run_steps(2);
+    let url = h
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .nth(2)
+        .expect("url");
+    url.focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text(peer.url.clone()));
+    h.run_steps(2);
+    h.get_by_label("Add").click();
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state().sources.len(), 2);
+    // The sources are remembered.
+    assert!(
+        h.state()
+            .state()
+            .setting("catalogue.sources")
+            .is_some_and(|s| s.contains("Loopback PaNOSC"))
+    );
+
+    let search = h
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("search box");
+    search.focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text("dataset".into()));
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    h.get_by_label_contains("[Demo catalogue] ok");
+    h.get_by_label_contains("[Loopback PaNOSC] ok · 4");
+    h.get_by_label("PaNOSC Test Dataset 1");
+}
