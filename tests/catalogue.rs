@@ -168,3 +168,59 @@ fn d_sources(s: &AppState) -> Vec<String> {
         .map(|d| d.sources.clone())
         .unwrap_or_default()
 }
+
+#[test]
+fn the_invenio_client_maps_real_records_with_access_and_orcids() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/invenio_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script);
+    let peer = common::start_peer(cmd, "INVENIO_READY");
+    let rt = Runtime::new().expect("rt");
+    let cat =
+        panorama::catalogue::invenio::Invenio::new("zenodo", "Zenodo", &peer.url).expect("client");
+    let all = rt
+        .block_on(cat.search_async(&SearchQuery::default()))
+        .expect("search");
+    assert_eq!(all.total, Some(3));
+    let full = all
+        .datasets
+        .iter()
+        .find(|d| d.pid.as_deref() == Some("10.1234/inveniordm.1234"))
+        .expect("full record");
+    assert_eq!(
+        full.creators[0].orcid.as_deref(),
+        Some("0000-0001-8135-3489")
+    );
+    assert!(
+        matches!(&full.access, panorama::catalogue::Access::Embargoed { until } if until == "2131-01-01")
+    );
+    assert_eq!(
+        full.files[0].checksum.as_deref(),
+        Some("md5:234245234213421342")
+    );
+    assert_eq!(full.license.as_deref(), Some("cc-by-4.0"));
+    let restricted = all
+        .datasets
+        .iter()
+        .find(|d| d.title == "An Updated Romans story")
+        .expect("restricted");
+    assert_eq!(restricted.access, panorama::catalogue::Access::Restricted);
+    assert_eq!(
+        restricted.creators[1].orcid.as_deref(),
+        Some("0000-0002-1825-0097")
+    );
+    // q narrows the search on the server.
+    let romans = rt
+        .block_on(cat.search_async(&SearchQuery {
+            text: "Romans".into(),
+            ..SearchQuery::default()
+        }))
+        .expect("search");
+    assert!(romans.datasets.len() < 3);
+    assert!(
+        romans
+            .datasets
+            .iter()
+            .any(|d| d.title == "An Updated Romans story")
+    );
+}

@@ -2,6 +2,7 @@
 //! one trait, all mapping into one dataset model.
 
 pub mod demo;
+pub mod invenio;
 pub mod model;
 pub mod panosc;
 
@@ -34,6 +35,8 @@ pub enum CatalogueError {
 pub enum SourceKind {
     Demo,
     Panosc,
+    /// InvenioRDM: Zenodo, RODARE and any InvenioRDM instance.
+    Invenio,
 }
 
 /// A configured catalogue source.
@@ -53,7 +56,7 @@ fn yes() -> bool {
 }
 
 /// The sources a new installation searches: the bundled demo catalogue and
-/// the PaNOSC federated search (data.panosc.eu).
+/// the PaNOSC federated search (data.panosc.eu), Zenodo and RODARE.
 pub fn default_sources() -> Vec<SourceConfig> {
     vec![
         SourceConfig {
@@ -68,6 +71,20 @@ pub fn default_sources() -> Vec<SourceConfig> {
             name: "PaNOSC".into(),
             kind: SourceKind::Panosc,
             url: "https://data.panosc.eu/api".into(),
+            enabled: true,
+        },
+        SourceConfig {
+            id: "zenodo".into(),
+            name: "Zenodo".into(),
+            kind: SourceKind::Invenio,
+            url: "https://zenodo.org/api".into(),
+            enabled: true,
+        },
+        SourceConfig {
+            id: "rodare".into(),
+            name: "RODARE".into(),
+            kind: SourceKind::Invenio,
+            url: "https://rodare.hzdr.de/api".into(),
             enabled: true,
         },
     ]
@@ -89,6 +106,9 @@ pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, Cata
         SourceKind::Demo => std::sync::Arc::new(demo::DemoSource),
         SourceKind::Panosc => {
             std::sync::Arc::new(panosc::Panosc::new(&cfg.id, &cfg.name, &cfg.url)?)
+        }
+        SourceKind::Invenio => {
+            std::sync::Arc::new(invenio::Invenio::new(&cfg.id, &cfg.name, &cfg.url)?)
         }
     })
 }

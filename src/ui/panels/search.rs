@@ -37,6 +37,7 @@ fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>)
                         ui.weak(match src.kind {
                             SourceKind::Demo => "bundled",
                             SourceKind::Panosc => "PaNOSC",
+                            SourceKind::Invenio => "InvenioRDM",
                         });
                         ui.monospace(&src.url);
                         if src.kind != SourceKind::Demo && ui.small_button("Remove").clicked() {

@@ -1,0 +1,218 @@
+//! InvenioRDM (Zenodo, RODARE and any InvenioRDM): `GET /api/records?q=&size=&page=&sort=`.
+
+use std::time::Duration;
+
+use serde_json::Value as J;
+
+use super::{
+    Access, Catalogue, CatalogueError, Creator, DataFile, Dataset, SearchPage, SearchQuery,
+};
+use crate::runtime::BoxFuture;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Invenio {
+    id: String,
+    name: String,
+    base: String,
+    client: reqwest::Client,
+}
+
+fn s(v: &J, path: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str().map(str::to_owned)
+}
+
+/// Map one InvenioRDM record into the common model.
+pub fn map_record(r: &J, source: &str) -> Dataset {
+    let md = r.get("metadata").unwrap_or(&J::Null);
+    let creators = md
+        .get("creators")
+        .and_then(J::as_array)
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let p = c.get("person_or_org").unwrap_or(&J::Null);
+                    let orcid = p.get("identifiers").and_then(J::as_array).and_then(|ids| {
+                        ids.iter()
+                            .find(|i| i.get("scheme").and_then(J::as_str) == Some("orcid"))
+                            .and_then(|i| s(i, &["identifier"]))
+                    });
+                    Creator {
+                        name: s(p, &["name"]).unwrap_or_default(),
+                        orcid,
+                        affiliations: c
+                            .get("affiliations")
+                            .and_then(J::as_array)
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| s(x, &["name"]).or_else(|| s(x, &["id"])))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let access = match (
+        s(r, &["access", "record"]).as_deref(),
+        r.pointer("/access/embargo/active").and_then(J::as_bool),
+        s(r, &["access", "files"]).as_deref(),
+    ) {
+        (_, Some(true), _) => Access::Embargoed {
+            until: s(r, &["access", "embargo", "until"]).unwrap_or_default(),
+        },
+        (Some("restricted"), _, _) | (_, _, Some("restricted")) => Access::Restricted,
+        _ => Access::Open,
+    };
+    let license = md.get("rights").and_then(J::as_array).and_then(|rs| {
+        rs.iter()
+            .find_map(|x| s(x, &["id"]))
+            .or_else(|| rs.iter().find_map(|x| s(x, &["title", "en"])))
+    });
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let files = r
+        .pointer("/files/entries")
+        .map(|e| match e {
+            J::Array(a) => a.clone(),
+            J::Object(o) => o.values().cloned().collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default()
+        .iter()
+        .map(|f| DataFile {
+            name: s(f, &["key"]).unwrap_or_default(),
+            size: f.get("size").and_then(J::as_u64),
+            checksum: s(f, &["checksum"]),
+            url: s(f, &["links", "content"]),
+            local: None,
+        })
+        .collect();
+    Dataset {
+        id: r
+            .get("id")
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .unwrap_or_default(),
+        title: s(md, &["title"]).unwrap_or_else(|| "(untitled)".into()),
+        creators,
+        pid: s(r, &["pids", "doi", "identifier"]),
+        description: s(md, &["description"]),
+        license,
+        access,
+        created: s(md, &["publication_date"]),
+        keywords: md
+            .get("subjects")
+            .and_then(J::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| s(x, &["subject"]).or_else(|| s(x, &["id"])))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        files,
+        sources: vec![source.to_owned()],
+        ..Dataset::default()
+    }
+}
+
+impl Invenio {
+    pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
+        let client = crate::net::async_client(TIMEOUT).map_err(|e| CatalogueError::Malformed {
+            source_name: name.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+
+    pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
+        let size = if q.limit == 0 { 50 } else { q.limit.min(100) };
+        let size_s = size.to_string();
+        let params = [
+            ("q", q.text.trim()),
+            ("size", size_s.as_str()),
+            ("page", "1"),
+            ("sort", "bestmatch"),
+        ];
+        let resp = self
+            .client
+            .get(format!("{}/records", self.base))
+            .query(&params)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    CatalogueError::Timeout {
+                        source_name: self.name.clone(),
+                    }
+                } else {
+                    CatalogueError::Http {
+                        source_name: self.name.clone(),
+                        status: 0,
+                        detail: if e.is_connect() {
+                            "cannot connect: the service is down or unreachable".into()
+                        } else {
+                            e.to_string()
+                        },
+                    }
+                }
+            })?;
+        let status = resp.status();
+        let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
+            source_name: self.name.clone(),
+            detail: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(CatalogueError::Http {
+                source_name: self.name.clone(),
+                status: status.as_u16(),
+                detail: body.chars().take(200).collect(),
+            });
+        }
+        let j: J = serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
+            source_name: self.name.clone(),
+            detail: e.to_string(),
+        })?;
+        let hits = j
+            .pointer("/hits/hits")
+            .and_then(J::as_array)
+            .ok_or_else(|| CatalogueError::Malformed {
+                source_name: self.name.clone(),
+                detail: "no hits in the answer".into(),
+            })?;
+        let datasets: Vec<Dataset> = hits.iter().map(|r| map_record(r, &self.id)).collect();
+        let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok(SearchPage {
+            total: j.pointer("/hits/total").and_then(J::as_u64),
+            datasets,
+        })
+    }
+}
+
+impl Catalogue for Invenio {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
+        Box::pin(self.search_async(query))
+    }
+}
