@@ -27,10 +27,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Sub {
-    /// Search the catalogues (this version: the bundled demo catalogue, offline).
+    /// Search every enabled catalogue source at once (as the Search tab does).
     Search {
         /// Words to look for in titles, people, facility, project, sample, parameters.
         query: String,
+        /// Only these sources (ids such as demo, panosc, zenodo, rodare; repeatable).
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
         /// Keep only results with this facet value, e.g. `facility=PSI` (repeatable).
         #[arg(long = "facet", value_name = "KEY=VALUE")]
         facets: Vec<String>,
@@ -92,7 +95,14 @@ pub fn inspect(target: &str, path: &str, json: bool) -> ExitCode {
 }
 
 /// `panorama search`: exit 1 if the catalogue cannot be searched.
-pub fn search(query: &str, facets: &[String], limit: usize, json: bool) -> ExitCode {
+pub fn search(
+    dirs: &AppDirs,
+    query: &str,
+    sources: &[String],
+    facets: &[String],
+    limit: usize,
+    json: bool,
+) -> ExitCode {
     let mut parsed = Vec::new();
     for f in facets {
         match f.split_once('=') {
@@ -108,13 +118,67 @@ pub fn search(query: &str, facets: &[String], limit: usize, json: bool) -> ExitC
             }
         }
     }
-    let result = crate::catalogue::demo::shared().and_then(|c| {
-        c.search_now(&crate::catalogue::SearchQuery {
-            text: query.to_owned(),
-            facets: parsed,
-            limit,
-        })
-    });
+    // The same federated search as the Search tab: every enabled source at once.
+    let runtime = match crate::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
+    if !sources.is_empty() {
+        let chosen: Vec<_> = state
+            .sources
+            .iter()
+            .filter(|s| sources.contains(&s.id))
+            .cloned()
+            .map(|mut s| {
+                s.enabled = true;
+                s
+            })
+            .collect();
+        if chosen.is_empty() {
+            let ids: Vec<&str> = state.sources.iter().map(|s| s.id.as_str()).collect();
+            eprintln!(
+                "panorama: no such source; the sources are {}",
+                ids.join(", ")
+            );
+            return ExitCode::from(2);
+        }
+        state.sources = chosen;
+    }
+    state.apply(crate::command::Command::Search(query.to_owned()));
+    while state.search.running() {
+        let _ = state.poll();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut failed = 0;
+    for run in &state.search.runs {
+        match &run.status {
+            crate::state::Load::Ready(n) => eprintln!("[{}] ok · {n}", run.name),
+            crate::state::Load::Failed(m) => {
+                failed += 1;
+                eprintln!("[{}] failed: {m}", run.name);
+            }
+            crate::state::Load::Loading => {}
+        }
+    }
+    if failed == state.search.runs.len() {
+        eprintln!("panorama: no source could be searched");
+        return ExitCode::FAILURE;
+    }
+    let hits: Vec<crate::catalogue::Dataset> =
+        crate::catalogue::apply_facets(&state.search.results, &parsed)
+            .into_iter()
+            .take(if limit == 0 { usize::MAX } else { limit })
+            .cloned()
+            .collect();
+    let result: Result<crate::catalogue::SearchPage, crate::catalogue::CatalogueError> =
+        Ok(crate::catalogue::SearchPage {
+            total: Some(hits.len() as u64),
+            datasets: hits,
+        });
     match result {
         Ok(page) if json => match serde_json::to_string_pretty(&page.datasets) {
             Ok(s) => {
@@ -127,7 +191,7 @@ pub fn search(query: &str, facets: &[String], limit: usize, json: bool) -> ExitC
             }
         },
         Ok(page) => {
-            println!("{} results (demo catalogue)", page.total.unwrap_or(0));
+            println!("{} results", page.total.unwrap_or(0));
             for d in &page.datasets {
                 println!("\n{}", d.title);
                 let people: Vec<String> = d

@@ -21,10 +21,11 @@ fn main() -> ExitCode {
         Some(Sub::Doctor { json }) => panorama::cli::doctor(&dirs, json),
         Some(Sub::Search {
             query,
+            sources,
             facets,
             limit,
             json,
-        }) => panorama::cli::search(&query, &facets, limit, json),
+        }) => panorama::cli::search(&dirs, &query, &sources, &facets, limit, json),
         Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
         Some(Sub::Inspect { target, path, json }) => panorama::cli::inspect(&target, &path, json),
         None => panorama::ui::run_gui(dirs, cli.target),

@@ -106,7 +106,15 @@ fn unknown_arguments_are_refused_with_usage() {
 fn search_finds_demo_records_by_project_as_json() {
     let home = tempfile::tempdir().expect("tmp");
     let out = panorama(home.path())
-        .args(["search", "Aurora", "--facet", "facility=HZDR", "--json"])
+        .args([
+            "search",
+            "Aurora",
+            "--source",
+            "demo",
+            "--facet",
+            "facility=HZDR",
+            "--json",
+        ])
         .output()
         .expect("run");
     assert!(
