@@ -146,6 +146,12 @@ pub enum Command {
     },
     /// Show a dataset's page (by [`crate::catalogue::Dataset::key`]).
     ShowDataset(String),
+    /// Download a file of a dataset into the downloads folder (resumable, verified).
+    Download {
+        url: String,
+        name: String,
+        checksum: Option<String>,
+    },
     /// Replace the catalogue sources (settings).
     SetSources(Vec<crate::catalogue::SourceConfig>),
     /// Bring a tab to the front, opening it if it was closed.

@@ -14,6 +14,8 @@ pub struct AppDirs {
     pub data: PathBuf,
     /// Downloaded and cached data that may be deleted at any time.
     pub cache: PathBuf,
+    /// Where downloads go (the user's Downloads folder on desktops).
+    pub downloads: PathBuf,
 }
 
 /// Errors while finding or creating the application folders.
@@ -41,10 +43,14 @@ impl AppDirs {
         }
         let dirs = directories::ProjectDirs::from("org", "panoramascience", "panorama")
             .ok_or(PathsError::NoHome)?;
+        let downloads = directories::UserDirs::new()
+            .and_then(|u| u.download_dir().map(|d| d.join("Panorama")))
+            .unwrap_or_else(|| dirs.data_dir().join("downloads"));
         Ok(Self {
             config: dirs.config_dir().to_path_buf(),
             data: dirs.data_dir().to_path_buf(),
             cache: dirs.cache_dir().to_path_buf(),
+            downloads,
         })
     }
 
@@ -54,6 +60,7 @@ impl AppDirs {
             config: root.join("config"),
             data: root.join("data"),
             cache: root.join("cache"),
+            downloads: root.join("downloads"),
         }
     }
 

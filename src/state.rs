@@ -181,6 +181,10 @@ enum Pending {
         doc: u64,
         handle: TaskHandle<Vec<Entity>>,
     },
+    Download {
+        name: String,
+        handle: TaskHandle<PathBuf>,
+    },
     Search {
         generation: u64,
         source: String,
@@ -361,6 +365,14 @@ impl AppState {
                 }
                 Vec::new()
             }
+            Command::Download {
+                url,
+                name,
+                checksum,
+            } => {
+                self.start_download(url, name, checksum);
+                Vec::new()
+            }
             Command::SetSources(sources) => {
                 self.set_sources(sources);
                 Vec::new()
@@ -535,6 +547,37 @@ impl AppState {
             handle,
         });
         Load::Loading
+    }
+
+    /// Download a file on a background task (progress and Cancel in the
+    /// status bar); a `.part` left by an earlier try is resumed.
+    pub fn start_download(&mut self, url: String, name: String, checksum: Option<String>) {
+        let req = crate::catalogue::download::Request {
+            url,
+            dir: self.dirs.downloads.clone(),
+            name: name.clone(),
+            checksum,
+            bearer: None,
+            overwrite: false,
+        };
+        let handle = self
+            .tasks
+            .spawn(&format!("Downloading {name}"), move |ctx| async move {
+                let client = crate::net::async_client(std::time::Duration::from_secs(3600))
+                    .map_err(|e| {
+                        crate::catalogue::download::DownloadError::Network(e.to_string())
+                    })?;
+                let progress = |done: u64, total: Option<u64>| {
+                    #[allow(clippy::cast_precision_loss)]
+                    let f = total
+                        .filter(|t| *t > 0)
+                        .map_or(0.0, |t| done as f32 / t as f32);
+                    ctx.progress(f, crate::units::human_bytes(done));
+                };
+                crate::catalogue::download::fetch(&client, &req, &progress, &ctx.cancel_token())
+                    .await
+            });
+        self.pending.push(Pending::Download { name, handle });
     }
 
     /// Replace the catalogue sources and remember them.
@@ -757,6 +800,24 @@ impl AppState {
                     // An older search: its results are dropped.
                     Ok(_) => {}
                 },
+                Pending::Download { name, handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Download { name, handle }),
+                    Ok(Ok(path)) => self.notify(
+                        Level::Info,
+                        format!("Downloaded {name}"),
+                        path.display().to_string(),
+                    ),
+                    Ok(Err(TaskError::Cancelled)) => self.notify(
+                        Level::Info,
+                        format!("Download of {name} paused"),
+                        "The part already downloaded is kept; download it again to resume.",
+                    ),
+                    Ok(Err(e)) => self.notify(
+                        Level::Error,
+                        format!("Could not download {name}"),
+                        e.to_string(),
+                    ),
+                },
                 Pending::Index { doc, handle } => match handle.try_take() {
                     Err(handle) => still.push(Pending::Index { doc, handle }),
                     Ok(result) => {
@@ -824,6 +885,7 @@ impl AppState {
                 Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
                 Pending::Index { doc, handle } => (*doc, &|| handle.cancel()),
                 Pending::Search { .. } => (u64::MAX, &|| {}),
+                Pending::Download { .. } => (u64::MAX, &|| {}),
             };
             if doc == id {
                 cancel();

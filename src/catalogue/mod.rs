@@ -2,6 +2,7 @@
 //! one trait, all mapping into one dataset model.
 
 pub mod demo;
+pub mod download;
 pub mod invenio;
 pub mod model;
 pub mod panosc;

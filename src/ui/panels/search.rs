@@ -243,7 +243,20 @@ fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
                         } else if let Some(url) =
                             f.url.as_ref().filter(|u| crate::net::is_web_url(u))
                         {
-                            ui.hyperlink_to("Link", url);
+                            if ui
+                                .button("Download")
+                                .on_hover_text(format!(
+                                    "Download {} (resumable, checksum verified)",
+                                    f.name
+                                ))
+                                .clicked()
+                            {
+                                out.push(Command::Download {
+                                    url: url.clone(),
+                                    name: f.name.clone(),
+                                    checksum: f.checksum.clone(),
+                                });
+                            }
                         } else {
                             ui.weak("not available here");
                         }

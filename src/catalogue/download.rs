@@ -1,0 +1,262 @@
+//! Downloads: safe file names, HTTP Range resume after an interruption or a
+//! restart, checksum verification (md5, sha256, adler32 as dCache uses), and
+//! no overwriting without being asked.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Secret;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("“{0}” is not a usable file name")]
+    BadName(String),
+    #[error("only http and https links are downloaded (“{0}”)")]
+    NotWebUrl(String),
+    #[error("{0} already exists; choose another folder or allow overwriting")]
+    Exists(String),
+    #[error("the server answered {status} for {url}")]
+    Http { status: u16, url: String },
+    #[error("the download stopped: {0}. Start it again to resume where it stopped")]
+    Network(String),
+    #[error(
+        "the file is damaged: its {algorithm} checksum is {actual}, the catalogue says {expected}. It was kept as {kept} for inspection"
+    )]
+    Checksum {
+        algorithm: String,
+        expected: String,
+        actual: String,
+        kept: String,
+    },
+    #[error("checksum “{0}” uses an algorithm Panorama does not know")]
+    UnknownChecksum(String),
+    #[error("could not write {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cancelled; the part already downloaded is kept and the next start resumes it")]
+    Cancelled,
+}
+
+/// A safe local file name from a name given by a server or catalogue: the last
+/// path component only, no control characters, no `.`/`..`, no hidden-file trick.
+pub fn sanitize_file_name(name: &str) -> Result<String, DownloadError> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." || cleaned.len() > 255 {
+        return Err(DownloadError::BadName(name.to_owned()));
+    }
+    Ok(cleaned)
+}
+
+/// One file to fetch.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub url: String,
+    pub dir: PathBuf,
+    /// Name as the catalogue gives it; sanitised before use.
+    pub name: String,
+    /// `algorithm:hex`, e.g. `md5:…`, `sha256:…`, `adler32:…`.
+    pub checksum: Option<String>,
+    pub bearer: Option<Secret>,
+    pub overwrite: bool,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> DownloadError + '_ {
+    move |source| DownloadError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Compute `algorithm:hex` of a file.
+pub fn file_checksum(path: &Path, algorithm: &str) -> Result<String, DownloadError> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    let mut buf = vec![0u8; 1 << 20];
+    enum H {
+        Md5(md5::Md5),
+        Sha256(sha2::Sha256),
+        Adler(adler2::Adler32),
+    }
+    let mut h = match algorithm {
+        "md5" => H::Md5(md5::Md5::new()),
+        "sha256" | "sha-256" => H::Sha256(sha2::Sha256::new()),
+        "adler32" | "adler-32" => H::Adler(adler2::Adler32::new()),
+        other => return Err(DownloadError::UnknownChecksum(other.to_owned())),
+    };
+    loop {
+        let n = f.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        match &mut h {
+            H::Md5(x) => x.update(&buf[..n]),
+            H::Sha256(x) => x.update(&buf[..n]),
+            H::Adler(x) => x.write_slice(&buf[..n]),
+        }
+    }
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    Ok(match h {
+        H::Md5(x) => hex(&x.finalize()),
+        H::Sha256(x) => hex(&x.finalize()),
+        H::Adler(x) => format!("{:08x}", x.checksum()),
+    })
+}
+
+/// Download `req` into its folder, resuming a `.part` file left by an earlier
+/// try. `progress(done, total)` is called as bytes arrive.
+pub async fn fetch(
+    client: &reqwest::Client,
+    req: &Request,
+    progress: &(dyn Fn(u64, Option<u64>) + Sync),
+    cancel: &CancellationToken,
+) -> Result<PathBuf, DownloadError> {
+    if !crate::net::is_web_url(&req.url) {
+        return Err(DownloadError::NotWebUrl(req.url.clone()));
+    }
+    let name = sanitize_file_name(&req.name)?;
+    std::fs::create_dir_all(&req.dir).map_err(io(&req.dir))?;
+    let target = req.dir.join(&name);
+    if target.exists() && !req.overwrite {
+        return Err(DownloadError::Exists(target.display().to_string()));
+    }
+    let part = req.dir.join(format!(".{name}.part"));
+    let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    let mut builder = client.get(&req.url);
+    if let Some(t) = &req.bearer {
+        builder = builder.bearer_auth(t.expose());
+    }
+    if have > 0 {
+        builder = builder.header(reqwest::header::RANGE, format!("bytes={have}-"));
+    }
+    let mut resp = builder
+        .send()
+        .await
+        .map_err(|e| DownloadError::Network(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let (mut file, mut done, total) = match status {
+        206 => {
+            let f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&part)
+                .map_err(io(&part))?;
+            let total = resp
+                .headers()
+                .get(reqwest::header::CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit('/').next())
+                .and_then(|t| t.parse().ok());
+            (Some(f), have, total)
+        }
+        200 => {
+            let f = std::fs::File::create(&part).map_err(io(&part))?;
+            (Some(f), 0, resp.content_length())
+        }
+        // The part already holds everything the server has.
+        416 if have > 0 => (None, have, Some(have)),
+        s => {
+            return Err(DownloadError::Http {
+                status: s,
+                url: req.url.clone(),
+            });
+        }
+    };
+    if let Some(f) = file.as_mut() {
+        loop {
+            let chunk = tokio::select! {
+                () = cancel.cancelled() => return Err(DownloadError::Cancelled),
+                c = resp.chunk() => c.map_err(|e| DownloadError::Network(e.to_string()))?,
+            };
+            let Some(bytes) = chunk else {
+                break;
+            };
+            f.write_all(&bytes).map_err(io(&part))?;
+            done += bytes.len() as u64;
+            progress(done, total);
+        }
+        f.flush().map_err(io(&part))?;
+    }
+    if let Some(t) = total
+        && done < t
+    {
+        return Err(DownloadError::Network(format!(
+            "{done} of {t} bytes arrived"
+        )));
+    }
+    if let Some(sum) = &req.checksum {
+        let (alg, expected) = sum
+            .split_once(':')
+            .ok_or_else(|| DownloadError::UnknownChecksum(sum.clone()))?;
+        let alg = alg.to_ascii_lowercase();
+        let actual = file_checksum(&part, &alg)?;
+        if !actual.eq_ignore_ascii_case(expected.trim()) {
+            return Err(DownloadError::Checksum {
+                algorithm: alg,
+                expected: expected.to_owned(),
+                actual,
+                kept: part.display().to_string(),
+            });
+        }
+    }
+    std::fs::rename(&part, &target).map_err(io(&target))?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_cannot_escape_the_folder() {
+        assert_eq!(
+            sanitize_file_name("scan_001.h5").expect("ok"),
+            "scan_001.h5"
+        );
+        assert_eq!(
+            sanitize_file_name("../../etc/passwd").expect("ok"),
+            "passwd"
+        );
+        assert_eq!(
+            sanitize_file_name("C:\\\\Windows\\\\evil.dll").expect("ok"),
+            "evil.dll"
+        );
+        assert_eq!(sanitize_file_name(".bashrc").expect("ok"), "bashrc");
+        assert_eq!(
+            sanitize_file_name("a\u{0}b\u{7}c.txt").expect("ok"),
+            "abc.txt"
+        );
+        assert_eq!(sanitize_file_name("what?.h5").expect("ok"), "what_.h5");
+        for bad in ["", "..", "/", "dir/", "...", " "] {
+            assert!(sanitize_file_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn checksums_match_known_values() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let p = tmp.path().join("x");
+        std::fs::write(&p, b"Wikipedia").expect("write");
+        assert_eq!(file_checksum(&p, "adler32").expect("adler"), "11e60398");
+        assert_eq!(
+            file_checksum(&p, "md5").expect("md5"),
+            "9c677286866aad38f8e9b660f5411814"
+        );
+        assert!(file_checksum(&p, "crc7").is_err());
+    }
+}

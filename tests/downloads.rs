@@ -1,0 +1,220 @@
+//! Downloads against real loopback servers: a connection dropped mid-file is
+//! resumed with HTTP Range, checksums are verified, names cannot escape the
+//! folder, nothing is overwritten unasked. WebDAV (wsgidav) serves ranged reads.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use panorama::catalogue::download::{DownloadError, Request, fetch, file_checksum};
+use panorama::runtime::Runtime;
+use tokio_util::sync::CancellationToken;
+
+fn random_file(path: &Path, n: usize) {
+    let mut x: u32 = 12345;
+    let data: Vec<u8> = (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    std::fs::write(path, data).expect("write");
+}
+
+fn client() -> reqwest::Client {
+    panorama::net::async_client(Duration::from_secs(30)).expect("client")
+}
+
+#[test]
+fn a_dropped_download_resumes_and_is_verified() {
+    let src = tempfile::tempdir().expect("src");
+    let file = src.path().join("data.bin");
+    random_file(&file, 300_000);
+    let md5 = format!("md5:{}", file_checksum(&file, "md5").expect("md5"));
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/flaky_serve.py"))
+        .env("FILE", &file);
+    let peer = common::start_peer(cmd, "FLAKY_READY");
+    let out = tempfile::tempdir().expect("out");
+    let req = Request {
+        url: peer.url.clone(),
+        dir: out.path().to_path_buf(),
+        name: "../../sneaky/data.bin".into(),
+        checksum: Some(md5.clone()),
+        bearer: None,
+        overwrite: false,
+    };
+    let rt = Runtime::new().expect("rt");
+    let c = client();
+    let cancel = CancellationToken::new();
+    let first = rt.block_on(fetch(&c, &req, &|_, _| {}, &cancel));
+    assert!(matches!(first, Err(DownloadError::Network(_))), "{first:?}");
+    let part = out.path().join(".data.bin.part");
+    let kept = std::fs::metadata(&part).expect("part kept").len();
+    assert!(kept > 0 && kept < 300_000, "{kept}");
+    // Second start: a Range request for the rest, then the checksum.
+    let seen = std::sync::Mutex::new(0u64);
+    let done = rt
+        .block_on(fetch(
+            &c,
+            &req,
+            &|d, _| *seen.lock().expect("lock") = d,
+            &cancel,
+        ))
+        .expect("resumed");
+    assert_eq!(
+        done,
+        out.path().join("data.bin"),
+        "the name stays inside the folder"
+    );
+    assert_eq!(*seen.lock().expect("lock"), 300_000);
+    assert_eq!(
+        std::fs::read(&done).expect("read"),
+        std::fs::read(&file).expect("read")
+    );
+    // Not overwritten without being asked.
+    let again = rt.block_on(fetch(&c, &req, &|_, _| {}, &cancel));
+    assert!(matches!(again, Err(DownloadError::Exists(_))));
+    // A wrong checksum is reported and the data kept aside.
+    let wrong = Request {
+        checksum: Some("adler32:00000000".into()),
+        overwrite: true,
+        ..req.clone()
+    };
+    let err = rt
+        .block_on(fetch(&c, &wrong, &|_, _| {}, &cancel))
+        .expect_err("mismatch");
+    assert!(matches!(err, DownloadError::Checksum { .. }), "{err}");
+    // Only web links.
+    let file_url = Request {
+        url: "file:///etc/passwd".into(),
+        ..req
+    };
+    assert!(matches!(
+        rt.block_on(fetch(&c, &file_url, &|_, _| {}, &cancel)),
+        Err(DownloadError::NotWebUrl(_))
+    ));
+}
+
+#[test]
+fn webdav_serves_ranged_resumes() {
+    let dav = tempfile::tempdir().expect("dav");
+    std::fs::create_dir_all(dav.path().join("public")).expect("mkdir");
+    let file = dav.path().join("public/scan.h5");
+    random_file(&file, 100_000);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let conf = dav.path().join("wsgidav.yaml");
+    std::fs::write(
+        &conf,
+        format!(
+            "host: 127.0.0.1\nport: {port}\nserver: cheroot\nverbose: 1\nlogging:\n  enable_loggers: []\n\
+             provider_mapping:\n  \"/public\":\n    root: \"{}\"\n    readonly: true\n\
+             http_authenticator:\n  domain_controller: null\n  accept_basic: true\n  accept_digest: false\n  default_to_digest: false\n\
+             simple_dc:\n  user_mapping:\n    \"/public\": true\n",
+            dav.path().join("public").display()
+        ),
+    )
+    .expect("conf");
+    let wsgidav = common::venv_python().with_file_name("wsgidav");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(
+        Process::new(wsgidav)
+            .arg("-c")
+            .arg(&conf)
+            .spawn()
+            .expect("wsgidav"),
+    );
+    let url = format!("http://127.0.0.1:{port}/public/scan.h5");
+    let rt = Runtime::new().expect("rt");
+    let c = client();
+    let t0 = Instant::now();
+    while rt.block_on(async { c.get(&url).send().await }).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "wsgidav did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A part left by an earlier, interrupted session.
+    let out = tempfile::tempdir().expect("out");
+    let data = std::fs::read(&file).expect("read");
+    std::fs::write(out.path().join(".scan.h5.part"), &data[..40_000]).expect("part");
+    let req = Request {
+        url,
+        dir: out.path().to_path_buf(),
+        name: "scan.h5".into(),
+        checksum: Some(format!(
+            "sha256:{}",
+            file_checksum(&file, "sha256").expect("sha")
+        )),
+        bearer: None,
+        overwrite: false,
+    };
+    let cancel = CancellationToken::new();
+    let done = rt
+        .block_on(fetch(&c, &req, &|_, _| {}, &cancel))
+        .expect("download");
+    assert_eq!(std::fs::read(done).expect("read"), data);
+}
+
+#[test]
+fn the_app_downloads_in_the_background_and_reports_the_result() {
+    use panorama::command::Command;
+    use panorama::state::{AppState, Level};
+
+    let src = tempfile::tempdir().expect("src");
+    let file = src.path().join("data.bin");
+    random_file(&file, 50_000);
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/flaky_serve.py"))
+        .env("FILE", &file);
+    let peer = common::start_peer(cmd, "FLAKY_READY");
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(
+        panorama::paths::AppDirs::under(home.path()),
+        rt.tasks().clone(),
+    );
+    let checksum = Some(format!("md5:{}", file_checksum(&file, "md5").expect("md5")));
+    let wait = |s: &mut AppState| {
+        let t0 = Instant::now();
+        while s.busy() {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(30));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    // The first try is cut off by the server; the second resumes.
+    for _ in 0..2 {
+        s.apply(Command::Download {
+            url: peer.url.clone(),
+            name: "data.bin".into(),
+            checksum: checksum.clone(),
+        });
+        wait(&mut s);
+    }
+    assert_eq!(s.notifications[0].level, Level::Error);
+    assert!(
+        s.notifications[0].detail.contains("resume"),
+        "{}",
+        s.notifications[0].detail
+    );
+    assert_eq!(s.notifications[1].title, "Downloaded data.bin");
+    let got = home.path().join("downloads/data.bin");
+    assert_eq!(
+        std::fs::read(got).expect("read"),
+        std::fs::read(&file).expect("read")
+    );
+}
