@@ -224,3 +224,51 @@ fn the_invenio_client_maps_real_records_with_access_and_orcids() {
             .any(|d| d.title == "An Updated Romans story")
     );
 }
+
+#[test]
+fn scicat_shows_published_data_and_more_with_a_token() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("TOKEN", "user-token");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let rt = Runtime::new().expect("rt");
+    let q = SearchQuery::default();
+    let anonymous = panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &peer.url, None)
+        .expect("client");
+    let public = rt.block_on(anonymous.search_async(&q)).expect("public");
+    assert_eq!(public.datasets.len(), 3);
+    let d = public
+        .datasets
+        .iter()
+        .find(|d| d.title == "PaNOSC Test Dataset 1")
+        .expect("dataset 1");
+    assert_eq!(d.creators[0].name, "John Smith");
+    assert_eq!(d.creators[0].orcid.as_deref(), Some("0000-0000-0000-0000"));
+    assert_eq!(
+        d.parameter("chemical_formula").map(|p| p.value_text()),
+        Some("Cu".into())
+    );
+    assert_eq!(d.license.as_deref(), Some("CC-BY-4.0"));
+    assert!(d.keywords.contains(&"loki".to_owned()));
+
+    let token = Some(panorama::auth::Secret::new("user-token"));
+    let signed_in = panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &peer.url, token)
+        .expect("client");
+    let mine = rt.block_on(signed_in.search_async(&q)).expect("signed in");
+    assert_eq!(mine.datasets.len(), 4, "the unpublished dataset too");
+    assert!(
+        mine.datasets
+            .iter()
+            .any(|d| d.access == panorama::catalogue::Access::Restricted)
+    );
+
+    let wrong = panorama::catalogue::scicat::SciCat::new(
+        "scicat",
+        "SciCat",
+        &peer.url,
+        Some(panorama::auth::Secret::new("expired")),
+    )
+    .expect("client");
+    let err = rt.block_on(wrong.search_async(&q)).expect_err("refused");
+    assert!(err.to_string().contains("sign in"), "{err}");
+}

@@ -6,6 +6,7 @@ pub mod download;
 pub mod invenio;
 pub mod model;
 pub mod panosc;
+pub mod scicat;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
@@ -38,6 +39,8 @@ pub enum SourceKind {
     Panosc,
     /// InvenioRDM: Zenodo, RODARE and any InvenioRDM instance.
     Invenio,
+    /// SciCat (v3 API).
+    Scicat,
 }
 
 /// A configured catalogue source.
@@ -110,6 +113,9 @@ pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, Cata
         }
         SourceKind::Invenio => {
             std::sync::Arc::new(invenio::Invenio::new(&cfg.id, &cfg.name, &cfg.url)?)
+        }
+        SourceKind::Scicat => {
+            std::sync::Arc::new(scicat::SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?)
         }
     })
 }

@@ -38,6 +38,7 @@ fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>)
                             SourceKind::Demo => "bundled",
                             SourceKind::Panosc => "PaNOSC",
                             SourceKind::Invenio => "InvenioRDM",
+                            SourceKind::Scicat => "SciCat",
                         });
                         ui.monospace(&src.url);
                         if src.kind != SourceKind::Demo && ui.small_button("Remove").clicked() {

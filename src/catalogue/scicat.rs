@@ -1,0 +1,193 @@
+//! SciCat (v3 API): `GET /api/v3/Datasets/fullquery?fields=&limits=`, anonymous
+//! for published data or with a bearer token for the signed-in user's data.
+
+use std::time::Duration;
+
+use serde_json::Value as J;
+
+use super::{
+    Access, Catalogue, CatalogueError, Creator, Dataset, Parameter, SearchPage, SearchQuery,
+};
+use crate::auth::Secret;
+use crate::runtime::BoxFuture;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct SciCat {
+    id: String,
+    name: String,
+    base: String,
+    token: Option<Secret>,
+    client: reqwest::Client,
+}
+
+fn s(v: &J, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(J::as_str)
+        .map(str::to_owned)
+        .filter(|x| !x.is_empty())
+}
+
+/// Map one SciCat v3 dataset into the common model.
+pub fn map_dataset(d: &J, source: &str) -> Dataset {
+    let orcid = s(d, "orcidOfOwner").map(|o| o.trim_start_matches("https://orcid.org/").to_owned());
+    let creators = s(d, "owner")
+        .map(|name| {
+            vec![Creator {
+                name,
+                orcid,
+                affiliations: s(d, "ownerGroup").into_iter().collect(),
+            }]
+        })
+        .unwrap_or_default();
+    let parameters = d
+        .get("scientificMetadata")
+        .and_then(J::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| match v {
+                    J::Object(o) if o.contains_key("value") => Parameter {
+                        name: k.clone(),
+                        value: o.get("value").cloned().unwrap_or(J::Null),
+                        unit: o
+                            .get("unit")
+                            .and_then(J::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    },
+                    other => Parameter {
+                        name: k.clone(),
+                        value: other.clone(),
+                        unit: String::new(),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let pid = s(d, "pid");
+    Dataset {
+        id: pid.clone().unwrap_or_default(),
+        title: s(d, "datasetName")
+            .or_else(|| pid.clone())
+            .unwrap_or_else(|| "(untitled)".into()),
+        creators,
+        pid,
+        description: s(d, "description"),
+        license: s(d, "license"),
+        access: if d.get("isPublished").and_then(J::as_bool) == Some(true) {
+            Access::Open
+        } else {
+            Access::Restricted
+        },
+        instrument: s(d, "creationLocation"),
+        technique: d
+            .get("techniques")
+            .and_then(J::as_array)
+            .and_then(|t| t.first())
+            .and_then(|t| s(t, "name")),
+        created: s(d, "creationTime").map(|c| c.chars().take(10).collect()),
+        keywords: d
+            .get("keywords")
+            .and_then(J::as_array)
+            .map(|k| {
+                k.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        parameters,
+        sources: vec![source.to_owned()],
+        ..Dataset::default()
+    }
+}
+
+impl SciCat {
+    pub fn new(
+        id: &str,
+        name: &str,
+        base: &str,
+        token: Option<Secret>,
+    ) -> Result<Self, CatalogueError> {
+        let client = crate::net::async_client(TIMEOUT).map_err(|e| CatalogueError::Malformed {
+            source_name: name.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            client,
+        })
+    }
+
+    pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
+        let limit = if q.limit == 0 { 100 } else { q.limit };
+        let fields = serde_json::json!({ "text": q.text.trim() }).to_string();
+        let limits = serde_json::json!({ "limit": limit, "skip": 0, "order": "creationTime:desc" })
+            .to_string();
+        let mut req = self
+            .client
+            .get(format!("{}/Datasets/fullquery", self.base))
+            .query(&[("fields", fields), ("limits", limits)]);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t.expose());
+        }
+        let resp = req.send().await.map_err(|e| CatalogueError::Http {
+            source_name: self.name.clone(),
+            status: 0,
+            detail: if e.is_connect() {
+                "cannot connect: the service is down or unreachable".into()
+            } else {
+                e.to_string()
+            },
+        })?;
+        let status = resp.status().as_u16();
+        if status == 401 || status == 403 {
+            return Err(CatalogueError::SignInRequired {
+                source_name: self.name.clone(),
+            });
+        }
+        let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
+            source_name: self.name.clone(),
+            detail: e.to_string(),
+        })?;
+        if !(200..300).contains(&status) {
+            return Err(CatalogueError::Http {
+                source_name: self.name.clone(),
+                status,
+                detail: body.chars().take(200).collect(),
+            });
+        }
+        let rows: Vec<J> = serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
+            source_name: self.name.clone(),
+            detail: e.to_string(),
+        })?;
+        let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.id)).collect();
+        let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok(SearchPage {
+            total: Some(datasets.len() as u64),
+            datasets,
+        })
+    }
+}
+
+impl Catalogue for SciCat {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
+        Box::pin(self.search_async(query))
+    }
+}
