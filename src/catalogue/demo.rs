@@ -165,6 +165,34 @@ mod tests {
     }
 
     #[test]
+    fn citations_come_in_three_formats() {
+        let d = demo()
+            .search_now(&SearchQuery {
+                text: "Fjord reflectivity film".into(),
+                ..SearchQuery::default()
+            })
+            .expect("search")
+            .datasets
+            .remove(0);
+        let text = crate::catalogue::citation(&d);
+        assert!(
+            text.contains("(2025)") && text.ends_with("https://doi.org/10.5555/panorama-demo.0004"),
+            "{text}"
+        );
+        let bib = crate::catalogue::bibtex(&d);
+        assert!(
+            bib.starts_with("@misc{") && bib.contains("doi = {10.5555/panorama-demo.0004}"),
+            "{bib}"
+        );
+        let ris = crate::catalogue::ris(&d);
+        assert!(
+            ris.starts_with("TY  - DATA\n")
+                && ris.contains("DO  - 10.5555/panorama-demo.0004")
+                && ris.ends_with("ER  - \n")
+        );
+    }
+
+    #[test]
     fn facets_filter_the_results() {
         let cat = demo();
         let all = cat.search_now(&SearchQuery::default()).expect("all");

@@ -201,6 +201,16 @@ fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
                 if ui.button("Copy citation").clicked() {
                     ui.ctx().copy_text(citation(d));
                 }
+                if ui
+                    .button("BibTeX")
+                    .on_hover_text("Copy as BibTeX")
+                    .clicked()
+                {
+                    ui.ctx().copy_text(crate::catalogue::bibtex(d));
+                }
+                if ui.button("RIS").on_hover_text("Copy as RIS").clicked() {
+                    ui.ctx().copy_text(crate::catalogue::ris(d));
+                }
             });
             if let Some(desc) = &d.description {
                 ui.add_space(6.0);
