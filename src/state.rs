@@ -264,6 +264,16 @@ impl AppState {
                     _ => ThemeChoice::System,
                 };
                 state.recent = store.recent().unwrap_or_default();
+                state.sources.insert(
+                    1,
+                    crate::catalogue::SourceConfig {
+                        id: "offline".into(),
+                        name: "Offline index".into(),
+                        kind: crate::catalogue::SourceKind::Offline,
+                        url: state.dirs.data.join(STORE_FILE).display().to_string(),
+                        enabled: true,
+                    },
+                );
                 if let Some(sources) = store
                     .get("catalogue.sources")
                     .ok()
@@ -580,6 +590,20 @@ impl AppState {
         self.pending.push(Pending::Download { name, handle });
     }
 
+    /// Keep records seen in a search in the offline index (on a background
+    /// task, with a connection of its own).
+    fn remember_records(&self, records: Vec<crate::catalogue::Dataset>) {
+        let path = self.dirs.data.join(STORE_FILE);
+        // Fire and forget: a failure only means the records are not kept offline.
+        drop(
+            self.tasks
+                .spawn_blocking("Keeping records offline", move |_| {
+                    let mut store = Store::open(&path)?;
+                    store.index_datasets(&records)
+                }),
+        );
+    }
+
     /// Replace the catalogue sources and remember them.
     pub fn set_sources(&mut self, sources: Vec<crate::catalogue::SourceConfig>) {
         self.sources = sources;
@@ -788,6 +812,9 @@ impl AppState {
                         let status = match result {
                             Ok(v) => {
                                 let n = v.len();
+                                if !matches!(source.as_str(), "demo" | "offline") {
+                                    self.remember_records(v.clone());
+                                }
                                 crate::catalogue::merge(&mut self.search.results, v);
                                 Load::Ready(n)
                             }

@@ -272,3 +272,45 @@ fn scicat_shows_published_data_and_more_with_a_token() {
     let err = rt.block_on(wrong.search_async(&q)).expect_err("refused");
     assert!(err.to_string().contains("sign in"), "{err}");
 }
+
+#[test]
+fn records_seen_online_are_found_again_offline() {
+    let peer = panosc("ok");
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    let offline = s
+        .sources
+        .iter()
+        .find(|c| c.id == "offline")
+        .cloned()
+        .expect("offline source by default");
+    s.set_sources(vec![source("ess", &peer.url)]);
+    let wait = |s: &mut AppState| {
+        let t0 = Instant::now();
+        while s.search.running()
+            || s.busy()
+            || !s
+                .tasks()
+                .snapshot()
+                .iter()
+                .all(|t| t.status != panorama::runtime::TaskStatus::Running)
+        {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(20));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    s.apply(Command::Search("dataset".into()));
+    wait(&mut s);
+    assert_eq!(s.search.results.len(), 4);
+    drop(peer); // the service goes away
+    s.set_sources(vec![offline]);
+    s.apply(Command::Search("test dataset 2".into()));
+    wait(&mut s);
+    assert_eq!(
+        s.search.results.first().and_then(|d| d.pid.as_deref()),
+        Some("20.500.12269/panosc-dataset2")
+    );
+    assert!(matches!(s.search.runs[0].status, Load::Ready(_)));
+}

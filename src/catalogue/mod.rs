@@ -5,6 +5,7 @@ pub mod demo;
 pub mod download;
 pub mod invenio;
 pub mod model;
+pub mod offline;
 pub mod panosc;
 pub mod scicat;
 
@@ -41,6 +42,8 @@ pub enum SourceKind {
     Invenio,
     /// SciCat (v3 API).
     Scicat,
+    /// This computer's offline index of harvested and seen records.
+    Offline,
 }
 
 /// A configured catalogue source.
@@ -99,7 +102,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
 pub fn offline_blocks(cfg: &SourceConfig) -> bool {
     let offline = std::env::var("PANORAMA_OFFLINE").is_ok_and(|v| v == "1");
     offline
-        && cfg.kind != SourceKind::Demo
+        && !matches!(cfg.kind, SourceKind::Demo | SourceKind::Offline)
         && !url::Url::parse(&cfg.url)
             .is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
 }
@@ -114,6 +117,7 @@ pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, Cata
         SourceKind::Invenio => {
             std::sync::Arc::new(invenio::Invenio::new(&cfg.id, &cfg.name, &cfg.url)?)
         }
+        SourceKind::Offline => std::sync::Arc::new(offline::OfflineIndex::new(&cfg.url)),
         SourceKind::Scicat => {
             std::sync::Arc::new(scicat::SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?)
         }

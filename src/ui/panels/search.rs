@@ -39,9 +39,16 @@ fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>)
                             SourceKind::Panosc => "PaNOSC",
                             SourceKind::Invenio => "InvenioRDM",
                             SourceKind::Scicat => "SciCat",
+                            SourceKind::Offline => "this computer",
                         });
-                        ui.monospace(&src.url);
-                        if src.kind != SourceKind::Demo && ui.small_button("Remove").clicked() {
+                        if src.kind == SourceKind::Offline {
+                            ui.weak("harvested and seen records");
+                        } else {
+                            ui.monospace(&src.url);
+                        }
+                        if !matches!(src.kind, SourceKind::Demo | SourceKind::Offline)
+                            && ui.small_button("Remove").clicked()
+                        {
                             remove = Some(i);
                         }
                         ui.end_row();

@@ -1,0 +1,58 @@
+//! The offline index as a source: records harvested (OAI-PMH) or seen in
+//! earlier searches, kept in the SQLite store and searched without a network.
+
+use std::path::PathBuf;
+
+use super::{Catalogue, CatalogueError, SearchPage, SearchQuery, apply_facets};
+use crate::runtime::BoxFuture;
+use crate::store::Store;
+
+/// The store file whose index is searched (the `url` of the source config).
+pub struct OfflineIndex {
+    path: PathBuf,
+}
+
+impl OfflineIndex {
+    pub fn new(path: &str) -> Self {
+        Self {
+            path: PathBuf::from(path),
+        }
+    }
+
+    pub fn search_now(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
+        let bad = |e: crate::store::StoreError| CatalogueError::Malformed {
+            source_name: "Offline index".into(),
+            detail: e.to_string(),
+        };
+        // A connection of its own: SQLite in WAL mode reads beside the app's writer.
+        let store = Store::open(&self.path).map_err(bad)?;
+        let hits = store
+            .search_index(&q.text, if q.limit == 0 { 500 } else { q.limit })
+            .map_err(bad)?;
+        let datasets: Vec<_> = apply_facets(&hits, &q.facets)
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok(SearchPage {
+            total: Some(datasets.len() as u64),
+            datasets,
+        })
+    }
+}
+
+impl Catalogue for OfflineIndex {
+    fn id(&self) -> &str {
+        "offline"
+    }
+
+    fn name(&self) -> &str {
+        "Offline index"
+    }
+
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
+        Box::pin(async move { self.search_now(query) })
+    }
+}
