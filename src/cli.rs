@@ -43,6 +43,16 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// Harvest an OAI-PMH repository into the offline index (oai_dc).
+    Harvest {
+        /// The repository's base URL, e.g. https://zenodo.org/oai2d
+        url: String,
+        #[arg(long)]
+        set: Option<String>,
+        /// Only records changed on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+    },
     /// Time reading the benchmark files in DIR (made by `make bench`); prints JSON medians.
     Bench {
         dir: std::path::PathBuf,
@@ -218,6 +228,51 @@ pub fn search(
                     crate::units::human_bytes(d.total_size())
                 );
             }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `panorama harvest`: progress on stderr, totals on stdout.
+pub fn harvest(dirs: &AppDirs, url: &str, set: Option<String>, from: Option<String>) -> ExitCode {
+    let runtime = match crate::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = dirs.ensure() {
+        eprintln!("panorama: {e}");
+        return ExitCode::FAILURE;
+    }
+    let req = crate::catalogue::oaipmh::Request {
+        base: url.to_owned(),
+        set,
+        from,
+    };
+    let path = dirs.data.join("panorama.sqlite");
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let progress = |s: &crate::catalogue::oaipmh::Summary| {
+        eprint!(
+            "\rharvesting: {} records, {} deleted, page {}   ",
+            s.records, s.deleted, s.pages
+        );
+    };
+    let result = runtime.block_on(crate::catalogue::oaipmh::harvest_into(
+        &path, &req, &progress, &cancel,
+    ));
+    eprintln!();
+    match result {
+        Ok(s) => {
+            println!(
+                "{} records harvested ({} deleted) in {} pages into the offline index",
+                s.records, s.deleted, s.pages
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
             limit,
             json,
         }) => panorama::cli::search(&dirs, &query, &sources, &facets, limit, json),
+        Some(Sub::Harvest { url, set, from }) => panorama::cli::harvest(&dirs, &url, set, from),
         Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
         Some(Sub::Inspect { target, path, json }) => panorama::cli::inspect(&target, &path, json),
         None => panorama::ui::run_gui(dirs, cli.target),

@@ -314,3 +314,56 @@ fn records_seen_online_are_found_again_offline() {
     );
     assert!(matches!(s.search.runs[0].status, Load::Ready(_)));
 }
+
+#[test]
+fn harvesting_a_real_oai_pmh_server_fills_the_offline_index() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/oai_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("PORT", "0").env("OAI_BATCH", "10");
+    let peer = common::start_peer(cmd, "OAI_READY");
+    let home = tempfile::tempdir().expect("home");
+    let bin = env!("CARGO_BIN_EXE_panorama");
+    let run = |args: &[&str]| {
+        Process::new(bin)
+            .env("PANORAMA_HOME", home.path())
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    // A set first, then everything: pages follow resumption tokens.
+    let out = run(&["harvest", &peer.url, "--set", "physics"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("25 records harvested"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&["harvest", &peer.url]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.starts_with("49 records harvested (1 deleted) in 5 pages"),
+        "{text}"
+    );
+    // Incremental: only what changed since a date.
+    let out = run(&["harvest", &peer.url, "--from", "2024-02-15"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("records harvested"), "{text}");
+    assert!(!text.starts_with("49"), "{text}");
+    // The records are searchable offline.
+    let out = run(&["search", "Test dataset 7", "--source", "offline", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v.as_array()
+            .expect("array")
+            .iter()
+            .any(|d| d["title"] == "Test dataset 7"),
+        "{v}"
+    );
+    // A server that is not OAI-PMH gives a clear error.
+    let out = run(&["harvest", &format!("{}/nothing-here", peer.url)]);
+    assert!(!out.status.success());
+}

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod download;
 pub mod invenio;
 pub mod model;
+pub mod oaipmh;
 pub mod offline;
 pub mod panosc;
 pub mod scicat;

@@ -234,6 +234,29 @@ impl Store {
             .collect()
     }
 
+    /// Remove records by their catalogue id (OAI-PMH deletions).
+    pub fn remove_records(&mut self, ids: &[String]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut keys =
+                tx.prepare_cached("SELECT key FROM records WHERE json_extract(json, '$.id') = ?1")?;
+            let mut del = tx.prepare_cached("DELETE FROM records WHERE key = ?1")?;
+            let mut del_fts = tx.prepare_cached("DELETE FROM records_fts WHERE key = ?1")?;
+            for id in ids {
+                let found: Vec<String> = keys
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for k in found {
+                    n += del.execute([&k])?;
+                    del_fts.execute([&k])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Number of records in the offline index.
     pub fn index_len(&self) -> Result<usize, StoreError> {
         let n: i64 = self
