@@ -142,45 +142,13 @@ impl Invenio {
             ("page", "1"),
             ("sort", "bestmatch"),
         ];
-        let resp = self
-            .client
-            .get(format!("{}/records", self.base))
-            .query(&params)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    CatalogueError::Timeout {
-                        source_name: self.name.clone(),
-                    }
-                } else {
-                    CatalogueError::Http {
-                        source_name: self.name.clone(),
-                        status: 0,
-                        detail: if e.is_connect() {
-                            "cannot connect: the service is down or unreachable".into()
-                        } else {
-                            e.to_string()
-                        },
-                    }
-                }
-            })?;
-        let status = resp.status();
-        let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
-            source_name: self.name.clone(),
-            detail: e.to_string(),
-        })?;
-        if !status.is_success() {
-            return Err(CatalogueError::Http {
-                source_name: self.name.clone(),
-                status: status.as_u16(),
-                detail: body.chars().take(200).collect(),
-            });
-        }
-        let j: J = serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
-            source_name: self.name.clone(),
-            detail: e.to_string(),
-        })?;
+        let j: J = super::get_json(
+            self.client
+                .get(format!("{}/records", self.base))
+                .query(&params),
+            &self.name,
+        )
+        .await?;
         let hits = j
             .pointer("/hits/hits")
             .and_then(J::as_array)

@@ -125,6 +125,54 @@ pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, Cata
     })
 }
 
+/// Send a catalogue request and read its JSON answer, turning every failure
+/// into a [`CatalogueError`] that names the source: time-outs, refused
+/// connections, 401/403 (sign in), other HTTP errors, malformed JSON.
+pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
+    req: reqwest::RequestBuilder,
+    source_name: &str,
+) -> Result<T, CatalogueError> {
+    let name = || source_name.to_owned();
+    let resp = req.send().await.map_err(|e| {
+        if e.is_timeout() {
+            CatalogueError::Timeout {
+                source_name: name(),
+            }
+        } else {
+            CatalogueError::Http {
+                source_name: name(),
+                status: 0,
+                detail: if e.is_connect() {
+                    "cannot connect: the service is down or unreachable".into()
+                } else {
+                    e.to_string()
+                },
+            }
+        }
+    })?;
+    let status = resp.status().as_u16();
+    if status == 401 || status == 403 {
+        return Err(CatalogueError::SignInRequired {
+            source_name: name(),
+        });
+    }
+    let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
+        source_name: name(),
+        detail: e.to_string(),
+    })?;
+    if !(200..300).contains(&status) {
+        return Err(CatalogueError::Http {
+            source_name: name(),
+            status,
+            detail: body.chars().take(200).collect(),
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
+        source_name: name(),
+        detail: e.to_string(),
+    })
+}
+
 /// Merge results from several sources: records with the same DOI (or key)
 /// become one row listing every source they were found in.
 pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {

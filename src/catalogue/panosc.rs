@@ -138,46 +138,8 @@ impl Panosc {
             params.push(("query", q.text.trim().to_owned()));
         }
         let url = format!("{}/Datasets", self.base);
-        let resp = self
-            .client
-            .get(&url)
-            .query(&params)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    CatalogueError::Timeout {
-                        source_name: self.name.clone(),
-                    }
-                } else {
-                    CatalogueError::Http {
-                        source_name: self.name.clone(),
-                        status: 0,
-                        detail: if e.is_connect() {
-                            "cannot connect: the service is down or unreachable".into()
-                        } else {
-                            e.to_string()
-                        },
-                    }
-                }
-            })?;
-        let status = resp.status();
-        let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
-            source_name: self.name.clone(),
-            detail: e.to_string(),
-        })?;
-        if !status.is_success() {
-            return Err(CatalogueError::Http {
-                source_name: self.name.clone(),
-                status: status.as_u16(),
-                detail: body.chars().take(200).collect(),
-            });
-        }
         let rows: Vec<PDataset> =
-            serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
-                source_name: self.name.clone(),
-                detail: e.to_string(),
-            })?;
+            super::get_json(self.client.get(&url).query(&params), &self.name).await?;
         let datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
         let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
             .into_iter()

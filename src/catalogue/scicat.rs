@@ -133,36 +133,7 @@ impl SciCat {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t.expose());
         }
-        let resp = req.send().await.map_err(|e| CatalogueError::Http {
-            source_name: self.name.clone(),
-            status: 0,
-            detail: if e.is_connect() {
-                "cannot connect: the service is down or unreachable".into()
-            } else {
-                e.to_string()
-            },
-        })?;
-        let status = resp.status().as_u16();
-        if status == 401 || status == 403 {
-            return Err(CatalogueError::SignInRequired {
-                source_name: self.name.clone(),
-            });
-        }
-        let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
-            source_name: self.name.clone(),
-            detail: e.to_string(),
-        })?;
-        if !(200..300).contains(&status) {
-            return Err(CatalogueError::Http {
-                source_name: self.name.clone(),
-                status,
-                detail: body.chars().take(200).collect(),
-            });
-        }
-        let rows: Vec<J> = serde_json::from_str(&body).map_err(|e| CatalogueError::Malformed {
-            source_name: self.name.clone(),
-            detail: e.to_string(),
-        })?;
+        let rows: Vec<J> = super::get_json(req, &self.name).await?;
         let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.id)).collect();
         let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
             .into_iter()
