@@ -207,6 +207,21 @@ pub struct SearchPage {
     pub total: Option<u64>,
 }
 
+impl SearchPage {
+    /// The datasets that pass the facet filters (for sources that cannot
+    /// filter on the server), counted.
+    pub fn filtered(datasets: &[Dataset], facets: &[(String, String)]) -> Self {
+        let datasets: Vec<Dataset> = apply_facets(datasets, facets)
+            .into_iter()
+            .cloned()
+            .collect();
+        Self {
+            total: Some(datasets.len() as u64),
+            datasets,
+        }
+    }
+}
+
 /// A plain-text citation in the DataCite style:
 /// `Creators (Year). Title. Publisher. https://doi.org/PID`.
 pub fn citation(d: &Dataset) -> String {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{Catalogue, CatalogueError, SearchPage, SearchQuery, apply_facets};
+use super::{Catalogue, CatalogueError, SearchPage, SearchQuery};
 use crate::runtime::BoxFuture;
 use crate::store::Store;
 
@@ -29,14 +29,7 @@ impl OfflineIndex {
         let hits = store
             .search_index(&q.text, if q.limit == 0 { 500 } else { q.limit })
             .map_err(bad)?;
-        let datasets: Vec<_> = apply_facets(&hits, &q.facets)
-            .into_iter()
-            .cloned()
-            .collect();
-        Ok(SearchPage {
-            total: Some(datasets.len() as u64),
-            datasets,
-        })
+        Ok(SearchPage::filtered(&hits, &q.facets))
     }
 }
 

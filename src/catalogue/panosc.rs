@@ -141,14 +141,7 @@ impl Panosc {
         let rows: Vec<PDataset> =
             super::get_json(self.client.get(&url).query(&params), &self.name).await?;
         let datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
-        let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
-            .into_iter()
-            .cloned()
-            .collect();
-        Ok(SearchPage {
-            total: Some(datasets.len() as u64),
-            datasets,
-        })
+        Ok(SearchPage::filtered(&datasets, &q.facets))
     }
 }
 

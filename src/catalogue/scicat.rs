@@ -135,14 +135,7 @@ impl SciCat {
         }
         let rows: Vec<J> = super::get_json(req, &self.name).await?;
         let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.id)).collect();
-        let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
-            .into_iter()
-            .cloned()
-            .collect();
-        Ok(SearchPage {
-            total: Some(datasets.len() as u64),
-            datasets,
-        })
+        Ok(SearchPage::filtered(&datasets, &q.facets))
     }
 }
 
