@@ -103,23 +103,6 @@ pub fn shared() -> Result<&'static DemoCatalogue, CatalogueError> {
     .map_err(|e| malformed(e.clone()))
 }
 
-impl Catalogue for DemoCatalogue {
-    fn id(&self) -> &str {
-        "demo"
-    }
-
-    fn name(&self) -> &str {
-        "Demo catalogue"
-    }
-
-    fn search<'a>(
-        &'a self,
-        query: &'a SearchQuery,
-    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
-        Box::pin(async move { self.search_now(query) })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

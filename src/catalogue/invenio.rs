@@ -12,10 +12,7 @@ use crate::runtime::BoxFuture;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Invenio {
-    id: String,
-    name: String,
-    base: String,
-    client: reqwest::Client,
+    ep: super::Endpoint,
 }
 
 fn s(v: &J, path: &[&str]) -> Option<String> {
@@ -121,15 +118,8 @@ pub fn map_record(r: &J, source: &str) -> Dataset {
 
 impl Invenio {
     pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
-        let client = crate::net::async_client(TIMEOUT).map_err(|e| CatalogueError::Malformed {
-            source_name: name.to_owned(),
-            detail: e.to_string(),
-        })?;
         Ok(Self {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            base: base.trim_end_matches('/').to_owned(),
-            client,
+            ep: super::Endpoint::new(id, name, base, TIMEOUT)?,
         })
     }
 
@@ -143,20 +133,21 @@ impl Invenio {
             ("sort", "bestmatch"),
         ];
         let j: J = super::get_json(
-            self.client
-                .get(format!("{}/records", self.base))
+            self.ep
+                .client
+                .get(format!("{}/records", self.ep.base))
                 .query(&params),
-            &self.name,
+            &self.ep.name,
         )
         .await?;
         let hits = j
             .pointer("/hits/hits")
             .and_then(J::as_array)
             .ok_or_else(|| CatalogueError::Malformed {
-                source_name: self.name.clone(),
+                source_name: self.ep.name.clone(),
                 detail: "no hits in the answer".into(),
             })?;
-        let datasets: Vec<Dataset> = hits.iter().map(|r| map_record(r, &self.id)).collect();
+        let datasets: Vec<Dataset> = hits.iter().map(|r| map_record(r, &self.ep.id)).collect();
         let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
             .into_iter()
             .cloned()
@@ -170,11 +161,11 @@ impl Invenio {
 
 impl Catalogue for Invenio {
     fn id(&self) -> &str {
-        &self.id
+        &self.ep.id
     }
 
     fn name(&self) -> &str {
-        &self.name
+        &self.ep.name
     }
 
     fn search<'a>(

@@ -125,6 +125,35 @@ pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, Cata
     })
 }
 
+/// What every HTTP catalogue client holds: its id and name, the base URL and
+/// the shared HTTP client.
+pub(crate) struct Endpoint {
+    pub id: String,
+    pub name: String,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Endpoint {
+    pub fn new(
+        id: &str,
+        name: &str,
+        base: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Self, CatalogueError> {
+        let client = crate::net::async_client(timeout).map_err(|e| CatalogueError::Malformed {
+            source_name: name.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Ok(Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+}
+
 /// Send a catalogue request and read its JSON answer, turning every failure
 /// into a [`CatalogueError`] that names the source: time-outs, refused
 /// connections, 401/403 (sign in), other HTTP errors, malformed JSON.

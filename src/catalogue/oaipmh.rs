@@ -31,6 +31,15 @@ fn bad(detail: impl Into<String>) -> CatalogueError {
     }
 }
 
+/// The `code` attribute of an OAI-PMH `<error>` element.
+fn error_code(e: &quick_xml::events::BytesStart<'_>) -> String {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == b"code")
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_default()
+}
+
 /// Parse a `ListRecords` response (`oai_dc`). OAI errors other than
 /// `noRecordsMatch` become errors with the server's code and text.
 pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueError> {
@@ -66,13 +75,7 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
                     });
                 }
                 if name == "error" {
-                    let code = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.local_name().as_ref() == b"code")
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                        .unwrap_or_default();
-                    error = Some((code, String::new()));
+                    error = Some((error_code(&e), String::new()));
                 }
                 text_of.clear();
                 path.push(name);
@@ -80,13 +83,7 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
             Ok(Event::Empty(e)) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 if name == "error" {
-                    let code = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.local_name().as_ref() == b"code")
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                        .unwrap_or_default();
-                    error = Some((code, String::new()));
+                    error = Some((error_code(&e), String::new()));
                 }
             }
             Ok(Event::Text(t)) => {

@@ -14,11 +14,7 @@ use crate::runtime::BoxFuture;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Panosc {
-    id: String,
-    name: String,
-    /// Base URL ending in `/api`.
-    base: String,
-    client: reqwest::Client,
+    ep: super::Endpoint,
 }
 
 #[derive(Deserialize)]
@@ -72,15 +68,8 @@ struct PInstrument {
 
 impl Panosc {
     pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
-        let client = crate::net::async_client(TIMEOUT).map_err(|e| CatalogueError::Malformed {
-            source_name: name.to_owned(),
-            detail: e.to_string(),
-        })?;
         Ok(Self {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            base: base.trim_end_matches('/').to_owned(),
-            client,
+            ep: super::Endpoint::new(id, name, base, TIMEOUT)?,
         })
     }
 
@@ -121,7 +110,7 @@ impl Panosc {
                 .collect(),
             files,
             description: d.provider.map(|p| format!("Provided by {p}")),
-            sources: vec![self.id.clone()],
+            sources: vec![self.ep.id.clone()],
             ..Dataset::default()
         }
     }
@@ -137,9 +126,9 @@ impl Panosc {
         if !q.text.trim().is_empty() {
             params.push(("query", q.text.trim().to_owned()));
         }
-        let url = format!("{}/Datasets", self.base);
+        let url = format!("{}/Datasets", self.ep.base);
         let rows: Vec<PDataset> =
-            super::get_json(self.client.get(&url).query(&params), &self.name).await?;
+            super::get_json(self.ep.client.get(&url).query(&params), &self.ep.name).await?;
         let datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
         Ok(SearchPage::filtered(&datasets, &q.facets))
     }
@@ -147,11 +136,11 @@ impl Panosc {
 
 impl Catalogue for Panosc {
     fn id(&self) -> &str {
-        &self.id
+        &self.ep.id
     }
 
     fn name(&self) -> &str {
-        &self.name
+        &self.ep.name
     }
 
     fn search<'a>(

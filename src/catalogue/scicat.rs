@@ -14,11 +14,8 @@ use crate::runtime::BoxFuture;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct SciCat {
-    id: String,
-    name: String,
-    base: String,
+    ep: super::Endpoint,
     token: Option<Secret>,
-    client: reqwest::Client,
 }
 
 fn s(v: &J, key: &str) -> Option<String> {
@@ -108,16 +105,9 @@ impl SciCat {
         base: &str,
         token: Option<Secret>,
     ) -> Result<Self, CatalogueError> {
-        let client = crate::net::async_client(TIMEOUT).map_err(|e| CatalogueError::Malformed {
-            source_name: name.to_owned(),
-            detail: e.to_string(),
-        })?;
         Ok(Self {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            base: base.trim_end_matches('/').to_owned(),
+            ep: super::Endpoint::new(id, name, base, TIMEOUT)?,
             token,
-            client,
         })
     }
 
@@ -127,25 +117,26 @@ impl SciCat {
         let limits = serde_json::json!({ "limit": limit, "skip": 0, "order": "creationTime:desc" })
             .to_string();
         let mut req = self
+            .ep
             .client
-            .get(format!("{}/Datasets/fullquery", self.base))
+            .get(format!("{}/Datasets/fullquery", self.ep.base))
             .query(&[("fields", fields), ("limits", limits)]);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t.expose());
         }
-        let rows: Vec<J> = super::get_json(req, &self.name).await?;
-        let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.id)).collect();
+        let rows: Vec<J> = super::get_json(req, &self.ep.name).await?;
+        let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
         Ok(SearchPage::filtered(&datasets, &q.facets))
     }
 }
 
 impl Catalogue for SciCat {
     fn id(&self) -> &str {
-        &self.id
+        &self.ep.id
     }
 
     fn name(&self) -> &str {
-        &self.name
+        &self.ep.name
     }
 
     fn search<'a>(
