@@ -18,7 +18,7 @@ STAMP := target/.stamps
 APT_RUNTIME := pkg-config libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0 \
 	libwayland-egl1 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libvulkan1 mesa-vulkan-drivers \
 	python3-venv
-APT_TEST := desktop-file-utils appstream
+APT_TEST := desktop-file-utils appstream keyutils
 
 # The static HDF5 build needs cmake >= 3.26 (Debian 12 has 3.25).
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -63,6 +63,18 @@ deps-run: check-cargo
 
 deps-test: deps-run
 	$(call apt_install,$(APT_TEST))
+	@$(MAKE) --no-print-directory $(STAMP)/oidc
+
+# The OpenID Provider the sign-in tests run against: npm oidc-provider in
+# target/oidc (Node.js from apt when the machine has none).
+OIDC_DIR := target/oidc
+$(STAMP)/oidc: tests/servers/oidc/package-lock.json tests/servers/oidc/op.mjs
+	@mkdir -p $(STAMP) $(OIDC_DIR)
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q nodejs npm; }
+	cp tests/servers/oidc/package.json tests/servers/oidc/package-lock.json tests/servers/oidc/op.mjs $(OIDC_DIR)/
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 build: deps-run
 	cargo build --release --locked
@@ -83,7 +95,9 @@ lint: deps-test
 test: lint
 	desktop-file-validate packaging/org.panoramascience.Panorama.desktop
 	appstreamcli validate --no-net --pedantic packaging/org.panoramascience.Panorama.metainfo.xml
-	cargo test --locked --all-targets
+	# A private kernel session keyring: sign-in tests keep their refresh tokens
+	# there (PANORAMA_KEYRING=keyutils), never in the desktop's own keyring.
+	keyctl session - cargo test --locked --all-targets
 
 BENCH_DATA := target/bench-data
 

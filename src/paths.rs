@@ -64,6 +64,11 @@ impl AppDirs {
         }
     }
 
+    /// The settings store and offline index (SQLite).
+    pub fn database(&self) -> PathBuf {
+        self.data.join("panorama.sqlite")
+    }
+
     /// Folder for the rotating log files.
     pub fn logs(&self) -> PathBuf {
         self.data.join("logs")

@@ -272,6 +272,7 @@ impl AppState {
                         kind: crate::catalogue::SourceKind::Offline,
                         url: state.dirs.data.join(STORE_FILE).display().to_string(),
                         enabled: true,
+                        account: None,
                     },
                 );
                 if let Some(sources) = store

@@ -29,6 +29,7 @@ fn source(id: &str, url: &str) -> SourceConfig {
         kind: SourceKind::Panosc,
         url: url.into(),
         enabled: true,
+        account: None,
     }
 }
 

@@ -99,3 +99,122 @@ pub fn install(backend: Backend) {
     };
     keyring::set_default_credential_builder(builder);
 }
+
+/// Where refresh tokens are kept: an OS keyring, or this process's memory
+/// when no keyring works (the sign-in then lasts until Panorama quits).
+#[derive(Clone)]
+pub enum Vault {
+    Keyring(Backend),
+    Memory(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>),
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+fn keyring_error(e: keyring::Error) -> super::AuthError {
+    super::AuthError::Keyring(e.to_string())
+}
+
+impl Vault {
+    /// A vault that keeps secrets in memory only.
+    pub fn memory() -> Self {
+        Self::Memory(Default::default())
+    }
+
+    /// The backend named by `PANORAMA_KEYRING` (`secret-service`, `keyutils`,
+    /// `memory`), else the best one the probe finds (probed once per process).
+    pub fn system() -> Self {
+        match std::env::var("PANORAMA_KEYRING").as_deref() {
+            Ok("secret-service") => return Self::Keyring(Backend::SecretService),
+            Ok("keyutils") => return Self::Keyring(Backend::KernelKeyutils),
+            Ok("memory") => return Self::memory(),
+            _ => {}
+        }
+        static CHOSEN: std::sync::OnceLock<Option<Backend>> = std::sync::OnceLock::new();
+        match CHOSEN.get_or_init(|| probe().chosen) {
+            Some(b) => Self::Keyring(*b),
+            None => {
+                tracing::warn!(
+                    "no keyring works here; sign-ins last until Panorama quits (`panorama doctor` tells why)"
+                );
+                Self::memory()
+            }
+        }
+    }
+
+    /// In words, for `panorama accounts` and the Accounts tab.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Keyring(b) => b.describe().to_owned(),
+            Self::Memory(_) => {
+                "memory only (no keyring: sign-ins last until Panorama quits)".into()
+            }
+        }
+    }
+
+    /// Whether a stored secret outlives this process.
+    pub fn persistent(&self) -> bool {
+        matches!(self, Self::Keyring(_))
+    }
+
+    fn entry(backend: Backend, user: &str) -> Result<keyring::Entry, super::AuthError> {
+        let cred: Box<keyring::Credential> = match backend {
+            Backend::SecretService => Box::new(
+                keyring::secret_service::SsCredential::new_with_target(None, APP_ID, user)
+                    .map_err(keyring_error)?,
+            ),
+            Backend::KernelKeyutils => Box::new(
+                keyring::keyutils::KeyutilsCredential::new_with_target(None, APP_ID, user)
+                    .map_err(keyring_error)?,
+            ),
+        };
+        Ok(keyring::Entry::new_with_credential(cred))
+    }
+
+    pub fn store(&self, user: &str, secret: &super::Secret) -> Result<(), super::AuthError> {
+        match self {
+            Self::Keyring(b) => Self::entry(*b, user)?
+                .set_password(secret.expose())
+                .map_err(keyring_error),
+            Self::Memory(m) => {
+                m.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(user.to_owned(), secret.expose().to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    pub fn load(&self, user: &str) -> Result<Option<super::Secret>, super::AuthError> {
+        match self {
+            Self::Keyring(b) => match Self::entry(*b, user)?.get_password() {
+                Ok(v) => Ok(Some(super::Secret::new(v))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(keyring_error(e)),
+            },
+            Self::Memory(m) => Ok(m
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(user)
+                .map(|v| super::Secret::new(v.clone()))),
+        }
+    }
+
+    pub fn delete(&self, user: &str) -> Result<(), super::AuthError> {
+        match self {
+            Self::Keyring(b) => match Self::entry(*b, user)?.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(keyring_error(e)),
+            },
+            Self::Memory(m) => {
+                m.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(user);
+                Ok(())
+            }
+        }
+    }
+}

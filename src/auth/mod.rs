@@ -1,12 +1,23 @@
-//! Sign-in and secrets. Tokens live in the OS keyring and only ever pass
-//! through [`Secret`], whose `Debug` and `Display` never show the value, so a
-//! token cannot end up in a log line, a settings file or a screenshot by accident.
+//! Sign-in and secrets: OpenID Connect discovery, authorization code + PKCE
+//! with a loopback redirect, the device flow, refresh with rotation,
+//! revocation, several accounts, and refresh tokens kept in the OS keyring.
+//!
+//! Tokens only ever pass through [`Secret`], whose `Debug` and `Display`
+//! never show the value, so a token cannot end up in a log line, a settings
+//! file or a screenshot by accident.
 
+pub mod accounts;
+pub mod flow;
+pub mod http;
 pub mod keystore;
+pub mod provider;
 
 use std::fmt;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use crate::runtime::BoxFuture;
+
+pub use accounts::{Account, AccountBook, Session};
 
 /// A token or password. Printing it shows `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -35,25 +46,176 @@ impl fmt::Display for Secret {
     }
 }
 
-/// A signed-in identity at one issuer. Holds no secret: tokens are in the keyring.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// Issuer URL, e.g. `https://login.helmholtz.de/oauth2`.
-    pub issuer: String,
-    /// The `sub` claim: stable id of the person at the issuer.
-    pub subject: String,
-    /// Name to show, from `name` or `preferred_username`.
-    pub display_name: String,
-    #[serde(default)]
-    pub entitlements: Vec<String>,
+/// The tokens of one sign-in.
+#[derive(Debug, Clone)]
+pub struct TokenSet {
+    pub access: Secret,
+    pub refresh: Option<Secret>,
+    pub id_token: Option<Secret>,
+    /// When the access token expires (unix seconds), when the provider says.
+    pub expires_at: Option<i64>,
+    pub scopes: Vec<String>,
 }
 
-impl Account {
-    /// The keyring user name under which this account's refresh token is kept.
-    pub fn keyring_user(&self) -> String {
-        format!("{}#{}", self.issuer, self.subject)
+/// Errors of signing in and of authenticated requests, worded for the person.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Could not read the sign-in settings of {issuer}: {detail}. Check the issuer URL")]
+    Discovery { issuer: String, detail: String },
+    #[error(
+        "The redirect address {0} is not on this computer. Panorama only receives sign-ins on a loopback address (http://127.0.0.1, http://[::1] or http://localhost)"
+    )]
+    NotLoopback(String),
+    #[error(
+        "The answer that reached Panorama does not belong to this sign-in (the state differs), so it was refused. Start the sign-in again"
+    )]
+    StateMismatch,
+    #[error(
+        "The answer came from {got}, not from {expected} where the sign-in started, so it was refused"
+    )]
+    IssuerMismatch { expected: String, got: String },
+    #[error("The identity token was refused: {0}. Start the sign-in again")]
+    IdToken(String),
+    #[error("The provider sent no identity token; ask for the `openid` scope")]
+    NoIdToken,
+    #[error("Sign-in was cancelled or refused at the provider: {0}")]
+    Denied(String),
+    #[error("The provider refused to issue tokens: {0}")]
+    Token(String),
+    #[error("Could not reach the identity provider: {0}")]
+    Network(String),
+    #[error("The code expired before it was approved. Start the sign-in again")]
+    DeviceExpired,
+    #[error("{0} does not offer sign-in with a code on another device; use the browser instead")]
+    NoDeviceFlow(String),
+    #[error("Could not open the browser ({0}). Open the sign-in address yourself")]
+    Browser(String),
+    #[error("Could not listen for the browser on this computer: {0}")]
+    Loopback(String),
+    #[error("Sign-in was cancelled")]
+    Cancelled,
+    #[error("No answer from the browser in time. Start the sign-in again")]
+    TimedOut,
+    #[error("Your sign-in at {issuer} is no longer valid ({detail}). Sign in again as {account}")]
+    Expired {
+        account: String,
+        issuer: String,
+        detail: String,
+    },
+    #[error("No account “{0}”. `panorama accounts` lists them")]
+    NoAccount(String),
+    #[error("The keyring could not be used: {0}")]
+    Keyring(String),
+    #[error("The account list could not be saved: {0}")]
+    Store(String),
+}
+
+/// The whole chain of an error, on one line.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Word a failed token-endpoint request.
+pub(crate) fn describe_token_error<RE, T>(e: openidconnect::RequestTokenError<RE, T>) -> AuthError
+where
+    RE: std::error::Error + 'static,
+    T: openidconnect::ErrorResponse + 'static,
+{
+    use openidconnect::RequestTokenError as R;
+    match e {
+        R::ServerResponse(r) => {
+            let code = serde_json::to_value(&r)
+                .ok()
+                .and_then(|v| v.get("error").and_then(|c| c.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            match code.as_str() {
+                "expired_token" => AuthError::DeviceExpired,
+                "access_denied" => AuthError::Denied(r.to_string()),
+                _ => AuthError::Token(r.to_string()),
+            }
+        }
+        R::Request(inner) => AuthError::Network(error_chain(&inner)),
+        R::Parse(inner, _) => AuthError::Token(format!("unreadable answer: {inner}")),
+        R::Other(s) => AuthError::Token(s),
     }
 }
+
+/// Where an authenticated request gets its bearer token: a signed-in
+/// account ([`Session`]) or a fixed token.
+pub trait TokenSource: Send + Sync {
+    /// Who the token speaks for, e.g. `alice@login.example.org`.
+    fn label(&self) -> String;
+    /// The entitlements/groups of the account, to explain a 403.
+    fn entitlements(&self) -> Vec<String>;
+    /// A valid access token, refreshed first when it is about to expire.
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, AuthError>>;
+    /// The server refused `rejected` with 401: refresh once and hand out
+    /// the new token (or the current one when another request already did).
+    fn after_unauthorized<'a>(
+        &'a self,
+        rejected: &'a Secret,
+    ) -> BoxFuture<'a, Result<Secret, AuthError>>;
+}
+
+/// A fixed token (`PANORAMA_TOKEN`, scripts). It cannot be refreshed.
+pub struct StaticToken(pub Secret);
+
+impl TokenSource for StaticToken {
+    fn label(&self) -> String {
+        "the token in PANORAMA_TOKEN".into()
+    }
+    fn entitlements(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+    fn after_unauthorized<'a>(
+        &'a self,
+        _rejected: &'a Secret,
+    ) -> BoxFuture<'a, Result<Secret, AuthError>> {
+        Box::pin(async move {
+            Err(AuthError::Expired {
+                account: self.label(),
+                issuer: "the server".into(),
+                detail: "the server refused it".into(),
+            })
+        })
+    }
+}
+
+/// Run a token request from blocking code (readers on the blocking pool, the
+/// CLI): on a private current-thread runtime in a scoped thread, so it works
+/// inside and outside a tokio runtime alike.
+pub fn block_on_token<T: Send>(
+    fut: impl std::future::Future<Output = Result<T, AuthError>> + Send,
+) -> Result<T, AuthError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| AuthError::Network(e.to_string()))?
+                    .block_on(fut)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(AuthError::Network("the token request failed".into())))
+    })
+}
+
+/// A token source shared by clients.
+pub type SharedTokens = Arc<dyn TokenSource>;
 
 #[cfg(test)]
 mod tests {
@@ -67,5 +229,17 @@ mod tests {
         let wrapped = format!("{:?}", Some(&s));
         assert!(!wrapped.contains("eyJ"), "{wrapped}");
         assert_eq!(s.expose(), "eyJhbGciOiJSUzI1NiJ9.secret");
+        let set = TokenSet {
+            access: s.clone(),
+            refresh: Some(Secret::new("refresh-value")),
+            id_token: None,
+            expires_at: None,
+            scopes: vec![],
+        };
+        let shown = format!("{set:?}");
+        assert!(
+            !shown.contains("eyJ") && !shown.contains("refresh-value"),
+            "{shown}"
+        );
     }
 }

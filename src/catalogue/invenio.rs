@@ -12,7 +12,7 @@ use crate::runtime::BoxFuture;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Invenio {
-    ep: super::Endpoint,
+    pub(crate) ep: super::Endpoint,
 }
 
 fn s(v: &J, path: &[&str]) -> Option<String> {
@@ -132,14 +132,15 @@ impl Invenio {
             ("page", "1"),
             ("sort", "bestmatch"),
         ];
-        let j: J = super::get_json(
-            self.ep
-                .client
-                .get(format!("{}/records", self.ep.base))
-                .query(&params),
-            &self.ep.name,
-        )
-        .await?;
+        let j: J = self
+            .ep
+            .get_json(
+                self.ep
+                    .client
+                    .get(format!("{}/records", self.ep.base))
+                    .query(&params),
+            )
+            .await?;
         let hits = j
             .pointer("/hits/hits")
             .and_then(J::as_array)

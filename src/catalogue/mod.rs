@@ -12,6 +12,7 @@ pub mod scicat;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
+use crate::auth::SharedTokens;
 use crate::runtime::BoxFuture;
 
 /// Errors from a catalogue, worded for the person searching.
@@ -31,6 +32,16 @@ pub enum CatalogueError {
     Malformed { source_name: String, detail: String },
     #[error("{source_name} needs you to sign in. Open Accounts and sign in to see this")]
     SignInRequired { source_name: String },
+    #[error(
+        "{account} may not see this at {source_name}. Ask the facility for access (your entitlements: {entitlements})"
+    )]
+    Forbidden {
+        source_name: String,
+        account: String,
+        entitlements: String,
+    },
+    #[error("{source_name}: {detail}")]
+    Account { source_name: String, detail: String },
 }
 
 /// Which kind of service a source is.
@@ -57,6 +68,9 @@ pub struct SourceConfig {
     pub url: String,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// The signed-in account whose tokens requests carry (see `auth::AccountBook`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 fn yes() -> bool {
@@ -73,6 +87,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             kind: SourceKind::Demo,
             url: String::new(),
             enabled: true,
+            account: None,
         },
         SourceConfig {
             id: "panosc".into(),
@@ -80,6 +95,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             kind: SourceKind::Panosc,
             url: "https://data.panosc.eu/api".into(),
             enabled: true,
+            account: None,
         },
         SourceConfig {
             id: "zenodo".into(),
@@ -87,6 +103,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             kind: SourceKind::Invenio,
             url: "https://zenodo.org/api".into(),
             enabled: true,
+            account: None,
         },
         SourceConfig {
             id: "rodare".into(),
@@ -94,6 +111,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             kind: SourceKind::Invenio,
             url: "https://rodare.hzdr.de/api".into(),
             enabled: true,
+            account: None,
         },
     ]
 }
@@ -108,19 +126,33 @@ pub fn offline_blocks(cfg: &SourceConfig) -> bool {
             .is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
 }
 
-/// The client for a configured source.
+/// The client for a configured source, anonymous.
 pub fn connect(cfg: &SourceConfig) -> Result<std::sync::Arc<dyn Catalogue>, CatalogueError> {
+    connect_with(cfg, None)
+}
+
+/// The client for a configured source; requests carry the tokens of `auth`.
+pub fn connect_with(
+    cfg: &SourceConfig,
+    auth: Option<SharedTokens>,
+) -> Result<std::sync::Arc<dyn Catalogue>, CatalogueError> {
     Ok(match cfg.kind {
         SourceKind::Demo => std::sync::Arc::new(demo::DemoSource),
         SourceKind::Panosc => {
-            std::sync::Arc::new(panosc::Panosc::new(&cfg.id, &cfg.name, &cfg.url)?)
+            let mut c = panosc::Panosc::new(&cfg.id, &cfg.name, &cfg.url)?;
+            c.ep.auth = auth;
+            std::sync::Arc::new(c)
         }
         SourceKind::Invenio => {
-            std::sync::Arc::new(invenio::Invenio::new(&cfg.id, &cfg.name, &cfg.url)?)
+            let mut c = invenio::Invenio::new(&cfg.id, &cfg.name, &cfg.url)?;
+            c.ep.auth = auth;
+            std::sync::Arc::new(c)
         }
         SourceKind::Offline => std::sync::Arc::new(offline::OfflineIndex::new(&cfg.url)),
         SourceKind::Scicat => {
-            std::sync::Arc::new(scicat::SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?)
+            let mut c = scicat::SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?;
+            c.ep.auth = auth;
+            std::sync::Arc::new(c)
         }
     })
 }
@@ -132,6 +164,8 @@ pub(crate) struct Endpoint {
     pub name: String,
     pub base: String,
     pub client: reqwest::Client,
+    /// Tokens of the account bound to this source, if any.
+    pub auth: Option<SharedTokens>,
 }
 
 impl Endpoint {
@@ -150,7 +184,58 @@ impl Endpoint {
             name: name.to_owned(),
             base: base.trim_end_matches('/').to_owned(),
             client,
+            auth: None,
         })
+    }
+
+    /// Send a request (with the bound account's bearer token, refreshed and
+    /// retried once on 401) and read its JSON answer.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, CatalogueError> {
+        let Some(auth) = &self.auth else {
+            // Without an account, 403 also means "sign in to see this".
+            return get_json(req, &self.name).await.map_err(|e| match e {
+                CatalogueError::Forbidden { source_name, .. } => {
+                    CatalogueError::SignInRequired { source_name }
+                }
+                other => other,
+            });
+        };
+        let account_error = |e: crate::auth::AuthError| CatalogueError::Account {
+            source_name: self.name.clone(),
+            detail: e.to_string(),
+        };
+        let forbidden = |e: CatalogueError| match e {
+            CatalogueError::Forbidden { source_name, .. } => CatalogueError::Forbidden {
+                source_name,
+                account: auth.label(),
+                entitlements: match auth.entitlements() {
+                    e if e.is_empty() => "none".into(),
+                    e => e.join(", "),
+                },
+            },
+            other => other,
+        };
+        let token = auth.access_token().await.map_err(account_error)?;
+        let retry = req.try_clone();
+        match (
+            get_json(req.bearer_auth(token.expose()), &self.name).await,
+            retry,
+        ) {
+            (Err(CatalogueError::SignInRequired { .. }), Some(retry)) => {
+                // 401: the token was refused; refresh once and try again.
+                let fresh = auth
+                    .after_unauthorized(&token)
+                    .await
+                    .map_err(account_error)?;
+                get_json(retry.bearer_auth(fresh.expose()), &self.name)
+                    .await
+                    .map_err(forbidden)
+            }
+            (other, _) => other.map_err(forbidden),
+        }
     }
 }
 
@@ -180,9 +265,16 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
         }
     })?;
     let status = resp.status().as_u16();
-    if status == 401 || status == 403 {
+    if status == 401 {
         return Err(CatalogueError::SignInRequired {
             source_name: name(),
+        });
+    }
+    if status == 403 {
+        return Err(CatalogueError::Forbidden {
+            source_name: name(),
+            account: String::new(),
+            entitlements: String::new(),
         });
     }
     let body = resp.text().await.map_err(|e| CatalogueError::Malformed {

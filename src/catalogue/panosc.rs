@@ -14,7 +14,7 @@ use crate::runtime::BoxFuture;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Panosc {
-    ep: super::Endpoint,
+    pub(crate) ep: super::Endpoint,
 }
 
 #[derive(Deserialize)]
@@ -127,8 +127,10 @@ impl Panosc {
             params.push(("query", q.text.trim().to_owned()));
         }
         let url = format!("{}/Datasets", self.ep.base);
-        let rows: Vec<PDataset> =
-            super::get_json(self.ep.client.get(&url).query(&params), &self.ep.name).await?;
+        let rows: Vec<PDataset> = self
+            .ep
+            .get_json(self.ep.client.get(&url).query(&params))
+            .await?;
         let datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
         Ok(SearchPage::filtered(&datasets, &q.facets))
     }

@@ -8,14 +8,13 @@ use serde_json::Value as J;
 use super::{
     Access, Catalogue, CatalogueError, Creator, Dataset, Parameter, SearchPage, SearchQuery,
 };
-use crate::auth::Secret;
+use crate::auth::{Secret, SharedTokens, StaticToken};
 use crate::runtime::BoxFuture;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct SciCat {
-    ep: super::Endpoint,
-    token: Option<Secret>,
+    pub(crate) ep: super::Endpoint,
 }
 
 fn s(v: &J, key: &str) -> Option<String> {
@@ -105,10 +104,9 @@ impl SciCat {
         base: &str,
         token: Option<Secret>,
     ) -> Result<Self, CatalogueError> {
-        Ok(Self {
-            ep: super::Endpoint::new(id, name, base, TIMEOUT)?,
-            token,
-        })
+        let mut ep = super::Endpoint::new(id, name, base, TIMEOUT)?;
+        ep.auth = token.map(|t| std::sync::Arc::new(StaticToken(t)) as SharedTokens);
+        Ok(Self { ep })
     }
 
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
@@ -116,15 +114,12 @@ impl SciCat {
         let fields = serde_json::json!({ "text": q.text.trim() }).to_string();
         let limits = serde_json::json!({ "limit": limit, "skip": 0, "order": "creationTime:desc" })
             .to_string();
-        let mut req = self
+        let req = self
             .ep
             .client
             .get(format!("{}/Datasets/fullquery", self.ep.base))
             .query(&[("fields", fields), ("limits", limits)]);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t.expose());
-        }
-        let rows: Vec<J> = super::get_json(req, &self.ep.name).await?;
+        let rows: Vec<J> = self.ep.get_json(req).await?;
         let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
         Ok(SearchPage::filtered(&datasets, &q.facets))
     }

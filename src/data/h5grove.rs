@@ -10,7 +10,9 @@ use super::{
     Attribute, Capabilities, DType, Data, DataError, DataSource, DatasetInfo, Entity, EntityKind,
     FilterUse, Progress, Selection, Value, join_path,
 };
-use crate::auth::Secret;
+use std::sync::Arc;
+
+use crate::auth::{Secret, SharedTokens, StaticToken};
 
 /// Longest a single request may take.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -19,7 +21,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 pub struct H5Grove {
     base: url::Url,
     file: String,
-    token: Option<Secret>,
+    auth: Option<SharedTokens>,
     client: reqwest::blocking::Client,
 }
 
@@ -277,9 +279,17 @@ impl H5Grove {
         Ok(Self {
             base,
             file: file.to_owned(),
-            token,
+            auth: token.map(|t| Arc::new(StaticToken(t)) as SharedTokens),
             client,
         })
+    }
+
+    /// Send the bearer token of a signed-in account (refreshed when needed).
+    pub fn with_auth(mut self, auth: Option<SharedTokens>) -> Self {
+        if auth.is_some() {
+            self.auth = auth;
+        }
+        self
     }
 
     /// From a URL such as `http://host:9020/?file=scan.nxs`.
@@ -316,18 +326,38 @@ impl H5Grove {
         ));
         let mut query: Vec<(&str, &str)> = vec![("file", self.file.as_str())];
         query.extend_from_slice(params);
-        let req = crate::net::with_bearer(self.client.get(url).query(&query), self.token.as_ref());
-        let resp = req.send().map_err(|e| DataError::Remote {
+        let auth_error = |e: crate::auth::AuthError| DataError::Remote {
             object: object.to_owned(),
-            status: 0,
-            message: if e.is_timeout() {
-                "the server did not answer in time".into()
-            } else if e.is_connect() {
-                format!("cannot reach {}: is the server running?", self.base)
-            } else {
-                e.to_string()
-            },
-        })?;
+            status: 401,
+            message: e.to_string(),
+        };
+        let send = |token: Option<&Secret>| {
+            crate::net::with_bearer(self.client.get(url.clone()).query(&query), token)
+                .send()
+                .map_err(|e| DataError::Remote {
+                    object: object.to_owned(),
+                    status: 0,
+                    message: if e.is_timeout() {
+                        "the server did not answer in time".into()
+                    } else if e.is_connect() {
+                        format!("cannot reach {}: is the server running?", self.base)
+                    } else {
+                        e.to_string()
+                    },
+                })
+        };
+        let token = match &self.auth {
+            Some(a) => Some(crate::auth::block_on_token(a.access_token()).map_err(auth_error)?),
+            None => None,
+        };
+        let mut resp = send(token.as_ref())?;
+        if resp.status().as_u16() == 401
+            && let (Some(a), Some(t)) = (&self.auth, &token)
+        {
+            // Refresh once and try again: the token may have been revoked or expired early.
+            let fresh = crate::auth::block_on_token(a.after_unauthorized(t)).map_err(auth_error)?;
+            resp = send(Some(&fresh))?;
+        }
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);
@@ -339,7 +369,13 @@ impl H5Grove {
             .unwrap_or_else(|| body.chars().take(200).collect());
         let message = match status.as_u16() {
             401 => format!("sign in to read this file ({message})"),
-            403 => format!("your account may not read this ({message})"),
+            403 => match &self.auth {
+                Some(a) => format!(
+                    "{} may not read this file ({message}). Ask the facility for access",
+                    a.label()
+                ),
+                None => format!("your account may not read this ({message})"),
+            },
             _ => message,
         };
         if status.as_u16() == 404 && message.contains("not a valid path") {

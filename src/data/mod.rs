@@ -397,14 +397,24 @@ fn walk_inner(
 
 /// Open a data source from what a user typed: a local path, or an h5grove URL
 /// (`http://host:port/?file=NAME`; a bearer token is taken from `PANORAMA_TOKEN`
-/// until accounts are bound to sources).
+/// when set).
 pub fn open(location: &str) -> Result<Box<dyn DataSource>, DataError> {
+    open_with_auth(location, None)
+}
+
+/// [`open`], sending the tokens of a signed-in account to a remote server.
+pub fn open_with_auth(
+    location: &str,
+    auth: Option<crate::auth::SharedTokens>,
+) -> Result<Box<dyn DataSource>, DataError> {
     if crate::net::is_web_url(location) {
         let token = std::env::var("PANORAMA_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
             .map(crate::auth::Secret::new);
-        return Ok(Box::new(h5grove::H5Grove::from_url(location, token)?));
+        return Ok(Box::new(
+            h5grove::H5Grove::from_url(location, token)?.with_auth(auth),
+        ));
     }
     Ok(Box::new(local_hdf5::LocalHdf5::open(
         std::path::Path::new(location),

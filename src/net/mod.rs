@@ -38,12 +38,16 @@ pub fn blocking_client(timeout: Duration) -> Result<reqwest::blocking::Client, N
 
 /// An async client for tokio tasks.
 pub fn async_client(timeout: Duration) -> Result<reqwest::Client, NetError> {
+    Ok(async_client_builder(timeout).build()?)
+}
+
+/// The settings of [`async_client`], for clients that need one more (no redirects…).
+pub fn async_client_builder(timeout: Duration) -> reqwest::ClientBuilder {
     install_crypto();
-    Ok(reqwest::Client::builder()
+    reqwest::Client::builder()
         .user_agent(user_agent())
         .connect_timeout(Duration::from_secs(10))
         .timeout(timeout)
-        .build()?)
 }
 
 /// Add `Authorization: Bearer …` when a token is given.

@@ -1,6 +1,8 @@
 //! Helpers shared by integration tests: start real peers on loopback.
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -12,6 +12,10 @@ Environment:
     PORT     listen port on 127.0.0.1 (default 9020; 0 = pick a free one, printed on stdout)
     HOST     listen address (default 127.0.0.1)
     TOKEN    if set, every request needs "Authorization: Bearer <TOKEN>" (401 otherwise)
+    INTROSPECT_URL   if set, bearer tokens are checked at this OAuth 2.0 introspection
+                     endpoint (RFC 7662) with INTROSPECT_CLIENT / INTROSPECT_SECRET (HTTP Basic):
+                     an inactive or missing token gets 401
+    ENTITLEMENT      with INTROSPECT_URL: the entitlement a token must carry (403 otherwise)
 Prints "H5GROVE_READY http://HOST:PORT" once listening.
 """
 
@@ -57,8 +61,46 @@ def build_app(base_dir: str, token: str | None):
     root = Path(settings.base_dir)
     app = FastAPI(title="h5grove test server")
 
+    introspect_url = os.environ.get("INTROSPECT_URL")
+    entitlement = os.environ.get("ENTITLEMENT")
+
+    def introspect(bearer: str) -> dict:
+        import base64
+        import json
+        import urllib.parse
+        import urllib.request
+
+        basic = base64.b64encode(
+            f"{os.environ.get('INTROSPECT_CLIENT', '')}:{os.environ.get('INTROSPECT_SECRET', '')}".encode()
+        ).decode()
+        req = urllib.request.Request(
+            introspect_url,
+            data=urllib.parse.urlencode({"token": bearer}).encode(),
+            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)
+
+    def unauthorized(message: str) -> JSONResponse:
+        return JSONResponse(
+            {"message": message},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="h5grove"'},
+        )
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        if introspect_url:
+            auth = request.headers.get("authorization", "")
+            if not auth.startswith("Bearer "):
+                return unauthorized("sign in to read this file")
+            info = await asyncio.to_thread(introspect, auth[7:])
+            if not info.get("active"):
+                return unauthorized("the token is not active")
+            if entitlement and entitlement not in (info.get("entitlements") or []):
+                return JSONResponse(
+                    {"message": f"missing entitlement {entitlement}"}, status_code=403
+                )
         if token:
             auth = request.headers.get("authorization", "")
             if not (auth.startswith("Bearer ") and hmac.compare_digest(auth[7:], token)):

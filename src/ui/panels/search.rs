@@ -80,6 +80,7 @@ fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>)
                         kind: SourceKind::Panosc,
                         url: s.new_url.trim().to_owned(),
                         enabled: true,
+                        account: None,
                     });
                     s.new_name.clear();
                     s.new_url.clear();

@@ -1,0 +1,422 @@
+//! Sign-in against a real OpenID Provider (npm `oidc-provider`) on loopback:
+//! code + PKCE through the loopback redirect, the device flow, refresh with
+//! rotation, revocation, key rotation, and the attacks a native client must refuse.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::oidc::{Browser, Choice, start_op};
+use panorama::auth::flow::{self, Callback, DeviceLogin, PendingLogin, SignedIn};
+use panorama::auth::http::OidcHttp;
+use panorama::auth::keystore::Vault;
+use panorama::auth::provider::Provider;
+use panorama::auth::{AccountBook, AuthError, TokenSource};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+const CLIENT: &str = "test-native";
+
+async fn provider(issuer: &str) -> Arc<Provider> {
+    Arc::new(
+        Provider::discover(issuer, OidcHttp::new().expect("http"))
+            .await
+            .expect("discovery"),
+    )
+}
+
+type Page = Arc<Mutex<Option<JoinHandle<(u16, String)>>>>;
+
+/// Sign in through the loopback redirect with a scripted browser. `tamper`
+/// may change the authorization URL before the browser opens it.
+async fn browser_login(
+    provider: Arc<Provider>,
+    user: &str,
+    choice: Choice,
+    tamper: impl FnOnce(String) -> String,
+) -> (Result<SignedIn, AuthError>, (u16, String)) {
+    let page: Page = Arc::default();
+    let slot = page.clone();
+    let user = user.to_owned();
+    let result = flow::login_with_browser(
+        provider,
+        CLIENT,
+        &[],
+        move |url| {
+            let url = tamper(url.to_owned());
+            let handle =
+                tokio::spawn(
+                    async move { Browser::new().sign_in(&url, &user, None, choice).await },
+                );
+            *slot.lock().expect("slot") = Some(handle);
+            Ok(())
+        },
+        CancellationToken::new(),
+    )
+    .await;
+    let handle = page.lock().expect("slot").take().expect("browser opened");
+    (result, handle.await.expect("browser"))
+}
+
+fn replace_param(url: &str, name: &str, value: &str) -> String {
+    let mut u = url::Url::parse(url).expect("url");
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            if k == name {
+                (k.into_owned(), value.to_owned())
+            } else {
+                (k.into_owned(), v.into_owned())
+            }
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sign_in_refresh_rotation_and_sign_out() {
+    let op = start_op(&[]);
+    let provider = provider(&op.url).await;
+    assert!(provider.supports_device_flow());
+
+    let (result, page) = browser_login(provider.clone(), "alice", Choice::Approve, |u| u).await;
+    let signed = result.expect("signed in");
+    assert_eq!(page.0, 200, "{}", page.1);
+    assert!(page.1.contains("Signed in to Panorama"), "{}", page.1);
+    // The URL carried PKCE S256, state and nonce; the ID token was verified.
+    assert_eq!(signed.identity.subject, "alice");
+    assert_eq!(signed.identity.email.as_deref(), Some("alice@example.org"));
+    assert!(
+        signed
+            .identity
+            .entitlements
+            .iter()
+            .any(|e| e.contains("Helmholtz-member")),
+        "{:?}",
+        signed.identity.entitlements
+    );
+    assert!(
+        signed.tokens.refresh.is_some(),
+        "offline_access was granted"
+    );
+    assert!(signed.tokens.scopes.iter().any(|s| s == "offline_access"));
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let book =
+        AccountBook::open(Some(dir.path().join("db.sqlite")), Vault::memory()).expect("book");
+    let first_refresh = signed.tokens.refresh.clone().expect("refresh");
+    let first_access = signed.tokens.access.clone();
+    let session = book.add(provider.clone(), CLIENT, signed).expect("add");
+    let account = session.account();
+    let port = url::Url::parse(&op.url).expect("url").port().expect("port");
+    assert_eq!(account.id, format!("alice@127.0.0.1:{port}"));
+    assert_eq!(session.token().await.expect("token"), first_access);
+
+    // The account list survives a restart (without secrets), found by prefix.
+    let reopened =
+        AccountBook::open(Some(dir.path().join("db.sqlite")), Vault::memory()).expect("book");
+    assert_eq!(reopened.find("alice").expect("found").subject, "alice");
+    let stored = std::fs::read(dir.path().join("db.sqlite")).expect("db");
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(!stored.contains(first_access.expose()));
+    assert!(!stored.contains(first_refresh.expose()));
+
+    // Refresh: a new access token, and the refresh token rotates.
+    let second = session.force_refresh().await.expect("refresh");
+    assert_ne!(second, first_access);
+    // Reusing the spent refresh token is refused, and the provider then
+    // revokes the whole grant: the session says to sign in again.
+    let reuse = provider.refresh(CLIENT, &first_refresh).await;
+    assert!(
+        matches!(reuse, Err(AuthError::Token(ref m)) if m.contains("invalid_grant")),
+        "{reuse:?}"
+    );
+    let after = session.force_refresh().await;
+    let err = after.expect_err("grant revoked");
+    assert!(matches!(err, AuthError::Expired { .. }), "{err:?}");
+    assert!(err.to_string().contains("Sign in again as alice@"), "{err}");
+
+    // A fresh sign-in, then sign out: the provider revokes the tokens.
+    let (result, _) = browser_login(provider.clone(), "alice", Choice::Approve, |u| u).await;
+    let signed = result.expect("signed in again");
+    let refresh = signed.tokens.refresh.clone().expect("refresh");
+    let access = signed.tokens.access.clone();
+    book.add(provider.clone(), CLIENT, signed).expect("add");
+    assert_eq!(
+        book.accounts().len(),
+        1,
+        "same person replaces the old account"
+    );
+    let out = book.sign_out("alice").await.expect("sign out");
+    assert!(out.revoked, "{out:?}");
+    assert!(book.accounts().is_empty());
+    assert!(book.find("alice").is_err());
+    let reuse = provider.refresh(CLIENT, &refresh).await;
+    assert!(reuse.is_err(), "revoked refresh token still works");
+    let active = introspect(&op.url, access.expose()).await;
+    assert_eq!(active["active"], false, "{active}");
+}
+
+/// RFC 7662 introspection as a resource server would do it.
+async fn introspect(issuer: &str, token: &str) -> serde_json::Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+        .post(format!("{issuer}/token/introspection"))
+        .basic_auth("test-rs", Some("test-rs-secret"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("introspection")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_flow_approval_denial_expiry_and_cancel() {
+    let op = start_op(&[]);
+    let short = start_op(&[("OP_DEVICE_TTL", "2")]);
+    let provider = provider(&op.url).await;
+    let short_provider = provider_for(&short.url).await;
+
+    let approve = async {
+        let login = DeviceLogin::start(provider.clone(), CLIENT, &[])
+            .await
+            .expect("start");
+        assert!(login.verification_uri.starts_with(&op.url), "{login:?}");
+        assert!(login.page().contains(&login.user_code) || login.page() == login.verification_uri);
+        let code = login.user_code.clone();
+        let uri = login.verification_uri.clone();
+        let browser = tokio::spawn(async move {
+            Browser::new()
+                .sign_in(&uri, "bob", Some(&code), Choice::Approve)
+                .await
+        });
+        let signed = login.finish(CancellationToken::new()).await;
+        (signed, browser.await.expect("browser"))
+    };
+    let deny = async {
+        let login = DeviceLogin::start(provider.clone(), CLIENT, &[])
+            .await
+            .expect("start");
+        let code = login.user_code.clone();
+        let uri = login.verification_uri.clone();
+        tokio::spawn(async move {
+            Browser::new()
+                .sign_in(&uri, "carol", Some(&code), Choice::Abort)
+                .await
+        });
+        login.finish(CancellationToken::new()).await
+    };
+    let expire = async {
+        let login = DeviceLogin::start(short_provider.clone(), CLIENT, &[])
+            .await
+            .expect("start");
+        login.finish(CancellationToken::new()).await
+    };
+    let cancel = async {
+        let login = DeviceLogin::start(provider.clone(), CLIENT, &[])
+            .await
+            .expect("start");
+        let token = CancellationToken::new();
+        let t2 = token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            t2.cancel();
+        });
+        let started = std::time::Instant::now();
+        (login.finish(token).await, started.elapsed())
+    };
+    let ((approved, page), denied, expired, (cancelled, waited)) =
+        tokio::join!(approve, deny, expire, cancel);
+
+    let signed = approved.expect("device sign-in");
+    assert_eq!(page.0, 200, "{}", page.1);
+    assert_eq!(signed.identity.subject, "bob");
+    assert!(signed.tokens.refresh.is_some());
+    let denied = denied.expect_err("denied");
+    assert!(matches!(denied, AuthError::Denied(_)), "{denied:?}");
+    let expired = expired.expect_err("expired");
+    assert!(matches!(expired, AuthError::DeviceExpired), "{expired:?}");
+    assert!(expired.to_string().contains("expired"));
+    assert!(
+        matches!(cancelled, Err(AuthError::Cancelled)),
+        "{cancelled:?}"
+    );
+    assert!(waited.as_secs() < 3, "cancel took {waited:?}");
+}
+
+async fn provider_for(issuer: &str) -> Arc<Provider> {
+    provider(issuer).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_are_refused() {
+    let op = start_op(&[]);
+    let provider = provider(&op.url).await;
+
+    // A redirect that leaves this computer is refused before anything is sent.
+    let err = PendingLogin::new(
+        provider.clone(),
+        CLIENT,
+        &[],
+        "http://evil.example/callback",
+    )
+    .err()
+    .expect("refused");
+    assert!(matches!(err, AuthError::NotLoopback(_)), "{err:?}");
+    assert!(err.to_string().contains("not on this computer"));
+
+    // An answer carrying another state (a forged or replayed redirect).
+    let (result, page) = browser_login(provider.clone(), "mallory", Choice::Approve, |u| {
+        replace_param(&u, "state", "forged-state")
+    })
+    .await;
+    assert!(
+        matches!(result, Err(AuthError::StateMismatch)),
+        "{result:?}"
+    );
+    assert_eq!(page.0, 400);
+    assert!(page.1.contains("Sign-in failed"), "{}", page.1);
+
+    // An ID token whose nonce is not the one sent (token injection).
+    let (result, _) = browser_login(provider.clone(), "mallory", Choice::Approve, |u| {
+        replace_param(&u, "nonce", "someone-elses-nonce")
+    })
+    .await;
+    let err = result.expect_err("nonce");
+    assert!(
+        matches!(err, AuthError::IdToken(ref m) if m.contains("nonce")),
+        "{err:?}"
+    );
+
+    // An answer naming another issuer (mix-up attack, RFC 9207).
+    let pending = PendingLogin::new(provider.clone(), CLIENT, &[], "http://127.0.0.1:1/callback")
+        .expect("ok");
+    let state = url::Url::parse(&pending.url)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned());
+    assert!(
+        pending.url.contains("code_challenge_method=S256"),
+        "{}",
+        pending.url
+    );
+    let err = pending
+        .finish(&Callback {
+            code: Some("code".into()),
+            state,
+            iss: Some("http://127.0.0.1:2".into()),
+            ..Callback::default()
+        })
+        .await
+        .expect_err("mix-up");
+    assert!(matches!(err, AuthError::IssuerMismatch { .. }), "{err:?}");
+
+    // A real ID token, checked after it expired.
+    let (result, _) = browser_login(provider.clone(), "alice", Choice::Approve, |u| u).await;
+    let signed = result.expect("signed in");
+    let id_token = signed.tokens.id_token.clone().expect("id token");
+    let now = chrono::Utc::now().timestamp();
+    provider
+        .verify_id_token_at(id_token.expose(), CLIENT, None, now)
+        .await
+        .expect("valid now");
+    let err = provider
+        .verify_id_token_at(id_token.expose(), CLIENT, None, now + 7200)
+        .await
+        .expect_err("expired");
+    assert!(
+        matches!(err, AuthError::IdToken(ref m) if m.contains("expired")),
+        "{err:?}"
+    );
+    // …and for another app.
+    let err = provider
+        .verify_id_token_at(id_token.expose(), "another-app", None, now)
+        .await
+        .expect_err("audience");
+    assert!(
+        matches!(err, AuthError::IdToken(ref m) if m.contains("another app")),
+        "{err:?}"
+    );
+
+    // The same claims signed by another key (with the provider's key id).
+    let forged = forge(id_token.expose());
+    let err = provider
+        .verify_id_token_at(&forged, CLIENT, None, now)
+        .await
+        .expect_err("forged");
+    assert!(
+        matches!(err, AuthError::IdToken(ref m) if m.contains("signature")),
+        "{err:?}"
+    );
+}
+
+/// Re-sign a JWT's header and claims with a fresh RSA key (Node's crypto).
+fn forge(jwt: &str) -> String {
+    let script = r#"
+const crypto = require('node:crypto');
+const [h, p] = process.argv[1].split('.');
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const sig = crypto.sign('sha256', Buffer.from(h + '.' + p), privateKey).toString('base64url');
+process.stdout.write(h + '.' + p + '.' + sig);
+"#;
+    let out = std::process::Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .arg(jwt)
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_key_rotation_is_followed() {
+    // The provider restarts on the same address with a new signing key.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+        .to_string();
+    let first = start_op(&[("OP_PORT", &port)]);
+    let provider = provider(&first.url).await;
+    drop(first);
+    let _second = start_op(&[("OP_PORT", &port)]);
+    let (result, _) = browser_login(provider.clone(), "alice", Choice::Approve, |u| u).await;
+    let signed = result.expect("keys fetched again and the token verified");
+    assert_eq!(signed.identity.subject, "alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_refresh_before_expiry_and_survive_a_restart() {
+    // Access tokens live 30 s: within the refresh margin from the start.
+    let op = start_op(&[("OP_AT_TTL", "30")]);
+    let provider = provider(&op.url).await;
+    let (result, _) = browser_login(provider.clone(), "dora", Choice::Approve, |u| u).await;
+    let signed = result.expect("signed in");
+    let first = signed.tokens.access.clone();
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = Vault::memory();
+    let db = dir.path().join("db.sqlite");
+    let book = AccountBook::open(Some(db.clone()), vault.clone()).expect("book");
+    let session = book.add(provider.clone(), CLIENT, signed).expect("add");
+    let fresh = session.token().await.expect("token");
+    assert_ne!(fresh, first, "a token about to expire is refreshed first");
+    assert!(session.access_expires_at().await.is_some());
+    assert_eq!(session.label(), session.account().id);
+
+    // A new process (new book, same store and keyring) starts from the
+    // refresh token: discovery, refresh, a working access token.
+    let later = AccountBook::open(Some(db), vault).expect("book");
+    let again = later.session("dora").expect("session");
+    let token = again.token().await.expect("token after restart");
+    assert_eq!(introspect(&op.url, token.expose()).await["active"], true);
+}
