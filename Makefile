@@ -26,6 +26,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 # Tests reach loopback peers only: network catalogue sources are skipped.
 test lint snapshots: export PANORAMA_OFFLINE := 1
+# The sign-in tests must find the kernel keyring `keyctl session` gives them.
+test: export PANORAMA_REQUIRE_KEYRING := 1
 # Mesa wants a private runtime folder; headless CI machines have none.
 ifeq ($(XDG_RUNTIME_DIR),)
 export XDG_RUNTIME_DIR := $(CURDIR)/target/xdg-runtime

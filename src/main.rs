@@ -28,6 +28,15 @@ fn main() -> ExitCode {
         }) => panorama::cli::search(&dirs, &query, &sources, &facets, limit, json),
         Some(Sub::Harvest { url, set, from }) => panorama::cli::harvest(&dirs, &url, set, from),
         Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
+        Some(Sub::Login {
+            issuer,
+            client_id,
+            scopes,
+            device,
+        }) => panorama::cli::auth::login(&dirs, &issuer, client_id, scopes, device),
+        Some(Sub::Accounts { json }) => panorama::cli::auth::accounts(&dirs, json),
+        Some(Sub::Logout { account }) => panorama::cli::auth::logout(&dirs, &account),
+        Some(Sub::Token { account }) => panorama::cli::auth::token(&dirs, &account),
         Some(Sub::Inspect { target, path, json }) => panorama::cli::inspect(&target, &path, json),
         None => panorama::ui::run_gui(dirs, cli.target),
     }

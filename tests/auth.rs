@@ -420,3 +420,105 @@ async fn tokens_refresh_before_expiry_and_survive_a_restart() {
     let token = again.token().await.expect("token after restart");
     assert_eq!(introspect(&op.url, token.expose()).await["active"], true);
 }
+
+/// h5grove checking bearer tokens at the provider's introspection endpoint.
+fn guarded_h5grove(
+    dir: &std::path::Path,
+    issuer: &str,
+    entitlement: Option<&str>,
+    max_age: Option<&str>,
+) -> common::Peer {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/h5grove_serve.py");
+    let mut cmd = std::process::Command::new(common::venv_python());
+    cmd.arg(script)
+        .env("H5_DIR", dir)
+        .env("PORT", "0")
+        .env("HOST", "127.0.0.1")
+        .env_remove("TOKEN")
+        .env("INTROSPECT_URL", format!("{issuer}/token/introspection"))
+        .env("INTROSPECT_CLIENT", "test-rs")
+        .env("INTROSPECT_SECRET", "test-rs-secret");
+    match entitlement {
+        Some(e) => cmd.env("ENTITLEMENT", e),
+        None => cmd.env_remove("ENTITLEMENT"),
+    };
+    match max_age {
+        Some(a) => cmd.env("MAX_TOKEN_AGE", a),
+        None => cmd.env_remove("MAX_TOKEN_AGE"),
+    };
+    common::start_peer(cmd, "H5GROVE_READY")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_in_reads_from_an_h5grove_that_checks_tokens() {
+    use panorama::data::h5grove::H5Grove;
+    use panorama::data::{Data, DataSource, NoProgress, Selection};
+
+    let op = start_op(&[]);
+    let dir = tempfile::tempdir().expect("tmp");
+    common::h5grove_sample(dir.path());
+    let member = "urn:geant:helmholtz.de:group:test-vo#login.helmholtz.de";
+    // Tokens older than 5 s are refused, as a server with a maximum token age does.
+    let open_server = guarded_h5grove(dir.path(), &op.url, Some(member), Some("5"));
+    let closed_server = guarded_h5grove(
+        dir.path(),
+        &op.url,
+        Some("urn:geant:helmholtz.de:group:beamtime-4711#login.helmholtz.de"),
+        None,
+    );
+    let provider = provider(&op.url).await;
+    let (result, _) = browser_login(provider.clone(), "erin", Choice::Approve, |u| u).await;
+    let book = AccountBook::open(None, Vault::memory()).expect("book");
+    let session = book
+        .add(provider.clone(), CLIENT, result.expect("signed in"))
+        .expect("add");
+    let url = format!("{}/?file=sample.h5", open_server.url);
+    let closed_url = format!("{}/?file=sample.h5", closed_server.url);
+    let auth: panorama::auth::SharedTokens = session.clone();
+    let first_token = session.token().await.expect("token");
+
+    let outcome = tokio::task::spawn_blocking(move || {
+        let read = |src: &H5Grove| {
+            src.value("/entry/counts", &Selection::all(), &NoProgress)
+                .map(|v| v.data)
+        };
+        // Anonymous: told to sign in.
+        let anonymous = H5Grove::from_url(&url, None).expect("source");
+        let anon_err = read(&anonymous).expect_err("anonymous").to_string();
+        // Signed in: the bearer token is checked by the server and the read works.
+        let signed = H5Grove::from_url(&url, None)
+            .expect("source")
+            .with_auth(Some(auth.clone()));
+        let first = read(&signed).expect("authenticated read");
+        // Missing entitlement: a 403 that names the account.
+        let closed = H5Grove::from_url(&closed_url, None)
+            .expect("source")
+            .with_auth(Some(auth.clone()));
+        let forbidden = read(&closed).expect_err("forbidden").to_string();
+        (anon_err, first, forbidden, signed)
+    })
+    .await
+    .expect("reader");
+    let (anon_err, first, forbidden, signed) = outcome;
+    assert!(anon_err.contains("sign in"), "{anon_err}");
+    assert_eq!(first, Data::I32((0..100).collect()));
+    assert!(
+        forbidden.contains("erin@127.0.0.1") && forbidden.contains("may not read"),
+        "{forbidden}"
+    );
+
+    // The server now finds the token too old and says 401 although it has
+    // not expired: Panorama refreshes once and the read still works.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let again = tokio::task::spawn_blocking(move || {
+        signed
+            .value("/entry/counts", &Selection::all(), &NoProgress)
+            .map(|v| v.data)
+    })
+    .await
+    .expect("reader")
+    .expect("read after refresh");
+    assert_eq!(again, Data::I32((0..100).collect()));
+    assert_ne!(session.token().await.expect("token"), first_token);
+}

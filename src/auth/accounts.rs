@@ -65,6 +65,18 @@ pub struct IssuerSettings {
     pub scopes: Vec<String>,
 }
 
+/// What to sign in with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginRequest {
+    pub issuer: String,
+    /// The app's client id at the issuer; `None` uses the last one used there.
+    pub client_id: Option<String>,
+    /// Scopes; empty uses the last ones, else [`super::flow::DEFAULT_SCOPES`].
+    pub scopes: Vec<String>,
+    /// Use the device flow (a code to enter on another device) instead of the browser.
+    pub device: bool,
+}
+
 /// Live tokens of one account.
 struct Live {
     access: Option<Secret>,
@@ -448,6 +460,46 @@ impl AccountBook {
         lock(&self.sessions).insert(account.id.clone(), session.clone());
         tracing::info!(account = %account.id, "signed in");
         Ok(session)
+    }
+
+    /// Sign in and keep the account: discover the issuer, run the browser
+    /// (code + PKCE) or device flow, verify, store. `open` shows the
+    /// authorization URL (usually [`super::open_in_browser`]); `on_code`
+    /// shows the device code to the person. The client id defaults to the one
+    /// last used at this issuer.
+    pub async fn sign_in(
+        &self,
+        request: &LoginRequest,
+        open: impl FnOnce(&str) -> Result<(), String> + Send,
+        on_code: impl FnOnce(&super::flow::DeviceLogin) + Send,
+        cancel: tokio_util::sync::CancellationToken,
+    ) -> Result<Account, AuthError> {
+        let known = self.issuer_settings(&request.issuer);
+        let client_id = request
+            .client_id
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .or_else(|| known.as_ref().map(|k| k.client_id.clone()))
+            .ok_or_else(|| AuthError::NoClientId(request.issuer.clone()))?;
+        let scopes = if request.scopes.is_empty() {
+            known.map(|k| k.scopes).unwrap_or_default()
+        } else {
+            request.scopes.clone()
+        };
+        let provider = tokio::select! {
+            () = cancel.cancelled() => return Err(AuthError::Cancelled),
+            p = Provider::discover(&request.issuer, self.http.clone()) => Arc::new(p?),
+        };
+        let signed = if request.device {
+            let login =
+                super::flow::DeviceLogin::start(provider.clone(), &client_id, &scopes).await?;
+            on_code(&login);
+            login.finish(cancel).await?
+        } else {
+            super::flow::login_with_browser(provider.clone(), &client_id, &scopes, open, cancel)
+                .await?
+        };
+        Ok(self.add(provider, &client_id, signed)?.account())
     }
 
     /// The live session of an account; after a restart it starts from the

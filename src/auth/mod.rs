@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::runtime::BoxFuture;
 
-pub use accounts::{Account, AccountBook, Session};
+pub use accounts::{Account, AccountBook, LoginRequest, Session};
 
 /// A token or password. Printing it shows `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -102,6 +102,10 @@ pub enum AuthError {
         issuer: String,
         detail: String,
     },
+    #[error(
+        "Panorama does not know its client id at {0}. Give the one the identity provider registered for Panorama (--client-id, or the Client id field)"
+    )]
+    NoClientId(String),
     #[error("No account “{0}”. `panorama accounts` lists them")]
     NoAccount(String),
     #[error("The keyring could not be used: {0}")]
@@ -212,6 +216,14 @@ pub fn block_on_token<T: Send>(
             .join()
             .unwrap_or_else(|_| Err(AuthError::Network("the token request failed".into())))
     })
+}
+
+/// Open an http(s) address in the system browser; any other scheme is refused.
+pub fn open_in_browser(url: &str) -> Result<(), String> {
+    if !crate::net::is_web_url(url) {
+        return Err(format!("{url} is not a web address"));
+    }
+    webbrowser::open(url).map_err(|e| e.to_string())
 }
 
 /// A token source shared by clients.

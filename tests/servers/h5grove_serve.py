@@ -16,6 +16,7 @@ Environment:
                      endpoint (RFC 7662) with INTROSPECT_CLIENT / INTROSPECT_SECRET (HTTP Basic):
                      an inactive or missing token gets 401
     ENTITLEMENT      with INTROSPECT_URL: the entitlement a token must carry (403 otherwise)
+    MAX_TOKEN_AGE    with INTROSPECT_URL: refuse (401) tokens issued more than this many seconds ago
 Prints "H5GROVE_READY http://HOST:PORT" once listening.
 """
 
@@ -25,6 +26,7 @@ import asyncio
 import hmac
 import os
 import socket
+import time
 import sys
 from pathlib import Path
 
@@ -97,6 +99,9 @@ def build_app(base_dir: str, token: str | None):
             info = await asyncio.to_thread(introspect, auth[7:])
             if not info.get("active"):
                 return unauthorized("the token is not active")
+            max_age = os.environ.get("MAX_TOKEN_AGE")
+            if max_age and time.time() - info.get("iat", 0) > float(max_age):
+                return unauthorized("the token is too old; get a fresh one")
             if entitlement and entitlement not in (info.get("entitlements") or []):
                 return JSONResponse(
                     {"message": f"missing entitlement {entitlement}"}, status_code=403

@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::paths::AppDirs;
 
+pub mod auth;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "panorama",
@@ -70,6 +72,32 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in at an OpenID Connect issuer (browser with PKCE, or --device).
+    Login {
+        /// The issuer URL, e.g. https://login.helmholtz.de/oauth2
+        issuer: String,
+        /// Panorama's client id at that issuer (defaults to the last one used there).
+        #[arg(long)]
+        client_id: Option<String>,
+        /// A scope to ask for (repeatable; default: openid offline_access email profile entitlements).
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Sign in with a code on another device instead of this computer's browser.
+        #[arg(long)]
+        device: bool,
+    },
+    /// List the signed-in accounts.
+    Accounts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign out: revoke the account's tokens and forget them.
+    Logout {
+        /// Account id, e-mail, or the start of an id (see `panorama accounts`).
+        account: String,
+    },
+    /// Print a fresh access token of an account, for scripts (like oidc-agent).
+    Token { account: String },
     /// Check what this machine offers Panorama: HDF5 and its filters, GPU, keyring, folders.
     Doctor {
         /// Print the report as JSON.
