@@ -154,6 +154,17 @@ pub enum Command {
     },
     /// Replace the catalogue sources (settings).
     SetSources(Vec<crate::catalogue::SourceConfig>),
+    /// Sign in at an OpenID Connect issuer (browser or device code).
+    SignIn(crate::auth::LoginRequest),
+    /// Stop the sign-in in progress.
+    CancelSignIn,
+    /// Sign out of an account (revoke and forget its tokens).
+    SignOut(String),
+    /// Let a catalogue source's requests carry an account's tokens (or none).
+    BindAccount {
+        source: String,
+        account: Option<String>,
+    },
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
     /// Close the focused tab.

@@ -19,6 +19,7 @@ pub struct PanelsUi {
     pub search: search::SearchUi,
     pub files: files::FilesUi,
     pub viewer: viewer::ViewerUi,
+    pub accounts: accounts::AccountsUi,
 }
 
 /// Draw the panel of `tab`.
@@ -36,7 +37,7 @@ pub fn show(
         TabKind::Viewer => viewer::ui(ui, state, &mut panels.viewer, out),
         TabKind::Metadata => metadata::ui(ui, state, out),
         TabKind::Workflows => workflows::ui(ui, state, out),
-        TabKind::Accounts => accounts::ui(ui, state, out),
+        TabKind::Accounts => accounts::ui(ui, state, &mut panels.accounts, out),
     }
 }
 

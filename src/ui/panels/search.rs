@@ -16,7 +16,12 @@ pub struct SearchUi {
 }
 
 /// The Sources window: enable, remove and add catalogue sources.
-fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>) {
+fn sources_window(
+    ctx: &egui::Context,
+    s: &mut SearchUi,
+    accounts: &[String],
+    out: &mut Vec<Command>,
+) {
     let Some(list) = s.editing.as_mut() else {
         return;
     };
@@ -29,7 +34,7 @@ fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>)
         .show(ctx, |ui| {
             let mut remove = None;
             egui::Grid::new("sources")
-                .num_columns(4)
+                .num_columns(5)
                 .striped(true)
                 .show(ui, |ui| {
                     for (i, src) in list.iter_mut().enumerate() {
@@ -46,10 +51,22 @@ fn sources_window(ctx: &egui::Context, s: &mut SearchUi, out: &mut Vec<Command>)
                         } else {
                             ui.monospace(&src.url);
                         }
-                        if !matches!(src.kind, SourceKind::Demo | SourceKind::Offline)
-                            && ui.small_button("Remove").clicked()
-                        {
-                            remove = Some(i);
+                        if matches!(src.kind, SourceKind::Demo | SourceKind::Offline) {
+                            ui.label("");
+                            ui.label("");
+                        } else {
+                            // Which signed-in account's tokens the requests carry.
+                            egui::ComboBox::from_id_salt(("account", &src.id))
+                                .selected_text(src.account.as_deref().unwrap_or("anonymous"))
+                                .show_ui(ui, |ui| {
+                                    ui.selectable_value(&mut src.account, None, "anonymous");
+                                    for a in accounts {
+                                        ui.selectable_value(&mut src.account, Some(a.clone()), a);
+                                    }
+                                });
+                            if ui.small_button("Remove").clicked() {
+                                remove = Some(i);
+                            }
                         }
                         ui.end_row();
                     }
@@ -300,7 +317,8 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             s.editing = Some(state.sources.clone());
         }
     });
-    sources_window(ui.ctx(), s, out);
+    let accounts: Vec<String> = state.accounts.list.iter().map(|a| a.id.clone()).collect();
+    sources_window(ui.ctx(), s, &accounts, out);
     let search = &state.search;
     if search.query.is_none() {
         super::empty_state(

@@ -2,6 +2,8 @@
 //! settings and recent files. [`AppState::apply`] is the one way to change it;
 //! the GUI, the CLI and the tests all call it.
 
+pub mod accounts;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -205,6 +207,8 @@ pub struct AppState {
     pub search: SearchState,
     /// The catalogue sources searched (settings key `catalogue.sources`).
     pub sources: Vec<crate::catalogue::SourceConfig>,
+    /// Signed-in accounts and sign-ins in progress.
+    pub accounts: accounts::AccountsState,
     values: HashMap<ValueKey, Load<Arc<Value>>>,
     value_order: Vec<ValueKey>,
     store: Option<Store>,
@@ -233,6 +237,7 @@ impl AppState {
     /// Load settings and recent files from the store in `dirs`. A store that
     /// cannot be opened becomes a notification; Panorama still starts.
     pub fn new(dirs: AppDirs, tasks: TaskRegistry) -> Self {
+        let accounts = accounts::AccountsState::open(&dirs);
         let mut state = Self {
             dirs,
             theme: ThemeChoice::System,
@@ -242,6 +247,7 @@ impl AppState {
             selected: None,
             search: SearchState::default(),
             sources: crate::catalogue::default_sources(),
+            accounts,
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -416,6 +422,26 @@ impl AppState {
             },
             Command::CloseDocument(id) => {
                 self.close_document(id);
+                Vec::new()
+            }
+            Command::SignIn(request) => {
+                self.accounts.sign_in(&self.tasks, request);
+                vec![UiEffect::ShowTab(TabKind::Accounts)]
+            }
+            Command::CancelSignIn => {
+                self.accounts.cancel_sign_in();
+                Vec::new()
+            }
+            Command::SignOut(id) => {
+                self.accounts.sign_out(&self.tasks, id);
+                Vec::new()
+            }
+            Command::BindAccount { source, account } => {
+                let mut sources = self.sources.clone();
+                if let Some(s) = sources.iter_mut().find(|s| s.id == source) {
+                    s.account = account;
+                }
+                self.set_sources(sources);
                 Vec::new()
             }
             Command::ShowTab(tab) => vec![UiEffect::ShowTab(tab)],
@@ -647,7 +673,20 @@ impl AppState {
                 self.search.runs.push(run);
                 continue;
             }
-            match crate::catalogue::connect(&cfg) {
+            let auth = match cfg.account.as_deref() {
+                Some(id) => match self.accounts.tokens(id) {
+                    Some(t) => Some(t),
+                    None => {
+                        run.status = Load::Failed(format!(
+                            "uses the account {id}, which is not signed in: sign in under Accounts"
+                        ));
+                        self.search.runs.push(run);
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            match crate::catalogue::connect_with(&cfg, auth) {
                 Ok(cat) => {
                     let q = query.clone();
                     let handle = self
@@ -750,6 +789,7 @@ impl AppState {
     /// Collect finished background work. Returns what the GUI has to do
     /// (e.g. show the viewer once a file's default plot is known).
     pub fn poll(&mut self) -> Vec<UiEffect> {
+        self.poll_accounts();
         let mut still = Vec::new();
         let mut effects = Vec::new();
         for p in std::mem::take(&mut self.pending) {
@@ -895,7 +935,36 @@ impl AppState {
 
     /// True while background reads started by the state are running.
     pub fn busy(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || self.accounts.busy()
+    }
+
+    fn poll_accounts(&mut self) {
+        for event in self.accounts.poll() {
+            match event {
+                accounts::AccountEvent::SignedIn(a) => self.notify(
+                    Level::Info,
+                    format!("Signed in as {}", a.display_name),
+                    format!("{} at {}", a.id, a.issuer),
+                ),
+                accounts::AccountEvent::SignInFailed(e) => {
+                    self.notify(Level::Error, "Sign-in failed", e)
+                }
+                accounts::AccountEvent::SignedOut(out) => self.notify(
+                    Level::Info,
+                    format!("Signed out of {}", out.account),
+                    match (out.revoked, out.revocation_error) {
+                        (true, _) => "Its tokens are revoked and forgotten.".to_owned(),
+                        (false, Some(e)) => format!(
+                            "Its tokens are forgotten; the provider could not revoke them ({e})."
+                        ),
+                        (false, None) => "Its tokens are forgotten.".to_owned(),
+                    },
+                ),
+                accounts::AccountEvent::SignOutFailed(e) => {
+                    self.notify(Level::Error, "Sign-out failed", e)
+                }
+            }
+        }
     }
 
     /// Close a document.
