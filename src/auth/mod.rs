@@ -106,6 +106,8 @@ pub enum AuthError {
         "Panorama does not know its client id at {0}. Give the one the identity provider registered for Panorama (--client-id, or the Client id field)"
     )]
     NoClientId(String),
+    #[error("The server refused the token; sign in again (Accounts) to see this")]
+    Refused,
     #[error("No account “{0}”. `panorama accounts` lists them")]
     NoAccount(String),
     #[error("The keyring could not be used: {0}")]
@@ -176,7 +178,7 @@ pub struct StaticToken(pub Secret);
 
 impl TokenSource for StaticToken {
     fn label(&self) -> String {
-        "the token in PANORAMA_TOKEN".into()
+        "the given token".into()
     }
     fn entitlements(&self) -> Vec<String> {
         Vec::new()
@@ -188,13 +190,7 @@ impl TokenSource for StaticToken {
         &'a self,
         _rejected: &'a Secret,
     ) -> BoxFuture<'a, Result<Secret, AuthError>> {
-        Box::pin(async move {
-            Err(AuthError::Expired {
-                account: self.label(),
-                issuer: "the server".into(),
-                detail: "the server refused it".into(),
-            })
-        })
+        Box::pin(async move { Err(AuthError::Refused) })
     }
 }
 

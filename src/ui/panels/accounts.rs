@@ -51,8 +51,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut AccountsUi, out: &mut Vec
                 Some(p) => waiting(ui, &p.request, p.browser_url(), p.device_code(), out),
                 None => sign_in_form(ui, s, acc.last_error.as_deref(), out),
             }
-            ui.add_space(12.0);
-            ui.weak(format!("Refresh tokens are kept in: {}", acc.keyring));
+            if !acc.list.is_empty() {
+                ui.add_space(12.0);
+                ui.weak(format!("Refresh tokens are kept in: {}", acc.keyring));
+            }
         });
 }
 
@@ -142,7 +144,7 @@ fn sign_in_form(
                 ui.add(
                     egui::TextEdit::singleline(&mut s.issuer)
                         .hint_text("https://login.example.org (issuer URL)")
-                        .desired_width(320.0),
+                        .desired_width((ui.available_width() - 110.0).clamp(120.0, 320.0)),
                 );
                 egui::ComboBox::from_id_salt("known-issuers")
                     .selected_text("Known…")
@@ -159,14 +161,14 @@ fn sign_in_form(
             ui.add(
                 egui::TextEdit::singleline(&mut s.client_id)
                     .hint_text("as registered for Panorama (remembered per provider)")
-                    .desired_width(320.0),
+                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
             );
             ui.end_row();
             ui.label("Scopes");
             ui.add(
                 egui::TextEdit::singleline(&mut s.scopes)
                     .hint_text(crate::auth::flow::DEFAULT_SCOPES.join(" "))
-                    .desired_width(320.0),
+                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
             );
             ui.end_row();
             ui.label("");
