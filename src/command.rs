@@ -121,6 +121,12 @@ pub enum Command {
     OpenPath(PathBuf),
     /// Open a remote resource by URL (h5grove, catalogue record).
     OpenUrl(String),
+    /// Open a remote file with an account's tokens; its server is remembered
+    /// as using that account.
+    OpenUrlAs {
+        url: String,
+        account: String,
+    },
     /// Open the bundled demo content.
     OpenDemo,
     /// Close an open document by its id.

@@ -121,6 +121,43 @@ fn device_sign_in_shows_the_account_and_sign_out_forgets_it() {
     h.get_by_label("urn:geant:helmholtz.de:group:test-vo#login.helmholtz.de");
     h.snapshot("accounts_signed_in");
 
+    // A file server that checks tokens: first refused, then "Open as" the
+    // account in place, and the file opens.
+    let data = tempfile::tempdir().expect("data");
+    common::h5grove_sample(data.path());
+    let mut cmd = std::process::Command::new(common::venv_python());
+    cmd.arg(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/h5grove_serve.py"),
+    )
+    .env("H5_DIR", data.path())
+    .env("PORT", "0")
+    .env_remove("TOKEN")
+    .env("INTROSPECT_URL", format!("{}/token/introspection", op.url))
+    .env("INTROSPECT_CLIENT", "test-rs")
+    .env("INTROSPECT_SECRET", "test-rs-secret");
+    let grove = common::start_peer(cmd, "H5GROVE_READY");
+    let url = format!("{}/?file=sample.h5", grove.url);
+    h.state_mut()
+        .state_mut()
+        .apply(panorama::command::Command::OpenUrl(url.clone()));
+    step_until(&mut h, "the refusal", |app| {
+        app.state().documents.iter().any(
+            |d| matches!(&d.status, panorama::state::DocStatus::Failed(m) if m.contains("sign in")),
+        )
+    });
+    h.get_by_label(&format!("Open as {id}")).click();
+    step_until(&mut h, "the signed-in read", |app| {
+        app.state()
+            .documents
+            .iter()
+            .any(|d| d.location == url && d.status == panorama::state::DocStatus::Ready)
+    });
+    assert_eq!(
+        h.state().state().documents.len(),
+        1,
+        "the failed entry was replaced"
+    );
+
     // Sign out: revoked at the provider, gone from the list.
     h.get_by_label("Sign out").click();
     step_until(&mut h, "the sign-out", |app| {

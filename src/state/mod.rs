@@ -209,6 +209,9 @@ pub struct AppState {
     pub sources: Vec<crate::catalogue::SourceConfig>,
     /// Signed-in accounts and sign-ins in progress.
     pub accounts: accounts::AccountsState,
+    /// Which account's tokens go to which data server (origin → account id;
+    /// settings key `data.server_accounts`). Tokens go nowhere else.
+    pub server_accounts: Vec<(String, String)>,
     values: HashMap<ValueKey, Load<Arc<Value>>>,
     value_order: Vec<ValueKey>,
     store: Option<Store>,
@@ -223,6 +226,12 @@ fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `scheme://host:port` of a web address.
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization()).filter(|o| o != "null")
 }
 
 fn theme_key(t: ThemeChoice) -> &'static str {
@@ -248,6 +257,7 @@ impl AppState {
             search: SearchState::default(),
             sources: crate::catalogue::default_sources(),
             accounts,
+            server_accounts: Vec::new(),
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -288,6 +298,14 @@ impl AppState {
                     .and_then(|j| serde_json::from_str(&j).ok())
                 {
                     state.sources = sources;
+                }
+                if let Some(bound) = store
+                    .get("data.server_accounts")
+                    .ok()
+                    .flatten()
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                {
+                    state.server_accounts = bound;
                 }
                 state.store = Some(store);
             }
@@ -399,6 +417,26 @@ impl AppState {
                 vec![UiEffect::ShowTab(TabKind::Search)]
             }
             Command::OpenUrl(url) => {
+                self.open_url(&url);
+                vec![UiEffect::ShowTab(TabKind::Files)]
+            }
+            Command::OpenUrlAs { url, account } => {
+                if let Some(origin) = origin_of(&url) {
+                    self.server_accounts.retain(|(o, _)| *o != origin);
+                    self.server_accounts.push((origin, account));
+                    if let Ok(json) = serde_json::to_string(&self.server_accounts) {
+                        self.save_setting("data.server_accounts", &json);
+                    }
+                }
+                let failed: Vec<u64> = self
+                    .documents
+                    .iter()
+                    .filter(|d| d.location == url && matches!(d.status, DocStatus::Failed(_)))
+                    .map(|d| d.id)
+                    .collect();
+                for id in failed {
+                    self.close_document(id);
+                }
                 self.open_url(&url);
                 vec![UiEffect::ShowTab(TabKind::Files)]
             }
@@ -781,8 +819,15 @@ impl AppState {
             })
             .unwrap_or_else(|| url.to_owned());
         let u = url.to_owned();
+        // Only a server bound to an account gets that account's tokens.
+        let auth = origin_of(url)
+            .and_then(|o| self.server_accounts.iter().find(|(s, _)| *s == o))
+            .and_then(|(_, account)| self.accounts.tokens(account));
         self.open_with(url.to_owned(), label, true, move || {
-            Ok(Arc::new(crate::data::h5grove::H5Grove::from_url(&u, None)?) as Arc<dyn DataSource>)
+            Ok(
+                Arc::new(crate::data::h5grove::H5Grove::from_url(&u, None)?.with_auth(auth))
+                    as Arc<dyn DataSource>,
+            )
         });
     }
 

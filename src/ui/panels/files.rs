@@ -216,6 +216,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
                     }
                     DocStatus::Failed(msg) => {
                         ui.colored_label(ui.visuals().error_fg_color, msg);
+                        if crate::net::is_web_url(&doc.location) && msg.contains("sign in") {
+                            sign_in_here(ui, state, &doc.location, out);
+                        }
                     }
                     DocStatus::Ready if !files.filter.trim().is_empty() => {
                         let hits = matches(doc, files.filter.trim());
@@ -245,4 +248,29 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
                 });
             }
         });
+}
+
+/// "Sign in to see this", in place: open the file again as a signed-in
+/// account, or go and sign in.
+fn sign_in_here(ui: &mut egui::Ui, state: &AppState, url: &str, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        if state.accounts.list.is_empty() {
+            ui.label("This server needs you to sign in.");
+            if ui.button("Sign in…").clicked() {
+                out.push(Command::ShowTab(crate::command::TabKind::Accounts));
+            }
+        }
+        for a in &state.accounts.list {
+            if ui
+                .button(format!("Open as {}", a.id))
+                .on_hover_text("Send this account's tokens to this server from now on")
+                .clicked()
+            {
+                out.push(Command::OpenUrlAs {
+                    url: url.to_owned(),
+                    account: a.id.clone(),
+                });
+            }
+        }
+    });
 }

@@ -363,7 +363,14 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
     });
     for run in &search.runs {
         if let Load::Failed(msg) = &run.status {
-            ui.colored_label(ui.visuals().error_fg_color, msg);
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(ui.visuals().error_fg_color, msg);
+                if msg.to_lowercase().contains("sign in")
+                    && ui.button("Sign in to see this…").clicked()
+                {
+                    out.push(Command::ShowTab(crate::command::TabKind::Accounts));
+                }
+            });
         }
     }
     if search.running() {
