@@ -522,3 +522,38 @@ async fn signed_in_reads_from_an_h5grove_that_checks_tokens() {
     assert_eq!(again, Data::I32((0..100).collect()));
     assert_ne!(session.token().await.expect("token"), first_token);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_at_two_issuers_live_side_by_side() {
+    let a = start_op(&[]);
+    let b = start_op(&[]);
+    let (pa, pb) = (provider(&a.url).await, provider(&b.url).await);
+    let book = AccountBook::open(None, Vault::memory()).expect("book");
+    let (ra, _) = browser_login(pa.clone(), "alice", Choice::Approve, |u| u).await;
+    let (rb, _) = browser_login(pb.clone(), "alice", Choice::Approve, |u| u).await;
+    let sa = book.add(pa, CLIENT, ra.expect("a")).expect("add a");
+    let sb = book.add(pb, CLIENT, rb.expect("b")).expect("add b");
+    assert_eq!(
+        book.accounts().len(),
+        2,
+        "same name, two issuers: two accounts"
+    );
+    assert_ne!(sa.account().id, sb.account().id);
+    assert!(
+        book.find("alice").is_err(),
+        "a prefix naming two accounts is ambiguous"
+    );
+    // Each session refreshes at its own issuer; tokens are not interchangeable.
+    let ta = sa.force_refresh().await.expect("refresh a");
+    let tb = sb.force_refresh().await.expect("refresh b");
+    assert_eq!(introspect(&a.url, ta.expose()).await["active"], true);
+    assert_eq!(introspect(&a.url, tb.expose()).await["active"], false);
+    assert_eq!(introspect(&b.url, tb.expose()).await["active"], true);
+    book.sign_out(&sa.account().id).await.expect("sign out a");
+    assert_eq!(book.accounts().len(), 1);
+    assert_eq!(
+        introspect(&b.url, tb.expose()).await["active"],
+        true,
+        "b untouched"
+    );
+}

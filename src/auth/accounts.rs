@@ -89,6 +89,8 @@ struct Live {
 /// serialised, so two requests never spend the same refresh token.
 pub struct Session {
     account: Mutex<Account>,
+    /// Expiry of the access token in hand, for display without waiting on a refresh.
+    shown_expiry: Mutex<Option<i64>>,
     live: tokio::sync::Mutex<Live>,
     provider: tokio::sync::OnceCell<Arc<Provider>>,
     http: OidcHttp,
@@ -113,6 +115,11 @@ impl Session {
             Ok(a) => a.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// When the access token last handed out expires (unix seconds), without waiting.
+    pub fn expires_at(&self) -> Option<i64> {
+        *lock(&self.shown_expiry)
     }
 
     /// When the access token in hand expires (unix seconds), if one is held.
@@ -173,6 +180,7 @@ impl Session {
         }
         live.refresh = tokens.refresh;
         live.expires_at = tokens.expires_at;
+        *lock(&self.shown_expiry) = tokens.expires_at;
         live.access = Some(tokens.access.clone());
         Ok(tokens.access)
     }
@@ -448,6 +456,7 @@ impl AccountBook {
         })?;
         let session = Arc::new(Session {
             account: Mutex::new(account.clone()),
+            shown_expiry: Mutex::new(signed.tokens.expires_at),
             live: tokio::sync::Mutex::new(Live {
                 access: Some(signed.tokens.access),
                 expires_at: signed.tokens.expires_at,
@@ -512,6 +521,7 @@ impl AccountBook {
         let refresh = self.vault.load(&account.keyring_user())?;
         let session = Arc::new(Session {
             account: Mutex::new(account.clone()),
+            shown_expiry: Mutex::new(None),
             live: tokio::sync::Mutex::new(Live {
                 access: None,
                 expires_at: None,

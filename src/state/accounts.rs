@@ -88,6 +88,11 @@ impl AccountsState {
         Some(session)
     }
 
+    /// When the account's current access token expires (unix seconds), if one is held.
+    pub fn expires_at(&self, id: &str) -> Option<i64> {
+        self.book.as_ref()?.session(id).ok()?.expires_at()
+    }
+
     /// Start signing in; a sign-in already running is cancelled first.
     pub fn sign_in(&mut self, tasks: &TaskRegistry, request: LoginRequest) {
         let Some(book) = self.book.clone() else {

@@ -100,6 +100,12 @@ fn account_card(ui: &mut egui::Ui, state: &AppState, a: &Account, out: &mut Vec<
                 ui.weak("Scopes");
                 ui.label(a.scopes.join(" "));
                 ui.end_row();
+                ui.weak("Access token");
+                ui.label(match state.accounts.expires_at(&a.id) {
+                    Some(exp) => expiry_text(exp - chrono_now()),
+                    None => "fetched when first needed".to_owned(),
+                });
+                ui.end_row();
                 ui.weak("Sign-in");
                 ui.label(if a.remembered {
                     "kept in the keyring; tokens are refreshed when needed"
@@ -286,5 +292,22 @@ fn qr_code(ui: &mut egui::Ui, text: &str) {
                 egui::Color32::BLACK,
             );
         }
+    }
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// "valid for about 1 hour", "valid for 12 min", "expired; renewed on next use".
+fn expiry_text(left_s: i64) -> String {
+    match left_s {
+        ..=0 => "expired; renewed on next use".to_owned(),
+        1..=59 => "valid for less than a minute; renewed on next use".to_owned(),
+        60..=3299 => format!("valid for {} min", left_s / 60),
+        3300..=5399 => "valid for about 1 hour".to_owned(),
+        _ => format!("valid for about {} hours", (left_s + 1800) / 3600),
     }
 }
