@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+mod drafts;
+pub use drafts::{DraftRow, HistoryStep};
+
 /// Errors from the store, with what to do about them.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,6 +39,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE VIRTUAL TABLE records_fts USING fts5(
         key UNINDEXED, title, people, keywords, description, parameters, place,
         tokenize = 'unicode61 remove_diacritics 2');",
+    // Metadata drafts: the current document and the history of edits for
+    // undo/redo (`cursor` = the last applied edit).
+    "CREATE TABLE drafts (id INTEGER PRIMARY KEY, title TEXT NOT NULL, schema TEXT NOT NULL,
+        body TEXT NOT NULL, cursor INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);
+     CREATE TABLE draft_history (draft INTEGER NOT NULL, seq INTEGER NOT NULL,
+        pointer TEXT NOT NULL, before TEXT, after TEXT, PRIMARY KEY (draft, seq));",
 ];
 
 /// Column weights for ranking (bm25): title and people first, then place
