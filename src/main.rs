@@ -28,6 +28,17 @@ fn main() -> ExitCode {
         }) => panorama::cli::search(&dirs, &query, &sources, &facets, limit, json),
         Some(Sub::Harvest { url, set, from }) => panorama::cli::harvest(&dirs, &url, set, from),
         Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
+        Some(Sub::Validate {
+            input,
+            schema,
+            json,
+        }) => panorama::cli::metadata::validate(&dirs, &input, &schema, json),
+        Some(Sub::Metadata {
+            command: panorama::cli::MetadataCmd::Extract { file, schema, json },
+        }) => panorama::cli::metadata::extract(&file, schema.as_deref(), json),
+        Some(Sub::Metadata {
+            command: panorama::cli::MetadataCmd::Export { input, to },
+        }) => panorama::cli::metadata::export(&input, to),
         Some(Sub::Login {
             issuer,
             client_id,

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::paths::AppDirs;
 
 pub mod auth;
+pub mod metadata;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -98,6 +99,21 @@ pub enum Sub {
     },
     /// Print a fresh access token of an account, for scripts (like oidc-agent).
     Token { account: String },
+    /// Check metadata (a JSON file, or what a NeXus file yields) against a schema.
+    Validate {
+        /// A JSON document or an HDF5/NeXus file.
+        input: String,
+        /// datacite, scicat, invenio, reflectivity, a schema file, or a name from the schemas folder.
+        #[arg(long, default_value = "datacite")]
+        schema: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Metadata commands.
+    Metadata {
+        #[command(subcommand)]
+        command: MetadataCmd,
+    },
     /// Check what this machine offers Panorama: HDF5 and its filters, GPU, keyring, folders.
     Doctor {
         /// Print the report as JSON.
@@ -369,4 +385,31 @@ mod tests {
         assert!(matches!(c.command, Some(Sub::Doctor { json: true })));
         assert!(Cli::try_parse_from(["panorama", "doctor", "--bogus"]).is_err());
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// DataCite kernel-4.5 XML.
+    Xml,
+    /// DataCite 4.5 JSON.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetadataCmd {
+    /// Write a DataCite record (4.5 JSON, or a DataCite REST API answer) as DataCite XML or JSON.
+    Export {
+        input: String,
+        #[arg(long, value_enum, default_value = "xml")]
+        to: ExportFormat,
+    },
+    /// Print what a NeXus/HDF5 file says about itself (title, times, instrument, people…).
+    Extract {
+        file: String,
+        /// Show it as the fields of this schema (datacite, scicat, invenio, reflectivity).
+        #[arg(long)]
+        schema: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -1,7 +1,9 @@
 //! Metadata drafts: values with the place they came from, so nothing is
 //! typed twice and every field can say where its value was found.
 
+pub mod datacite;
 pub mod drafts;
+pub mod extract;
 pub mod ids;
 pub mod schema;
 

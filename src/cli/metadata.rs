@@ -1,0 +1,173 @@
+//! `panorama validate` and `panorama metadata extract`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::metadata::{Draft, extract, schema};
+use crate::paths::AppDirs;
+
+/// Folder where users put their own schema files.
+pub fn user_schema_dir(dirs: &AppDirs) -> std::path::PathBuf {
+    dirs.config.join("schemas")
+}
+
+fn read_doc(input: &str, schema_name: &str) -> Result<serde_json::Value, String> {
+    let path = Path::new(input);
+    let bytes = std::fs::read(path).map_err(|e| format!("{input}: {e}"))?;
+    if bytes.starts_with(b"\x89HDF") {
+        // An HDF5/NeXus file: check what can be extracted from it.
+        let src = crate::data::open(input).map_err(|e| e.to_string())?;
+        let found = extract::from_nexus(src.as_ref());
+        let mut draft = Draft::new(schema_name);
+        for (p, v, o) in extract::for_schema(schema_name, &found) {
+            draft.prefill(&p, v, o);
+        }
+        return Ok(draft.to_json());
+    }
+    serde_json::from_slice(&bytes).map_err(|e| format!("{input} is neither HDF5 nor JSON: {e}"))
+}
+
+/// `panorama validate INPUT --schema NAME|PATH`: exit 0 when valid, 1 when not.
+pub fn validate(dirs: &AppDirs, input: &str, schema_name: &str, json: bool) -> ExitCode {
+    if schema_name.starts_with("nxdl:") {
+        eprintln!(
+            "panorama: checking files against NXDL application definitions is not available in this version"
+        );
+        return ExitCode::from(2);
+    }
+    let dir = user_schema_dir(dirs);
+    let (schemas, _) = schema::all(Some(&dir));
+    let info = match schema::find(&schemas, schema_name) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let doc = match read_doc(input, &info.name) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let errors = match schema::validate(&info.schema, &doc) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"schema": info.name, "valid": errors.is_empty(), "errors": errors})
+        );
+    } else if errors.is_empty() {
+        println!("{input}: valid against {}", info.title);
+    } else {
+        println!(
+            "{input}: {} problem(s) against {}",
+            errors.len(),
+            info.title
+        );
+        for e in &errors {
+            let at = if e.pointer.is_empty() {
+                "/"
+            } else {
+                &e.pointer
+            };
+            println!("  {at}: {}", e.message);
+        }
+    }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `panorama metadata extract FILE [--schema S] [--json]`.
+pub fn extract(file: &str, schema_name: Option<&str>, json: bool) -> ExitCode {
+    let src = match crate::data::open(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let found = extract::from_nexus(src.as_ref());
+    match (schema_name, json) {
+        (None, true) => println!(
+            "{}",
+            serde_json::to_string_pretty(&found).unwrap_or_default()
+        ),
+        (None, false) => {
+            for f in &found.values {
+                println!("{:<11} {}    ({})", f.what, f.value, f.location);
+            }
+            for p in &found.people {
+                let mut line = format!("{:<11} {}", "person", p.name);
+                if let Some(o) = &p.orcid {
+                    line.push_str(&format!(" <https://orcid.org/{o}>"));
+                }
+                if let Some(a) = &p.affiliation {
+                    line.push_str(&format!(", {a}"));
+                }
+                println!("{line}    ({})", p.location);
+            }
+            if found.values.is_empty() && found.people.is_empty() {
+                println!("Nothing to extract: the file has no NeXus entry with metadata.");
+            }
+        }
+        (Some(s), as_json) => {
+            let fields = extract::for_schema(s, &found);
+            if as_json {
+                let mut d = Draft::new(s);
+                for (p, v, o) in fields {
+                    d.prefill(&p, v, o);
+                }
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&d.to_json()).unwrap_or_default()
+                );
+            } else {
+                for (p, v, o) in fields {
+                    let from = match o {
+                        crate::metadata::Origin::File { location, .. } => location,
+                        _ => String::new(),
+                    };
+                    println!("{p} = {v}    ({from})");
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `panorama metadata export INPUT --to xml|json`.
+pub fn export(input: &str, to: super::ExportFormat) -> ExitCode {
+    let doc: serde_json::Value = match std::fs::read(input)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("not JSON: {e}")))
+    {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("panorama: {input}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // A DataCite REST answer is turned into the 4.5 document first.
+    let doc = if doc.pointer("/data/attributes").is_some() {
+        crate::metadata::datacite::from_rest(&doc)
+    } else {
+        doc
+    };
+    match to {
+        super::ExportFormat::Xml => print!("{}", crate::metadata::datacite::to_xml(&doc)),
+        super::ExportFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())
+        }
+    }
+    ExitCode::SUCCESS
+}

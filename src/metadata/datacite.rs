@@ -1,0 +1,467 @@
+//! DataCite: records from the REST API turned into the kernel-4 JSON the
+//! schema checks, and kernel-4.5 XML written from that JSON.
+
+use serde_json::{Map, Value as J};
+
+/// Properties of the DataCite 4.5 JSON document.
+const KERNEL_PROPERTIES: [&str; 26] = [
+    "doi",
+    "prefix",
+    "suffix",
+    "event",
+    "url",
+    "types",
+    "creators",
+    "titles",
+    "publisher",
+    "publicationYear",
+    "subjects",
+    "contributors",
+    "dates",
+    "language",
+    "alternateIdentifiers",
+    "relatedIdentifiers",
+    "relatedItems",
+    "sizes",
+    "formats",
+    "version",
+    "rightsList",
+    "descriptions",
+    "geoLocations",
+    "fundingReferences",
+    "schemaVersion",
+    "container",
+];
+
+/// Drop nulls and empty values, and repeated array items.
+fn clean(v: &J) -> Option<J> {
+    match v {
+        J::Null => None,
+        J::String(s) if s.trim().is_empty() => None,
+        J::Array(items) => {
+            let mut out: Vec<J> = Vec::new();
+            for i in items.iter().filter_map(clean) {
+                if !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+            (!out.is_empty()).then_some(J::Array(out))
+        }
+        J::Object(m) => {
+            let out: Map<String, J> = m
+                .iter()
+                .filter_map(|(k, v)| clean(v).map(|v| (k.clone(), v)))
+                .collect();
+            (!out.is_empty()).then_some(J::Object(out))
+        }
+        other => Some(other.clone()),
+    }
+}
+
+fn affiliations(v: &mut J) {
+    if let Some(list) = v.get_mut("affiliation").and_then(J::as_array_mut) {
+        for a in list.iter_mut() {
+            if let J::String(name) = a {
+                *a = serde_json::json!({ "name": name });
+            }
+        }
+    }
+}
+
+/// A record's `data.attributes` from `api.datacite.org/dois/…` (or the
+/// attributes alone) as a DataCite 4.5 JSON document.
+pub fn from_rest(record: &J) -> J {
+    let attrs = record
+        .pointer("/data/attributes")
+        .unwrap_or(record)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut doc: Map<String, J> = attrs
+        .into_iter()
+        .filter(|(k, _)| KERNEL_PROPERTIES.contains(&k.as_str()))
+        .collect();
+    // The REST API of recent years gives these in older shapes.
+    if let Some(y) = doc.get("publicationYear").and_then(J::as_i64) {
+        doc.insert("publicationYear".into(), J::String(y.to_string()));
+    }
+    if let Some(J::String(p)) = doc.get("publisher").cloned() {
+        doc.insert("publisher".into(), serde_json::json!({ "name": p }));
+    }
+    if let Some(types) = doc.get_mut("types").and_then(J::as_object_mut) {
+        types.retain(|k, _| k == "resourceType" || k == "resourceTypeGeneral");
+    }
+    for people in ["creators", "contributors"] {
+        if let Some(list) = doc.get_mut(people).and_then(J::as_array_mut) {
+            list.iter_mut().for_each(affiliations);
+        }
+    }
+    doc.insert(
+        "schemaVersion".into(),
+        J::String("http://datacite.org/schema/kernel-4".into()),
+    );
+    clean(&J::Object(doc)).unwrap_or_else(|| J::Object(Map::new()))
+}
+
+fn esc(s: &str) -> String {
+    quick_xml::escape::escape(s).into_owned()
+}
+
+fn text(v: &J) -> String {
+    match v {
+        J::String(s) => s.clone(),
+        J::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// JSON key → XML attribute, as DataCite names them.
+fn attr_name(k: &str) -> String {
+    match k {
+        "lang" => "xml:lang".into(),
+        k if k.ends_with("Uri") => format!("{}URI", &k[..k.len() - 3]),
+        k => k.to_owned(),
+    }
+}
+
+struct Xml {
+    out: String,
+    depth: usize,
+}
+
+impl Xml {
+    fn open(&mut self, tag: &str, attrs: &[(String, String)]) {
+        self.out.push_str(&"  ".repeat(self.depth));
+        self.out.push('<');
+        self.out.push_str(tag);
+        for (k, v) in attrs {
+            self.out.push_str(&format!(" {k}=\"{}\"", esc(v)));
+        }
+        self.out.push_str(">\n");
+        self.depth += 1;
+    }
+
+    fn close(&mut self, tag: &str) {
+        self.depth -= 1;
+        self.out.push_str(&"  ".repeat(self.depth));
+        self.out.push_str(&format!("</{tag}>\n"));
+    }
+
+    fn leaf(&mut self, tag: &str, attrs: &[(String, String)], content: &str) {
+        self.out.push_str(&"  ".repeat(self.depth));
+        self.out.push('<');
+        self.out.push_str(tag);
+        for (k, v) in attrs {
+            self.out.push_str(&format!(" {k}=\"{}\"", esc(v)));
+        }
+        self.out.push_str(&format!(">{}</{tag}>\n", esc(content)));
+    }
+
+    /// An element whose text is `obj[text_key]` and whose attributes are the
+    /// other keys of `obj` (except `skip`).
+    fn element(&mut self, tag: &str, obj: &J, text_key: &str, skip: &[&str]) {
+        let attrs: Vec<(String, String)> = obj
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, v)| {
+                        k.as_str() != text_key
+                            && !skip.contains(&k.as_str())
+                            && !v.is_object()
+                            && !v.is_array()
+                    })
+                    .map(|(k, v)| (attr_name(k), text(v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let content = obj.get(text_key).map(text).unwrap_or_default();
+        self.leaf(tag, &attrs, &content);
+    }
+
+    fn list(&mut self, doc: &J, key: &str, wrapper: &str, item: &str, text_key: &str) {
+        let Some(items) = doc.get(key).and_then(J::as_array) else {
+            return;
+        };
+        self.open(wrapper, &[]);
+        for i in items {
+            if i.is_string() {
+                self.leaf(item, &[], &text(i));
+            } else {
+                self.element(item, i, text_key, &[]);
+            }
+        }
+        self.close(wrapper);
+    }
+
+    fn person(&mut self, p: &J, name_tag: &str) {
+        let mut name_attrs = Vec::new();
+        if let Some(t) = p.get("nameType").and_then(J::as_str) {
+            name_attrs.push(("nameType".to_owned(), t.to_owned()));
+        }
+        if let Some(l) = p.get("lang").and_then(J::as_str) {
+            name_attrs.push(("xml:lang".to_owned(), l.to_owned()));
+        }
+        self.leaf(
+            name_tag,
+            &name_attrs,
+            &p.get("name").map(text).unwrap_or_default(),
+        );
+        for k in ["givenName", "familyName"] {
+            if let Some(v) = p.get(k) {
+                self.leaf(k, &[], &text(v));
+            }
+        }
+        for id in p
+            .get("nameIdentifiers")
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.element("nameIdentifier", id, "nameIdentifier", &[]);
+        }
+        for a in p
+            .get("affiliation")
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if a.is_string() {
+                self.leaf("affiliation", &[], &text(a));
+            } else {
+                self.element("affiliation", a, "name", &[]);
+            }
+        }
+    }
+}
+
+impl Xml {
+    fn point(&mut self, tag: &str, p: &J) {
+        self.open(tag, &[]);
+        for k in ["pointLongitude", "pointLatitude"] {
+            self.leaf(k, &[], &p.get(k).map(text).unwrap_or_default());
+        }
+        self.close(tag);
+    }
+
+    fn geo_location(&mut self, g: &J) {
+        self.open("geoLocation", &[]);
+        if let Some(p) = g.get("geoLocationPlace") {
+            self.leaf("geoLocationPlace", &[], &text(p));
+        }
+        if let Some(p) = g.get("geoLocationPoint") {
+            self.point("geoLocationPoint", p);
+        }
+        if let Some(b) = g.get("geoLocationBox") {
+            self.open("geoLocationBox", &[]);
+            for k in [
+                "westBoundLongitude",
+                "eastBoundLongitude",
+                "southBoundLatitude",
+                "northBoundLatitude",
+            ] {
+                self.leaf(k, &[], &b.get(k).map(text).unwrap_or_default());
+            }
+            self.close("geoLocationBox");
+        }
+        if let Some(poly) = g.get("geoLocationPolygon").and_then(J::as_array) {
+            self.open("geoLocationPolygon", &[]);
+            for p in poly {
+                if let Some(pp) = p.get("polygonPoint") {
+                    self.point("polygonPoint", pp);
+                }
+                if let Some(pp) = p.get("inPolygonPoint") {
+                    self.point("inPolygonPoint", pp);
+                }
+            }
+            self.close("geoLocationPolygon");
+        }
+        self.close("geoLocation");
+    }
+}
+
+/// DataCite kernel-4.5 XML of a DataCite JSON document.
+pub fn to_xml(doc: &J) -> String {
+    let mut x = Xml {
+        out: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+        depth: 0,
+    };
+    x.open(
+        "resource",
+        &[
+            ("xmlns".into(), "http://datacite.org/schema/kernel-4".into()),
+            (
+                "xmlns:xsi".into(),
+                "http://www.w3.org/2001/XMLSchema-instance".into(),
+            ),
+            (
+                "xsi:schemaLocation".into(),
+                "http://datacite.org/schema/kernel-4 http://schema.datacite.org/meta/kernel-4.5/metadata.xsd"
+                    .into(),
+            ),
+        ],
+    );
+    if let Some(doi) = doc.get("doi").and_then(J::as_str) {
+        x.leaf(
+            "identifier",
+            &[("identifierType".into(), "DOI".into())],
+            doi,
+        );
+    }
+    for (key, wrapper, item, name_tag) in [("creators", "creators", "creator", "creatorName")] {
+        if let Some(people) = doc.get(key).and_then(J::as_array) {
+            x.open(wrapper, &[]);
+            for p in people {
+                x.open(item, &[]);
+                x.person(p, name_tag);
+                x.close(item);
+            }
+            x.close(wrapper);
+        }
+    }
+    x.list(doc, "titles", "titles", "title", "title");
+    if let Some(p) = doc.get("publisher") {
+        if p.is_string() {
+            x.leaf("publisher", &[], &text(p));
+        } else {
+            x.element("publisher", p, "name", &[]);
+        }
+    }
+    if let Some(y) = doc.get("publicationYear") {
+        x.leaf("publicationYear", &[], &text(y));
+    }
+    if let Some(t) = doc.get("types") {
+        let general = t.get("resourceTypeGeneral").map(text).unwrap_or_default();
+        x.leaf(
+            "resourceType",
+            &[("resourceTypeGeneral".into(), general)],
+            &t.get("resourceType").map(text).unwrap_or_default(),
+        );
+    }
+    x.list(doc, "subjects", "subjects", "subject", "subject");
+    if let Some(people) = doc.get("contributors").and_then(J::as_array) {
+        x.open("contributors", &[]);
+        for p in people {
+            let attrs: Vec<(String, String)> = p
+                .get("contributorType")
+                .map(|t| vec![("contributorType".to_owned(), text(t))])
+                .unwrap_or_default();
+            x.open("contributor", &attrs);
+            x.person(p, "contributorName");
+            x.close("contributor");
+        }
+        x.close("contributors");
+    }
+    x.list(doc, "dates", "dates", "date", "date");
+    if let Some(l) = doc.get("language") {
+        x.leaf("language", &[], &text(l));
+    }
+    x.list(
+        doc,
+        "alternateIdentifiers",
+        "alternateIdentifiers",
+        "alternateIdentifier",
+        "alternateIdentifier",
+    );
+    x.list(
+        doc,
+        "relatedIdentifiers",
+        "relatedIdentifiers",
+        "relatedIdentifier",
+        "relatedIdentifier",
+    );
+    x.list(doc, "sizes", "sizes", "size", "size");
+    x.list(doc, "formats", "formats", "format", "format");
+    if let Some(v) = doc.get("version") {
+        x.leaf("version", &[], &text(v));
+    }
+    x.list(doc, "rightsList", "rightsList", "rights", "rights");
+    x.list(
+        doc,
+        "descriptions",
+        "descriptions",
+        "description",
+        "description",
+    );
+    if let Some(places) = doc.get("geoLocations").and_then(J::as_array) {
+        x.open("geoLocations", &[]);
+        for g in places {
+            x.geo_location(g);
+        }
+        x.close("geoLocations");
+    }
+    if let Some(refs) = doc.get("fundingReferences").and_then(J::as_array) {
+        x.open("fundingReferences", &[]);
+        for f in refs {
+            x.open("fundingReference", &[]);
+            if let Some(n) = f.get("funderName") {
+                x.leaf("funderName", &[], &text(n));
+            }
+            if let Some(id) = f.get("funderIdentifier") {
+                let mut attrs = Vec::new();
+                if let Some(t) = f.get("funderIdentifierType") {
+                    attrs.push(("funderIdentifierType".to_owned(), text(t)));
+                }
+                if let Some(u) = f.get("schemeUri") {
+                    attrs.push(("schemeURI".to_owned(), text(u)));
+                }
+                x.leaf("funderIdentifier", &attrs, &text(id));
+            }
+            if let Some(n) = f.get("awardNumber") {
+                let attrs: Vec<(String, String)> = f
+                    .get("awardUri")
+                    .map(|u| vec![("awardURI".to_owned(), text(u))])
+                    .unwrap_or_default();
+                x.leaf("awardNumber", &attrs, &text(n));
+            }
+            if let Some(t) = f.get("awardTitle") {
+                x.leaf("awardTitle", &[], &text(t));
+            }
+            x.close("fundingReference");
+        }
+        x.close("fundingReferences");
+    }
+    x.close("resource");
+    x.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rest_records_become_kernel_documents() {
+        let rest = json!({"data": {"attributes": {
+            "doi": "10.1234/abc", "url": "https://x", "state": "findable",
+            "publicationYear": 2015, "publisher": "HZDR",
+            "types": {"resourceTypeGeneral": "Dataset", "ris": "DATA"},
+            "creators": [{"name": "Doe, Jane", "affiliation": ["HZDR", "HZDR"]}],
+            "titles": [{"title": "T"}], "version": null, "formats": ["a", "a"]
+        }}});
+        let doc = from_rest(&rest);
+        assert_eq!(doc["publicationYear"], "2015");
+        assert_eq!(doc["publisher"], json!({"name": "HZDR"}));
+        assert_eq!(doc["types"], json!({"resourceTypeGeneral": "Dataset"}));
+        assert_eq!(doc["creators"][0]["affiliation"], json!([{"name": "HZDR"}]));
+        assert_eq!(doc["formats"], json!(["a"]));
+        assert!(doc.get("state").is_none() && doc.get("version").is_none());
+    }
+
+    #[test]
+    fn xml_escapes_and_names_attributes() {
+        let doc = json!({
+            "doi": "10.1234/abc",
+            "creators": [{"name": "O'Brien & Co <x>", "nameType": "Organizational"}],
+            "titles": [{"title": "A", "lang": "en"}],
+            "publisher": {"name": "P"},
+            "publicationYear": "2024",
+            "types": {"resourceTypeGeneral": "Dataset"},
+            "rightsList": [{"rights": "CC BY 4.0", "rightsUri": "https://creativecommons.org/licenses/by/4.0/"}]
+        });
+        let xml = to_xml(&doc);
+        assert!(xml.contains("O&apos;Brien &amp; Co &lt;x&gt;"), "{xml}");
+        assert!(xml.contains(r#"<title xml:lang="en">A</title>"#), "{xml}");
+        assert!(xml.contains(r#"rightsURI="https://creativecommons.org/licenses/by/4.0/""#));
+        assert!(xml.contains(r#"<identifier identifierType="DOI">10.1234/abc</identifier>"#));
+    }
+}
