@@ -171,6 +171,25 @@ pub enum Command {
         source: String,
         account: Option<String>,
     },
+    /// Start a metadata draft for a schema, prefilled from an open file if given.
+    NewDraft {
+        schema: String,
+        from_doc: Option<u64>,
+    },
+    OpenDraft(i64),
+    /// Set (or clear, with `None`) a field of the open draft; saved at once.
+    EditDraft {
+        pointer: String,
+        value: Option<serde_json::Value>,
+    },
+    /// Remove item `index` of the array at `pointer` in the open draft.
+    RemoveDraftItem {
+        pointer: String,
+        index: usize,
+    },
+    UndoDraft,
+    RedoDraft,
+    DeleteDraft(i64),
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
     /// Close the focused tab.

@@ -6,6 +6,7 @@ pub mod drafts;
 pub mod extract;
 pub mod ids;
 pub mod schema;
+pub mod units;
 
 use std::collections::BTreeMap;
 

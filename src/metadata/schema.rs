@@ -402,7 +402,7 @@ fn kind_of(root: &J, s: &Map<String, J>, depth: usize) -> Kind {
                 .and_then(J::as_array)
                 .map(|r| r.iter().filter_map(J::as_str).collect())
                 .unwrap_or_default();
-            let fields = s
+            let mut fields: Vec<Field> = s
                 .get("properties")
                 .and_then(J::as_object)
                 .map(|props| {
@@ -412,6 +412,8 @@ fn kind_of(root: &J, s: &Map<String, J>, depth: usize) -> Kind {
                         .collect()
                 })
                 .unwrap_or_default();
+            // What must be filled comes first; otherwise the schema's order.
+            fields.sort_by_key(|f| !f.required);
             Kind::Object(fields)
         }
         _ => Kind::Json,
@@ -435,17 +437,43 @@ fn validator(schema: &J) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A compiled schema, for checking a document at every keystroke.
+pub struct Checker {
+    validator: jsonschema::Validator,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Checker")
+    }
+}
+
+impl Checker {
+    pub fn new(schema: &J) -> Result<Self, MetadataError> {
+        let validator = validator(schema).map_err(|detail| MetadataError::Schema {
+            name: schema
+                .get("title")
+                .and_then(J::as_str)
+                .unwrap_or("schema")
+                .to_owned(),
+            detail,
+        })?;
+        Ok(Self { validator })
+    }
+
+    /// Each error at the field it belongs to.
+    pub fn check(&self, doc: &J) -> Vec<FieldError> {
+        errors_of(&self.validator, doc)
+    }
+}
+
 /// Check a document against a schema. Each error names the field it belongs
 /// to: a missing required property is reported at that property.
 pub fn validate(schema: &J, doc: &J) -> Result<Vec<FieldError>, MetadataError> {
-    let v = validator(schema).map_err(|detail| MetadataError::Schema {
-        name: schema
-            .get("title")
-            .and_then(J::as_str)
-            .unwrap_or("schema")
-            .to_owned(),
-        detail,
-    })?;
+    Ok(Checker::new(schema)?.check(doc))
+}
+
+fn errors_of(v: &jsonschema::Validator, doc: &J) -> Vec<FieldError> {
     let mut errors: Vec<FieldError> = v
         .iter_errors(doc)
         .map(|e| {
@@ -464,7 +492,7 @@ pub fn validate(schema: &J, doc: &J) -> Result<Vec<FieldError>, MetadataError> {
         .collect();
     errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     errors.dedup();
-    Ok(errors)
+    errors
 }
 
 /// Shorten the validator's wording for a field label.

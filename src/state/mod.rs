@@ -3,6 +3,7 @@
 //! the GUI, the CLI and the tests all call it.
 
 pub mod accounts;
+pub mod metadata;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -209,6 +210,8 @@ pub struct AppState {
     pub sources: Vec<crate::catalogue::SourceConfig>,
     /// Signed-in accounts and sign-ins in progress.
     pub accounts: accounts::AccountsState,
+    /// Metadata schemas, drafts and the draft being edited.
+    pub metadata: metadata::MetadataState,
     /// Which account's tokens go to which data server (origin → account id;
     /// settings key `data.server_accounts`). Tokens go nowhere else.
     pub server_accounts: Vec<(String, String)>,
@@ -258,6 +261,7 @@ impl AppState {
             sources: crate::catalogue::default_sources(),
             accounts,
             server_accounts: Vec::new(),
+            metadata: metadata::MetadataState::default(),
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -317,6 +321,7 @@ impl AppState {
                 ),
             ),
         }
+        state.load_metadata();
         state
     }
 
@@ -480,6 +485,34 @@ impl AppState {
                     s.account = account;
                 }
                 self.set_sources(sources);
+                Vec::new()
+            }
+            Command::NewDraft { schema, from_doc } => {
+                self.new_draft(&schema, from_doc);
+                vec![UiEffect::ShowTab(TabKind::Metadata)]
+            }
+            Command::OpenDraft(id) => {
+                self.open_draft(id);
+                vec![UiEffect::ShowTab(TabKind::Metadata)]
+            }
+            Command::EditDraft { pointer, value } => {
+                self.edit_draft(&pointer, value);
+                Vec::new()
+            }
+            Command::RemoveDraftItem { pointer, index } => {
+                self.remove_draft_item(&pointer, index);
+                Vec::new()
+            }
+            Command::UndoDraft => {
+                self.undo_draft(false);
+                Vec::new()
+            }
+            Command::RedoDraft => {
+                self.undo_draft(true);
+                Vec::new()
+            }
+            Command::DeleteDraft(id) => {
+                self.delete_draft(id);
                 Vec::new()
             }
             Command::ShowTab(tab) => vec![UiEffect::ShowTab(tab)],
@@ -835,6 +868,7 @@ impl AppState {
     /// (e.g. show the viewer once a file's default plot is known).
     pub fn poll(&mut self) -> Vec<UiEffect> {
         self.poll_accounts();
+        self.poll_metadata();
         let mut still = Vec::new();
         let mut effects = Vec::new();
         for p in std::mem::take(&mut self.pending) {
@@ -980,7 +1014,7 @@ impl AppState {
 
     /// True while background reads started by the state are running.
     pub fn busy(&self) -> bool {
-        !self.pending.is_empty() || self.accounts.busy()
+        !self.pending.is_empty() || self.accounts.busy() || self.metadata.is_extracting()
     }
 
     fn poll_accounts(&mut self) {

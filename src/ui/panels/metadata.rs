@@ -1,14 +1,611 @@
-//! Metadata editor: schema-driven forms with values taken from files.
+//! The metadata editor: a form built from the draft's JSON Schema, each
+//! field with where its value came from and its validation errors; every
+//! edit is saved at once (undo/redo survive restarts).
+
+use std::collections::HashMap;
+
+use serde_json::Value as J;
 
 use crate::command::Command;
+use crate::metadata::schema::{Field, Kind, TextFormat};
+use crate::metadata::{FieldValue, Origin, ids};
 use crate::state::AppState;
+use crate::state::metadata::OpenDraft;
 
-pub fn ui(ui: &mut egui::Ui, _state: &AppState, out: &mut Vec<Command>) {
-    super::empty_state(
-        ui,
-        "No draft open",
-        "Describe a dataset with DataCite, SciCat or your facility's schema; values found in files are filled in for you.",
-        None,
-        out,
+/// What the editor remembers that is not in the draft.
+#[derive(Default)]
+pub struct MetadataUi {
+    new_schema: String,
+    from_file: bool,
+    /// Array items added but not filled yet, by array pointer.
+    extra_items: HashMap<String, usize>,
+    /// Chosen alternative of `oneOf` fields, by pointer.
+    variants: HashMap<String, usize>,
+    /// Text of fields being typed that do not parse yet (numbers, JSON).
+    pending_text: HashMap<String, String>,
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec<Command>) {
+    let md = &state.metadata;
+    if s.new_schema.is_empty() {
+        s.new_schema = "datacite".into();
+    }
+    let open_doc = state.selected.as_ref().map(|t| t.doc).or_else(|| {
+        state
+            .documents
+            .iter()
+            .find(|d| d.source.is_some())
+            .map(|d| d.id)
+    });
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::from_id_salt("draft-schema")
+            .selected_text(
+                md.schemas
+                    .iter()
+                    .find(|x| x.name == s.new_schema)
+                    .map_or(s.new_schema.clone(), |x| x.title.clone()),
+            )
+            .show_ui(ui, |ui| {
+                for sc in &md.schemas {
+                    ui.selectable_value(&mut s.new_schema, sc.name.clone(), &sc.title);
+                }
+            });
+        let doc_label = open_doc
+            .and_then(|id| state.document(id))
+            .map(|d| d.label.clone());
+        if let Some(label) = &doc_label {
+            ui.checkbox(&mut s.from_file, format!("fill from {label}"));
+        }
+        if ui.button("New draft").clicked() {
+            out.push(Command::NewDraft {
+                schema: s.new_schema.clone(),
+                from_doc: open_doc.filter(|_| s.from_file && doc_label.is_some()),
+            });
+            s.extra_items.clear();
+        }
+        if md.is_extracting() {
+            ui.spinner();
+            ui.weak("Reading the file…");
+        }
+        ui.separator();
+        let current = md.open.as_ref().map(|o| o.doc.id);
+        egui::ComboBox::from_id_salt("drafts")
+            .selected_text(
+                md.open
+                    .as_ref()
+                    .map_or("Open a draft…".to_owned(), |o| o.doc.title.clone()),
+            )
+            .show_ui(ui, |ui| {
+                for (id, title, schema) in &md.drafts {
+                    if ui
+                        .selectable_label(current == Some(*id), format!("{title}  ({schema})"))
+                        .clicked()
+                    {
+                        out.push(Command::OpenDraft(*id));
+                    }
+                }
+            });
+    });
+    for p in &md.schema_problems {
+        ui.colored_label(ui.visuals().warn_fg_color, p);
+    }
+    let Some(open) = &md.open else {
+        super::empty_state(
+            ui,
+            "No draft open",
+            "Pick a schema and press New draft. With a file open, tick “fill from …” and the \
+             title, times, instrument, sample and people are read from it.",
+            None,
+            out,
+        );
+        return;
+    };
+    toolbar(ui, open, out);
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let mut ctx = FormCtx { open, s, out };
+            for f in &open.form {
+                let p = format!("/{}", f.key);
+                field_ui(ui, f, &p, 0, &mut ctx);
+            }
+        });
+}
+
+fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, out: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.strong(&open.doc.title);
+        ui.weak(&open.schema.title);
+        let undo = ui.add_enabled(open.doc.can_undo, egui::Button::new("Undo"));
+        let redo = ui.add_enabled(open.doc.can_redo, egui::Button::new("Redo"));
+        let (z, shift) = ui.input(|i| {
+            (
+                i.key_pressed(egui::Key::Z) && i.modifiers.command,
+                i.modifiers.shift,
+            )
+        });
+        if undo.clicked() || (z && !shift && open.doc.can_undo) {
+            out.push(Command::UndoDraft);
+        }
+        if redo.clicked() || (z && shift && open.doc.can_redo) {
+            out.push(Command::RedoDraft);
+        }
+        match open.errors.len() {
+            0 => {
+                ui.colored_label(egui::Color32::from_rgb(80, 170, 90), "✔ valid");
+            }
+            n => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{n} problem{} to fix", if n == 1 { "" } else { "s" }),
+                );
+            }
+        }
+        if open.schema.name == "datacite" {
+            let doc = open.doc.draft.to_json();
+            if ui
+                .button("Copy DataCite XML")
+                .on_hover_text("DataCite kernel-4.5 XML of this draft")
+                .clicked()
+            {
+                ui.ctx().copy_text(crate::metadata::datacite::to_xml(&doc));
+            }
+        }
+        if ui
+            .button("Copy JSON")
+            .on_hover_text("The draft as a JSON document of its schema")
+            .clicked()
+        {
+            ui.ctx().copy_text(
+                serde_json::to_string_pretty(&open.doc.draft.to_json()).unwrap_or_default(),
+            );
+        }
+        if ui.button("Delete draft").clicked() {
+            out.push(Command::DeleteDraft(open.doc.id));
+        }
+    });
+}
+
+struct FormCtx<'a> {
+    open: &'a OpenDraft,
+    s: &'a mut MetadataUi,
+    out: &'a mut Vec<Command>,
+}
+
+impl FormCtx<'_> {
+    fn value(&self, pointer: &str) -> Option<&FieldValue> {
+        self.open.doc.draft.fields.get(pointer)
+    }
+    fn set(&mut self, pointer: &str, value: Option<J>) {
+        self.out.push(Command::EditDraft {
+            pointer: pointer.to_owned(),
+            value,
+        });
+    }
+}
+
+/// Where a value came from, in a few words.
+fn origin_text(f: &FieldValue) -> String {
+    let from = match &f.origin {
+        Origin::File { location, .. } => format!("from {location}"),
+        Origin::Template { name } => format!("from template {name}"),
+        Origin::Catalogue { source, .. } => format!("from {source}"),
+        Origin::Person => return "typed".into(),
+    };
+    if f.edited {
+        format!("{from}, changed")
+    } else {
+        from
+    }
+}
+
+fn label_ui(ui: &mut egui::Ui, f: &Field) -> egui::Response {
+    let text = if f.required {
+        format!("{} *", f.title)
+    } else {
+        f.title.clone()
+    };
+    let r = ui.label(text);
+    match &f.description {
+        Some(d) => r.on_hover_text(d),
+        None => r,
+    }
+}
+
+fn errors_ui(ui: &mut egui::Ui, ctx: &FormCtx<'_>, pointer: &str) {
+    for e in ctx.open.errors_at(pointer) {
+        ui.colored_label(ui.visuals().error_fg_color, &e.message);
+    }
+}
+
+fn text_of(v: Option<&FieldValue>) -> String {
+    match v.map(|f| &f.value) {
+        Some(J::String(s)) => s.clone(),
+        Some(J::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn field_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, depth: usize, ctx: &mut FormCtx<'_>) {
+    match &f.kind {
+        Kind::Object(children) => {
+            let has_error = ctx
+                .open
+                .errors
+                .iter()
+                .any(|e| e.pointer == pointer || e.pointer.starts_with(&format!("{pointer}/")));
+            let title = if f.required {
+                format!("{} *", f.title)
+            } else {
+                f.title.clone()
+            };
+            let header = if has_error {
+                egui::RichText::new(title).color(ui.visuals().error_fg_color)
+            } else {
+                egui::RichText::new(title)
+            };
+            let filled = ctx
+                .open
+                .doc
+                .draft
+                .fields
+                .keys()
+                .any(|k| k.starts_with(&format!("{pointer}/")));
+            egui::CollapsingHeader::new(header)
+                .id_salt(pointer)
+                .default_open(has_error || filled || (depth < 1 && f.required))
+                .show(ui, |ui| {
+                    errors_ui(ui, ctx, pointer);
+                    for c in children {
+                        field_ui(ui, c, &format!("{pointer}/{}", c.key), depth + 1, ctx);
+                    }
+                });
+        }
+        Kind::Array(item) => array_ui(ui, f, item, pointer, depth, ctx),
+        Kind::OneOf(variants) => {
+            ui.horizontal(|ui| {
+                label_ui(ui, f);
+                let chosen = ctx.s.variants.get(pointer).copied().unwrap_or(0);
+                let mut pick = chosen;
+                egui::ComboBox::from_id_salt(("variant", pointer))
+                    .selected_text(variants.get(chosen).map_or("", |v| v.0.as_str()))
+                    .show_ui(ui, |ui| {
+                        for (i, (name, _)) in variants.iter().enumerate() {
+                            ui.selectable_value(&mut pick, i, name);
+                        }
+                    });
+                ctx.s.variants.insert(pointer.to_owned(), pick);
+            });
+            let chosen = ctx.s.variants.get(pointer).copied().unwrap_or(0);
+            if let Some((_, v)) = variants.get(chosen) {
+                let mut v = v.clone();
+                v.title.clone_from(&f.title);
+                match &v.kind {
+                    Kind::Object(children) => {
+                        ui.indent(("variant-body", pointer), |ui| {
+                            for c in children {
+                                field_ui(ui, c, &format!("{pointer}/{}", c.key), depth + 1, ctx);
+                            }
+                        });
+                    }
+                    _ => field_ui(ui, &v, pointer, depth, ctx),
+                }
+            }
+        }
+        _ => leaf_ui(ui, f, pointer, ctx),
+    }
+}
+
+fn array_ui(
+    ui: &mut egui::Ui,
+    f: &Field,
+    item: &Field,
+    pointer: &str,
+    depth: usize,
+    ctx: &mut FormCtx<'_>,
+) {
+    let stored = ctx.open.doc.draft.len_of(pointer);
+    let extra = ctx.s.extra_items.get(pointer).copied().unwrap_or(0);
+    let count = stored + extra;
+
+    let has_error = ctx
+        .open
+        .errors
+        .iter()
+        .any(|e| e.pointer == pointer || e.pointer.starts_with(&format!("{pointer}/")));
+    let title = format!(
+        "{}{} ({count})",
+        f.title,
+        if f.required { " *" } else { "" }
     );
+    let header = if has_error {
+        egui::RichText::new(title).color(ui.visuals().error_fg_color)
+    } else {
+        egui::RichText::new(title)
+    };
+    egui::CollapsingHeader::new(header)
+        .id_salt(pointer)
+        .default_open(has_error || count > 0 || (depth < 1 && f.required))
+        .show(ui, |ui| {
+            errors_ui(ui, ctx, pointer);
+            let singular = f.title.trim_end_matches('s').to_owned();
+            for i in 0..count {
+                let p = format!("{pointer}/{i}");
+                ui.horizontal(|ui| {
+                    ui.weak(format!("{singular} {}", i + 1));
+                    if ui.small_button("Remove").clicked() {
+                        if i < stored {
+                            ctx.out.push(Command::RemoveDraftItem {
+                                pointer: pointer.to_owned(),
+                                index: i,
+                            });
+                        } else if let Some(n) = ctx.s.extra_items.get_mut(pointer) {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                });
+                ui.indent(("item", &p), |ui| {
+                    let mut it = item.clone();
+                    it.title.clone_from(&singular);
+                    match &it.kind {
+                        Kind::Object(children) => {
+                            errors_ui(ui, ctx, &p);
+                            for c in children {
+                                field_ui(ui, c, &format!("{p}/{}", c.key), depth + 1, ctx);
+                            }
+                        }
+                        _ => field_ui(ui, &it, &p, depth + 1, ctx),
+                    }
+                });
+            }
+            if ui
+                .button(format!("Add {}", singular.to_lowercase()))
+                .clicked()
+            {
+                *ctx.s.extra_items.entry(pointer.to_owned()).or_default() += 1;
+            }
+        });
+    // Items typed into become stored ones.
+    if let Some(n) = ctx.s.extra_items.get_mut(pointer) {
+        let now_stored = ctx.open.doc.draft.len_of(pointer);
+        if now_stored > stored {
+            *n = n.saturating_sub(now_stored - stored);
+        }
+    }
+}
+
+fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
+    let current = ctx.value(pointer).cloned();
+    ui.horizontal(|ui| {
+        let label = label_ui(ui, f);
+        let width = (ui.available_width() - 170.0).clamp(160.0, 420.0);
+        match &f.kind {
+            Kind::Text { format, multiline } => {
+                let mut text = text_of(current.as_ref());
+                let edit = if *multiline {
+                    egui::TextEdit::multiline(&mut text).desired_rows(3)
+                } else {
+                    egui::TextEdit::singleline(&mut text)
+                };
+                let hint = match format {
+                    TextFormat::Date => "YYYY-MM-DD",
+                    TextFormat::DateTime => "YYYY-MM-DDThh:mm:ss+01:00",
+                    TextFormat::Orcid => "0000-0000-0000-0000",
+                    TextFormat::Ror => "https://ror.org/…",
+                    TextFormat::Email => "name@example.org",
+                    TextFormat::Uri => "https://…",
+                    TextFormat::Spdx => "CC-BY-4.0",
+                    TextFormat::Plain => "",
+                };
+                let r = ui
+                    .add(edit.desired_width(width).hint_text(hint))
+                    .labelled_by(label.id);
+                if r.changed() {
+                    ctx.set(pointer, (!text.is_empty()).then(|| J::String(text.clone())));
+                }
+                if *format == TextFormat::Spdx {
+                    egui::ComboBox::from_id_salt(("spdx", pointer))
+                        .selected_text("Pick…")
+                        .width(70.0)
+                        .show_ui(ui, |ui| {
+                            for l in ids::COMMON_LICENCES {
+                                if ui.selectable_label(text == l, l).clicked() {
+                                    ctx.set(pointer, Some(J::String(l.to_owned())));
+                                }
+                            }
+                        });
+                }
+                if *format == TextFormat::Orcid && !text.is_empty() {
+                    if ids::orcid_ok(&text) {
+                        ui.weak("✔ ORCID");
+                    } else {
+                        ui.colored_label(ui.visuals().error_fg_color, "check digit wrong");
+                    }
+                }
+            }
+            Kind::Enum(values) => {
+                let shown = current.as_ref().map(|f| match &f.value {
+                    J::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                egui::ComboBox::from_id_salt(("enum", pointer))
+                    .selected_text(shown.clone().unwrap_or_else(|| "—".into()))
+                    .width(width.min(260.0))
+                    .show_ui(ui, |ui| {
+                        if ui.selectable_label(shown.is_none(), "—").clicked() {
+                            ctx.set(pointer, None);
+                        }
+                        for v in values {
+                            let t = match v {
+                                J::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            if ui
+                                .selectable_label(shown.as_deref() == Some(t.as_str()), &t)
+                                .clicked()
+                            {
+                                ctx.set(pointer, Some(v.clone()));
+                            }
+                        }
+                    });
+            }
+            Kind::Number { integer } => {
+                let mut text = ctx
+                    .s
+                    .pending_text
+                    .get(pointer)
+                    .cloned()
+                    .unwrap_or_else(|| text_of(current.as_ref()));
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut text).desired_width(120.0))
+                    .labelled_by(label.id);
+                if r.changed() {
+                    let parsed = if *integer {
+                        text.trim().parse::<i64>().ok().map(J::from)
+                    } else {
+                        text.trim()
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64)
+                            .map(J::Number)
+                    };
+                    match parsed {
+                        Some(v) => {
+                            ctx.s.pending_text.remove(pointer);
+                            ctx.set(pointer, Some(v));
+                        }
+                        None if text.trim().is_empty() => {
+                            ctx.s.pending_text.remove(pointer);
+                            ctx.set(pointer, None);
+                        }
+                        None => {
+                            ctx.s.pending_text.insert(pointer.to_owned(), text.clone());
+                        }
+                    }
+                }
+                if ctx.s.pending_text.contains_key(pointer) {
+                    ui.colored_label(ui.visuals().error_fg_color, "not a number");
+                }
+            }
+            Kind::Quantity { units } => quantity_ui(ui, pointer, units, ctx),
+            Kind::Bool => {
+                let mut b = current
+                    .as_ref()
+                    .and_then(|f| f.value.as_bool())
+                    .unwrap_or(false);
+                if ui.checkbox(&mut b, "").changed() {
+                    ctx.set(pointer, Some(J::Bool(b)));
+                }
+            }
+            Kind::Keywords => {
+                let mut text = match current.as_ref().map(|f| &f.value) {
+                    Some(J::Array(items)) => items
+                        .iter()
+                        .filter_map(J::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.map(ToString::to_string).unwrap_or_default(),
+                };
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut text)
+                            .desired_width(width)
+                            .hint_text("comma, separated, words"),
+                    )
+                    .labelled_by(label.id);
+                if r.changed() {
+                    let words: Vec<J> = text
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|w| !w.is_empty())
+                        .map(|w| J::String(w.to_owned()))
+                        .collect();
+                    ctx.set(pointer, (!words.is_empty()).then_some(J::Array(words)));
+                }
+            }
+            _ => {
+                let mut text = ctx.s.pending_text.get(pointer).cloned().unwrap_or_else(|| {
+                    current
+                        .as_ref()
+                        .map(|f| f.value.to_string())
+                        .unwrap_or_default()
+                });
+                let r = ui
+                    .add(
+                        egui::TextEdit::multiline(&mut text)
+                            .code_editor()
+                            .desired_rows(2)
+                            .desired_width(width)
+                            .hint_text("JSON"),
+                    )
+                    .labelled_by(label.id);
+                if r.changed() {
+                    match serde_json::from_str::<J>(&text) {
+                        Ok(v) => {
+                            ctx.s.pending_text.remove(pointer);
+                            ctx.set(pointer, Some(v));
+                        }
+                        Err(_) => {
+                            ctx.s.pending_text.insert(pointer.to_owned(), text.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(v) = &current {
+            ui.weak(origin_text(v));
+        }
+    });
+    ui.indent(("errors", pointer), |ui| errors_ui(ui, ctx, pointer));
+}
+
+/// A number with a unit; changing the unit converts the number.
+fn quantity_ui(ui: &mut egui::Ui, pointer: &str, units: &[String], ctx: &mut FormCtx<'_>) {
+    let mp = format!("{pointer}/magnitude");
+    let up = format!("{pointer}/unit");
+    let magnitude = ctx.value(&mp).and_then(|f| f.value.as_f64());
+    let unit = ctx
+        .value(&up)
+        .and_then(|f| f.value.as_str().map(str::to_owned))
+        .or_else(|| units.first().cloned())
+        .unwrap_or_default();
+    let mut text = ctx
+        .s
+        .pending_text
+        .get(&mp)
+        .cloned()
+        .unwrap_or_else(|| magnitude.map(|m| m.to_string()).unwrap_or_default());
+    if ui
+        .add(egui::TextEdit::singleline(&mut text).desired_width(90.0))
+        .changed()
+    {
+        match text.trim().parse::<f64>() {
+            Ok(v) => {
+                ctx.s.pending_text.remove(&mp);
+                ctx.set(&mp, serde_json::Number::from_f64(v).map(J::Number));
+                if ctx.value(&up).is_none() {
+                    ctx.set(&up, Some(J::String(unit.clone())));
+                }
+            }
+            Err(_) => {
+                ctx.s.pending_text.insert(mp.clone(), text.clone());
+            }
+        }
+    }
+    egui::ComboBox::from_id_salt(("unit", pointer))
+        .selected_text(&unit)
+        .width(90.0)
+        .show_ui(ui, |ui| {
+            for u in units {
+                if ui.selectable_label(*u == unit, u).clicked() && *u != unit {
+                    if let Some(m) = magnitude
+                        && let Some(c) = crate::metadata::units::convert(m, &unit, u)
+                    {
+                        ctx.set(&mp, serde_json::Number::from_f64(c).map(J::Number));
+                    }
+                    ctx.set(&up, Some(J::String(u.clone())));
+                }
+            }
+        });
 }

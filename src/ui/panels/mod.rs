@@ -20,6 +20,7 @@ pub struct PanelsUi {
     pub files: files::FilesUi,
     pub viewer: viewer::ViewerUi,
     pub accounts: accounts::AccountsUi,
+    pub metadata: metadata::MetadataUi,
 }
 
 /// Draw the panel of `tab`.
@@ -35,7 +36,7 @@ pub fn show(
         TabKind::Search => search::ui(ui, state, &mut panels.search, out),
         TabKind::Files => files::ui(ui, state, &mut panels.files, out),
         TabKind::Viewer => viewer::ui(ui, state, &mut panels.viewer, out),
-        TabKind::Metadata => metadata::ui(ui, state, out),
+        TabKind::Metadata => metadata::ui(ui, state, &mut panels.metadata, out),
         TabKind::Workflows => workflows::ui(ui, state, out),
         TabKind::Accounts => accounts::ui(ui, state, &mut panels.accounts, out),
     }

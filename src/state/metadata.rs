@@ -1,0 +1,249 @@
+//! The Metadata tab's state: schemas, drafts in the store, the open draft
+//! with its form and live validation, extraction from an open file.
+
+use serde_json::Value as J;
+
+use super::{AppState, Level};
+use crate::metadata::schema::{self, Checker, Field, FieldError, SchemaInfo};
+use crate::metadata::{Draft, Origin, drafts, extract};
+use crate::runtime::TaskHandle;
+
+/// The draft being edited.
+pub struct OpenDraft {
+    pub doc: drafts::DraftDoc,
+    pub schema: SchemaInfo,
+    pub form: Vec<Field>,
+    checker: Option<Checker>,
+    /// Validation errors of the current document, by field.
+    pub errors: Vec<FieldError>,
+}
+
+impl OpenDraft {
+    fn new(doc: drafts::DraftDoc, schema: SchemaInfo) -> Self {
+        let checker = Checker::new(&schema.schema).ok();
+        let form = schema::form(&schema.schema);
+        let mut d = Self {
+            doc,
+            schema,
+            form,
+            checker,
+            errors: Vec::new(),
+        };
+        d.recheck();
+        d
+    }
+
+    fn recheck(&mut self) {
+        self.errors = self
+            .checker
+            .as_ref()
+            .map(|c| c.check(&self.doc.draft.to_json()))
+            .unwrap_or_default();
+    }
+
+    /// Errors at `pointer` itself.
+    pub fn errors_at(&self, pointer: &str) -> impl Iterator<Item = &FieldError> {
+        self.errors.iter().filter(move |e| e.pointer == pointer)
+    }
+}
+
+type Extraction = (String, Vec<(String, J, Origin)>);
+
+#[derive(Default)]
+pub struct MetadataState {
+    pub schemas: Vec<SchemaInfo>,
+    /// Schema files that could not be used, in words.
+    pub schema_problems: Vec<String>,
+    /// Every draft: id, title, schema name.
+    pub drafts: Vec<(i64, String, String)>,
+    pub open: Option<OpenDraft>,
+    extracting: Option<(String, TaskHandle<Extraction>)>,
+}
+
+impl MetadataState {
+    pub fn is_extracting(&self) -> bool {
+        self.extracting.is_some()
+    }
+}
+
+fn now_title() -> String {
+    chrono::Local::now()
+        .format("Draft %Y-%m-%d %H:%M")
+        .to_string()
+}
+
+impl AppState {
+    /// Folder where users put their own JSON Schema files.
+    pub fn schema_dir(&self) -> std::path::PathBuf {
+        self.dirs.config.join("schemas")
+    }
+
+    /// Read the schemas and the list of drafts.
+    pub fn load_metadata(&mut self) {
+        let (schemas, problems) = schema::all(Some(&self.schema_dir()));
+        self.metadata.schemas = schemas;
+        self.metadata.schema_problems = problems.iter().map(ToString::to_string).collect();
+        self.refresh_drafts();
+    }
+
+    fn refresh_drafts(&mut self) {
+        if let Some(store) = &self.store {
+            self.metadata.drafts = drafts::list(store)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| (d.id, d.title, d.draft.schema))
+                .collect();
+        }
+    }
+
+    fn schema_named(&self, name: &str) -> Option<SchemaInfo> {
+        self.metadata
+            .schemas
+            .iter()
+            .find(|s| s.name == name)
+            .cloned()
+    }
+
+    /// Start a draft for `schema`; with `from_doc`, prefilled from that open
+    /// file on a background task.
+    pub fn new_draft(&mut self, schema: &str, from_doc: Option<u64>) {
+        if self.schema_named(schema).is_none() {
+            self.notify(
+                Level::Error,
+                "Unknown schema",
+                format!("There is no schema “{schema}”."),
+            );
+            return;
+        }
+        let source = from_doc.and_then(|id| {
+            let d = self.document(id)?;
+            Some((d.label.clone(), d.source.clone()?))
+        });
+        match source {
+            Some((label, src)) => {
+                let name = schema.to_owned();
+                let handle = self.tasks.spawn_blocking(
+                    &format!("Reading metadata from {label}"),
+                    move |_| -> Result<Extraction, String> {
+                        let found = extract::from_nexus(src.as_ref());
+                        let title = found
+                            .get("title")
+                            .map_or_else(|| label.clone(), |f| f.value.clone());
+                        Ok((title, extract::for_schema(&name, &found)))
+                    },
+                );
+                self.metadata.extracting = Some((schema.to_owned(), handle));
+            }
+            None => self.create_draft(schema, &now_title(), &[]),
+        }
+    }
+
+    fn create_draft(&mut self, schema: &str, title: &str, values: &[(String, J, Origin)]) {
+        let mut draft = Draft::new(schema);
+        for (p, v, o) in values {
+            draft.prefill(p, v.clone(), o.clone());
+        }
+        let Some(store) = &self.store else {
+            self.notify(
+                Level::Error,
+                "Drafts cannot be kept",
+                "The settings store could not be opened, so drafts would be lost.",
+            );
+            return;
+        };
+        match drafts::create(store, title, &draft) {
+            Ok(id) => {
+                self.refresh_drafts();
+                self.open_draft(id);
+            }
+            Err(e) => self.notify(Level::Error, "The draft was not created", e.to_string()),
+        }
+    }
+
+    pub fn open_draft(&mut self, id: i64) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        match drafts::open(store, id) {
+            Ok(doc) => match self.schema_named(&doc.draft.schema) {
+                Some(s) => self.metadata.open = Some(OpenDraft::new(doc, s)),
+                None => self.notify(
+                    Level::Error,
+                    "The draft's schema is missing",
+                    format!(
+                        "“{}” uses the schema “{}”, which is not installed. Put it back into {}.",
+                        doc.title,
+                        doc.draft.schema,
+                        self.schema_dir().display()
+                    ),
+                ),
+            },
+            Err(e) => self.notify(Level::Error, "The draft could not be opened", e.to_string()),
+        }
+    }
+
+    fn with_open_draft(
+        &mut self,
+        change: impl FnOnce(
+            &mut crate::store::Store,
+            i64,
+        ) -> Result<drafts::DraftDoc, crate::metadata::MetadataError>,
+    ) {
+        let (Some(store), Some(open)) = (self.store.as_mut(), self.metadata.open.as_mut()) else {
+            return;
+        };
+        match change(store, open.doc.id) {
+            Ok(doc) => {
+                open.doc = doc;
+                open.recheck();
+            }
+            Err(e) => self.notify(Level::Error, "The change was not saved", e.to_string()),
+        }
+    }
+
+    pub fn edit_draft(&mut self, pointer: &str, value: Option<J>) {
+        self.with_open_draft(|s, id| drafts::set(s, id, pointer, value));
+    }
+
+    pub fn remove_draft_item(&mut self, pointer: &str, index: usize) {
+        self.with_open_draft(|s, id| {
+            let mut d = drafts::open(s, id)?.draft;
+            d.remove_item(pointer, index);
+            drafts::replace(s, id, &d)
+        });
+    }
+
+    pub fn undo_draft(&mut self, redo: bool) {
+        self.with_open_draft(|s, id| {
+            if redo {
+                drafts::redo(s, id)
+            } else {
+                drafts::undo(s, id)
+            }
+        });
+    }
+
+    pub fn delete_draft(&mut self, id: i64) {
+        if let Some(store) = &self.store
+            && let Err(e) = store.delete_draft(id)
+        {
+            self.notify(Level::Error, "The draft was not deleted", e.to_string());
+            return;
+        }
+        if self.metadata.open.as_ref().is_some_and(|o| o.doc.id == id) {
+            self.metadata.open = None;
+        }
+        self.refresh_drafts();
+    }
+
+    pub(super) fn poll_metadata(&mut self) {
+        let Some((schema, handle)) = self.metadata.extracting.take() else {
+            return;
+        };
+        match handle.try_take() {
+            Err(handle) => self.metadata.extracting = Some((schema, handle)),
+            Ok(Ok((title, values))) => self.create_draft(&schema, &title, &values),
+            Ok(Err(e)) => self.notify(Level::Error, "No metadata could be read", e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The metadata editor driven by clicks and typing: a DataCite draft shows
+//! its problems at their fields, typing fixes them and is saved at once,
+//! undo takes an edit back, and a draft filled from a NeXus file says where
+//! each value came from.
+
+use std::path::Path;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use panorama::command::Command;
+use panorama::paths::AppDirs;
+use panorama::runtime::Runtime;
+use panorama::ui::PanoramaApp;
+
+fn settle(h: &mut Harness<'_, PanoramaApp>) {
+    for _ in 0..3000 {
+        h.step();
+        let s = h.state().state();
+        if !s.busy() && s.tasks().snapshot().is_empty() {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("background work never settled");
+}
+
+fn type_into(h: &mut Harness<'_, PanoramaApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text(text.into()));
+    h.run_steps(3);
+}
+
+fn errors_at(h: &Harness<'_, PanoramaApp>, pointer: &str) -> usize {
+    h.state().state().metadata.open.as_ref().map_or(0, |o| {
+        o.errors
+            .iter()
+            .filter(|e| e.pointer.starts_with(pointer))
+            .count()
+    })
+}
+
+#[test]
+fn a_datacite_draft_is_filled_fixed_and_undone() {
+    let home = tempfile::tempdir().expect("tmp");
+    let dirs = AppDirs::under(home.path());
+    let mut h = Harness::builder()
+        .with_size([1200.0, 900.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        });
+    h.run_steps(4);
+    h.get_by_label("Metadata").click();
+    h.run_steps(4);
+    h.get_by_label("New draft").click();
+    settle(&mut h);
+    assert!(errors_at(&h, "/publisher") > 0, "publisher is required");
+    h.get_by_label_contains("problems to fix");
+
+    // Publisher's name: typed, saved, the error gone.
+    type_into(&mut h, "Name *", "Helmholtz-Zentrum Dresden-Rossendorf");
+    assert_eq!(errors_at(&h, "/publisher"), 0);
+    let open = h.state().state().metadata.open.as_ref().expect("open");
+    assert_eq!(
+        open.doc.draft.fields["/publisher/name"].value,
+        serde_json::json!("Helmholtz-Zentrum Dresden-Rossendorf")
+    );
+
+    // A title: add an item, type into it.
+    h.get_by_label("Add title").click();
+    h.run_steps(3);
+    type_into(&mut h, "Title *", "Porous carbon at 77 K");
+    assert_eq!(errors_at(&h, "/titles"), 0);
+
+    // Undo takes the title back, and its error returns.
+    h.get_by_label("Undo").click();
+    h.run_steps(3);
+    assert!(errors_at(&h, "/titles") > 0);
+    h.get_by_label("Redo").click();
+    h.run_steps(3);
+    assert_eq!(errors_at(&h, "/titles"), 0);
+
+    // Kept in the store: a new window (same home) shows the same draft.
+    let id = h
+        .state()
+        .state()
+        .metadata
+        .open
+        .as_ref()
+        .expect("open")
+        .doc
+        .id;
+    let home2 = AppDirs::under(home.path());
+    let rt = Runtime::new().expect("rt");
+    let mut again = panorama::state::AppState::new(home2, rt.tasks().clone());
+    again.apply(Command::OpenDraft(id));
+    let doc = again
+        .metadata
+        .open
+        .as_ref()
+        .expect("reopened")
+        .doc
+        .draft
+        .to_json();
+    assert_eq!(doc["titles"][0]["title"], "Porous carbon at 77 K");
+}
+
+#[test]
+fn a_draft_filled_from_a_file_names_its_sources() {
+    let home = tempfile::tempdir().expect("tmp");
+    let dirs = AppDirs::under(home.path());
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_spectrum1d.nxs");
+    let mut h = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        });
+    h.run_steps(4);
+    h.state_mut().state_mut().apply(Command::OpenPath(file));
+    settle(&mut h);
+    h.get_by_label("Metadata").click();
+    h.run_steps(4);
+    h.get_by_label("fill from demo_spectrum1d.nxs").click();
+    h.run_steps(2);
+    h.get_by_label("New draft").click();
+    settle(&mut h);
+    let open = h.state().state().metadata.open.as_ref().expect("draft");
+    assert_eq!(open.doc.title, "XRF spectrum (demo)");
+    assert_eq!(
+        open.doc.draft.fields["/titles/0/title"].value,
+        serde_json::json!("XRF spectrum (demo)")
+    );
+    h.get_by_label("from /entry/title");
+    // The year, the collection date and its type all come from the start time.
+    assert_eq!(h.get_all_by_label("from /entry/start_time").count(), 3);
+    h.snapshot("metadata_datacite_from_file");
+}
