@@ -190,6 +190,16 @@ pub enum Command {
     UndoDraft,
     RedoDraft,
     DeleteDraft(i64),
+    /// Keep the values typed into the open draft as a named template.
+    SaveTemplate(String),
+    /// Fill the open draft from a template of its schema.
+    ApplyTemplate(String),
+    /// Set one field in many drafts (bulk edit); `None` clears it.
+    BulkSet {
+        ids: Vec<i64>,
+        pointer: String,
+        value: Option<serde_json::Value>,
+    },
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
     /// Close the focused tab.

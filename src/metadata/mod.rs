@@ -1,11 +1,13 @@
 //! Metadata drafts: values with the place they came from, so nothing is
 //! typed twice and every field can say where its value was found.
 
+pub mod bulk;
 pub mod datacite;
 pub mod drafts;
 pub mod extract;
 pub mod ids;
 pub mod schema;
+pub mod templates;
 pub mod units;
 
 use std::collections::BTreeMap;

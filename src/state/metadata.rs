@@ -57,6 +57,8 @@ pub struct MetadataState {
     /// Every draft: id, title, schema name.
     pub drafts: Vec<(i64, String, String)>,
     pub open: Option<OpenDraft>,
+    /// Saved templates (all schemas).
+    pub templates: Vec<crate::metadata::templates::Template>,
     extracting: Option<(String, TaskHandle<Extraction>)>,
 }
 
@@ -67,9 +69,7 @@ impl MetadataState {
 }
 
 fn now_title() -> String {
-    chrono::Local::now()
-        .format("Draft %Y-%m-%d %H:%M")
-        .to_string()
+    chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl AppState {
@@ -88,6 +88,7 @@ impl AppState {
 
     fn refresh_drafts(&mut self) {
         if let Some(store) = &self.store {
+            self.metadata.templates = crate::metadata::templates::list(store);
             self.metadata.drafts = drafts::list(store)
                 .unwrap_or_default()
                 .into_iter()
@@ -134,12 +135,31 @@ impl AppState {
                 );
                 self.metadata.extracting = Some((schema.to_owned(), handle));
             }
-            None => self.create_draft(schema, &now_title(), &[]),
+            None => {
+                let title = format!("Draft {} ({})", self.metadata.drafts.len() + 1, now_title());
+                self.create_draft(schema, &title, &[]);
+            }
         }
     }
 
     fn create_draft(&mut self, schema: &str, title: &str, values: &[(String, J, Origin)]) {
         let mut draft = Draft::new(schema);
+        // A required field with only one possible value is filled at once.
+        if let Some(info) = self.schema_named(schema) {
+            for f in schema::form(&info.schema) {
+                if let (true, crate::metadata::schema::Kind::Enum(vals)) = (f.required, &f.kind)
+                    && let [only] = vals.as_slice()
+                {
+                    draft.prefill(
+                        &format!("/{}", f.key),
+                        only.clone(),
+                        Origin::Template {
+                            name: crate::metadata::templates::SCHEMA_DEFAULT.into(),
+                        },
+                    );
+                }
+            }
+        }
         for (p, v, o) in values {
             draft.prefill(p, v.clone(), o.clone());
         }
@@ -234,6 +254,75 @@ impl AppState {
             self.metadata.open = None;
         }
         self.refresh_drafts();
+    }
+
+    /// Drafts by id, read from the store (for bulk edit).
+    pub fn draft_docs(&self, ids: &[i64]) -> Vec<drafts::DraftDoc> {
+        let Some(store) = &self.store else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| drafts::open(store, *id).ok())
+            .collect()
+    }
+
+    /// Keep what was typed into the open draft as a template.
+    pub fn save_template(&mut self, name: &str) {
+        let (Some(store), Some(open)) = (&self.store, &self.metadata.open) else {
+            return;
+        };
+        let t = crate::metadata::templates::Template::from_draft(name, &open.doc.draft);
+        let n = t.values.len();
+        match crate::metadata::templates::save(store, &t) {
+            Ok(()) => {
+                self.refresh_drafts();
+                self.notify(
+                    Level::Info,
+                    format!("Template “{}” saved", t.name),
+                    format!("{n} typed value(s) will fill new drafts."),
+                );
+            }
+            Err(e) => self.notify(Level::Error, "The template was not saved", e.to_string()),
+        }
+    }
+
+    /// Fill the open draft from a template (typed values are kept).
+    pub fn apply_template(&mut self, name: &str) {
+        let Some(open) = &self.metadata.open else {
+            return;
+        };
+        let schema = open.doc.draft.schema.clone();
+        let Some(t) = self
+            .metadata
+            .templates
+            .iter()
+            .find(|t| t.name == name && t.schema == schema)
+            .cloned()
+        else {
+            return;
+        };
+        self.with_open_draft(|s, id| drafts::prefill(s, id, &t.values()).map(|(d, _)| d));
+    }
+
+    /// Set one field in many drafts.
+    pub fn bulk_set(&mut self, ids: &[i64], pointer: &str, value: Option<&J>) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        match crate::metadata::bulk::apply(store, ids, pointer, value) {
+            Ok(n) => {
+                if let Some(id) = self.metadata.open.as_ref().map(|o| o.doc.id) {
+                    self.open_draft(id);
+                }
+                self.refresh_drafts();
+                self.notify(
+                    Level::Info,
+                    format!("{pointer} set in {n} draft(s)"),
+                    "Each draft can undo the change on its own.",
+                );
+            }
+            Err(e) => self.notify(Level::Error, "Bulk edit stopped", e.to_string()),
+        }
     }
 
     pub(super) fn poll_metadata(&mut self) {

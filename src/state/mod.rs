@@ -511,6 +511,22 @@ impl AppState {
                 self.undo_draft(true);
                 Vec::new()
             }
+            Command::SaveTemplate(name) => {
+                self.save_template(&name);
+                Vec::new()
+            }
+            Command::ApplyTemplate(name) => {
+                self.apply_template(&name);
+                Vec::new()
+            }
+            Command::BulkSet {
+                ids,
+                pointer,
+                value,
+            } => {
+                self.bulk_set(&ids, &pointer, value.as_ref());
+                Vec::new()
+            }
             Command::DeleteDraft(id) => {
                 self.delete_draft(id);
                 Vec::new()

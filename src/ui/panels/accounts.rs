@@ -116,7 +116,7 @@ fn account_card(ui: &mut egui::Ui, state: &AppState, a: &Account, out: &mut Vec<
                 ui.weak("Used by");
                 let users = used_by(state, a);
                 if users.is_empty() {
-                    ui.label("no source yet: bind one under Search → Sources…");
+                    ui.label("no source yet: bind one in Search, Sources…");
                 } else {
                     ui.label(users.join(", "));
                 }

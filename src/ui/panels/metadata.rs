@@ -23,6 +23,16 @@ pub struct MetadataUi {
     variants: HashMap<String, usize>,
     /// Text of fields being typed that do not parse yet (numbers, JSON).
     pending_text: HashMap<String, String>,
+    template_name: String,
+    /// The bulk-edit window, while open.
+    bulk: Option<BulkUi>,
+}
+
+#[derive(Default)]
+struct BulkUi {
+    selected: std::collections::BTreeSet<i64>,
+    pointer: String,
+    value: String,
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec<Command>) {
@@ -101,6 +111,8 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
         return;
     };
     toolbar(ui, open, out);
+    templates_row(ui, state, open, s, out);
+    bulk_window(ui.ctx(), state, open, s, out);
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -189,6 +201,9 @@ impl FormCtx<'_> {
 fn origin_text(f: &FieldValue) -> String {
     let from = match &f.origin {
         Origin::File { location, .. } => format!("from {location}"),
+        Origin::Template { name } if name == crate::metadata::templates::SCHEMA_DEFAULT => {
+            "fixed by the schema".to_owned()
+        }
         Origin::Template { name } => format!("from template {name}"),
         Origin::Catalogue { source, .. } => format!("from {source}"),
         Origin::Person => return "typed".into(),
@@ -608,4 +623,203 @@ fn quantity_ui(ui: &mut egui::Ui, pointer: &str, units: &[String], ctx: &mut For
                 }
             }
         });
+}
+
+fn templates_row(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    open: &OpenDraft,
+    s: &mut MetadataUi,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Templates:");
+        let mine: Vec<&str> = state
+            .metadata
+            .templates
+            .iter()
+            .filter(|t| t.schema == open.doc.draft.schema)
+            .map(|t| t.name.as_str())
+            .collect();
+        ui.menu_button("Apply template…", |ui| {
+            if mine.is_empty() {
+                ui.weak("No templates for this schema yet");
+            }
+            for name in &mine {
+                if ui.button(*name).clicked() {
+                    out.push(Command::ApplyTemplate((*name).to_owned()));
+                    ui.close();
+                }
+            }
+        });
+        ui.add(
+            egui::TextEdit::singleline(&mut s.template_name)
+                .hint_text("template name, e.g. the beamline")
+                .desired_width(220.0),
+        )
+        .labelled_by(label.id);
+        let name = s.template_name.trim().to_owned();
+        if ui
+            .add_enabled(!name.is_empty(), egui::Button::new("Save as template"))
+            .on_hover_text("Keep the values typed here for new drafts")
+            .clicked()
+        {
+            out.push(Command::SaveTemplate(name));
+            s.template_name.clear();
+        }
+        ui.separator();
+        if ui
+            .button("Bulk edit…")
+            .on_hover_text("Compare drafts and set a field in many at once")
+            .clicked()
+        {
+            let mut b = BulkUi::default();
+            b.selected.insert(open.doc.id);
+            s.bulk = Some(b);
+        }
+    });
+}
+
+fn show_value(v: &J) -> String {
+    match v {
+        J::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Text typed as a value: JSON when it parses as a number, boolean, list or
+/// object; otherwise the text itself.
+fn typed_value(text: &str) -> Option<J> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match serde_json::from_str::<J>(t) {
+        Ok(v @ (J::Number(_) | J::Bool(_) | J::Array(_) | J::Object(_))) => Some(v),
+        _ => Some(J::String(t.to_owned())),
+    }
+}
+
+fn bulk_window(
+    ctx: &egui::Context,
+    state: &AppState,
+    open: &OpenDraft,
+    s: &mut MetadataUi,
+    out: &mut Vec<Command>,
+) {
+    let Some(b) = s.bulk.as_mut() else {
+        return;
+    };
+    let mut keep = true;
+    egui::Window::new("Bulk edit")
+        .open(&mut keep)
+        .default_width(640.0)
+        .show(ctx, |ui| {
+            ui.label(format!("Drafts of the schema “{}”:", open.schema.title));
+            ui.horizontal_wrapped(|ui| {
+                for (id, title, schema) in &state.metadata.drafts {
+                    if *schema != open.doc.draft.schema {
+                        continue;
+                    }
+                    let mut on = b.selected.contains(id);
+                    if ui.checkbox(&mut on, title).changed() {
+                        if on {
+                            b.selected.insert(*id);
+                        } else {
+                            b.selected.remove(id);
+                        }
+                    }
+                }
+            });
+            let ids: Vec<i64> = b.selected.iter().copied().collect();
+            let docs = state.draft_docs(&ids);
+            let refs: Vec<&crate::metadata::Draft> = docs.iter().map(|d| &d.draft).collect();
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .max_height(260.0)
+                .id_salt("bulk-fields")
+                .show(ui, |ui| {
+                    egui::Grid::new("bulk-grid")
+                        .num_columns(2)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for (p, a) in crate::metadata::bulk::compare(&refs) {
+                                if ui.selectable_label(b.pointer == p, &p).clicked() {
+                                    b.pointer.clone_from(&p);
+                                    if let crate::metadata::bulk::Agreement::Same(v) = &a {
+                                        b.value = show_value(v);
+                                    }
+                                }
+                                match a {
+                                    crate::metadata::bulk::Agreement::Same(v) => {
+                                        ui.label(format!("same: {}", show_value(&v)));
+                                    }
+                                    crate::metadata::bulk::Agreement::Differ(vs) => {
+                                        let shown: Vec<String> = vs
+                                            .iter()
+                                            .map(|v| v.as_ref().map_or("—".into(), show_value))
+                                            .collect();
+                                        ui.colored_label(
+                                            ui.visuals().warn_fg_color,
+                                            format!("differs: {}", shown.join(" | ")),
+                                        );
+                                    }
+                                }
+                                ui.end_row();
+                            }
+                        });
+                });
+            ui.separator();
+            ui.horizontal(|ui| {
+                let l = ui.label("Field");
+                ui.add(
+                    egui::TextEdit::singleline(&mut b.pointer)
+                        .hint_text("/publisher/name")
+                        .desired_width(220.0),
+                )
+                .labelled_by(l.id);
+                let l = ui.label("Value");
+                ui.add(
+                    egui::TextEdit::singleline(&mut b.value)
+                        .hint_text("empty clears the field")
+                        .desired_width(220.0),
+                )
+                .labelled_by(l.id);
+            });
+            let pointer = b.pointer.trim().to_owned();
+            if pointer.starts_with('/') {
+                let value = typed_value(&b.value);
+                let plan = crate::metadata::bulk::preview(&docs, &pointer, value.as_ref());
+                ui.label(format!("Preview: {} draft(s) change", plan.len()));
+                for c in &plan {
+                    ui.small(format!(
+                        "{}: {} -> {}",
+                        c.title,
+                        c.before.as_ref().map_or("—".into(), show_value),
+                        c.after.as_ref().map_or("—".into(), show_value)
+                    ));
+                }
+                if ui
+                    .add_enabled(
+                        !plan.is_empty(),
+                        egui::Button::new(format!("Apply to {} drafts", plan.len())),
+                    )
+                    .clicked()
+                {
+                    out.push(Command::BulkSet {
+                        ids: plan.iter().map(|c| c.id).collect(),
+                        pointer,
+                        value,
+                    });
+                }
+            } else if !pointer.is_empty() {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "A field is a path such as /publisher/name",
+                );
+            }
+        });
+    if !keep {
+        s.bulk = None;
+    }
 }
