@@ -190,6 +190,11 @@ pub enum Command {
     UndoDraft,
     RedoDraft,
     DeleteDraft(i64),
+    /// Publish the open draft to a catalogue source (SciCat, InvenioRDM)
+    /// with the account bound to that source.
+    PublishDraft {
+        source: String,
+    },
     /// Keep the values typed into the open draft as a named template.
     SaveTemplate(String),
     /// Fill the open draft from a template of its schema.

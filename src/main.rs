@@ -39,6 +39,9 @@ fn main() -> ExitCode {
         Some(Sub::Metadata {
             command: panorama::cli::MetadataCmd::Export { input, to },
         }) => panorama::cli::metadata::export(&input, to),
+        Some(Sub::Publish { draft, to, files }) => {
+            panorama::cli::metadata::publish(&dirs, &draft, &to, &files)
+        }
         Some(Sub::Login {
             issuer,
             client_id,

@@ -171,3 +171,81 @@ pub fn export(input: &str, to: super::ExportFormat) -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+/// `panorama publish DRAFT --to SOURCE [--file F]…`: a draft (id or title)
+/// to a SciCat or InvenioRDM source, with the account bound to the source.
+pub fn publish(dirs: &AppDirs, draft: &str, to: &str, files: &[std::path::PathBuf]) -> ExitCode {
+    let runtime = match crate::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
+    let Some((id, title, _)) = state
+        .metadata
+        .drafts
+        .iter()
+        .find(|(id, title, _)| id.to_string() == draft || title == draft)
+        .cloned()
+    else {
+        eprintln!("panorama: no draft “{draft}”; the Metadata tab lists them");
+        return ExitCode::from(2);
+    };
+    let Some(cfg) = state
+        .sources
+        .iter()
+        .find(|s| s.id == to || s.name == to)
+        .cloned()
+    else {
+        eprintln!("panorama: no source “{to}”; see Search, Sources…");
+        return ExitCode::from(2);
+    };
+    let Some(doc) = state.draft_docs(&[id]).into_iter().next() else {
+        eprintln!("panorama: the draft {id} cannot be read");
+        return ExitCode::FAILURE;
+    };
+    if crate::metadata::publish::schema_for(cfg.kind) != Some(doc.draft.schema.as_str()) {
+        eprintln!(
+            "panorama: {} takes {} metadata; “{title}” is a {} draft",
+            cfg.name,
+            crate::metadata::publish::schema_for(cfg.kind).unwrap_or("no new"),
+            doc.draft.schema
+        );
+        return ExitCode::from(2);
+    }
+    let Some(auth) = cfg
+        .account
+        .as_deref()
+        .and_then(|a| state.accounts.tokens(a))
+    else {
+        eprintln!(
+            "panorama: {} has no signed-in account; sign in (`panorama login`) and bind the account to the source",
+            cfg.name
+        );
+        return ExitCode::FAILURE;
+    };
+    let paths: Vec<&Path> = files.iter().map(std::path::PathBuf::as_path).collect();
+    let json = doc.draft.to_json();
+    match runtime.block_on(crate::metadata::publish::publish(
+        &cfg,
+        auth.as_ref(),
+        &json,
+        &paths,
+    )) {
+        Ok(done) => {
+            println!(
+                "Published “{title}” to {} as {}{}",
+                cfg.name,
+                done.id,
+                done.url.map(|u| format!(" ({u})")).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

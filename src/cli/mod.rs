@@ -109,6 +109,17 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// Publish a metadata draft to a SciCat or InvenioRDM source with its bound account.
+    Publish {
+        /// The draft's id or title (the Metadata tab lists them).
+        draft: String,
+        /// The source's id or name (Search, Sources…).
+        #[arg(long)]
+        to: String,
+        /// A file to upload with the record (InvenioRDM; repeatable).
+        #[arg(long = "file", value_name = "PATH")]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Metadata commands.
     Metadata {
         #[command(subcommand)]

@@ -6,6 +6,7 @@ pub mod datacite;
 pub mod drafts;
 pub mod extract;
 pub mod ids;
+pub mod publish;
 pub mod schema;
 pub mod templates;
 pub mod units;
@@ -25,6 +26,8 @@ pub enum MetadataError {
     Store(String),
     #[error("No draft {0}")]
     NoDraft(i64),
+    #[error("Publishing to {target} failed: {detail}")]
+    Publish { target: String, detail: String },
 }
 
 /// Where a field's value came from.

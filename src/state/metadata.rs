@@ -60,11 +60,17 @@ pub struct MetadataState {
     /// Saved templates (all schemas).
     pub templates: Vec<crate::metadata::templates::Template>,
     extracting: Option<(String, TaskHandle<Extraction>)>,
+    /// A draft on its way to a catalogue: draft id, source name.
+    publishing: Option<(i64, String, TaskHandle<crate::metadata::publish::Published>)>,
 }
 
 impl MetadataState {
     pub fn is_extracting(&self) -> bool {
         self.extracting.is_some()
+    }
+
+    pub fn is_publishing(&self) -> bool {
+        self.publishing.is_some()
     }
 }
 
@@ -325,7 +331,91 @@ impl AppState {
         }
     }
 
+    /// The draft as last published, for the diff before publishing again.
+    pub fn last_published(&self, id: i64) -> Option<Draft> {
+        let j = self
+            .store
+            .as_ref()?
+            .get(&format!("metadata.published.{id}"))
+            .ok()??;
+        serde_json::from_str(&j).ok()
+    }
+
+    /// Catalogue sources a draft of `schema` can be published to.
+    pub fn publish_targets(&self, schema: &str) -> Vec<crate::catalogue::SourceConfig> {
+        self.sources
+            .iter()
+            .filter(|s| crate::metadata::publish::schema_for(s.kind) == Some(schema))
+            .cloned()
+            .collect()
+    }
+
+    /// Publish the open draft to a source with the account bound to it.
+    pub fn publish_draft(&mut self, source: &str) {
+        let Some(open) = &self.metadata.open else {
+            return;
+        };
+        let Some(cfg) = self.sources.iter().find(|s| s.id == source).cloned() else {
+            return;
+        };
+        if crate::metadata::publish::schema_for(cfg.kind) != Some(open.schema.name.as_str()) {
+            self.notify(
+                Level::Error,
+                format!("{} takes other metadata", cfg.name),
+                format!(
+                    "This draft is written in “{}”; start a draft of the schema {} needs.",
+                    open.schema.title,
+                    crate::metadata::publish::schema_for(cfg.kind).unwrap_or("?")
+                ),
+            );
+            return;
+        }
+        let Some(auth) = cfg.account.as_deref().and_then(|a| self.accounts.tokens(a)) else {
+            self.notify(
+                Level::Error,
+                format!("Sign in to publish to {}", cfg.name),
+                "Bind a signed-in account to this source (Search, Sources…), then publish again.",
+            );
+            return;
+        };
+        let doc = open.doc.draft.to_json();
+        let id = open.doc.id;
+        let name = cfg.name.clone();
+        let handle = self
+            .tasks
+            .spawn(&format!("Publishing to {name}"), move |_| async move {
+                crate::metadata::publish::publish(&cfg, auth.as_ref(), &doc, &[]).await
+            });
+        self.metadata.publishing = Some((id, name, handle));
+    }
+
     pub(super) fn poll_metadata(&mut self) {
+        if let Some((id, name, handle)) = self.metadata.publishing.take() {
+            match handle.try_take() {
+                Err(handle) => self.metadata.publishing = Some((id, name, handle)),
+                Ok(Ok(done)) => {
+                    if let (Some(store), Some(open)) = (&self.store, &self.metadata.open)
+                        && open.doc.id == id
+                        && let Ok(body) = serde_json::to_string(&open.doc.draft)
+                    {
+                        let _ = store.set(&format!("metadata.published.{id}"), &body);
+                    }
+                    self.notify(
+                        Level::Info,
+                        format!("Published to {name}"),
+                        match done.url {
+                            Some(u) => format!("{} ({u})", done.id),
+                            None => done.id,
+                        },
+                    );
+                }
+                Ok(Err(e)) => self.notify(
+                    Level::Error,
+                    format!("Not published to {name}"),
+                    e.to_string(),
+                ),
+            }
+        }
         let Some((schema, handle)) = self.metadata.extracting.take() else {
             return;
         };

@@ -511,6 +511,10 @@ impl AppState {
                 self.undo_draft(true);
                 Vec::new()
             }
+            Command::PublishDraft { source } => {
+                self.publish_draft(&source);
+                Vec::new()
+            }
             Command::SaveTemplate(name) => {
                 self.save_template(&name);
                 Vec::new()
@@ -1030,7 +1034,10 @@ impl AppState {
 
     /// True while background reads started by the state are running.
     pub fn busy(&self) -> bool {
-        !self.pending.is_empty() || self.accounts.busy() || self.metadata.is_extracting()
+        !self.pending.is_empty()
+            || self.accounts.busy()
+            || self.metadata.is_extracting()
+            || self.metadata.is_publishing()
     }
 
     fn poll_accounts(&mut self) {

@@ -201,3 +201,52 @@ impl Browser {
         panic!("the sign-in did not finish within 20 pages");
     }
 }
+
+/// The scripted browser's visit, answering the final page's status and text.
+type PageTask = tokio::task::JoinHandle<(u16, String)>;
+
+/// Sign in at `issuer` as `user` through the loopback redirect, with the
+/// scripted browser, and keep the account in a memory-only book.
+pub async fn sign_in(
+    issuer: &str,
+    user: &str,
+) -> (
+    panorama::auth::AccountBook,
+    std::sync::Arc<panorama::auth::Session>,
+) {
+    use std::sync::{Arc, Mutex};
+    let provider = Arc::new(
+        panorama::auth::provider::Provider::discover(
+            issuer,
+            panorama::auth::http::OidcHttp::new().expect("http"),
+        )
+        .await
+        .expect("discovery"),
+    );
+    let page: Arc<Mutex<Option<PageTask>>> = Arc::default();
+    let slot = page.clone();
+    let who = user.to_owned();
+    let signed = panorama::auth::flow::login_with_browser(
+        provider.clone(),
+        "test-native",
+        &[],
+        move |url| {
+            let url = url.to_owned();
+            *slot.lock().expect("slot") = Some(tokio::spawn(async move {
+                Browser::new()
+                    .sign_in(&url, &who, None, Choice::Approve)
+                    .await
+            }));
+            Ok(())
+        },
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("signed in");
+    let handle = page.lock().expect("slot").take().expect("browser");
+    handle.await.expect("browser");
+    let book = panorama::auth::AccountBook::open(None, panorama::auth::keystore::Vault::memory())
+        .expect("book");
+    let session = book.add(provider, "test-native", signed).expect("add");
+    (book, session)
+}

@@ -5,7 +5,20 @@ over real example records from invenio-rdm-records (tests/fixtures/invenio/).
 
 GET /api/records?q=&size=&page=&sort= answers {hits:{hits,total}, aggregations, links};
 GET /api/records/{id} one record.
+
+The deposit flow needs a bearer token that is active at the OpenID Provider
+named by INTROSPECT_URL (oidc_guard.py): POST /api/records (create a draft),
+PUT /api/records/{id}/draft, POST /api/records/{id}/draft/files [{"key"}],
+PUT .../files/{key}/content, POST .../files/{key}/commit,
+POST /api/records/{id}/draft/actions/publish. Bodies are checked for the
+fields InvenioRDM requires (title, publication_date, resource_type, creators,
+access); errors come back as {"status": 400, "errors": [{"field", "messages"}]}.
 """
+import hashlib
+import random
+import string
+
+import oidc_guard
 import json
 import os
 import urllib.parse
@@ -65,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
                 "links": {"self": self.path},
                 "sortBy": qs.get("sort", ["bestmatch"])[0],
             })
-        if u.path.startswith("/api/records/"):
+        if u.path.startswith("/api/records/") and u.path.count("/") == 3:
             rid = u.path.rsplit("/", 1)[-1]
             for r in RECORDS:
                 if r["id"] == rid:
@@ -74,8 +87,122 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(404, {"status": 404, "message": "Not found"})
 
 
+DRAFTS = {}
+
+
+def new_id():
+    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(5)) + "-" + \
+        "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(5))
+
+
+def problems(rec):
+    errors = []
+    md = rec.get("metadata") or {}
+    for field in ["title", "publication_date"]:
+        if not md.get(field):
+            errors.append({"field": f"metadata.{field}", "messages": ["Missing data for required field."]})
+    if not (md.get("resource_type") or {}).get("id"):
+        errors.append({"field": "metadata.resource_type", "messages": ["Missing data for required field."]})
+    creators = md.get("creators") or []
+    if not creators:
+        errors.append({"field": "metadata.creators", "messages": ["Missing data for required field."]})
+    for i, c in enumerate(creators):
+        if (c.get("person_or_org") or {}).get("type") not in ("personal", "organizational"):
+            errors.append({"field": f"metadata.creators.{i}.person_or_org.type", "messages": ["Invalid value."]})
+    access = rec.get("access") or {}
+    for k in ["record", "files"]:
+        if access.get(k) not in ("public", "restricted"):
+            errors.append({"field": f"access.{k}", "messages": ["Must be one of: public, restricted."]})
+    return errors
+
+
+class Deposit(Handler):
+    def guard(self):
+        if oidc_guard.enabled() and oidc_guard.introspect(self.headers.get("Authorization", "")):
+            return True
+        self.send(403, {"status": 403, "message": "Permission denied."})
+        return False
+
+    def body(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        return self.rfile.read(n) if n else b""
+
+    def links(self, rid):
+        base = f"http://{self.headers.get('Host')}"
+        return {"self": f"{base}/api/records/{rid}/draft", "self_html": f"{base}/uploads/{rid}",
+                "files": f"{base}/api/records/{rid}/draft/files",
+                "publish": f"{base}/api/records/{rid}/draft/actions/publish", "record_html": f"{base}/records/{rid}"}
+
+    def do_POST(self):
+        if not self.guard():
+            return
+        parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
+        if parts == ["api", "records"]:
+            try:
+                rec = json.loads(self.body() or b"{}")
+            except json.JSONDecodeError:
+                return self.send(400, {"status": 400, "message": "Invalid JSON"})
+            rid = new_id()
+            rec.update({"id": rid, "is_published": False, "links": self.links(rid), "entries": {}})
+            rec.setdefault("files", {"enabled": True})
+            DRAFTS[rid] = rec
+            return self.send(201, rec)
+        if len(parts) >= 5 and parts[:2] == ["api", "records"] and parts[3] == "draft":
+            rid = parts[2]
+            rec = DRAFTS.get(rid)
+            if rec is None:
+                return self.send(404, {"status": 404, "message": "The draft does not exist."})
+            if parts[4:] == ["files"]:
+                keys = [e["key"] for e in json.loads(self.body() or b"[]")]
+                for k in keys:
+                    rec["entries"][k] = {"key": k, "status": "pending"}
+                return self.send(201, {"entries": list(rec["entries"].values())})
+            if len(parts) == 7 and parts[4] == "files" and parts[6] == "commit":
+                entry = rec["entries"].get(parts[5])
+                if not entry or "checksum" not in entry:
+                    return self.send(400, {"status": 400, "message": "File content was not uploaded."})
+                entry["status"] = "completed"
+                return self.send(200, entry)
+            if parts[4:] == ["actions", "publish"]:
+                errors = problems(rec)
+                if rec.get("files", {}).get("enabled") and (
+                        not rec["entries"] or any(e["status"] != "completed" for e in rec["entries"].values())):
+                    errors.append({"field": "files.enabled", "messages": ["Missing uploaded files."]})
+                if errors:
+                    return self.send(400, {"status": 400, "message": "A validation error occurred.", "errors": errors})
+                rec["is_published"] = True
+                rec["links"]["self_html"] = rec["links"]["record_html"]
+                RECORDS.append(rec)
+                del DRAFTS[rid]
+                return self.send(202, rec)
+        return self.send(404, {"status": 404, "message": "Not found"})
+
+    def do_PUT(self):
+        if not self.guard():
+            return
+        parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
+        rid = parts[2] if len(parts) > 2 else ""
+        rec = DRAFTS.get(rid)
+        if rec is None:
+            return self.send(404, {"status": 404, "message": "The draft does not exist."})
+        if parts[3:] == ["draft"]:
+            new = json.loads(self.body() or b"{}")
+            for k in ["metadata", "access", "files"]:
+                if k in new:
+                    rec[k] = new[k]
+            return self.send(200, rec)
+        if len(parts) == 7 and parts[4] == "files" and parts[6] == "content":
+            entry = rec["entries"].get(parts[5])
+            if entry is None:
+                return self.send(404, {"status": 404, "message": "Unknown file."})
+            data = self.body()
+            entry.update({"checksum": "md5:" + hashlib.md5(data).hexdigest(), "size": len(data)})
+            return self.send(200, entry)
+        return self.send(404, {"status": 404, "message": "Not found"})
+
+
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("PORT", "0"))), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("PORT", "0"))), Deposit)
     print(f"INVENIO_READY http://127.0.0.1:{server.server_address[1]}/api", flush=True)
     server.serve_forever()
 

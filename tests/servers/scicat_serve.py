@@ -3,7 +3,17 @@ datasets (tests/fixtures/scicat/): GET /api/v3/Datasets/fullquery?fields=&limits
 anonymous (public datasets) or with `Authorization: Bearer TOKEN` (all).
 
     TOKEN=secret python scicat_serve.py   # prints "SCICAT_READY http://127.0.0.1:PORT/api/v3"
+
+POST /api/v3/Datasets creates a dataset when the bearer token is active at the
+OpenID Provider named by INTROSPECT_URL (see oidc_guard.py) and the body has
+what SciCat's create DTOs require (raw: owner, contactEmail, sourceFolder,
+creationTime, type, ownerGroup, principalInvestigator, creationLocation;
+derived: investigator, inputDatasets, usedSoftware instead of the last two);
+otherwise 401, or 400 with SciCat's messages.
 """
+import uuid
+
+import oidc_guard
 import json
 import os
 import urllib.parse
@@ -48,6 +58,34 @@ class Handler(BaseHTTPRequestHandler):
             skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
             return self.send(200, rows[skip:skip + limit])
         return self.send(404, {"statusCode": 404, "message": "Not Found"})
+
+    def do_POST(self):
+        u = urllib.parse.urlparse(self.path)
+        if u.path != "/api/v3/Datasets":
+            return self.send(404, {"statusCode": 404, "message": "Not Found"})
+        who = oidc_guard.introspect(self.headers.get("Authorization", "")) if oidc_guard.enabled() else None
+        if who is None:
+            return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
+        length = int(self.headers.get("Content-Length", "0"))
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError:
+            return self.send(400, {"statusCode": 400, "message": "Invalid JSON", "error": "Bad Request"})
+        required = ["owner", "contactEmail", "sourceFolder", "creationTime", "type", "ownerGroup"]
+        if body.get("type") == "derived":
+            required += ["investigator", "inputDatasets", "usedSoftware"]
+        else:
+            required += ["principalInvestigator", "creationLocation"]
+        missing = [f"{k} should not be empty" for k in required if body.get(k) in (None, "", [])]
+        if body.get("type") not in ("raw", "derived"):
+            missing.append("type must be one of the following values: raw, derived")
+        if missing:
+            return self.send(400, {"statusCode": 400, "message": missing, "error": "Bad Request"})
+        body["pid"] = f"20.500.12269/{uuid.uuid4()}"
+        body.setdefault("isPublished", False)
+        body["createdBy"] = who.get("sub")
+        DATASETS.append(body)
+        return self.send(201, body)
 
 
 def main():

@@ -26,6 +26,8 @@ pub struct MetadataUi {
     template_name: String,
     /// The bulk-edit window, while open.
     bulk: Option<BulkUi>,
+    /// The source a publish is being confirmed for (the diff window).
+    confirm_publish: Option<String>,
 }
 
 #[derive(Default)]
@@ -112,6 +114,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
     };
     toolbar(ui, open, out);
     templates_row(ui, state, open, s, out);
+    publish_ui(ui, state, open, s, out);
     bulk_window(ui.ctx(), state, open, s, out);
     ui.separator();
     egui::ScrollArea::vertical()
@@ -821,5 +824,87 @@ fn bulk_window(
         });
     if !keep {
         s.bulk = None;
+    }
+}
+
+fn publish_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    open: &OpenDraft,
+    s: &mut MetadataUi,
+    out: &mut Vec<Command>,
+) {
+    let targets = state.publish_targets(&open.schema.name);
+    if !targets.is_empty() {
+        ui.horizontal(|ui| {
+            if state.metadata.is_publishing() {
+                ui.spinner();
+                ui.weak("Publishing…");
+            }
+            ui.menu_button("Publish to…", |ui| {
+                for t in &targets {
+                    let who = t
+                        .account
+                        .as_deref()
+                        .unwrap_or("no account: bind one in Sources…");
+                    if ui.button(format!("{} ({who})", t.name)).clicked() {
+                        s.confirm_publish = Some(t.id.clone());
+                        ui.close();
+                    }
+                }
+            });
+        });
+    }
+    let Some(target) = s.confirm_publish.clone() else {
+        return;
+    };
+    let name = targets
+        .iter()
+        .find(|t| t.id == target)
+        .map_or(target.clone(), |t| t.name.clone());
+    let mut keep = true;
+    let mut go = false;
+    egui::Window::new(format!("Publish to {name}"))
+        .open(&mut keep)
+        .collapsible(false)
+        .default_width(520.0)
+        .show(ui.ctx(), |ui| {
+            let before = state
+                .last_published(open.doc.id)
+                .unwrap_or_else(|| crate::metadata::Draft::new(&open.doc.draft.schema));
+            let lines = crate::metadata::drafts::diff(&before, &open.doc.draft);
+            ui.label(if state.last_published(open.doc.id).is_some() {
+                "Changes since this draft was last published:"
+            } else {
+                "What will be sent:"
+            });
+            egui::ScrollArea::vertical()
+                .max_height(280.0)
+                .show(ui, |ui| {
+                    for l in &lines {
+                        ui.monospace(l);
+                    }
+                    if lines.is_empty() {
+                        ui.weak("Nothing changed.");
+                    }
+                });
+            if !open.errors.is_empty() {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "{} problem(s) left; the catalogue may refuse it.",
+                        open.errors.len()
+                    ),
+                );
+            }
+            if ui.button("Publish").clicked() {
+                go = true;
+            }
+        });
+    if go {
+        out.push(Command::PublishDraft { source: target });
+        s.confirm_publish = None;
+    } else if !keep {
+        s.confirm_publish = None;
     }
 }

@@ -1,0 +1,269 @@
+//! Publishing a draft with the signed-in account: a dataset in SciCat, or a
+//! record in InvenioRDM (draft, file uploads, publish).
+
+use std::path::Path;
+
+use serde_json::{Value as J, json};
+
+use super::MetadataError;
+use crate::auth::{Secret, TokenSource};
+
+/// Where a draft went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The catalogue's id (SciCat PID, Invenio record id).
+    pub id: String,
+    /// The record's page, when the catalogue names one.
+    pub url: Option<String>,
+}
+
+fn err(target: &str, detail: impl std::fmt::Display) -> MetadataError {
+    MetadataError::Publish {
+        target: target.to_owned(),
+        detail: detail.to_string(),
+    }
+}
+
+/// The catalogue's own words for a refused request.
+fn refusal(status: u16, body: &str) -> String {
+    let j: J = serde_json::from_str(body).unwrap_or(J::Null);
+    let mut parts: Vec<String> = Vec::new();
+    match j.get("message") {
+        Some(J::Array(items)) => {
+            parts.extend(items.iter().filter_map(J::as_str).map(str::to_owned))
+        }
+        Some(J::String(m)) => parts.push(m.clone()),
+        _ => {}
+    }
+    for e in j.get("errors").and_then(J::as_array).into_iter().flatten() {
+        let field = e.get("field").and_then(J::as_str).unwrap_or("?");
+        let msgs: Vec<&str> = e
+            .get("messages")
+            .and_then(J::as_array)
+            .map(|m| m.iter().filter_map(J::as_str).collect())
+            .unwrap_or_default();
+        parts.push(format!("{field}: {}", msgs.join(" ")));
+    }
+    if parts.is_empty() {
+        parts.push(body.chars().take(200).collect());
+    }
+    format!("{status}: {}", parts.join("; "))
+}
+
+/// One authenticated request: the account's token, refreshed and retried
+/// once after a 401.
+async fn send(
+    auth: &dyn TokenSource,
+    target: &str,
+    build: impl Fn(&Secret) -> reqwest::RequestBuilder,
+) -> Result<J, MetadataError> {
+    let token = auth.access_token().await.map_err(|e| err(target, e))?;
+    let mut resp = build(&token)
+        .send()
+        .await
+        .map_err(|e| err(target, format!("cannot reach it: {e}")))?;
+    if resp.status().as_u16() == 401 {
+        let fresh = auth
+            .after_unauthorized(&token)
+            .await
+            .map_err(|e| err(target, e))?;
+        resp = build(&fresh)
+            .send()
+            .await
+            .map_err(|e| err(target, format!("cannot reach it: {e}")))?;
+    }
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap_or_default();
+    match status {
+        200..=299 => Ok(serde_json::from_str(&body).unwrap_or(J::Null)),
+        401 | 403 => Err(err(
+            target,
+            format!(
+                "{} may not publish here ({})",
+                auth.label(),
+                refusal(status, &body)
+            ),
+        )),
+        _ => Err(err(target, format!("refused: {}", refusal(status, &body)))),
+    }
+}
+
+fn client() -> Result<reqwest::Client, MetadataError> {
+    crate::net::async_client(std::time::Duration::from_secs(300)).map_err(|e| err("network", e))
+}
+
+/// Create a dataset in SciCat (`POST {base}/Datasets`, v3) from a draft of
+/// the SciCat schema.
+pub async fn to_scicat(
+    base: &str,
+    auth: &dyn TokenSource,
+    doc: &J,
+) -> Result<Published, MetadataError> {
+    let base = base.trim_end_matches('/');
+    let c = client()?;
+    let url = format!("{base}/Datasets");
+    let made = send(auth, "SciCat", |t| {
+        c.post(&url).bearer_auth(t.expose()).json(doc)
+    })
+    .await?;
+    let pid = made
+        .get("pid")
+        .and_then(J::as_str)
+        .ok_or_else(|| err("SciCat", "the answer names no PID"))?;
+    Ok(Published {
+        id: pid.to_owned(),
+        url: None,
+    })
+}
+
+/// Publish a record to InvenioRDM: create the draft, upload `files`, and
+/// publish. A draft without files is published metadata-only.
+pub async fn to_invenio(
+    base: &str,
+    auth: &dyn TokenSource,
+    doc: &J,
+    files: &[&Path],
+) -> Result<Published, MetadataError> {
+    let base = base.trim_end_matches('/');
+    let c = client()?;
+    let mut record = doc.clone();
+    if let Some(obj) = record.as_object_mut() {
+        obj.insert("files".into(), json!({ "enabled": !files.is_empty() }));
+    }
+    let records = format!("{base}/records");
+    let draft = send(auth, "InvenioRDM", |t| {
+        c.post(&records).bearer_auth(t.expose()).json(&record)
+    })
+    .await?;
+    let id = draft
+        .get("id")
+        .and_then(J::as_str)
+        .ok_or_else(|| err("InvenioRDM", "the answer names no record id"))?
+        .to_owned();
+    let draft_url = format!("{base}/records/{id}/draft");
+    for path in files {
+        let key = crate::catalogue::download::sanitize_file_name(
+            &path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+        .map_err(|e| err("InvenioRDM", e))?;
+        let data = std::fs::read(path).map_err(|e| MetadataError::Read {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let files_url = format!("{draft_url}/files");
+        send(auth, "InvenioRDM", |t| {
+            c.post(&files_url)
+                .bearer_auth(t.expose())
+                .json(&json!([{ "key": key }]))
+        })
+        .await?;
+        let content = format!("{draft_url}/files/{key}/content");
+        send(auth, "InvenioRDM", |t| {
+            c.put(&content)
+                .bearer_auth(t.expose())
+                .header("Content-Type", "application/octet-stream")
+                .body(data.clone())
+        })
+        .await?;
+        let commit = format!("{draft_url}/files/{key}/commit");
+        let done = send(auth, "InvenioRDM", |t| {
+            c.post(&commit).bearer_auth(t.expose())
+        })
+        .await?;
+        // The server's checksum must be that of what was sent.
+        let sent = {
+            use md5::Digest;
+            format!("md5:{:x}", md5::Md5::digest(&data))
+        };
+        if let Some(got) = done.get("checksum").and_then(J::as_str)
+            && got != sent
+        {
+            return Err(err(
+                "InvenioRDM",
+                format!("{key} arrived damaged (checksum {got}, sent {sent})"),
+            ));
+        }
+    }
+    let publish = format!("{draft_url}/actions/publish");
+    let done = send(auth, "InvenioRDM", |t| {
+        c.post(&publish).bearer_auth(t.expose())
+    })
+    .await?;
+    Ok(Published {
+        id,
+        url: done
+            .pointer("/links/self_html")
+            .and_then(J::as_str)
+            .map(str::to_owned),
+    })
+}
+
+/// Publish a draft's document to a configured catalogue source (SciCat or
+/// InvenioRDM), with the files for InvenioRDM.
+pub async fn publish(
+    source: &crate::catalogue::SourceConfig,
+    auth: &dyn TokenSource,
+    doc: &J,
+    files: &[&Path],
+) -> Result<Published, MetadataError> {
+    match source.kind {
+        crate::catalogue::SourceKind::Scicat => to_scicat(&source.url, auth, doc).await,
+        crate::catalogue::SourceKind::Invenio => to_invenio(&source.url, auth, doc, files).await,
+        _ => Err(err(
+            &source.name,
+            "only SciCat and InvenioRDM sources take new datasets",
+        )),
+    }
+}
+
+/// The schema a source's drafts are written in.
+pub fn schema_for(kind: crate::catalogue::SourceKind) -> Option<&'static str> {
+    match kind {
+        crate::catalogue::SourceKind::Scicat => Some("scicat"),
+        crate::catalogue::SourceKind::Invenio => Some("invenio"),
+        _ => None,
+    }
+}
+
+/// The embargo end `years` after `today` (YYYY-MM-DD), for "open after N years".
+pub fn embargo_until(today: chrono::NaiveDate, years: u32) -> String {
+    today
+        .checked_add_months(chrono::Months::new(years * 12))
+        .unwrap_or(today)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_in_words() {
+        assert_eq!(
+            refusal(
+                400,
+                r#"{"statusCode":400,"message":["owner should not be empty"]}"#
+            ),
+            "400: owner should not be empty"
+        );
+        assert_eq!(
+            refusal(
+                400,
+                r#"{"status":400,"errors":[{"field":"metadata.title","messages":["Missing data for required field."]}]}"#
+            ),
+            "400: metadata.title: Missing data for required field."
+        );
+        assert_eq!(refusal(500, "oops"), "500: oops");
+    }
+
+    #[test]
+    fn embargo_dates() {
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
+        assert_eq!(embargo_until(d, 3), "2027-02-28");
+        assert_eq!(embargo_until(d, 0), "2024-02-29");
+    }
+}
