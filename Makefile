@@ -61,7 +61,14 @@ $(STAMP)/venv: requirements-dev.txt
 
 deps-run: check-cargo
 	$(call apt_install,$(APT_RUNTIME))
-	@$(MAKE) --no-print-directory $(STAMP)/venv
+	@$(MAKE) --no-print-directory $(STAMP)/venv $(STAMP)/nxdl
+
+# The NeXus definitions (NXDL, LGPL) for NeXus validation, from the PyPI
+# pynxtools package that ships them, into target/nxdl (Panorama also looks in
+# PANORAMA_NXDL_DIR and the data folder's nxdl/).
+$(STAMP)/nxdl: tests/tools/fetch_nxdl.py | $(STAMP)/venv
+	$(PY) tests/tools/fetch_nxdl.py target/nxdl
+	@touch $@
 
 deps-test: deps-run
 	$(call apt_install,$(APT_TEST))

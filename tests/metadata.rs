@@ -334,3 +334,86 @@ fn kill_9_while_typing_loses_no_committed_keystroke() {
     assert!(title >= n, "kept {title} characters, {n} were committed");
     assert!(d.can_undo, "the history survives too");
 }
+
+fn nxdl_dirs() -> Vec<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nxdl");
+    assert!(
+        d.join("applications/NXmonopd.nxdl.xml").exists(),
+        "{} is missing: run `make test` (it fetches the NeXus definitions)",
+        d.display()
+    );
+    vec![d]
+}
+
+#[test]
+fn a_file_is_checked_against_the_real_nxmonopd_definition() {
+    use panorama::metadata::nxdl;
+    let def = nxdl::load("NXmonopd", &nxdl_dirs()).expect("NXmonopd");
+    assert_eq!(def.category, "application");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let path = tmp.path().join("powder.nxs");
+    let script = r#"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    e = f.create_group("entry"); e.attrs["NX_class"] = "NXentry"
+    e["title"] = "LaB6"; e["start_time"] = "2024-03-05T09:30:00"; e["definition"] = "NXmonopd"
+    i = e.create_group("instrument"); i.attrs["NX_class"] = "NXinstrument"
+    s = i.create_group("source"); s.attrs["NX_class"] = "NXsource"
+    s["type"] = "Reactor Neutron Source"; s["name"] = "FRM II"; s["probe"] = "muon"
+    c = i.create_group("crystal"); c.attrs["NX_class"] = "NXcrystal"
+    w = c.create_dataset("wavelength", data=np.array([1.54])); w.attrs["units"] = "K"
+    d = i.create_group("detector"); d.attrs["NX_class"] = "NXdetector"
+    d["polar_angle"] = np.linspace(0, 120, 10)
+    d["data"] = np.linspace(0, 1, 10)
+    m = e.create_group("sample"); m.attrs["NX_class"] = "NXsample"; m["name"] = "LaB6"
+    m.create_dataset("rotation_angle", data=0.0).attrs["units"] = "deg"
+    data = e.create_group("data"); data.attrs["NX_class"] = "NXdata"
+"#;
+    let out = Command::new(common::venv_python())
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let src = panorama::data::open(path.to_str().expect("utf8")).expect("open");
+    let issues = nxdl::check(src.as_ref(), &def);
+    let text: Vec<String> = issues
+        .iter()
+        .map(|i| format!("{}: {}", i.path, i.problem))
+        .collect();
+    let has = |s: &str| text.iter().any(|t| t.contains(s));
+    assert!(has("/entry: missing required group NXmonitor"), "{text:#?}");
+    assert!(
+        has("/entry/instrument/crystal/wavelength: units “K” are not NX_WAVELENGTH"),
+        "{text:#?}"
+    );
+    assert!(
+        has("/entry/instrument/detector/data: should be NX_INT"),
+        "{text:#?}"
+    );
+    assert!(
+        has("/entry/instrument/source/probe: “muon” is not one of"),
+        "{text:#?}"
+    );
+    assert_eq!(issues.len(), 4, "nothing else is wrong: {text:#?}");
+
+    // The same from the command line.
+    let out = Command::new(env!("CARGO_BIN_EXE_panorama"))
+        .env("PANORAMA_NXDL_DIR", &nxdl_dirs()[0])
+        .env("PANORAMA_HOME", tmp.path())
+        .args([
+            "validate",
+            path.to_str().expect("utf8"),
+            "--schema",
+            "nxdl:NXmonopd",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 problem(s) against NXmonopd"));
+}

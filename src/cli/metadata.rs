@@ -29,11 +29,8 @@ fn read_doc(input: &str, schema_name: &str) -> Result<serde_json::Value, String>
 
 /// `panorama validate INPUT --schema NAME|PATH`: exit 0 when valid, 1 when not.
 pub fn validate(dirs: &AppDirs, input: &str, schema_name: &str, json: bool) -> ExitCode {
-    if schema_name.starts_with("nxdl:") {
-        eprintln!(
-            "panorama: checking files against NXDL application definitions is not available in this version"
-        );
-        return ExitCode::from(2);
+    if let Some(name) = schema_name.strip_prefix("nxdl:") {
+        return validate_nxdl(dirs, input, name, json);
     }
     let dir = user_schema_dir(dirs);
     let (schemas, _) = schema::all(Some(&dir));
@@ -247,5 +244,43 @@ pub fn publish(dirs: &AppDirs, draft: &str, to: &str, files: &[std::path::PathBu
             eprintln!("panorama: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `panorama validate FILE --schema nxdl:NXxxx`.
+fn validate_nxdl(dirs: &AppDirs, input: &str, name: &str, json: bool) -> ExitCode {
+    use crate::metadata::nxdl;
+    let def = match nxdl::load(name, &nxdl::search_dirs(&dirs.data)) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let src = match crate::data::open(input) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let issues = nxdl::check(src.as_ref(), &def);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"definition": def.name, "valid": issues.is_empty(), "issues": issues})
+        );
+    } else if issues.is_empty() {
+        println!("{input}: conforms to {}", def.name);
+    } else {
+        println!("{input}: {} problem(s) against {}", issues.len(), def.name);
+        for i in &issues {
+            println!("  {}: {}", i.path, i.problem);
+        }
+    }
+    if issues.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

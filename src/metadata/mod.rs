@@ -6,6 +6,7 @@ pub mod datacite;
 pub mod drafts;
 pub mod extract;
 pub mod ids;
+pub mod nxdl;
 pub mod publish;
 pub mod schema;
 pub mod templates;
