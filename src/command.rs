@@ -190,6 +190,9 @@ pub enum Command {
     UndoDraft,
     RedoDraft,
     DeleteDraft(i64),
+    /// Start a DataCite draft from a catalogue record (by its key), each
+    /// value marked as coming from that catalogue.
+    DraftFromRecord(String),
     /// Publish the open draft to a catalogue source (SciCat, InvenioRDM)
     /// with the account bound to that source.
     PublishDraft {

@@ -417,3 +417,67 @@ with h5py.File(sys.argv[1], "w") as f:
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 problem(s) against NXmonopd"));
 }
+
+#[test]
+fn catalogue_records_start_valid_datacite_drafts() {
+    // Demo catalogue records (people with ORCID iDs, facilities, licences).
+    let demo = panorama::catalogue::demo::shared().expect("demo catalogue");
+    let page = demo
+        .search_now(&panorama::catalogue::SearchQuery {
+            text: String::new(),
+            facets: Vec::new(),
+            limit: 25,
+        })
+        .expect("search");
+    assert!(page.datasets.len() >= 20);
+    let tmp = tempfile::tempdir().expect("tmp");
+    for d in &page.datasets {
+        let doc = datacite::from_dataset(d);
+        let errors = schema::validate(&dc_schema(), &doc).expect("validate");
+        assert!(errors.is_empty(), "{}: {errors:?}", d.title);
+        let origin = Origin::Catalogue {
+            source: "demo".into(),
+            record: d.id.clone(),
+        };
+        let draft = Draft::from_json("datacite", &doc, &origin);
+        assert_eq!(draft.fields["/titles/0/title"].origin, origin);
+    }
+    reference_check(&datacite::from_dataset(&page.datasets[0]), tmp.path());
+}
+
+#[test]
+fn describe_starts_a_draft_from_a_search_result() {
+    use panorama::command::Command;
+    let home = tempfile::tempdir().expect("home");
+    let rt = panorama::runtime::Runtime::new().expect("rt");
+    let mut s = panorama::state::AppState::new(
+        panorama::paths::AppDirs::under(home.path()),
+        rt.tasks().clone(),
+    );
+    s.set_sources(
+        panorama::catalogue::default_sources()
+            .into_iter()
+            .filter(|c| c.id == "demo")
+            .collect(),
+    );
+    s.apply(Command::Search("diffraction".into()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while s.search.running() || s.busy() {
+        s.poll();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "search never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let first = s.search.results.first().cloned().expect("a result");
+    s.apply(Command::DraftFromRecord(first.key()));
+    let open = s.metadata.open.as_ref().expect("draft opened");
+    assert_eq!(open.doc.title, first.title);
+    assert_eq!(open.schema.name, "datacite");
+    assert!(open.errors.is_empty(), "{:?}", open.errors);
+    assert!(matches!(
+        open.doc.draft.fields["/titles/0/title"].origin,
+        Origin::Catalogue { .. }
+    ));
+}

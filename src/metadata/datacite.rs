@@ -103,6 +103,85 @@ pub fn from_rest(record: &J) -> J {
     clean(&J::Object(doc)).unwrap_or_else(|| J::Object(Map::new()))
 }
 
+/// A catalogue record (the common dataset model) as a DataCite 4.5 document,
+/// to start a draft from what the catalogue already knows.
+pub fn from_dataset(d: &crate::catalogue::Dataset) -> J {
+    let mut doc = Map::new();
+    if let Some(doi) = d.normalized_doi() {
+        doc.insert("doi".into(), J::String(doi));
+    }
+    doc.insert("titles".into(), serde_json::json!([{ "title": d.title }]));
+    let creators: Vec<J> = d
+        .creators
+        .iter()
+        .map(|c| {
+            let mut p = serde_json::json!({ "name": c.name, "nameType": "Personal" });
+            if let Some(o) = &c.orcid {
+                p["nameIdentifiers"] = serde_json::json!([{
+                    "nameIdentifier": format!("https://orcid.org/{}", o.trim_start_matches("https://orcid.org/")),
+                    "nameIdentifierScheme": "ORCID",
+                    "schemeUri": "https://orcid.org"
+                }]);
+            }
+            if !c.affiliations.is_empty() {
+                p["affiliation"] = J::Array(
+                    c.affiliations
+                        .iter()
+                        .map(|a| serde_json::json!({ "name": a }))
+                        .collect(),
+                );
+            }
+            p
+        })
+        .collect();
+    if !creators.is_empty() {
+        doc.insert("creators".into(), J::Array(creators));
+    }
+    if let Some(f) = &d.facility {
+        doc.insert("publisher".into(), serde_json::json!({ "name": f }));
+    }
+    if let Some(y) = d.year() {
+        doc.insert("publicationYear".into(), J::String(y.to_string()));
+    }
+    doc.insert(
+        "types".into(),
+        serde_json::json!({ "resourceTypeGeneral": "Dataset" }),
+    );
+    let mut subjects: Vec<J> = d
+        .keywords
+        .iter()
+        .map(|k| serde_json::json!({ "subject": k }))
+        .collect();
+    for extra in [&d.technique, &d.instrument, &d.sample]
+        .into_iter()
+        .flatten()
+    {
+        subjects.push(serde_json::json!({ "subject": extra }));
+    }
+    if !subjects.is_empty() {
+        doc.insert("subjects".into(), J::Array(subjects));
+    }
+    if let Some(desc) = &d.description {
+        doc.insert(
+            "descriptions".into(),
+            serde_json::json!([{ "description": desc, "descriptionType": "Abstract" }]),
+        );
+    }
+    if let Some(l) = &d.license {
+        let mut r = serde_json::json!({ "rights": l });
+        if super::ids::spdx_ok(l) {
+            r["rightsIdentifier"] = J::String(l.clone());
+            r["rightsIdentifierScheme"] = J::String("SPDX".into());
+        }
+        doc.insert("rightsList".into(), serde_json::json!([r]));
+    }
+    doc.insert(
+        "schemaVersion".into(),
+        J::String("http://datacite.org/schema/kernel-4".into()),
+    );
+    clean(&J::Object(doc)).unwrap_or_else(|| J::Object(Map::new()))
+}
+
 fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
 }

@@ -148,6 +148,24 @@ impl AppState {
         }
     }
 
+    /// Start a DataCite draft from a catalogue record shown in Search.
+    pub fn draft_from_record(&mut self, key: &str) {
+        let Some(d) = self.search.results.iter().find(|d| d.key() == key).cloned() else {
+            return;
+        };
+        let origin = Origin::Catalogue {
+            source: d.sources.first().cloned().unwrap_or_default(),
+            record: d.pid.clone().unwrap_or_else(|| d.id.clone()),
+        };
+        let doc = crate::metadata::datacite::from_dataset(&d);
+        let values: Vec<(String, J, Origin)> = Draft::from_json("datacite", &doc, &origin)
+            .fields
+            .into_iter()
+            .map(|(p, f)| (p, f.value, f.origin))
+            .collect();
+        self.create_draft("datacite", &d.title, &values);
+    }
+
     fn create_draft(&mut self, schema: &str, title: &str, values: &[(String, J, Origin)]) {
         let mut draft = Draft::new(schema);
         // A required field with only one possible value is filled at once.

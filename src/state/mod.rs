@@ -511,6 +511,10 @@ impl AppState {
                 self.undo_draft(true);
                 Vec::new()
             }
+            Command::DraftFromRecord(key) => {
+                self.draft_from_record(&key);
+                vec![UiEffect::ShowTab(TabKind::Metadata)]
+            }
             Command::PublishDraft { source } => {
                 self.publish_draft(&source);
                 Vec::new()

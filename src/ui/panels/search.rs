@@ -236,6 +236,13 @@ fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
                 if ui.button("RIS").on_hover_text("Copy as RIS").clicked() {
                     ui.ctx().copy_text(crate::catalogue::ris(d));
                 }
+                if ui
+                    .button("Describe…")
+                    .on_hover_text("Start a metadata draft from this record")
+                    .clicked()
+                {
+                    out.push(Command::DraftFromRecord(d.key()));
+                }
             });
             if let Some(desc) = &d.description {
                 ui.add_space(6.0);
