@@ -193,6 +193,8 @@ pub enum Command {
     /// Start a DataCite draft from a catalogue record (by its key), each
     /// value marked as coming from that catalogue.
     DraftFromRecord(String),
+    /// How many years an embargo without an end date lasts.
+    SetEmbargoYears(u32),
     /// Publish the open draft to a catalogue source (SciCat, InvenioRDM)
     /// with the account bound to that source.
     PublishDraft {

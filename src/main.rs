@@ -34,8 +34,20 @@ fn main() -> ExitCode {
             json,
         }) => panorama::cli::metadata::validate(&dirs, &input, &schema, json),
         Some(Sub::Metadata {
-            command: panorama::cli::MetadataCmd::Extract { file, schema, json },
-        }) => panorama::cli::metadata::extract(&file, schema.as_deref(), json),
+            command:
+                panorama::cli::MetadataCmd::Extract {
+                    file,
+                    schema,
+                    template,
+                    json,
+                },
+        }) => panorama::cli::metadata::extract(
+            &dirs,
+            &file,
+            schema.as_deref(),
+            template.as_deref(),
+            json,
+        ),
         Some(Sub::Metadata {
             command: panorama::cli::MetadataCmd::Export { input, to },
         }) => panorama::cli::metadata::export(&input, to),

@@ -244,6 +244,46 @@ fn cli_validate_and_extract() {
         out.contains("POWTEX") && out.contains("orcid.org/0000-0002-1825-0097"),
         "{out}"
     );
+    // A template fills what the file does not say.
+    {
+        let dirs = panorama::paths::AppDirs::under(home.path());
+        dirs.ensure().expect("dirs");
+        let store = Store::open(&dirs.database()).expect("store");
+        let mut t = panorama::metadata::templates::Template {
+            name: "POWTEX".into(),
+            schema: "datacite".into(),
+            values: Default::default(),
+        };
+        t.values.insert(
+            "/rightsList/0/rights".into(),
+            serde_json::json!("CC BY 4.0"),
+        );
+        t.values.insert(
+            "/publisher/name".into(),
+            serde_json::json!("Template publisher"),
+        );
+        panorama::metadata::templates::save(&store, &t).expect("save");
+    }
+    let (code, out) = run(&[
+        "metadata",
+        "extract",
+        f,
+        "--schema",
+        "datacite",
+        "--template",
+        "POWTEX",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("/rightsList/0/rights = \"CC BY 4.0\"    (template POWTEX)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Template publisher"),
+        "the file's facility wins: {out}"
+    );
+    let (code, _) = run(&["metadata", "extract", f, "--template", "POWTEX"]);
+    assert_eq!(code, Some(2), "--template needs --schema");
     let (code, _) = run(&["validate", f, "--schema", "no-such-schema"]);
     assert_eq!(code, Some(2));
     // A user's own schema file.

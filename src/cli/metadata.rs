@@ -85,7 +85,35 @@ pub fn validate(dirs: &AppDirs, input: &str, schema_name: &str, json: bool) -> E
 }
 
 /// `panorama metadata extract FILE [--schema S] [--json]`.
-pub fn extract(file: &str, schema_name: Option<&str>, json: bool) -> ExitCode {
+pub fn extract(
+    dirs: &AppDirs,
+    file: &str,
+    schema_name: Option<&str>,
+    template: Option<&str>,
+    json: bool,
+) -> ExitCode {
+    let template = match (template, schema_name) {
+        (None, _) => None,
+        (Some(_), None) => {
+            eprintln!("panorama: --template needs --schema");
+            return ExitCode::from(2);
+        }
+        (Some(t), Some(s)) => {
+            let found = crate::store::Store::open(&dirs.database())
+                .ok()
+                .map(|store| crate::metadata::templates::list(&store))
+                .unwrap_or_default()
+                .into_iter()
+                .find(|x| x.name == t && x.schema == s);
+            match found {
+                Some(f) => Some(f),
+                None => {
+                    eprintln!("panorama: no template “{t}” for the schema {s}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     let src = match crate::data::open(file) {
         Ok(s) => s,
         Err(e) => {
@@ -118,7 +146,15 @@ pub fn extract(file: &str, schema_name: Option<&str>, json: bool) -> ExitCode {
             }
         }
         (Some(s), as_json) => {
-            let fields = extract::for_schema(s, &found);
+            let mut fields = extract::for_schema(s, &found);
+            if let Some(t) = &template {
+                // The file's values win; the template fills the rest.
+                for (p, v, o) in t.values() {
+                    if !fields.iter().any(|(q, _, _)| *q == p) {
+                        fields.push((p, v, o));
+                    }
+                }
+            }
             if as_json {
                 let mut d = Draft::new(s);
                 for (p, v, o) in fields {
@@ -132,6 +168,7 @@ pub fn extract(file: &str, schema_name: Option<&str>, json: bool) -> ExitCode {
                 for (p, v, o) in fields {
                     let from = match o {
                         crate::metadata::Origin::File { location, .. } => location,
+                        crate::metadata::Origin::Template { name } => format!("template {name}"),
                         _ => String::new(),
                     };
                     println!("{p} = {v}    ({from})");

@@ -420,6 +420,9 @@ pub enum MetadataCmd {
         /// Show it as the fields of this schema (datacite, scicat, invenio, reflectivity).
         #[arg(long)]
         schema: Option<String>,
+        /// Fill what the file does not say from this template (with --schema).
+        #[arg(long)]
+        template: Option<String>,
         #[arg(long)]
         json: bool,
     },

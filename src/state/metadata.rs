@@ -368,6 +368,13 @@ impl AppState {
             .collect()
     }
 
+    /// Years an embargo lasts when a draft names no end (setting, default 3).
+    pub fn embargo_years(&self) -> u32 {
+        self.setting("metadata.embargo_years")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3)
+    }
+
     /// Publish the open draft to a source with the account bound to it.
     pub fn publish_draft(&mut self, source: &str) {
         let Some(open) = &self.metadata.open else {
@@ -396,7 +403,22 @@ impl AppState {
             );
             return;
         };
-        let doc = open.doc.draft.to_json();
+        let mut doc = open.doc.draft.to_json();
+        // An embargo without an end opens after the default number of years.
+        if doc.pointer("/access/embargo/active") == Some(&J::Bool(true))
+            && doc.pointer("/access/embargo/until").is_none()
+            && let Some(embargo) = doc
+                .pointer_mut("/access/embargo")
+                .and_then(J::as_object_mut)
+        {
+            embargo.insert(
+                "until".into(),
+                J::String(crate::metadata::publish::embargo_until(
+                    chrono::Local::now().date_naive(),
+                    self.embargo_years(),
+                )),
+            );
+        }
         let id = open.doc.id;
         let name = cfg.name.clone();
         let handle = self

@@ -515,6 +515,10 @@ impl AppState {
                 self.draft_from_record(&key);
                 vec![UiEffect::ShowTab(TabKind::Metadata)]
             }
+            Command::SetEmbargoYears(years) => {
+                self.save_setting("metadata.embargo_years", &years.to_string());
+                Vec::new()
+            }
             Command::PublishDraft { source } => {
                 self.publish_draft(&source);
                 Vec::new()

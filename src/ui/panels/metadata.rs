@@ -888,6 +888,22 @@ fn publish_ui(
                         ui.weak("Nothing changed.");
                     }
                 });
+            if open.doc.draft.fields.contains_key("/access/embargo/active") {
+                ui.horizontal(|ui| {
+                    let mut years = state.embargo_years();
+                    ui.label("An embargo without an end date opens after");
+                    if ui
+                        .add(
+                            egui::DragValue::new(&mut years)
+                                .range(0..=50)
+                                .suffix(" years"),
+                        )
+                        .changed()
+                    {
+                        out.push(Command::SetEmbargoYears(years));
+                    }
+                });
+            }
             if !open.errors.is_empty() {
                 ui.colored_label(
                     ui.visuals().warn_fg_color,
