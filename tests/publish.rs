@@ -63,6 +63,21 @@ async fn a_raw_dataset_is_created_in_scicat_with_the_account() {
         .expect("published");
     assert!(done.id.starts_with("20.500.12269/"), "{done:?}");
 
+    // The same draft to SciCat's v4 API, in its shape.
+    let v4 = source(
+        SourceKind::Scicat,
+        &scicat.url.replace("/api/v3", "/api/v4"),
+    );
+    let with_ids = {
+        let mut d = doc.clone();
+        d["proposalId"] = serde_json::json!("P-2024-0815");
+        d
+    };
+    let done = publish::publish(&v4, session.as_ref(), &with_ids, &[])
+        .await
+        .expect("published to v4");
+    assert!(done.id.starts_with("20.500.12269/"), "{done:?}");
+
     // A token the provider does not know: refused, with what to do.
     let anonymous = panorama::auth::StaticToken(panorama::auth::Secret::new("forged"));
     let err = publish::publish(&src, &anonymous, &doc, &[])

@@ -101,9 +101,14 @@ pub async fn to_scicat(
 ) -> Result<Published, MetadataError> {
     let base = base.trim_end_matches('/');
     let c = client()?;
-    let url = format!("{base}/Datasets");
+    // A source at …/api/v4 takes v4's shape: lists of investigators and ids.
+    let (url, body) = if base.ends_with("/v4") {
+        (format!("{base}/datasets"), scicat_v4(doc))
+    } else {
+        (format!("{base}/Datasets"), doc.clone())
+    };
     let made = send(auth, "SciCat", |t| {
-        c.post(&url).bearer_auth(t.expose()).json(doc)
+        c.post(&url).bearer_auth(t.expose()).json(&body)
     })
     .await?;
     let pid = made
@@ -114,6 +119,25 @@ pub async fn to_scicat(
         id: pid.to_owned(),
         url: None,
     })
+}
+
+/// A v3-shaped SciCat dataset in the v4 shape: `principalInvestigator`,
+/// `proposalId`, `sampleId`, `instrumentId` become lists.
+pub fn scicat_v4(doc: &J) -> J {
+    let mut out = doc.clone();
+    if let Some(obj) = out.as_object_mut() {
+        for (one, many) in [
+            ("principalInvestigator", "principalInvestigators"),
+            ("proposalId", "proposalIds"),
+            ("sampleId", "sampleIds"),
+            ("instrumentId", "instrumentIds"),
+        ] {
+            if let Some(v) = obj.remove(one) {
+                obj.insert(many.into(), J::Array(vec![v]));
+            }
+        }
+    }
+    out
 }
 
 /// Publish a record to InvenioRDM: create the draft, upload `files`, and

@@ -4,7 +4,7 @@ anonymous (public datasets) or with `Authorization: Bearer TOKEN` (all).
 
     TOKEN=secret python scicat_serve.py   # prints "SCICAT_READY http://127.0.0.1:PORT/api/v3"
 
-POST /api/v3/Datasets creates a dataset when the bearer token is active at the
+POST /api/v3/Datasets (and /api/v4/datasets, with v4's list fields) creates a dataset when the bearer token is active at the
 OpenID Provider named by INTROSPECT_URL (see oidc_guard.py) and the body has
 what SciCat's create DTOs require (raw: owner, contactEmail, sourceFolder,
 creationTime, type, ownerGroup, principalInvestigator, creationLocation;
@@ -61,8 +61,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         u = urllib.parse.urlparse(self.path)
-        if u.path != "/api/v3/Datasets":
+        if u.path not in ("/api/v3/Datasets", "/api/v4/datasets"):
             return self.send(404, {"statusCode": 404, "message": "Not Found"})
+        v4 = u.path == "/api/v4/datasets"
         who = oidc_guard.introspect(self.headers.get("Authorization", "")) if oidc_guard.enabled() else None
         if who is None:
             return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
@@ -74,6 +75,15 @@ class Handler(BaseHTTPRequestHandler):
         required = ["owner", "contactEmail", "sourceFolder", "creationTime", "type", "ownerGroup"]
         if body.get("type") == "derived":
             required += ["investigator", "inputDatasets", "usedSoftware"]
+        elif v4:
+            # v4 (as testdata/RawCorrectV4.json): lists of investigators and ids.
+            required += ["principalInvestigators", "creationLocation"]
+            for k in ["principalInvestigators", "proposalIds", "sampleIds", "instrumentIds"]:
+                if k in body and not isinstance(body[k], list):
+                    return self.send(400, {"statusCode": 400, "message": [f"{k} must be an array"], "error": "Bad Request"})
+            for k in ["principalInvestigator", "proposalId", "sampleId", "instrumentId"]:
+                if k in body:
+                    return self.send(400, {"statusCode": 400, "message": [f"property {k} should not exist"], "error": "Bad Request"})
         else:
             required += ["principalInvestigator", "creationLocation"]
         missing = [f"{k} should not be empty" for k in required if body.get(k) in (None, "", [])]
