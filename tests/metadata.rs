@@ -521,3 +521,53 @@ fn describe_starts_a_draft_from_a_search_result() {
         Origin::Catalogue { .. }
     ));
 }
+
+#[test]
+fn orso_headers_fill_the_reflectivity_form() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/orso");
+    let x = extract::from_orso(&dir.join("test_example.ort")).expect("orso");
+    assert_eq!(x.get("instrument").map(|f| f.value.as_str()), Some("Amor"));
+    assert_eq!(
+        x.get("title").map(|f| f.location.as_str()),
+        Some("data_source.experiment.title")
+    );
+    assert_eq!(
+        x.people[0].email.as_deref(),
+        Some("t_proposer@institute.org")
+    );
+    let mut draft = Draft::new("reflectivity");
+    for (p, v, o) in extract::for_schema("reflectivity", &x) {
+        draft.prefill(&p, v, o);
+    }
+    let doc = draft.to_json();
+    assert_eq!(doc["experiment"]["probe"], "neutron");
+    assert_eq!(doc["sample"]["name"], "Ni1000");
+    let refl = schema::built_in()
+        .into_iter()
+        .find(|s| s.name == "reflectivity")
+        .expect("schema");
+    let errors = schema::validate(&refl.schema, &doc).expect("validate");
+    // What the header does not say is exactly what is left to fill.
+    let at: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+    assert_eq!(at, vec!["/measurement"], "{errors:?}");
+
+    let other = extract::from_orso(&dir.join("prist5_10K_m_025.Rqz.ort")).expect("orso");
+    assert_eq!(
+        other.get("proposal").map(|f| f.value.as_str()),
+        Some("20230368")
+    );
+
+    // Not ORSO, or broken YAML: a plain error.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let plain = tmp.path().join("a.ort");
+    std::fs::write(&plain, "1 2 3\n").expect("write");
+    assert!(extract::from_orso(&plain).is_err());
+    let broken = tmp.path().join("b.ort");
+    std::fs::write(
+        &broken,
+        "# # ORSO x\n# data_source: [unclosed\n# : : :\n1 2\n",
+    )
+    .expect("write");
+    let err = extract::from_orso(&broken).expect_err("broken");
+    assert!(err.to_string().contains("YAML"), "{err}");
+}

@@ -11,13 +11,25 @@ pub fn user_schema_dir(dirs: &AppDirs) -> std::path::PathBuf {
     dirs.config.join("schemas")
 }
 
+/// What a NeXus/HDF5 file or an ORSO text file says about itself.
+fn found_in(file: &str) -> Result<extract::Extracted, String> {
+    let path = Path::new(file);
+    let head = std::fs::read(path)
+        .map(|b| b.into_iter().take(16).collect::<Vec<u8>>())
+        .unwrap_or_default();
+    if head.starts_with(b"# # ORSO") {
+        return extract::from_orso(path).map_err(|e| e.to_string());
+    }
+    let src = crate::data::open(file).map_err(|e| e.to_string())?;
+    Ok(extract::from_nexus(src.as_ref()))
+}
+
 fn read_doc(input: &str, schema_name: &str) -> Result<serde_json::Value, String> {
     let path = Path::new(input);
     let bytes = std::fs::read(path).map_err(|e| format!("{input}: {e}"))?;
-    if bytes.starts_with(b"\x89HDF") {
-        // An HDF5/NeXus file: check what can be extracted from it.
-        let src = crate::data::open(input).map_err(|e| e.to_string())?;
-        let found = extract::from_nexus(src.as_ref());
+    if bytes.starts_with(b"\x89HDF") || bytes.starts_with(b"# # ORSO") {
+        // A NeXus or ORSO file: check what can be extracted from it.
+        let found = found_in(input)?;
         let mut draft = Draft::new(schema_name);
         for (p, v, o) in extract::for_schema(schema_name, &found) {
             draft.prefill(&p, v, o);
@@ -114,14 +126,13 @@ pub fn extract(
             }
         }
     };
-    let src = match crate::data::open(file) {
-        Ok(s) => s,
+    let found = match found_in(file) {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("panorama: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let found = extract::from_nexus(src.as_ref());
     match (schema_name, json) {
         (None, true) => println!(
             "{}",

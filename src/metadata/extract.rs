@@ -183,6 +183,98 @@ pub fn from_nexus(src: &dyn DataSource) -> Extracted {
     out
 }
 
+/// The YAML header of an ORSO text file (`# `-prefixed lines before the data).
+fn orso_header(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            break;
+        };
+        // A second YAML document (another data set) ends the first header.
+        if rest.trim_start().starts_with("data_set:") && !out.is_empty() {
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+            break;
+        }
+        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        out.push('\n');
+    }
+    out
+}
+
+/// Read what an ORSO reflectivity text file's header says (owner, experiment,
+/// sample, reduction), each value with its place in the header.
+pub fn from_orso(path: &std::path::Path) -> Result<Extracted, super::MetadataError> {
+    let bad = |d: String| super::MetadataError::Read {
+        path: path.display().to_string(),
+        detail: d,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    if !text.starts_with("# # ORSO") {
+        return Err(bad(
+            "not an ORSO text file (it must start with “# # ORSO”)".into()
+        ));
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(&orso_header(&text))
+        .map_err(|e| bad(format!("the header is not valid YAML: {e}")))?;
+    let Some(h) = docs.first() else {
+        return Err(bad("the header is empty".into()));
+    };
+    let mut out = Extracted {
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        ..Extracted::default()
+    };
+    let text_at = |keys: &[&str]| -> Option<String> {
+        let mut cur = h;
+        for k in keys {
+            cur = &cur[*k];
+        }
+        match cur {
+            yaml_rust2::Yaml::String(s) => Some(s.clone()),
+            yaml_rust2::Yaml::Integer(i) => Some(i.to_string()),
+            yaml_rust2::Yaml::Real(r) => Some(r.clone()),
+            _ => None,
+        }
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    };
+    for (what, keys) in [
+        ("title", &["data_source", "experiment", "title"][..]),
+        ("start_time", &["data_source", "experiment", "start_date"]),
+        ("instrument", &["data_source", "experiment", "instrument"]),
+        ("facility", &["data_source", "experiment", "facility"]),
+        ("proposal", &["data_source", "experiment", "proposalID"]),
+        ("proposal", &["data_source", "experiment", "ID"]),
+        ("probe", &["data_source", "experiment", "probe"]),
+        ("sample", &["data_source", "sample", "name"]),
+        ("program", &["reduction", "software", "name"]),
+    ] {
+        if out.get(what).is_none()
+            && let Some(v) = text_at(keys)
+        {
+            out.values.push(Found {
+                what,
+                value: v,
+                location: keys.join("."),
+            });
+        }
+    }
+    if let Some(name) = text_at(&["data_source", "owner", "name"]) {
+        out.people.push(Person {
+            name,
+            orcid: text_at(&["data_source", "owner", "orcid"]).and_then(|o| super::ids::orcid(&o)),
+            affiliation: text_at(&["data_source", "owner", "affiliation"]),
+            email: text_at(&["data_source", "owner", "contact"]),
+            role: Some("owner".into()),
+            location: "data_source.owner".into(),
+        });
+    }
+    Ok(out)
+}
+
 /// The year of an ISO 8601 time.
 fn year_of(t: &str) -> Option<String> {
     let y: String = t.chars().take(4).collect();
@@ -360,6 +452,9 @@ pub fn for_schema(schema: &str, x: &Extracted) -> Vec<(String, J, Origin)> {
             }
             if let Some((t, l)) = v("sample") {
                 put("/sample/name".into(), json!(t), &l);
+            }
+            if let Some((t, l)) = v("probe") {
+                put("/experiment/probe".into(), json!(t), &l);
             }
             if let Some(p) = x.people.first() {
                 put("/owner/name".into(), json!(p.name), &p.location);
