@@ -193,6 +193,11 @@ pub enum Command {
     /// Start a DataCite draft from a catalogue record (by its key), each
     /// value marked as coming from that catalogue.
     DraftFromRecord(String),
+    /// Check an open file against a NeXus application definition or base class.
+    CheckNexus {
+        doc: u64,
+        definition: String,
+    },
     /// How many years an embargo without an end date lasts.
     SetEmbargoYears(u32),
     /// Publish the open draft to a catalogue source (SciCat, InvenioRDM)

@@ -137,6 +137,13 @@ fn a_draft_filled_from_a_file_names_its_sources() {
     // The year, the collection date and its type all come from the start time.
     assert_eq!(h.get_all_by_label("from /entry/start_time").count(), 3);
     h.snapshot("metadata_datacite_from_file");
+
+    // The same file against the NeXus definition it names.
+    type_into(&mut h, "Check demo_spectrum1d.nxs against NeXus", "NXmonopd");
+    h.get_by_label("Check").click();
+    settle(&mut h);
+    h.get_by_label("demo_spectrum1d.nxs: 3 problem(s) against NXmonopd");
+    h.get_by_label("missing required group NXinstrument");
 }
 
 #[test]

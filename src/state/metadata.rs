@@ -60,6 +60,17 @@ pub struct MetadataState {
     /// Saved templates (all schemas).
     pub templates: Vec<crate::metadata::templates::Template>,
     extracting: Option<(String, TaskHandle<Extraction>)>,
+    /// The last NeXus check: file, definition, and the problems (or why it could not run).
+    pub nexus_check: Option<(
+        String,
+        String,
+        Result<Vec<crate::metadata::nxdl::Issue>, String>,
+    )>,
+    checking: Option<(
+        String,
+        String,
+        TaskHandle<Vec<crate::metadata::nxdl::Issue>>,
+    )>,
     /// A draft on its way to a catalogue: draft id, source name.
     publishing: Option<(i64, String, TaskHandle<crate::metadata::publish::Published>)>,
 }
@@ -71,6 +82,10 @@ impl MetadataState {
 
     pub fn is_publishing(&self) -> bool {
         self.publishing.is_some()
+    }
+
+    pub fn is_checking(&self) -> bool {
+        self.checking.is_some()
     }
 }
 
@@ -368,6 +383,27 @@ impl AppState {
             .collect()
     }
 
+    /// Check an open file against a NeXus definition (NXDL) in the background.
+    pub fn check_nexus(&mut self, doc: u64, definition: &str) {
+        let Some((label, src)) = self
+            .document(doc)
+            .and_then(|d| Some((d.label.clone(), d.source.clone()?)))
+        else {
+            return;
+        };
+        let dirs = crate::metadata::nxdl::search_dirs(&self.dirs.data);
+        let name = definition.trim().to_owned();
+        let n2 = name.clone();
+        let handle = self.tasks.spawn_blocking(
+            &format!("Checking {label} against {name}"),
+            move |_| -> Result<Vec<crate::metadata::nxdl::Issue>, String> {
+                let def = crate::metadata::nxdl::load(&n2, &dirs).map_err(|e| e.to_string())?;
+                Ok(crate::metadata::nxdl::check(src.as_ref(), &def))
+            },
+        );
+        self.metadata.checking = Some((label, name, handle));
+    }
+
     /// Years an embargo lasts when a draft names no end (setting, default 3).
     pub fn embargo_years(&self) -> u32 {
         self.setting("metadata.embargo_years")
@@ -430,6 +466,14 @@ impl AppState {
     }
 
     pub(super) fn poll_metadata(&mut self) {
+        if let Some((label, def, handle)) = self.metadata.checking.take() {
+            match handle.try_take() {
+                Err(handle) => self.metadata.checking = Some((label, def, handle)),
+                Ok(r) => {
+                    self.metadata.nexus_check = Some((label, def, r.map_err(|e| e.to_string())))
+                }
+            }
+        }
         if let Some((id, name, handle)) = self.metadata.publishing.take() {
             match handle.try_take() {
                 Err(handle) => self.metadata.publishing = Some((id, name, handle)),

@@ -519,6 +519,10 @@ impl AppState {
                 self.save_setting("metadata.embargo_years", &years.to_string());
                 Vec::new()
             }
+            Command::CheckNexus { doc, definition } => {
+                self.check_nexus(doc, &definition);
+                vec![UiEffect::ShowTab(TabKind::Metadata)]
+            }
             Command::PublishDraft { source } => {
                 self.publish_draft(&source);
                 Vec::new()
@@ -1046,6 +1050,7 @@ impl AppState {
             || self.accounts.busy()
             || self.metadata.is_extracting()
             || self.metadata.is_publishing()
+            || self.metadata.is_checking()
     }
 
     fn poll_accounts(&mut self) {

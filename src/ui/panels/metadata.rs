@@ -24,6 +24,8 @@ pub struct MetadataUi {
     /// Text of fields being typed that do not parse yet (numbers, JSON).
     pending_text: HashMap<String, String>,
     template_name: String,
+    /// The NeXus definition to check the open file against.
+    nxdl: String,
     /// The bulk-edit window, while open.
     bulk: Option<BulkUi>,
     /// The source a publish is being confirmed for (the diff window).
@@ -101,6 +103,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
     for p in &md.schema_problems {
         ui.colored_label(ui.visuals().warn_fg_color, p);
     }
+    nexus_check_ui(ui, state, open_doc, s, out);
     let Some(open) = &md.open else {
         super::empty_state(
             ui,
@@ -922,5 +925,69 @@ fn publish_ui(
         s.confirm_publish = None;
     } else if !keep {
         s.confirm_publish = None;
+    }
+}
+
+/// Check the open file against a NeXus definition, and show what is wrong.
+fn nexus_check_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    doc: Option<u64>,
+    s: &mut MetadataUi,
+    out: &mut Vec<Command>,
+) {
+    let Some(doc) = doc else {
+        return;
+    };
+    let label = state
+        .document(doc)
+        .map(|d| d.label.clone())
+        .unwrap_or_default();
+    ui.horizontal_wrapped(|ui| {
+        let l = ui.label(format!("Check {label} against NeXus"));
+        ui.add(
+            egui::TextEdit::singleline(&mut s.nxdl)
+                .hint_text("NXmonopd, NXrefscan, NXentry…")
+                .desired_width(160.0),
+        )
+        .labelled_by(l.id);
+        let name = s.nxdl.trim().to_owned();
+        if ui
+            .add_enabled(name.starts_with("NX"), egui::Button::new("Check"))
+            .clicked()
+        {
+            out.push(Command::CheckNexus {
+                doc,
+                definition: name,
+            });
+        }
+        if state.metadata.is_checking() {
+            ui.spinner();
+        }
+    });
+    if let Some((file, def, result)) = &state.metadata.nexus_check {
+        match result {
+            Err(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            Ok(issues) if issues.is_empty() => {
+                ui.label(format!("{file} conforms to {def}."));
+            }
+            Ok(issues) => {
+                egui::CollapsingHeader::new(format!(
+                    "{file}: {} problem(s) against {def}",
+                    issues.len()
+                ))
+                .default_open(true)
+                .show(ui, |ui| {
+                    for i in issues {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.monospace(&i.path);
+                            ui.colored_label(ui.visuals().warn_fg_color, &i.problem);
+                        });
+                    }
+                });
+            }
+        }
     }
 }
