@@ -204,6 +204,8 @@ pub enum Command {
     /// with the account bound to that source.
     PublishDraft {
         source: String,
+        /// Files to upload with the record (InvenioRDM).
+        files: Vec<PathBuf>,
     },
     /// Keep the values typed into the open draft as a named template.
     SaveTemplate(String),

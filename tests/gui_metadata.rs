@@ -139,7 +139,11 @@ fn a_draft_filled_from_a_file_names_its_sources() {
     h.snapshot("metadata_datacite_from_file");
 
     // The same file against the NeXus definition it names.
-    type_into(&mut h, "Check demo_spectrum1d.nxs against NeXus", "NXmonopd");
+    type_into(
+        &mut h,
+        "Check demo_spectrum1d.nxs against NeXus",
+        "NXmonopd",
+    );
     h.get_by_label("Check").click();
     settle(&mut h);
     h.get_by_label("demo_spectrum1d.nxs: 3 problem(s) against NXmonopd");

@@ -412,7 +412,7 @@ impl AppState {
     }
 
     /// Publish the open draft to a source with the account bound to it.
-    pub fn publish_draft(&mut self, source: &str) {
+    pub fn publish_draft(&mut self, source: &str, files: Vec<std::path::PathBuf>) {
         let Some(open) = &self.metadata.open else {
             return;
         };
@@ -460,7 +460,8 @@ impl AppState {
         let handle = self
             .tasks
             .spawn(&format!("Publishing to {name}"), move |_| async move {
-                crate::metadata::publish::publish(&cfg, auth.as_ref(), &doc, &[]).await
+                let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+                crate::metadata::publish::publish(&cfg, auth.as_ref(), &doc, &paths).await
             });
         self.metadata.publishing = Some((id, name, handle));
     }

@@ -523,8 +523,8 @@ impl AppState {
                 self.check_nexus(doc, &definition);
                 vec![UiEffect::ShowTab(TabKind::Metadata)]
             }
-            Command::PublishDraft { source } => {
-                self.publish_draft(&source);
+            Command::PublishDraft { source, files } => {
+                self.publish_draft(&source, files);
                 Vec::new()
             }
             Command::SaveTemplate(name) => {

@@ -30,6 +30,8 @@ pub struct MetadataUi {
     bulk: Option<BulkUi>,
     /// The source a publish is being confirmed for (the diff window).
     confirm_publish: Option<String>,
+    /// Upload the open file with an InvenioRDM record.
+    attach_file: bool,
 }
 
 #[derive(Default)]
@@ -117,7 +119,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
     };
     toolbar(ui, open, out);
     templates_row(ui, state, open, s, out);
-    publish_ui(ui, state, open, s, out);
+    publish_ui(ui, state, open, open_doc, s, out);
     bulk_window(ui.ctx(), state, open, s, out);
     ui.separator();
     egui::ScrollArea::vertical()
@@ -834,6 +836,7 @@ fn publish_ui(
     ui: &mut egui::Ui,
     state: &AppState,
     open: &OpenDraft,
+    open_doc: Option<u64>,
     s: &mut MetadataUi,
     out: &mut Vec<Command>,
 ) {
@@ -865,6 +868,14 @@ fn publish_ui(
         .iter()
         .find(|t| t.id == target)
         .map_or(target.clone(), |t| t.name.clone());
+    let takes_files = targets
+        .iter()
+        .any(|t| t.id == target && t.kind == crate::catalogue::SourceKind::Invenio);
+    // A local file open in Panorama can go with the record.
+    let local = open_doc
+        .and_then(|id| state.document(id))
+        .map(|d| std::path::PathBuf::from(&d.location))
+        .filter(|p| takes_files && p.is_file());
     let mut keep = true;
     let mut go = false;
     egui::Window::new(format!("Publish to {name}"))
@@ -916,12 +927,26 @@ fn publish_ui(
                     ),
                 );
             }
+            if let Some(p) = &local {
+                ui.checkbox(
+                    &mut s.attach_file,
+                    format!(
+                        "Upload {} with the record",
+                        p.file_name()
+                            .map(|n| n.to_string_lossy())
+                            .unwrap_or_default()
+                    ),
+                );
+            }
             if ui.button("Publish").clicked() {
                 go = true;
             }
         });
     if go {
-        out.push(Command::PublishDraft { source: target });
+        out.push(Command::PublishDraft {
+            source: target,
+            files: local.filter(|_| s.attach_file).into_iter().collect(),
+        });
         s.confirm_publish = None;
     } else if !keep {
         s.confirm_publish = None;
