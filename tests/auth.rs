@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::oidc::{Browser, Choice, start_op};
+use common::oidc::{Browser, Choice, introspect, start_op};
 use panorama::auth::flow::{self, Callback, DeviceLogin, PendingLogin, SignedIn};
 use panorama::auth::http::OidcHttp;
 use panorama::auth::keystore::Vault;
@@ -156,21 +156,6 @@ async fn browser_sign_in_refresh_rotation_and_sign_out() {
     assert!(reuse.is_err(), "revoked refresh token still works");
     let active = introspect(&op.url, access.expose()).await;
     assert_eq!(active["active"], false, "{active}");
-}
-
-/// RFC 7662 introspection as a resource server would do it.
-async fn introspect(issuer: &str, token: &str) -> serde_json::Value {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-        .post(format!("{issuer}/token/introspection"))
-        .basic_auth("test-rs", Some("test-rs-secret"))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .expect("introspection")
-        .json()
-        .await
-        .expect("json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

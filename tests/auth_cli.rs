@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::oidc::{Browser, Choice, start_op};
+use common::oidc::{Browser, Choice, introspect, start_op};
 use panorama::auth::keystore::{Backend, Vault, probe};
 
 fn panorama(home: &std::path::Path) -> Command {
@@ -25,20 +25,6 @@ fn run(cmd: &mut Command) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-async fn introspect(issuer: &str, token: &str) -> serde_json::Value {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-        .post(format!("{issuer}/token/introspection"))
-        .basic_auth("test-rs", Some("test-rs-secret"))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .expect("introspection")
-        .json()
-        .await
-        .expect("json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

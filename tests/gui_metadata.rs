@@ -12,6 +12,17 @@ use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
 
+/// The window over a fresh home folder.
+fn app(home: &Path, height: f32) -> Harness<'static, PanoramaApp> {
+    let dirs = AppDirs::under(home);
+    Harness::builder()
+        .with_size([1200.0, height])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        })
+}
+
 fn settle(h: &mut Harness<'_, PanoramaApp>) {
     for _ in 0..3000 {
         h.step();
@@ -44,13 +55,7 @@ fn errors_at(h: &Harness<'_, PanoramaApp>, pointer: &str) -> usize {
 #[test]
 fn a_datacite_draft_is_filled_fixed_and_undone() {
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
-    let mut h = Harness::builder()
-        .with_size([1200.0, 900.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = app(home.path(), 900.0);
     h.run_steps(4);
     h.get_by_label("Metadata").click();
     h.run_steps(4);
@@ -110,14 +115,8 @@ fn a_datacite_draft_is_filled_fixed_and_undone() {
 #[test]
 fn a_draft_filled_from_a_file_names_its_sources() {
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_spectrum1d.nxs");
-    let mut h = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = app(home.path(), 800.0);
     h.run_steps(4);
     h.state_mut().state_mut().apply(Command::OpenPath(file));
     settle(&mut h);
@@ -153,13 +152,7 @@ fn a_draft_filled_from_a_file_names_its_sources() {
 #[test]
 fn a_template_fills_a_draft_and_bulk_edit_sets_three() {
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
-    let mut h = Harness::builder()
-        .with_size([1200.0, 900.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = app(home.path(), 900.0);
     h.run_steps(4);
     h.get_by_label("Metadata").click();
     h.run_steps(4);

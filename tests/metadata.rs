@@ -40,6 +40,21 @@ fn reference_check(doc: &serde_json::Value, dir: &Path) {
     );
 }
 
+/// Run an h5py script that writes the file named by its first argument.
+fn write_with_h5py(script: &str, path: &Path) {
+    let out = Command::new(common::venv_python())
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn fixtures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/datacite"))
@@ -124,17 +139,7 @@ with h5py.File(sys.argv[1], "w") as f:
         u["name"] = name; u["ORCID"] = orcid; u["affiliation"] = aff
         u["email"] = name.split()[0].lower() + "@example.org"
 "#;
-    let out = Command::new(common::venv_python())
-        .arg("-c")
-        .arg(script)
-        .arg(&path)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write_with_h5py(script, &path);
     path
 }
 
@@ -409,17 +414,7 @@ with h5py.File(sys.argv[1], "w") as f:
     m.create_dataset("rotation_angle", data=0.0).attrs["units"] = "deg"
     data = e.create_group("data"); data.attrs["NX_class"] = "NXdata"
 "#;
-    let out = Command::new(common::venv_python())
-        .arg("-c")
-        .arg(script)
-        .arg(&path)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write_with_h5py(script, &path);
     let src = panorama::data::open(path.to_str().expect("utf8")).expect("open");
     let issues = nxdl::check(src.as_ref(), &def);
     let text: Vec<String> = issues

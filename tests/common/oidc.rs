@@ -250,3 +250,19 @@ pub async fn sign_in(
     let session = book.add(provider, "test-native", signed).expect("add");
     (book, session)
 }
+
+/// RFC 7662 introspection of `token` at the provider, as a resource server
+/// (the `test-rs` client) would do it.
+pub async fn introspect(issuer: &str, token: &str) -> serde_json::Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+        .post(format!("{issuer}/token/introspection"))
+        .basic_auth("test-rs", Some("test-rs-secret"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("introspection")
+        .json()
+        .await
+        .expect("json")
+}
