@@ -54,6 +54,11 @@ fn main() -> ExitCode {
         Some(Sub::Publish { draft, to, files }) => {
             panorama::cli::metadata::publish(&dirs, &draft, &to, &files)
         }
+        Some(Sub::Run {
+            workflow,
+            settings,
+            json,
+        }) => panorama::cli::workflow::run_workflow(&workflow, &settings, json),
         Some(Sub::Login {
             issuer,
             client_id,

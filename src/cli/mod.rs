@@ -9,6 +9,7 @@ use crate::paths::AppDirs;
 
 pub mod auth;
 pub mod metadata;
+pub mod workflow;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -119,6 +120,15 @@ pub enum Sub {
         /// A file to upload with the record (InvenioRDM; repeatable).
         #[arg(long = "file", value_name = "PATH")]
         files: Vec<std::path::PathBuf>,
+    },
+    /// Run a workflow file without a window (prints each node's result).
+    Run {
+        workflow: std::path::PathBuf,
+        /// Change a parameter, e.g. `--set 2.value=3.5` (repeatable).
+        #[arg(long = "set", value_name = "NODE.PARAM=VALUE")]
+        settings: Vec<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Metadata commands.
     Metadata {

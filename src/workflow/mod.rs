@@ -1,6 +1,10 @@
 //! Workflow graphs: typed nodes and connections, independent of the editor
 //! that draws them. The engine and the node library build on these types.
 
+pub mod engine;
+pub mod file;
+pub mod nodes;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -57,6 +61,10 @@ pub enum WorkflowError {
     TypeMismatch { from: PortType, to: PortType },
     #[error("this connection would make a loop; a workflow must flow one way")]
     Cycle,
+    #[error("the run was cancelled")]
+    Cancelled,
+    #[error("the workflow file cannot be read: {0}")]
+    File(String),
 }
 
 /// A workflow graph.
@@ -77,6 +85,39 @@ impl Graph {
 
     pub fn node(&self, id: NodeId) -> Option<&Node> {
         self.nodes.get(&id)
+    }
+
+    /// Add a node under a given id (files keep their ids stable).
+    pub fn insert(&mut self, id: NodeId, node: Node) {
+        self.next_id = self.next_id.max(id.0);
+        self.nodes.insert(id, node);
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes.iter().map(|(id, n)| (*id, n))
+    }
+
+    /// Set a parameter of a node.
+    pub fn set_param(
+        &mut self,
+        id: NodeId,
+        name: &str,
+        value: serde_json::Value,
+    ) -> Result<(), WorkflowError> {
+        let node = self
+            .nodes
+            .get_mut(&id)
+            .ok_or(WorkflowError::NoSuchNode(id))?;
+        node.params.insert(name.to_owned(), value);
+        Ok(())
+    }
+
+    /// What feeds input `port` of `id`.
+    pub fn source_of(&self, id: NodeId, port: usize) -> Option<(NodeId, usize)> {
+        self.edges
+            .iter()
+            .find(|e| e.to == (id, port))
+            .map(|e| e.from)
     }
 
     pub fn edges(&self) -> impl Iterator<Item = &Edge> {

@@ -1,0 +1,70 @@
+//! `panorama run`: a workflow file through the engine, without a window.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `panorama run WORKFLOW [--set NODE.PARAM=VALUE]… [--json]`: the same
+/// engine as the editor, without a window.
+pub fn run_workflow(file: &Path, settings: &[String], json: bool) -> ExitCode {
+    use crate::workflow::{engine::Engine, file::WorkflowFile};
+    let graph = std::fs::read_to_string(file)
+        .map_err(|e| crate::workflow::WorkflowError::File(format!("{}: {e}", file.display())))
+        .and_then(|t| WorkflowFile::parse(&t))
+        .and_then(|f| {
+            let mut g = f.to_graph()?;
+            crate::workflow::file::apply_settings(&mut g, settings)?;
+            Ok(g)
+        });
+    let g = match graph {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let out = match Engine::default().run(&g, &cancel, &|done, total| {
+        tracing::info!("{done}/{total} nodes");
+    }) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let value_json = |v: &crate::workflow::nodes::Value| match v {
+        crate::workflow::nodes::Value::Scalar(s) => serde_json::json!(s),
+        crate::workflow::nodes::Value::Array(a) => {
+            serde_json::json!({"shape": a.shape(), "values": a.iter().take(1000).collect::<Vec<_>>()})
+        }
+    };
+    if json {
+        let values: serde_json::Map<String, serde_json::Value> = out
+            .values
+            .iter()
+            .map(|(id, v)| (id.0.to_string(), value_json(v)))
+            .collect();
+        let errors: serde_json::Map<String, serde_json::Value> = out
+            .errors
+            .iter()
+            .map(|(id, e)| (id.0.to_string(), serde_json::json!(e)))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"values": values, "errors": errors})
+        );
+    } else {
+        for (id, n) in g.nodes() {
+            match (out.values.get(&id), out.errors.get(&id)) {
+                (Some(v), _) => println!("{:>3} {:<10} {}", id.0, n.kind, v.summary()),
+                (_, Some(e)) => println!("{:>3} {:<10} failed: {e}", id.0, n.kind),
+                _ => {}
+            }
+        }
+    }
+    if out.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

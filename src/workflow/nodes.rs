@@ -1,0 +1,469 @@
+//! The node library: each node a small function over ndarray with typed
+//! ports and parameters with defaults.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, Axis, IxDyn};
+use serde_json::{Value as J, json};
+
+use super::{Node, PortType};
+
+/// What flows between nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Scalar(f64),
+    Array(ArrayD<f64>),
+}
+
+impl Value {
+    fn array(&self) -> ArrayD<f64> {
+        match self {
+            Self::Scalar(s) => ArrayD::from_elem(IxDyn(&[]), *s),
+            Self::Array(a) => a.clone(),
+        }
+    }
+
+    /// A short description for previews: the number, or the shape and range.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Scalar(s) => format!("{s}"),
+            Self::Array(a) => {
+                let (lo, hi) = a
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                        (l.min(*v), h.max(*v))
+                    });
+                format!("{:?} array, {lo} … {hi}", a.shape())
+            }
+        }
+    }
+}
+
+/// Why a node could not compute its output.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    #[error("unknown node kind “{0}”")]
+    UnknownKind(String),
+    #[error("input {0} is not connected")]
+    MissingInput(usize),
+    #[error("parameter {name}: {detail}")]
+    BadParam { name: String, detail: String },
+    #[error("{0}")]
+    Compute(String),
+}
+
+/// A node kind of the library.
+#[derive(Debug, Clone)]
+pub struct NodeSpec {
+    pub kind: &'static str,
+    pub title: &'static str,
+    pub category: &'static str,
+    pub inputs: &'static [PortType],
+    pub outputs: &'static [PortType],
+    /// Parameters and their defaults.
+    pub params: fn() -> BTreeMap<String, J>,
+}
+
+use PortType::{Array as A, Scalar as S};
+
+fn none() -> BTreeMap<String, J> {
+    BTreeMap::new()
+}
+
+/// Every node kind, by category.
+pub const LIBRARY: &[NodeSpec] = &[
+    NodeSpec {
+        kind: "constant",
+        title: "Number",
+        category: "Inputs",
+        inputs: &[],
+        outputs: &[S],
+        params: || BTreeMap::from([("value".into(), json!(1.0))]),
+    },
+    NodeSpec {
+        kind: "linspace",
+        title: "Evenly spaced values",
+        category: "Inputs",
+        inputs: &[],
+        outputs: &[A],
+        params: || {
+            BTreeMap::from([
+                ("start".into(), json!(0.0)),
+                ("stop".into(), json!(1.0)),
+                ("count".into(), json!(11)),
+            ])
+        },
+    },
+    NodeSpec {
+        kind: "add",
+        title: "a + b",
+        category: "Arithmetic",
+        inputs: &[A, A],
+        outputs: &[A],
+        params: none,
+    },
+    NodeSpec {
+        kind: "subtract",
+        title: "a − b (background subtraction)",
+        category: "Arithmetic",
+        inputs: &[A, A],
+        outputs: &[A],
+        params: none,
+    },
+    NodeSpec {
+        kind: "multiply",
+        title: "a × b",
+        category: "Arithmetic",
+        inputs: &[A, A],
+        outputs: &[A],
+        params: none,
+    },
+    NodeSpec {
+        kind: "normalise",
+        title: "Normalise by monitor (a / b)",
+        category: "Arithmetic",
+        inputs: &[A, A],
+        outputs: &[A],
+        params: none,
+    },
+    NodeSpec {
+        kind: "scale",
+        title: "Scale and offset",
+        category: "Arithmetic",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("factor".into(), json!(1.0)), ("offset".into(), json!(0.0))]),
+    },
+    NodeSpec {
+        kind: "sum",
+        title: "Sum (along an axis, or all)",
+        category: "Reductions",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("axis".into(), J::Null)]),
+    },
+    NodeSpec {
+        kind: "mean",
+        title: "Mean (along an axis, or all)",
+        category: "Reductions",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("axis".into(), J::Null)]),
+    },
+    NodeSpec {
+        kind: "max",
+        title: "Maximum (along an axis, or all)",
+        category: "Reductions",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("axis".into(), J::Null)]),
+    },
+    NodeSpec {
+        kind: "rebin",
+        title: "Rebin a 1-D array (sum of n neighbours)",
+        category: "Selection",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("factor".into(), json!(2))]),
+    },
+    NodeSpec {
+        kind: "histogram",
+        title: "Histogram",
+        category: "Reductions",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("bins".into(), json!(10))]),
+    },
+];
+
+pub fn spec(kind: &str) -> Option<&'static NodeSpec> {
+    LIBRARY.iter().find(|s| s.kind == kind)
+}
+
+/// A new node of a kind, with its ports and default parameters.
+pub fn make(kind: &str) -> Option<Node> {
+    let s = spec(kind)?;
+    Some(Node {
+        kind: s.kind.to_owned(),
+        inputs: s.inputs.to_vec(),
+        outputs: s.outputs.to_vec(),
+        params: (s.params)(),
+    })
+}
+
+fn num(params: &BTreeMap<String, J>, name: &str) -> Result<f64, NodeError> {
+    params
+        .get(name)
+        .and_then(J::as_f64)
+        .ok_or_else(|| NodeError::BadParam {
+            name: name.into(),
+            detail: "must be a number".into(),
+        })
+}
+
+fn count(params: &BTreeMap<String, J>, name: &str) -> Result<usize, NodeError> {
+    params
+        .get(name)
+        .and_then(J::as_u64)
+        .filter(|n| *n > 0 && *n < 100_000_000)
+        .map(|n| n as usize)
+        .ok_or_else(|| NodeError::BadParam {
+            name: name.into(),
+            detail: "must be a whole number above 0".into(),
+        })
+}
+
+fn axis(params: &BTreeMap<String, J>, a: &ArrayD<f64>) -> Result<Option<usize>, NodeError> {
+    match params.get("axis") {
+        None | Some(J::Null) => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(n) if (n as usize) < a.ndim() => Ok(Some(n as usize)),
+            _ => Err(NodeError::BadParam {
+                name: "axis".into(),
+                detail: format!("must be empty or 0 … {}", a.ndim().saturating_sub(1)),
+            }),
+        },
+    }
+}
+
+fn binary(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Result<Value, NodeError> {
+    if let (Value::Scalar(x), Value::Scalar(y)) = (a, b) {
+        return Ok(Value::Scalar(f(*x, *y)));
+    }
+    let (a, b) = (a.array(), b.array());
+    let shape = if a.ndim() >= b.ndim() {
+        a.shape()
+    } else {
+        b.shape()
+    }
+    .to_vec();
+    let (a, b) = match (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) {
+        (Some(x), Some(y)) => (x.to_owned(), y.to_owned()),
+        _ => {
+            return Err(NodeError::Compute(format!(
+                "shapes {:?} and {:?} do not fit together",
+                a.shape(),
+                b.shape()
+            )));
+        }
+    };
+    let mut out = a;
+    out.zip_mut_with(&b, |x, y| *x = f(*x, *y));
+    Ok(Value::Array(out))
+}
+
+fn reduce(a: &Value, ax: Option<usize>, f: impl Fn(ndarray::ArrayViewD<'_, f64>) -> f64) -> Value {
+    let arr = a.array();
+    match ax {
+        None => Value::Scalar(f(arr.view())),
+        Some(ax) => Value::Array(arr.map_axis(Axis(ax), |lane| f(lane.into_dyn()))),
+    }
+}
+
+/// Compute a node's output from its inputs.
+pub fn eval(
+    kind: &str,
+    params: &BTreeMap<String, J>,
+    inputs: &[Option<Arc<Value>>],
+) -> Result<Value, NodeError> {
+    let input = |i: usize| -> Result<&Value, NodeError> {
+        inputs
+            .get(i)
+            .and_then(|v| v.as_deref())
+            .ok_or(NodeError::MissingInput(i))
+    };
+    match kind {
+        "constant" => Ok(Value::Scalar(num(params, "value")?)),
+        "linspace" => {
+            let (start, stop, n) = (
+                num(params, "start")?,
+                num(params, "stop")?,
+                count(params, "count")?,
+            );
+            Ok(Value::Array(
+                ndarray::Array1::linspace(start, stop, n).into_dyn(),
+            ))
+        }
+        "add" => binary(input(0)?, input(1)?, |a, b| a + b),
+        "subtract" => binary(input(0)?, input(1)?, |a, b| a - b),
+        "multiply" => binary(input(0)?, input(1)?, |a, b| a * b),
+        "normalise" => binary(input(0)?, input(1)?, |a, b| a / b),
+        "scale" => {
+            let (k, c) = (num(params, "factor")?, num(params, "offset")?);
+            Ok(match input(0)? {
+                Value::Scalar(s) => Value::Scalar(s * k + c),
+                Value::Array(a) => Value::Array(a.mapv(|v| v * k + c)),
+            })
+        }
+        "sum" | "mean" | "max" => {
+            let v = input(0)?;
+            let ax = axis(params, &v.array())?;
+            Ok(match kind {
+                "sum" => reduce(v, ax, |l| l.sum()),
+                "mean" => reduce(v, ax, |l| l.mean().unwrap_or(f64::NAN)),
+                _ => reduce(v, ax, |l| {
+                    l.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                }),
+            })
+        }
+        "rebin" => {
+            let f = count(params, "factor")?;
+            let a = input(0)?.array();
+            if a.ndim() != 1 {
+                return Err(NodeError::Compute(format!(
+                    "rebin takes a 1-D array, not {:?}",
+                    a.shape()
+                )));
+            }
+            let v: Vec<f64> = a
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+                .chunks(f)
+                .filter(|c| c.len() == f)
+                .map(|c| c.iter().sum())
+                .collect();
+            Ok(Value::Array(ndarray::Array1::from(v).into_dyn()))
+        }
+        "histogram" => {
+            let bins = count(params, "bins")?;
+            let a = input(0)?.array();
+            let (lo, hi) = a
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
+            let mut h = vec![0.0; bins];
+            if lo.is_finite() {
+                let width = if hi > lo {
+                    (hi - lo) / bins as f64
+                } else {
+                    1.0
+                };
+                for v in a.iter().filter(|v| v.is_finite()) {
+                    let i = (((v - lo) / width) as usize).min(bins - 1);
+                    h[i] += 1.0;
+                }
+            }
+            Ok(Value::Array(ndarray::Array1::from(h).into_dyn()))
+        }
+        other => Err(NodeError::UnknownKind(other.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn run(kind: &str, params: &[(&str, J)], inputs: &[Value]) -> Result<Value, NodeError> {
+        let mut p = spec(kind).map(|s| (s.params)()).unwrap_or_default();
+        for (k, v) in params {
+            p.insert((*k).to_owned(), v.clone());
+        }
+        let inputs: Vec<Option<Arc<Value>>> =
+            inputs.iter().cloned().map(|v| Some(Arc::new(v))).collect();
+        eval(kind, &p, &inputs)
+    }
+
+    fn arr(v: ndarray::ArrayD<f64>) -> Value {
+        Value::Array(v)
+    }
+
+    #[test]
+    fn every_library_node_has_a_maker() {
+        for s in LIBRARY {
+            let n = make(s.kind).expect("make");
+            assert_eq!(n.inputs.len(), s.inputs.len());
+        }
+    }
+
+    #[test]
+    fn arithmetic_broadcasts_scalars() {
+        let a = arr(array![1.0, 2.0, 3.0].into_dyn());
+        assert_eq!(
+            run("add", &[], &[a.clone(), Value::Scalar(1.0)]).expect("add"),
+            arr(array![2.0, 3.0, 4.0].into_dyn())
+        );
+        assert_eq!(
+            run("normalise", &[], &[a.clone(), Value::Scalar(2.0)]).expect("norm"),
+            arr(array![0.5, 1.0, 1.5].into_dyn())
+        );
+        let img = arr(array![[1.0, 2.0], [3.0, 4.0]].into_dyn());
+        let dark = arr(array![[1.0, 1.0], [1.0, 1.0]].into_dyn());
+        assert_eq!(
+            run("subtract", &[], &[img.clone(), dark]).expect("sub"),
+            arr(array![[0.0, 1.0], [2.0, 3.0]].into_dyn())
+        );
+        let bad = run("add", &[], &[img, a]);
+        assert!(matches!(bad, Err(NodeError::Compute(_))), "{bad:?}");
+        assert_eq!(
+            run("add", &[], &[Value::Scalar(1.0)]),
+            Err(NodeError::MissingInput(1))
+        );
+    }
+
+    #[test]
+    fn reductions_along_axes_and_all() {
+        let img = arr(array![[1.0, 2.0], [3.0, 4.0]].into_dyn());
+        assert_eq!(
+            run("sum", &[], std::slice::from_ref(&img)).expect("sum"),
+            Value::Scalar(10.0)
+        );
+        assert_eq!(
+            run("sum", &[("axis", json!(0))], std::slice::from_ref(&img)).expect("sum0"),
+            arr(array![4.0, 6.0].into_dyn())
+        );
+        assert_eq!(
+            run("mean", &[("axis", json!(1))], std::slice::from_ref(&img)).expect("mean1"),
+            arr(array![1.5, 3.5].into_dyn())
+        );
+        assert_eq!(
+            run("max", &[], std::slice::from_ref(&img)).expect("max"),
+            Value::Scalar(4.0)
+        );
+        assert!(matches!(
+            run("sum", &[("axis", json!(5))], &[img]),
+            Err(NodeError::BadParam { .. })
+        ));
+    }
+
+    #[test]
+    fn rebin_histogram_linspace_scale() {
+        let x = run(
+            "linspace",
+            &[
+                ("start", json!(0.0)),
+                ("stop", json!(4.0)),
+                ("count", json!(5)),
+            ],
+            &[],
+        )
+        .expect("linspace");
+        assert_eq!(x, arr(array![0.0, 1.0, 2.0, 3.0, 4.0].into_dyn()));
+        assert_eq!(
+            run("rebin", &[("factor", json!(2))], std::slice::from_ref(&x)).expect("rebin"),
+            arr(array![1.0, 5.0].into_dyn()),
+            "the incomplete last bin is dropped"
+        );
+        assert_eq!(
+            run("histogram", &[("bins", json!(2))], std::slice::from_ref(&x)).expect("hist"),
+            arr(array![2.0, 3.0].into_dyn())
+        );
+        assert_eq!(
+            run(
+                "scale",
+                &[("factor", json!(2.0)), ("offset", json!(1.0))],
+                &[Value::Scalar(3.0)]
+            )
+            .expect("scale"),
+            Value::Scalar(7.0)
+        );
+        assert!(matches!(
+            run("linspace", &[("count", json!(0))], &[]),
+            Err(NodeError::BadParam { .. })
+        ));
+    }
+}

@@ -1,0 +1,51 @@
+//! Workflow files run headless: the example pipeline gives the numbers
+//! worked out by hand, `--set` changes a parameter, bad files are refused.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_panorama"))
+        .env(
+            "PANORAMA_HOME",
+            std::env::temp_dir().join("panorama-workflow-test"),
+        )
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_example_pipeline_runs_headless() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/workflows/normalise_and_sum.json"
+    );
+    // (0 + 1 + … + 100) / 4 − 101 × 0.5 = 1262.5 − 50.5
+    let (code, out, err) = run(&["run", file, "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["values"]["6"], 1212.0);
+    assert_eq!(v["values"]["7"]["shape"], serde_json::json!([5]));
+    // A parameter changed from the command line: monitor 2 instead of 4.
+    let (code, out, _) = run(&["run", file, "--set", "2.value=2", "--json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["values"]["6"], 2474.5);
+    // A bad parameter fails that node and what depends on it, in words.
+    let (code, out, _) = run(&["run", file, "--set", "7.bins=0"]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("histogram  failed: parameter bins"), "{out}");
+    assert!(out.contains("1212"), "the other branch still ran: {out}");
+    // Files that cannot be run.
+    let (code, _, err) = run(&["run", "/nonexistent.json"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot be read"), "{err}");
+    let (code, _, err) = run(&["run", file, "--set", "99.value=1"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no node"), "{err}");
+}
