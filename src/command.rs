@@ -207,6 +207,16 @@ pub enum Command {
         /// Files to upload with the record (InvenioRDM).
         files: Vec<PathBuf>,
     },
+    /// Open a workflow file in the Workflows tab.
+    OpenWorkflow(PathBuf),
+    /// Set a parameter of a node of the open workflow.
+    SetNodeParam {
+        node: u64,
+        name: String,
+        value: serde_json::Value,
+    },
+    /// Run the open workflow (only what changed recomputes).
+    RunWorkflow,
     /// Keep the values typed into the open draft as a named template.
     SaveTemplate(String),
     /// Fill the open draft from a template of its schema.

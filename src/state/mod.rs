@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod metadata;
+pub mod workflow;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -210,6 +211,8 @@ pub struct AppState {
     pub sources: Vec<crate::catalogue::SourceConfig>,
     /// Signed-in accounts and sign-ins in progress.
     pub accounts: accounts::AccountsState,
+    /// The open workflow and its last run.
+    pub workflow: workflow::WorkflowState,
     /// Metadata schemas, drafts and the draft being edited.
     pub metadata: metadata::MetadataState,
     /// Which account's tokens go to which data server (origin → account id;
@@ -262,6 +265,7 @@ impl AppState {
             accounts,
             server_accounts: Vec::new(),
             metadata: metadata::MetadataState::default(),
+            workflow: workflow::WorkflowState::new(),
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -525,6 +529,18 @@ impl AppState {
             }
             Command::PublishDraft { source, files } => {
                 self.publish_draft(&source, files);
+                Vec::new()
+            }
+            Command::OpenWorkflow(path) => {
+                self.open_workflow(&path);
+                vec![UiEffect::ShowTab(TabKind::Workflows)]
+            }
+            Command::SetNodeParam { node, name, value } => {
+                self.set_node_param(node, &name, value);
+                Vec::new()
+            }
+            Command::RunWorkflow => {
+                self.run_workflow();
                 Vec::new()
             }
             Command::SaveTemplate(name) => {
@@ -901,6 +917,7 @@ impl AppState {
     pub fn poll(&mut self) -> Vec<UiEffect> {
         self.poll_accounts();
         self.poll_metadata();
+        self.poll_workflow();
         let mut still = Vec::new();
         let mut effects = Vec::new();
         for p in std::mem::take(&mut self.pending) {
@@ -1051,6 +1068,7 @@ impl AppState {
             || self.metadata.is_extracting()
             || self.metadata.is_publishing()
             || self.metadata.is_checking()
+            || self.workflow.is_running()
     }
 
     fn poll_accounts(&mut self) {
