@@ -58,7 +58,8 @@ fn main() -> ExitCode {
             workflow,
             settings,
             json,
-        }) => panorama::cli::workflow::run_workflow(&workflow, &settings, json),
+            out,
+        }) => panorama::cli::workflow::run_workflow(&workflow, &settings, json, out.as_deref()),
         Some(Sub::Login {
             issuer,
             client_id,

@@ -49,3 +49,60 @@ fn the_example_pipeline_runs_headless() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no node"), "{err}");
 }
+
+#[test]
+fn a_run_leaves_an_ro_crate_the_rocrate_library_accepts() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/workflows/normalise_and_sum.json"
+    );
+    let out = tempfile::tempdir().expect("tmp");
+    let dir = out.path().join("run1");
+    let (code, _, err) = run(&[
+        "run",
+        file,
+        "--set",
+        "2.value=2",
+        "--out",
+        dir.to_str().expect("utf8"),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("ro-crate-metadata.json")).expect("crate"))
+            .expect("json");
+    let graph = meta["@graph"].as_array().expect("graph");
+    assert!(
+        graph
+            .iter()
+            .any(|e| e["@type"] == "PropertyValue" && e["name"] == "2.value" && e["value"] == "2"),
+        "the parameter set for the run is recorded"
+    );
+    assert!(
+        graph
+            .iter()
+            .any(|e| e["@type"] == "SoftwareApplication" && e["version"] == panorama::VERSION)
+    );
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("results.json")).expect("results"))
+            .expect("json");
+    assert_eq!(results["values"]["6"], 2474.5);
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python");
+    assert!(
+        python.exists(),
+        "run `make test` (it creates the venv with rocrate)"
+    );
+    let check = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/tools/rocrate_check.py"
+        ))
+        .arg(&dir)
+        .output()
+        .expect("python");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -129,6 +129,9 @@ pub enum Sub {
         settings: Vec<String>,
         #[arg(long)]
         json: bool,
+        /// Write results.json, the workflow and an RO-Crate describing the run here.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Metadata commands.
     Metadata {

@@ -1,0 +1,107 @@
+//! Provenance of a run as an RO-Crate (Workflow Run Crate profile): the
+//! workflow file and its checksum, the parameters set for the run, the
+//! Panorama version, start and end times, and the results.
+
+use serde_json::{Value as J, json};
+
+/// What a run used and made.
+pub struct RunRecord<'a> {
+    pub workflow_name: &'a str,
+    /// The workflow file's name inside the crate and its bytes.
+    pub workflow_file: &'a str,
+    pub workflow_bytes: &'a [u8],
+    pub settings: &'a [String],
+    pub results_file: &'a str,
+    pub results_bytes: &'a [u8],
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub ended: chrono::DateTime<chrono::Utc>,
+    pub failed_nodes: usize,
+}
+
+fn sha256(b: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(b))
+}
+
+/// `ro-crate-metadata.json` for a run.
+pub fn metadata(r: &RunRecord<'_>) -> J {
+    let params: Vec<J> = r
+        .settings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (name, value) = s.split_once('=').unwrap_or((s.as_str(), ""));
+            json!({"@id": format!("#param-{i}"), "@type": "PropertyValue", "name": name, "value": value})
+        })
+        .collect();
+    let param_ids: Vec<J> = (0..params.len())
+        .map(|i| json!({"@id": format!("#param-{i}")}))
+        .collect();
+    let mut graph = vec![
+        json!({
+            "@id": "ro-crate-metadata.json",
+            "@type": "CreativeWork",
+            "conformsTo": [
+                {"@id": "https://w3id.org/ro/crate/1.1"},
+                {"@id": "https://w3id.org/ro/wfrun/workflow/0.5"}
+            ],
+            "about": {"@id": "./"}
+        }),
+        json!({
+            "@id": "./",
+            "@type": "Dataset",
+            "name": format!("Run of {}", r.workflow_name),
+            "datePublished": r.ended.to_rfc3339(),
+            "hasPart": [{"@id": r.workflow_file}, {"@id": r.results_file}],
+            "mainEntity": {"@id": r.workflow_file},
+            "mentions": {"@id": "#run"},
+            "conformsTo": [{"@id": "https://w3id.org/ro/wfrun/workflow/0.5"}]
+        }),
+        json!({
+            "@id": r.workflow_file,
+            "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow"],
+            "name": r.workflow_name,
+            "encodingFormat": "application/json",
+            "sha256": sha256(r.workflow_bytes),
+            "contentSize": r.workflow_bytes.len().to_string(),
+            "programmingLanguage": {"@id": "#panorama-workflow"}
+        }),
+        json!({
+            "@id": "#panorama-workflow",
+            "@type": "ComputerLanguage",
+            "name": "Panorama workflow",
+            "version": super::file::SCHEMA_VERSION.to_string()
+        }),
+        json!({
+            "@id": "#panorama",
+            "@type": "SoftwareApplication",
+            "name": "Panorama",
+            "version": crate::VERSION
+        }),
+        json!({
+            "@id": "#run",
+            "@type": "CreateAction",
+            "name": format!("Run of {} with Panorama {}", r.workflow_name, crate::VERSION),
+            "instrument": {"@id": r.workflow_file},
+            "startTime": r.started.to_rfc3339(),
+            "endTime": r.ended.to_rfc3339(),
+            "actionStatus": {"@id": if r.failed_nodes == 0 {
+                "http://schema.org/CompletedActionStatus"
+            } else {
+                "http://schema.org/FailedActionStatus"
+            }},
+            "object": param_ids,
+            "result": [{"@id": r.results_file}]
+        }),
+        json!({
+            "@id": r.results_file,
+            "@type": "File",
+            "name": "Node results",
+            "encodingFormat": "application/json",
+            "sha256": sha256(r.results_bytes),
+            "contentSize": r.results_bytes.len().to_string()
+        }),
+    ];
+    graph.extend(params);
+    json!({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph})
+}
