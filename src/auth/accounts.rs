@@ -82,6 +82,10 @@ struct Live {
     access: Option<Secret>,
     expires_at: Option<i64>,
     refresh: Option<Secret>,
+    /// Whether `refresh` has been read from the keyring yet. A session made
+    /// after a restart reads it on first use, on a background task, never
+    /// while the window draws.
+    loaded: bool,
 }
 
 /// One account's tokens in use: refreshed before expiry and after a 401,
@@ -141,7 +145,17 @@ impl Session {
     }
 
     /// Exchange the refresh token for new tokens (caller holds the lock).
+    /// Read the refresh token from the keyring, once.
+    fn load_refresh(&self, live: &mut Live) -> Result<(), AuthError> {
+        if !live.loaded {
+            live.refresh = self.vault.load(&self.account().keyring_user())?;
+            live.loaded = true;
+        }
+        Ok(())
+    }
+
     async fn refresh_locked(&self, live: &mut Live) -> Result<Secret, AuthError> {
+        self.load_refresh(live)?;
         let account = self.account();
         let Some(refresh) = live.refresh.clone() else {
             return Err(AuthError::Expired {
@@ -208,7 +222,8 @@ impl Session {
 
     /// Revoke the tokens at the provider (when it offers revocation).
     async fn revoke(&self) -> Result<bool, AuthError> {
-        let live = self.live.lock().await;
+        let mut live = self.live.lock().await;
+        self.load_refresh(&mut live)?;
         let account = self.account();
         let provider = self.provider().await?;
         let mut revoked = false;
@@ -461,6 +476,7 @@ impl AccountBook {
                 access: Some(signed.tokens.access),
                 expires_at: signed.tokens.expires_at,
                 refresh: signed.tokens.refresh,
+                loaded: true,
             }),
             provider: tokio::sync::OnceCell::new_with(Some(provider)),
             http: self.http.clone(),
@@ -518,14 +534,14 @@ impl AccountBook {
         if let Some(s) = lock(&self.sessions).get(&account.id) {
             return Ok(s.clone());
         }
-        let refresh = self.vault.load(&account.keyring_user())?;
         let session = Arc::new(Session {
             account: Mutex::new(account.clone()),
             shown_expiry: Mutex::new(None),
             live: tokio::sync::Mutex::new(Live {
                 access: None,
                 expires_at: None,
-                refresh,
+                refresh: None,
+                loaded: false,
             }),
             provider: tokio::sync::OnceCell::new(),
             http: self.http.clone(),

@@ -883,11 +883,12 @@ fn publish_ui(
         .collapsible(false)
         .default_width(520.0)
         .show(ui.ctx(), |ui| {
-            let before = state
-                .last_published(open.doc.id)
+            let published = state.last_published(open.doc.id);
+            let before = published
+                .clone()
                 .unwrap_or_else(|| crate::metadata::Draft::new(&open.doc.draft.schema));
             let lines = crate::metadata::drafts::diff(&before, &open.doc.draft);
-            ui.label(if state.last_published(open.doc.id).is_some() {
+            ui.label(if published.is_some() {
                 "Changes since this draft was last published:"
             } else {
                 "What will be sent:"
