@@ -3,38 +3,17 @@
 //! undo takes an edit back, and a draft filled from a NeXus file says where
 //! each value came from.
 
+mod common;
+
 use std::path::Path;
 
+use common::gui::{settle, window};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use panorama::command::Command;
 use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
-
-/// The window over a fresh home folder.
-fn app(home: &Path, height: f32) -> Harness<'static, PanoramaApp> {
-    let dirs = AppDirs::under(home);
-    Harness::builder()
-        .with_size([1200.0, height])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        })
-}
-
-fn settle(h: &mut Harness<'_, PanoramaApp>) {
-    for _ in 0..3000 {
-        h.step();
-        let s = h.state().state();
-        if !s.busy() && s.tasks().snapshot().is_empty() {
-            h.run_steps(3);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    panic!("background work never settled");
-}
 
 fn type_into(h: &mut Harness<'_, PanoramaApp>, label: &str, text: &str) {
     h.get_by_label(label).focus();
@@ -55,7 +34,7 @@ fn errors_at(h: &Harness<'_, PanoramaApp>, pointer: &str) -> usize {
 #[test]
 fn a_datacite_draft_is_filled_fixed_and_undone() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = app(home.path(), 900.0);
+    let mut h = window(home.path(), 1200.0, 900.0);
     h.run_steps(4);
     h.get_by_label("Metadata").click();
     h.run_steps(4);
@@ -116,7 +95,7 @@ fn a_datacite_draft_is_filled_fixed_and_undone() {
 fn a_draft_filled_from_a_file_names_its_sources() {
     let home = tempfile::tempdir().expect("tmp");
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_spectrum1d.nxs");
-    let mut h = app(home.path(), 800.0);
+    let mut h = window(home.path(), 1200.0, 800.0);
     h.run_steps(4);
     h.state_mut().state_mut().apply(Command::OpenPath(file));
     settle(&mut h);
@@ -152,7 +131,7 @@ fn a_draft_filled_from_a_file_names_its_sources() {
 #[test]
 fn a_template_fills_a_draft_and_bulk_edit_sets_three() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = app(home.path(), 900.0);
+    let mut h = window(home.path(), 1200.0, 900.0);
     h.run_steps(4);
     h.get_by_label("Metadata").click();
     h.run_steps(4);

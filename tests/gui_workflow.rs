@@ -1,36 +1,16 @@
 //! The Workflows tab: open the example pipeline, run it, change a parameter
 //! and run again; only what lies downstream is computed again.
 
-use egui_kittest::Harness;
+mod common;
+
+use common::gui::{settle, window};
 use egui_kittest::kittest::Queryable;
 use panorama::command::Command;
-use panorama::paths::AppDirs;
-use panorama::runtime::Runtime;
-use panorama::ui::PanoramaApp;
-
-fn settle(h: &mut Harness<'_, PanoramaApp>) {
-    for _ in 0..3000 {
-        h.step();
-        let s = h.state().state();
-        if !s.busy() && s.tasks().snapshot().is_empty() {
-            h.run_steps(3);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    panic!("background work never settled");
-}
 
 #[test]
 fn a_pipeline_runs_and_reruns_only_what_changed() {
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
-    let mut h = Harness::builder()
-        .with_size([1100.0, 900.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = window(home.path(), 1100.0, 900.0);
     h.run_steps(4);
     h.get_by_label("Workflows").click();
     h.run_steps(4);

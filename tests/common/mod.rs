@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests: start real peers on loopback.
 #![allow(dead_code)]
 
+pub mod gui;
 pub mod oidc;
 
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,33 @@
+//! The window under egui_kittest, for the GUI tests.
+
+use std::path::Path;
+
+use egui_kittest::Harness;
+use panorama::paths::AppDirs;
+use panorama::runtime::Runtime;
+use panorama::ui::PanoramaApp;
+
+/// The whole window over a fresh home folder, rendered by wgpu.
+pub fn window(home: &Path, width: f32, height: f32) -> Harness<'static, PanoramaApp> {
+    let dirs = AppDirs::under(home);
+    Harness::builder()
+        .with_size([width, height])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        })
+}
+
+/// Step until no background work is left (then a few frames more).
+pub fn settle(h: &mut Harness<'_, PanoramaApp>) {
+    for _ in 0..3000 {
+        h.step();
+        let s = h.state().state();
+        if !s.busy() && s.tasks().snapshot().is_empty() {
+            h.run_steps(3);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    panic!("background work never settled");
+}
