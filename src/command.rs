@@ -17,10 +17,11 @@ pub enum TabKind {
     Metadata,
     Workflows,
     Accounts,
+    Downloads,
 }
 
 impl TabKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Welcome,
         Self::Search,
         Self::Files,
@@ -28,6 +29,7 @@ impl TabKind {
         Self::Metadata,
         Self::Workflows,
         Self::Accounts,
+        Self::Downloads,
     ];
 
     pub fn title(self) -> &'static str {
@@ -39,6 +41,7 @@ impl TabKind {
             Self::Metadata => "Metadata",
             Self::Workflows => "Workflows",
             Self::Accounts => "Accounts",
+            Self::Downloads => "Downloads",
         }
     }
 }
@@ -300,8 +303,9 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             TabKind::Metadata => "Show Metadata",
             TabKind::Workflows => "Show Workflows",
             TabKind::Accounts => "Show Accounts",
+            TabKind::Downloads => "Show Downloads",
         };
-        // Ctrl+1 … Ctrl+7 in tab order.
+        // Ctrl+1 … Ctrl+8 in tab order.
         let digit = u8::try_from(i + 1).unwrap_or(9);
         v.push(CommandSpec::new(
             title,

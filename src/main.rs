@@ -26,7 +26,18 @@ fn main() -> ExitCode {
             limit,
             json,
         }) => panorama::cli::search(&dirs, &query, &sources, &facets, limit, json),
-        Some(Sub::Harvest { url, set, from }) => panorama::cli::harvest(&dirs, &url, set, from),
+        Some(Sub::Harvest {
+            url,
+            set,
+            from,
+            format,
+        }) => panorama::cli::harvest(&dirs, &url, set, from, format),
+        Some(Sub::Get {
+            target,
+            out,
+            parallel,
+            overwrite,
+        }) => panorama::cli::get::get(&dirs, &target, out.as_deref(), parallel, overwrite),
         Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
         Some(Sub::Validate {
             input,

@@ -30,6 +30,7 @@ fn source(id: &str, url: &str) -> SourceConfig {
         url: url.into(),
         enabled: true,
         account: None,
+        h5grove: None,
     }
 }
 

@@ -98,18 +98,24 @@ fn a_dropped_download_resumes_and_is_verified() {
     ));
 }
 
-#[test]
-fn webdav_serves_ranged_resumes() {
-    let dav = tempfile::tempdir().expect("dav");
-    std::fs::create_dir_all(dav.path().join("public")).expect("mkdir");
-    let file = dav.path().join("public/scan.h5");
-    random_file(&file, 100_000);
+struct Kill(std::process::Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A real read-only WebDAV server (wsgidav + cheroot) serving `root/public`
+/// at `/public` to anonymous clients. Returns the server and its base URL.
+fn webdav(root: &Path) -> (Kill, String) {
+    std::fs::create_dir_all(root.join("public")).expect("mkdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
         .expect("addr")
         .port();
-    let conf = dav.path().join("wsgidav.yaml");
+    let conf = root.join("wsgidav.yaml");
     std::fs::write(
         &conf,
         format!(
@@ -117,36 +123,41 @@ fn webdav_serves_ranged_resumes() {
              provider_mapping:\n  \"/public\":\n    root: \"{}\"\n    readonly: true\n\
              http_authenticator:\n  domain_controller: null\n  accept_basic: true\n  accept_digest: false\n  default_to_digest: false\n\
              simple_dc:\n  user_mapping:\n    \"/public\": true\n",
-            dav.path().join("public").display()
+            root.join("public").display()
         ),
     )
     .expect("conf");
     let wsgidav = common::venv_python().with_file_name("wsgidav");
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _server = Kill(
+    let server = Kill(
         Process::new(wsgidav)
             .arg("-c")
             .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .expect("wsgidav"),
     );
-    let url = format!("http://127.0.0.1:{port}/public/scan.h5");
-    let rt = Runtime::new().expect("rt");
-    let c = client();
+    let base = format!("http://127.0.0.1:{port}/public/");
     let t0 = Instant::now();
-    while rt.block_on(async { c.get(&url).send().await }).is_err() {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             t0.elapsed() < Duration::from_secs(30),
             "wsgidav did not start"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    (server, base)
+}
+
+#[test]
+fn webdav_serves_ranged_resumes() {
+    let dav = tempfile::tempdir().expect("dav");
+    let (_server, base) = webdav(dav.path());
+    let file = dav.path().join("public/scan.h5");
+    random_file(&file, 100_000);
+    let url = format!("{base}scan.h5");
+    let rt = Runtime::new().expect("rt");
+    let c = client();
     // A part left by an earlier, interrupted session.
     let out = tempfile::tempdir().expect("out");
     let data = std::fs::read(&file).expect("read");
@@ -216,5 +227,157 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
     assert_eq!(
         std::fs::read(got).expect("read"),
         std::fs::read(&file).expect("read")
+    );
+}
+
+#[test]
+fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
+    use panorama::catalogue::queue::{ItemState, Queue};
+    use panorama::catalogue::webdav::Lister;
+
+    let dav = tempfile::tempdir().expect("dav");
+    let (_server, base) = webdav(dav.path());
+    let run = dav.path().join("public/run 7");
+    std::fs::create_dir_all(run.join("raw")).expect("mkdir");
+    random_file(&run.join("a.h5"), 200_000);
+    random_file(&run.join("raw/b.h5"), 150_000);
+    random_file(&run.join("raw/c.h5"), 120_000);
+    let rt = Runtime::new().expect("rt");
+    let lister = Lister::new(None).expect("lister");
+    let folder = format!("{base}run%207");
+    assert!(rt.block_on(lister.is_folder(&folder)));
+    assert!(!rt.block_on(lister.is_folder(&format!("{folder}/a.h5"))));
+    let files = rt.block_on(lister.walk(&folder)).expect("walk");
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["a.h5", "raw/b.h5", "raw/c.h5"]);
+    assert_eq!(files[1].size, Some(150_000));
+    // A folder that is not there is a clear error, not an empty list.
+    let missing = rt.block_on(lister.walk(&format!("{base}nothing/")));
+    assert!(missing.is_err(), "{missing:?}");
+
+    // The queue: one at a time, so the others wait; pause, resume, cancel.
+    let out = tempfile::tempdir().expect("out");
+    let q = Queue::new(rt.tasks().handle().clone(), 1).expect("queue");
+    let ids: Vec<u64> = files
+        .iter()
+        .map(|f| {
+            q.add_sized(
+                Request {
+                    url: f.url.clone().expect("url"),
+                    dir: out.path().to_path_buf(),
+                    name: f.name.clone(),
+                    checksum: None,
+                    bearer: None,
+                    overwrite: false,
+                },
+                f.size,
+            )
+        })
+        .collect();
+    let states = || q.items().into_iter().map(|i| i.state).collect::<Vec<_>>();
+    let running = states()
+        .iter()
+        .filter(|s| **s == ItemState::Running)
+        .count();
+    assert!(running <= 1, "{:?}", states());
+    q.pause(ids[2]);
+    assert_eq!(states()[2], ItemState::Paused);
+    q.cancel(ids[1]);
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
+            .await
+            .expect("idle")
+    });
+    let s = states();
+    assert!(
+        matches!(&s[0], ItemState::Done(p) if p.ends_with("a.h5")),
+        "{s:?}"
+    );
+    assert_eq!(s[1], ItemState::Cancelled);
+    assert_eq!(s[2], ItemState::Paused);
+    assert!(!out.path().join("b.h5").exists());
+    assert!(!out.path().join(".b.h5.part").exists());
+    // Totals leave the cancelled file out and count the paused one as not done.
+    let (done, total, unknown) = q.totals();
+    assert!(!unknown);
+    assert_eq!(done, 200_000);
+    assert_eq!(total, 200_000 + 120_000);
+    q.resume(ids[2]);
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
+            .await
+            .expect("idle")
+    });
+    assert!(matches!(&states()[2], ItemState::Done(_)), "{:?}", states());
+    assert_eq!(
+        std::fs::read(out.path().join("c.h5")).expect("c"),
+        std::fs::read(run.join("raw/c.h5")).expect("c")
+    );
+
+    // `panorama get FOLDER -o DIR` keeps the sub-folders, inside DIR.
+    let home = tempfile::tempdir().expect("home");
+    let got = tempfile::tempdir().expect("got");
+    let cli = Process::new(env!("CARGO_BIN_EXE_panorama"))
+        .args(["get", &folder, "-o"])
+        .arg(got.path())
+        .env("PANORAMA_HOME", home.path())
+        .output()
+        .expect("run");
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    for rel in ["a.h5", "raw/b.h5", "raw/c.h5"] {
+        assert_eq!(
+            std::fs::read(got.path().join(rel)).expect(rel),
+            std::fs::read(run.join(rel)).expect(rel),
+            "{rel}"
+        );
+    }
+    // A second run does not overwrite unasked.
+    let again = Process::new(env!("CARGO_BIN_EXE_panorama"))
+        .args(["get", &format!("{folder}/a.h5"), "-o"])
+        .arg(got.path())
+        .env("PANORAMA_HOME", home.path())
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn get_finds_a_dataset_by_doi_in_the_demo_catalogue() {
+    let home = tempfile::tempdir().expect("home");
+    let got = tempfile::tempdir().expect("got");
+    let cli = Process::new(env!("CARGO_BIN_EXE_panorama"))
+        .args(["get", "https://doi.org/10.5555/panorama-demo.0001", "-o"])
+        .arg(got.path())
+        .env("PANORAMA_HOME", home.path())
+        .env("PANORAMA_OFFLINE", "1")
+        .output()
+        .expect("run");
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    assert!(got.path().join("demo_image2d.nxs").is_file());
+    let unknown = Process::new(env!("CARGO_BIN_EXE_panorama"))
+        .args(["get", "10.5555/no-such-record", "-o"])
+        .arg(got.path())
+        .env("PANORAMA_HOME", home.path())
+        .env("PANORAMA_OFFLINE", "1")
+        .output()
+        .expect("run");
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("knows 10.5555/no-such-record"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
     );
 }

@@ -33,6 +33,7 @@ fn source(kind: SourceKind, url: &str) -> SourceConfig {
         url: url.into(),
         enabled: true,
         account: Some("hana".into()),
+        h5grove: None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::Secret;
+use crate::auth::SharedTokens;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
@@ -65,7 +65,7 @@ pub fn sanitize_file_name(name: &str) -> Result<String, DownloadError> {
 }
 
 /// One file to fetch.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub url: String,
     pub dir: PathBuf,
@@ -73,8 +73,23 @@ pub struct Request {
     pub name: String,
     /// `algorithm:hex`, e.g. `md5:…`, `sha256:…`, `adler32:…`.
     pub checksum: Option<String>,
-    pub bearer: Option<Secret>,
+    /// The account whose token the request carries (only for servers bound
+    /// to it; see `AppState::server_accounts`).
+    pub bearer: Option<SharedTokens>,
     pub overwrite: bool,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &self.url)
+            .field("dir", &self.dir)
+            .field("name", &self.name)
+            .field("checksum", &self.checksum)
+            .field("account", &self.bearer.as_ref().map(|b| b.label()))
+            .field("overwrite", &self.overwrite)
+            .finish()
+    }
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> DownloadError + '_ {
@@ -119,6 +134,12 @@ pub fn file_checksum(path: &Path, algorithm: &str) -> Result<String, DownloadErr
     })
 }
 
+/// The `.part` file a download of `req` writes before it is complete.
+pub fn part_path(req: &Request) -> Option<PathBuf> {
+    let name = sanitize_file_name(&req.name).ok()?;
+    Some(req.dir.join(format!(".{name}.part")))
+}
+
 /// Download `req` into its folder, resuming a `.part` file left by an earlier
 /// try. `progress(done, total)` is called as bytes arrive.
 pub async fn fetch(
@@ -140,7 +161,11 @@ pub async fn fetch(
     let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
     let mut builder = client.get(&req.url);
     if let Some(t) = &req.bearer {
-        builder = builder.bearer_auth(t.expose());
+        let token = t
+            .access_token()
+            .await
+            .map_err(|e| DownloadError::Network(format!("signing in failed: {e}")))?;
+        builder = builder.bearer_auth(token.expose());
     }
     if have > 0 {
         builder = builder.header(reqwest::header::RANGE, format!("bytes={have}-"));

@@ -87,6 +87,7 @@ pub fn map_record(r: &J, source: &str) -> Dataset {
             checksum: s(f, &["checksum"]),
             url: s(f, &["links", "content"]),
             local: None,
+            remote: None,
         })
         .collect();
     Dataset {

@@ -1,6 +1,7 @@
 //! Catalogue clients (PaNOSC, SciCat, InvenioRDM, OAI-PMH, DataCite) behind
 //! one trait, all mapping into one dataset model.
 
+pub mod datacite;
 pub mod demo;
 pub mod download;
 pub mod invenio;
@@ -8,7 +9,9 @@ pub mod model;
 pub mod oaipmh;
 pub mod offline;
 pub mod panosc;
+pub mod queue;
 pub mod scicat;
+pub mod webdav;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
@@ -52,8 +55,10 @@ pub enum SourceKind {
     Panosc,
     /// InvenioRDM: Zenodo, RODARE and any InvenioRDM instance.
     Invenio,
-    /// SciCat (v3 API).
+    /// SciCat (v3 or v4 API, as the URL says).
     Scicat,
+    /// DataCite's REST API: DOI search and citation metadata.
+    Datacite,
     /// This computer's offline index of harvested and seen records.
     Offline,
 }
@@ -71,6 +76,11 @@ pub struct SourceConfig {
     /// The signed-in account whose tokens requests carry (see `auth::AccountBook`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The facility's h5grove service for this catalogue's files
+    /// (`http://host/` serving the storage the records point into): HDF5
+    /// files then open remotely, without downloading them first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub h5grove: Option<String>,
 }
 
 fn yes() -> bool {
@@ -88,6 +98,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             url: String::new(),
             enabled: true,
             account: None,
+            h5grove: None,
         },
         SourceConfig {
             id: "panosc".into(),
@@ -96,6 +107,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             url: "https://data.panosc.eu/api".into(),
             enabled: true,
             account: None,
+            h5grove: None,
         },
         SourceConfig {
             id: "zenodo".into(),
@@ -104,6 +116,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             url: "https://zenodo.org/api".into(),
             enabled: true,
             account: None,
+            h5grove: None,
         },
         SourceConfig {
             id: "rodare".into(),
@@ -112,6 +125,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
             url: "https://rodare.hzdr.de/api".into(),
             enabled: true,
             account: None,
+            h5grove: None,
         },
     ]
 }
@@ -149,6 +163,11 @@ pub fn connect_with(
             std::sync::Arc::new(c)
         }
         SourceKind::Offline => std::sync::Arc::new(offline::OfflineIndex::new(&cfg.url)),
+        SourceKind::Datacite => {
+            let mut c = datacite::DataCite::new(&cfg.id, &cfg.name, &cfg.url)?;
+            c.ep.auth = auth;
+            std::sync::Arc::new(c)
+        }
         SourceKind::Scicat => {
             let mut c = scicat::SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?;
             c.ep.auth = auth;
@@ -294,12 +313,46 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Give the HDF5 files of `d` that the facility's h5grove service (at
+/// `base`) can serve a `remote` link: `base?file=STORAGE/NAME`.
+pub fn link_h5grove(base: &str, d: &mut Dataset) {
+    let Ok(mut url) = url::Url::parse(base) else {
+        return;
+    };
+    if !crate::net::is_web_url(base) {
+        return;
+    }
+    let folder = d
+        .storage
+        .as_deref()
+        .unwrap_or_default()
+        .trim_matches('/')
+        .to_owned();
+    for f in d.files.iter_mut().filter(|f| model::is_hdf5_name(&f.name)) {
+        let name = f.name.trim_start_matches('/');
+        let file = if folder.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{folder}/{name}")
+        };
+        url.query_pairs_mut().clear().append_pair("file", &file);
+        f.remote = Some(url.to_string());
+    }
+}
+
 /// Merge results from several sources: records with the same DOI (or key)
 /// become one row listing every source they were found in.
 pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {
     for d in more {
         let key = d.key();
         if let Some(existing) = into.iter_mut().find(|e| e.key() == key) {
+            // The first source's record stays; what it lacks comes from the others.
+            if existing.files.is_empty() {
+                existing.files = d.files;
+            }
+            if existing.description.is_none() {
+                existing.description = d.description;
+            }
             for s in d.sources {
                 if !existing.sources.contains(&s) {
                     existing.sources.push(s);
@@ -485,4 +538,13 @@ pub trait Catalogue: Send + Sync {
         &'a self,
         query: &'a SearchQuery,
     ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>>;
+    /// The files of a dataset found by this source. Sources whose search
+    /// answers carry the file list return it; others (SciCat's
+    /// origdatablocks) ask the service.
+    fn files<'a>(
+        &'a self,
+        dataset: &'a Dataset,
+    ) -> BoxFuture<'a, Result<Vec<DataFile>, CatalogueError>> {
+        Box::pin(std::future::ready(Ok(dataset.files.clone())))
+    }
 }

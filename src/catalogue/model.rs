@@ -37,6 +37,19 @@ pub struct DataFile {
     /// A file on this computer (shipped demo data, or downloaded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<String>,
+    /// Where the file opens remotely (an h5grove URL), without downloading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+}
+
+/// File names the viewer opens (HDF5 and NeXus).
+pub fn is_hdf5_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".h5", ".hdf5", ".hdf", ".nxs", ".nx5", ".nx", ".cxi", ".he5",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e))
 }
 
 /// A scientific parameter with its unit, e.g. `pixel size = 0.031 mm`.
@@ -101,6 +114,9 @@ pub struct Dataset {
     pub parameters: Vec<Parameter>,
     #[serde(default)]
     pub files: Vec<DataFile>,
+    /// The dataset's folder on the facility's storage (SciCat `sourceFolder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
     /// Ids of the catalogues this record was found in.
     #[serde(default)]
     pub sources: Vec<String>,

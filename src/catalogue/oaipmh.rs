@@ -53,6 +53,9 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
     let mut error: Option<(String, String)> = None;
     let mut text_of = String::new();
     let mut saw_root = false;
+    // The scheme/type attribute of each open element (DataCite's
+    // nameIdentifierScheme, identifierType, dateType, rightsURI).
+    let mut kinds: Vec<String> = Vec::new();
     loop {
         match r.read_event() {
             Err(e) => return Err(bad(format!("the XML is broken: {e}"))),
@@ -78,6 +81,21 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
                     error = Some((error_code(&e), String::new()));
                 }
                 text_of.clear();
+                kinds.push(
+                    e.attributes()
+                        .flatten()
+                        .find(|a| {
+                            matches!(
+                                a.key.local_name().as_ref(),
+                                b"nameIdentifierScheme"
+                                    | b"identifierType"
+                                    | b"dateType"
+                                    | b"rightsURI"
+                            )
+                        })
+                        .map(|a| String::from_utf8_lossy(&a.value).to_ascii_lowercase())
+                        .unwrap_or_default(),
+                );
                 path.push(name);
             }
             Ok(Event::Empty(e)) => {
@@ -106,8 +124,11 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
             Ok(Event::CData(c)) => text_of.push_str(&String::from_utf8_lossy(&c)),
             Ok(Event::End(_)) => {
                 let name = path.pop().unwrap_or_default();
+                let kind = kinds.pop().unwrap_or_default();
                 let text = std::mem::take(&mut text_of).trim().to_owned();
                 let in_dc = path.iter().any(|p| p == "dc");
+                // oai_datacite and datacite: a DataCite kernel `<resource>`.
+                let in_resource = path.iter().any(|p| p == "resource");
                 match (name.as_str(), cur.as_mut()) {
                     ("identifier", _) if path.last().is_some_and(|p| p == "header") => ident = text,
                     ("resumptionToken", _) if !text.is_empty() => page.token = Some(text),
@@ -128,6 +149,9 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
                                 page.records.push(Harvested::Record(Box::new(d)));
                             }
                         }
+                    }
+                    (field, Some(d)) if in_resource && !text.is_empty() => {
+                        datacite_field(d, field, &kind, path.last().map(String::as_str), text)
                     }
                     (field, Some(d)) if in_dc && !text.is_empty() => match field {
                         "title" if d.title.is_empty() => d.title = text,
@@ -174,6 +198,57 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
     }
 }
 
+/// Map one element of a DataCite kernel-4 `<resource>` into the model.
+fn datacite_field(d: &mut Dataset, field: &str, kind: &str, parent: Option<&str>, text: String) {
+    match (field, parent) {
+        ("identifier", Some("resource")) if kind == "doi" => d.pid = Some(text),
+        ("title", _) if d.title.is_empty() => d.title = text,
+        ("creatorName", _) => d.creators.push(Creator {
+            name: text,
+            ..Creator::default()
+        }),
+        ("nameIdentifier", Some("creator")) if kind == "orcid" => {
+            if let Some(c) = d.creators.last_mut() {
+                let id = text.rsplit('/').next().unwrap_or_default().to_owned();
+                c.orcid = Some(id);
+            }
+        }
+        ("affiliation", Some("creator")) => {
+            if let Some(c) = d.creators.last_mut() {
+                c.affiliations.push(text);
+            }
+        }
+        ("publisher", _) if d.facility.is_none() => d.facility = Some(text),
+        ("publicationYear", _) if d.created.is_none() => d.created = Some(text),
+        ("date", _) if kind == "issued" || kind == "created" => {
+            d.created = Some(text.chars().take(10).collect())
+        }
+        ("date", _) if kind == "available" => {
+            // An availability date in the future is an embargo end.
+            let day: String = text.chars().take(10).collect();
+            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            if day > today {
+                d.access = super::Access::Embargoed { until: day }
+            }
+        }
+        ("subject", _) => d.keywords.push(text),
+        ("description", _) if d.description.is_none() => d.description = Some(text),
+        ("rights", _) if kind.starts_with("info:eu-repo/semantics/") => {
+            match kind.trim_start_matches("info:eu-repo/semantics/") {
+                "closedaccess" | "restrictedaccess" => d.access = super::Access::Restricted,
+                "embargoedaccess" if !matches!(d.access, super::Access::Embargoed { .. }) => {
+                    d.access = super::Access::Embargoed {
+                        until: String::new(),
+                    }
+                }
+                _ => {}
+            }
+        }
+        ("rights", _) if d.license.is_none() => d.license = Some(text),
+        _ => {}
+    }
+}
+
 /// What to harvest.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -181,6 +256,9 @@ pub struct Request {
     pub set: Option<String>,
     /// Only records changed on or after this date (`YYYY-MM-DD`).
     pub from: Option<String>,
+    /// `oai_dc` (every OAI-PMH server has it) or `oai_datacite` / `datacite`
+    /// (richer: ORCIDs, affiliations, DOIs, rights). Empty means `oai_dc`.
+    pub prefix: String,
 }
 
 /// Totals of a finished harvest.
@@ -216,7 +294,11 @@ pub async fn harvest(
         match &token {
             Some(t) => params.push(("resumptionToken", t.clone())),
             None => {
-                params.push(("metadataPrefix", "oai_dc".into()));
+                let prefix = match req.prefix.as_str() {
+                    "" => "oai_dc",
+                    p => p,
+                };
+                params.push(("metadataPrefix", prefix.into()));
                 if let Some(s) = &req.set {
                     params.push(("set", s.clone()));
                 }

@@ -84,6 +84,7 @@ impl Panosc {
                 checksum: None,
                 url: None,
                 local: None,
+                remote: None,
             })
             .collect();
         Dataset {

@@ -1,12 +1,16 @@
-//! SciCat (v3 API): `GET /api/v3/Datasets/fullquery?fields=&limits=`, anonymous
-//! for published data or with a bearer token for the signed-in user's data.
+//! SciCat, v3 (`GET /api/v3/Datasets/fullquery?fields=&limits=`,
+//! `/Datasets/{pid}/origdatablocks`) and v4 (`GET /api/v4/datasets?filter=`,
+//! `/origdatablocks?filter=`): anonymous for published data or with a bearer
+//! token for the signed-in user's data. The version follows the source URL
+//! (`…/api/v3` or `…/api/v4`).
 
 use std::time::Duration;
 
 use serde_json::Value as J;
 
 use super::{
-    Access, Catalogue, CatalogueError, Creator, Dataset, Parameter, SearchPage, SearchQuery,
+    Access, Catalogue, CatalogueError, Creator, DataFile, Dataset, Parameter, SearchPage,
+    SearchQuery,
 };
 use crate::auth::{Secret, SharedTokens, StaticToken};
 use crate::runtime::BoxFuture;
@@ -15,6 +19,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct SciCat {
     pub(crate) ep: super::Endpoint,
+    v4: bool,
 }
 
 fn s(v: &J, key: &str) -> Option<String> {
@@ -92,6 +97,7 @@ pub fn map_dataset(d: &J, source: &str) -> Dataset {
             })
             .unwrap_or_default(),
         parameters,
+        storage: s(d, "sourceFolder"),
         sources: vec![source.to_owned()],
         ..Dataset::default()
     }
@@ -106,11 +112,29 @@ impl SciCat {
     ) -> Result<Self, CatalogueError> {
         let mut ep = super::Endpoint::new(id, name, base, TIMEOUT)?;
         ep.auth = token.map(|t| std::sync::Arc::new(StaticToken(t)) as SharedTokens);
-        Ok(Self { ep })
+        let v4 = ep.base.ends_with("/v4");
+        Ok(Self { ep, v4 })
     }
 
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let limit = if q.limit == 0 { 100 } else { q.limit };
+        if self.v4 {
+            let text = q.text.trim();
+            let mut filter = serde_json::json!({
+                "limits": { "limit": limit, "skip": 0, "sort": { "creationTime": "desc" } }
+            });
+            if !text.is_empty() {
+                filter["where"] = serde_json::json!({ "$text": { "$search": text } });
+            }
+            let req = self
+                .ep
+                .client
+                .get(format!("{}/datasets", self.ep.base))
+                .query(&[("filter", filter.to_string())]);
+            let rows: Vec<J> = self.ep.get_json(req).await?;
+            let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
+            return Ok(SearchPage::filtered(&datasets, &q.facets));
+        }
         let fields = serde_json::json!({ "text": q.text.trim() }).to_string();
         let limits = serde_json::json!({ "limit": limit, "skip": 0, "order": "creationTime:desc" })
             .to_string();
@@ -123,6 +147,187 @@ impl SciCat {
         let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
         Ok(SearchPage::filtered(&datasets, &q.facets))
     }
+
+    /// The files of a dataset, from its origdatablocks.
+    pub async fn files_async(&self, d: &Dataset) -> Result<Vec<DataFile>, CatalogueError> {
+        let Some(pid) = d
+            .pid
+            .as_deref()
+            .or(Some(d.id.as_str()))
+            .filter(|p| !p.is_empty())
+        else {
+            return Ok(d.files.clone());
+        };
+        let req = if self.v4 {
+            let filter = serde_json::json!({ "where": { "datasetId": pid } }).to_string();
+            self.ep
+                .client
+                .get(format!("{}/origdatablocks", self.ep.base))
+                .query(&[("filter", filter)])
+        } else {
+            let enc = url::form_urlencoded::byte_serialize(pid.as_bytes()).collect::<String>();
+            self.ep
+                .client
+                .get(format!("{}/Datasets/{enc}/origdatablocks", self.ep.base))
+        };
+        let blocks: Vec<J> = self.ep.get_json(req).await?;
+        let mut files = Vec::new();
+        for b in &blocks {
+            files.extend(
+                read_origdatablock(b).map_err(|detail| CatalogueError::Malformed {
+                    source_name: self.ep.name.clone(),
+                    detail,
+                })?,
+            );
+        }
+        Ok(files)
+    }
+}
+
+/// The files of one SciCat origdatablock (`size`, `chkAlg`, `dataFileList`
+/// of `{path, size, time, chk}`), or what is wrong with it.
+pub fn read_origdatablock(b: &J) -> Result<Vec<DataFile>, String> {
+    match b.get("size") {
+        Some(J::Number(_)) => {}
+        Some(other) => return Err(format!("the block's size is {other}, not a number")),
+        None => return Err("the block has no size".into()),
+    }
+    let alg = match b.get("chkAlg") {
+        None | Some(J::Null) => None,
+        Some(J::String(a)) if a.trim().is_empty() => {
+            return Err("the block names an empty checksum algorithm (chkAlg)".into());
+        }
+        Some(J::String(a)) => Some(a.trim().to_ascii_lowercase()),
+        Some(other) => return Err(format!("chkAlg is {other}, not text")),
+    };
+    let list = b
+        .get("dataFileList")
+        .and_then(J::as_array)
+        .ok_or("the block has no dataFileList")?;
+    list.iter()
+        .map(|f| {
+            let path = s(f, "path").ok_or("a file in the block has no path")?;
+            let size = match f.get("size") {
+                Some(v) => Some(
+                    v.as_u64()
+                        .ok_or(format!("{path}: size {v} is not a number"))?,
+                ),
+                None => None,
+            };
+            Ok(DataFile {
+                checksum: match (&alg, s(f, "chk")) {
+                    (Some(a), Some(c)) => Some(format!("{a}:{c}")),
+                    _ => None,
+                },
+                name: path,
+                size,
+                ..DataFile::default()
+            })
+        })
+        .collect()
+}
+
+/// Check a SciCat dataset record (as created or returned by v3 or v4) the way
+/// SciCat's DTOs do, and map it: the type is raw, derived or custom, the
+/// fields every type needs are there, and a v4 record does not mix v3's
+/// single-valued ids into its lists.
+pub fn read_dataset(d: &J, source: &str) -> Result<Dataset, String> {
+    let ty = s(d, "type").ok_or("the record has no type")?;
+    let mut missing: Vec<&str> = ["contactEmail", "sourceFolder", "creationTime", "ownerGroup"]
+        .into_iter()
+        .filter(|k| s(d, k).is_none())
+        .collect();
+    let has = |k: &str| match d.get(k) {
+        None | Some(J::Null) => false,
+        Some(J::String(x)) => !x.is_empty(),
+        Some(J::Array(x)) => !x.is_empty(),
+        Some(_) => true,
+    };
+    let v4 = d.get("principalInvestigators").is_some_and(J::is_array);
+    match ty.as_str() {
+        "raw" => {
+            if !has("principalInvestigator") && !has("principalInvestigators") {
+                missing.push("principalInvestigator");
+            }
+            if !has("creationLocation") {
+                missing.push("creationLocation");
+            }
+        }
+        "derived" => {
+            if !has("investigator") && !has("principalInvestigators") {
+                missing.push("investigator");
+            }
+            for k in ["inputDatasets", "usedSoftware"] {
+                if !has(k) {
+                    missing.push(k);
+                }
+            }
+        }
+        "custom" => {}
+        other => {
+            return Err(format!("type “{other}” is not one of raw, derived, custom"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "a {ty} dataset needs {} (missing)",
+            missing.join(", ")
+        ));
+    }
+    if v4 {
+        for (one, many) in [
+            ("proposalId", "proposalIds"),
+            ("sampleId", "sampleIds"),
+            ("instrumentId", "instrumentIds"),
+        ] {
+            if d.get(one).is_some() && d.get(many).is_none() {
+                return Err(format!("a v4 record lists {many}; “{one}” is a v3 field"));
+            }
+        }
+    }
+    Ok(map_dataset(d, source))
+}
+
+/// Map one SciCat published-data record (a DOI minted for datasets) into the
+/// common model.
+pub fn read_published(p: &J, source: &str) -> Result<Dataset, String> {
+    let title = s(p, "title").ok_or("the published data has no title")?;
+    let doi = s(p, "doi");
+    let names = |k: &str| -> Vec<String> {
+        p.get(k)
+            .and_then(J::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let creators = names("creator");
+    if creators.is_empty() {
+        return Err("the published data names no creator".into());
+    }
+    Ok(Dataset {
+        id: doi.clone().unwrap_or_else(|| title.clone()),
+        title,
+        creators: creators
+            .into_iter()
+            .map(|name| Creator {
+                name,
+                orcid: None,
+                affiliations: s(p, "affiliation").into_iter().collect(),
+            })
+            .collect(),
+        pid: doi,
+        description: s(p, "abstract"),
+        facility: s(p, "publisher"),
+        created: p
+            .get("publicationYear")
+            .and_then(J::as_u64)
+            .map(|y| y.to_string()),
+        sources: vec![source.to_owned()],
+        ..Dataset::default()
+    })
 }
 
 impl Catalogue for SciCat {
@@ -139,5 +344,12 @@ impl Catalogue for SciCat {
         query: &'a SearchQuery,
     ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
         Box::pin(self.search_async(query))
+    }
+
+    fn files<'a>(
+        &'a self,
+        dataset: &'a Dataset,
+    ) -> BoxFuture<'a, Result<Vec<DataFile>, CatalogueError>> {
+        Box::pin(self.files_async(dataset))
     }
 }

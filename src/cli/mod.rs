@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::paths::AppDirs;
 
 pub mod auth;
+pub mod get;
 pub mod metadata;
 pub mod workflow;
 
@@ -47,7 +48,7 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
-    /// Harvest an OAI-PMH repository into the offline index (oai_dc).
+    /// Harvest an OAI-PMH repository into the offline index.
     Harvest {
         /// The repository's base URL, e.g. https://zenodo.org/oai2d
         url: String,
@@ -56,6 +57,24 @@ pub enum Sub {
         /// Only records changed on or after this date (YYYY-MM-DD).
         #[arg(long)]
         from: Option<String>,
+        /// The metadata format: oai_dc (every repository), or oai_datacite / datacite
+        /// (ORCIDs, affiliations, DOIs and access rights).
+        #[arg(long, default_value = "oai_dc")]
+        format: String,
+    },
+    /// Download a dataset's files (by DOI/PID), a WebDAV folder or one file: resumable, checksum-verified.
+    Get {
+        /// A DOI or other PID known to an enabled source, or an http(s) URL of a file or WebDAV folder.
+        target: String,
+        /// The folder to download into (default: the current folder).
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
+        /// Most files downloading at once.
+        #[arg(long, default_value_t = 3)]
+        parallel: usize,
+        /// Replace files that already exist.
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Time reading the benchmark files in DIR (made by `make bench`); prints JSON medians.
     Bench {
@@ -306,7 +325,13 @@ pub fn search(
 }
 
 /// `panorama harvest`: progress on stderr, totals on stdout.
-pub fn harvest(dirs: &AppDirs, url: &str, set: Option<String>, from: Option<String>) -> ExitCode {
+pub fn harvest(
+    dirs: &AppDirs,
+    url: &str,
+    set: Option<String>,
+    from: Option<String>,
+    format: String,
+) -> ExitCode {
     let runtime = match crate::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -322,6 +347,7 @@ pub fn harvest(dirs: &AppDirs, url: &str, set: Option<String>, from: Option<Stri
         base: url.to_owned(),
         set,
         from,
+        prefix: format,
     };
     let path = dirs.data.join("panorama.sqlite");
     let cancel = tokio_util::sync::CancellationToken::new();

@@ -140,6 +140,8 @@ pub struct SearchState {
     pub facets: Vec<(String, String)>,
     /// Key of the dataset whose page is shown.
     pub shown: Option<String>,
+    /// The file list being asked of a catalogue (dataset key), or why it failed.
+    pub files: Option<(String, Load<usize>)>,
     generation: u64,
 }
 
@@ -185,9 +187,9 @@ enum Pending {
         doc: u64,
         handle: TaskHandle<Vec<Entity>>,
     },
-    Download {
-        name: String,
-        handle: TaskHandle<PathBuf>,
+    Files {
+        key: String,
+        handle: TaskHandle<Vec<crate::catalogue::DataFile>>,
     },
     Search {
         generation: u64,
@@ -213,6 +215,10 @@ pub struct AppState {
     pub accounts: accounts::AccountsState,
     /// The open workflow and its last run.
     pub workflow: workflow::WorkflowState,
+    /// Downloads: queued, running, paused and finished files.
+    pub downloads: Option<crate::catalogue::queue::Queue>,
+    /// Download items whose end was already announced.
+    announced: std::collections::HashSet<u64>,
     /// Metadata schemas, drafts and the draft being edited.
     pub metadata: metadata::MetadataState,
     /// Which account's tokens go to which data server (origin → account id;
@@ -253,6 +259,7 @@ impl AppState {
     /// cannot be opened becomes a notification; Panorama still starts.
     pub fn new(dirs: AppDirs, tasks: TaskRegistry) -> Self {
         let accounts = accounts::AccountsState::open(&dirs);
+        let downloads = crate::catalogue::queue::Queue::new(tasks.handle().clone(), 3);
         let mut state = Self {
             dirs,
             theme: ThemeChoice::System,
@@ -266,6 +273,8 @@ impl AppState {
             server_accounts: Vec::new(),
             metadata: metadata::MetadataState::default(),
             workflow: workflow::WorkflowState::new(),
+            downloads: downloads.ok(),
+            announced: std::collections::HashSet::new(),
             values: HashMap::new(),
             value_order: Vec::new(),
             store: None,
@@ -297,6 +306,7 @@ impl AppState {
                         url: state.dirs.data.join(STORE_FILE).display().to_string(),
                         enabled: true,
                         account: None,
+                        h5grove: None,
                     },
                 );
                 if let Some(sources) = store
@@ -422,7 +432,8 @@ impl AppState {
                 Vec::new()
             }
             Command::ShowDataset(key) => {
-                self.search.shown = Some(key);
+                self.search.shown = Some(key.clone());
+                self.load_files(&key);
                 vec![UiEffect::ShowTab(TabKind::Search)]
             }
             Command::OpenUrl(url) => {
@@ -705,35 +716,89 @@ impl AppState {
         Load::Loading
     }
 
-    /// Download a file on a background task (progress and Cancel in the
-    /// status bar); a `.part` left by an earlier try is resumed.
+    /// Queue a file for download into the Downloads folder; a `.part` left
+    /// by an earlier try is resumed. The Downloads tab shows the queue.
     pub fn start_download(&mut self, url: String, name: String, checksum: Option<String>) {
+        let bearer = origin_of(&url)
+            .and_then(|o| {
+                self.server_accounts
+                    .iter()
+                    .find(|(origin, _)| *origin == o)
+                    .map(|(_, a)| a.clone())
+            })
+            .and_then(|account| self.accounts.tokens(&account));
         let req = crate::catalogue::download::Request {
             url,
             dir: self.dirs.downloads.clone(),
-            name: name.clone(),
+            name,
             checksum,
-            bearer: None,
+            bearer,
             overwrite: false,
         };
-        let handle = self
-            .tasks
-            .spawn(&format!("Downloading {name}"), move |ctx| async move {
-                let client = crate::net::async_client(std::time::Duration::from_secs(3600))
-                    .map_err(|e| {
-                        crate::catalogue::download::DownloadError::Network(e.to_string())
-                    })?;
-                let progress = |done: u64, total: Option<u64>| {
-                    #[allow(clippy::cast_precision_loss)]
-                    let f = total
-                        .filter(|t| *t > 0)
-                        .map_or(0.0, |t| done as f32 / t as f32);
-                    ctx.progress(f, crate::units::human_bytes(done));
-                };
-                crate::catalogue::download::fetch(&client, &req, &progress, &ctx.cancel_token())
-                    .await
-            });
-        self.pending.push(Pending::Download { name, handle });
+        match &self.downloads {
+            Some(q) => {
+                q.add(req);
+            }
+            None => self.notify(
+                Level::Error,
+                "Downloads are not available",
+                "Panorama could not set up its HTTP client; see the log for details.",
+            ),
+        }
+    }
+
+    /// Ask the dataset's catalogue for its file list when the search answer
+    /// had none (SciCat keeps files in origdatablocks).
+    fn load_files(&mut self, key: &str) {
+        let Some(d) = self.search.results.iter().find(|d| d.key() == key).cloned() else {
+            return;
+        };
+        let Some(cfg) = d
+            .sources
+            .iter()
+            .find_map(|id| self.sources.iter().find(|s| &s.id == id))
+            .cloned()
+        else {
+            return;
+        };
+        if !d.files.is_empty() {
+            if let Some(base) = &cfg.h5grove
+                && let Some(shown) = self.search.results.iter_mut().find(|x| x.key() == key)
+            {
+                crate::catalogue::link_h5grove(base, shown);
+            }
+            return;
+        }
+        let cat = match self.source_client(&cfg) {
+            Ok(c) => c,
+            Err(e) => {
+                self.search.files = Some((key.to_owned(), Load::Failed(e)));
+                return;
+            }
+        };
+        self.search.files = Some((key.to_owned(), Load::Loading));
+        let handle = self.tasks.spawn(
+            &format!("Listing files at {}", cfg.name),
+            move |_| async move { cat.files(&d).await },
+        );
+        self.pending.push(Pending::Files {
+            key: key.to_owned(),
+            handle,
+        });
+    }
+
+    /// The client for a source, with the tokens of its bound account.
+    fn source_client(
+        &self,
+        cfg: &crate::catalogue::SourceConfig,
+    ) -> Result<Arc<dyn crate::catalogue::Catalogue>, String> {
+        let auth = match cfg.account.as_deref() {
+            Some(id) => Some(self.accounts.tokens(id).ok_or_else(|| {
+                format!("uses the account {id}, which is not signed in: sign in under Accounts")
+            })?),
+            None => None,
+        };
+        crate::catalogue::connect_with(cfg, auth).map_err(|e| e.to_string())
     }
 
     /// Keep records seen in a search in the offline index (on a background
@@ -792,20 +857,7 @@ impl AppState {
                 self.search.runs.push(run);
                 continue;
             }
-            let auth = match cfg.account.as_deref() {
-                Some(id) => match self.accounts.tokens(id) {
-                    Some(t) => Some(t),
-                    None => {
-                        run.status = Load::Failed(format!(
-                            "uses the account {id}, which is not signed in: sign in under Accounts"
-                        ));
-                        self.search.runs.push(run);
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            match crate::catalogue::connect_with(&cfg, auth) {
+            match self.source_client(&cfg) {
                 Ok(cat) => {
                     let q = query.clone();
                     let handle = self
@@ -819,7 +871,7 @@ impl AppState {
                         handle,
                     });
                 }
-                Err(e) => run.status = Load::Failed(e.to_string()),
+                Err(e) => run.status = Load::Failed(e),
             }
             self.search.runs.push(run);
         }
@@ -916,6 +968,7 @@ impl AppState {
     /// (e.g. show the viewer once a file's default plot is known).
     pub fn poll(&mut self) -> Vec<UiEffect> {
         self.poll_accounts();
+        self.poll_downloads();
         self.poll_metadata();
         self.poll_workflow();
         let mut still = Vec::new();
@@ -996,23 +1049,33 @@ impl AppState {
                     // An older search: its results are dropped.
                     Ok(_) => {}
                 },
-                Pending::Download { name, handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Download { name, handle }),
-                    Ok(Ok(path)) => self.notify(
-                        Level::Info,
-                        format!("Downloaded {name}"),
-                        path.display().to_string(),
-                    ),
-                    Ok(Err(TaskError::Cancelled)) => self.notify(
-                        Level::Info,
-                        format!("Download of {name} paused"),
-                        "The part already downloaded is kept; download it again to resume.",
-                    ),
-                    Ok(Err(e)) => self.notify(
-                        Level::Error,
-                        format!("Could not download {name}"),
-                        e.to_string(),
-                    ),
+                Pending::Files { key, handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Files { key, handle }),
+                    Ok(result) => {
+                        let status = match result {
+                            Ok(files) => {
+                                let n = files.len();
+                                let sources = self.sources.clone();
+                                if let Some(d) =
+                                    self.search.results.iter_mut().find(|d| d.key() == key)
+                                {
+                                    d.files = files;
+                                    let h5grove = d.sources.iter().find_map(|id| {
+                                        sources
+                                            .iter()
+                                            .find(|s| &s.id == id)
+                                            .and_then(|s| s.h5grove.clone())
+                                    });
+                                    if let Some(base) = h5grove {
+                                        crate::catalogue::link_h5grove(&base, d);
+                                    }
+                                }
+                                Load::Ready(n)
+                            }
+                            Err(e) => Load::Failed(e.to_string()),
+                        };
+                        self.search.files = Some((key, status));
+                    }
                 },
                 Pending::Index { doc, handle } => match handle.try_take() {
                     Err(handle) => still.push(Pending::Index { doc, handle }),
@@ -1061,9 +1124,38 @@ impl AppState {
         }
     }
 
+    /// Announce downloads that ended since the last poll.
+    fn poll_downloads(&mut self) {
+        let Some(q) = &self.downloads else {
+            return;
+        };
+        for item in q.items() {
+            if !item.state.is_final() || !self.announced.insert(item.id) {
+                continue;
+            }
+            match item.state {
+                crate::catalogue::queue::ItemState::Done(path) => self.notify(
+                    Level::Info,
+                    format!("Downloaded {}", item.name),
+                    path.display().to_string(),
+                ),
+                crate::catalogue::queue::ItemState::Failed(e) => {
+                    self.notify(Level::Error, format!("Could not download {}", item.name), e)
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// True while background reads started by the state are running.
     pub fn busy(&self) -> bool {
         !self.pending.is_empty()
+            || self.downloads.as_ref().is_some_and(|q| {
+                q.busy()
+                    || q.items()
+                        .iter()
+                        .any(|i| i.state.is_final() && !self.announced.contains(&i.id))
+            })
             || self.accounts.busy()
             || self.metadata.is_extracting()
             || self.metadata.is_publishing()
@@ -1115,7 +1207,7 @@ impl AppState {
                 Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
                 Pending::Index { doc, handle } => (*doc, &|| handle.cancel()),
                 Pending::Search { .. } => (u64::MAX, &|| {}),
-                Pending::Download { .. } => (u64::MAX, &|| {}),
+                Pending::Files { .. } => (u64::MAX, &|| {}),
             };
             if doc == id {
                 cancel();

@@ -86,6 +86,10 @@ impl PanoramaApp {
         let repaint_ctx = ctx.clone();
         tasks.set_repaint(std::sync::Arc::new(move || repaint_ctx.request_repaint()));
         let state = AppState::new(dirs, tasks);
+        if let Some(q) = &state.downloads {
+            let c = ctx.clone();
+            q.set_on_change(move || c.request_repaint());
+        }
         let dock = state
             .setting(LAYOUT_KEY)
             .and_then(|json| serde_json::from_str::<DockState<TabKind>>(&json).ok())
@@ -387,9 +391,34 @@ impl eframe::App for PanoramaApp {
         let snapshot = self.state.tasks().snapshot();
         let tasks = self.state.tasks().clone();
         let notes = self.state.notifications.len();
-        egui::Panel::bottom("status").show(ui, |ui| {
-            super::status_bar::show(ui, &tasks, &snapshot, notes);
+        let downloads = self.state.downloads.as_ref().and_then(|q| {
+            use crate::catalogue::queue::ItemState;
+            let items = q.items();
+            let running = items
+                .iter()
+                .filter(|i| i.state == ItemState::Running)
+                .count();
+            let queued = items
+                .iter()
+                .filter(|i| i.state == ItemState::Queued)
+                .count();
+            let (done, total, unknown) = q.totals();
+            #[allow(clippy::cast_precision_loss)]
+            let fraction = (total > 0 && !unknown).then(|| (done as f64 / total as f64) as f32);
+            (running + queued > 0).then_some(super::status_bar::DownloadSummary {
+                running,
+                queued,
+                fraction,
+            })
         });
+        let show_downloads = egui::Panel::bottom("status")
+            .show(ui, |ui| {
+                super::status_bar::show(ui, &tasks, &snapshot, notes, downloads)
+            })
+            .inner;
+        if show_downloads {
+            out.push(Command::ShowTab(TabKind::Downloads));
+        }
         egui::CentralPanel::default()
             .frame(egui::Frame::central_panel(ui.style()).inner_margin(0.0))
             .show(ui, |ui| {

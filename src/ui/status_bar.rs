@@ -3,10 +3,52 @@
 
 use crate::runtime::{TaskInfo, TaskRegistry, TaskStatus};
 
-pub fn show(ui: &mut egui::Ui, tasks: &TaskRegistry, snapshot: &[TaskInfo], notifications: usize) {
+/// The download queue's summary: files running and the share done.
+pub struct DownloadSummary {
+    pub running: usize,
+    pub queued: usize,
+    pub fraction: Option<f32>,
+}
+
+/// Returns true when the download summary was clicked (show the Downloads tab).
+pub fn show(
+    ui: &mut egui::Ui,
+    tasks: &TaskRegistry,
+    snapshot: &[TaskInfo],
+    notifications: usize,
+    downloads: Option<DownloadSummary>,
+) -> bool {
+    let mut open_downloads = false;
     ui.horizontal(|ui| {
-        if snapshot.is_empty() {
+        if snapshot.is_empty() && downloads.is_none() {
             ui.weak("Ready");
+        }
+        if let Some(d) = &downloads {
+            let text = format!(
+                "Downloading {} file{}{}",
+                d.running,
+                if d.running == 1 { "" } else { "s" },
+                if d.queued > 0 {
+                    format!(", {} waiting", d.queued)
+                } else {
+                    String::new()
+                }
+            );
+            if ui
+                .link(text)
+                .on_hover_text("Show the Downloads tab")
+                .clicked()
+            {
+                open_downloads = true;
+            }
+            if let Some(f) = d.fraction {
+                ui.add(
+                    egui::ProgressBar::new(f)
+                        .desired_width(120.0)
+                        .show_percentage(),
+                );
+            }
+            ui.separator();
         }
         for t in snapshot {
             match &t.status {
@@ -50,4 +92,5 @@ pub fn show(ui: &mut egui::Ui, tasks: &TaskRegistry, snapshot: &[TaskInfo], noti
             }
         });
     });
+    open_downloads
 }

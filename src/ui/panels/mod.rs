@@ -2,6 +2,7 @@
 //! commands the user gave; none mutates the state directly.
 
 pub mod accounts;
+pub mod downloads;
 pub mod files;
 pub mod metadata;
 pub mod search;
@@ -39,6 +40,7 @@ pub fn show(
         TabKind::Metadata => metadata::ui(ui, state, &mut panels.metadata, out),
         TabKind::Workflows => workflows::ui(ui, state, out),
         TabKind::Accounts => accounts::ui(ui, state, &mut panels.accounts, out),
+        TabKind::Downloads => downloads::ui(ui, state, out),
     }
 }
 

@@ -44,6 +44,7 @@ fn sources_window(
                             SourceKind::Panosc => "PaNOSC",
                             SourceKind::Invenio => "InvenioRDM",
                             SourceKind::Scicat => "SciCat",
+                            SourceKind::Datacite => "DataCite",
                             SourceKind::Offline => "this computer",
                         });
                         if src.kind == SourceKind::Offline {
@@ -98,6 +99,7 @@ fn sources_window(
                         url: s.new_url.trim().to_owned(),
                         enabled: true,
                         account: None,
+                        h5grove: None,
                     });
                     s.new_name.clear();
                     s.new_url.clear();
@@ -178,7 +180,12 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
     });
 }
 
-fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
+fn dataset_page(
+    ui: &mut egui::Ui,
+    d: &Dataset,
+    files: Option<&crate::state::Load<usize>>,
+    out: &mut Vec<Command>,
+) {
     egui::ScrollArea::vertical()
         .id_salt("dataset_page")
         .show(ui, |ui| {
@@ -268,6 +275,21 @@ fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
                 d.files.len(),
                 human_bytes(d.total_size())
             ));
+            match files {
+                Some(crate::state::Load::Loading) => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.weak("Asking the catalogue for the file list…");
+                    });
+                }
+                Some(crate::state::Load::Failed(e)) => {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("The file list could not be read: {e}"),
+                    );
+                }
+                _ => {}
+            }
             egui::Grid::new("dataset_files")
                 .num_columns(3)
                 .striped(true)
@@ -275,37 +297,75 @@ fn dataset_page(ui: &mut egui::Ui, d: &Dataset, out: &mut Vec<Command>) {
                     for f in &d.files {
                         ui.label(&f.name);
                         ui.weak(f.size.map(human_bytes).unwrap_or_default());
-                        if let Some(local) = &f.local {
-                            if ui
-                                .button("Open")
-                                .on_hover_text(format!("Open {} in the viewer", f.name))
-                                .clicked()
+                        ui.horizontal(|ui| {
+                            let mut offered = false;
+                            if let Some(local) = &f.local {
+                                offered = true;
+                                if ui
+                                    .button("Open")
+                                    .on_hover_text(format!("Open {} in the viewer", f.name))
+                                    .clicked()
+                                {
+                                    out.push(Command::OpenPath(local.into()));
+                                }
+                            } else if let Some(remote) =
+                                f.remote.as_ref().filter(|u| crate::net::is_web_url(u))
                             {
-                                out.push(Command::OpenPath(local.into()));
+                                offered = true;
+                                if ui
+                                    .button("Open")
+                                    .on_hover_text(format!(
+                                        "Open {} in the viewer from the facility's server, without downloading it",
+                                        f.name
+                                    ))
+                                    .clicked()
+                                {
+                                    out.push(Command::OpenUrl(remote.clone()));
+                                }
                             }
-                        } else if let Some(url) =
-                            f.url.as_ref().filter(|u| crate::net::is_web_url(u))
-                        {
-                            if ui
-                                .button("Download")
-                                .on_hover_text(format!(
-                                    "Download {} (resumable, checksum verified)",
-                                    f.name
-                                ))
-                                .clicked()
-                            {
-                                out.push(Command::Download {
-                                    url: url.clone(),
-                                    name: f.name.clone(),
-                                    checksum: f.checksum.clone(),
-                                });
+                            if let Some(url) = f.url.as_ref().filter(|u| crate::net::is_web_url(u)) {
+                                offered = true;
+                                if ui
+                                    .button("Download")
+                                    .on_hover_text(format!(
+                                        "Download {} (resumable, checksum verified)",
+                                        f.name
+                                    ))
+                                    .clicked()
+                                {
+                                    out.push(Command::Download {
+                                        url: url.clone(),
+                                        name: f.name.clone(),
+                                        checksum: f.checksum.clone(),
+                                    });
+                                }
                             }
-                        } else {
-                            ui.weak("not available here");
-                        }
+                            if !offered {
+                                ui.weak("not available here");
+                            }
+                        });
                         ui.end_row();
                     }
                 });
+            let downloadable: Vec<&crate::catalogue::DataFile> = d
+                .files
+                .iter()
+                .filter(|f| f.url.as_ref().is_some_and(|u| crate::net::is_web_url(u)))
+                .collect();
+            if downloadable.len() > 1
+                && ui
+                    .button(format!("Download all {} files", downloadable.len()))
+                    .on_hover_text("Queue every file; the Downloads tab shows the progress")
+                    .clicked()
+            {
+                for f in downloadable {
+                    out.push(Command::Download {
+                        url: f.url.clone().unwrap_or_default(),
+                        name: f.name.clone(),
+                        checksum: f.checksum.clone(),
+                    });
+                }
+            }
         });
 }
 
@@ -423,7 +483,14 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             .min_size(320.0)
             .resizable(true)
             .default_size(420.0)
-            .show(ui, |ui| dataset_page(ui, d, out));
+            .show(ui, |ui| {
+                let files = search
+                    .files
+                    .as_ref()
+                    .filter(|(k, _)| *k == d.key())
+                    .map(|(_, l)| l);
+                dataset_page(ui, d, files, out)
+            });
     }
     egui::CentralPanel::default().show(ui, |ui| {
         if visible.is_empty() {

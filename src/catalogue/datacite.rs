@@ -1,0 +1,250 @@
+//! DataCite REST API: `GET /dois?query=` to search DOIs and `GET /dois/{doi}`
+//! for one DOI's citation metadata (JSON:API, `data.attributes`).
+
+use std::time::Duration;
+
+use serde_json::Value as J;
+
+use super::{Access, Catalogue, CatalogueError, Creator, Dataset, SearchPage, SearchQuery};
+use crate::runtime::BoxFuture;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The public DataCite REST API.
+pub const PUBLIC_API: &str = "https://api.datacite.org";
+
+pub struct DataCite {
+    pub(crate) ep: super::Endpoint,
+}
+
+fn text(v: &J) -> Option<String> {
+    match v {
+        J::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        // Newer records give some fields as `{ "name": … }` objects.
+        J::Object(o) => o.get("name").and_then(text),
+        _ => None,
+    }
+}
+
+fn list<'a>(a: &'a J, key: &str) -> impl Iterator<Item = &'a J> {
+    a.get(key).and_then(J::as_array).into_iter().flatten()
+}
+
+/// Map one DataCite REST record (`{data: {attributes}}`, or the data object,
+/// or the attributes alone) into the common model. A record without a DOI is
+/// an error.
+pub fn map_record(record: &J, source: &str) -> Result<Dataset, String> {
+    let a = record
+        .pointer("/data/attributes")
+        .or_else(|| record.get("attributes"))
+        .unwrap_or(record);
+    if !a.is_object() {
+        return Err("the answer has no DOI record".into());
+    }
+    let doi = a.get("doi").and_then(text).ok_or("the record has no DOI")?;
+    let creators = list(a, "creators")
+        .filter_map(|c| {
+            let name = c.get("name").and_then(text)?;
+            let orcid = list(c, "nameIdentifiers")
+                .find(|n| {
+                    n.get("nameIdentifierScheme")
+                        .and_then(J::as_str)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("orcid"))
+                })
+                .and_then(|n| n.get("nameIdentifier").and_then(text))
+                .map(|o| o.rsplit('/').next().unwrap_or_default().to_owned());
+            Some(Creator {
+                name,
+                orcid,
+                affiliations: list(c, "affiliation").filter_map(text).collect(),
+            })
+        })
+        .collect();
+    let mut access = Access::Open;
+    let mut license = None;
+    for r in list(a, "rightsList") {
+        let uri = r
+            .get("rightsUri")
+            .and_then(J::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match uri.strip_prefix("info:eu-repo/semantics/") {
+            Some("closedaccess" | "restrictedaccess") => access = Access::Restricted,
+            Some("embargoedaccess") => {
+                access = Access::Embargoed {
+                    until: String::new(),
+                }
+            }
+            Some(_) => {}
+            None => {
+                if license.is_none() {
+                    license = r.get("rights").and_then(text);
+                }
+            }
+        }
+    }
+    let date = |kind: &str| {
+        list(a, "dates")
+            .find(|d| {
+                d.get("dateType")
+                    .and_then(J::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+            })
+            .and_then(|d| d.get("date").and_then(text))
+            .map(|d| d.chars().take(10).collect::<String>())
+    };
+    if let (Access::Embargoed { until }, Some(day)) = (&mut access, date("available")) {
+        *until = day;
+    }
+    let created = date("issued").or_else(|| date("created")).or_else(|| {
+        a.get("publicationYear").and_then(|y| match y {
+            J::Number(n) => Some(n.to_string()),
+            other => text(other),
+        })
+    });
+    Ok(Dataset {
+        id: doi.clone(),
+        title: list(a, "titles")
+            .find_map(|t| t.get("title").and_then(text))
+            .unwrap_or_else(|| doi.clone()),
+        creators,
+        pid: Some(doi),
+        description: list(a, "descriptions").find_map(|d| d.get("description").and_then(text)),
+        license,
+        access,
+        facility: a.get("publisher").and_then(text),
+        created,
+        keywords: list(a, "subjects")
+            .filter_map(|s| s.get("subject").and_then(text))
+            .collect(),
+        sources: vec![source.to_owned()],
+        ..Dataset::default()
+    })
+}
+
+/// `10.5281/zenodo.1239` from `doi:10.…`, `https://doi.org/10.…` or the bare DOI.
+pub fn bare_doi(s: &str) -> Option<String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let start = lower.find("10.")?;
+    let prefix = &lower[..start];
+    let ok = prefix.is_empty()
+        || prefix == "doi:"
+        || prefix.ends_with("doi.org/")
+        || prefix.ends_with("dx.doi.org/");
+    let doi = &t[start..];
+    (ok && doi.contains('/')).then(|| doi.to_owned())
+}
+
+impl DataCite {
+    pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
+        Ok(Self {
+            ep: super::Endpoint::new(id, name, base, TIMEOUT)?,
+        })
+    }
+
+    fn malformed(&self, detail: String) -> CatalogueError {
+        CatalogueError::Malformed {
+            source_name: self.ep.name.clone(),
+            detail,
+        }
+    }
+
+    pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
+        let size = if q.limit == 0 { 25 } else { q.limit.min(1000) };
+        let req = self
+            .ep
+            .client
+            .get(format!("{}/dois", self.ep.base))
+            .query(&[
+                ("query", q.text.trim().to_owned()),
+                ("page[size]", size.to_string()),
+            ]);
+        let answer: J = self.ep.get_json(req).await?;
+        let rows = answer
+            .get("data")
+            .and_then(J::as_array)
+            .ok_or_else(|| self.malformed("the answer has no data list".into()))?;
+        let datasets: Vec<Dataset> = rows
+            .iter()
+            .filter_map(|r| map_record(r, &self.ep.id).ok())
+            .collect();
+        let mut page = SearchPage::filtered(&datasets, &q.facets);
+        if q.facets.is_empty() {
+            page.total = answer.pointer("/meta/total").and_then(J::as_u64);
+        }
+        Ok(page)
+    }
+
+    /// The citation metadata of one DOI.
+    pub async fn lookup(&self, doi: &str) -> Result<Dataset, CatalogueError> {
+        let bare = bare_doi(doi).ok_or_else(|| CatalogueError::Http {
+            source_name: self.ep.name.clone(),
+            status: 0,
+            detail: format!("“{doi}” is not a DOI (it should look like 10.1234/abcd)"),
+        })?;
+        let req = self
+            .ep
+            .client
+            .get(format!("{}/dois/{}", self.ep.base, bare));
+        let record: J = self.ep.get_json(req).await.map_err(|e| match e {
+            CatalogueError::Http { status: 404, .. } => CatalogueError::Http {
+                source_name: self.ep.name.clone(),
+                status: 404,
+                detail: format!("DataCite knows no DOI {bare}; check it for typing errors"),
+            },
+            other => other,
+        })?;
+        map_record(&record, &self.ep.id).map_err(|d| self.malformed(d))
+    }
+}
+
+impl Catalogue for DataCite {
+    fn id(&self) -> &str {
+        &self.ep.id
+    }
+
+    fn name(&self) -> &str {
+        &self.ep.name
+    }
+
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
+        Box::pin(self.search_async(query))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dois_are_recognised_in_their_usual_spellings() {
+        for s in [
+            "10.5281/zenodo.1239",
+            "doi:10.5281/zenodo.1239",
+            "https://doi.org/10.5281/zenodo.1239",
+            " http://dx.doi.org/10.5281/zenodo.1239 ",
+        ] {
+            assert_eq!(bare_doi(s).as_deref(), Some("10.5281/zenodo.1239"), "{s}");
+        }
+        for s in ["", "10.5281", "https://example.org/10.5281/x", "zenodo"] {
+            assert_eq!(bare_doi(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn bad_records_are_errors() {
+        assert!(map_record(&serde_json::json!({"errors": []}), "d").is_err());
+        assert!(map_record(&serde_json::json!([1, 2]), "d").is_err());
+        assert!(
+            map_record(
+                &serde_json::json!({"data": {"attributes": {"titles": []}}}),
+                "d"
+            )
+            .is_err()
+        );
+    }
+}

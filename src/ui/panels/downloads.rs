@@ -1,0 +1,150 @@
+//! The Downloads tab: the queue with per-file and total progress, pause,
+//! resume and cancel per file or for all, the parallelism limit, and the
+//! folder files go to.
+
+use crate::catalogue::queue::{Item, ItemState};
+use crate::command::Command;
+use crate::state::AppState;
+
+fn state_text(item: &Item) -> String {
+    let size = |n: u64| crate::units::human_bytes(n);
+    match &item.state {
+        ItemState::Queued => "waiting".into(),
+        ItemState::Running => match item.total {
+            Some(t) => format!("{} of {}", size(item.done), size(t)),
+            None => size(item.done),
+        },
+        ItemState::Paused => format!("paused at {}", size(item.done)),
+        ItemState::Done(_) => "done, checked".into(),
+        ItemState::Failed(e) => e.clone(),
+        ItemState::Cancelled => "cancelled".into(),
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
+    let Some(queue) = state.downloads.clone() else {
+        super::empty_state(
+            ui,
+            "Downloads are not available",
+            "Panorama could not set up its HTTP client; see the log for details.",
+            None,
+            out,
+        );
+        return;
+    };
+    let items = queue.items();
+    if items.is_empty() {
+        super::empty_state(
+            ui,
+            "No downloads yet",
+            &format!(
+                "Files you download from a dataset page appear here. They go to {}.",
+                state.dirs.downloads.display()
+            ),
+            Some((
+                "Search datasets",
+                Command::ShowTab(crate::command::TabKind::Search),
+            )),
+            out,
+        );
+        return;
+    }
+    ui.horizontal(|ui| {
+        let (done, total, unknown) = queue.totals();
+        ui.strong("All files");
+        #[allow(clippy::cast_precision_loss)]
+        let f = if total > 0 {
+            (done as f64 / total as f64) as f32
+        } else {
+            0.0
+        };
+        ui.add(egui::ProgressBar::new(f).desired_width(220.0).text(format!(
+            "{} of {}{}",
+            crate::units::human_bytes(done),
+            crate::units::human_bytes(total),
+            if unknown { " +" } else { "" }
+        )));
+        if ui.button("Pause all").clicked() {
+            queue.pause_all();
+        }
+        if ui.button("Resume all").clicked() {
+            queue.resume_all();
+        }
+        if ui
+            .button("Clear finished")
+            .on_hover_text("Remove finished, failed and cancelled files from this list")
+            .clicked()
+        {
+            queue.clear_finished();
+        }
+        ui.separator();
+        let mut limit = queue.limit();
+        ui.label("At once:");
+        if ui
+            .add(egui::DragValue::new(&mut limit).range(1..=8))
+            .on_hover_text("How many files download at the same time")
+            .changed()
+        {
+            queue.set_limit(limit);
+        }
+    });
+    ui.weak(format!("Saved to {}", state.dirs.downloads.display()));
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            egui::Grid::new("downloads")
+                .num_columns(4)
+                .striped(true)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    for item in &items {
+                        ui.label(&item.name).on_hover_text(&item.url);
+                        let f = item.fraction().unwrap_or(0.0);
+                        let bar = egui::ProgressBar::new(f).desired_width(160.0);
+                        match &item.state {
+                            ItemState::Failed(_) => {
+                                ui.colored_label(ui.visuals().error_fg_color, "failed");
+                            }
+                            ItemState::Done(_) => {
+                                ui.add(bar.fill(egui::Color32::from_rgb(60, 140, 80)));
+                            }
+                            _ => {
+                                ui.add(bar);
+                            }
+                        }
+                        ui.label(state_text(item));
+                        ui.horizontal(|ui| match &item.state {
+                            ItemState::Queued | ItemState::Running => {
+                                if ui.small_button("Pause").clicked() {
+                                    queue.pause(item.id);
+                                }
+                                if ui.small_button("Cancel").clicked() {
+                                    queue.cancel(item.id);
+                                }
+                            }
+                            ItemState::Paused | ItemState::Failed(_) => {
+                                if ui.small_button("Resume").clicked() {
+                                    queue.resume(item.id);
+                                }
+                                if ui.small_button("Cancel").clicked() {
+                                    queue.cancel(item.id);
+                                }
+                            }
+                            ItemState::Done(path) => {
+                                let p = path.clone();
+                                if ui.small_button("Open").clicked() {
+                                    out.push(Command::OpenPath(p));
+                                }
+                            }
+                            ItemState::Cancelled => {}
+                        });
+                        ui.end_row();
+                    }
+                });
+        });
+    if queue.busy() {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
+    }
+}
