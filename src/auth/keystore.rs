@@ -137,9 +137,7 @@ impl Vault {
         match CHOSEN.get_or_init(|| probe().chosen) {
             Some(b) => Self::Keyring(*b),
             None => {
-                tracing::warn!(
-                    "no keyring works here; sign-ins last until Panorama quits (`panorama doctor` tells why)"
-                );
+                tracing::debug!("no keyring works here; secrets stay in memory");
                 Self::memory()
             }
         }
@@ -180,6 +178,9 @@ impl Vault {
                 .set_password(secret.expose())
                 .map_err(keyring_error),
             Self::Memory(m) => {
+                tracing::warn!(
+                    "no keyring works here; this sign-in lasts until Panorama quits (`panorama doctor` tells why)"
+                );
                 m.lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .insert(user.to_owned(), secret.expose().to_owned());

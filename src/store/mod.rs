@@ -45,6 +45,13 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL, cursor INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);
      CREATE TABLE draft_history (draft INTEGER NOT NULL, seq INTEGER NOT NULL,
         pointer TEXT NOT NULL, before TEXT, after TEXT, PRIMARY KEY (draft, seq));",
+    // Each record remembers the rowid of its full-text row, so replacing or
+    // removing it does not scan the whole index; deletions find records by
+    // their catalogue id through an index.
+    "ALTER TABLE records ADD COLUMN fts_rowid INTEGER;
+     UPDATE records SET fts_rowid = m.rid
+        FROM (SELECT key AS k, rowid AS rid FROM records_fts) AS m WHERE m.k = records.key;
+     CREATE INDEX records_id ON records (json_extract(json, '$.id'));",
 ];
 
 /// Column weights for ranking (bm25): title and people first, then place
@@ -155,10 +162,12 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         {
-            let mut del = tx.prepare_cached("DELETE FROM records_fts WHERE key = ?1")?;
+            let mut old = tx.prepare_cached("SELECT fts_rowid FROM records WHERE key = ?1")?;
+            let mut del = tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?;
             let mut rec = tx.prepare_cached(
-                "INSERT INTO records (key, source, json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(key) DO UPDATE SET source = excluded.source, json = excluded.json",
+                "INSERT INTO records (key, source, json, fts_rowid) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(key) DO UPDATE SET source = excluded.source, json = excluded.json,
+                    fts_rowid = excluded.fts_rowid",
             )?;
             let mut fts = tx.prepare_cached(
                 "INSERT INTO records_fts (key, title, people, keywords, description, parameters, place)
@@ -193,12 +202,11 @@ impl Store {
                 .iter()
                 .filter_map(|o| o.as_deref())
                 .collect();
-                del.execute([&key])?;
-                rec.execute(params![
-                    key,
-                    d.sources.first().cloned().unwrap_or_default(),
-                    json
-                ])?;
+                let previous: Option<Option<i64>> =
+                    old.query_row([&key], |r| r.get(0)).optional()?;
+                if let Some(Some(rowid)) = previous {
+                    del.execute([rowid])?;
+                }
                 fts.execute(params![
                     key,
                     d.title,
@@ -207,6 +215,13 @@ impl Store {
                     d.description.clone().unwrap_or_default(),
                     params.join(" "),
                     place.join(" "),
+                ])?;
+                let rowid = tx.last_insert_rowid();
+                rec.execute(params![
+                    key,
+                    d.sources.first().cloned().unwrap_or_default(),
+                    json,
+                    rowid
                 ])?;
             }
         }
@@ -248,17 +263,20 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
-            let mut keys =
-                tx.prepare_cached("SELECT key FROM records WHERE json_extract(json, '$.id') = ?1")?;
+            let mut keys = tx.prepare_cached(
+                "SELECT key, fts_rowid FROM records WHERE json_extract(json, '$.id') = ?1",
+            )?;
             let mut del = tx.prepare_cached("DELETE FROM records WHERE key = ?1")?;
-            let mut del_fts = tx.prepare_cached("DELETE FROM records_fts WHERE key = ?1")?;
+            let mut del_fts = tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?;
             for id in ids {
-                let found: Vec<String> = keys
-                    .query_map([id], |r| r.get(0))?
+                let found: Vec<(String, Option<i64>)> = keys
+                    .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<Result<_, _>>()?;
-                for k in found {
+                for (k, rowid) in found {
                     n += del.execute([&k])?;
-                    del_fts.execute([&k])?;
+                    if let Some(rowid) = rowid {
+                        del_fts.execute([rowid])?;
+                    }
                 }
             }
         }
@@ -345,6 +363,49 @@ mod tests {
             assert!(s.search_index(odd, 10).is_ok(), "{odd}");
         }
         assert_eq!(s.search_index("", 2).expect("all").len(), 2);
+    }
+
+    #[test]
+    fn replacing_and_removing_records_keeps_the_index_exact() {
+        let mut s = Store::in_memory().expect("store");
+        s.index_datasets(&[ds("a", "Lysozyme crystals", "ESRF")])
+            .expect("index");
+        s.index_datasets(&[ds("a", "Insulin crystals", "ESRF")])
+            .expect("re-index");
+        assert!(s.search_index("lysozyme", 10).expect("q").is_empty());
+        assert_eq!(s.search_index("insulin", 10).expect("q").len(), 1);
+        assert_eq!(s.search_index("crystals", 10).expect("q").len(), 1);
+        assert_eq!(s.remove_records(&["a".into()]).expect("remove"), 1);
+        assert!(s.search_index("crystals", 10).expect("q").is_empty());
+        assert_eq!(s.index_len().expect("len"), 0);
+    }
+
+    #[test]
+    fn an_index_from_schema_three_is_linked_on_upgrade() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).expect("open");
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).expect("old schema");
+            }
+            conn.pragma_update(None, "user_version", 3)
+                .expect("version");
+            conn.execute(
+                "INSERT INTO records (key, source, json) VALUES ('k', 't', ?1)",
+                [serde_json::to_string(&ds("a", "Old title", "PSI")).expect("json")],
+            )
+            .expect("record");
+            conn.execute(
+                "INSERT INTO records_fts (key, title) VALUES ('k', 'Old title')",
+                [],
+            )
+            .expect("fts");
+        }
+        let mut s = Store::open(&path).expect("upgrade");
+        assert_eq!(s.search_index("old", 10).expect("q").len(), 1);
+        assert_eq!(s.remove_records(&["a".into()]).expect("remove"), 1);
+        assert!(s.search_index("old", 10).expect("q").is_empty());
     }
 
     #[test]
