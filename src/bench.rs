@@ -125,3 +125,223 @@ pub fn run(dir: &Path, runs: usize) -> Result<Vec<Measurement>, DataError> {
     }
     Ok(out)
 }
+
+/// A deterministic stream of pseudo-random numbers (no dependency, same
+/// records on every machine).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(self.0 >> 33).unwrap_or(0) % n.max(1)
+    }
+}
+
+const FACILITIES: [&str; 8] = [
+    "ESRF", "PSI", "HZDR", "DESY", "ESS", "ILL", "ISIS", "Diamond",
+];
+const TECHNIQUES: [&str; 8] = [
+    "powder diffraction",
+    "small-angle scattering",
+    "X-ray fluorescence",
+    "reflectometry",
+    "tomography",
+    "spectroscopy",
+    "crystallography",
+    "inelastic scattering",
+];
+const SAMPLES: [&str; 12] = [
+    "lysozyme",
+    "basalt",
+    "graphene",
+    "perovskite",
+    "silicon",
+    "zeolite",
+    "cellulose",
+    "magnetite",
+    "insulin",
+    "quartz",
+    "polymer film",
+    "lithium anode",
+];
+const PROJECTS: [&str; 10] = [
+    "Aurora", "Borealis", "Cascade", "Delta", "Ember", "Fjord", "Glacier", "Horizon", "Iris",
+    "Juniper",
+];
+const PEOPLE: [&str; 10] = [
+    "Schmidt, Maja",
+    "Dubois, Sami",
+    "Rossi, Elena",
+    "Novak, Petr",
+    "Larsen, Ingrid",
+    "Okafor, Chidi",
+    "Tanaka, Yui",
+    "García, Lucía",
+    "Müller, Jonas",
+    "Kowalski, Anna",
+];
+
+/// `n` synthetic catalogue records for the offline-index benchmark.
+pub fn synthetic_records(n: usize) -> Vec<crate::catalogue::Dataset> {
+    let mut r = Lcg(42);
+    (0..n)
+        .map(|i| {
+            let technique = TECHNIQUES[r.next(TECHNIQUES.len())];
+            let sample = SAMPLES[r.next(SAMPLES.len())];
+            let project = PROJECTS[r.next(PROJECTS.len())];
+            let facility = FACILITIES[r.next(FACILITIES.len())];
+            crate::catalogue::Dataset {
+                id: format!("bench-{i}"),
+                title: format!("{technique} of {sample}, {project} beamtime, run {i}"),
+                creators: (0..1 + r.next(3))
+                    .map(|_| crate::catalogue::Creator {
+                        name: PEOPLE[r.next(PEOPLE.len())].into(),
+                        orcid: None,
+                        affiliations: vec![facility.into()],
+                    })
+                    .collect(),
+                pid: Some(format!("10.5555/bench.{i}")),
+                description: Some(format!(
+                    "Measurements of {sample} by {technique} at {facility}, project {project}."
+                )),
+                facility: Some(facility.into()),
+                technique: Some(technique.into()),
+                project: Some(project.into()),
+                sample: Some(sample.into()),
+                created: Some(format!(
+                    "20{:02}-0{}-1{}",
+                    10 + r.next(15),
+                    1 + r.next(9),
+                    r.next(9)
+                )),
+                keywords: vec![sample.into(), technique.into()],
+                sources: vec!["bench".into()],
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+/// Percentiles of an offline search benchmark, in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchTimes {
+    pub records: usize,
+    pub queries: usize,
+    pub p50_s: f64,
+    pub p95_s: f64,
+}
+
+/// Build (once) an offline index of `n` synthetic records in `dir`, then time
+/// `queries` searches of one to three words for the first 50 hits.
+pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTimes, String> {
+    let path = dir.join(format!("offline{n}.sqlite"));
+    let mut store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;
+    if store.index_len().map_err(|e| e.to_string())? < n {
+        let t0 = Instant::now();
+        for chunk in synthetic_records(n).chunks(10_000) {
+            store.index_datasets(chunk).map_err(|e| e.to_string())?;
+        }
+        eprintln!(
+            "indexed {n} synthetic records in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    let mut r = Lcg(7);
+    let words: Vec<&str> = SAMPLES
+        .iter()
+        .chain(PROJECTS.iter())
+        .chain(FACILITIES.iter())
+        .chain(["diffraction", "scattering", "Schmidt", "beamtime", "run"].iter())
+        .copied()
+        .collect();
+    let mut times = Vec::with_capacity(queries);
+    for _ in 0..queries {
+        let q: Vec<&str> = (0..1 + r.next(3))
+            .map(|_| words[r.next(words.len())])
+            .collect();
+        let q = q.join(" ");
+        let t0 = Instant::now();
+        let hits = store.search_index(&q, 50).map_err(|e| e.to_string())?;
+        times.push(t0.elapsed().as_secs_f64());
+        std::hint::black_box(hits);
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
+        times.get(i).copied().unwrap_or(f64::NAN)
+    };
+    Ok(SearchTimes {
+        records: n,
+        queries,
+        p50_s: pct(0.5),
+        p95_s: pct(0.95),
+    })
+}
+
+/// Federated search timings, in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct FederationTimes {
+    /// Median time of the slowest source searched on its own.
+    pub slowest_alone_s: f64,
+    /// Median time until every source has answered, all searched at once.
+    pub federated_s: f64,
+    pub overhead_s: f64,
+}
+
+/// Search the PaNOSC servers at `urls` one by one and then all at once, as
+/// the Search tab does (fan-out, streaming, merging), `runs` times each.
+pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<FederationTimes, String> {
+    let home = dir.join("federation-home");
+    let rt = crate::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let mut state =
+        crate::state::AppState::new(crate::paths::AppDirs::under(&home), rt.tasks().clone());
+    let cfg = |i: usize, url: &str| crate::catalogue::SourceConfig {
+        id: format!("s{i}"),
+        name: format!("source {i}"),
+        kind: crate::catalogue::SourceKind::Panosc,
+        url: url.to_owned(),
+        enabled: true,
+        account: None,
+        h5grove: None,
+    };
+    let search = |state: &mut crate::state::AppState| -> Result<f64, String> {
+        let t0 = Instant::now();
+        state.apply(crate::command::Command::Search("dataset".into()));
+        while state.search.running() {
+            let _ = state.poll();
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        let t = t0.elapsed().as_secs_f64();
+        if let Some(failed) = state.search.runs.iter().find_map(|r| match &r.status {
+            crate::state::Load::Failed(m) => Some(format!("{}: {m}", r.name)),
+            _ => None,
+        }) {
+            return Err(failed);
+        }
+        Ok(t)
+    };
+    let mut slowest: f64 = 0.0;
+    for (i, url) in urls.iter().enumerate() {
+        state.sources = vec![cfg(i, url)];
+        search(&mut state)?;
+        let t: Result<Vec<f64>, String> = (0..runs).map(|_| search(&mut state)).collect();
+        slowest = slowest.max(median(t?));
+    }
+    state.sources = urls.iter().enumerate().map(|(i, u)| cfg(i, u)).collect();
+    search(&mut state)?;
+    let t: Result<Vec<f64>, String> = (0..runs).map(|_| search(&mut state)).collect();
+    let federated = median(t?);
+    Ok(FederationTimes {
+        slowest_alone_s: slowest,
+        federated_s: federated,
+        overhead_s: federated - slowest,
+    })
+}

@@ -38,7 +38,12 @@ fn main() -> ExitCode {
             parallel,
             overwrite,
         }) => panorama::cli::get::get(&dirs, &target, out.as_deref(), parallel, overwrite),
-        Some(Sub::Bench { dir, runs }) => panorama::cli::bench(&dir, runs),
+        Some(Sub::Bench {
+            dir,
+            runs,
+            panosc,
+            fts,
+        }) => panorama::cli::bench(&dir, runs, &panosc, fts),
         Some(Sub::Validate {
             input,
             schema,

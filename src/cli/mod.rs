@@ -81,6 +81,12 @@ pub enum Sub {
         dir: std::path::PathBuf,
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Also time a federated search over these PaNOSC servers against the slowest alone (repeatable).
+        #[arg(long = "panosc", value_name = "URL")]
+        panosc: Vec<String>,
+        /// Also time offline searches over an index of this many synthetic records (kept in DIR).
+        #[arg(long, default_value_t = 0)]
+        fts: usize,
     },
     /// Print a file's tree (or one object) with types, shapes, attributes, links and the NeXus default plot.
     Inspect {
@@ -377,7 +383,7 @@ pub fn harvest(
 }
 
 /// `panorama bench`: one JSON object `{name: median_seconds}` on stdout.
-pub fn bench(dir: &std::path::Path, runs: usize) -> ExitCode {
+pub fn bench(dir: &std::path::Path, runs: usize, panosc: &[String], fts: usize) -> ExitCode {
     match crate::bench::run(dir, runs.max(1)) {
         Ok(ms) => {
             for m in &ms {
@@ -386,10 +392,43 @@ pub fn bench(dir: &std::path::Path, runs: usize) -> ExitCode {
                     m.name, m.median_s, m.runs_s
                 );
             }
-            let map: serde_json::Map<String, serde_json::Value> = ms
+            let mut map: serde_json::Map<String, serde_json::Value> = ms
                 .iter()
                 .map(|m| (m.name.to_owned(), serde_json::json!(m.median_s)))
                 .collect();
+            if fts > 0 {
+                match crate::bench::offline_search(dir, fts, 500) {
+                    Ok(t) => {
+                        eprintln!("offline search over {fts} records: {t:?}");
+                        map.insert("fts_p50".into(), serde_json::json!(t.p50_s));
+                        map.insert("fts_p95".into(), serde_json::json!(t.p95_s));
+                    }
+                    Err(e) => {
+                        eprintln!("panorama: offline search benchmark: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            if !panosc.is_empty() {
+                match crate::bench::federation(dir, panosc, runs.max(5)) {
+                    Ok(t) => {
+                        eprintln!("federated search: {t:?}");
+                        map.insert(
+                            "federation_slowest_alone".into(),
+                            serde_json::json!(t.slowest_alone_s),
+                        );
+                        map.insert("federation_all".into(), serde_json::json!(t.federated_s));
+                        map.insert(
+                            "federation_overhead".into(),
+                            serde_json::json!(t.overhead_s),
+                        );
+                    }
+                    Err(e) => {
+                        eprintln!("panorama: federated search benchmark: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
             println!("{}", serde_json::Value::Object(map));
             ExitCode::SUCCESS
         }

@@ -238,9 +238,13 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows: Vec<String> = match fts_query(text) {
             Some(q) => {
+                // Rank inside the full-text index first; only the best rows
+                // are joined with their records (and their JSON read).
                 let mut stmt = self.conn.prepare_cached(&format!(
-                    "SELECT r.json FROM records_fts f JOIN records r ON r.key = f.key
-                     WHERE records_fts MATCH ?1 ORDER BY {RANK} LIMIT ?2"
+                    "SELECT r.json FROM (
+                        SELECT key, {RANK} AS score FROM records_fts
+                        WHERE records_fts MATCH ?1 ORDER BY score LIMIT ?2
+                     ) AS f JOIN records r ON r.key = f.key ORDER BY f.score"
                 ))?;
                 stmt.query_map(params![q, limit], |r| r.get(0))?
                     .collect::<Result<_, _>>()?
