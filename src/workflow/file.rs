@@ -101,6 +101,7 @@ impl WorkflowFile {
             let mut node = nodes::make(&n.kind)
                 .ok_or_else(|| bad(format!("node {} is of an unknown kind “{}”", n.id, n.kind)))?;
             node.params.extend(n.params.clone());
+            node.pos = n.position;
             g.insert(NodeId(n.id), node);
         }
         for e in &self.edges {
@@ -122,7 +123,7 @@ impl WorkflowFile {
                     id: id.0,
                     kind: n.kind.clone(),
                     params: n.params.clone(),
-                    position: None,
+                    position: n.pos,
                 })
                 .collect(),
             edges: g

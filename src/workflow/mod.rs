@@ -2,6 +2,7 @@
 //! that draws them. The engine and the node library build on these types.
 
 pub mod crate_meta;
+pub mod edit;
 pub mod engine;
 pub mod file;
 pub mod nodes;
@@ -42,6 +43,9 @@ pub struct Node {
     pub outputs: Vec<PortType>,
     #[serde(default)]
     pub params: BTreeMap<String, serde_json::Value>,
+    /// Where the editor draws it (canvas coordinates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pos: Option<[f32; 2]>,
 }
 
 /// A connection from an output port to an input port.
@@ -66,6 +70,9 @@ pub enum WorkflowError {
     Cancelled,
     #[error("the workflow file cannot be read: {0}")]
     File(String),
+    /// An edit that does not fit the node library (unknown kind, wrong parameter).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// A workflow graph.
@@ -111,6 +118,26 @@ impl Graph {
             .ok_or(WorkflowError::NoSuchNode(id))?;
         node.params.insert(name.to_owned(), value);
         Ok(())
+    }
+
+    /// Remove a node and its connections.
+    pub fn remove(&mut self, id: NodeId) -> Option<Node> {
+        self.edges.retain(|e| e.from.0 != id && e.to.0 != id);
+        self.nodes.remove(&id)
+    }
+
+    /// Remove whatever feeds input `port` of `id`.
+    pub fn disconnect(&mut self, to: (NodeId, usize)) -> bool {
+        let before = self.edges.len();
+        self.edges.retain(|e| e.to != to);
+        self.edges.len() != before
+    }
+
+    /// Move a node on the canvas.
+    pub fn set_pos(&mut self, id: NodeId, pos: [f32; 2]) {
+        if let Some(n) = self.nodes.get_mut(&id) {
+            n.pos = Some(pos);
+        }
     }
 
     /// What feeds input `port` of `id`.
@@ -179,6 +206,7 @@ mod tests {
             inputs: inputs.to_vec(),
             outputs: outputs.to_vec(),
             params: BTreeMap::new(),
+            pos: None,
         }
     }
 

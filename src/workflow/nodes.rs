@@ -189,6 +189,7 @@ pub fn make(kind: &str) -> Option<Node> {
         inputs: s.inputs.to_vec(),
         outputs: s.outputs.to_vec(),
         params: (s.params)(),
+        pos: None,
     })
 }
 
