@@ -220,6 +220,12 @@ pub enum Command {
     },
     /// Run the open workflow (only what changed recomputes).
     RunWorkflow,
+    /// Start an empty workflow in the Workflows tab.
+    NewWorkflow,
+    /// Change the open workflow (add, connect, move, undo…).
+    EditWorkflow(crate::workflow::edit::Edit),
+    /// Save the open workflow to a file.
+    SaveWorkflow(PathBuf),
     /// Keep the values typed into the open draft as a named template.
     SaveTemplate(String),
     /// Fill the open draft from a template of its schema.

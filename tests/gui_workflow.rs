@@ -36,3 +36,113 @@ fn a_pipeline_runs_and_reruns_only_what_changed() {
     h.get_by_label("last run computed 5 node(s)");
     h.snapshot("workflow_run");
 }
+
+/// Press on `from`, move in steps, release on `to` (a mouse drag).
+fn drag(
+    h: &mut egui_kittest::Harness<'_, panorama::ui::app::PanoramaApp>,
+    from: egui::Pos2,
+    to: egui::Pos2,
+) {
+    h.drag_at(from);
+    h.run_steps(2);
+    for i in 1..=10 {
+        let t = i as f32 / 10.0;
+        h.hover_at(from + (to - from) * t);
+        h.step();
+    }
+    h.drop_at(to);
+    h.run_steps(3);
+}
+
+#[test]
+fn a_graph_is_built_by_dragging_and_connecting_and_runs() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1300.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    // Two nodes dragged from the palette onto the canvas.
+    let canvas = h
+        .get_by_label("Click to add, or drag onto the canvas")
+        .rect();
+    let a_at = egui::pos2(canvas.right() + 120.0, 300.0);
+    let b_at = egui::pos2(canvas.right() + 480.0, 300.0);
+    let src = h.get_by_label("Evenly spaced values").rect().center();
+    drag(&mut h, src, a_at);
+    let src = h
+        .get_by_label("Sum (along an axis, or all)")
+        .rect()
+        .center();
+    drag(&mut h, src, b_at);
+    let graph = |h: &egui_kittest::Harness<'_, panorama::ui::app::PanoramaApp>| {
+        h.state()
+            .state()
+            .workflow
+            .open
+            .as_ref()
+            .map(|e| e.graph.clone())
+            .expect("open")
+    };
+    assert_eq!(graph(&h).nodes().count(), 2);
+    // Wire linspace's output to the sum's input.
+    let outs = h
+        .get_all_by_label("out: array")
+        .map(|n| n.rect())
+        .collect::<Vec<_>>();
+    let out = outs
+        .iter()
+        .min_by(|a, b| a.left().total_cmp(&b.left()))
+        .copied()
+        .expect("an output");
+    let inp = h.get_by_label("a: array").rect();
+    let out_pin = egui::pos2(out.right() + 3.0, out.center().y);
+    let in_pin = egui::pos2(inp.left() - 14.0, inp.center().y);
+    drag(&mut h, out_pin, in_pin);
+    assert_eq!(graph(&h).edges().count(), 1, "connected");
+    // A loop is refused, with the reason shown.
+    let sum_out = outs
+        .iter()
+        .max_by(|a, b| a.left().total_cmp(&b.left()))
+        .copied()
+        .expect("sum output");
+    drag(
+        &mut h,
+        egui::pos2(sum_out.right() + 9.0, sum_out.center().y),
+        in_pin,
+    );
+    h.get_by_label_contains("would make a loop");
+    assert_eq!(graph(&h).edges().count(), 1);
+    // Set the count of values in the node and run.
+    h.get_by_value("11").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.event(egui::Event::Text("5".into()));
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    let count = graph(&h)
+        .nodes()
+        .find(|(_, n)| n.kind == "linspace")
+        .map(|(_, n)| n.params["count"].clone())
+        .expect("linspace");
+    assert_eq!(count, serde_json::json!(5));
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    // linspace(0, 1, 5) sums to 2.5; each node shows its result.
+    h.get_by_label("= 2.5");
+    h.get_by_label("= [5] array, 0 … 1");
+    // Undo brings back 11 values; redo returns to 5.
+    h.get_by_label("Undo").click();
+    h.run_steps(3);
+    assert_eq!(
+        graph(&h)
+            .nodes()
+            .find(|(_, n)| n.kind == "linspace")
+            .map(|(_, n)| n.params["count"].clone()),
+        Some(serde_json::json!(11))
+    );
+    h.get_by_label("Redo").click();
+    h.run_steps(3);
+    h.snapshot("workflow_editor");
+}

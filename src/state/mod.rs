@@ -554,6 +554,18 @@ impl AppState {
                 self.run_workflow();
                 Vec::new()
             }
+            Command::NewWorkflow => {
+                self.new_workflow();
+                vec![UiEffect::ShowTab(TabKind::Workflows)]
+            }
+            Command::EditWorkflow(edit) => {
+                self.edit_workflow(edit);
+                Vec::new()
+            }
+            Command::SaveWorkflow(path) => {
+                self.save_workflow(&path);
+                Vec::new()
+            }
             Command::SaveTemplate(name) => {
                 self.save_template(&name);
                 Vec::new()

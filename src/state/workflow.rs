@@ -6,16 +6,21 @@ use std::sync::{Arc, Mutex};
 
 use super::{AppState, Level};
 use crate::runtime::TaskHandle;
+use crate::workflow::NodeId;
+use crate::workflow::edit::{Edit, Editor};
 use crate::workflow::engine::{Engine, Outcome};
 use crate::workflow::file::WorkflowFile;
-use crate::workflow::{Graph, NodeId};
 
 #[derive(Default)]
 pub struct WorkflowState {
     /// Example workflows shipped in `assets/workflows/`.
     pub examples: Vec<PathBuf>,
-    /// The open workflow: its name and graph.
-    pub open: Option<(String, Graph)>,
+    /// The open workflow, with its undo history.
+    pub open: Option<Editor>,
+    /// The file it was opened from or saved to.
+    pub path: Option<PathBuf>,
+    /// Why the last edit was refused (shown over the canvas until the next edit).
+    pub refusal: Option<String>,
     engine: Arc<Mutex<Engine>>,
     running: Option<TaskHandle<Outcome>>,
     /// The last run.
@@ -62,7 +67,9 @@ impl AppState {
             });
         match loaded {
             Ok((name, g)) => {
-                self.workflow.open = Some((name, g));
+                self.workflow.open = Some(Editor::new(name, g));
+                self.workflow.path = Some(path.to_path_buf());
+                self.workflow.refusal = None;
                 self.workflow.engine = Arc::default();
                 self.workflow.last = None;
             }
@@ -75,16 +82,60 @@ impl AppState {
     }
 
     pub fn set_node_param(&mut self, node: u64, name: &str, value: serde_json::Value) {
-        if let Some((_, g)) = self.workflow.open.as_mut()
-            && let Err(e) = g.set_param(NodeId(node), name, value)
-        {
-            self.notify(Level::Error, "The parameter was not set", e.to_string());
+        self.edit_workflow(Edit::SetParam {
+            id: NodeId(node),
+            name: name.to_owned(),
+            value,
+        });
+    }
+
+    /// Start an empty workflow.
+    pub fn new_workflow(&mut self) {
+        self.workflow.open = Some(Editor::new("Untitled workflow", Default::default()));
+        self.workflow.path = None;
+        self.workflow.refusal = None;
+        self.workflow.engine = Arc::default();
+        self.workflow.last = None;
+    }
+
+    /// Change the open workflow (an empty one is started for a first node).
+    pub fn edit_workflow(&mut self, edit: Edit) {
+        if self.workflow.open.is_none() {
+            self.new_workflow();
+        }
+        let Some(editor) = self.workflow.open.as_mut() else {
+            return;
+        };
+        self.workflow.refusal = editor.apply(edit).err().map(|e| e.to_string());
+    }
+
+    /// Write the open workflow as a versioned JSON file.
+    pub fn save_workflow(&mut self, path: &std::path::Path) {
+        let Some(editor) = &self.workflow.open else {
+            return;
+        };
+        let text = editor.to_file().to_text();
+        match std::fs::write(path, text) {
+            Ok(()) => {
+                self.workflow.path = Some(path.to_path_buf());
+                self.notify(Level::Info, "Workflow saved", path.display().to_string());
+            }
+            Err(e) => self.notify(
+                Level::Error,
+                format!("Could not save {}", path.display()),
+                format!("{e}. Choose another folder."),
+            ),
         }
     }
 
     /// Run the open workflow in the background (only changed parts recompute).
     pub fn run_workflow(&mut self) {
-        let Some((name, g)) = self.workflow.open.clone() else {
+        let Some((name, g)) = self
+            .workflow
+            .open
+            .as_ref()
+            .map(|e| (e.name.clone(), e.graph.clone()))
+        else {
             return;
         };
         if let Some(h) = self.workflow.running.take() {

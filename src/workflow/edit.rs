@@ -10,6 +10,43 @@ use super::{Graph, NodeId, WorkflowError, nodes};
 /// How many changes undo remembers.
 const UNDO_DEPTH: usize = 200;
 
+/// One change to an open workflow, as the editor's canvas, menus and
+/// shortcuts ask for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    Add {
+        kind: String,
+        pos: [f32; 2],
+    },
+    Remove(Vec<NodeId>),
+    Connect {
+        from: (NodeId, usize),
+        to: (NodeId, usize),
+    },
+    Disconnect {
+        to: (NodeId, usize),
+    },
+    Move {
+        id: NodeId,
+        pos: [f32; 2],
+    },
+    SetParam {
+        id: NodeId,
+        name: String,
+        value: serde_json::Value,
+    },
+    Paste {
+        text: String,
+        offset: [f32; 2],
+    },
+    Undo,
+    Redo,
+}
+
+// Positions are finite canvas coordinates, so equality is total in practice
+// (commands compare edits only in tests).
+impl Eq for Edit {}
+
 /// An open, editable workflow.
 #[derive(Debug, Clone, Default)]
 pub struct Editor {
@@ -22,7 +59,14 @@ pub struct Editor {
 }
 
 impl Editor {
-    pub fn new(name: impl Into<String>, graph: Graph) -> Self {
+    /// Open a graph for editing; nodes without a position are laid out
+    /// left to right by their depth in the graph.
+    pub fn new(name: impl Into<String>, mut graph: Graph) -> Self {
+        for (id, pos) in auto_layout(&graph) {
+            if graph.node(id).is_some_and(|n| n.pos.is_none()) {
+                graph.set_pos(id, pos);
+            }
+        }
         Self {
             name: name.into(),
             graph,
@@ -67,6 +111,36 @@ impl Editor {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Apply one edit; a refused edit changes nothing and says why.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), WorkflowError> {
+        match edit {
+            Edit::Add { kind, pos } => self.add(&kind, pos).map(|_| ()),
+            Edit::Remove(ids) => {
+                self.remove(&ids);
+                Ok(())
+            }
+            Edit::Connect { from, to } => self.connect(from, to),
+            Edit::Disconnect { to } => {
+                self.disconnect(to);
+                Ok(())
+            }
+            Edit::Move { id, pos } => {
+                self.move_node(id, pos);
+                Ok(())
+            }
+            Edit::SetParam { id, name, value } => self.set_param(id, &name, value),
+            Edit::Paste { text, offset } => self.paste(&text, offset).map(|_| ()),
+            Edit::Undo => {
+                self.undo();
+                Ok(())
+            }
+            Edit::Redo => {
+                self.redo();
+                Ok(())
+            }
         }
     }
 
@@ -194,6 +268,43 @@ impl Editor {
     }
 }
 
+/// Column spacing and row spacing of [`auto_layout`], in canvas units.
+const COLUMN: f32 = 270.0;
+const ROW: f32 = 230.0;
+
+/// Positions for every node: a column per depth (longest path from an
+/// input), rows in id order.
+pub fn auto_layout(g: &Graph) -> BTreeMap<NodeId, [f32; 2]> {
+    let mut depth: BTreeMap<NodeId, usize> = g.nodes().map(|(id, _)| (id, 0)).collect();
+    // Longest path by relaxation; the graph is acyclic, so n rounds suffice.
+    for _ in 0..depth.len() {
+        let mut changed = false;
+        for e in g.edges() {
+            let d = depth.get(&e.from.0).copied().unwrap_or(0) + 1;
+            if let Some(t) = depth.get_mut(&e.to.0)
+                && *t < d
+            {
+                *t = d;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
+    depth
+        .into_iter()
+        .map(|(id, d)| {
+            let row = rows.entry(d).or_default();
+            #[allow(clippy::cast_precision_loss)]
+            let pos = [40.0 + COLUMN * d as f32, 40.0 + ROW * *row as f32];
+            *row += 1;
+            (id, pos)
+        })
+        .collect()
+}
+
 /// True when `after` differs from `before` only in the position of `id`.
 fn only_moved(before: &Graph, after: &Graph, id: NodeId) -> bool {
     let mut b = before.clone();
@@ -317,6 +428,24 @@ mod tests {
         assert_eq!(e.graph.node(b2).expect("b'").params["factor"], json!(3.0));
         assert_eq!(e.graph.node(b2).expect("b'").pos, Some([100.0, 150.0]));
         assert!(e.paste("not json", [0.0, 0.0]).is_err());
+    }
+
+    #[test]
+    fn nodes_without_positions_are_laid_out_by_depth() {
+        let mut g = Graph::default();
+        let a = g.add(nodes::make("linspace").expect("node"));
+        let b = g.add(nodes::make("constant").expect("node"));
+        let c = g.add(nodes::make("normalise").expect("node"));
+        let d = g.add(nodes::make("sum").expect("node"));
+        g.connect((a, 0), (c, 0)).expect("a→c");
+        g.connect((b, 0), (c, 1)).expect("b→c");
+        g.connect((c, 0), (d, 0)).expect("c→d");
+        let e = Editor::new("t", g);
+        let pos = |id| e.graph.node(id).and_then(|n| n.pos).expect("pos");
+        assert_eq!(pos(a)[0], pos(b)[0]);
+        assert!(pos(a)[1] < pos(b)[1]);
+        assert!(pos(c)[0] > pos(a)[0] && pos(d)[0] > pos(c)[0]);
+        assert!(!e.can_undo(), "laying out is not an edit");
     }
 
     #[test]

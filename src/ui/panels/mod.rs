@@ -22,6 +22,7 @@ pub struct PanelsUi {
     pub viewer: viewer::ViewerUi,
     pub accounts: accounts::AccountsUi,
     pub metadata: metadata::MetadataUi,
+    pub workflows: workflows::WorkflowsUi,
 }
 
 /// Draw the panel of `tab`.
@@ -38,7 +39,7 @@ pub fn show(
         TabKind::Files => files::ui(ui, state, &mut panels.files, out),
         TabKind::Viewer => viewer::ui(ui, state, &mut panels.viewer, out),
         TabKind::Metadata => metadata::ui(ui, state, &mut panels.metadata, out),
-        TabKind::Workflows => workflows::ui(ui, state, out),
+        TabKind::Workflows => workflows::ui(ui, state, &mut panels.workflows, out),
         TabKind::Accounts => accounts::ui(ui, state, &mut panels.accounts, out),
         TabKind::Downloads => downloads::ui(ui, state, out),
     }

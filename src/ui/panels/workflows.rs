@@ -1,13 +1,468 @@
-//! Workflows: open a pipeline, set node parameters, run it, and see each
-//! node's result or error next to it.
+//! Workflows: a node editor (egui-snarl) over the open workflow. A palette of
+//! node kinds by category (search, click or drag onto the canvas), typed and
+//! coloured ports, connections refused with the reason, parameters edited in
+//! the node, a preview of each node's last result, undo/redo, copy/paste,
+//! delete, fit to view, and Run.
+//!
+//! The workflow itself lives in `state.workflow.open` (`workflow::edit::Editor`);
+//! the canvas is rebuilt from it whenever it changes, and every gesture becomes
+//! a `Command::EditWorkflow`.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use egui::emath::TSTransform;
+use egui_snarl::ui::{PinInfo, SnarlStyle, SnarlViewer, SnarlWidget, get_selected_nodes};
+use egui_snarl::{InPin, InPinId, OutPin, OutPinId, Snarl};
 use serde_json::Value as J;
 
 use crate::command::Command;
 use crate::state::AppState;
-use crate::workflow::nodes;
+use crate::workflow::edit::Edit;
+use crate::workflow::engine::Outcome;
+use crate::workflow::nodes::{self, Value};
+use crate::workflow::{Graph, NodeId, PortType};
 
-pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+/// What the tab remembers between frames.
+#[derive(Default)]
+pub struct WorkflowsUi {
+    snarl: Snarl<NodeId>,
+    /// The editor revision the canvas was built from.
+    built: Option<u64>,
+    /// Palette search text.
+    filter: String,
+    /// Fit the view to the nodes on the next frame.
+    fit: bool,
+    /// The canvas transform of the last frame (graph to screen).
+    transform: TSTransform,
+}
+
+/// Port colours: one per type, so a wire's colour says what flows.
+pub fn port_color(t: PortType) -> egui::Color32 {
+    match t {
+        PortType::Array => egui::Color32::from_rgb(80, 150, 230),
+        PortType::Scalar => egui::Color32::from_rgb(230, 170, 60),
+        PortType::Table => egui::Color32::from_rgb(120, 200, 120),
+        PortType::DatasetRef => egui::Color32::from_rgb(200, 110, 210),
+        PortType::File => egui::Color32::from_rgb(170, 170, 170),
+    }
+}
+
+fn port_name(t: PortType) -> &'static str {
+    match t {
+        PortType::Array => "array",
+        PortType::Scalar => "number",
+        PortType::Table => "table",
+        PortType::DatasetRef => "dataset",
+        PortType::File => "file",
+    }
+}
+
+fn pos2(p: Option<[f32; 2]>) -> egui::Pos2 {
+    let [x, y] = p.unwrap_or([0.0, 0.0]);
+    egui::pos2(x, y)
+}
+
+/// Rebuild the canvas from the graph (node order is stable, so canvas ids
+/// and selection survive a rebuild when no node was added or removed).
+fn rebuild(snarl: &mut Snarl<NodeId>, g: &Graph) {
+    *snarl = Snarl::new();
+    let mut ids = BTreeMap::new();
+    for (i, (id, node)) in g.nodes().enumerate() {
+        #[allow(clippy::cast_precision_loss)]
+        let fallback = Some([40.0 + 220.0 * (i % 4) as f32, 40.0 + 160.0 * (i / 4) as f32]);
+        ids.insert(id, snarl.insert_node(pos2(node.pos.or(fallback)), id));
+    }
+    for e in g.edges() {
+        if let (Some(a), Some(b)) = (ids.get(&e.from.0), ids.get(&e.to.0)) {
+            snarl.connect(
+                OutPinId {
+                    node: *a,
+                    output: e.from.1,
+                },
+                InPinId {
+                    node: *b,
+                    input: e.to.1,
+                },
+            );
+        }
+    }
+}
+
+/// A tiny line of a 1-D result, or the value of a number.
+fn preview(ui: &mut egui::Ui, v: &Value) {
+    match v {
+        Value::Scalar(s) => {
+            ui.label(format!("= {s}"));
+        }
+        Value::Array(a) => {
+            ui.label(format!("= {}", v.summary()));
+            if a.ndim() == 1 && a.len() > 1 {
+                let ys: Vec<f64> = a.iter().copied().collect();
+                let cols = crate::plot::decimate_minmax(&ys, 120);
+                let (lo, hi) = ys
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), y| {
+                        (l.min(*y), h.max(*y))
+                    });
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(160.0, 36.0), egui::Sense::hover());
+                let painter = ui.painter_at(rect);
+                painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+                let span = if hi > lo { hi - lo } else { 1.0 };
+                #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+                let pts: Vec<egui::Pos2> = cols
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, (mn, mx))| {
+                        let x = rect.left() + rect.width() * i as f32 / cols.len().max(2) as f32;
+                        let y = |v: f64| rect.bottom() - rect.height() * ((v - lo) / span) as f32;
+                        [egui::pos2(x, y(*mn)), egui::pos2(x, y(*mx))]
+                    })
+                    .collect();
+                painter.add(egui::Shape::line(
+                    pts,
+                    egui::Stroke::new(1.2, port_color(PortType::Array)),
+                ));
+            }
+        }
+    }
+}
+
+struct Viewer<'a> {
+    graph: &'a Graph,
+    last: Option<&'a Outcome>,
+    edits: Vec<Edit>,
+    copy: Option<BTreeSet<NodeId>>,
+    fit: Option<egui::Rect>,
+    transform: TSTransform,
+}
+
+impl Viewer<'_> {
+    fn node(&self, id: NodeId) -> Option<&crate::workflow::Node> {
+        self.graph.node(id)
+    }
+
+    fn add_menu(&mut self, ui: &mut egui::Ui, pos: [f32; 2]) {
+        ui.label("Add a node");
+        let mut categories: Vec<&str> = Vec::new();
+        for spec in nodes::LIBRARY {
+            if !categories.contains(&spec.category) {
+                categories.push(spec.category);
+            }
+        }
+        for category in categories {
+            ui.menu_button(category, |ui| {
+                for spec in nodes::LIBRARY.iter().filter(|s| s.category == category) {
+                    if ui.button(spec.title).clicked() {
+                        self.edits.push(Edit::Add {
+                            kind: spec.kind.into(),
+                            pos,
+                        });
+                        ui.close();
+                    }
+                }
+            });
+        }
+    }
+}
+
+impl SnarlViewer<NodeId> for Viewer<'_> {
+    fn title(&mut self, node: &NodeId) -> String {
+        self.node(*node)
+            .and_then(|n| nodes::spec(&n.kind))
+            .map_or_else(|| "(unknown node)".into(), |s| s.title.to_owned())
+    }
+
+    fn show_header(
+        &mut self,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        ui: &mut egui::Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        let Some(id) = snarl.get_node(node).copied() else {
+            return;
+        };
+        let title = self.title(&id);
+        ui.label(egui::RichText::new(format!("{} · {title}", id.0)).strong());
+    }
+
+    fn inputs(&mut self, node: &NodeId) -> usize {
+        self.node(*node).map_or(0, |n| n.inputs.len())
+    }
+
+    fn outputs(&mut self, node: &NodeId) -> usize {
+        self.node(*node).map_or(0, |n| n.outputs.len())
+    }
+
+    #[allow(refining_impl_trait)]
+    fn show_input(&mut self, pin: &InPin, ui: &mut egui::Ui, snarl: &mut Snarl<NodeId>) -> PinInfo {
+        let t = snarl
+            .get_node(pin.id.node)
+            .and_then(|id| self.node(*id))
+            .and_then(|n| n.inputs.get(pin.id.input).copied())
+            .unwrap_or(PortType::Array);
+        let name = ["a", "b", "c", "d"]
+            .get(pin.id.input)
+            .copied()
+            .unwrap_or("in");
+        ui.label(format!("{name}: {}", port_name(t)));
+        PinInfo::circle().with_fill(port_color(t))
+    }
+
+    #[allow(refining_impl_trait)]
+    fn show_output(
+        &mut self,
+        pin: &OutPin,
+        ui: &mut egui::Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) -> PinInfo {
+        let t = snarl
+            .get_node(pin.id.node)
+            .and_then(|id| self.node(*id))
+            .and_then(|n| n.outputs.get(pin.id.output).copied())
+            .unwrap_or(PortType::Array);
+        ui.label(format!("out: {}", port_name(t)));
+        PinInfo::circle().with_fill(port_color(t))
+    }
+
+    fn has_body(&mut self, node: &NodeId) -> bool {
+        self.node(*node)
+            .is_some_and(|n| !n.params.is_empty() || self.last.is_some())
+    }
+
+    fn show_body(
+        &mut self,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        ui: &mut egui::Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        let Some(id) = snarl.get_node(node).copied() else {
+            return;
+        };
+        let Some(n) = self.node(id).cloned() else {
+            return;
+        };
+        ui.vertical(|ui| {
+            for (name, value) in &n.params {
+                ui.horizontal(|ui| {
+                    ui.label(name);
+                    let set = |v: J| Edit::SetParam {
+                        id,
+                        name: name.clone(),
+                        value: v,
+                    };
+                    match value {
+                        J::Number(num) => {
+                            let mut v = num.as_f64().unwrap_or(0.0);
+                            let is_int = num.is_u64() || num.is_i64();
+                            let drag = if is_int {
+                                egui::DragValue::new(&mut v).speed(1.0).fixed_decimals(0)
+                            } else {
+                                egui::DragValue::new(&mut v).speed(0.1)
+                            };
+                            if ui.add(drag).changed() {
+                                #[allow(clippy::cast_possible_truncation)]
+                                let new = if is_int {
+                                    J::from(v.round() as i64)
+                                } else {
+                                    serde_json::Number::from_f64(v).map_or(J::Null, J::Number)
+                                };
+                                self.edits.push(set(new));
+                            }
+                        }
+                        J::Null => {
+                            if ui
+                                .small_button("all")
+                                .on_hover_text("Over every axis; click to pick axis 0")
+                                .clicked()
+                            {
+                                self.edits.push(set(J::from(0)));
+                            }
+                        }
+                        J::String(text) => {
+                            let mut t = text.clone();
+                            if ui
+                                .add(egui::TextEdit::singleline(&mut t).desired_width(120.0))
+                                .changed()
+                            {
+                                self.edits.push(set(J::String(t)));
+                            }
+                        }
+                        other => {
+                            ui.monospace(other.to_string());
+                        }
+                    }
+                });
+            }
+            if let Some(last) = self.last {
+                if let Some(v) = last.values.get(&id) {
+                    preview(ui, v);
+                } else if let Some(e) = last.errors.get(&id) {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+            }
+        });
+    }
+
+    fn connect(&mut self, from: &OutPin, to: &InPin, snarl: &mut Snarl<NodeId>) {
+        if let (Some(a), Some(b)) = (snarl.get_node(from.id.node), snarl.get_node(to.id.node)) {
+            self.edits.push(Edit::Connect {
+                from: (*a, from.id.output),
+                to: (*b, to.id.input),
+            });
+        }
+    }
+
+    fn disconnect(&mut self, _from: &OutPin, to: &InPin, snarl: &mut Snarl<NodeId>) {
+        if let Some(b) = snarl.get_node(to.id.node) {
+            self.edits.push(Edit::Disconnect {
+                to: (*b, to.id.input),
+            });
+        }
+    }
+
+    fn drop_inputs(&mut self, pin: &InPin, snarl: &mut Snarl<NodeId>) {
+        if let Some(b) = snarl.get_node(pin.id.node) {
+            self.edits.push(Edit::Disconnect {
+                to: (*b, pin.id.input),
+            });
+        }
+    }
+
+    fn drop_outputs(&mut self, pin: &OutPin, snarl: &mut Snarl<NodeId>) {
+        for remote in &pin.remotes {
+            if let Some(b) = snarl.get_node(remote.node) {
+                self.edits.push(Edit::Disconnect {
+                    to: (*b, remote.input),
+                });
+            }
+        }
+    }
+
+    fn has_graph_menu(&mut self, _pos: egui::Pos2, _snarl: &mut Snarl<NodeId>) -> bool {
+        true
+    }
+
+    fn show_graph_menu(&mut self, pos: egui::Pos2, ui: &mut egui::Ui, _snarl: &mut Snarl<NodeId>) {
+        self.add_menu(ui, [pos.x, pos.y]);
+    }
+
+    fn has_node_menu(&mut self, _node: &NodeId) -> bool {
+        true
+    }
+
+    fn show_node_menu(
+        &mut self,
+        node: egui_snarl::NodeId,
+        _inputs: &[InPin],
+        _outputs: &[OutPin],
+        ui: &mut egui::Ui,
+        snarl: &mut Snarl<NodeId>,
+    ) {
+        let Some(id) = snarl.get_node(node).copied() else {
+            return;
+        };
+        if ui.button("Copy").clicked() {
+            self.copy = Some(BTreeSet::from([id]));
+            ui.close();
+        }
+        if ui.button("Remove").clicked() {
+            self.edits.push(Edit::Remove(vec![id]));
+            ui.close();
+        }
+    }
+
+    fn current_transform(&mut self, to_global: &mut TSTransform, _snarl: &mut Snarl<NodeId>) {
+        if self.graph.nodes().next().is_none() {
+            self.fit = None;
+        }
+        if let Some(bounds) = self.fit.take() {
+            // Scale (at most 1:1) and shift so every node is in view.
+            let g = self.graph;
+            let mut r = egui::Rect::NOTHING;
+            for (_, n) in g.nodes() {
+                let p = pos2(n.pos);
+                r = r.union(egui::Rect::from_min_size(p, egui::vec2(230.0, 200.0)));
+            }
+            if r.is_positive() {
+                let scale = (bounds.width() / r.width())
+                    .min(bounds.height() / r.height())
+                    .clamp(0.5, 1.0);
+                *to_global = TSTransform::new(
+                    bounds.center().to_vec2() - r.center().to_vec2() * scale,
+                    scale,
+                );
+            }
+        }
+        self.transform = *to_global;
+    }
+}
+
+fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, center: [f32; 2]) {
+    ui.add(
+        egui::TextEdit::singleline(&mut s.filter)
+            .hint_text("Find a node…")
+            .desired_width(f32::INFINITY),
+    );
+    ui.weak("Click to add, or drag onto the canvas");
+    let q = s.filter.trim().to_lowercase();
+    let mut categories: Vec<&str> = Vec::new();
+    for spec in nodes::LIBRARY {
+        if !categories.contains(&spec.category) {
+            categories.push(spec.category);
+        }
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for category in categories {
+            let hits: Vec<&nodes::NodeSpec> = nodes::LIBRARY
+                .iter()
+                .filter(|spec| spec.category == category)
+                .filter(|spec| {
+                    q.is_empty()
+                        || spec.title.to_lowercase().contains(&q)
+                        || spec.kind.contains(&q)
+                        || spec.category.to_lowercase().contains(&q)
+                })
+                .collect();
+            if hits.is_empty() {
+                continue;
+            }
+            ui.add_space(4.0);
+            ui.strong(category);
+            for spec in hits {
+                let id = egui::Id::new(("palette", spec.kind));
+                let resp = ui
+                    .dnd_drag_source(id, spec.kind.to_owned(), |ui| {
+                        ui.add(egui::Button::new(spec.title).sense(egui::Sense::click()))
+                    })
+                    .inner;
+                let ports: Vec<&str> = spec.inputs.iter().map(|t| port_name(*t)).collect();
+                let outs: Vec<&str> = spec.outputs.iter().map(|t| port_name(*t)).collect();
+                let resp = resp.on_hover_text(format!(
+                    "in: {} · out: {}",
+                    if ports.is_empty() {
+                        "—".into()
+                    } else {
+                        ports.join(", ")
+                    },
+                    outs.join(", ")
+                ));
+                if resp.clicked() {
+                    out.push(Command::EditWorkflow(Edit::Add {
+                        kind: spec.kind.into(),
+                        pos: center,
+                    }));
+                }
+            }
+        }
+    });
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Vec<Command>) {
     let wf = &state.workflow;
     ui.horizontal_wrapped(|ui| {
         ui.menu_button("Open example…", |ui| {
@@ -21,12 +476,47 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                     .unwrap_or_default();
                 if ui.button(name).clicked() {
                     out.push(Command::OpenWorkflow(p.clone()));
+                    s.built = None;
                     ui.close();
                 }
             }
         });
-        if let Some((name, _)) = &wf.open {
-            ui.strong(name);
+        if ui
+            .button("New")
+            .on_hover_text("Start an empty workflow")
+            .clicked()
+        {
+            out.push(Command::NewWorkflow);
+        }
+        if let Some(ed) = &wf.open {
+            if let Some(path) = &wf.path
+                && ui
+                    .button("Save")
+                    .on_hover_text(format!("Write {}", path.display()))
+                    .clicked()
+            {
+                out.push(Command::SaveWorkflow(path.clone()));
+            }
+            ui.separator();
+            ui.strong(&ed.name);
+            if ui
+                .add_enabled(ed.can_undo(), egui::Button::new("Undo"))
+                .on_hover_text("Ctrl+Z")
+                .clicked()
+            {
+                out.push(Command::EditWorkflow(Edit::Undo));
+            }
+            if ui
+                .add_enabled(ed.can_redo(), egui::Button::new("Redo"))
+                .on_hover_text("Ctrl+Shift+Z")
+                .clicked()
+            {
+                out.push(Command::EditWorkflow(Edit::Redo));
+            }
+            if ui.button("Fit view").clicked() {
+                s.fit = true;
+            }
+            ui.separator();
             if wf.is_running() {
                 ui.spinner();
             } else if ui
@@ -41,80 +531,134 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
             }
         }
     });
-    let Some((_, g)) = &wf.open else {
+    let Some(ed) = &wf.open else {
         super::empty_state(
             ui,
             "No workflow open",
-            "Open an example to run a reduction pipeline: nodes run in order, independent ones in parallel, \
-             and only what changed is computed again.",
+            "Open an example or start a new workflow: wire nodes from the palette, and run. \
+             Independent nodes run in parallel, and only what changed is computed again.",
             None,
             out,
         );
         return;
     };
+    if let Some(why) = &wf.refusal {
+        ui.colored_label(ui.visuals().error_fg_color, format!("Not done: {why}"));
+    }
     ui.separator();
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            for (id, node) in g.nodes() {
-                let title = nodes::spec(&node.kind).map_or(node.kind.as_str(), |s| s.title);
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.set_width(ui.available_width().min(760.0));
-                    ui.horizontal(|ui| {
-                        ui.strong(format!("{} · {title}", id.0));
-                        let inputs: Vec<String> = (0..node.inputs.len())
-                            .map(|p| match g.source_of(id, p) {
-                                Some((src, port)) => format!("{}.{port}", src.0),
-                                None => "—".into(),
-                            })
-                            .collect();
-                        if !inputs.is_empty() {
-                            ui.weak(format!("inputs: {}", inputs.join(", ")));
-                        }
-                    });
-                    for (name, value) in &node.params {
-                        ui.horizontal(|ui| {
-                            ui.label(name);
-                            match value {
-                                J::Number(n) => {
-                                    let mut v = n.as_f64().unwrap_or(0.0);
-                                    let is_int = n.is_u64() || n.is_i64();
-                                    let drag = if is_int {
-                                        egui::DragValue::new(&mut v).speed(1.0).fixed_decimals(0)
-                                    } else {
-                                        egui::DragValue::new(&mut v).speed(0.1)
-                                    };
-                                    if ui.add(drag).changed() {
-                                        let new = if is_int {
-                                            J::from(v.round() as i64)
-                                        } else {
-                                            serde_json::Number::from_f64(v)
-                                                .map_or(J::Null, J::Number)
-                                        };
-                                        out.push(Command::SetNodeParam {
-                                            node: id.0,
-                                            name: name.clone(),
-                                            value: new,
-                                        });
-                                    }
-                                }
-                                J::Null => {
-                                    ui.weak("(none)");
-                                }
-                                other => {
-                                    ui.monospace(other.to_string());
-                                }
-                            }
-                        });
-                    }
-                    if let Some(last) = &wf.last {
-                        if let Some(v) = last.values.get(&id) {
-                            ui.label(format!("= {}", v.summary()));
-                        } else if let Some(e) = last.errors.get(&id) {
-                            ui.colored_label(ui.visuals().error_fg_color, e);
-                        }
-                    }
-                });
-            }
+    if s.built != Some(ed.revision) {
+        rebuild(&mut s.snarl, &ed.graph);
+        // A workflow just opened: show all of it.
+        if ed.revision == 0 {
+            s.fit = true;
+        }
+        s.built = Some(ed.revision);
+    }
+    let canvas_center = {
+        let r = ui.available_rect_before_wrap();
+        let c = s.transform.inverse() * r.center();
+        [c.x - 90.0, c.y - 40.0]
+    };
+    egui::Panel::left("workflow_palette")
+        .resizable(true)
+        .default_size(190.0)
+        .show(ui, |ui| palette(ui, s, out, canvas_center));
+    let snarl_id = egui::Id::new("workflow_canvas");
+    let bounds = ui.available_rect_before_wrap();
+    let mut viewer = Viewer {
+        graph: &ed.graph,
+        last: wf.last.as_ref(),
+        edits: Vec::new(),
+        copy: None,
+        fit: std::mem::take(&mut s.fit).then_some(bounds.shrink(24.0)),
+        transform: s.transform,
+    };
+    let mut style = SnarlStyle::new();
+    style.collapsible = Some(false);
+    // Inputs on top, parameters and preview, output below: narrow nodes.
+    style.node_layout = Some(egui_snarl::ui::NodeLayout::sandwich());
+    let response = SnarlWidget::new()
+        .id(snarl_id)
+        .style(style)
+        .show(&mut s.snarl, &mut viewer, ui);
+    s.transform = viewer.transform;
+    // A palette entry dropped on the canvas becomes a node where it fell.
+    if let Some(kind) = response.dnd_release_payload::<String>() {
+        let at = response
+            .hover_pos()
+            .map(|p| s.transform.inverse() * p)
+            .map_or(canvas_center, |p| [p.x, p.y]);
+        viewer.edits.push(Edit::Add {
+            kind: (*kind).clone(),
+            pos: at,
         });
+    }
+    // Nodes dragged on the canvas.
+    for (cid, pos, id) in s.snarl.nodes_pos_ids() {
+        let _ = cid;
+        if ed
+            .graph
+            .node(*id)
+            .is_some_and(|n| n.pos != Some([pos.x, pos.y]))
+        {
+            viewer.edits.push(Edit::Move {
+                id: *id,
+                pos: [pos.x, pos.y],
+            });
+        }
+    }
+    let selected: BTreeSet<NodeId> = get_selected_nodes(snarl_id, ui.ctx())
+        .into_iter()
+        .filter_map(|n| s.snarl.get_node(n).copied())
+        .collect();
+    // Shortcuts while the pointer is over the canvas.
+    if response.contains_pointer() {
+        let (undo, redo, delete, copy, paste) = ui.input(|i| {
+            let cmd = i.modifiers.command;
+            let paste = i.events.iter().find_map(|e| match e {
+                egui::Event::Paste(t) => Some(t.clone()),
+                _ => None,
+            });
+            (
+                cmd && !i.modifiers.shift && i.key_pressed(egui::Key::Z),
+                cmd && (i.key_pressed(egui::Key::Y)
+                    || (i.modifiers.shift && i.key_pressed(egui::Key::Z))),
+                i.key_pressed(egui::Key::Delete),
+                i.events.iter().any(|e| matches!(e, egui::Event::Copy)),
+                paste,
+            )
+        });
+        if undo {
+            viewer.edits.push(Edit::Undo);
+        }
+        if redo {
+            viewer.edits.push(Edit::Redo);
+        }
+        if delete && !selected.is_empty() {
+            viewer
+                .edits
+                .push(Edit::Remove(selected.iter().copied().collect()));
+        }
+        if copy && !selected.is_empty() {
+            viewer.copy = Some(selected.clone());
+        }
+        if let Some(text) = paste {
+            viewer.edits.push(Edit::Paste {
+                text,
+                offset: [40.0, 40.0],
+            });
+        }
+    }
+    if let Some(ids) = viewer.copy.take() {
+        ui.ctx().copy_text(ed.copy(&ids));
+    }
+    let moves_only = viewer.edits.iter().all(|e| matches!(e, Edit::Move { .. }));
+    let n = viewer.edits.len();
+    for e in viewer.edits {
+        out.push(Command::EditWorkflow(e));
+    }
+    if n > 0 && moves_only {
+        // The canvas already shows the moves; do not rebuild it for them.
+        s.built = Some(ed.revision + n as u64);
+    }
 }
