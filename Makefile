@@ -18,7 +18,7 @@ STAMP := target/.stamps
 APT_RUNTIME := pkg-config libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0 \
 	libwayland-egl1 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libvulkan1 mesa-vulkan-drivers \
 	python3-venv
-APT_TEST := desktop-file-utils appstream keyutils
+APT_TEST := desktop-file-utils appstream keyutils slurm-wlm slurmrestd munge
 
 # The static HDF5 build needs cmake >= 3.26 (Debian 12 has 3.25).
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)

@@ -75,6 +75,28 @@ fn main() -> ExitCode {
             settings,
             json,
             out,
+            on: Some(address),
+            shared_dir,
+            slurm_user,
+            remote_panorama,
+        }) => panorama::cli::workflow::run_on_slurm(
+            &workflow,
+            &settings,
+            json,
+            out.as_deref(),
+            &panorama::cli::workflow::SlurmArgs {
+                address,
+                shared_dir,
+                user: slurm_user,
+                panorama: remote_panorama,
+            },
+        ),
+        Some(Sub::Run {
+            workflow,
+            settings,
+            json,
+            out,
+            ..
         }) => panorama::cli::workflow::run_workflow(&workflow, &settings, json, out.as_deref()),
         Some(Sub::Login {
             issuer,

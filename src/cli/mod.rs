@@ -157,6 +157,18 @@ pub enum Sub {
         /// Write results.json, the workflow and an RO-Crate describing the run here.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Run on a Slurm cluster instead: slurm://HOST:PORT of its slurmrestd (token in SLURM_JWT).
+        #[arg(long, value_name = "slurm://HOST:PORT")]
+        on: Option<String>,
+        /// A folder this computer and the cluster both see; the run's files go there.
+        #[arg(long, value_name = "DIR", requires = "on")]
+        shared_dir: Option<std::path::PathBuf>,
+        /// The cluster user the token belongs to (default: SLURM_USER, then USER).
+        #[arg(long, requires = "on")]
+        slurm_user: Option<String>,
+        /// The panorama program on the cluster's nodes.
+        #[arg(long, default_value = "panorama", requires = "on")]
+        remote_panorama: String,
     },
     /// Metadata commands.
     Metadata {

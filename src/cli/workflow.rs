@@ -128,3 +128,153 @@ fn write_crate(
         serde_json::to_vec_pretty(&meta).unwrap_or_default(),
     )
 }
+
+/// Where and how `panorama run --on slurm://…` runs.
+pub struct SlurmArgs {
+    pub address: String,
+    pub shared_dir: Option<std::path::PathBuf>,
+    pub user: Option<String>,
+    pub panorama: String,
+}
+
+/// `panorama run WORKFLOW --on slurm://HOST:PORT --shared-dir DIR`: submit the
+/// run to a Slurm cluster, follow it, and print (or copy to `--out`) what the
+/// job wrote.
+pub fn run_on_slurm(
+    file: &Path,
+    settings: &[String],
+    json: bool,
+    out_dir: Option<&Path>,
+    args: &SlurmArgs,
+) -> ExitCode {
+    use crate::workflow::slurm::{Cluster, RemoteTarget, follow, submit_workflow};
+    let Some(shared) = args.shared_dir.clone() else {
+        eprintln!(
+            "panorama: a cluster run needs --shared-dir, a folder this computer and the cluster both see"
+        );
+        return ExitCode::from(2);
+    };
+    let Some(token) = std::env::var("SLURM_JWT").ok().filter(|t| !t.is_empty()) else {
+        eprintln!("panorama: set SLURM_JWT to a token from `scontrol token` on the cluster");
+        return ExitCode::from(2);
+    };
+    let user = args
+        .user
+        .clone()
+        .or_else(|| std::env::var("SLURM_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_default();
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("panorama: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    // Check the file and the settings here, before a job is queued for nothing.
+    let checked = crate::workflow::file::WorkflowFile::parse(&text).and_then(|f| {
+        let mut g = f.to_graph()?;
+        crate::workflow::file::apply_settings(&mut g, settings)?;
+        Ok(f.name)
+    });
+    let name = match checked {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cluster = match Cluster::new(&args.address, &user, crate::auth::Secret::new(token)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match crate::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let target = RemoteTarget {
+        cluster: cluster.clone(),
+        shared_dir: shared,
+        panorama: args.panorama.clone(),
+    };
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let result = runtime.block_on(async {
+        cluster.ping().await?;
+        let run = submit_workflow(&target, &text, &name, settings).await?;
+        eprintln!("job {} submitted; files in {}", run.job, run.dir.display());
+        let results = follow(
+            &cluster,
+            &run,
+            &|s| eprintln!("job {}: {}", run.job, s.describe()),
+            &cancel,
+        )
+        .await?;
+        Ok::<_, crate::workflow::slurm::SlurmError>((run, results))
+    });
+    let (run, results) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(dir) = out_dir {
+        let copied = std::fs::create_dir_all(dir).and_then(|()| {
+            for entry in std::fs::read_dir(run.out_dir())? {
+                let entry = entry?;
+                if entry.file_type()?.is_file() {
+                    std::fs::copy(entry.path(), dir.join(entry.file_name()))?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = copied {
+            eprintln!(
+                "panorama: the results were not copied to {}: {e}",
+                dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if json {
+        println!("{results}");
+    } else {
+        let values = results.get("values").and_then(|v| v.as_object());
+        for (id, v) in values.into_iter().flatten() {
+            println!("{id:>3} {}", summarize(v));
+        }
+    }
+    let failed = results
+        .get("errors")
+        .and_then(|e| e.as_object())
+        .is_some_and(|e| !e.is_empty());
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `[101] array, 0 … 100` for an array result, the number for a scalar.
+fn summarize(v: &serde_json::Value) -> String {
+    let Some(shape) = v.get("shape") else {
+        return v.to_string();
+    };
+    let nums: Vec<f64> = v
+        .get("values")
+        .and_then(|x| x.as_array())
+        .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+        .unwrap_or_default();
+    let (lo, hi) = nums
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(*x), h.max(*x))
+        });
+    format!("{shape} array, {lo} … {hi}")
+}

@@ -6,6 +6,7 @@ pub mod edit;
 pub mod engine;
 pub mod file;
 pub mod nodes;
+pub mod slurm;
 
 use std::collections::{BTreeMap, BTreeSet};
 

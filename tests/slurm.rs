@@ -1,0 +1,212 @@
+//! Remote runs on a real single-node Slurm cluster (Debian's slurmctld,
+//! slurmd, slurmrestd with JWT, munge) started on loopback by the test:
+//! `panorama run --on slurm://…` gives what a local run gives, cancel works,
+//! and failures come back with their reason.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+use std::time::Duration;
+
+use panorama::auth::Secret;
+use panorama::workflow::slurm::{Cluster, JobSpec, JobState, SlurmError};
+use tokio_util::sync::CancellationToken;
+
+struct Slurm {
+    state: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Slurm {
+    fn start() -> Self {
+        let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slurm-test");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/slurm/start-slurm.sh");
+        let out = Process::new("bash")
+            .arg(script)
+            .env("SLURM_TEST_STATE_DIR", &state)
+            .output()
+            .expect("start-slurm.sh runs");
+        assert!(
+            out.status.success(),
+            "the Slurm test cluster did not start (it needs root and apt's slurm-wlm, slurmrestd, munge; `make test` installs them):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Self { state, env }
+    }
+
+    fn get(&self, key: &str) -> String {
+        self.env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("start-slurm.sh printed no {key}"))
+    }
+}
+
+impl Drop for Slurm {
+    fn drop(&mut self) {
+        let _ = Process::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/slurm/stop-slurm.sh"))
+            .env("SLURM_TEST_STATE_DIR", &self.state)
+            .output();
+    }
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/workflows/normalise_and_sum.json")
+}
+
+#[test]
+fn workflows_run_on_a_real_slurm_cluster() {
+    let slurm = Slurm::start();
+    let url = slurm.get("SLURM_REST_URL").replace("http://", "slurm://");
+    let user = slurm.get("SLURM_REST_USER");
+    let token = slurm.get("SLURM_REST_TOKEN");
+    let jobs = PathBuf::from(slurm.get("SLURM_JOB_DIR"));
+    let home = tempfile::tempdir().expect("home");
+    let bin = env!("CARGO_BIN_EXE_panorama");
+
+    // The same workflow, with a changed parameter, locally and on the cluster.
+    let run = |extra: &[&str], out: &Path| {
+        Process::new(bin)
+            .arg("run")
+            .arg(example())
+            .args(["--set", "2.value=2", "--json", "--out"])
+            .arg(out)
+            .args(extra)
+            .env("PANORAMA_HOME", home.path())
+            .env("SLURM_JWT", &token)
+            .output()
+            .expect("run")
+    };
+    let local_dir = tempfile::tempdir().expect("out");
+    let local = run(&[], local_dir.path());
+    assert!(
+        local.status.success(),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
+    let remote_dir = tempfile::tempdir().expect("out");
+    let remote = run(
+        &[
+            "--on",
+            &url,
+            "--shared-dir",
+            &jobs.display().to_string(),
+            "--slurm-user",
+            &user,
+            "--remote-panorama",
+            bin,
+        ],
+        remote_dir.path(),
+    );
+    let log = String::from_utf8_lossy(&remote.stderr);
+    assert!(remote.status.success(), "{log}");
+    assert!(
+        log.contains("submitted") && log.contains(": completed"),
+        "{log}"
+    );
+    let json = |b: &[u8]| -> serde_json::Value { serde_json::from_slice(b).expect("JSON results") };
+    assert_eq!(
+        json(&remote.stdout),
+        json(&local.stdout),
+        "the cluster computes what this computer computes"
+    );
+    assert_eq!(
+        json(&remote.stdout)["values"]["6"],
+        serde_json::json!(2474.5)
+    );
+    // The job's RO-Crate came back with the results.
+    assert!(remote_dir.path().join("ro-crate-metadata.json").is_file());
+
+    let rt = panorama::runtime::Runtime::new().expect("rt");
+    let cluster = Cluster::new(&url, &user, Secret::new(token.clone())).expect("cluster");
+    rt.block_on(cluster.ping()).expect("ping");
+
+    // Cancel: a long job is cancelled on the cluster.
+    let spec = JobSpec {
+        name: "long".into(),
+        script: "#!/bin/bash\nsleep 300\n".into(),
+        workdir: jobs.clone(),
+        environment: [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into(),
+        time_limit: Some(10),
+    };
+    let job = rt.block_on(cluster.submit(&spec)).expect("submit");
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    rt.tasks().handle().spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        c2.cancel();
+    });
+    let run = panorama::workflow::slurm::RemoteRun {
+        job,
+        dir: jobs.clone(),
+    };
+    let followed = rt.block_on(panorama::workflow::slurm::follow(
+        &cluster,
+        &run,
+        &|_| {},
+        &cancel,
+    ));
+    assert!(
+        matches!(followed, Err(SlurmError::Cancelled(j)) if j == job),
+        "{followed:?}"
+    );
+    let mut state = JobState::Running;
+    for _ in 0..40 {
+        state = rt.block_on(cluster.state(job)).expect("state");
+        if state.is_final() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        matches!(&state, JobState::Ended { state, .. } if state == "CANCELLED"),
+        "{state:?}"
+    );
+
+    // A job that fails reports the end of its log.
+    let broken = Process::new(bin)
+        .arg("run")
+        .arg(example())
+        .args(["--on", &url, "--shared-dir"])
+        .arg(&jobs)
+        .args([
+            "--slurm-user",
+            &user,
+            "--remote-panorama",
+            "/nonexistent/panorama",
+        ])
+        .env("PANORAMA_HOME", home.path())
+        .env("SLURM_JWT", &token)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(!broken.status.success());
+    assert!(
+        err.contains("ended FAILED") && err.contains("No such file"),
+        "{err}"
+    );
+
+    // A wrong token is a sign-in problem, worded as such.
+    let forged =
+        Cluster::new(&url, &user, Secret::new("eyJhbGciOiJIUzI1NiJ9.e30.forged")).expect("cluster");
+    let refused = rt.block_on(forged.submit(&spec));
+    assert!(
+        matches!(refused, Err(SlurmError::Auth { .. })),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .expect_err("refused")
+            .to_string()
+            .contains("scontrol token")
+    );
+}
