@@ -226,6 +226,14 @@ pub enum Command {
     EditWorkflow(crate::workflow::edit::Edit),
     /// Save the open workflow to a file.
     SaveWorkflow(PathBuf),
+    /// Run the open workflow on a Slurm cluster (settings are remembered,
+    /// the token is not).
+    RunWorkflowOnCluster {
+        cluster: crate::state::workflow::ClusterSettings,
+        token: crate::auth::Secret,
+    },
+    /// Stop the cluster run (the job is cancelled on the cluster).
+    CancelClusterRun,
     /// Keep the values typed into the open draft as a named template.
     SaveTemplate(String),
     /// Fill the open draft from a template of its schema.

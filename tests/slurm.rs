@@ -209,4 +209,73 @@ fn workflows_run_on_a_real_slurm_cluster() {
             .to_string()
             .contains("scontrol token")
     );
+
+    // The same from the Workflows tab: settings remembered, token typed in.
+    gui_run(&url, &user, &token, &jobs, bin);
+}
+
+fn gui_run(url: &str, user: &str, token: &str, jobs: &Path, bin: &str) {
+    use common::gui::{settle, window};
+    use egui_kittest::kittest::Queryable;
+    let home = tempfile::tempdir().expect("home");
+    let mut h = window(home.path(), 1300.0, 900.0);
+    h.state_mut().state_mut().workflow.cluster = panorama::state::workflow::ClusterSettings {
+        address: url.into(),
+        user: user.into(),
+        shared_dir: jobs.display().to_string(),
+        panorama: bin.into(),
+    };
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(2);
+    h.state_mut()
+        .state_mut()
+        .apply(panorama::command::Command::OpenWorkflow(example()));
+    h.run_steps(4);
+    h.get_by_label("Run on cluster…").click();
+    h.run_steps(3);
+    h.get_by_label("Token").focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text(token.into()));
+    h.run_steps(2);
+    h.get_by_label("Submit").click();
+    h.run_steps(2);
+    let t0 = std::time::Instant::now();
+    while h.state().state().workflow.remote_running() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "the cluster run did not end"
+        );
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    settle(&mut h);
+    h.get_by_label_contains("completed; results below");
+    h.get_by_label("= 1212");
+    if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
+        // The job number and paths vary: a screenshot for the README, not a snapshot.
+        let _ = h.try_snapshot("workflow_cluster_run");
+    }
+    // The token is not kept anywhere on disk.
+    for entry in walk(home.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(token),
+            "{} holds the token",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -317,6 +317,14 @@ impl AppState {
                 {
                     state.sources = sources;
                 }
+                if let Some(cluster) = store
+                    .get("workflow.cluster")
+                    .ok()
+                    .flatten()
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                {
+                    state.workflow.cluster = cluster;
+                }
                 if let Some(bound) = store
                     .get("data.server_accounts")
                     .ok()
@@ -560,6 +568,14 @@ impl AppState {
             }
             Command::EditWorkflow(edit) => {
                 self.edit_workflow(edit);
+                Vec::new()
+            }
+            Command::RunWorkflowOnCluster { cluster, token } => {
+                self.run_workflow_on_cluster(cluster, token);
+                Vec::new()
+            }
+            Command::CancelClusterRun => {
+                self.cancel_cluster_run();
                 Vec::new()
             }
             Command::SaveWorkflow(path) => {
@@ -1173,6 +1189,7 @@ impl AppState {
             || self.metadata.is_publishing()
             || self.metadata.is_checking()
             || self.workflow.is_running()
+            || self.workflow.remote_running()
     }
 
     fn poll_accounts(&mut self) {

@@ -11,8 +11,35 @@ use crate::workflow::edit::{Edit, Editor};
 use crate::workflow::engine::{Engine, Outcome};
 use crate::workflow::file::WorkflowFile;
 
+/// Where cluster runs go (settings key `workflow.cluster`; never the token).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClusterSettings {
+    /// `slurm://host:port` of the cluster's slurmrestd.
+    pub address: String,
+    pub user: String,
+    /// A folder this computer and the cluster both see.
+    pub shared_dir: String,
+    /// The panorama program on the cluster's nodes.
+    pub panorama: String,
+}
+
+/// The cluster run in progress or last finished.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterRun {
+    pub job: Option<u64>,
+    /// `queued`, `running`, `completed`, or what went wrong.
+    pub status: String,
+    pub failed: bool,
+}
+
 #[derive(Default)]
 pub struct WorkflowState {
+    /// Cluster settings for "Run on cluster".
+    pub cluster: ClusterSettings,
+    /// The cluster run shown in the tab.
+    pub cluster_run: Option<ClusterRun>,
+    remote: Option<TaskHandle<serde_json::Value>>,
+    remote_status: Arc<Mutex<ClusterRun>>,
     /// Example workflows shipped in `assets/workflows/`.
     pub examples: Vec<PathBuf>,
     /// The open workflow, with its undo history.
@@ -53,6 +80,10 @@ impl WorkflowState {
 
     pub fn is_running(&self) -> bool {
         self.running.is_some()
+    }
+
+    pub fn remote_running(&self) -> bool {
+        self.remote.is_some()
     }
 }
 
@@ -159,7 +190,131 @@ impl AppState {
         self.workflow.running = Some(handle);
     }
 
+    /// Submit the open workflow to a Slurm cluster and follow the job in the
+    /// background (status bar: state, Cancel cancels the job).
+    pub fn run_workflow_on_cluster(
+        &mut self,
+        settings: ClusterSettings,
+        token: crate::auth::Secret,
+    ) {
+        use crate::workflow::slurm::{Cluster, RemoteTarget, follow, submit_workflow};
+        let Some(editor) = &self.workflow.open else {
+            return;
+        };
+        let text = editor.to_file().to_text();
+        let name = editor.name.clone();
+        if let Ok(json) = serde_json::to_string(&settings) {
+            self.save_setting("workflow.cluster", &json);
+        }
+        self.workflow.cluster = settings.clone();
+        let cluster = match Cluster::new(&settings.address, &settings.user, token) {
+            Ok(c) => c,
+            Err(e) => {
+                self.workflow.cluster_run = Some(ClusterRun {
+                    job: None,
+                    status: e.to_string(),
+                    failed: true,
+                });
+                return;
+            }
+        };
+        let target = RemoteTarget {
+            cluster: cluster.clone(),
+            shared_dir: PathBuf::from(&settings.shared_dir),
+            panorama: if settings.panorama.trim().is_empty() {
+                "panorama".into()
+            } else {
+                settings.panorama.clone()
+            },
+        };
+        let status = Arc::new(Mutex::new(ClusterRun {
+            job: None,
+            status: "submitting".into(),
+            failed: false,
+        }));
+        self.workflow.remote_status = status.clone();
+        self.workflow.cluster_run = Some(ClusterRun {
+            job: None,
+            status: "submitting".into(),
+            failed: false,
+        });
+        let handle = self.tasks.spawn(
+            &format!("Running {name} on the cluster"),
+            move |ctx| async move {
+                cluster.ping().await?;
+                let run = submit_workflow(&target, &text, &name, &[]).await?;
+                let set = |s: String| {
+                    let mut st = status
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    st.job = Some(run.job);
+                    st.status = s;
+                };
+                set("queued".into());
+                let results = follow(
+                    &cluster,
+                    &run,
+                    &|s| {
+                        set(s.describe());
+                        ctx.progress(0.0, format!("job {}: {}", run.job, s.describe()));
+                    },
+                    &ctx.cancel_token(),
+                )
+                .await?;
+                Ok::<_, crate::workflow::slurm::SlurmError>(results)
+            },
+        );
+        self.workflow.remote = Some(handle);
+    }
+
+    /// Cancel the cluster run; the job is cancelled on the cluster.
+    pub fn cancel_cluster_run(&mut self) {
+        if let Some(h) = &self.workflow.remote {
+            h.cancel();
+        }
+    }
+
+    fn poll_cluster_run(&mut self) {
+        let Some(handle) = self.workflow.remote.take() else {
+            return;
+        };
+        let now = self
+            .workflow
+            .remote_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        match handle.try_take() {
+            Err(h) => {
+                self.workflow.remote = Some(h);
+                self.workflow.cluster_run = Some(now);
+            }
+            Ok(Ok(results)) => {
+                self.workflow.last = Some(outcome_from_results(&results));
+                self.workflow.cluster_run = Some(ClusterRun {
+                    status: "completed; results below".into(),
+                    ..now
+                });
+            }
+            Ok(Err(e)) => {
+                let status = match e {
+                    crate::runtime::TaskError::Cancelled => match now.job {
+                        Some(j) => format!("cancelled; job {j} was cancelled on the cluster"),
+                        None => "cancelled".into(),
+                    },
+                    e => e.to_string(),
+                };
+                self.workflow.cluster_run = Some(ClusterRun {
+                    status,
+                    failed: true,
+                    ..now
+                });
+            }
+        }
+    }
+
     pub(super) fn poll_workflow(&mut self) {
+        self.poll_cluster_run();
         let Some(handle) = self.workflow.running.take() else {
             return;
         };
@@ -169,4 +324,65 @@ impl AppState {
             Ok(Err(e)) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
         }
     }
+}
+
+/// The results a cluster job wrote (`results.json` of `panorama run`) as an
+/// outcome the editor shows like a local run's.
+pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
+    use crate::workflow::nodes::Value;
+    let mut out = Outcome::default();
+    for (id, v) in results
+        .get("values")
+        .and_then(|v| v.as_object())
+        .into_iter()
+        .flatten()
+    {
+        let Ok(id) = id.parse::<u64>() else {
+            continue;
+        };
+        let value = match v {
+            serde_json::Value::Number(n) => n.as_f64().map(Value::Scalar),
+            serde_json::Value::Object(o) => {
+                let shape: Vec<usize> = o
+                    .get("shape")
+                    .and_then(|s| s.as_array())
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(|x| x.as_u64())
+                            .map(|x| x as usize)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let values: Vec<f64> = o
+                    .get("values")
+                    .and_then(|s| s.as_array())
+                    .map(|s| s.iter().filter_map(serde_json::Value::as_f64).collect())
+                    .unwrap_or_default();
+                ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), values.clone())
+                    .or_else(|_| {
+                        // Long arrays come back shortened: show what arrived.
+                        ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[values.len()]), values)
+                    })
+                    .ok()
+                    .map(Value::Array)
+            }
+            _ => None,
+        };
+        if let Some(v) = value {
+            out.values.insert(NodeId(id), Arc::new(v));
+            out.computed += 1;
+        }
+    }
+    for (id, e) in results
+        .get("errors")
+        .and_then(|v| v.as_object())
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(id) = id.parse::<u64>() {
+            out.errors
+                .insert(NodeId(id), e.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    out
 }

@@ -34,6 +34,8 @@ pub struct WorkflowsUi {
     fit: bool,
     /// The canvas transform of the last frame (graph to screen).
     transform: TSTransform,
+    /// The "Run on cluster" window: settings and the token typed in.
+    cluster: Option<(crate::state::workflow::ClusterSettings, String)>,
 }
 
 /// Port colours: one per type, so a wire's colour says what flows.
@@ -526,11 +528,43 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             {
                 out.push(Command::RunWorkflow);
             }
+            if !wf.remote_running()
+                && ui
+                    .button("Run on cluster…")
+                    .on_hover_text("Submit this workflow to a Slurm cluster")
+                    .clicked()
+            {
+                s.cluster = Some((wf.cluster.clone(), String::new()));
+            }
             if let Some(last) = &wf.last {
                 ui.weak(format!("last run computed {} node(s)", last.computed));
             }
         }
     });
+    if let Some(run) = &wf.cluster_run {
+        ui.horizontal(|ui| {
+            let text = match run.job {
+                Some(j) => format!("Cluster job {j}: {}", run.status),
+                None => format!("Cluster run: {}", run.status),
+            };
+            if run.failed {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            } else {
+                ui.label(text);
+            }
+            if wf.remote_running() {
+                ui.spinner();
+                if ui
+                    .button("Cancel job")
+                    .on_hover_text("Cancel the job on the cluster")
+                    .clicked()
+                {
+                    out.push(Command::CancelClusterRun);
+                }
+            }
+        });
+    }
+    cluster_window(ui.ctx(), s, out);
     let Some(ed) = &wf.open else {
         super::empty_state(
             ui,
@@ -660,5 +694,71 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     if n > 0 && moves_only {
         // The canvas already shows the moves; do not rebuild it for them.
         s.built = Some(ed.revision + n as u64);
+    }
+}
+
+fn cluster_window(ctx: &egui::Context, s: &mut WorkflowsUi, out: &mut Vec<Command>) {
+    let Some((settings, token)) = s.cluster.as_mut() else {
+        return;
+    };
+    let mut open = true;
+    let mut submit = false;
+    egui::Window::new("Run on a Slurm cluster")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            egui::Grid::new("cluster_form")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let field = |ui: &mut egui::Ui, name: &str, edit: egui::TextEdit<'_>| {
+                        let label = ui.label(name);
+                        ui.add(edit.desired_width(280.0)).labelled_by(label.id);
+                        ui.end_row();
+                    };
+                    field(
+                        ui,
+                        "slurmrestd address",
+                        egui::TextEdit::singleline(&mut settings.address)
+                            .hint_text("slurm://cluster.example.org:6820"),
+                    );
+                    field(ui, "User", egui::TextEdit::singleline(&mut settings.user));
+                    field(
+                        ui,
+                        "Token",
+                        egui::TextEdit::singleline(token)
+                            .password(true)
+                            .hint_text("from `scontrol token`"),
+                    );
+                    field(
+                        ui,
+                        "Shared folder",
+                        egui::TextEdit::singleline(&mut settings.shared_dir)
+                            .hint_text("seen by this computer and the cluster"),
+                    );
+                    field(
+                        ui,
+                        "Panorama on the cluster",
+                        egui::TextEdit::singleline(&mut settings.panorama).hint_text("panorama"),
+                    );
+                });
+            ui.weak("The token is used for this run only and is not saved.");
+            let ready = !settings.address.trim().is_empty()
+                && !settings.user.trim().is_empty()
+                && !token.trim().is_empty()
+                && !settings.shared_dir.trim().is_empty();
+            if ui.add_enabled(ready, egui::Button::new("Submit")).clicked() {
+                submit = true;
+            }
+        });
+    if submit {
+        if let Some((settings, token)) = s.cluster.take() {
+            out.push(Command::RunWorkflowOnCluster {
+                cluster: settings,
+                token: crate::auth::Secret::new(token.trim()),
+            });
+        }
+    } else if !open {
+        s.cluster = None;
     }
 }
