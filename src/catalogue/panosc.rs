@@ -74,48 +74,95 @@ impl Panosc {
     }
 
     fn map(&self, d: PDataset) -> Dataset {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let files = d
-            .files
-            .into_iter()
-            .map(|f| DataFile {
-                name: f.name,
-                size: f.size.filter(|s| *s >= 0.0).map(|s| s as u64),
-                checksum: None,
-                url: None,
-                local: None,
-                remote: None,
-            })
-            .collect();
-        Dataset {
-            id: d.pid.clone(),
-            title: d.title,
-            pid: Some(d.pid),
-            access: if d.is_public == Some(false) {
-                Access::Restricted
-            } else {
-                Access::Open
-            },
-            facility: d.instrument.as_ref().and_then(|i| i.facility.clone()),
-            instrument: d.instrument.map(|i| i.name),
-            technique: d.techniques.into_iter().next().map(|t| t.name),
-            created: d.creation_date.map(|c| c.chars().take(10).collect()),
-            parameters: d
-                .parameters
-                .into_iter()
-                .map(|p| Parameter {
-                    name: p.name,
-                    value: p.value,
-                    unit: p.unit.unwrap_or_default(),
-                })
-                .collect(),
-            files,
-            description: d.provider.map(|p| format!("Provided by {p}")),
-            sources: vec![self.ep.id.clone()],
-            ..Dataset::default()
-        }
+        map_dataset(d, &self.ep.id)
     }
+}
 
+fn map_dataset(d: PDataset, source: &str) -> Dataset {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let files = d
+        .files
+        .into_iter()
+        .map(|f| DataFile {
+            name: f.name,
+            size: f.size.filter(|s| *s >= 0.0).map(|s| s as u64),
+            checksum: None,
+            url: None,
+            local: None,
+            remote: None,
+        })
+        .collect();
+    Dataset {
+        id: d.pid.clone(),
+        title: d.title,
+        pid: Some(d.pid),
+        access: if d.is_public == Some(false) {
+            Access::Restricted
+        } else {
+            Access::Open
+        },
+        facility: d.instrument.as_ref().and_then(|i| i.facility.clone()),
+        instrument: d.instrument.map(|i| i.name),
+        technique: d.techniques.into_iter().next().map(|t| t.name),
+        created: d.creation_date.map(|c| c.chars().take(10).collect()),
+        parameters: d
+            .parameters
+            .into_iter()
+            .map(|p| Parameter {
+                name: p.name,
+                value: p.value,
+                unit: p.unit.unwrap_or_default(),
+            })
+            .collect(),
+        files,
+        description: d.provider.map(|p| format!("Provided by {p}")),
+        sources: vec![source.to_owned()],
+        ..Dataset::default()
+    }
+}
+
+/// The datasets in any answer of the PaNOSC search API: a dataset, a list
+/// of datasets, a document or list of documents (their datasets), or an
+/// answer without datasets (counts, instruments, file lists) which gives none.
+/// A record that breaks the data model is an error that says which.
+pub fn parse_answer(answer: &serde_json::Value, source: &str) -> Result<Vec<Dataset>, String> {
+    use serde_json::Value as J;
+    let items: Vec<&J> = match answer {
+        J::Array(a) => a.iter().collect(),
+        J::Object(_) => vec![answer],
+        _ => return Err("the answer is neither an object nor a list".into()),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(o) = item.as_object() else {
+            return Err(format!("a list entry is not an object: {item}"));
+        };
+        if let Some(datasets) = o.get("datasets").and_then(J::as_array) {
+            // A document and the datasets it groups.
+            for d in datasets {
+                out.push(one(d, source)?);
+            }
+        } else if o.contains_key("pid") && o.contains_key("title") && !o.contains_key("type") {
+            out.push(one(item, source)?);
+        } else if o.contains_key("pid") && o.contains_key("isPublic") {
+            out.push(one(item, source)?);
+        }
+        // Counts, instruments and file lists carry no dataset.
+    }
+    Ok(out)
+}
+
+fn one(d: &serde_json::Value, source: &str) -> Result<Dataset, String> {
+    let pid = d
+        .get("pid")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("?");
+    serde_json::from_value::<PDataset>(d.clone())
+        .map(|p| map_dataset(p, source))
+        .map_err(|e| format!("dataset {pid}: {e}"))
+}
+
+impl Panosc {
     /// Search and map the records (also used by the CLI).
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let limit = if q.limit == 0 { 100 } else { q.limit };
