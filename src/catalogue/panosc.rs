@@ -142,9 +142,9 @@ pub fn parse_answer(answer: &serde_json::Value, source: &str) -> Result<Vec<Data
             for d in datasets {
                 out.push(one(d, source)?);
             }
-        } else if o.contains_key("pid") && o.contains_key("title") && !o.contains_key("type") {
-            out.push(one(item, source)?);
-        } else if o.contains_key("pid") && o.contains_key("isPublic") {
+        } else if o.contains_key("pid")
+            && (o.contains_key("isPublic") || (o.contains_key("title") && !o.contains_key("type")))
+        {
             out.push(one(item, source)?);
         }
         // Counts, instruments and file lists carry no dataset.
