@@ -276,6 +276,198 @@ fn scicat_shows_published_data_and_more_with_a_token() {
 }
 
 #[test]
+fn scicat_v4_lists_files_from_origdatablocks_and_opens_them_remotely() {
+    use panorama::catalogue::Catalogue;
+    // An h5grove over the facility's storage, where the dataset's folder is.
+    let storage = tempfile::tempdir().expect("storage");
+    let folder = storage.path().join("nfs/groups/beamlines/loki/123456");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let sample = common::h5grove_sample(&folder);
+    std::fs::rename(&sample, folder.join("scan_0042.nxs")).expect("rename");
+    let h5grove = common::h5grove(storage.path(), None);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script)
+        .env("TOKEN", "user-token")
+        .env("EXTRA_FILE", "scan_0042.nxs");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let v4 = peer.url.replace("/api/v3", "/api/v4");
+    let rt = Runtime::new().expect("rt");
+    let anonymous =
+        panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &v4, None).expect("client");
+    let found = rt
+        .block_on(anonymous.search_async(&SearchQuery {
+            text: "loki".into(),
+            ..SearchQuery::default()
+        }))
+        .expect("v4 search");
+    assert!(!found.datasets.is_empty());
+    assert!(
+        found
+            .datasets
+            .iter()
+            .all(|d| d.access == panorama::catalogue::Access::Open)
+    );
+    let all = rt
+        .block_on(anonymous.search_async(&SearchQuery::default()))
+        .expect("v4");
+    let token = Some(panorama::auth::Secret::new("user-token"));
+    let signed_in =
+        panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &v4, token).expect("client");
+    let mine = rt
+        .block_on(signed_in.search_async(&SearchQuery::default()))
+        .expect("v4 signed in");
+    assert_eq!(
+        mine.datasets.len(),
+        all.datasets.len() + 1,
+        "the unpublished one too"
+    );
+
+    // v3 and v4 give the same file list: origdatablocks with md5 checksums.
+    let d = found.datasets[0].clone();
+    let files = rt.block_on(anonymous.files(&d)).expect("v4 files");
+    let v3 = panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &peer.url, None)
+        .expect("client");
+    assert_eq!(rt.block_on(v3.files(&d)).expect("v3 files"), files);
+    assert_eq!(files.len(), 6);
+    assert_eq!(files[0].name, "N1039-1.tif");
+    assert_eq!(files[0].size, Some(8_356_037));
+    assert!(
+        files[0]
+            .checksum
+            .as_deref()
+            .is_some_and(|c| c.starts_with("md5:"))
+    );
+
+    // Through the app: the dataset page asks for the files, and the HDF5 one
+    // opens from the facility's h5grove without downloading.
+    let home = tempfile::tempdir().expect("home");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    s.set_sources(vec![SourceConfig {
+        id: "scicat".into(),
+        name: "SciCat".into(),
+        kind: SourceKind::Scicat,
+        url: v4.clone(),
+        enabled: true,
+        account: None,
+        h5grove: Some(h5grove.url.clone()),
+    }]);
+    s.apply(Command::Search("loki".into()));
+    let wait = |s: &mut AppState| {
+        let t0 = Instant::now();
+        while s.busy() {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(30), "still busy");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    wait(&mut s);
+    let key = s.search.results[0].key();
+    s.apply(Command::ShowDataset(key));
+    wait(&mut s);
+    let shown = s.search.shown_dataset().expect("shown").clone();
+    assert_eq!(shown.files.len(), 6);
+    let nxs = shown
+        .files
+        .iter()
+        .find(|f| f.name == "scan_0042.nxs")
+        .expect("the NeXus file");
+    let remote = nxs.remote.clone().expect("an h5grove link");
+    assert!(
+        shown.files.iter().filter(|f| f.remote.is_some()).count() == 1,
+        "tif files are not offered"
+    );
+    s.apply(Command::OpenUrl(remote));
+    wait(&mut s);
+    let doc = s.documents.last().expect("opened");
+    assert!(
+        matches!(doc.status, panorama::state::DocStatus::Ready),
+        "{:?}",
+        doc.status
+    );
+}
+
+#[test]
+fn datacite_finds_dois_and_explains_what_it_cannot() {
+    use panorama::catalogue::datacite::DataCite;
+    let start = |mode: &str| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/datacite_serve.py");
+        let mut cmd = Process::new(common::venv_python());
+        cmd.arg(script).env("MODE", mode).env("SLOW", "30");
+        common::start_peer(cmd, "DATACITE_READY")
+    };
+    let peer = start("ok");
+    let rt = Runtime::new().expect("rt");
+    let dc = DataCite::new("datacite", "DataCite", &peer.url).expect("client");
+    let page = rt
+        .block_on(dc.search_async(&SearchQuery {
+            text: "zenodo".into(),
+            ..SearchQuery::default()
+        }))
+        .expect("search");
+    assert!(page.datasets.len() >= 3, "{}", page.datasets.len());
+    assert_eq!(page.total, Some(page.datasets.len() as u64));
+    let d = rt
+        .block_on(dc.lookup("https://doi.org/10.5281/ZENODO.1239"))
+        .expect("lookup");
+    assert_eq!(d.pid.as_deref(), Some("10.5281/zenodo.1239"));
+    assert_eq!(d.creators[0].name, "Jahn, Najko");
+    assert_eq!(d.creators[0].affiliations, ["Bielefeld University Library"]);
+    assert_eq!(
+        d.license.as_deref(),
+        Some("Creative Commons Zero - CC0 1.0")
+    );
+    assert_eq!(d.facility.as_deref(), Some("Zenodo"));
+    assert_eq!(d.year(), Some(2013));
+    let citation = panorama::catalogue::citation(&d);
+    assert!(
+        citation.ends_with("https://doi.org/10.5281/zenodo.1239"),
+        "{citation}"
+    );
+    let missing = rt
+        .block_on(dc.lookup("10.5281/zenodo.0"))
+        .expect_err("unknown");
+    assert!(
+        missing
+            .to_string()
+            .contains("knows no DOI 10.5281/zenodo.0"),
+        "{missing}"
+    );
+    let not_doi = rt.block_on(dc.lookup("zenodo")).expect_err("not a DOI");
+    assert!(not_doi.to_string().contains("is not a DOI"), "{not_doi}");
+
+    // In the federation, a failing DataCite is one failed chip.
+    let failing = start("error");
+    let home = tempfile::tempdir().expect("home");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    let cfg = |id: &str, url: &str| SourceConfig {
+        id: id.into(),
+        name: id.into(),
+        kind: SourceKind::Datacite,
+        url: url.into(),
+        enabled: true,
+        account: None,
+        h5grove: None,
+    };
+    s.set_sources(vec![cfg("good", &peer.url), cfg("bad", &failing.url)]);
+    s.apply(Command::Search("figshare".into()));
+    let t0 = Instant::now();
+    while s.search.running() {
+        s.poll();
+        assert!(t0.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!s.search.results.is_empty());
+    let bad = s.search.runs.iter().find(|r| r.id == "bad").expect("bad");
+    assert!(
+        matches!(&bad.status, Load::Failed(m) if m.contains("500")),
+        "{:?}",
+        bad.status
+    );
+}
+
+#[test]
 fn records_seen_online_are_found_again_offline() {
     let peer = panosc("ok");
     let home = tempfile::tempdir().expect("home");
@@ -364,6 +556,45 @@ fn harvesting_a_real_oai_pmh_server_fills_the_offline_index() {
             .iter()
             .any(|d| d["title"] == "Test dataset 7"),
         "{v}"
+    );
+    // DataCite's richer format: DOIs, creators and rights of each record.
+    let out = run(&[
+        "harvest",
+        &peer.url,
+        "--format",
+        "datacite",
+        "--set",
+        "chemistry",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["search", "Test dataset 8", "--source", "offline", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d8 = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["title"] == "Test dataset 8")
+        .cloned()
+        .expect("dataset 8");
+    assert!(
+        d8["pid"].as_str().is_some_and(|p| p.starts_with("10.")),
+        "{d8}"
+    );
+    assert!(
+        !d8["creators"].as_array().expect("creators").is_empty(),
+        "{d8}"
+    );
+    // A format the server does not offer is its error, in its words.
+    let out = run(&["harvest", &peer.url, "--format", "marc21"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannotDisseminateFormat"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     // A server that is not OAI-PMH gives a clear error.
     let out = run(&["harvest", &format!("{}/nothing-here", peer.url)]);

@@ -1,6 +1,16 @@
-"""A loopback server speaking SciCat's v3 dataset search over real example
-datasets (tests/fixtures/scicat/): GET /api/v3/Datasets/fullquery?fields=&limits=,
-anonymous (public datasets) or with `Authorization: Bearer TOKEN` (all).
+"""A loopback server speaking SciCat's dataset search over real example
+datasets (tests/fixtures/scicat/), anonymous (public datasets) or with
+`Authorization: Bearer TOKEN` (all):
+
+- v3: GET /api/v3/Datasets/fullquery?fields=&limits=, and
+  GET /api/v3/Datasets/{pid}/origdatablocks (pid URL-encoded);
+- v4: GET /api/v4/datasets?filter={"where": …, "limits": {limit, skip, sort}}
+  (`where` supports {"$text": {"$search": "words"}}, plain equality and
+  {"$and": [...]}), and GET /api/v4/origdatablocks?filter={"where": {"datasetId": PID}}.
+
+The recorded datasets come without file lists, so each gets one origdatablock
+built from the real testdata/OrigDataBlockCorrect1.json (its dataFileList, with
+md5 checksums added), plus, with EXTRA_FILE=name.nxs, one more file of that name.
 
     TOKEN=secret python scicat_serve.py   # prints "SCICAT_READY http://127.0.0.1:PORT/api/v3"
 
@@ -24,6 +34,36 @@ DATASETS = json.load(open(os.path.join(HERE, "v3-Datasets-find.response.json")))
 # One dataset is private: only a signed-in client sees it.
 DATASETS[-1]["isPublished"] = False
 TOKEN = os.environ.get("TOKEN", "")
+_BLOCK = json.load(open(os.path.join(HERE, "testdata", "OrigDataBlockCorrect1.json")))
+
+
+def block_for(ds):
+    files = [dict(f, chk=f"{i:032x}") for i, f in enumerate(_BLOCK["dataFileList"], 1)]
+    extra = os.environ.get("EXTRA_FILE")
+    if extra:
+        files.append({"path": extra, "size": 4096, "time": "2017-07-24T14:00:00.000Z"})
+    return {
+        "id": "block-" + ds["pid"].rsplit("/", 1)[-1],
+        "datasetId": ds["pid"],
+        "size": sum(f["size"] for f in files),
+        "chkAlg": "md5",
+        "dataFileList": files,
+    }
+
+
+def matches(ds, where):
+    """A small part of the MongoDB filter language SciCat v4 passes through."""
+    for key, want in (where or {}).items():
+        if key == "$and":
+            if not all(matches(ds, w) for w in want):
+                return False
+        elif key == "$text":
+            text = json.dumps(ds).lower()
+            if not all(w in text for w in want.get("$search", "").lower().split()):
+                return False
+        elif ds.get(key) != want:
+            return False
+    return True
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +85,26 @@ class Handler(BaseHTTPRequestHandler):
         if auth and auth != f"Bearer {TOKEN}":
             return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
         signed_in = bool(TOKEN) and auth == f"Bearer {TOKEN}"
+        visible = [d for d in DATASETS if signed_in or d.get("isPublished")]
+        if u.path.startswith("/api/v3/Datasets/") and u.path.endswith("/origdatablocks"):
+            pid = urllib.parse.unquote(u.path[len("/api/v3/Datasets/"):-len("/origdatablocks")])
+            found = [d for d in visible if d.get("pid") == pid]
+            if not found:
+                return self.send(404, {"statusCode": 404, "message": f"Dataset {pid} not found"})
+            return self.send(200, [block_for(found[0])])
+        if u.path in ("/api/v4/datasets", "/api/v4/origdatablocks"):
+            try:
+                flt = json.loads(qs.get("filter", ["{}"])[0])
+            except json.JSONDecodeError:
+                return self.send(400, {"statusCode": 400, "message": "filter must be JSON", "error": "Bad Request"})
+            where = flt.get("where") or {}
+            if u.path == "/api/v4/origdatablocks":
+                pid = where.get("datasetId")
+                return self.send(200, [block_for(d) for d in visible if d.get("pid") == pid])
+            rows = [d for d in visible if matches(d, where)]
+            limits = flt.get("limits") or {}
+            skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
+            return self.send(200, rows[skip:skip + limit])
         if u.path == "/api/v3/Datasets/fullquery":
             try:
                 fields = json.loads(qs.get("fields", ["{}"])[0])

@@ -1,0 +1,78 @@
+"""A loopback server speaking the DataCite REST API (api.datacite.org) over
+real recorded answers (tests/fixtures/datacite/dois-*.json, each a
+`GET /dois/{doi}` answer).
+
+    MODE=ok|slow|error SLOW=3 python datacite_serve.py
+Prints "DATACITE_READY http://127.0.0.1:PORT" once listening.
+
+GET /dois?query=TEXT&page[size]=N&page[number]=M: JSON:API list of the records
+whose attributes contain every word of TEXT (case-insensitive).
+GET /dois/{doi} (raw or URL-encoded slash): the record, or DataCite's 404.
+"""
+import glob
+import json
+import os
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "datacite")
+RECORDS = {}
+for path in sorted(glob.glob(os.path.join(HERE, "dois-*.json"))):
+    with open(path) as fh:
+        rec = json.load(fh)
+    RECORDS[rec["data"]["attributes"]["doi"].lower()] = rec
+MODE = os.environ.get("MODE", "ok")
+SLOW = float(os.environ.get("SLOW", "3"))
+NOT_FOUND = {"errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/vnd.api+json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if MODE == "slow":
+            time.sleep(SLOW)
+        if MODE == "error":
+            return self.send(500, {"errors": [{"status": "500", "title": "Internal Server Error"}]})
+        u = urllib.parse.urlparse(self.path)
+        qs = urllib.parse.parse_qs(u.query)
+        if u.path.rstrip("/") == "/dois":
+            words = qs.get("query", [""])[0].lower().split()
+            size = max(1, min(1000, int(qs.get("page[size]", ["25"])[0])))
+            number = max(1, int(qs.get("page[number]", ["1"])[0]))
+            hits = [r["data"] for r in RECORDS.values()
+                    if all(w in json.dumps(r["data"]["attributes"]).lower() for w in words)]
+            pages = max(1, -(-len(hits) // size))
+            body = {
+                "data": hits[(number - 1) * size:number * size],
+                "meta": {"total": len(hits), "totalPages": pages, "page": number},
+                "links": {"self": self.path},
+            }
+            if number < pages:
+                body["links"]["next"] = f"/dois?query={'+'.join(words)}&page[number]={number + 1}&page[size]={size}"
+            return self.send(200, body)
+        if u.path.startswith("/dois/"):
+            doi = urllib.parse.unquote(u.path[len("/dois/"):]).lower()
+            rec = RECORDS.get(doi)
+            return self.send(200, rec) if rec else self.send(404, NOT_FOUND)
+        return self.send(404, NOT_FOUND)
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print(f"DATACITE_READY http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
