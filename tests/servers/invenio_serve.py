@@ -5,6 +5,9 @@ over real example records from invenio-rdm-records (tests/fixtures/invenio/).
 
 GET /api/records?q=&size=&page=&sort= answers {hits:{hits,total}, aggregations, links};
 GET /api/records/{id} one record.
+With FILES_DIR=DIR the public minimal record lists the files of DIR (key,
+size, md5 checksum, links.content) and GET /api/records/{id}/files/{key}/content
+serves them, with HTTP Range requests for resumed downloads.
 
 The deposit flow needs a bearer token that is active at the OpenID Provider
 named by INTROSPECT_URL (oidc_guard.py): POST /api/records (create a draft),
@@ -39,6 +42,20 @@ minimal.setdefault("pids", {"doi": {"identifier": "10.1234/inveniordm.minimal", 
 restricted = load("records-16-get-a-record.response.json")
 restricted["id"] = "restr-icted"
 RECORDS = [full, minimal, restricted]
+FILES_DIR = os.environ.get("FILES_DIR")
+
+
+def published_files(host):
+    """The entries of the public record's files, when FILES_DIR is set."""
+    entries = []
+    for name in sorted(os.listdir(FILES_DIR)) if FILES_DIR else []:
+        with open(os.path.join(FILES_DIR, name), "rb") as fh:
+            data = fh.read()
+        entries.append({
+            "key": name, "size": len(data), "checksum": "md5:" + hashlib.md5(data).hexdigest(),
+            "links": {"content": f"http://{host}/api/records/{minimal['id']}/files/{name}/content"},
+        })
+    return {"enabled": bool(entries), "entries": entries}
 
 
 def matches(rec, q):
@@ -63,6 +80,34 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
         qs = urllib.parse.parse_qs(u.query)
+        if FILES_DIR:
+            minimal["files"] = published_files(self.headers.get("Host"))
+        parts = u.path.strip("/").split("/")
+        if FILES_DIR and len(parts) == 6 and parts[:2] == ["api", "records"] and parts[3] == "files" \
+                and parts[5] == "content" and parts[2] == minimal["id"]:
+            name = os.path.basename(urllib.parse.unquote(parts[4]))
+            path = os.path.join(FILES_DIR, name)
+            if not os.path.isfile(path):
+                return self.send(404, {"status": 404, "message": "File not found."})
+            with open(path, "rb") as fh:
+                data = fh.read()
+            start = 0
+            rng = self.headers.get("Range", "")
+            if rng.startswith("bytes=") and rng[6:].split("-")[0].isdigit():
+                start = int(rng[6:].split("-")[0])
+                if start >= len(data):
+                    self.send_response(416)
+                    self.send_header("Content-Range", f"bytes */{len(data)}")
+                    self.end_headers()
+                    return
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data) - start))
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.end_headers()
+            self.wfile.write(data[start:])
+            return
         if u.path == "/api/records":
             q = qs.get("q", [""])[0]
             size = int(qs.get("size", ["10"])[0])

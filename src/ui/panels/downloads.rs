@@ -88,7 +88,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
             queue.set_limit(limit);
         }
     });
-    ui.weak(format!("Saved to {}", state.dirs.downloads.display()));
+    let folder = state
+        .dirs
+        .downloads
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ui.weak(format!("Saved to the folder “{folder}”"))
+        .on_hover_text(state.dirs.downloads.display().to_string());
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
