@@ -194,10 +194,11 @@ impl Endpoint {
         base: &str,
         timeout: std::time::Duration,
     ) -> Result<Self, CatalogueError> {
-        let client = crate::net::async_client(timeout).map_err(|e| CatalogueError::Malformed {
-            source_name: name.to_owned(),
-            detail: e.to_string(),
-        })?;
+        let client =
+            crate::net::shared_async_client(timeout).map_err(|e| CatalogueError::Malformed {
+                source_name: name.to_owned(),
+                detail: e.to_string(),
+            })?;
         Ok(Self {
             id: id.to_owned(),
             name: name.to_owned(),

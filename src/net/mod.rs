@@ -41,6 +41,25 @@ pub fn async_client(timeout: Duration) -> Result<reqwest::Client, NetError> {
     Ok(async_client_builder(timeout).build()?)
 }
 
+/// A shared async client for a time-out: built once per process (building
+/// one loads the TLS roots, which costs milliseconds), with its connection
+/// pool shared by every catalogue request.
+pub fn shared_async_client(timeout: Duration) -> Result<reqwest::Client, NetError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CLIENTS: OnceLock<Mutex<HashMap<Duration, reqwest::Client>>> = OnceLock::new();
+    let mut map = CLIENTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(c) = map.get(&timeout) {
+        return Ok(c.clone());
+    }
+    let c = async_client(timeout)?;
+    map.insert(timeout, c.clone());
+    Ok(c)
+}
+
 /// The settings of [`async_client`], for clients that need one more (no redirects…).
 pub fn async_client_builder(timeout: Duration) -> reqwest::ClientBuilder {
     install_crypto();
