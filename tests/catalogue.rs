@@ -56,6 +56,27 @@ fn the_panosc_client_maps_real_records() {
     );
     assert_eq!(d.files[0].name, "panosc-file3.hdf");
     assert_eq!(d.year(), Some(2020));
+    // Documents name the people: their datasets come with creators and
+    // affiliations, and point back at the document.
+    let page = rt
+        .block_on(cat.search_async(&SearchQuery {
+            text: "Test Publication".into(),
+            ..SearchQuery::default()
+        }))
+        .expect("search");
+    let d1 = page
+        .datasets
+        .iter()
+        .find(|d| d.pid.as_deref() == Some("20.500.12269/panosc-dataset1"))
+        .expect("dataset 1 through its publication");
+    assert!(
+        d1.creators
+            .iter()
+            .any(|c| c.name == "John Smith" && c.affiliations == ["ESS"]),
+        "{:?}",
+        d1.creators
+    );
+    assert_eq!(d1.related, ["10.5072/panosc-document1"]);
 }
 
 #[test]

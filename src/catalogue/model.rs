@@ -114,6 +114,10 @@ pub struct Dataset {
     pub parameters: Vec<Parameter>,
     #[serde(default)]
     pub files: Vec<DataFile>,
+    /// Related items: the proposal, publication or other records this dataset
+    /// belongs to (their PIDs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// The dataset's folder on the facility's storage (SciCat `sourceFolder`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,

@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{
-    Access, Catalogue, CatalogueError, DataFile, Dataset, Parameter, SearchPage, SearchQuery,
+    Access, Catalogue, CatalogueError, Creator, DataFile, Dataset, Parameter, SearchPage,
+    SearchQuery,
 };
 use crate::runtime::BoxFuture;
 
@@ -57,6 +58,42 @@ struct PParameter {
 #[derive(Deserialize)]
 struct PNamed {
     name: String,
+}
+
+/// A document (proposal, publication) with its datasets and members.
+#[derive(Deserialize)]
+struct PDocument {
+    pid: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    datasets: Vec<PDataset>,
+    #[serde(default)]
+    members: Vec<PMember>,
+}
+
+#[derive(Deserialize)]
+struct PMember {
+    #[serde(default)]
+    person: Option<PPerson>,
+    #[serde(default)]
+    affiliation: Option<PAffiliation>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PPerson {
+    full_name: String,
+    #[serde(default)]
+    orcid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PAffiliation {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -175,11 +212,80 @@ impl Panosc {
             params.push(("query", q.text.trim().to_owned()));
         }
         let url = format!("{}/Datasets", self.ep.base);
-        let rows: Vec<PDataset> = self
-            .ep
-            .get_json(self.ep.client.get(&url).query(&params))
-            .await?;
-        let datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
+        // Documents (proposals, publications) name the people: ask for them
+        // at the same time, with their datasets and members.
+        let doc_filter = serde_json::json!({
+            "include": [
+                {"relation": "datasets", "scope": {"include": ["files", "techniques", "instrument", "parameters"]}},
+                {"relation": "members", "scope": {"include": ["person", "affiliation"]}},
+            ],
+            "limit": limit,
+        });
+        let mut doc_params = vec![("filter", doc_filter.to_string())];
+        if !q.text.trim().is_empty() {
+            doc_params.push(("query", q.text.trim().to_owned()));
+        }
+        let doc_url = format!("{}/Documents", self.ep.base);
+        let (rows, docs) = tokio::join!(
+            self.ep
+                .get_json::<Vec<PDataset>>(self.ep.client.get(&url).query(&params)),
+            self.ep
+                .get_json::<Vec<PDocument>>(self.ep.client.get(&doc_url).query(&doc_params)),
+        );
+        let rows = rows?;
+        // A service without documents still gives its datasets.
+        let docs = docs.unwrap_or_else(|e| {
+            tracing::info!("{}: no documents: {e}", self.ep.name);
+            Vec::new()
+        });
+        let mut datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
+        for doc in docs {
+            let creators: Vec<Creator> = doc
+                .members
+                .iter()
+                .filter_map(|m| {
+                    let p = m.person.as_ref()?;
+                    Some(Creator {
+                        name: p.full_name.clone(),
+                        orcid: p
+                            .orcid
+                            .as_ref()
+                            .map(|o| o.rsplit('/').next().unwrap_or_default().to_owned()),
+                        affiliations: m
+                            .affiliation
+                            .as_ref()
+                            .and_then(|a| a.name.clone())
+                            .into_iter()
+                            .collect(),
+                    })
+                })
+                .collect();
+            for pd in doc.datasets {
+                let pid = pd.pid.clone();
+                if !datasets
+                    .iter()
+                    .any(|d| d.pid.as_deref() == Some(pid.as_str()))
+                {
+                    datasets.push(self.map(pd));
+                }
+                if let Some(d) = datasets
+                    .iter_mut()
+                    .find(|d| d.pid.as_deref() == Some(pid.as_str()))
+                {
+                    for c in &creators {
+                        if !d.creators.iter().any(|x| x.name == c.name) {
+                            d.creators.push(c.clone());
+                        }
+                    }
+                    if !d.related.contains(&doc.pid) {
+                        d.related.push(doc.pid.clone());
+                    }
+                    if doc.kind == "proposal" && d.project.is_none() && !doc.title.is_empty() {
+                        d.project = Some(doc.title.clone());
+                    }
+                }
+            }
+        }
         Ok(SearchPage::filtered(&datasets, &q.facets))
     }
 }

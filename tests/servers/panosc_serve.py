@@ -6,7 +6,9 @@ Prints "PANOSC_READY http://127.0.0.1:PORT/api" once listening.
 
 Implements GET /api/Datasets?filter=<JSON>&query=<text> (include relations
 files, techniques, instrument, parameters, samples; where.title.like; limit;
-skip; free-text query scored on the title) and GET /api/Datasets/{pid}/files.
+skip; free-text query scored on the title), GET /api/Datasets/{pid}/files, and
+GET /api/Documents?filter=<JSON>&query=<text> (include datasets, with a scope
+that includes their relations, and members with their person and affiliation).
 """
 import json
 import os
@@ -41,6 +43,43 @@ def relations(ds, wanted):
         if inst:
             out["instrument"] = inst[0]
     return out
+
+
+def doc_relations(doc, include):
+    out = dict(doc)
+    for inc in include:
+        rel = inc if isinstance(inc, str) else inc.get("relation")
+        scope = {} if isinstance(inc, str) else (inc.get("scope") or {})
+        inner = {i if isinstance(i, str) else i.get("relation") for i in scope.get("include", [])}
+        if rel == "datasets":
+            ids = {x["datasetId"] for x in M["DocumentDataset"] if x["documentId"] == doc["pid"]}
+            out["datasets"] = [relations(d, inner) for d in M["Dataset"] if d["pid"] in ids]
+        if rel == "members":
+            members = []
+            for m in M["Member"]:
+                if m["documentId"] != doc["pid"]:
+                    continue
+                m = dict(m)
+                if "person" in inner:
+                    m["person"] = next((p for p in M["Person"] if p["id"] == m.get("personId")), None)
+                if "affiliation" in inner:
+                    m["affiliation"] = next((a for a in M["Affiliation"] if a["id"] == m.get("affiliationId")), None)
+                members.append(m)
+            out["members"] = members
+    return out
+
+
+def score_rows(rows, query):
+    if not query:
+        return rows
+    words = [w.lower() for w in query.split()]
+    out = []
+    for d in rows:
+        title = d["title"].lower()
+        s = sum(w in title for w in words) / len(words)
+        if s > 0:
+            out.append(dict(d, score=s))
+    return sorted(out, key=lambda d: -d["score"])
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,6 +126,14 @@ class Handler(BaseHTTPRequestHandler):
             wanted = {i if isinstance(i, str) else i.get("relation") for i in flt.get("include", [])}
             skip, limit = int(flt.get("skip", 0)), int(flt.get("limit", 100))
             return self.send(200, json.dumps([relations(d, wanted) for d in rows[skip:skip + limit]]))
+        if path == "/api/Documents":
+            try:
+                flt = json.loads(qs.get("filter", ["{}"])[0])
+            except json.JSONDecodeError:
+                return self.send(400, json.dumps({"error": {"statusCode": 400, "message": "filter is not JSON"}}))
+            rows = score_rows(M["Document"], qs.get("query", [flt.get("query", "")])[0])
+            skip, limit = int(flt.get("skip", 0)), int(flt.get("limit", 100))
+            return self.send(200, json.dumps([doc_relations(d, flt.get("include", [])) for d in rows[skip:skip + limit]]))
         m = re.fullmatch(r"/api/Datasets/(.+)/files", path)
         if m:
             return self.send(200, json.dumps([f for f in M["File"] if f.get("datasetId") == m.group(1)]))

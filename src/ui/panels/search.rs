@@ -222,6 +222,10 @@ fn dataset_page(
                     row("Technique", d.technique.clone());
                     row("Project", d.project.clone());
                     row("Sample", d.sample.clone());
+                    row(
+                        "Related",
+                        (!d.related.is_empty()).then(|| d.related.join(", ")),
+                    );
                 });
             ui.horizontal(|ui| {
                 access_badge(ui, &d.access);
