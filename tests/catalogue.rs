@@ -259,7 +259,16 @@ fn scicat_shows_published_data_and_more_with_a_token() {
     let anonymous = panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &peer.url, None)
         .expect("client");
     let public = rt.block_on(anonymous.search_async(&q)).expect("public");
-    assert_eq!(public.datasets.len(), 3);
+    // Three public datasets and two published-data records (DOIs).
+    assert_eq!(public.datasets.len(), 5);
+    let published = public
+        .datasets
+        .iter()
+        .find(|d| d.pid.as_deref() == Some("10.5072/panosc-test-publication1"))
+        .expect("published data");
+    assert_eq!(published.title, "PaNOSC Test Publication");
+    assert_eq!(published.creators[0].name, "John Smith");
+    assert_eq!(published.year(), Some(2020));
     let d = public
         .datasets
         .iter()
@@ -278,7 +287,7 @@ fn scicat_shows_published_data_and_more_with_a_token() {
     let signed_in = panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &peer.url, token)
         .expect("client");
     let mine = rt.block_on(signed_in.search_async(&q)).expect("signed in");
-    assert_eq!(mine.datasets.len(), 4, "the unpublished dataset too");
+    assert_eq!(mine.datasets.len(), 6, "the unpublished dataset too");
     assert!(
         mine.datasets
             .iter()

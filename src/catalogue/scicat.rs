@@ -97,6 +97,13 @@ pub fn map_dataset(d: &J, source: &str) -> Dataset {
             })
             .unwrap_or_default(),
         parameters,
+        project: s(d, "proposalId").or_else(|| {
+            d.get("proposalIds")
+                .and_then(J::as_array)
+                .and_then(|p| p.first())
+                .and_then(J::as_str)
+                .map(str::to_owned)
+        }),
         storage: s(d, "sourceFolder"),
         sources: vec![source.to_owned()],
         ..Dataset::default()
@@ -116,7 +123,48 @@ impl SciCat {
         Ok(Self { ep, v4 })
     }
 
+    /// Search datasets, and the published data (DOIs minted for datasets)
+    /// at the same time; published records merge with their datasets by DOI.
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
+        let (datasets, published) = tokio::join!(self.datasets(q), self.published(q));
+        let mut page = datasets?;
+        // A SciCat without published data still gives its datasets.
+        match published {
+            Ok(p) => super::merge(
+                &mut page.datasets,
+                SearchPage::filtered(&p, &q.facets).datasets,
+            ),
+            Err(e) => tracing::info!("{}: no published data: {e}", self.ep.name),
+        }
+        page.total = Some(page.datasets.len() as u64);
+        Ok(page)
+    }
+
+    async fn published(&self, q: &SearchQuery) -> Result<Vec<Dataset>, CatalogueError> {
+        let text = q.text.trim();
+        let filter = if text.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({ "where": { "$text": { "$search": text } } })
+        };
+        let path = if self.v4 {
+            "publisheddata"
+        } else {
+            "PublishedData"
+        };
+        let req = self
+            .ep
+            .client
+            .get(format!("{}/{path}", self.ep.base))
+            .query(&[("filter", filter.to_string())]);
+        let rows: Vec<J> = self.ep.get_json(req).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| read_published(r, &self.ep.id).ok())
+            .collect())
+    }
+
+    async fn datasets(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let limit = if q.limit == 0 { 100 } else { q.limit };
         if self.v4 {
             let text = q.text.trim();

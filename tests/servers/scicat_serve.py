@@ -6,7 +6,10 @@ datasets (tests/fixtures/scicat/), anonymous (public datasets) or with
   GET /api/v3/Datasets/{pid}/origdatablocks (pid URL-encoded);
 - v4: GET /api/v4/datasets?filter={"where": …, "limits": {limit, skip, sort}}
   (`where` supports {"$text": {"$search": "words"}}, plain equality and
-  {"$and": [...]}), and GET /api/v4/origdatablocks?filter={"where": {"datasetId": PID}}.
+  {"$and": [...]}), and GET /api/v4/origdatablocks?filter={"where": {"datasetId": PID}};
+- published data (DOIs minted for datasets): GET /api/v3/PublishedData?filter=
+  and GET /api/v4/publisheddata?filter=, with {"where": {"$text": …}} as above,
+  over the recorded panosc-mock and testdata records.
 
 The recorded datasets come without file lists, so each gets one origdatablock
 built from the real testdata/OrigDataBlockCorrect1.json (its dataFileList, with
@@ -34,6 +37,10 @@ DATASETS = json.load(open(os.path.join(HERE, "v3-Datasets-find.response.json")))
 # One dataset is private: only a signed-in client sees it.
 DATASETS[-1]["isPublished"] = False
 TOKEN = os.environ.get("TOKEN", "")
+PUBLISHED = [
+    json.load(open(os.path.join(HERE, "panosc-mock", "v3-PublishedData-findById.response.json"))),
+    dict(json.load(open(os.path.join(HERE, "testdata", "PublishedData.json"))), doi="10.5072/scicat-testdata-published"),
+]
 _BLOCK = json.load(open(os.path.join(HERE, "testdata", "OrigDataBlockCorrect1.json")))
 
 
@@ -105,6 +112,12 @@ class Handler(BaseHTTPRequestHandler):
             limits = flt.get("limits") or {}
             skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
             return self.send(200, rows[skip:skip + limit])
+        if u.path in ("/api/v3/PublishedData", "/api/v4/publisheddata"):
+            try:
+                flt = json.loads(qs.get("filter", ["{}"])[0])
+            except json.JSONDecodeError:
+                return self.send(400, {"statusCode": 400, "message": "filter must be JSON", "error": "Bad Request"})
+            return self.send(200, [p for p in PUBLISHED if matches(p, flt.get("where") or {})])
         if u.path == "/api/v3/Datasets/fullquery":
             try:
                 fields = json.loads(qs.get("fields", ["{}"])[0])
