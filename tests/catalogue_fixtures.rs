@@ -202,6 +202,12 @@ fn every_invenio_record_maps() {
         full.creators.iter().any(|c| c.orcid.is_some()),
         "ORCIDs are kept"
     );
+    assert_eq!(full.version.as_deref(), Some("v1.0 (latest)"));
+    assert_eq!(
+        full.related,
+        ["10.1234/pgfpj-at058"],
+        "the concept DOI of all versions"
+    );
     assert!(
         full.files
             .iter()

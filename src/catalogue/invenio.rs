@@ -71,6 +71,26 @@ pub fn map_record(r: &J, source: &str) -> Dataset {
             .find_map(|x| s(x, &["id"]))
             .or_else(|| rs.iter().find_map(|x| s(x, &["title", "en"])))
     });
+    // Versions: this one's number, and the concept DOI all versions share.
+    let version = md
+        .get("version")
+        .and_then(J::as_str)
+        .map(str::to_owned)
+        .or_else(|| {
+            r.pointer("/versions/index")
+                .and_then(J::as_u64)
+                .map(|i| i.to_string())
+        })
+        .map(|v| {
+            if r.pointer("/versions/is_latest").and_then(J::as_bool) == Some(true) {
+                format!("{v} (latest)")
+            } else {
+                v
+            }
+        });
+    let related: Vec<String> = s(r, &["parent", "pids", "doi", "identifier"])
+        .into_iter()
+        .collect();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let files = r
         .pointer("/files/entries")
@@ -112,6 +132,8 @@ pub fn map_record(r: &J, source: &str) -> Dataset {
             })
             .unwrap_or_default(),
         files,
+        version,
+        related,
         sources: vec![source.to_owned()],
         ..Dataset::default()
     }

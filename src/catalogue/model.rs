@@ -114,6 +114,9 @@ pub struct Dataset {
     pub parameters: Vec<Parameter>,
     #[serde(default)]
     pub files: Vec<DataFile>,
+    /// Which version of a versioned record this is, e.g. `2 (latest)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     /// Related items: the proposal, publication or other records this dataset
     /// belongs to (their PIDs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -222,6 +222,7 @@ fn dataset_page(
                     row("Technique", d.technique.clone());
                     row("Project", d.project.clone());
                     row("Sample", d.sample.clone());
+                    row("Version", d.version.clone());
                     row(
                         "Related",
                         (!d.related.is_empty()).then(|| d.related.join(", ")),
