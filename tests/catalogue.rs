@@ -630,3 +630,38 @@ fn harvesting_a_real_oai_pmh_server_fills_the_offline_index() {
     let out = run(&["harvest", &format!("{}/nothing-here", peer.url)]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn sources_live_in_an_editable_file() {
+    let home = tempfile::tempdir().expect("home");
+    let dirs = AppDirs::under(home.path());
+    let rt = Runtime::new().expect("rt");
+    // Saving from the Sources window writes the file …
+    let mut s = AppState::new(dirs.clone(), rt.tasks().clone());
+    s.set_sources(vec![source("ess", "http://127.0.0.1:9/api")]);
+    let file = dirs.config.join("sources.json");
+    let text = std::fs::read_to_string(&file).expect("written");
+    assert!(text.contains("\"ess\""), "{text}");
+    // … and an edit to the file wins at the next start.
+    std::fs::write(&file, text.replace("\"ess\"", "\"ess-edited\"")).expect("edit");
+    let s = AppState::new(dirs.clone(), rt.tasks().clone());
+    assert_eq!(s.sources[0].id, "ess-edited");
+    // A broken file is a warning that says what to do, not a crash.
+    std::fs::write(
+        &file,
+        "[{\"id\": \"x\", \"kind\": \"panosc\", \"url\": \"ftp://nope\"}",
+    )
+    .expect("break");
+    let s = AppState::new(dirs.clone(), rt.tasks().clone());
+    let warning = s
+        .notifications
+        .iter()
+        .find(|n| n.title == "The sources file was not read")
+        .expect("a warning");
+    assert!(
+        warning.detail.contains("sources.json"),
+        "{}",
+        warning.detail
+    );
+    assert_eq!(s.sources[0].id, "ess", "the sources known before");
+}

@@ -130,6 +130,45 @@ pub fn default_sources() -> Vec<SourceConfig> {
     ]
 }
 
+/// The sources file in the configuration folder: the same list as the
+/// Sources window, as JSON people can edit and share.
+pub const SOURCES_FILE: &str = "sources.json";
+
+/// Read `sources.json` from the configuration folder; `Ok(None)` when there
+/// is none.
+pub fn read_sources_file(config: &std::path::Path) -> Result<Option<Vec<SourceConfig>>, String> {
+    let path = config.join(SOURCES_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let sources: Vec<SourceConfig> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(bad) = sources.iter().find(|s| {
+        !matches!(s.kind, SourceKind::Demo | SourceKind::Offline) && !crate::net::is_web_url(&s.url)
+    }) {
+        return Err(format!(
+            "{}: source “{}” needs an http or https URL",
+            path.display(),
+            bad.id
+        ));
+    }
+    Ok(Some(sources))
+}
+
+/// Write the sources to `sources.json` in the configuration folder.
+pub fn write_sources_file(
+    config: &std::path::Path,
+    sources: &[SourceConfig],
+) -> Result<(), String> {
+    let path = config.join(SOURCES_FILE);
+    let text = serde_json::to_string_pretty(sources).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(config)
+        .and_then(|()| std::fs::write(&path, text + "\n"))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// With `PANORAMA_OFFLINE=1` only local sources and loopback servers are searched
 /// (workshops without network, and the test suite).
 pub fn offline_blocks(cfg: &SourceConfig) -> bool {

@@ -317,6 +317,16 @@ impl AppState {
                 {
                     state.sources = sources;
                 }
+                // The sources file, when there is one, is what the user edited last.
+                match crate::catalogue::read_sources_file(&state.dirs.config) {
+                    Ok(Some(sources)) => state.sources = sources,
+                    Ok(None) => {}
+                    Err(e) => state.notify(
+                        Level::Warning,
+                        "The sources file was not read",
+                        format!("{e}. Panorama uses the sources it knew before; fix the file or save the sources again from Search › Sources."),
+                    ),
+                }
                 if let Some(cluster) = store
                     .get("workflow.cluster")
                     .ok()
@@ -848,6 +858,9 @@ impl AppState {
         self.sources = sources;
         if let Ok(json) = serde_json::to_string(&self.sources) {
             self.save_setting("catalogue.sources", &json);
+        }
+        if let Err(e) = crate::catalogue::write_sources_file(&self.dirs.config, &self.sources) {
+            self.notify(Level::Warning, "The sources file was not written", e);
         }
     }
 
