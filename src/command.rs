@@ -224,6 +224,10 @@ pub enum Command {
     NewWorkflow,
     /// Change the open workflow (add, connect, move, undo…).
     EditWorkflow(crate::workflow::edit::Edit),
+    /// Choose the folder downloads go to.
+    ChooseDownloadFolder,
+    /// Downloads go to this folder from now on (remembered).
+    SetDownloadFolder(PathBuf),
     /// Save the open workflow to a file.
     SaveWorkflow(PathBuf),
     /// Run the open workflow on a Slurm cluster (settings are remembered,

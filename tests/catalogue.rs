@@ -587,12 +587,12 @@ fn harvesting_a_real_oai_pmh_server_fills_the_offline_index() {
             .any(|d| d["title"] == "Test dataset 7"),
         "{v}"
     );
-    // DataCite's richer format: DOIs, creators and rights of each record.
+    // DataCite's richer format (oai_datacite): DOIs, creators and rights.
     let out = run(&[
         "harvest",
         &peer.url,
         "--format",
-        "datacite",
+        "oai_datacite",
         "--set",
         "chemistry",
     ]);

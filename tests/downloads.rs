@@ -228,6 +228,32 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
         std::fs::read(got).expect("read"),
         std::fs::read(&file).expect("read")
     );
+    // A chosen folder is used from then on, and remembered.
+    let chosen = home.path().join("beamtime-2026");
+    s.apply(Command::SetDownloadFolder(chosen.clone()));
+    s.apply(Command::Download {
+        url: peer.url.clone(),
+        name: "data.bin".into(),
+        checksum: checksum.clone(),
+    });
+    wait(&mut s);
+    wait(&mut s);
+    let in_chosen = chosen.join("data.bin");
+    if !in_chosen.exists() {
+        // The server cuts every first transfer short: resume once.
+        s.apply(Command::Download {
+            url: peer.url.clone(),
+            name: "data.bin".into(),
+            checksum: checksum.clone(),
+        });
+        wait(&mut s);
+    }
+    assert!(in_chosen.is_file());
+    let again = AppState::new(
+        panorama::paths::AppDirs::under(home.path()),
+        rt.tasks().clone(),
+    );
+    assert_eq!(again.dirs.downloads, chosen);
 }
 
 #[test]
@@ -312,6 +338,38 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     assert_eq!(
         std::fs::read(out.path().join("c.h5")).expect("c"),
         std::fs::read(run.join("raw/c.h5")).expect("c")
+    );
+
+    // The same file again: nothing is overwritten until the user says so.
+    let again = q.add(Request {
+        url: files[0].url.clone().expect("url"),
+        dir: out.path().to_path_buf(),
+        name: "a.h5".into(),
+        checksum: None,
+        bearer: None,
+        overwrite: false,
+    });
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
+            .await
+            .expect("idle")
+    });
+    let state_of = |id: u64| q.items().into_iter().find(|i| i.id == id).map(|i| i.state);
+    assert!(
+        matches!(state_of(again), Some(ItemState::Exists(_))),
+        "{:?}",
+        state_of(again)
+    );
+    q.replace(again);
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
+            .await
+            .expect("idle")
+    });
+    assert!(
+        matches!(state_of(again), Some(ItemState::Done(_))),
+        "{:?}",
+        state_of(again)
     );
 
     // `panorama get FOLDER -o DIR` keeps the sub-folders, inside DIR.

@@ -18,6 +18,8 @@ pub enum ItemState {
     /// Stopped by the user; the part already downloaded is kept.
     Paused,
     Done(PathBuf),
+    /// A file of that name is already in the folder; nothing was overwritten.
+    Exists(PathBuf),
     Failed(String),
     Cancelled,
 }
@@ -25,7 +27,10 @@ pub enum ItemState {
 impl ItemState {
     /// Finished one way or another (nothing more will happen on its own).
     pub fn is_final(&self) -> bool {
-        matches!(self, Self::Done(_) | Self::Failed(_) | Self::Cancelled)
+        matches!(
+            self,
+            Self::Done(_) | Self::Exists(_) | Self::Failed(_) | Self::Cancelled
+        )
     }
 }
 
@@ -278,6 +283,25 @@ impl Queue {
         self.changed();
     }
 
+    /// Download a file again over the one already in the folder (the user
+    /// was asked).
+    pub fn replace(&self, id: u64) {
+        {
+            let mut inner = lock(&self.inner);
+            let Some(e) = inner.entries.iter_mut().find(|e| e.item.id == id) else {
+                return;
+            };
+            if !matches!(e.item.state, ItemState::Exists(_)) {
+                return;
+            }
+            e.req.overwrite = true;
+            e.item.state = ItemState::Queued;
+            e.cancel = CancellationToken::new();
+        }
+        self.pump();
+        self.changed();
+    }
+
     /// Pause everything queued or running.
     pub fn pause_all(&self) {
         let ids: Vec<u64> = self.items().iter().map(|i| i.id).collect();
@@ -354,6 +378,9 @@ impl Queue {
                                 ItemState::Done(path)
                             }
                             Err(DownloadError::Cancelled) if e.pausing => ItemState::Paused,
+                            Err(DownloadError::Exists(_)) => {
+                                ItemState::Exists(req.dir.join(&e.item.name))
+                            }
                             Err(DownloadError::Cancelled) => {
                                 if let Some(p) = download::part_path(&req) {
                                     let _ = std::fs::remove_file(p);

@@ -272,6 +272,14 @@ pub fn get(
     for item in queue.items() {
         match item.state {
             ItemState::Done(path) => println!("{}", path.display()),
+            ItemState::Exists(path) => {
+                failed += 1;
+                eprintln!(
+                    "{}: {} already exists; use --overwrite to replace it",
+                    item.name,
+                    path.display()
+                );
+            }
             ItemState::Failed(e) => {
                 failed += 1;
                 eprintln!("{}: {e}", item.name);

@@ -46,6 +46,8 @@ pub enum UiEffect {
     TogglePalette,
     /// Show the native open-file dialog.
     PickFile,
+    /// Show a folder picker for the downloads folder.
+    PickDownloadFolder,
     ShowAbout,
     Quit,
 }
@@ -327,6 +329,9 @@ impl AppState {
                         format!("{e}. Panorama uses the sources it knew before; fix the file or save the sources again from Search › Sources."),
                     ),
                 }
+                if let Some(dir) = store.get("downloads.folder").ok().flatten() {
+                    state.dirs.downloads = PathBuf::from(dir);
+                }
                 if let Some(cluster) = store
                     .get("workflow.cluster")
                     .ok()
@@ -586,6 +591,21 @@ impl AppState {
             }
             Command::CancelClusterRun => {
                 self.cancel_cluster_run();
+                Vec::new()
+            }
+            Command::ChooseDownloadFolder => vec![UiEffect::PickDownloadFolder],
+            Command::SetDownloadFolder(dir) => {
+                match std::fs::create_dir_all(&dir) {
+                    Ok(()) => {
+                        self.save_setting("downloads.folder", &dir.display().to_string());
+                        self.dirs.downloads = dir;
+                    }
+                    Err(e) => self.notify(
+                        Level::Error,
+                        "That folder cannot take downloads",
+                        format!("{}: {e}. Choose another folder.", dir.display()),
+                    ),
+                }
                 Vec::new()
             }
             Command::SaveWorkflow(path) => {
@@ -1179,6 +1199,14 @@ impl AppState {
                     Level::Info,
                     format!("Downloaded {}", item.name),
                     path.display().to_string(),
+                ),
+                crate::catalogue::queue::ItemState::Exists(path) => self.notify(
+                    Level::Warning,
+                    format!("{} is already in the folder", item.name),
+                    format!(
+                        "{} was not replaced. Replace it from the Downloads tab, or choose another folder.",
+                        path.display()
+                    ),
                 ),
                 crate::catalogue::queue::ItemState::Failed(e) => {
                     self.notify(Level::Error, format!("Could not download {}", item.name), e)

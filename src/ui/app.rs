@@ -72,6 +72,7 @@ pub struct PanoramaApp {
     notifications: Notifications,
     commands: Vec<CommandSpec>,
     picking: Option<TaskHandle<Option<PathBuf>>>,
+    picking_folder: Option<TaskHandle<Option<PathBuf>>>,
     show_about: bool,
     ctx: egui::Context,
     // Last field: dropped last, after everything that holds task handles.
@@ -104,6 +105,7 @@ impl PanoramaApp {
             notifications: Notifications::default(),
             commands: catalogue_of_commands(),
             picking: None,
+            picking_folder: None,
             show_about: false,
             ctx,
             _runtime: runtime,
@@ -187,6 +189,24 @@ impl PanoramaApp {
             UiEffect::ApplyTheme(t) => super::theme::apply(&self.ctx, t),
             UiEffect::TogglePalette => self.palette.toggle(),
             UiEffect::PickFile => self.pick_file(),
+            UiEffect::PickDownloadFolder => {
+                if self.picking_folder.is_none() {
+                    let start = self.state.dirs.downloads.clone();
+                    self.picking_folder = Some(self.state.tasks().spawn(
+                        "Choosing a folder",
+                        |_| async move {
+                            let picked = rfd::AsyncFileDialog::new()
+                                .set_title("Download into this folder")
+                                .set_directory(start)
+                                .pick_folder()
+                                .await;
+                            Ok::<_, std::convert::Infallible>(
+                                picked.map(|f| f.path().to_path_buf()),
+                            )
+                        },
+                    ));
+                }
+            }
             UiEffect::ShowAbout => self.show_about = true,
             UiEffect::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
@@ -224,6 +244,18 @@ impl PanoramaApp {
     fn poll_background(&mut self) {
         for effect in self.state.poll() {
             self.effect(effect);
+        }
+        if let Some(handle) = self.picking_folder.take() {
+            match handle.try_take() {
+                Err(h) => self.picking_folder = Some(h),
+                Ok(Ok(Some(dir))) => self.run(Command::SetDownloadFolder(dir)),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => self.state.notify(
+                    Level::Error,
+                    "The folder dialog could not be shown",
+                    e.to_string(),
+                ),
+            }
         }
         if let Some(handle) = self.picking.take() {
             match handle.try_take() {

@@ -5,9 +5,13 @@ real recorded answers (tests/fixtures/datacite/dois-*.json, each a
     MODE=ok|slow|error SLOW=3 python datacite_serve.py
 Prints "DATACITE_READY http://127.0.0.1:PORT" once listening.
 
-GET /dois?query=TEXT&page[size]=N&page[number]=M: JSON:API list of the records
-whose attributes contain every word of TEXT (case-insensitive).
-GET /dois/{doi} (raw or URL-encoded slash): the record, or DataCite's 404.
+GET /dois?query=TEXT&page[size]=N&page[number]=M: JSON:API list
+{"data": [...], "meta": {"total", "totalPages", "page"}, "links": {"self", "next"}}
+of the records whose attributes contain every word of TEXT (case-insensitive;
+an empty query matches all); page[size] defaults to 25 (1..1000), page[number]
+to 1; "next" only when there is a next page; a page that is not a number is 400.
+GET /dois/{doi} (raw or URL-encoded slash, any case): the record, or DataCite's 404.
+MODE=slow waits SLOW seconds (default 3) before every answer; MODE=error answers 500.
 """
 import glob
 import json
@@ -47,19 +51,27 @@ class Handler(BaseHTTPRequestHandler):
         u = urllib.parse.urlparse(self.path)
         qs = urllib.parse.parse_qs(u.query)
         if u.path.rstrip("/") == "/dois":
-            words = qs.get("query", [""])[0].lower().split()
-            size = max(1, min(1000, int(qs.get("page[size]", ["25"])[0])))
-            number = max(1, int(qs.get("page[number]", ["1"])[0]))
+            query = qs.get("query", [""])[0]
+            words = query.lower().split()
+            try:
+                size = max(1, min(1000, int(qs.get("page[size]", ["25"])[0])))
+                number = max(1, int(qs.get("page[number]", ["1"])[0]))
+            except ValueError:
+                return self.send(400, {"errors": [{"status": "400", "title": "page[size] and page[number] must be numbers"}]})
             hits = [r["data"] for r in RECORDS.values()
                     if all(w in json.dumps(r["data"]["attributes"]).lower() for w in words)]
             pages = max(1, -(-len(hits) // size))
+            base = f"http://{self.headers.get('Host') or '127.0.0.1'}/dois?"
+
+            def link(n):
+                return base + urllib.parse.urlencode({"page[number]": n, "page[size]": size, "query": query})
             body = {
                 "data": hits[(number - 1) * size:number * size],
                 "meta": {"total": len(hits), "totalPages": pages, "page": number},
-                "links": {"self": self.path},
+                "links": {"self": link(number)},
             }
             if number < pages:
-                body["links"]["next"] = f"/dois?query={'+'.join(words)}&page[number]={number + 1}&page[size]={size}"
+                body["links"]["next"] = link(number + 1)
             return self.send(200, body)
         if u.path.startswith("/dois/"):
             doi = urllib.parse.unquote(u.path[len("/dois/"):]).lower()

@@ -14,7 +14,10 @@ Environment:
 Endpoint: http://HOST:PORT/oai  (GET query string or POST form, as the spec allows)
 Prints "OAI_READY http://HOST:PORT/oai" once listening.
 
-Metadata formats: oai_dc and datacite (DataCite kernel-4 <resource>).
+Metadata formats: oai_dc, datacite (a bare DataCite kernel-4 <resource>) and
+oai_datacite as Zenodo and DataCite's own OAI-PMH provider answer it: the
+<resource> inside <oai_datacite xmlns="http://schema.datacite.org/oai/oai-1.0/">
+<isReferenceQuality/><schemaVersion/><datacentreSymbol/><payload>.
 Sets: physics, physics:hep (hierarchical child), chemistry, open.
 """
 
@@ -39,6 +42,9 @@ server.cgi.parse_qs = urllib.parse.parse_qs  # type: ignore[attr-defined]
 
 NS_DATACITE = "http://datacite.org/schema/kernel-4"
 SCHEMA_DATACITE = "http://schema.datacite.org/meta/kernel-4.5/metadata.xsd"
+NS_OAI_DATACITE = "http://schema.datacite.org/oai/oai-1.0/"
+SCHEMA_OAI_DATACITE = "http://schema.datacite.org/oai/oai-1.0/oai.xsd"
+DATACENTRE = "TEST.FACILITY"
 NS_OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 SCHEMA_OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 ID_PREFIX = "oai:test.example.org:"
@@ -102,6 +108,20 @@ def datacite_writer(element, md):
     d.text = m["description"]
 
 
+def oai_datacite_writer(element, md):
+    """The DataCite OAI wrapper (oai-1.0) around the kernel-4 <resource>."""
+    w = SubElement(element, f"{{{NS_OAI_DATACITE}}}oai_datacite", nsmap={
+        None: NS_OAI_DATACITE, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+    w.set("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation", f"{NS_OAI_DATACITE} {SCHEMA_OAI_DATACITE}")
+    SubElement(w, f"{{{NS_OAI_DATACITE}}}isReferenceQuality").text = "true"
+    SubElement(w, f"{{{NS_OAI_DATACITE}}}schemaVersion").text = "4.5"
+    SubElement(w, f"{{{NS_OAI_DATACITE}}}datacentreSymbol").text = DATACENTRE
+    datacite_writer(SubElement(w, f"{{{NS_OAI_DATACITE}}}payload"), md)
+
+
+PREFIXES = ("oai_dc", "oai_datacite", "datacite")
+
+
 class InMemoryOAI:
     """IBatchingOAI implementation over a list of dicts."""
 
@@ -109,6 +129,7 @@ class InMemoryOAI:
         self.records = records
         self.by_id = {r["id"]: r for r in records}
         self.base_url = base_url
+        self._selected = {}
 
     def identify(self):
         return common.Identify(
@@ -125,7 +146,9 @@ class InMemoryOAI:
     def listMetadataFormats(self, identifier=None):
         if identifier is not None and identifier not in self.by_id:
             raise error.IdDoesNotExistError(identifier)
-        return [("oai_dc", SCHEMA_OAI_DC, NS_OAI_DC), ("datacite", SCHEMA_DATACITE, NS_DATACITE)]
+        return [("oai_dc", SCHEMA_OAI_DC, NS_OAI_DC),
+                ("oai_datacite", SCHEMA_OAI_DATACITE, NS_OAI_DATACITE),
+                ("datacite", SCHEMA_DATACITE, NS_DATACITE)]
 
     def listSets(self, cursor=0, batch_size=10):
         return SETS[cursor:cursor + batch_size]
@@ -144,17 +167,24 @@ class InMemoryOAI:
         return common.Metadata(None, r)
 
     def _check_prefix(self, prefix):
-        if prefix not in ("oai_dc", "datacite"):
+        if prefix not in PREFIXES:
             raise error.CannotDisseminateFormatError(prefix)
 
     def _select(self, metadataPrefix, set=None, from_=None, until=None, cursor=0, batch_size=10):
         self._check_prefix(metadataPrefix)
         if set is not None and set not in {s[0] for s in SETS}:
             raise error.NoRecordsMatchError(f"no such set {set}")
-        out = [r for r in self.records
-               if (set is None or any(s == set or s.startswith(set + ":") for s in r["sets"]))
-               and (from_ is None or r["datestamp"] >= from_)
-               and (until is None or r["datestamp"] <= until)]
+        # Each page of a harvest asks again with a later cursor: the selection is kept.
+        key = (set, from_, until)
+        out = self._selected.get(key)
+        if out is None:
+            out = [r for r in self.records
+                   if (set is None or any(s == set or s.startswith(set + ":") for s in r["sets"]))
+                   and (from_ is None or r["datestamp"] >= from_)
+                   and (until is None or r["datestamp"] <= until)]
+            if len(self._selected) > 64:
+                self._selected.clear()
+            self._selected[key] = out
         if not out:
             raise error.NoRecordsMatchError("no records match")
         return out[int(cursor):int(cursor) + int(batch_size)]
@@ -211,6 +241,7 @@ def main():
     count = int(os.environ.get("OAI_COUNT", "50"))
     registry = metadata.MetadataRegistry()
     registry.registerWriter("oai_dc", server.oai_dc_writer)
+    registry.registerWriter("oai_datacite", oai_datacite_writer)
     registry.registerWriter("datacite", datacite_writer)
     httpd = make_server(host, port, lambda e, s: app(e, s), server_class=ThreadingWSGIServer,
                         handler_class=QuietHandler)

@@ -4,16 +4,26 @@ datasets (tests/fixtures/scicat/), anonymous (public datasets) or with
 
 - v3: GET /api/v3/Datasets/fullquery?fields=&limits=, and
   GET /api/v3/Datasets/{pid}/origdatablocks (pid URL-encoded);
-- v4: GET /api/v4/datasets?filter={"where": …, "limits": {limit, skip, sort}}
+- v4 (same host, /api/v4): GET /api/v4/datasets?filter={"where": …,
+  "limits": {"limit": N, "skip": M, "sort": {"creationTime": "desc"}}}
   (`where` supports {"$text": {"$search": "words"}}, plain equality and
   {"$and": [...]}), and GET /api/v4/origdatablocks?filter={"where": {"datasetId": PID}};
+  a filter that is not a JSON object is 400.
 - published data (DOIs minted for datasets): GET /api/v3/PublishedData?filter=
   and GET /api/v4/publisheddata?filter=, with {"where": {"$text": …}} as above,
   over the recorded panosc-mock and testdata records.
 
+v4 answers the same datasets in v4's field names (as testdata/RawCorrectV4.json
+against RawCorrectGet.json: principalInvestigator, proposalId, sampleId and
+instrumentId become the lists principalInvestigators, proposalIds, sampleIds
+and instrumentIds), plus RawCorrectV4.json itself, published, with a pid.
+
 The recorded datasets come without file lists, so each gets one origdatablock
-built from the real testdata/OrigDataBlockCorrect1.json (its dataFileList, with
-md5 checksums added), plus, with EXTRA_FILE=name.nxs, one more file of that name.
+(v3 and v4 alike) built from the real testdata/OrigDataBlockCorrect1.json (its
+dataFileList, with md5 checksums added, and datasetId set to the dataset's pid),
+plus, with EXTRA_FILE=name.nxs, one more file of that name. Datasets hidden from
+the caller, and unknown pids, are 404 with SciCat's error JSON on v3 and an
+empty list on v4.
 
     TOKEN=secret python scicat_serve.py   # prints "SCICAT_READY http://127.0.0.1:PORT/api/v3"
 
@@ -42,6 +52,39 @@ PUBLISHED = [
     dict(json.load(open(os.path.join(HERE, "testdata", "PublishedData.json"))), doi="10.5072/scicat-testdata-published"),
 ]
 _BLOCK = json.load(open(os.path.join(HERE, "testdata", "OrigDataBlockCorrect1.json")))
+# v4's own example record, published so that anonymous v4 searches see it too.
+V4_ONLY = [dict(json.load(open(os.path.join(HERE, "testdata", "RawCorrectV4.json"))),
+                pid="20.500.12269/scicat-testdata-raw-correct-v4", isPublished=True)]
+# v3 single values and the v4 lists that replace them.
+V3_TO_V4 = {"principalInvestigator": "principalInvestigators", "proposalId": "proposalIds",
+            "sampleId": "sampleIds", "instrumentId": "instrumentIds"}
+
+
+def to_v4(ds):
+    """A dataset in v4's field names; one already in v4's shape is left as it is."""
+    out = dict(ds)
+    for one, many in V3_TO_V4.items():
+        if one in out:
+            value = out.pop(one)
+            if many not in out:
+                out[many] = [] if value in (None, "") else [value]
+    return out
+
+
+def v4_datasets(signed_in):
+    return [to_v4(d) for d in DATASETS + V4_ONLY if signed_in or d.get("isPublished")]
+
+
+def v4_filter(qs):
+    """The filter of a v4 request, or None when it is not a JSON object."""
+    try:
+        flt = json.loads(qs.get("filter", ["{}"])[0])
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(flt, dict) or not isinstance(flt.get("where") or {}, dict) \
+            or not isinstance(flt.get("limits") or {}, dict):
+        return None
+    return flt
 
 
 def block_for(ds):
@@ -60,16 +103,27 @@ def block_for(ds):
 
 def matches(ds, where):
     """A small part of the MongoDB filter language SciCat v4 passes through."""
+    if not isinstance(where or {}, dict):
+        raise ValueError("a where clause must be an object")
     for key, want in (where or {}).items():
         if key == "$and":
+            if not isinstance(want, list):
+                raise ValueError("$and takes a list")
             if not all(matches(ds, w) for w in want):
                 return False
         elif key == "$text":
+            if not isinstance(want, dict) or not isinstance(want.get("$search", ""), str):
+                raise ValueError('$text takes {"$search": "words"}')
             text = json.dumps(ds).lower()
             if not all(w in text for w in want.get("$search", "").lower().split()):
                 return False
-        elif ds.get(key) != want:
-            return False
+        elif key.startswith("$"):
+            raise ValueError(f"unsupported operator {key}")
+        else:
+            have = ds.get(key)
+            # As in MongoDB, a value matches a list field that holds it.
+            if have != want and not (isinstance(have, list) and not isinstance(want, list) and want in have):
+                return False
     return True
 
 
@@ -95,29 +149,52 @@ class Handler(BaseHTTPRequestHandler):
         visible = [d for d in DATASETS if signed_in or d.get("isPublished")]
         if u.path.startswith("/api/v3/Datasets/") and u.path.endswith("/origdatablocks"):
             pid = urllib.parse.unquote(u.path[len("/api/v3/Datasets/"):-len("/origdatablocks")])
-            found = [d for d in visible if d.get("pid") == pid]
+            found = [d for d in visible + [d for d in V4_ONLY if signed_in or d.get("isPublished")]
+                     if d.get("pid") == pid]
             if not found:
-                return self.send(404, {"statusCode": 404, "message": f"Dataset {pid} not found"})
+                return self.send(404, {"statusCode": 404, "message": f"Dataset {pid} not found",
+                                       "error": "Not Found"})
             return self.send(200, [block_for(found[0])])
         if u.path in ("/api/v4/datasets", "/api/v4/origdatablocks"):
-            try:
-                flt = json.loads(qs.get("filter", ["{}"])[0])
-            except json.JSONDecodeError:
-                return self.send(400, {"statusCode": 400, "message": "filter must be JSON", "error": "Bad Request"})
+            flt = v4_filter(qs)
+            if flt is None:
+                return self.send(400, {"statusCode": 400, "message": "filter must be a JSON object",
+                                       "error": "Bad Request"})
             where = flt.get("where") or {}
+            rows = v4_datasets(signed_in)
             if u.path == "/api/v4/origdatablocks":
-                pid = where.get("datasetId")
-                return self.send(200, [block_for(d) for d in visible if d.get("pid") == pid])
-            rows = [d for d in visible if matches(d, where)]
+                return self.send(200, [block_for(d) for d in rows if matches(d, {"pid": where.get("datasetId")})])
+            try:
+                rows = [d for d in rows if matches(d, where)]
+            except ValueError as e:
+                return self.send(400, {"statusCode": 400, "message": str(e), "error": "Bad Request"})
             limits = flt.get("limits") or {}
-            skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
+            sort = limits.get("sort") or {}
+            if not isinstance(sort, dict):
+                return self.send(400, {"statusCode": 400, "message": 'limits.sort must be {"field": "asc|desc"}',
+                                       "error": "Bad Request"})
+            for key, order in reversed(list(sort.items())):
+                present = [d for d in rows if d.get(key) is not None]
+                absent = [d for d in rows if d.get(key) is None]
+                present.sort(key=lambda d: str(d[key]), reverse=str(order).lower() in ("desc", "-1"))
+                rows = present + absent
+            try:
+                skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
+            except (TypeError, ValueError):
+                return self.send(400, {"statusCode": 400, "message": "limits.skip and limits.limit must be numbers",
+                                       "error": "Bad Request"})
             return self.send(200, rows[skip:skip + limit])
         if u.path in ("/api/v3/PublishedData", "/api/v4/publisheddata"):
             try:
                 flt = json.loads(qs.get("filter", ["{}"])[0])
             except json.JSONDecodeError:
                 return self.send(400, {"statusCode": 400, "message": "filter must be JSON", "error": "Bad Request"})
-            return self.send(200, [p for p in PUBLISHED if matches(p, flt.get("where") or {})])
+            if not isinstance(flt, dict):
+                return self.send(400, {"statusCode": 400, "message": "filter must be a JSON object", "error": "Bad Request"})
+            try:
+                return self.send(200, [p for p in PUBLISHED if matches(p, flt.get("where") or {})])
+            except ValueError as e:
+                return self.send(400, {"statusCode": 400, "message": str(e), "error": "Bad Request"})
         if u.path == "/api/v3/Datasets/fullquery":
             try:
                 fields = json.loads(qs.get("fields", ["{}"])[0])

@@ -16,6 +16,7 @@ fn state_text(item: &Item) -> String {
         },
         ItemState::Paused => format!("paused at {}", size(item.done)),
         ItemState::Done(_) => "done, checked".into(),
+        ItemState::Exists(_) => "already in the folder; not replaced".into(),
         ItemState::Failed(e) => e.clone(),
         ItemState::Cancelled => "cancelled".into(),
     }
@@ -94,8 +95,17 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    ui.weak(format!("Saved to the folder “{folder}”"))
-        .on_hover_text(state.dirs.downloads.display().to_string());
+    ui.horizontal(|ui| {
+        ui.weak(format!("Saved to the folder “{folder}”"))
+            .on_hover_text(state.dirs.downloads.display().to_string());
+        if ui
+            .small_button("Change…")
+            .on_hover_text("Choose the folder new downloads go to")
+            .clicked()
+        {
+            out.push(Command::ChooseDownloadFolder);
+        }
+    });
     ui.separator();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -142,6 +152,15 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                                 let p = path.clone();
                                 if ui.small_button("Open").clicked() {
                                     out.push(Command::OpenPath(p));
+                                }
+                            }
+                            ItemState::Exists(_) => {
+                                if ui
+                                    .small_button("Replace")
+                                    .on_hover_text("Download it again over the file in the folder")
+                                    .clicked()
+                                {
+                                    queue.replace(item.id);
                                 }
                             }
                             ItemState::Cancelled => {}
