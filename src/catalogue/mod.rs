@@ -87,8 +87,9 @@ fn yes() -> bool {
     true
 }
 
-/// The sources a new installation searches: the bundled demo catalogue and
-/// the PaNOSC federated search (data.panosc.eu), Zenodo and RODARE.
+/// The sources a new installation searches: the bundled demo catalogue, the
+/// PaNOSC federated search (data.panosc.eu), Zenodo, RODARE and the public
+/// SciCat instances of PSI and ESS; DataCite is listed but off.
 pub fn default_sources() -> Vec<SourceConfig> {
     vec![
         SourceConfig {
@@ -124,6 +125,35 @@ pub fn default_sources() -> Vec<SourceConfig> {
             kind: SourceKind::Invenio,
             url: "https://rodare.hzdr.de/api".into(),
             enabled: true,
+            account: None,
+            h5grove: None,
+        },
+        // Public SciCat instances: their published datasets need no account.
+        SourceConfig {
+            id: "psi".into(),
+            name: "PSI (SciCat)".into(),
+            kind: SourceKind::Scicat,
+            url: "https://dacat.psi.ch/api/v3".into(),
+            enabled: true,
+            account: None,
+            h5grove: None,
+        },
+        SourceConfig {
+            id: "ess".into(),
+            name: "ESS (SciCat)".into(),
+            kind: SourceKind::Scicat,
+            url: "https://scicat.ess.eu/api/v3".into(),
+            enabled: true,
+            account: None,
+            h5grove: None,
+        },
+        // Every DOI DataCite knows: broad, so off until wanted.
+        SourceConfig {
+            id: "datacite".into(),
+            name: "DataCite".into(),
+            kind: SourceKind::Datacite,
+            url: datacite::PUBLIC_API.into(),
+            enabled: false,
             account: None,
             h5grove: None,
         },
