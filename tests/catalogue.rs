@@ -269,6 +269,19 @@ fn scicat_shows_published_data_and_more_with_a_token() {
     assert_eq!(published.title, "PaNOSC Test Publication");
     assert_eq!(published.creators[0].name, "John Smith");
     assert_eq!(published.year(), Some(2020));
+    // A page of one still says how many match in all (fullfacet's count).
+    let one = rt
+        .block_on(anonymous.search_async(&SearchQuery {
+            limit: 1,
+            ..SearchQuery::default()
+        }))
+        .expect("one");
+    assert_eq!(
+        one.datasets.len(),
+        3,
+        "one dataset and the two published records"
+    );
+    assert_eq!(one.total, Some(5));
     let d = public
         .datasets
         .iter()

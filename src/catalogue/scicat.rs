@@ -128,15 +128,19 @@ impl SciCat {
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let (datasets, published) = tokio::join!(self.datasets(q), self.published(q));
         let mut page = datasets?;
+        let found = page.datasets.len() as u64;
         // A SciCat without published data still gives its datasets.
-        match published {
-            Ok(p) => super::merge(
-                &mut page.datasets,
-                SearchPage::filtered(&p, &q.facets).datasets,
-            ),
-            Err(e) => tracing::info!("{}: no published data: {e}", self.ep.name),
-        }
-        page.total = Some(page.datasets.len() as u64);
+        let published = match published {
+            Ok(p) => SearchPage::filtered(&p, &q.facets).datasets,
+            Err(e) => {
+                tracing::info!("{}: no published data: {e}", self.ep.name);
+                Vec::new()
+            }
+        };
+        // All matching datasets (fullfacet's count where there is one) and
+        // the published records.
+        page.total = Some(page.total.unwrap_or(found).max(found) + published.len() as u64);
+        super::merge(&mut page.datasets, published);
         Ok(page)
     }
 
@@ -190,10 +194,29 @@ impl SciCat {
             .ep
             .client
             .get(format!("{}/Datasets/fullquery", self.ep.base))
-            .query(&[("fields", fields), ("limits", limits)]);
-        let rows: Vec<J> = self.ep.get_json(req).await?;
-        let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
-        Ok(SearchPage::filtered(&datasets, &q.facets))
+            .query(&[("fields", fields.clone()), ("limits", limits)]);
+        // How many match in all (the page holds at most `limit`).
+        let facet_req = self
+            .ep
+            .client
+            .get(format!("{}/Datasets/fullfacet", self.ep.base))
+            .query(&[
+                ("fields", fields),
+                ("facets", r#"["type","keywords"]"#.to_owned()),
+            ]);
+        let (rows, facets) = tokio::join!(
+            self.ep.get_json::<Vec<J>>(req),
+            self.ep.get_json::<J>(facet_req)
+        );
+        let datasets: Vec<Dataset> = rows?.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
+        let mut page = SearchPage::filtered(&datasets, &q.facets);
+        if q.facets.is_empty()
+            && let Ok(f) = facets
+            && let Some(total) = f.pointer("/0/all/0/totalSets").and_then(J::as_u64)
+        {
+            page.total = Some(total);
+        }
+        Ok(page)
     }
 
     /// The files of a dataset, from its origdatablocks.

@@ -271,7 +271,10 @@ pub fn search(
     let mut failed = 0;
     for run in &state.search.runs {
         match &run.status {
-            crate::state::Load::Ready(n) => eprintln!("[{}] ok · {n}", run.name),
+            crate::state::Load::Ready(n) => match run.total {
+                Some(t) => eprintln!("[{}] ok · {n} of {t}", run.name),
+                None => eprintln!("[{}] ok · {n}", run.name),
+            },
             crate::state::Load::Failed(m) => {
                 failed += 1;
                 eprintln!("[{}] failed: {m}", run.name);

@@ -117,6 +117,8 @@ pub struct SourceRun {
     pub name: String,
     /// Number of results when done, or why it failed.
     pub status: Load<usize>,
+    /// How many match in all, when the source says (more than it sent).
+    pub total: Option<u64>,
     pub started: std::time::Instant,
 }
 
@@ -196,7 +198,7 @@ enum Pending {
     Search {
         generation: u64,
         source: String,
-        handle: TaskHandle<Vec<crate::catalogue::Dataset>>,
+        handle: TaskHandle<crate::catalogue::SearchPage>,
     },
 }
 
@@ -911,6 +913,7 @@ impl AppState {
                 id: cfg.id.clone(),
                 name: cfg.name.clone(),
                 status: Load::Loading,
+                total: None,
                 started: std::time::Instant::now(),
             };
             if crate::catalogue::offline_blocks(&cfg) {
@@ -924,7 +927,7 @@ impl AppState {
                     let handle = self
                         .tasks
                         .spawn(&format!("Searching {}", cfg.name), move |_| async move {
-                            cat.search(&q).await.map(|p| p.datasets)
+                            cat.search(&q).await
                         });
                     self.pending.push(Pending::Search {
                         generation,
@@ -1092,9 +1095,12 @@ impl AppState {
                         handle,
                     }),
                     Ok(result) if generation == self.search.generation => {
+                        let mut total = None;
                         let status = match result {
-                            Ok(v) => {
+                            Ok(page) => {
+                                let v = page.datasets;
                                 let n = v.len();
+                                total = page.total.filter(|t| *t > n as u64);
                                 if !matches!(source.as_str(), "demo" | "offline") {
                                     self.remember_records(v.clone());
                                 }
@@ -1105,6 +1111,7 @@ impl AppState {
                         };
                         if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == source) {
                             run.status = status;
+                            run.total = total;
                         }
                     }
                     // An older search: its results are dropped.

@@ -2,7 +2,8 @@
 datasets (tests/fixtures/scicat/), anonymous (public datasets) or with
 `Authorization: Bearer TOKEN` (all):
 
-- v3: GET /api/v3/Datasets/fullquery?fields=&limits=, and
+- v3: GET /api/v3/Datasets/fullquery?fields=&limits=, /Datasets/fullfacet?fields=&facets=
+  (the total and a count per value of each facet), and
   GET /api/v3/Datasets/{pid}/origdatablocks (pid URL-encoded);
 - v4 (same host, /api/v4): GET /api/v4/datasets?filter={"where": …,
   "limits": {"limit": N, "skip": M, "sort": {"creationTime": "desc"}}}
@@ -207,6 +208,25 @@ class Handler(BaseHTTPRequestHandler):
                 rows = [d for d in rows if all(w in json.dumps(d).lower() for w in text.split())]
             skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
             return self.send(200, rows[skip:skip + limit])
+        if u.path == "/api/v3/Datasets/fullfacet":
+            # SciCat's answer: one object with the total and a count per value of each facet.
+            try:
+                fields = json.loads(qs.get("fields", ["{}"])[0])
+                facets = json.loads(qs.get("facets", ['["type","keywords"]'])[0])
+            except json.JSONDecodeError:
+                return self.send(400, {"statusCode": 400, "message": "fields and facets must be JSON"})
+            text = (fields.get("text") or "").lower()
+            rows = [d for d in visible if all(w in json.dumps(d).lower() for w in text.split())]
+            out = {"all": [{"totalSets": len(rows)}]}
+            for f in facets:
+                counts = {}
+                for d in rows:
+                    values = d.get(f)
+                    for v in values if isinstance(values, list) else [values]:
+                        if v is not None:
+                            counts[v] = counts.get(v, 0) + 1
+                out[f] = [{"_id": k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+            return self.send(200, [out])
         return self.send(404, {"statusCode": 404, "message": "Not Found"})
 
     def do_POST(self):

@@ -410,7 +410,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         for run in &search.runs {
             match &run.status {
                 Load::Ready(n) => {
-                    ui.small(format!("[{}] ok · {n}", run.name));
+                    match run.total {
+                        Some(t) => ui.small(format!("[{}] ok · {n} of {t}", run.name)),
+                        None => ui.small(format!("[{}] ok · {n}", run.name)),
+                    };
                 }
                 Load::Loading if run.is_slow() => {
                     ui.colored_label(ui.visuals().warn_fg_color, format!("[{}] slow…", run.name));
