@@ -31,7 +31,8 @@ fn main() -> ExitCode {
             set,
             from,
             format,
-        }) => panorama::cli::harvest(&dirs, &url, set, from, format),
+            list_sets,
+        }) => panorama::cli::harvest(&dirs, &url, set, from, format, list_sets),
         Some(Sub::Get {
             target,
             out,

@@ -639,6 +639,13 @@ fn harvesting_a_real_oai_pmh_server_fills_the_offline_index() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Its sets, and who it is.
+    let out = run(&["harvest", &peer.url, "--list-sets"]);
+    let sets = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(sets.contains("physics:hep\tHigh-energy physics"), "{sets}");
+    let out = run(&["harvest", &peer.url, "--set", "open"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(said.contains("OAI-PMH 2.0"), "{said}");
     // A server that is not OAI-PMH gives a clear error.
     let out = run(&["harvest", &format!("{}/nothing-here", peer.url)]);
     assert!(!out.status.success());

@@ -253,6 +253,18 @@ fn every_oai_pmh_answer_parses_or_reports_its_error() {
             }
         }
     }
+    // Identify and ListSets have their own readers.
+    let read = |f: &str| std::fs::read_to_string(dir("oaipmh/sickle").join(f)).expect("read");
+    let id = oaipmh::parse_identify(&read("Identify.xml")).expect("identify");
+    assert_eq!(id.repository_name, "A Test Repository");
+    assert_eq!(id.granularity, "YYYY-MM-DD");
+    assert_eq!(id.admin_emails, ["john.doe@example.com"]);
+    let (sets, _) = oaipmh::parse_list_sets(&read("ListSets.xml")).expect("sets");
+    assert!(sets.len() > 5, "{}", sets.len());
+    assert_eq!(sets[0].spec, "bi");
+    assert_eq!(sets[0].name, "All BI publications (already published)");
+    assert!(oaipmh::parse_identify(&read("badArgument.xml")).is_err());
+    assert!(oaipmh::parse_list_sets(&read("ListRecordsBroken.xml")).is_err());
     // Zenodo's oai_datacite: DOIs, people with affiliations, licences.
     let xml = std::fs::read_to_string(dir("oaipmh/zenodo").join("lisa7-posters_oai_datacite3.xml"))
         .expect("read");

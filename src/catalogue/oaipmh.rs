@@ -249,6 +249,201 @@ fn datacite_field(d: &mut Dataset, field: &str, kind: &str, parent: Option<&str>
     }
 }
 
+/// Every element's text with the names of its ancestors (namespace prefixes
+/// dropped), in document order; `<error code=…>` comes back as an error.
+fn texts(xml: &str) -> Result<Vec<(Vec<String>, String)>, CatalogueError> {
+    let mut r = Reader::from_str(xml);
+    let mut path: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut error: Option<String> = None;
+    let mut saw_root = false;
+    loop {
+        match r.read_event() {
+            Err(e) => return Err(bad(format!("the XML is broken: {e}"))),
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                saw_root |= name == "OAI-PMH";
+                if name == "error" {
+                    error = Some(error_code(&e));
+                }
+                path.push(name);
+                text.clear();
+            }
+            Ok(Event::Empty(e)) => {
+                if e.local_name().as_ref() == b"error" {
+                    error = Some(error_code(&e));
+                }
+            }
+            Ok(Event::Text(t)) => {
+                let d = t.decode().map_err(|e| bad(e.to_string()))?;
+                text.push_str(&d);
+            }
+            Ok(Event::GeneralRef(g)) => {
+                let name = g.decode().map_err(|e| bad(e.to_string()))?;
+                text.push_str(match name.as_ref() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                });
+            }
+            Ok(Event::End(_)) => {
+                let t = std::mem::take(&mut text).trim().to_owned();
+                out.push((path.clone(), t));
+                path.pop();
+            }
+            Ok(_) => {}
+        }
+    }
+    if !saw_root {
+        return Err(bad("this is not an OAI-PMH answer"));
+    }
+    if let Some(code) = error {
+        let detail = out
+            .iter()
+            .find(|(p, _)| p.last().is_some_and(|n| n == "error"))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        return Err(CatalogueError::Http {
+            source_name: "OAI-PMH".into(),
+            status: 200,
+            detail: format!("{code}: {detail}"),
+        });
+    }
+    Ok(out)
+}
+
+/// What a repository says about itself (`Identify`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Identity {
+    pub repository_name: String,
+    pub base_url: String,
+    pub protocol_version: String,
+    pub earliest_datestamp: String,
+    /// `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ssZ`: how precise `from` may be.
+    pub granularity: String,
+    pub deleted_record: String,
+    pub admin_emails: Vec<String>,
+}
+
+/// Parse an `Identify` answer.
+pub fn parse_identify(xml: &str) -> Result<Identity, CatalogueError> {
+    let mut id = Identity::default();
+    for (path, text) in texts(xml)? {
+        if path.len() != 3 || path[1] != "Identify" {
+            continue;
+        }
+        match path[2].as_str() {
+            "repositoryName" => id.repository_name = text,
+            "baseURL" => id.base_url = text,
+            "protocolVersion" => id.protocol_version = text,
+            "earliestDatestamp" => id.earliest_datestamp = text,
+            "granularity" => id.granularity = text,
+            "deletedRecord" => id.deleted_record = text,
+            "adminEmail" => id.admin_emails.push(text),
+            _ => {}
+        }
+    }
+    if id.repository_name.is_empty() && id.base_url.is_empty() {
+        return Err(bad("the answer has no Identify section"));
+    }
+    Ok(id)
+}
+
+/// One set of a repository.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Set {
+    pub spec: String,
+    pub name: String,
+}
+
+/// Parse a `ListSets` answer: its sets and the resumption token, if any.
+pub fn parse_list_sets(xml: &str) -> Result<(Vec<Set>, Option<String>), CatalogueError> {
+    let mut sets = Vec::new();
+    let mut token = None;
+    let mut spec = String::new();
+    for (path, text) in texts(xml)? {
+        match path.last().map(String::as_str) {
+            Some("setSpec") if path.len() >= 2 && path[path.len() - 2] == "set" => spec = text,
+            Some("setName") => sets.push(Set {
+                spec: std::mem::take(&mut spec),
+                name: text,
+            }),
+            Some("resumptionToken") if !text.is_empty() => token = Some(text),
+            _ => {}
+        }
+    }
+    Ok((sets, token))
+}
+
+async fn get_verb(
+    client: &reqwest::Client,
+    base: &str,
+    params: &[(&str, String)],
+) -> Result<String, CatalogueError> {
+    let resp = client
+        .get(base)
+        .query(params)
+        .send()
+        .await
+        .map_err(|e| CatalogueError::Http {
+            source_name: "OAI-PMH".into(),
+            status: 0,
+            detail: e.to_string(),
+        })?;
+    let status = resp.status().as_u16();
+    let body = resp.text().await.map_err(|e| bad(e.to_string()))?;
+    if status != 200 {
+        return Err(CatalogueError::Http {
+            source_name: "OAI-PMH".into(),
+            status,
+            detail: body.chars().take(200).collect(),
+        });
+    }
+    Ok(body)
+}
+
+fn oai_client(base: &str) -> Result<reqwest::Client, CatalogueError> {
+    if !crate::net::is_web_url(base) {
+        return Err(bad(format!("“{base}” is not an http or https address")));
+    }
+    crate::net::async_client(Duration::from_secs(60)).map_err(|e| bad(e.to_string()))
+}
+
+/// Ask a repository who it is.
+pub async fn identify(base: &str) -> Result<Identity, CatalogueError> {
+    let client = oai_client(base)?;
+    parse_identify(&get_verb(&client, base, &[("verb", "Identify".into())]).await?)
+}
+
+/// Every set of a repository, following resumption tokens.
+pub async fn list_sets(base: &str) -> Result<Vec<Set>, CatalogueError> {
+    let client = oai_client(base)?;
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..1000 {
+        let params = match &token {
+            Some(t) => vec![
+                ("verb", "ListSets".to_owned()),
+                ("resumptionToken", t.clone()),
+            ],
+            None => vec![("verb", "ListSets".to_owned())],
+        };
+        let (sets, next) = parse_list_sets(&get_verb(&client, base, &params).await?)?;
+        let empty = sets.is_empty();
+        all.extend(sets);
+        match next {
+            Some(t) if !empty && token.as_deref() != Some(t.as_str()) => token = Some(t),
+            _ => break,
+        }
+    }
+    Ok(all)
+}
+
 /// What to harvest.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -437,7 +632,23 @@ mod tests {
         for cut in 0..PAGE.len() {
             if PAGE.is_char_boundary(cut) {
                 let _ = parse_list_records(&PAGE[..cut], "s");
+                let _ = parse_identify(&PAGE[..cut]);
+                let _ = parse_list_sets(&PAGE[..cut]);
             }
+        }
+        // And random soups of the characters XML is made of, DataCite names included.
+        let alphabet = b"<>/=\"&;# OAI-PMHrecordresourcecreatorNamenameIdentifierrightsURIsetSpec";
+        let mut x: u32 = 99;
+        for n in 0..3000 {
+            let soup: String = (0..(n % 300))
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    alphabet[(x >> 16) as usize % alphabet.len()] as char
+                })
+                .collect();
+            let _ = parse_list_records(&soup, "s");
+            let _ = parse_identify(&soup);
+            let _ = parse_list_sets(&soup);
         }
     }
 }

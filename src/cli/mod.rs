@@ -61,6 +61,9 @@ pub enum Sub {
         /// (ORCIDs, affiliations, DOIs and access rights).
         #[arg(long, default_value = "oai_dc")]
         format: String,
+        /// Only list the repository's sets (ListSets) and stop.
+        #[arg(long)]
+        list_sets: bool,
     },
     /// Download a dataset's files (by DOI/PID), a WebDAV folder or one file: resumable, checksum-verified.
     Get {
@@ -352,6 +355,7 @@ pub fn harvest(
     set: Option<String>,
     from: Option<String>,
     format: String,
+    list_sets: bool,
 ) -> ExitCode {
     let runtime = match crate::runtime::Runtime::new() {
         Ok(r) => r,
@@ -363,6 +367,38 @@ pub fn harvest(
     if let Err(e) = dirs.ensure() {
         eprintln!("panorama: {e}");
         return ExitCode::FAILURE;
+    }
+    if list_sets {
+        return match runtime.block_on(crate::catalogue::oaipmh::list_sets(url)) {
+            Ok(sets) => {
+                for s in sets {
+                    println!("{}\t{}", s.spec, s.name);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("panorama: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    // Who answers, and how precise `from` may be.
+    match runtime.block_on(crate::catalogue::oaipmh::identify(url)) {
+        Ok(id) => eprintln!(
+            "{} (OAI-PMH {}, records since {}, dates as {})",
+            if id.repository_name.is_empty() {
+                url
+            } else {
+                &id.repository_name
+            },
+            id.protocol_version,
+            id.earliest_datestamp,
+            id.granularity
+        ),
+        Err(e) => {
+            eprintln!("panorama: {url} does not answer as an OAI-PMH repository: {e}");
+            return ExitCode::FAILURE;
+        }
     }
     let req = crate::catalogue::oaipmh::Request {
         base: url.to_owned(),
