@@ -106,3 +106,50 @@ fn a_run_leaves_an_ro_crate_the_rocrate_library_accepts() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn a_detector_image_is_regrouped_fitted_and_saved_with_provenance() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/workflows/image_to_iq_fit.json"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let csv = tmp.path().join("iq.csv");
+    let nxs = tmp.path().join("iq.nxs");
+    let (code, out, err) = run(&[
+        "run",
+        file,
+        "--json",
+        "--set",
+        &format!("6.file={}", csv.display()),
+        "--set",
+        &format!("7.file={}", nxs.display()),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // The demo image (shipped next to the examples) is found relative to the workflow.
+    assert_eq!(v["values"]["1"]["shape"], serde_json::json!([400, 512]));
+    let fit = &v["values"]["5"];
+    let col = |name: &str| {
+        let i = fit["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .position(|c| c == name)
+            .expect(name);
+        fit["rows"][0][i].as_f64().expect("number")
+    };
+    assert!(col("amplitude") > 1000.0, "{fit}");
+    assert!(
+        col("center").abs() < 0.05 && col("center_error") < 0.01,
+        "{fit}"
+    );
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(text.starts_with("q,I,pixels\n"), "{text}");
+    assert_eq!(text.lines().count(), 201);
+    let src = panorama::data::open(&nxs.to_string_lossy()).expect("saved file");
+    let process = src.entity("/entry/process").expect("NXprocess");
+    assert_eq!(process.nx_class.as_deref(), Some("NXprocess"));
+    let plot = panorama::data::nexus::default_plot(src.as_ref(), "/").expect("default plot");
+    assert_eq!(plot.signal, "/entry/data/I");
+}

@@ -18,6 +18,9 @@ pub fn run_workflow(
         .and_then(|t| WorkflowFile::parse(&t))
         .and_then(|f| {
             let mut g = f.to_graph()?;
+            if let Some(dir) = file.parent() {
+                crate::workflow::file::resolve_inputs(&mut g, dir);
+            }
             crate::workflow::file::apply_settings(&mut g, settings)?;
             Ok(g)
         });
@@ -42,6 +45,9 @@ pub fn run_workflow(
         crate::workflow::nodes::Value::Scalar(s) => serde_json::json!(s),
         crate::workflow::nodes::Value::Array(a) => {
             serde_json::json!({"shape": a.shape(), "values": a.iter().take(1000).collect::<Vec<_>>()})
+        }
+        crate::workflow::nodes::Value::Table(t) => {
+            serde_json::json!({"columns": t.columns, "rows": t.rows})
         }
     };
     let values_json: serde_json::Map<String, serde_json::Value> = out

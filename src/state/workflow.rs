@@ -93,7 +93,10 @@ impl AppState {
             .map_err(|e| e.to_string())
             .and_then(|t| WorkflowFile::parse(&t).map_err(|e| e.to_string()))
             .and_then(|f| {
-                let g = f.to_graph().map_err(|e| e.to_string())?;
+                let mut g = f.to_graph().map_err(|e| e.to_string())?;
+                if let Some(dir) = path.parent() {
+                    crate::workflow::file::resolve_inputs(&mut g, dir);
+                }
                 Ok((f.name, g))
             });
         match loaded {
@@ -342,6 +345,34 @@ pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
         };
         let value = match v {
             serde_json::Value::Number(n) => n.as_f64().map(Value::Scalar),
+            serde_json::Value::Object(o) if o.contains_key("columns") => {
+                Some(Value::Table(crate::workflow::nodes::Table {
+                    columns: o
+                        .get("columns")
+                        .and_then(|c| c.as_array())
+                        .map(|c| {
+                            c.iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    rows: o
+                        .get("rows")
+                        .and_then(|r| r.as_array())
+                        .map(|r| {
+                            r.iter()
+                                .map(|row| {
+                                    row.as_array()
+                                        .map(|x| {
+                                            x.iter().filter_map(serde_json::Value::as_f64).collect()
+                                        })
+                                        .unwrap_or_default()
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }))
+            }
             serde_json::Value::Object(o) => {
                 let shape: Vec<usize> = o
                     .get("shape")

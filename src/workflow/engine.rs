@@ -37,6 +37,14 @@ fn key(kind: &str, params: &BTreeMap<String, serde_json::Value>, inputs: &[u64])
         .unwrap_or_default()
         .hash(&mut h);
     inputs.hash(&mut h);
+    // A node that reads a file reruns when the file changes on disk.
+    if let Some(file) = params.get("file").and_then(serde_json::Value::as_str)
+        && matches!(kind, "read_hdf5" | "nexus_signal")
+        && let Ok(meta) = std::fs::metadata(file)
+    {
+        meta.len().hash(&mut h);
+        meta.modified().ok().hash(&mut h);
+    }
     h.finish()
 }
 

@@ -134,6 +134,29 @@ impl WorkflowFile {
     }
 }
 
+/// Input files named relative to the workflow file (as in the examples) are
+/// found next to it.
+pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
+    let ids: Vec<NodeId> = g.nodes().map(|(id, _)| id).collect();
+    for id in ids {
+        let Some(node) = g.node(id) else { continue };
+        if !matches!(node.kind.as_str(), "read_hdf5" | "nexus_signal") {
+            continue;
+        }
+        let Some(file) = node.params.get("file").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let p = std::path::Path::new(file);
+        if file.is_empty() || p.is_absolute() || crate::net::is_web_url(file) || p.exists() {
+            continue;
+        }
+        let beside = workflow_dir.join(p);
+        if beside.exists() {
+            let _ = g.set_param(id, "file", beside.display().to_string().into());
+        }
+    }
+}
+
 /// Apply `node.param=value` settings (value as JSON, else as text).
 pub fn apply_settings(g: &mut Graph, settings: &[String]) -> Result<(), WorkflowError> {
     for s in settings {

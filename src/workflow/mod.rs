@@ -4,8 +4,11 @@
 pub mod crate_meta;
 pub mod edit;
 pub mod engine;
+pub mod expr;
 pub mod file;
+pub mod io_nodes;
 pub mod nodes;
+pub mod science;
 pub mod slurm;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,9 +29,10 @@ pub enum PortType {
 
 impl PortType {
     /// Whether an output of type `self` may feed an input of type `input`.
-    /// A scalar is a 0-d array, so it may feed array inputs.
+    /// A scalar is a 0-d array and a table a 2-D one (rows × columns), so
+    /// both may feed array inputs; nothing else converts.
     pub fn feeds(self, input: Self) -> bool {
-        self == input || (self == Self::Scalar && input == Self::Array)
+        self == input || (matches!(self, Self::Scalar | Self::Table) && input == Self::Array)
     }
 }
 

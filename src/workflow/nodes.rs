@@ -14,13 +14,44 @@ use super::{Node, PortType};
 pub enum Value {
     Scalar(f64),
     Array(ArrayD<f64>),
+    /// Named columns of numbers (fit results, peak lists).
+    Table(Table),
+}
+
+/// A small table: one row per item, one named column per quantity.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl Table {
+    /// Rows × columns as a 2-D array.
+    pub fn to_array(&self) -> ArrayD<f64> {
+        let n = self.columns.len();
+        let flat: Vec<f64> = self
+            .rows
+            .iter()
+            .flat_map(|r| (0..n).map(|i| r.get(i).copied().unwrap_or(f64::NAN)))
+            .collect();
+        ArrayD::from_shape_vec(IxDyn(&[self.rows.len(), n]), flat)
+            .unwrap_or_else(|_| ArrayD::zeros(IxDyn(&[0, n])))
+    }
+
+    /// The value of a column in the first row.
+    pub fn get(&self, column: &str) -> Option<f64> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.rows.first()?.get(i).copied()
+    }
 }
 
 impl Value {
-    fn array(&self) -> ArrayD<f64> {
+    /// The value as an n-d array (a scalar is 0-d, a table rows × columns).
+    pub fn to_array(&self) -> ArrayD<f64> {
         match self {
             Self::Scalar(s) => ArrayD::from_elem(IxDyn(&[]), *s),
             Self::Array(a) => a.clone(),
+            Self::Table(t) => t.to_array(),
         }
     }
 
@@ -35,6 +66,21 @@ impl Value {
                         (l.min(*v), h.max(*v))
                     });
                 format!("{:?} array, {lo} … {hi}", a.shape())
+            }
+            Self::Table(t) => {
+                let first: Vec<String> = t
+                    .columns
+                    .iter()
+                    .zip(t.rows.first().into_iter().flatten())
+                    .take(4)
+                    .map(|(c, v)| format!("{c} {v:.4}"))
+                    .collect();
+                format!(
+                    "table {}×{}: {}",
+                    t.rows.len(),
+                    t.columns.len(),
+                    first.join(", ")
+                )
             }
         }
     }
@@ -65,7 +111,7 @@ pub struct NodeSpec {
     pub params: fn() -> BTreeMap<String, J>,
 }
 
-use PortType::{Array as A, Scalar as S};
+use PortType::{Array as A, Scalar as S, Table as T};
 
 fn none() -> BTreeMap<String, J> {
     BTreeMap::new()
@@ -94,6 +140,120 @@ pub const LIBRARY: &[NodeSpec] = &[
                 ("count".into(), json!(11)),
             ])
         },
+    },
+    NodeSpec {
+        kind: "read_hdf5",
+        title: "HDF5 dataset",
+        category: "Inputs",
+        inputs: &[],
+        outputs: &[A],
+        params: || {
+            BTreeMap::from([
+                ("file".into(), json!("")),
+                ("path".into(), json!("/entry/data/data")),
+            ])
+        },
+    },
+    NodeSpec {
+        kind: "nexus_signal",
+        title: "NeXus default signal",
+        category: "Inputs",
+        inputs: &[],
+        outputs: &[A],
+        params: || BTreeMap::from([("file".into(), json!(""))]),
+    },
+    NodeSpec {
+        kind: "expression",
+        title: "Expression (a, b, c, d)",
+        category: "Arithmetic",
+        inputs: &[A, A, A, A],
+        outputs: &[A],
+        params: || BTreeMap::from([("expression".into(), json!("a / b * 2"))]),
+    },
+    NodeSpec {
+        kind: "flat_field",
+        title: "Dark/flat-field correction",
+        category: "Corrections",
+        inputs: &[A, A, A],
+        outputs: &[A],
+        params: none,
+    },
+    NodeSpec {
+        kind: "slice",
+        title: "Slice (NumPy selection)",
+        category: "Selection",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("selection".into(), json!(":"))]),
+    },
+    NodeSpec {
+        kind: "roi",
+        title: "Region of interest (last two axes)",
+        category: "Selection",
+        inputs: &[A],
+        outputs: &[A],
+        params: || {
+            BTreeMap::from([
+                ("row_start".into(), json!(0)),
+                ("row_end".into(), json!(10)),
+                ("col_start".into(), json!(0)),
+                ("col_end".into(), json!(10)),
+            ])
+        },
+    },
+    NodeSpec {
+        kind: "column",
+        title: "Column of a table",
+        category: "Selection",
+        inputs: &[T],
+        outputs: &[A],
+        params: || BTreeMap::from([("column".into(), json!("I"))]),
+    },
+    NodeSpec {
+        kind: "peak_fit",
+        title: "Peak fit (y, optional x)",
+        category: "Analysis",
+        inputs: &[A, A],
+        outputs: &[T],
+        params: || BTreeMap::from([("shape".into(), json!("gaussian"))]),
+    },
+    NodeSpec {
+        kind: "azimuthal",
+        title: "Azimuthal regrouping to I(q)",
+        category: "Analysis",
+        inputs: &[A],
+        outputs: &[T],
+        params: || {
+            BTreeMap::from([
+                ("center_col".into(), json!(512.0)),
+                ("center_row".into(), json!(512.0)),
+                ("pixel_size_mm".into(), json!(0.075)),
+                ("distance_mm".into(), json!(1000.0)),
+                ("wavelength_angstrom".into(), json!(1.0)),
+                ("bins".into(), json!(500)),
+            ])
+        },
+    },
+    NodeSpec {
+        kind: "save_nexus",
+        title: "Save as NeXus (with NXprocess)",
+        category: "Outputs",
+        inputs: &[A],
+        outputs: &[A],
+        params: || {
+            BTreeMap::from([
+                ("file".into(), json!("reduced.nxs")),
+                ("name".into(), json!("data")),
+            ])
+        },
+    },
+    NodeSpec {
+        kind: "export_csv",
+        title: "Export CSV",
+        category: "Outputs",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("file".into(), json!("result.csv"))]),
     },
     NodeSpec {
         kind: "add",
@@ -177,6 +337,29 @@ pub const LIBRARY: &[NodeSpec] = &[
     },
 ];
 
+/// Categories in the order a pipeline uses them (palette, menus).
+pub const CATEGORIES: [&str; 7] = [
+    "Inputs",
+    "Arithmetic",
+    "Corrections",
+    "Selection",
+    "Reductions",
+    "Analysis",
+    "Outputs",
+];
+
+/// The categories that have nodes, in [`CATEGORIES`] order.
+pub fn categories() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = Vec::new();
+    for s in LIBRARY {
+        if !v.contains(&s.category) {
+            v.push(s.category);
+        }
+    }
+    v.sort_by_key(|c| CATEGORIES.iter().position(|x| x == c).unwrap_or(usize::MAX));
+    v
+}
+
 pub fn spec(kind: &str) -> Option<&'static NodeSpec> {
     LIBRARY.iter().find(|s| s.kind == kind)
 }
@@ -232,7 +415,7 @@ fn binary(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Result<Value, No
     if let (Value::Scalar(x), Value::Scalar(y)) = (a, b) {
         return Ok(Value::Scalar(f(*x, *y)));
     }
-    let (a, b) = (a.array(), b.array());
+    let (a, b) = (a.to_array(), b.to_array());
     let shape = if a.ndim() >= b.ndim() {
         a.shape()
     } else {
@@ -255,7 +438,7 @@ fn binary(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Result<Value, No
 }
 
 fn reduce(a: &Value, ax: Option<usize>, f: impl Fn(ndarray::ArrayViewD<'_, f64>) -> f64) -> Value {
-    let arr = a.array();
+    let arr = a.to_array();
     match ax {
         None => Value::Scalar(f(arr.view())),
         Some(ax) => Value::Array(arr.map_axis(Axis(ax), |lane| f(lane.into_dyn()))),
@@ -294,12 +477,12 @@ pub fn eval(
             let (k, c) = (num(params, "factor")?, num(params, "offset")?);
             Ok(match input(0)? {
                 Value::Scalar(s) => Value::Scalar(s * k + c),
-                Value::Array(a) => Value::Array(a.mapv(|v| v * k + c)),
+                other => Value::Array(other.to_array().mapv(|v| v * k + c)),
             })
         }
         "sum" | "mean" | "max" => {
             let v = input(0)?;
-            let ax = axis(params, &v.array())?;
+            let ax = axis(params, &v.to_array())?;
             Ok(match kind {
                 "sum" => reduce(v, ax, |l| l.sum()),
                 "mean" => reduce(v, ax, |l| l.mean().unwrap_or(f64::NAN)),
@@ -310,7 +493,7 @@ pub fn eval(
         }
         "rebin" => {
             let f = count(params, "factor")?;
-            let a = input(0)?.array();
+            let a = input(0)?.to_array();
             if a.ndim() != 1 {
                 return Err(NodeError::Compute(format!(
                     "rebin takes a 1-D array, not {:?}",
@@ -329,7 +512,7 @@ pub fn eval(
         }
         "histogram" => {
             let bins = count(params, "bins")?;
-            let a = input(0)?.array();
+            let a = input(0)?.to_array();
             let (lo, hi) = a
                 .iter()
                 .filter(|v| v.is_finite())
@@ -350,8 +533,130 @@ pub fn eval(
             }
             Ok(Value::Array(ndarray::Array1::from(h).into_dyn()))
         }
+        "read_hdf5" => {
+            super::io_nodes::read_dataset(&text(params, "file")?, &text(params, "path")?)
+        }
+        "nexus_signal" => super::io_nodes::read_default_signal(&text(params, "file")?),
+        "expression" => {
+            let e = super::expr::parse(&text(params, "expression")?)?;
+            super::expr::eval(&e, inputs)
+        }
+        "flat_field" => super::science::flat_field(input(0)?, input(1)?, input(2)?),
+        "slice" => Ok(Value::Array(super::science::select(
+            &input(0)?.to_array(),
+            &text(params, "selection")?,
+        )?)),
+        "roi" => {
+            let a = input(0)?.to_array();
+            if a.ndim() < 2 {
+                return Err(NodeError::Compute(format!(
+                    "a region of interest needs 2 or more axes, not {:?}",
+                    a.shape()
+                )));
+            }
+            let whole = vec![":"; a.ndim() - 2].join(",");
+            let sel = format!(
+                "{whole}{}{}:{}, {}:{}",
+                if whole.is_empty() { "" } else { "," },
+                int(params, "row_start")?,
+                int(params, "row_end")?,
+                int(params, "col_start")?,
+                int(params, "col_end")?
+            );
+            Ok(Value::Array(super::science::select(&a, &sel)?))
+        }
+        "column" => {
+            let name = text(params, "column")?;
+            let Value::Table(t) = input(0)? else {
+                return Err(NodeError::Compute("the input is not a table".into()));
+            };
+            let i =
+                t.columns
+                    .iter()
+                    .position(|c| *c == name)
+                    .ok_or_else(|| NodeError::BadParam {
+                        name: "column".into(),
+                        detail: format!("the table has {}, not “{name}”", t.columns.join(", ")),
+                    })?;
+            Ok(Value::Array(
+                ndarray::Array1::from(
+                    t.rows
+                        .iter()
+                        .map(|r| r.get(i).copied().unwrap_or(f64::NAN))
+                        .collect::<Vec<_>>(),
+                )
+                .into_dyn(),
+            ))
+        }
+        "peak_fit" => {
+            let y = super::science::series(input(0)?)?;
+            let x = match inputs.get(1).and_then(|v| v.as_deref()) {
+                Some(v) => super::science::series(v)?,
+                None => (0..y.len()).map(|i| i as f64).collect(),
+            };
+            if x.len() != y.len() {
+                return Err(NodeError::Compute(format!(
+                    "x has {} values and y {}",
+                    x.len(),
+                    y.len()
+                )));
+            }
+            let shape = match text(params, "shape")?.to_ascii_lowercase().as_str() {
+                "gaussian" => super::science::Shape::Gaussian,
+                "lorentzian" => super::science::Shape::Lorentzian,
+                other => {
+                    return Err(NodeError::BadParam {
+                        name: "shape".into(),
+                        detail: format!("“{other}” is not gaussian or lorentzian"),
+                    });
+                }
+            };
+            super::science::fit_peak(&x, &y, shape).map(Value::Table)
+        }
+        "azimuthal" => {
+            let g = super::science::Geometry {
+                center: (num(params, "center_col")?, num(params, "center_row")?),
+                pixel_size: num(params, "pixel_size_mm")?,
+                distance: num(params, "distance_mm")?,
+                wavelength: num(params, "wavelength_angstrom")?,
+            };
+            super::science::azimuthal(&input(0)?.to_array(), g, count(params, "bins")?)
+                .map(Value::Table)
+        }
+        "save_nexus" => {
+            let v = input(0)?;
+            let note = serde_json::to_string(params).unwrap_or_default();
+            super::io_nodes::save_nexus(&text(params, "file")?, &text(params, "name")?, v, &note)?;
+            Ok(v.clone())
+        }
+        "export_csv" => {
+            let v = input(0)?;
+            super::io_nodes::export_csv(&text(params, "file")?, v)?;
+            Ok(v.clone())
+        }
         other => Err(NodeError::UnknownKind(other.to_owned())),
     }
+}
+
+fn text(params: &BTreeMap<String, J>, name: &str) -> Result<String, NodeError> {
+    params
+        .get(name)
+        .and_then(J::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| NodeError::BadParam {
+            name: name.into(),
+            detail: "must be text".into(),
+        })
+}
+
+fn int(params: &BTreeMap<String, J>, name: &str) -> Result<i64, NodeError> {
+    params
+        .get(name)
+        .and_then(J::as_i64)
+        .ok_or_else(|| NodeError::BadParam {
+            name: name.into(),
+            detail: "must be a whole number".into(),
+        })
 }
 
 #[cfg(test)]

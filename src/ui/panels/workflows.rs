@@ -96,6 +96,22 @@ fn preview(ui: &mut egui::Ui, v: &Value) {
         Value::Scalar(s) => {
             ui.label(format!("= {s}"));
         }
+        Value::Table(t) => {
+            egui::Grid::new(ui.next_auto_id())
+                .striped(true)
+                .show(ui, |ui| {
+                    for c in &t.columns {
+                        ui.weak(c);
+                    }
+                    ui.end_row();
+                    for row in t.rows.iter().take(6) {
+                        for x in row {
+                            ui.label(format!("{x:.4}"));
+                        }
+                        ui.end_row();
+                    }
+                });
+        }
         Value::Array(a) => {
             ui.label(format!("= {}", v.summary()));
             if a.ndim() == 1 && a.len() > 1 {
@@ -146,13 +162,7 @@ impl Viewer<'_> {
 
     fn add_menu(&mut self, ui: &mut egui::Ui, pos: [f32; 2]) {
         ui.label("Add a node");
-        let mut categories: Vec<&str> = Vec::new();
-        for spec in nodes::LIBRARY {
-            if !categories.contains(&spec.category) {
-                categories.push(spec.category);
-            }
-        }
-        for category in categories {
+        for category in nodes::categories() {
             ui.menu_button(category, |ui| {
                 for spec in nodes::LIBRARY.iter().filter(|s| s.category == category) {
                     if ui.button(spec.title).clicked() {
@@ -412,14 +422,8 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
     );
     ui.weak("Click to add, or drag onto the canvas");
     let q = s.filter.trim().to_lowercase();
-    let mut categories: Vec<&str> = Vec::new();
-    for spec in nodes::LIBRARY {
-        if !categories.contains(&spec.category) {
-            categories.push(spec.category);
-        }
-    }
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for category in categories {
+        for category in nodes::categories() {
             let hits: Vec<&nodes::NodeSpec> = nodes::LIBRARY
                 .iter()
                 .filter(|spec| spec.category == category)
