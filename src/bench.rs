@@ -345,3 +345,32 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
         overhead_s: federated - slowest,
     })
 }
+
+/// Engine overhead: a chain of `n` scalar nodes (a number, then `n − 1`
+/// scale nodes), run from an empty cache; returns seconds per node (median).
+pub fn workflow_chain(n: usize, runs: usize) -> Result<f64, String> {
+    use crate::workflow::{Graph, NodeId, engine::Engine, nodes};
+    let mut g = Graph::default();
+    let mut prev: NodeId = g.add(nodes::make("constant").ok_or("no constant node")?);
+    for _ in 1..n {
+        let id = g.add(nodes::make("scale").ok_or("no scale node")?);
+        g.connect((prev, 0), (id, 0)).map_err(|e| e.to_string())?;
+        prev = id;
+    }
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let mut t = Vec::with_capacity(runs);
+    for _ in 0..=runs {
+        let mut engine = Engine::default();
+        let t0 = Instant::now();
+        let out = engine
+            .run(&g, &cancel, &|_, _| {})
+            .map_err(|e| e.to_string())?;
+        t.push(t0.elapsed().as_secs_f64());
+        if out.values.len() != n {
+            return Err(format!("{} of {n} nodes ran", out.values.len()));
+        }
+    }
+    t.remove(0); // warm-up
+    #[allow(clippy::cast_precision_loss)]
+    Ok(median(t) / n as f64)
+}

@@ -447,6 +447,22 @@ pub fn bench(dir: &std::path::Path, runs: usize, panosc: &[String], fts: usize) 
                 .iter()
                 .map(|m| (m.name.to_owned(), serde_json::json!(m.median_s)))
                 .collect();
+            match crate::bench::workflow_chain(1000, runs.max(5)) {
+                Ok(per_node) => {
+                    eprintln!(
+                        "workflow engine: {:.1} µs per node on a 1,000-node chain",
+                        per_node * 1e6
+                    );
+                    map.insert(
+                        "workflow_chain_per_node".into(),
+                        serde_json::json!(per_node),
+                    );
+                }
+                Err(e) => {
+                    eprintln!("panorama: workflow benchmark: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
             if fts > 0 {
                 match crate::bench::offline_search(dir, fts, 500) {
                     Ok(t) => {
