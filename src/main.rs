@@ -72,6 +72,14 @@ fn main() -> ExitCode {
             panorama::cli::metadata::publish(&dirs, &draft, &to, &files)
         }
         Some(Sub::Run {
+            inputs,
+            on: Some(_),
+            ..
+        }) if !inputs.is_empty() => {
+            eprintln!("panorama: --input runs here; on a cluster, submit one run per file");
+            std::process::ExitCode::from(2)
+        }
+        Some(Sub::Run {
             workflow,
             settings,
             json,
@@ -80,6 +88,7 @@ fn main() -> ExitCode {
             shared_dir,
             slurm_user,
             remote_panorama,
+            ..
         }) => panorama::cli::workflow::run_on_slurm(
             &workflow,
             &settings,
@@ -95,10 +104,17 @@ fn main() -> ExitCode {
         Some(Sub::Run {
             workflow,
             settings,
+            inputs,
             json,
             out,
             ..
-        }) => panorama::cli::workflow::run_workflow(&workflow, &settings, json, out.as_deref()),
+        }) => panorama::cli::workflow::run_workflow(
+            &workflow,
+            &settings,
+            &inputs,
+            json,
+            out.as_deref(),
+        ),
         Some(Sub::Login {
             issuer,
             client_id,

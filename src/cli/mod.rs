@@ -155,6 +155,9 @@ pub enum Sub {
         /// Change a parameter, e.g. `--set 2.value=3.5` (repeatable).
         #[arg(long = "set", value_name = "NODE.PARAM=VALUE")]
         settings: Vec<String>,
+        /// Run once per file, giving it to the workflow's first file input node (repeatable).
+        #[arg(long = "input", value_name = "FILE")]
+        inputs: Vec<String>,
         #[arg(long)]
         json: bool,
         /// Write results.json, the workflow and an RO-Crate describing the run here.

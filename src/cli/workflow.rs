@@ -3,16 +3,19 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-/// `panorama run WORKFLOW [--set NODE.PARAM=VALUE]… [--json]`: the same
-/// engine as the editor, without a window.
+/// `panorama run WORKFLOW [--set NODE.PARAM=VALUE]… [--input FILE]… [--json]
+/// [--out DIR]`: the same engine as the editor, without a window. With
+/// several `--input`s the graph runs once per file (map over inputs): the
+/// file goes to the workflow's first input node, and the engine's cache keeps
+/// what does not depend on it.
 pub fn run_workflow(
     file: &Path,
     settings: &[String],
+    inputs: &[String],
     json: bool,
     out_dir: Option<&Path>,
 ) -> ExitCode {
-    let started = chrono::Utc::now();
-    use crate::workflow::{engine::Engine, file::WorkflowFile};
+    use crate::workflow::{NodeId, engine::Engine, file::WorkflowFile};
     let graph = std::fs::read_to_string(file)
         .map_err(|e| crate::workflow::WorkflowError::File(format!("{}: {e}", file.display())))
         .and_then(|t| WorkflowFile::parse(&t))
@@ -31,17 +34,120 @@ pub fn run_workflow(
             return ExitCode::from(2);
         }
     };
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let out = match Engine::default().run(&g, &cancel, &|done, total| {
-        tracing::info!("{done}/{total} nodes");
-    }) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let input_node: Option<NodeId> = g
+        .nodes()
+        .find(|(_, n)| matches!(n.kind.as_str(), "read_hdf5" | "nexus_signal"))
+        .map(|(id, _)| id);
+    if !inputs.is_empty() && input_node.is_none() {
+        eprintln!(
+            "panorama: --input needs a workflow with a file input node (HDF5 dataset or NeXus default signal)"
+        );
+        return ExitCode::from(2);
+    }
+    let runs: Vec<Option<&String>> = if inputs.is_empty() {
+        vec![None]
+    } else {
+        inputs.iter().map(Some).collect()
     };
-    let value_json = |v: &crate::workflow::nodes::Value| match v {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let mut engine = Engine::default();
+    let mut reports = Vec::new();
+    let mut any_failed = false;
+    for (i, input) in runs.iter().enumerate() {
+        let started = chrono::Utc::now();
+        let mut g = g.clone();
+        if let (Some(path), Some(id)) = (input, input_node) {
+            let _ = g.set_param(id, "file", serde_json::Value::String((*path).clone()));
+        }
+        let out = match engine.run(&g, &cancel, &|done, total| {
+            tracing::info!("{done}/{total} nodes");
+        }) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("panorama: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        any_failed |= !out.errors.is_empty();
+        let values_json: serde_json::Map<String, serde_json::Value> = out
+            .values
+            .iter()
+            .map(|(id, v)| (id.0.to_string(), value_json(v)))
+            .collect();
+        let errors_json: serde_json::Map<String, serde_json::Value> = out
+            .errors
+            .iter()
+            .map(|(id, e)| (id.0.to_string(), serde_json::json!(e)))
+            .collect();
+        let results = serde_json::json!({"values": values_json, "errors": errors_json});
+        if let Some(dir) = out_dir {
+            let dir = match input {
+                Some(path) if runs.len() > 1 => {
+                    let stem = Path::new(path.as_str())
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let stem = crate::catalogue::download::sanitize_file_name(&stem)
+                        .unwrap_or_else(|_| "input".into());
+                    dir.join(format!("{:03}-{stem}", i + 1))
+                }
+                _ => dir.to_path_buf(),
+            };
+            let read = crate::workflow::crate_meta::inputs_of(&g);
+            if let Err(e) = write_crate(
+                &dir,
+                file,
+                settings,
+                &results,
+                started,
+                out.errors.len(),
+                &read,
+            ) {
+                eprintln!(
+                    "panorama: the results were not written to {}: {e}",
+                    dir.display()
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+        if !json {
+            if let Some(path) = input {
+                println!("== {path}");
+            }
+            for (id, n) in g.nodes() {
+                match (out.values.get(&id), out.errors.get(&id)) {
+                    (Some(v), _) => println!("{:>3} {:<12} {}", id.0, n.kind, v.summary()),
+                    (_, Some(e)) => println!("{:>3} {:<12} failed: {e}", id.0, n.kind),
+                    _ => {}
+                }
+            }
+        }
+        let mut report = results;
+        if let Some(path) = input {
+            report["input"] = serde_json::json!(path);
+        }
+        reports.push(report);
+    }
+    if json {
+        if reports.len() == 1 && inputs.len() <= 1 {
+            let mut one = reports.remove(0);
+            if let Some(o) = one.as_object_mut() {
+                o.remove("input");
+            }
+            println!("{one}");
+        } else {
+            println!("{}", serde_json::json!({ "runs": reports }));
+        }
+    }
+    if any_failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn value_json(v: &crate::workflow::nodes::Value) -> serde_json::Value {
+    match v {
         crate::workflow::nodes::Value::Scalar(s) => serde_json::json!(s),
         crate::workflow::nodes::Value::Array(a) => {
             serde_json::json!({"shape": a.shape(), "values": a.iter().take(1000).collect::<Vec<_>>()})
@@ -49,55 +155,6 @@ pub fn run_workflow(
         crate::workflow::nodes::Value::Table(t) => {
             serde_json::json!({"columns": t.columns, "rows": t.rows})
         }
-    };
-    let values_json: serde_json::Map<String, serde_json::Value> = out
-        .values
-        .iter()
-        .map(|(id, v)| (id.0.to_string(), value_json(v)))
-        .collect();
-    let errors_json: serde_json::Map<String, serde_json::Value> = out
-        .errors
-        .iter()
-        .map(|(id, e)| (id.0.to_string(), serde_json::json!(e)))
-        .collect();
-    let results = serde_json::json!({"values": values_json, "errors": errors_json});
-    if let Some(dir) = out_dir
-        && let Err(e) = write_crate(dir, file, settings, &results, started, out.errors.len())
-    {
-        eprintln!(
-            "panorama: the results were not written to {}: {e}",
-            dir.display()
-        );
-        return ExitCode::FAILURE;
-    }
-    if json {
-        let values: serde_json::Map<String, serde_json::Value> = out
-            .values
-            .iter()
-            .map(|(id, v)| (id.0.to_string(), value_json(v)))
-            .collect();
-        let errors: serde_json::Map<String, serde_json::Value> = out
-            .errors
-            .iter()
-            .map(|(id, e)| (id.0.to_string(), serde_json::json!(e)))
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({"values": values, "errors": errors})
-        );
-    } else {
-        for (id, n) in g.nodes() {
-            match (out.values.get(&id), out.errors.get(&id)) {
-                (Some(v), _) => println!("{:>3} {:<10} {}", id.0, n.kind, v.summary()),
-                (_, Some(e)) => println!("{:>3} {:<10} failed: {e}", id.0, n.kind),
-                _ => {}
-            }
-        }
-    }
-    if out.errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }
 
@@ -109,6 +166,7 @@ fn write_crate(
     results: &serde_json::Value,
     started: chrono::DateTime<chrono::Utc>,
     failed: usize,
+    inputs: &[crate::workflow::crate_meta::InputFile],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let wf_bytes = std::fs::read(workflow)?;
@@ -128,6 +186,7 @@ fn write_crate(
         started,
         ended: chrono::Utc::now(),
         failed_nodes: failed,
+        inputs,
     });
     std::fs::write(
         dir.join("ro-crate-metadata.json"),

@@ -16,6 +16,62 @@ pub struct RunRecord<'a> {
     pub started: chrono::DateTime<chrono::Utc>,
     pub ended: chrono::DateTime<chrono::Utc>,
     pub failed_nodes: usize,
+    /// The input files the run read.
+    pub inputs: &'a [InputFile],
+}
+
+/// An input file a run read: where it is, and its checksum when local.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// An http(s) URL, or a local path.
+    pub location: String,
+    pub sha256: Option<String>,
+    pub size: Option<u64>,
+}
+
+impl InputFile {
+    /// Describe a file the run read (hashing it when it is local).
+    pub fn of(location: &str) -> Self {
+        if crate::net::is_web_url(location) {
+            return Self {
+                location: location.to_owned(),
+                sha256: None,
+                size: None,
+            };
+        }
+        let bytes = std::fs::read(location).ok();
+        Self {
+            location: std::fs::canonicalize(location)
+                .map_or_else(|_| location.to_owned(), |p| p.display().to_string()),
+            sha256: bytes.as_deref().map(sha256),
+            size: bytes.map(|b| b.len() as u64),
+        }
+    }
+
+    /// Its id in the crate: the URL, or a `file://` URI.
+    pub fn id(&self) -> String {
+        if crate::net::is_web_url(&self.location) {
+            self.location.clone()
+        } else {
+            url::Url::from_file_path(&self.location)
+                .map_or_else(|()| self.location.clone(), |u| u.to_string())
+        }
+    }
+}
+
+/// The files a graph's input nodes read.
+pub fn inputs_of(g: &super::Graph) -> Vec<InputFile> {
+    let mut seen = Vec::new();
+    for (_, n) in g.nodes() {
+        if matches!(n.kind.as_str(), "read_hdf5" | "nexus_signal")
+            && let Some(f) = n.params.get("file").and_then(J::as_str)
+            && !f.is_empty()
+            && !seen.iter().any(|x: &InputFile| x.location == f)
+        {
+            seen.push(InputFile::of(f));
+        }
+    }
+    seen
 }
 
 fn sha256(b: &[u8]) -> String {
@@ -34,9 +90,24 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             json!({"@id": format!("#param-{i}"), "@type": "PropertyValue", "name": name, "value": value})
         })
         .collect();
-    let param_ids: Vec<J> = (0..params.len())
+    let mut param_ids: Vec<J> = (0..params.len())
         .map(|i| json!({"@id": format!("#param-{i}")}))
         .collect();
+    let input_entities: Vec<J> = r
+        .inputs
+        .iter()
+        .map(|f| {
+            let mut e = json!({"@id": f.id(), "@type": "File", "name": f.location});
+            if let Some(h) = &f.sha256 {
+                e["sha256"] = json!(h);
+            }
+            if let Some(n) = f.size {
+                e["contentSize"] = json!(n.to_string());
+            }
+            e
+        })
+        .collect();
+    param_ids.extend(r.inputs.iter().map(|f| json!({"@id": f.id()})));
     let mut graph = vec![
         json!({
             "@id": "ro-crate-metadata.json",
@@ -103,5 +174,6 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
         }),
     ];
     graph.extend(params);
+    graph.extend(input_entities);
     json!({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph})
 }
