@@ -146,3 +146,37 @@ fn a_graph_is_built_by_dragging_and_connecting_and_runs() {
     h.run_steps(3);
     h.snapshot("workflow_editor");
 }
+
+#[test]
+fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1400.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("Open example…").click();
+    h.run_steps(3);
+    h.get_by_label("image_to_iq_fit").click();
+    h.run_steps(3);
+    // Outputs go to the test's folder, not the working directory.
+    for (node, file) in [(6, "iq.csv"), (7, "iq.nxs")] {
+        h.state_mut().state_mut().apply(Command::SetNodeParam {
+            node,
+            name: "file".into(),
+            value: serde_json::json!(home.path().join(file).display().to_string()),
+        });
+    }
+    h.run_steps(2);
+    h.get_by_label("Run").click();
+    settle(&mut h);
+    h.get_by_label("last run computed 7 node(s)");
+    h.get_by_label("= [400, 512] array, -7.954151630401611 … 9987.6689453125");
+    assert!(
+        h.get_all_by_label("amplitude").count() >= 1,
+        "the fit's table"
+    );
+    assert!(home.path().join("iq.csv").is_file());
+    if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
+        let _ = h.try_snapshot("workflow_detector_pipeline");
+    }
+}

@@ -323,8 +323,55 @@ impl AppState {
         };
         match handle.try_take() {
             Err(h) => self.workflow.running = Some(h),
-            Ok(Ok(out)) => self.workflow.last = Some(out),
+            Ok(Ok(out)) => {
+                self.show_view_nodes(&out);
+                self.workflow.last = Some(out);
+            }
             Ok(Err(e)) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
+        }
+    }
+
+    /// Open the results of "Show in the viewer" nodes in the viewer, as NeXus
+    /// files in the cache folder (replacing the previous run's).
+    fn show_view_nodes(&mut self, out: &Outcome) {
+        let Some(editor) = &self.workflow.open else {
+            return;
+        };
+        let views: Vec<NodeId> = editor
+            .graph
+            .nodes()
+            .filter(|(_, n)| n.kind == "view")
+            .map(|(id, _)| id)
+            .collect();
+        for id in views {
+            let Some(v) = out.values.get(&id) else {
+                continue;
+            };
+            let file = self.dirs.cache.join(format!("workflow-node-{}.nxs", id.0));
+            let old: Vec<u64> = self
+                .documents
+                .iter()
+                .filter(|d| std::path::Path::new(&d.location) == file)
+                .map(|d| d.id)
+                .collect();
+            for doc in old {
+                self.close_document(doc);
+            }
+            let written = std::fs::create_dir_all(&self.dirs.cache)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    crate::workflow::io_nodes::save_nexus(
+                        &file.display().to_string(),
+                        &format!("node_{}", id.0),
+                        v,
+                        "shown from a workflow",
+                    )
+                    .map_err(|e| e.to_string())
+                });
+            match written {
+                Ok(()) => self.open_path(&file, true),
+                Err(e) => self.notify(Level::Error, "The result could not be shown", e),
+            }
         }
     }
 }
@@ -416,4 +463,61 @@ pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::command::Command;
+    use crate::state::AppState;
+    use crate::workflow::edit::Edit;
+
+    #[test]
+    fn a_view_node_opens_its_result_in_the_viewer_and_replaces_the_last_one() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        s.apply(Command::NewWorkflow);
+        for kind in ["linspace", "view"] {
+            s.apply(Command::EditWorkflow(Edit::Add {
+                kind: kind.into(),
+                pos: [0.0, 0.0],
+            }));
+        }
+        let ids: Vec<_> = s
+            .workflow
+            .open
+            .as_ref()
+            .expect("open")
+            .graph
+            .nodes()
+            .map(|(id, _)| id)
+            .collect();
+        s.apply(Command::EditWorkflow(Edit::Connect {
+            from: (ids[0], 0),
+            to: (ids[1], 0),
+        }));
+        let settle = |s: &mut AppState| {
+            let t0 = std::time::Instant::now();
+            while s.busy() {
+                s.poll();
+                assert!(t0.elapsed() < std::time::Duration::from_secs(30));
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        };
+        for _ in 0..2 {
+            s.apply(Command::RunWorkflow);
+            settle(&mut s);
+        }
+        let shown: Vec<_> = s
+            .documents
+            .iter()
+            .filter(|d| d.location.contains("workflow-node-"))
+            .collect();
+        assert_eq!(shown.len(), 1, "the second run replaced the first");
+        assert!(
+            matches!(shown[0].status, crate::state::DocStatus::Ready),
+            "{:?}",
+            shown[0].status
+        );
+    }
 }

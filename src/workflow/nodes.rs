@@ -248,6 +248,14 @@ pub const LIBRARY: &[NodeSpec] = &[
         },
     },
     NodeSpec {
+        kind: "view",
+        title: "Show in the viewer",
+        category: "Outputs",
+        inputs: &[A],
+        outputs: &[A],
+        params: none,
+    },
+    NodeSpec {
         kind: "export_csv",
         title: "Export CSV",
         category: "Outputs",
@@ -629,6 +637,8 @@ pub fn eval(
             super::io_nodes::save_nexus(&text(params, "file")?, &text(params, "name")?, v, &note)?;
             Ok(v.clone())
         }
+        // The window opens the value in the viewer after a run (headless: passes it on).
+        "view" => Ok(input(0)?.clone()),
         "export_csv" => {
             let v = input(0)?;
             super::io_nodes::export_csv(&text(params, "file")?, v)?;

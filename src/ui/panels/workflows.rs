@@ -36,6 +36,59 @@ pub struct WorkflowsUi {
     transform: TSTransform,
     /// The "Run on cluster" window: settings and the token typed in.
     cluster: Option<(crate::state::workflow::ClusterSettings, String)>,
+    /// Thumbnails of 2-D results, by node and the result they show.
+    thumbs: std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
+}
+
+/// A small image of a 2-D result (at most 96 pixels a side, viridis,
+/// percentile range), made once per result.
+fn thumbnail(
+    ui: &mut egui::Ui,
+    thumbs: &mut std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
+    id: NodeId,
+    value: &std::sync::Arc<Value>,
+) {
+    let Value::Array(a) = value.as_ref() else {
+        return;
+    };
+    if a.ndim() != 2 || a.is_empty() {
+        return;
+    }
+    let key = std::sync::Arc::as_ptr(value) as usize;
+    if thumbs.get(&id).is_none_or(|(k, _)| *k != key) {
+        let (h, w) = (a.shape()[0], a.shape()[1]);
+        let step = (h.max(w) / 96).max(1);
+        let (th, tw) = (h.div_ceil(step), w.div_ceil(step));
+        let mut vals = Vec::with_capacity(th * tw);
+        for r in (0..h).step_by(step) {
+            for c in (0..w).step_by(step) {
+                vals.push(a[[r, c]]);
+            }
+        }
+        let range = crate::plot::colormap::percentile_range(&vals, 0.5, 99.5).unwrap_or((0.0, 1.0));
+        let rgba = crate::plot::colormap::colorize(
+            &vals,
+            crate::plot::Colormap::Viridis,
+            crate::plot::Scale::Linear,
+            range,
+        );
+        let pixels: Vec<egui::Color32> = rgba
+            .iter()
+            .map(|p| egui::Color32::from_rgba_unmultiplied(p[0], p[1], p[2], p[3]))
+            .collect();
+        let image = egui::ColorImage::new([tw, th], pixels);
+        let tex = ui.ctx().load_texture(
+            format!("workflow-thumb-{}", id.0),
+            image,
+            egui::TextureOptions::NEAREST,
+        );
+        thumbs.insert(id, (key, tex));
+    }
+    if let Some((_, tex)) = thumbs.get(&id) {
+        let size = tex.size_vec2();
+        let scale = 96.0 / size.x.max(size.y).max(1.0);
+        ui.image((tex.id(), size * scale));
+    }
 }
 
 /// Port colours: one per type, so a wire's colour says what flows.
@@ -148,6 +201,7 @@ fn preview(ui: &mut egui::Ui, v: &Value) {
 
 struct Viewer<'a> {
     graph: &'a Graph,
+    thumbs: &'a mut std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
     last: Option<&'a Outcome>,
     edits: Vec<Edit>,
     copy: Option<BTreeSet<NodeId>>,
@@ -313,6 +367,7 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
             if let Some(last) = self.last {
                 if let Some(v) = last.values.get(&id) {
                     preview(ui, v);
+                    thumbnail(ui, self.thumbs, id, v);
                 } else if let Some(e) = last.errors.get(&id) {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
@@ -605,6 +660,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     let bounds = ui.available_rect_before_wrap();
     let mut viewer = Viewer {
         graph: &ed.graph,
+        thumbs: &mut s.thumbs,
         last: wf.last.as_ref(),
         edits: Vec::new(),
         copy: None,
