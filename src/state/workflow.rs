@@ -293,7 +293,9 @@ impl AppState {
                 self.workflow.cluster_run = Some(now);
             }
             Ok(Ok(results)) => {
-                self.workflow.last = Some(outcome_from_results(&results));
+                let out = outcome_from_results(&results);
+                self.show_view_nodes(&out);
+                self.workflow.last = Some(out);
                 self.workflow.cluster_run = Some(ClusterRun {
                     status: "completed; results below".into(),
                     ..now
