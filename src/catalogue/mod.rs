@@ -538,14 +538,23 @@ pub fn ris(d: &Dataset) -> String {
 }
 
 /// Facet names, in the order they are shown.
-pub const FACETS: [&str; 6] = [
+pub const FACETS: [&str; 7] = [
     "facility",
     "instrument",
     "technique",
     "year",
     "license",
     "access",
+    "source",
 ];
+
+/// Every value of a facet for a dataset (a merged record is in several sources).
+pub fn facet_values(d: &Dataset, facet: &str) -> Vec<String> {
+    match facet {
+        "source" => d.sources.clone(),
+        other => facet_value(d, other).into_iter().collect(),
+    }
+}
 
 /// The value of a facet for a dataset.
 pub fn facet_value(d: &Dataset, facet: &str) -> Option<String> {
@@ -563,6 +572,7 @@ pub fn facet_value(d: &Dataset, facet: &str) -> Option<String> {
             }
             .to_owned(),
         ),
+        "source" => d.sources.first().cloned(),
         _ => None,
     }
 }
@@ -575,7 +585,7 @@ pub fn facet_counts(results: &[Dataset]) -> Vec<(&'static str, Vec<(String, usiz
             let mut counts: std::collections::BTreeMap<String, usize> =
                 std::collections::BTreeMap::new();
             for d in results {
-                if let Some(v) = facet_value(d, f) {
+                for v in facet_values(d, f) {
                     *counts.entry(v).or_default() += 1;
                 }
             }
@@ -593,7 +603,7 @@ pub fn apply_facets<'a>(results: &'a [Dataset], filters: &[(String, String)]) ->
         .filter(|d| {
             filters
                 .iter()
-                .all(|(f, v)| facet_value(d, f).as_deref() == Some(v.as_str()))
+                .all(|(f, v)| facet_values(d, f).iter().any(|x| x == v))
         })
         .collect()
 }
@@ -616,5 +626,44 @@ pub trait Catalogue: Send + Sync {
         dataset: &'a Dataset,
     ) -> BoxFuture<'a, Result<Vec<DataFile>, CatalogueError>> {
         Box::pin(std::future::ready(Ok(dataset.files.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_merged_record_is_found_under_each_of_its_sources() {
+        let d = |src: &str| Dataset {
+            title: "Ring".into(),
+            pid: Some("10.1/x".into()),
+            sources: vec![src.into()],
+            ..Dataset::default()
+        };
+        let mut all = vec![d("zenodo")];
+        merge(
+            &mut all,
+            vec![
+                d("datacite"),
+                Dataset {
+                    title: "Other".into(),
+                    sources: vec!["zenodo".into()],
+                    ..Dataset::default()
+                },
+            ],
+        );
+        assert_eq!(all.len(), 2);
+        let by = |v: &str| apply_facets(&all, &[("source".into(), v.into())]).len();
+        assert_eq!(by("datacite"), 1);
+        assert_eq!(by("zenodo"), 2);
+        let counts = facet_counts(&all);
+        let sources = &counts
+            .iter()
+            .find(|(f, _)| *f == "source")
+            .expect("source")
+            .1;
+        assert_eq!(sources[0], ("zenodo".to_owned(), 2));
+        assert_eq!(sources[1], ("datacite".to_owned(), 1));
     }
 }
