@@ -49,6 +49,10 @@ pub enum Origin {
     },
     /// Typed by a person.
     Person,
+    /// Recorded by a workflow run (its inputs, software and parameters).
+    Workflow {
+        name: String,
+    },
 }
 
 /// One field of a draft.

@@ -181,7 +181,12 @@ impl AppState {
         self.create_draft("datacite", &d.title, &values);
     }
 
-    fn create_draft(&mut self, schema: &str, title: &str, values: &[(String, J, Origin)]) {
+    pub(super) fn create_draft(
+        &mut self,
+        schema: &str,
+        title: &str,
+        values: &[(String, J, Origin)],
+    ) {
         let mut draft = Draft::new(schema);
         // A required field with only one possible value is filled at once.
         if let Some(info) = self.schema_named(schema) {

@@ -327,9 +327,109 @@ impl AppState {
             Err(h) => self.workflow.running = Some(h),
             Ok(Ok(out)) => {
                 self.show_view_nodes(&out);
+                self.describe_derived(&out);
                 self.workflow.last = Some(out);
             }
             Ok(Err(e)) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
+        }
+    }
+
+    /// For a "Describe as derived dataset" node that ran: a SciCat draft of
+    /// the derived dataset, linked to the run's inputs, the software and the
+    /// parameters, opened in the Metadata tab to complete and publish.
+    fn describe_derived(&mut self, out: &Outcome) {
+        let Some(editor) = &self.workflow.open else {
+            return;
+        };
+        let nodes: Vec<(NodeId, String)> = editor
+            .graph
+            .nodes()
+            .filter(|(id, n)| n.kind == "describe_derived" && out.values.contains_key(id))
+            .map(|(id, n)| {
+                (
+                    id,
+                    n.params
+                        .get("title")
+                        .and_then(|t| t.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        if nodes.is_empty() {
+            return;
+        }
+        let name = editor.name.clone();
+        let inputs: Vec<String> = crate::workflow::crate_meta::inputs_of(&editor.graph)
+            .into_iter()
+            .map(|f| f.location)
+            .collect();
+        let parameters: serde_json::Map<String, serde_json::Value> = editor
+            .graph
+            .nodes()
+            .filter(|(_, n)| !n.params.is_empty())
+            .map(|(id, n)| {
+                (
+                    format!("{} {}", id.0, n.kind),
+                    serde_json::to_value(&n.params).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let saved_to = editor
+            .graph
+            .nodes()
+            .find(|(_, n)| n.kind == "save_nexus")
+            .and_then(|(_, n)| n.params.get("file").and_then(|f| f.as_str()))
+            .and_then(|f| std::path::Path::new(f).parent())
+            .map(|p| p.display().to_string())
+            .filter(|p| !p.is_empty());
+        let origin = crate::metadata::Origin::Workflow { name: name.clone() };
+        for (_, title) in nodes {
+            let title = if title.trim().is_empty() {
+                format!("{name}: result")
+            } else {
+                title
+            };
+            let mut values = vec![
+                (
+                    "/type".to_owned(),
+                    serde_json::json!("derived"),
+                    origin.clone(),
+                ),
+                (
+                    "/datasetName".to_owned(),
+                    serde_json::json!(title),
+                    origin.clone(),
+                ),
+                (
+                    "/inputDatasets".to_owned(),
+                    serde_json::json!(inputs),
+                    origin.clone(),
+                ),
+                (
+                    "/usedSoftware".to_owned(),
+                    serde_json::json!([format!("Panorama {}", crate::VERSION)]),
+                    origin.clone(),
+                ),
+                (
+                    "/jobParameters".to_owned(),
+                    serde_json::Value::Object(parameters.clone()),
+                    origin.clone(),
+                ),
+                (
+                    "/creationTime".to_owned(),
+                    serde_json::json!(chrono::Utc::now().to_rfc3339()),
+                    origin.clone(),
+                ),
+            ];
+            if let Some(dir) = &saved_to {
+                values.push((
+                    "/sourceFolder".to_owned(),
+                    serde_json::json!(dir),
+                    origin.clone(),
+                ));
+            }
+            self.create_draft("scicat", &title, &values);
         }
     }
 
@@ -472,6 +572,70 @@ mod tests {
     use crate::command::Command;
     use crate::state::AppState;
     use crate::workflow::edit::Edit;
+
+    #[test]
+    fn a_derived_dataset_draft_links_the_run_to_its_inputs() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/demo/demo_image2d.nxs")
+            .display()
+            .to_string();
+        s.apply(Command::NewWorkflow);
+        for kind in ["nexus_signal", "sum", "describe_derived"] {
+            s.apply(Command::EditWorkflow(Edit::Add {
+                kind: kind.into(),
+                pos: [0.0, 0.0],
+            }));
+        }
+        let ids: Vec<_> = s
+            .workflow
+            .open
+            .as_ref()
+            .expect("open")
+            .graph
+            .nodes()
+            .map(|(id, _)| id)
+            .collect();
+        s.apply(Command::EditWorkflow(Edit::SetParam {
+            id: ids[0],
+            name: "file".into(),
+            value: serde_json::json!(demo),
+        }));
+        for (a, b) in [(0, 1), (1, 2)] {
+            s.apply(Command::EditWorkflow(Edit::Connect {
+                from: (ids[a], 0),
+                to: (ids[b], 0),
+            }));
+        }
+        s.apply(Command::RunWorkflow);
+        let t0 = std::time::Instant::now();
+        while s.busy() {
+            s.poll();
+            assert!(t0.elapsed() < std::time::Duration::from_secs(30));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let open = s.metadata.open.as_ref().expect("a draft opened");
+        let doc = open.doc.draft.to_json();
+        assert_eq!(doc["type"], "derived");
+        assert!(
+            doc["inputDatasets"][0]
+                .as_str()
+                .is_some_and(|p| p.ends_with("demo_image2d.nxs")),
+            "{doc}"
+        );
+        assert!(
+            doc["usedSoftware"][0]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Panorama"))
+        );
+        assert!(
+            doc["jobParameters"]
+                .as_object()
+                .is_some_and(|p| !p.is_empty())
+        );
+    }
 
     #[test]
     fn a_view_node_opens_its_result_in_the_viewer_and_replaces_the_last_one() {

@@ -256,6 +256,14 @@ pub const LIBRARY: &[NodeSpec] = &[
         params: none,
     },
     NodeSpec {
+        kind: "describe_derived",
+        title: "Describe as derived dataset",
+        category: "Outputs",
+        inputs: &[A],
+        outputs: &[A],
+        params: || BTreeMap::from([("title".into(), json!(""))]),
+    },
+    NodeSpec {
         kind: "export_csv",
         title: "Export CSV",
         category: "Outputs",
@@ -639,6 +647,8 @@ pub fn eval(
         }
         // The window opens the value in the viewer after a run (headless: passes it on).
         "view" => Ok(input(0)?.clone()),
+        // The window starts a derived-dataset draft after a run (headless: passes it on).
+        "describe_derived" => Ok(input(0)?.clone()),
         "export_csv" => {
             let v = input(0)?;
             super::io_nodes::export_csv(&text(params, "file")?, v)?;

@@ -215,6 +215,7 @@ fn origin_text(f: &FieldValue) -> String {
         Origin::Template { name } => format!("from template {name}"),
         Origin::Catalogue { source, .. } => format!("from {source}"),
         Origin::Person => return "typed".into(),
+        Origin::Workflow { name } => format!("from the run of {name}"),
     };
     if f.edited {
         format!("{from}, changed")
