@@ -105,6 +105,19 @@ fn a_graph_is_built_by_dragging_and_connecting_and_runs() {
     let in_pin = egui::pos2(inp.left() - 14.0, inp.center().y);
     drag(&mut h, out_pin, in_pin);
     assert_eq!(graph(&h).edges().count(), 1, "connected");
+    // Ctrl+drag from the input picks its wire up; dropped on empty canvas it is gone.
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::COMMAND));
+    drag(&mut h, in_pin, egui::pos2(in_pin.x, in_pin.y + 250.0));
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.run_steps(2);
+    assert_eq!(
+        graph(&h).edges().count(),
+        0,
+        "the wire was removed from the workflow"
+    );
+    h.get_by_label("Undo").click();
+    h.run_steps(3);
+    assert_eq!(graph(&h).edges().count(), 1, "and undo brings it back");
     // A loop is refused, with the reason shown.
     let sum_out = outs
         .iter()

@@ -687,6 +687,21 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             pos: at,
         });
     }
+    // Wires the widget dropped by itself (Ctrl+drag picks up an input's wire
+    // to move it) become disconnections of the workflow too, before any
+    // connection made in the same gesture.
+    let on_canvas: std::collections::BTreeSet<(NodeId, usize)> = s
+        .snarl
+        .wires()
+        .filter_map(|(_, to)| s.snarl.get_node(to.node).map(|id| (*id, to.input)))
+        .collect();
+    let dropped: Vec<Edit> = ed
+        .graph
+        .edges()
+        .filter(|e| !on_canvas.contains(&e.to))
+        .map(|e| Edit::Disconnect { to: e.to })
+        .collect();
+    viewer.edits.splice(0..0, dropped);
     // Nodes dragged on the canvas.
     for (cid, pos, id) in s.snarl.nodes_pos_ids() {
         let _ = cid;
