@@ -608,6 +608,19 @@ pub fn apply_facets<'a>(results: &'a [Dataset], filters: &[(String, String)]) ->
         .collect()
 }
 
+/// The text of an XML predefined entity (`&amp;` and friends) as quick-xml
+/// reports it on its own; unknown entities give nothing.
+pub(crate) fn xml_entity(name: &str) -> &'static str {
+    match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => "",
+    }
+}
+
 /// A catalogue of datasets. One implementation per kind of service.
 pub trait Catalogue: Send + Sync {
     /// A stable id such as `zenodo` used in settings and result chips.

@@ -111,15 +111,7 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
             Ok(Event::GeneralRef(g)) => {
                 // Entities such as &amp; arrive on their own in this reader.
                 let name = g.decode().map_err(|e| bad(e.to_string()))?;
-                let ch = match name.as_ref() {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                };
-                text_of.push_str(ch);
+                text_of.push_str(super::xml_entity(&name));
             }
             Ok(Event::CData(c)) => text_of.push_str(&String::from_utf8_lossy(&c)),
             Ok(Event::End(_)) => {
@@ -282,14 +274,7 @@ fn texts(xml: &str) -> Result<Vec<(Vec<String>, String)>, CatalogueError> {
             }
             Ok(Event::GeneralRef(g)) => {
                 let name = g.decode().map_err(|e| bad(e.to_string()))?;
-                text.push_str(match name.as_ref() {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                });
+                text.push_str(super::xml_entity(&name));
             }
             Ok(Event::End(_)) => {
                 let t = std::mem::take(&mut text).trim().to_owned();

@@ -90,7 +90,8 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 impl Queue {
     /// A queue that runs at most `limit` transfers at once (at least one).
     pub fn new(handle: tokio::runtime::Handle, limit: usize) -> Result<Self, DownloadError> {
-        let client = crate::net::async_client(std::time::Duration::from_secs(3600))
+        // One client per process: building one loads the TLS roots.
+        let client = crate::net::shared_async_client(std::time::Duration::from_secs(3600))
             .map_err(|e| DownloadError::Network(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Mutex::new(Inner {

@@ -72,14 +72,7 @@ pub fn parse_multistatus(xml: &str) -> Result<Vec<Entry>, CatalogueError> {
             }
             Ok(Event::GeneralRef(g)) => {
                 let name = g.decode().map_err(|e| bad(e.to_string()))?;
-                text.push_str(match name.as_ref() {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                });
+                text.push_str(super::xml_entity(&name));
             }
             Ok(Event::End(_)) => {
                 let name = path.pop().unwrap_or_default();
