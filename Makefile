@@ -113,6 +113,7 @@ BENCH_DATA := target/bench-data
 bench: deps-test
 	cargo build --release --locked
 	@[ -f $(BENCH_DATA)/stack_bslz4.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA)
+	@[ -f $(BENCH_DATA)/dark2048.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA) --only dark2048
 	$(PY) tests/tools/bench_report.py $(BENCH_DATA) target/release/panorama
 
 snapshots: deps-test

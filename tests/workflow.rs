@@ -234,3 +234,90 @@ fn one_graph_maps_over_several_input_files() {
     assert_eq!(code, Some(2));
     assert!(err.contains("file input node"), "{err}");
 }
+
+/// The sum of every element of the demo stack, read whole by the data layer.
+fn demo_stack_total() -> (f64, usize) {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_stack3d.nxs");
+    let src = panorama::data::open(demo).expect("demo stack");
+    let v = src
+        .value(
+            "/entry/stack/data",
+            &panorama::data::Selection::all(),
+            &panorama::data::NoProgress,
+        )
+        .expect("values");
+    let values = v.to_f64().expect("numbers");
+    (values.iter().sum(), values.len())
+}
+
+#[test]
+fn frames_stream_through_a_pipeline_from_one_file_or_a_pattern_of_files() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/workflows/sum_frames.json"
+    );
+    let (total, count) = demo_stack_total();
+    let (code, out, err) = run(&["run", file, "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // The stack is never whole in memory: the input node holds a reference.
+    assert_eq!(v["values"]["1"]["streamed"], true, "{}", v["values"]["1"]);
+    assert_eq!(v["values"]["1"]["shape"], serde_json::json!([24, 128, 128]));
+    let got = v["values"]["5"].as_f64().expect("a number");
+    let want = total - count as f64;
+    assert!(
+        (got - want).abs() < 1e-6 * want.abs().max(1.0),
+        "{got} vs {want}"
+    );
+    assert_eq!(v["values"]["4"]["shape"], serde_json::json!([128, 128]));
+
+    // The same graph over every file that matches a pattern: twice the frames.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_stack3d.nxs");
+    for name in ["scan_001.nxs", "scan_002.nxs"] {
+        std::fs::copy(demo, tmp.path().join(name)).expect("copy");
+    }
+    std::fs::write(tmp.path().join("scan_notes.txt"), "not a match").expect("write");
+    let pattern = tmp.path().join("scan_*.nxs").display().to_string();
+    let runs = tmp.path().join("runs");
+    let (code, out, err) = run(&[
+        "run",
+        file,
+        "--json",
+        "--set",
+        &format!("1.file={pattern}"),
+        "--out",
+        &runs.display().to_string(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["values"]["1"]["shape"], serde_json::json!([48, 128, 128]));
+    let got = v["values"]["5"].as_f64().expect("a number");
+    assert!(
+        (got - 2.0 * want).abs() < 1e-6 * want.abs().max(1.0),
+        "{got}"
+    );
+    // The crate names each matched file with its checksum.
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs.join("ro-crate-metadata.json")).expect("crate"),
+    )
+    .expect("json");
+    let files: Vec<&serde_json::Value> = meta["@graph"]
+        .as_array()
+        .expect("graph")
+        .iter()
+        .filter(|e| e["@id"].as_str().is_some_and(|i| i.contains("scan_")))
+        .collect();
+    assert_eq!(files.len(), 2, "{meta}");
+    assert!(
+        files
+            .iter()
+            .all(|f| f["sha256"].as_str().map(str::len) == Some(64))
+    );
+
+    // A pattern that matches nothing fails that node, in words.
+    let none = tmp.path().join("none_*.nxs").display().to_string();
+    let (code, out, _) = run(&["run", file, "--set", &format!("1.file={none}")]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("no file matches"), "{out}");
+}

@@ -36,7 +36,7 @@ pub fn run_workflow(
     };
     let input_node: Option<NodeId> = g
         .nodes()
-        .find(|(_, n)| matches!(n.kind.as_str(), "read_hdf5" | "nexus_signal"))
+        .find(|(_, n)| crate::workflow::nodes::reads_files(&n.kind))
         .map(|(id, _)| id);
     if !inputs.is_empty() && input_node.is_none() {
         eprintln!(
@@ -154,6 +154,9 @@ fn value_json(v: &crate::workflow::nodes::Value) -> serde_json::Value {
         }
         crate::workflow::nodes::Value::Table(t) => {
             serde_json::json!({"columns": t.columns, "rows": t.rows})
+        }
+        crate::workflow::nodes::Value::Stack(s) => {
+            serde_json::json!({"shape": s.shape(), "streamed": true, "values": []})
         }
     }
 }

@@ -233,9 +233,12 @@ fn read_raw(fh: &std::fs::File, file: &Path, c: &ChunkLoc) -> Result<Vec<u8>, Da
     Ok(raw)
 }
 
-/// Read a whole chunked dataset whose filters are all in `steps` into `out`
+/// Read the rows `rows` (along the first axis; all of it for a whole read) of
+/// a chunked dataset whose filters are all in `steps` into `out`
 /// (little-endian element bytes in C order), decoding chunks in parallel.
-/// Unallocated chunks are left as they are in `out` (zeroed by the caller).
+/// A part of the first axis can be read only where chunks span whole rows
+/// (e.g. one detector frame per chunk). Unallocated chunks are left as they
+/// are in `out` (zeroed by the caller).
 #[allow(clippy::too_many_arguments)]
 pub fn read_all_into(
     file: &Path,
@@ -243,11 +246,22 @@ pub fn read_all_into(
     steps: &[Step],
     shape: &[usize],
     chunk: &[usize],
+    rows: std::ops::Range<usize>,
     elem: usize,
     object: &str,
     cancelled: &(dyn Fn() -> bool + Sync),
     out: &mut [u8],
 ) -> Result<(), DataError> {
+    if shape.is_empty() || rows.end > shape[0] || rows.start > rows.end {
+        return Err(malformed(object, "rows outside the dataset"));
+    }
+    let whole = rows.start == 0 && rows.end == shape[0];
+    if !whole && chunk[1..] != shape[1..] {
+        return Err(malformed(
+            object,
+            "a part of the first axis needs chunks that span whole rows",
+        ));
+    }
     // Chunk locations, gathered under the HDF5 lock (fast, metadata only).
     let mut locs: Vec<ChunkLoc> = Vec::new();
     ds.chunks_visit(|c| {
@@ -268,11 +282,14 @@ pub fn read_all_into(
         message: e.to_string(),
     })?;
     locs.retain(|c| {
-        c.offset.len() == shape.len() && c.offset.iter().zip(shape).all(|(&o, &s)| o < s)
+        c.offset.len() == shape.len()
+            && c.offset.iter().zip(shape).all(|(&o, &s)| o < s)
+            && c.offset[0] < rows.end
+            && c.offset[0] + chunk[0] > rows.start
     });
     let nd = shape.len();
     let chunk_bytes = chunk.iter().product::<usize>() * elem;
-    if out.len() != shape.iter().product::<usize>() * elem {
+    if out.len() != rows.len() * shape[1..].iter().product::<usize>() * elem {
         return Err(malformed(object, "output size does not match the shape"));
     }
     let fh = std::fs::File::open(file).map_err(|source| DataError::Io {
@@ -285,22 +302,24 @@ pub fn read_all_into(
     if chunk[1..] == shape[1..] {
         let row = chunk_bytes / chunk[0].max(1);
         locs.sort_by_key(|c| c.offset[0]);
-        let mut parts: Vec<(&mut [u8], &ChunkLoc)> = Vec::with_capacity(locs.len());
+        // (destination, chunk, first row of the chunk that lands there)
+        let mut parts: Vec<(&mut [u8], &ChunkLoc, usize)> = Vec::with_capacity(locs.len());
         let mut rest: &mut [u8] = out;
         let mut pos = 0usize;
         for c in &locs {
-            let start = c.offset[0] * row;
-            let end = ((c.offset[0] + chunk[0]).min(shape[0])) * row;
+            let first = c.offset[0].max(rows.start);
+            let last = (c.offset[0] + chunk[0]).min(shape[0]).min(rows.end);
+            let (start, end) = ((first - rows.start) * row, (last - rows.start) * row);
             if start < pos {
                 return Err(malformed(object, "overlapping chunks"));
             }
             let (_, tail) = std::mem::take(&mut rest).split_at_mut(start - pos);
             let (mine, tail) = tail.split_at_mut(end - start);
-            parts.push((mine, c));
+            parts.push((mine, c, first - c.offset[0]));
             rest = tail;
             pos = end;
         }
-        return parts.into_par_iter().try_for_each(|(dst, c)| {
+        return parts.into_par_iter().try_for_each(|(dst, c, skip)| {
             if cancelled() {
                 return Err(DataError::Cancelled);
             }
@@ -308,11 +327,11 @@ pub fn read_all_into(
             if dst.len() == chunk_bytes {
                 decode_into(raw, steps, c.mask, elem, dst, object)
             } else {
-                // The last chunk along the first axis is cut.
+                // The chunk is cut by the end of the dataset or of `rows`.
                 let mut full = vec![0u8; chunk_bytes];
                 decode_into(raw, steps, c.mask, elem, &mut full, object)?;
                 let n = dst.len();
-                dst.copy_from_slice(&full[..n]);
+                dst.copy_from_slice(&full[skip * row..skip * row + n]);
                 Ok(())
             }
         });

@@ -374,6 +374,7 @@ impl LocalHdf5 {
         ds: &hdf5::Dataset,
         info: &DatasetInfo,
         path: &str,
+        rows: Option<(std::ops::Range<usize>, bool)>,
         progress: &dyn Progress,
     ) -> Option<Result<Value, DataError>> {
         let elem = match &info.dtype {
@@ -397,9 +398,14 @@ impl LocalHdf5 {
         if cfg!(target_endian = "big") {
             return None;
         }
+        // A part of the first axis (`keep`: whether that axis stays in the result).
+        let (rows, keep) = rows.unwrap_or((0..shape[0], true));
+        if rows != (0..shape[0]) && chunk[1..] != shape[1..] {
+            return None;
+        }
         progress.report(0.0, "decoding chunks");
         let cancelled = || progress.cancelled();
-        let n: usize = shape.iter().product();
+        let n: usize = rows.len() * shape[1..].iter().product::<usize>();
         // Decode straight into the typed result (little-endian host).
         macro_rules! typed {
             ($t:ty, $variant:ident) => {{
@@ -410,6 +416,7 @@ impl LocalHdf5 {
                     &steps,
                     &shape,
                     &chunk,
+                    rows.clone(),
                     elem,
                     path,
                     &cancelled,
@@ -433,7 +440,13 @@ impl LocalHdf5 {
             _ => typed!(f64, F64),
         };
         progress.report(1.0, "done");
-        Some(data.and_then(|d| Value::new(shape, d)))
+        let mut out_shape = shape;
+        if keep {
+            out_shape[0] = rows.len();
+        } else {
+            out_shape.remove(0);
+        }
+        Some(data.and_then(|d| Value::new(out_shape, d)))
     }
 }
 
@@ -585,9 +598,9 @@ impl DataSource for LocalHdf5 {
                 }
             });
         }
-        if selection.is_all()
-            && count > 0
-            && let Some(v) = self.read_chunks_parallel(&ds, &info, path, progress)
+        if count > 0
+            && let Some(rows) = leading_rows(selection, &resolved)
+            && let Some(v) = self.read_chunks_parallel(&ds, &info, path, rows, progress)
         {
             return v;
         }
@@ -604,6 +617,27 @@ impl DataSource for LocalHdf5 {
         }
         read_numeric_slabs(&ds, path, &info.dtype, &resolved, progress)
     }
+}
+
+/// Whether a selection is all of the dataset (`Some(None)`) or a contiguous
+/// part of its first axis only (`Some(Some((rows, keep_axis)))`), the reads
+/// that decode chunks in parallel.
+#[allow(clippy::option_option)]
+fn leading_rows(
+    selection: &Selection,
+    resolved: &super::selection::Resolved,
+) -> Option<Option<(std::ops::Range<usize>, bool)>> {
+    if selection.is_all() {
+        return Some(None);
+    }
+    let (first, rest) = resolved.axes.split_first()?;
+    if selection.0.len() != 1 || first.2 != 1 {
+        return None;
+    }
+    let start = usize::try_from(first.0).ok()?;
+    let end = start.checked_add(usize::try_from(first.1).ok()?)?;
+    debug_assert!(rest.iter().all(|a| a.0 == 0 && a.2 == 1 && a.3));
+    Some(Some((start..end, first.3)))
 }
 
 /// Read a numeric selection in slabs along the first kept axis, reporting
@@ -785,6 +819,43 @@ mod tests {
             src.entity("/entry/dangling").expect("shown").kind,
             EntityKind::Broken { .. }
         ));
+    }
+
+    #[test]
+    fn frames_of_a_chunked_stack_are_decoded_in_parallel_like_a_plain_read() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("stack.h5");
+        {
+            let f = hdf5::File::create(&path).expect("create");
+            let data: Vec<u16> = (0..60).collect();
+            let arr = ndarray::Array3::from_shape_vec((5, 3, 4), data).expect("shape");
+            // One frame per chunk, and two frames per chunk (cut at the end).
+            for (name, chunk) in [("one", [1, 3, 4]), ("two", [2, 3, 4])] {
+                f.new_dataset_builder()
+                    .with_data(&arr)
+                    .chunk(chunk)
+                    .deflate(3)
+                    .create(name)
+                    .expect("dataset");
+            }
+        }
+        let src = LocalHdf5::open(&path).expect("open");
+        for name in ["/one", "/two"] {
+            for (sel, shape, first) in [
+                ("1:4", vec![3, 3, 4], 12u16),
+                ("4:5", vec![1, 3, 4], 48),
+                ("3", vec![3, 4], 36),
+                ("0:5", vec![5, 3, 4], 0),
+            ] {
+                let v = src
+                    .value(name, &Selection::parse(sel).expect("sel"), &NoProgress)
+                    .expect("frames");
+                assert_eq!(v.shape, shape, "{name}[{sel}]");
+                let n: usize = shape.iter().product();
+                let want: Vec<u16> = (first..first + n as u16).collect();
+                assert_eq!(v.data, Data::U16(want), "{name}[{sel}]");
+            }
+        }
     }
 
     #[test]

@@ -222,6 +222,35 @@ impl Value {
         Some(v)
     }
 
+    /// The elements as f64 in pieces of `n` (such as the frames of a stack),
+    /// converted in parallel; `None` for non-numeric data.
+    pub fn chunks_f64(&self, n: usize) -> Option<Vec<Vec<f64>>> {
+        use rayon::prelude::*;
+        let n = n.max(1);
+        macro_rules! conv {
+            ($v:expr) => {
+                $v.par_chunks(n)
+                    .map(|c| c.iter().map(|&x| x as f64).collect())
+                    .collect()
+            };
+        }
+        #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+        let v = match &self.data {
+            Data::I8(v) => conv!(v),
+            Data::I16(v) => conv!(v),
+            Data::I32(v) => conv!(v),
+            Data::I64(v) => conv!(v),
+            Data::U8(v) => conv!(v),
+            Data::U16(v) => conv!(v),
+            Data::U32(v) => conv!(v),
+            Data::U64(v) => conv!(v),
+            Data::F32(v) => conv!(v),
+            Data::F64(v) => v.par_chunks(n).map(<[f64]>::to_vec).collect(),
+            _ => self.to_f64()?.chunks(n).map(<[f64]>::to_vec).collect(),
+        };
+        Some(v)
+    }
+
     /// One element as text, for tables and attribute lists.
     pub fn element_text(&self, i: usize) -> String {
         fn g<T: ToString>(v: &[T], i: usize) -> String {

@@ -63,12 +63,16 @@ impl InputFile {
 pub fn inputs_of(g: &super::Graph) -> Vec<InputFile> {
     let mut seen = Vec::new();
     for (_, n) in g.nodes() {
-        if matches!(n.kind.as_str(), "read_hdf5" | "nexus_signal")
-            && let Some(f) = n.params.get("file").and_then(J::as_str)
-            && !f.is_empty()
-            && !seen.iter().any(|x: &InputFile| x.location == f)
-        {
-            seen.push(InputFile::of(f));
+        let Some(pattern) = n.params.get("file").and_then(J::as_str) else {
+            continue;
+        };
+        if !super::nodes::reads_files(&n.kind) {
+            continue;
+        }
+        for f in super::stream::expand(pattern).unwrap_or_default() {
+            if !seen.iter().any(|x: &InputFile| x.location == f) {
+                seen.push(InputFile::of(&f));
+            }
         }
     }
     seen

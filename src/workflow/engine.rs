@@ -37,13 +37,18 @@ fn key(kind: &str, params: &BTreeMap<String, serde_json::Value>, inputs: &[u64])
         .unwrap_or_default()
         .hash(&mut h);
     inputs.hash(&mut h);
-    // A node that reads a file reruns when the file changes on disk.
-    if let Some(file) = params.get("file").and_then(serde_json::Value::as_str)
-        && matches!(kind, "read_hdf5" | "nexus_signal")
-        && let Ok(meta) = std::fs::metadata(file)
+    // A node that reads files reruns when one changes on disk (or a pattern
+    // matches other files).
+    if let Some(pattern) = params.get("file").and_then(serde_json::Value::as_str)
+        && nodes::reads_files(kind)
     {
-        meta.len().hash(&mut h);
-        meta.modified().ok().hash(&mut h);
+        for file in super::stream::expand(pattern).unwrap_or_default() {
+            file.hash(&mut h);
+            if let Ok(meta) = std::fs::metadata(&file) {
+                meta.len().hash(&mut h);
+                meta.modified().ok().hash(&mut h);
+            }
+        }
     }
     h.finish()
 }
@@ -113,7 +118,11 @@ impl Engine {
             let results: Vec<(NodeId, u64, Result<Value, nodes::NodeError>)> = work
                 .into_par_iter()
                 .map(|(id, k, node, inputs)| {
-                    (id, k, nodes::eval(&node.kind, &node.params, &inputs))
+                    (
+                        id,
+                        k,
+                        nodes::eval_with(&node.kind, &node.params, &inputs, cancel),
+                    )
                 })
                 .collect();
             for (id, k, r) in results {

@@ -224,7 +224,7 @@ fn map(v: Value, f: impl Fn(f64) -> f64) -> Value {
     match v {
         Value::Scalar(s) => Value::Scalar(f(s)),
         Value::Array(a) => Value::Array(a.mapv(f)),
-        Value::Table(t) => Value::Array(t.to_array().mapv(f)),
+        Value::Table(_) | Value::Stack(_) => Value::Array(v.to_array().mapv(f)),
     }
 }
 

@@ -140,7 +140,7 @@ pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
     let ids: Vec<NodeId> = g.nodes().map(|(id, _)| id).collect();
     for id in ids {
         let Some(node) = g.node(id) else { continue };
-        if !matches!(node.kind.as_str(), "read_hdf5" | "nexus_signal") {
+        if !super::nodes::reads_files(&node.kind) {
             continue;
         }
         let Some(file) = node.params.get("file").and_then(|v| v.as_str()) else {
@@ -151,7 +151,12 @@ pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
             continue;
         }
         let beside = workflow_dir.join(p);
-        if beside.exists() {
+        let found = if file.contains(['*', '?', '[']) {
+            super::stream::expand(&beside.display().to_string()).is_ok()
+        } else {
+            beside.exists()
+        };
+        if found {
             let _ = g.set_param(id, "file", beside.display().to_string().into());
         }
     }

@@ -37,6 +37,14 @@ pub fn read_dataset(location: &str, path: &str) -> Result<Value, NodeError> {
         });
     }
     let src = crate::data::open(location).map_err(failed)?;
+    // Large stacks of frames are read a batch at a time by the nodes after.
+    if let Some(d) = src.entity(path).ok().as_ref().and_then(|e| e.dataset())
+        && d.shape.len() >= 3
+        && d.element_count().saturating_mul(8) > super::stream::STREAM_ABOVE_BYTES
+    {
+        return super::stream::Stack::of_dataset(location, path)
+            .map(|s| Value::Stack(std::sync::Arc::new(s)));
+    }
     read(src.as_ref(), path)
 }
 
@@ -155,10 +163,10 @@ pub fn export_csv(file: &str, v: &Value) -> Result<(), NodeError> {
                 out.push('\n');
             }
         }
-        Value::Array(a) => {
+        Value::Array(_) | Value::Stack(_) => {
             return Err(NodeError::Compute(format!(
-                "CSV holds 1-D or 2-D data, not {:?}; select a slice first",
-                a.shape()
+                "CSV holds 1-D or 2-D data, not {} axes; select a slice first",
+                v.ndim()
             )));
         }
     }

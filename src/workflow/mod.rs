@@ -10,6 +10,7 @@ pub mod io_nodes;
 pub mod nodes;
 pub mod science;
 pub mod slurm;
+pub mod stream;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, Axis, IxDyn};
 use serde_json::{Value as J, json};
+use tokio_util::sync::CancellationToken;
 
 use super::{Node, PortType};
 
@@ -16,6 +17,8 @@ pub enum Value {
     Array(ArrayD<f64>),
     /// Named columns of numbers (fit results, peak lists).
     Table(Table),
+    /// Frames read a batch at a time (large datasets, many files).
+    Stack(Arc<super::stream::Stack>),
 }
 
 /// A small table: one row per item, one named column per quantity.
@@ -47,11 +50,28 @@ impl Table {
 
 impl Value {
     /// The value as an n-d array (a scalar is 0-d, a table rows × columns).
+    /// A stack is made whole by [`eval_with`] before any node sees it, so
+    /// here it is empty.
     pub fn to_array(&self) -> ArrayD<f64> {
         match self {
             Self::Scalar(s) => ArrayD::from_elem(IxDyn(&[]), *s),
             Self::Array(a) => a.clone(),
             Self::Table(t) => t.to_array(),
+            Self::Stack(s) => {
+                let mut shape = vec![0];
+                shape.extend_from_slice(&s.frame_shape);
+                ArrayD::zeros(IxDyn(&shape))
+            }
+        }
+    }
+
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        match self {
+            Self::Scalar(_) => 0,
+            Self::Array(a) => a.ndim(),
+            Self::Table(_) => 2,
+            Self::Stack(s) => s.frame_shape.len() + 1,
         }
     }
 
@@ -82,6 +102,7 @@ impl Value {
                     first.join(", ")
                 )
             }
+            Self::Stack(s) => s.summary(),
         }
     }
 }
@@ -150,6 +171,19 @@ pub const LIBRARY: &[NodeSpec] = &[
         params: || {
             BTreeMap::from([
                 ("file".into(), json!("")),
+                ("path".into(), json!("/entry/data/data")),
+            ])
+        },
+    },
+    NodeSpec {
+        kind: "read_frames",
+        title: "Frames of many files",
+        category: "Inputs",
+        inputs: &[],
+        outputs: &[A],
+        params: || {
+            BTreeMap::from([
+                ("file".into(), json!("scans/scan_*.h5")),
                 ("path".into(), json!("/entry/data/data")),
             ])
         },
@@ -380,6 +414,12 @@ pub fn spec(kind: &str) -> Option<&'static NodeSpec> {
     LIBRARY.iter().find(|s| s.kind == kind)
 }
 
+/// Whether a node kind reads the files named in its `file` parameter (a
+/// path, an h5grove URL or, for frames, a pattern).
+pub fn reads_files(kind: &str) -> bool {
+    matches!(kind, "read_hdf5" | "nexus_signal" | "read_frames")
+}
+
 /// A new node of a kind, with its ports and default parameters.
 pub fn make(kind: &str) -> Option<Node> {
     let s = spec(kind)?;
@@ -431,26 +471,30 @@ fn binary(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Result<Value, No
     if let (Value::Scalar(x), Value::Scalar(y)) = (a, b) {
         return Ok(Value::Scalar(f(*x, *y)));
     }
-    let (a, b) = (a.to_array(), b.to_array());
+    // Borrow arrays; only the result is a new array.
+    fn as_array(v: &Value) -> std::borrow::Cow<'_, ArrayD<f64>> {
+        match v {
+            Value::Array(a) => std::borrow::Cow::Borrowed(a),
+            other => std::borrow::Cow::Owned(other.to_array()),
+        }
+    }
+    let (a, b) = (as_array(a), as_array(b));
     let shape = if a.ndim() >= b.ndim() {
         a.shape()
     } else {
         b.shape()
     }
     .to_vec();
-    let (a, b) = match (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) {
-        (Some(x), Some(y)) => (x.to_owned(), y.to_owned()),
-        _ => {
-            return Err(NodeError::Compute(format!(
-                "shapes {:?} and {:?} do not fit together",
-                a.shape(),
-                b.shape()
-            )));
-        }
+    let (Some(x), Some(y)) = (a.broadcast(IxDyn(&shape)), b.broadcast(IxDyn(&shape))) else {
+        return Err(NodeError::Compute(format!(
+            "shapes {:?} and {:?} do not fit together",
+            a.shape(),
+            b.shape()
+        )));
     };
-    let mut out = a;
-    out.zip_mut_with(&b, |x, y| *x = f(*x, *y));
-    Ok(Value::Array(out))
+    Ok(Value::Array(
+        ndarray::Zip::from(&x).and(&y).map_collect(|p, q| f(*p, *q)),
+    ))
 }
 
 fn reduce(a: &Value, ax: Option<usize>, f: impl Fn(ndarray::ArrayViewD<'_, f64>) -> f64) -> Value {
@@ -463,6 +507,44 @@ fn reduce(a: &Value, ax: Option<usize>, f: impl Fn(ndarray::ArrayViewD<'_, f64>)
 
 /// Compute a node's output from its inputs.
 pub fn eval(
+    kind: &str,
+    params: &BTreeMap<String, J>,
+    inputs: &[Option<Arc<Value>>],
+) -> Result<Value, NodeError> {
+    eval_with(kind, params, inputs, &CancellationToken::new())
+}
+
+/// [`eval`] that stops reading a stack when `cancel` fires. Stacks pass
+/// through frame-wise nodes and stream into reductions; other nodes get them
+/// whole, within the memory budget.
+pub fn eval_with(
+    kind: &str,
+    params: &BTreeMap<String, J>,
+    inputs: &[Option<Arc<Value>>],
+    cancel: &CancellationToken,
+) -> Result<Value, NodeError> {
+    if !inputs
+        .iter()
+        .any(|v| matches!(v.as_deref(), Some(Value::Stack(_))))
+    {
+        return eval_whole(kind, params, inputs);
+    }
+    if let Some(v) = super::stream::eval(kind, params, inputs, cancel)? {
+        return Ok(v);
+    }
+    let whole: Vec<Option<Arc<Value>>> = inputs
+        .iter()
+        .map(|v| match v.as_deref() {
+            Some(Value::Stack(s)) => s
+                .materialize(cancel)
+                .map(|a| Some(Arc::new(Value::Array(a)))),
+            _ => Ok(v.clone()),
+        })
+        .collect::<Result<_, _>>()?;
+    eval_whole(kind, params, &whole)
+}
+
+fn eval_whole(
     kind: &str,
     params: &BTreeMap<String, J>,
     inputs: &[Option<Arc<Value>>],
@@ -551,6 +633,10 @@ pub fn eval(
         }
         "read_hdf5" => {
             super::io_nodes::read_dataset(&text(params, "file")?, &text(params, "path")?)
+        }
+        "read_frames" => {
+            super::stream::Stack::of_files(&text(params, "file")?, &text(params, "path")?)
+                .map(|s| Value::Stack(Arc::new(s)))
         }
         "nexus_signal" => super::io_nodes::read_default_signal(&text(params, "file")?),
         "expression" => {

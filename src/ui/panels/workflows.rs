@@ -165,6 +165,9 @@ fn preview(ui: &mut egui::Ui, v: &Value) {
                     }
                 });
         }
+        Value::Stack(s) => {
+            ui.label(s.summary());
+        }
         Value::Array(a) => {
             ui.label(format!("= {}", v.summary()));
             if a.ndim() == 1 && a.len() > 1 {
