@@ -238,6 +238,18 @@ pub enum Command {
     },
     /// Stop the cluster run (the job is cancelled on the cluster).
     CancelClusterRun,
+    /// Add files matching a pattern (or one file) to those the workflow runs over.
+    AddMapInputs(String),
+    /// Add the finished downloads to the files the workflow runs over.
+    AddDownloadedMapInputs,
+    /// Add the local files open in the viewer to those the workflow runs over.
+    AddOpenMapInputs,
+    /// Take a file off the list the workflow runs over.
+    RemoveMapInput(usize),
+    /// Run the open workflow once per listed file.
+    RunWorkflowMap,
+    /// Stop running over files (after the file in progress).
+    CancelWorkflowMap,
     /// Keep the values typed into the open draft as a named template.
     SaveTemplate(String),
     /// Fill the open draft from a template of its schema.

@@ -109,6 +109,7 @@ fn main() -> ExitCode {
             out,
             ..
         }) => panorama::cli::workflow::run_workflow(
+            &dirs,
             &workflow,
             &settings,
             &inputs,

@@ -201,3 +201,89 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
         let _ = h.try_snapshot("workflow_detector_pipeline");
     }
 }
+
+#[test]
+fn a_workflow_runs_over_many_files_each_with_its_crate() {
+    let home = tempfile::tempdir().expect("tmp");
+    let scans = tempfile::tempdir().expect("tmp");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_stack3d.nxs");
+    for name in ["scan_001.nxs", "scan_002.nxs"] {
+        std::fs::copy(demo, scans.path().join(name)).expect("copy");
+    }
+    // The second file was downloaded from a catalogue record.
+    let dirs = panorama::paths::AppDirs::under(home.path());
+    std::fs::create_dir_all(&dirs.data).expect("data dir");
+    panorama::store::Store::open(&dirs.database())
+        .expect("store")
+        .record_origin(
+            &scans.path().join("scan_002.nxs"),
+            &panorama::store::FileOrigin {
+                dataset: "https://doi.org/10.5281/zenodo.42".into(),
+                title: "Stack from the beamline".into(),
+                source: "zenodo".into(),
+                url: "https://zenodo.org/records/42/files/scan_002.nxs".into(),
+            },
+        )
+        .expect("origin");
+    let mut h = window(home.path(), 1200.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("Open example…").click();
+    h.run_steps(3);
+    h.get_by_label("sum_frames").click();
+    h.run_steps(3);
+    h.get_by_label("Run over files…").click();
+    h.run_steps(3);
+    h.get_by_label_contains("read by Frames of many files (node 1)");
+    let field = h
+        .get_all_by_label("File or pattern")
+        .find(|n| {
+            egui_kittest::kittest::NodeT::accesskit_node(n).role()
+                == egui::accesskit::Role::TextInput
+        })
+        .expect("the pattern field");
+    field.focus();
+    h.run_steps(2);
+    h.event(egui::Event::Text(
+        scans.path().join("scan_*.nxs").display().to_string(),
+    ));
+    h.run_steps(2);
+    h.get_by_label("Add").click();
+    h.run_steps(3);
+    h.get_by_label("scan_001.nxs");
+    h.get_by_label("local file");
+    h.get_by_label("from Stack from the beamline");
+    h.get_by_label("Run over 2 files").click();
+    settle(&mut h);
+    assert_eq!(h.query_all_by_label("done").count(), 2);
+    // Each run has its folder with results and a crate; the second names
+    // the dataset its input came from.
+    let runs = h
+        .state()
+        .state()
+        .workflow
+        .map
+        .out_dir
+        .clone()
+        .expect("out dir");
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(runs.join("002-scan_002/ro-crate-metadata.json")).expect("crate"),
+    )
+    .expect("json");
+    let graph = meta["@graph"].as_array().expect("graph");
+    assert!(
+        graph
+            .iter()
+            .any(|e| e["identifier"] == "https://doi.org/10.5281/zenodo.42"
+                && e["@id"]
+                    .as_str()
+                    .is_some_and(|i| i.ends_with("scan_002.nxs"))),
+        "{meta}"
+    );
+    assert!(runs.join("001-scan_001/results.json").exists());
+    // The window shows temporary paths, so it is a README screenshot only.
+    if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
+        let _ = h.try_snapshot("workflow_map");
+    }
+}

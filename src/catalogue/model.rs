@@ -144,6 +144,21 @@ impl Dataset {
             })
     }
 
+    /// The record as the origin of a file downloaded from `url`: its DOI as
+    /// a URL, else its PID, else its key.
+    pub fn file_origin(&self, url: &str) -> crate::store::FileOrigin {
+        crate::store::FileOrigin {
+            dataset: self
+                .normalized_doi()
+                .map(|d| format!("https://doi.org/{d}"))
+                .or_else(|| self.pid.clone().filter(|p| !p.trim().is_empty()))
+                .unwrap_or_else(|| self.key()),
+            title: self.title.clone(),
+            source: self.sources.first().cloned().unwrap_or_default(),
+            url: url.to_owned(),
+        }
+    }
+
     /// The year of `created`, if any.
     pub fn year(&self) -> Option<u32> {
         self.created.as_deref()?.get(..4)?.parse().ok()

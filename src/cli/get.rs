@@ -16,6 +16,8 @@ use crate::paths::AppDirs;
 struct Planned {
     file: DataFile,
     subdir: PathBuf,
+    /// The catalogue record the file belongs to (for a DOI or PID).
+    origin: Option<crate::store::FileOrigin>,
 }
 
 /// Safe sub-folders from a relative path such as `run1/raw/scan.h5` (the
@@ -41,6 +43,7 @@ fn plan_url(rt: &crate::runtime::Runtime, url: &str) -> Result<Vec<Planned>, Str
             .map(|f| Planned {
                 subdir: safe_subdir(&f.name),
                 file: f,
+                origin: None,
             })
             .collect());
     }
@@ -64,6 +67,7 @@ fn plan_url(rt: &crate::runtime::Runtime, url: &str) -> Result<Vec<Planned>, Str
             ..DataFile::default()
         },
         subdir: PathBuf::new(),
+        origin: None,
     }])
 }
 
@@ -124,6 +128,9 @@ fn plan_pid(
         .iter()
         .map(|f| Planned {
             subdir: safe_subdir(&f.name),
+            origin: Some(
+                d.file_origin(f.url.as_deref().or(f.local.as_deref()).unwrap_or_default()),
+            ),
             file: f.clone(),
         })
         .collect())
@@ -191,11 +198,13 @@ pub fn get(
     };
     let mut failed = 0;
     let mut copied = Vec::new();
+    let mut origins = std::collections::HashMap::new();
+    let store = crate::store::Store::open(&dirs.database()).ok();
     for p in &planned {
         let into = dir.join(&p.subdir);
         match (&p.file.url, &p.file.local) {
             (Some(url), _) => {
-                queue.add_sized(
+                let id = queue.add_sized(
                     Request {
                         url: url.clone(),
                         dir: into,
@@ -206,10 +215,18 @@ pub fn get(
                     },
                     p.file.size,
                 );
+                if let Some(o) = &p.origin {
+                    origins.insert(id, o.clone());
+                }
             }
             (None, Some(local)) => {
                 match copy_local(Path::new(local), &into, &p.file.name, overwrite) {
-                    Ok(to) => copied.push(to),
+                    Ok(to) => {
+                        if let (Some(s), Some(o)) = (&store, &p.origin) {
+                            let _ = s.record_origin(&to, o);
+                        }
+                        copied.push(to);
+                    }
                     Err(e) => {
                         failed += 1;
                         eprintln!("{}: {e}", p.file.name);
@@ -271,7 +288,13 @@ pub fn get(
     }
     for item in queue.items() {
         match item.state {
-            ItemState::Done(path) => println!("{}", path.display()),
+            ItemState::Done(path) => {
+                // Runs that read the file can name the dataset it came from.
+                if let (Some(s), Some(o)) = (&store, origins.get(&item.id)) {
+                    let _ = s.record_origin(&path, o);
+                }
+                println!("{}", path.display());
+            }
             ItemState::Exists(path) => {
                 failed += 1;
                 eprintln!(

@@ -9,121 +9,84 @@ use std::process::ExitCode;
 /// file goes to the workflow's first input node, and the engine's cache keeps
 /// what does not depend on it.
 pub fn run_workflow(
+    dirs: &crate::paths::AppDirs,
     file: &Path,
     settings: &[String],
     inputs: &[String],
     json: bool,
     out_dir: Option<&Path>,
 ) -> ExitCode {
-    use crate::workflow::{NodeId, engine::Engine, file::WorkflowFile};
-    let graph = std::fs::read_to_string(file)
+    use crate::workflow::batch;
+    use crate::workflow::{engine::Engine, file::WorkflowFile};
+    let loaded = std::fs::read(file)
         .map_err(|e| crate::workflow::WorkflowError::File(format!("{}: {e}", file.display())))
-        .and_then(|t| WorkflowFile::parse(&t))
-        .and_then(|f| {
-            let mut g = f.to_graph()?;
+        .and_then(|b| {
+            let mut g = WorkflowFile::parse(&String::from_utf8_lossy(&b))?.to_graph()?;
             if let Some(dir) = file.parent() {
                 crate::workflow::file::resolve_inputs(&mut g, dir);
             }
             crate::workflow::file::apply_settings(&mut g, settings)?;
-            Ok(g)
+            Ok((g, b))
         });
-    let g = match graph {
-        Ok(g) => g,
+    let (g, workflow_bytes) = match loaded {
+        Ok(x) => x,
         Err(e) => {
             eprintln!("panorama: {e}");
             return ExitCode::from(2);
         }
     };
-    let input_node: Option<NodeId> = g
-        .nodes()
-        .find(|(_, n)| crate::workflow::nodes::reads_files(&n.kind))
-        .map(|(id, _)| id);
-    if !inputs.is_empty() && input_node.is_none() {
+    if !inputs.is_empty() && batch::input_node(&g).is_none() {
         eprintln!(
-            "panorama: --input needs a workflow with a file input node (HDF5 dataset or NeXus default signal)"
+            "panorama: --input needs a workflow with a file input node (HDF5 dataset, NeXus default signal or frames)"
         );
         return ExitCode::from(2);
     }
-    let runs: Vec<Option<&String>> = if inputs.is_empty() {
-        vec![None]
-    } else {
-        inputs.iter().map(Some).collect()
+    let origins = crate::workflow::crate_meta::store_origins(dirs);
+    let runs = match batch::map(
+        &mut Engine::default(),
+        &g,
+        inputs,
+        out_dir,
+        &batch::RunInfo {
+            workflow: &workflow_bytes,
+            settings,
+            started: chrono::Utc::now(),
+        },
+        &origins,
+        &tokio_util::sync::CancellationToken::new(),
+        &|done, total, input| {
+            if !input.is_empty() {
+                tracing::info!("run {} of {total}: {input}", done + 1);
+            }
+        },
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let mut engine = Engine::default();
+    let any_failed = runs.iter().any(|r| !r.outcome.errors.is_empty());
+    if let Some(e) = runs.iter().find_map(|r| r.write_error.as_ref()) {
+        eprintln!("panorama: {e}");
+        return ExitCode::FAILURE;
+    }
     let mut reports = Vec::new();
-    let mut any_failed = false;
-    for (i, input) in runs.iter().enumerate() {
-        let started = chrono::Utc::now();
-        let mut g = g.clone();
-        if let (Some(path), Some(id)) = (input, input_node) {
-            let _ = g.set_param(id, "file", serde_json::Value::String((*path).clone()));
-        }
-        let out = match engine.run(&g, &cancel, &|done, total| {
-            tracing::info!("{done}/{total} nodes");
-        }) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("panorama: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        any_failed |= !out.errors.is_empty();
-        let values_json: serde_json::Map<String, serde_json::Value> = out
-            .values
-            .iter()
-            .map(|(id, v)| (id.0.to_string(), value_json(v)))
-            .collect();
-        let errors_json: serde_json::Map<String, serde_json::Value> = out
-            .errors
-            .iter()
-            .map(|(id, e)| (id.0.to_string(), serde_json::json!(e)))
-            .collect();
-        let results = serde_json::json!({"values": values_json, "errors": errors_json});
-        if let Some(dir) = out_dir {
-            let dir = match input {
-                Some(path) if runs.len() > 1 => {
-                    let stem = Path::new(path.as_str())
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let stem = crate::catalogue::download::sanitize_file_name(&stem)
-                        .unwrap_or_else(|_| "input".into());
-                    dir.join(format!("{:03}-{stem}", i + 1))
-                }
-                _ => dir.to_path_buf(),
-            };
-            let read = crate::workflow::crate_meta::inputs_of(&g);
-            if let Err(e) = write_crate(
-                &dir,
-                file,
-                settings,
-                &results,
-                started,
-                out.errors.len(),
-                &read,
-            ) {
-                eprintln!(
-                    "panorama: the results were not written to {}: {e}",
-                    dir.display()
-                );
-                return ExitCode::FAILURE;
-            }
-        }
+    for run in &runs {
         if !json {
-            if let Some(path) = input {
+            if let Some(path) = &run.input {
                 println!("== {path}");
             }
             for (id, n) in g.nodes() {
-                match (out.values.get(&id), out.errors.get(&id)) {
+                match (run.outcome.values.get(&id), run.outcome.errors.get(&id)) {
                     (Some(v), _) => println!("{:>3} {:<12} {}", id.0, n.kind, v.summary()),
                     (_, Some(e)) => println!("{:>3} {:<12} failed: {e}", id.0, n.kind),
                     _ => {}
                 }
             }
         }
-        let mut report = results;
-        if let Some(path) = input {
+        let mut report = batch::results_json(&run.outcome);
+        if let Some(path) = &run.input {
             report["input"] = serde_json::json!(path);
         }
         reports.push(report);
@@ -144,57 +107,6 @@ pub fn run_workflow(
     } else {
         ExitCode::SUCCESS
     }
-}
-
-fn value_json(v: &crate::workflow::nodes::Value) -> serde_json::Value {
-    match v {
-        crate::workflow::nodes::Value::Scalar(s) => serde_json::json!(s),
-        crate::workflow::nodes::Value::Array(a) => {
-            serde_json::json!({"shape": a.shape(), "values": a.iter().take(1000).collect::<Vec<_>>()})
-        }
-        crate::workflow::nodes::Value::Table(t) => {
-            serde_json::json!({"columns": t.columns, "rows": t.rows})
-        }
-        crate::workflow::nodes::Value::Stack(s) => {
-            serde_json::json!({"shape": s.shape(), "streamed": true, "values": []})
-        }
-    }
-}
-
-/// Write the results, a copy of the workflow and the RO-Crate into `dir`.
-fn write_crate(
-    dir: &Path,
-    workflow: &Path,
-    settings: &[String],
-    results: &serde_json::Value,
-    started: chrono::DateTime<chrono::Utc>,
-    failed: usize,
-    inputs: &[crate::workflow::crate_meta::InputFile],
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let wf_bytes = std::fs::read(workflow)?;
-    std::fs::write(dir.join("workflow.json"), &wf_bytes)?;
-    let res_bytes = serde_json::to_vec_pretty(results).unwrap_or_default();
-    std::fs::write(dir.join("results.json"), &res_bytes)?;
-    let name = crate::workflow::file::WorkflowFile::parse(&String::from_utf8_lossy(&wf_bytes))
-        .map(|f| f.name)
-        .unwrap_or_default();
-    let meta = crate::workflow::crate_meta::metadata(&crate::workflow::crate_meta::RunRecord {
-        workflow_name: &name,
-        workflow_file: "workflow.json",
-        workflow_bytes: &wf_bytes,
-        settings,
-        results_file: "results.json",
-        results_bytes: &res_bytes,
-        started,
-        ended: chrono::Utc::now(),
-        failed_nodes: failed,
-        inputs,
-    });
-    std::fs::write(
-        dir.join("ro-crate-metadata.json"),
-        serde_json::to_vec_pretty(&meta).unwrap_or_default(),
-    )
 }
 
 /// Where and how `panorama run --on slurm://…` runs.

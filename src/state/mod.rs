@@ -221,6 +221,8 @@ pub struct AppState {
     pub workflow: workflow::WorkflowState,
     /// Downloads: queued, running, paused and finished files.
     pub downloads: Option<crate::catalogue::queue::Queue>,
+    /// The catalogue record of each queued download, by queue item.
+    download_origins: HashMap<u64, crate::store::FileOrigin>,
     /// Download items whose end was already announced.
     announced: std::collections::HashSet<u64>,
     /// Metadata schemas, drafts and the draft being edited.
@@ -278,6 +280,7 @@ impl AppState {
             metadata: metadata::MetadataState::default(),
             workflow: workflow::WorkflowState::new(),
             downloads: downloads.ok(),
+            download_origins: HashMap::new(),
             announced: std::collections::HashSet::new(),
             values: HashMap::new(),
             value_order: Vec::new(),
@@ -595,6 +598,30 @@ impl AppState {
                 self.cancel_cluster_run();
                 Vec::new()
             }
+            Command::AddMapInputs(pattern) => {
+                self.add_map_inputs(&pattern);
+                Vec::new()
+            }
+            Command::AddDownloadedMapInputs => {
+                self.add_downloaded_map_inputs();
+                Vec::new()
+            }
+            Command::AddOpenMapInputs => {
+                self.add_open_map_inputs();
+                Vec::new()
+            }
+            Command::RemoveMapInput(i) => {
+                self.remove_map_input(i);
+                Vec::new()
+            }
+            Command::RunWorkflowMap => {
+                self.run_workflow_map();
+                Vec::new()
+            }
+            Command::CancelWorkflowMap => {
+                self.cancel_workflow_map();
+                Vec::new()
+            }
             Command::ChooseDownloadFolder => vec![UiEffect::PickDownloadFolder],
             Command::SetDownloadFolder(dir) => {
                 match std::fs::create_dir_all(&dir) {
@@ -795,9 +822,14 @@ impl AppState {
             bearer,
             overwrite: false,
         };
+        // The dataset whose page asked for it, remembered once it is downloaded.
+        let origin = self.search.shown_dataset().map(|d| d.file_origin(&req.url));
         match &self.downloads {
             Some(q) => {
-                q.add(req);
+                let id = q.add(req);
+                if let Some(o) = origin {
+                    self.download_origins.insert(id, o);
+                }
             }
             None => self.notify(
                 Level::Error,
@@ -1200,6 +1232,14 @@ impl AppState {
         for item in q.items() {
             if !item.state.is_final() || !self.announced.insert(item.id) {
                 continue;
+            }
+            if let (crate::catalogue::queue::ItemState::Done(path), Some(origin), Some(store)) = (
+                &item.state,
+                self.download_origins.remove(&item.id),
+                &self.store,
+            ) && let Err(e) = store.record_origin(path, &origin)
+            {
+                tracing::warn!("where {} came from was not remembered: {e}", path.display());
             }
             match item.state {
                 crate::catalogue::queue::ItemState::Done(path) => self.notify(

@@ -32,8 +32,46 @@ pub struct ClusterRun {
     pub failed: bool,
 }
 
+/// A file the workflow runs over, with the dataset it was downloaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapInput {
+    pub path: String,
+    /// The catalogue record's title (or PID), when the file was downloaded.
+    pub dataset: Option<String>,
+}
+
+/// How one run of a map ended.
+#[derive(Debug, Clone)]
+pub struct MapResult {
+    pub input: String,
+    /// The folder with its results and RO-Crate.
+    pub dir: Option<PathBuf>,
+    /// Failed nodes (or why the folder could not be written); empty if all ran.
+    pub problems: Vec<String>,
+}
+
+/// "Run over files": the inputs chosen, the run in progress, the results.
+#[derive(Default)]
+pub struct MapState {
+    pub inputs: Vec<MapInput>,
+    /// (runs done, runs, the input running) while it runs.
+    pub progress: Arc<Mutex<(usize, usize, String)>>,
+    running: Option<TaskHandle<Vec<crate::workflow::batch::MapRun>>>,
+    pub results: Vec<MapResult>,
+    /// The folder the last map wrote into.
+    pub out_dir: Option<PathBuf>,
+}
+
+impl MapState {
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+}
+
 #[derive(Default)]
 pub struct WorkflowState {
+    /// Files to run the workflow over, and the last such run.
+    pub map: MapState,
     /// Cluster settings for "Run on cluster".
     pub cluster: ClusterSettings,
     /// The cluster run shown in the tab.
@@ -193,6 +231,218 @@ impl AppState {
         self.workflow.running = Some(handle);
     }
 
+    /// Add the files that match `pattern` (or the one file it names) to the
+    /// files the workflow runs over.
+    pub fn add_map_inputs(&mut self, pattern: &str) {
+        match crate::workflow::stream::expand(pattern.trim()) {
+            Ok(files) => {
+                for f in files {
+                    self.add_map_input(f);
+                }
+            }
+            Err(e) => self.notify(Level::Warning, "No files added", e.to_string()),
+        }
+    }
+
+    fn add_map_input(&mut self, path: String) {
+        if self.workflow.map.inputs.iter().any(|i| i.path == path) {
+            return;
+        }
+        let dataset = self
+            .store
+            .as_ref()
+            .and_then(|s| s.origin(std::path::Path::new(&path)).ok().flatten())
+            .map(|o| {
+                if o.title.is_empty() {
+                    o.dataset
+                } else {
+                    o.title
+                }
+            });
+        self.workflow.map.inputs.push(MapInput { path, dataset });
+    }
+
+    /// Add every file downloaded in this session (the Downloads tab's
+    /// finished files) to the files the workflow runs over.
+    pub fn add_downloaded_map_inputs(&mut self) {
+        let done: Vec<String> = self
+            .downloads
+            .as_ref()
+            .map(|q| {
+                q.items()
+                    .into_iter()
+                    .filter_map(|i| match i.state {
+                        crate::catalogue::queue::ItemState::Done(p)
+                        | crate::catalogue::queue::ItemState::Exists(p) => {
+                            Some(p.display().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if done.is_empty() {
+            self.notify(
+                Level::Info,
+                "No downloaded files yet",
+                "Download a dataset's files from its page first, or add files by name.",
+            );
+        }
+        for p in done {
+            self.add_map_input(p);
+        }
+    }
+
+    /// Add the local files open in the viewer.
+    pub fn add_open_map_inputs(&mut self) {
+        let open: Vec<String> = self
+            .documents
+            .iter()
+            .filter(|d| !crate::net::is_web_url(&d.location))
+            .map(|d| d.location.clone())
+            .collect();
+        for p in open {
+            self.add_map_input(p);
+        }
+    }
+
+    pub fn remove_map_input(&mut self, index: usize) {
+        if index < self.workflow.map.inputs.len() {
+            self.workflow.map.inputs.remove(index);
+        }
+    }
+
+    /// Run the open workflow once for each chosen file, in the background,
+    /// each into its own folder (results and RO-Crate) under the data
+    /// folder's `runs/`.
+    pub fn run_workflow_map(&mut self) {
+        let Some(editor) = &self.workflow.open else {
+            return;
+        };
+        if self.workflow.map.is_running() || self.workflow.map.inputs.is_empty() {
+            return;
+        }
+        let g = editor.graph.clone();
+        if crate::workflow::batch::input_node(&g).is_none() {
+            self.notify(
+                Level::Warning,
+                "This workflow reads no file",
+                "Add an input node (HDF5 dataset, NeXus default signal or frames); each run sets its file.",
+            );
+            return;
+        }
+        let name = editor.name.clone();
+        let bytes = editor.to_file().to_text().into_bytes();
+        let inputs: Vec<String> = self
+            .workflow
+            .map
+            .inputs
+            .iter()
+            .map(|i| i.path.clone())
+            .collect();
+        let short: String = name.chars().take(40).collect();
+        let stem = crate::catalogue::download::sanitize_file_name(short.trim())
+            .unwrap_or_else(|_| "workflow".into());
+        let out = self.dirs.data.join("runs").join(format!(
+            "{stem}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S")
+        ));
+        self.workflow.map.out_dir = Some(out.clone());
+        self.workflow.map.results.clear();
+        let progress = self.workflow.map.progress.clone();
+        let dirs = self.dirs.clone();
+        let handle = self.tasks.spawn_blocking(
+            &format!("Running {name} over {} files", inputs.len()),
+            move |ctx| {
+                let origins = crate::workflow::crate_meta::store_origins(&dirs);
+                let cancel = ctx.cancel_token();
+                crate::workflow::batch::map(
+                    &mut Engine::default(),
+                    &g,
+                    &inputs,
+                    Some(&out),
+                    &crate::workflow::batch::RunInfo {
+                        workflow: &bytes,
+                        settings: &[],
+                        started: chrono::Utc::now(),
+                    },
+                    &origins,
+                    &cancel,
+                    &|done, total, input| {
+                        *progress
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                            (done, total, input.to_owned());
+                        ctx.progress(
+                            done as f32 / total.max(1) as f32,
+                            format!("{done} of {total} files"),
+                        );
+                    },
+                )
+            },
+        );
+        self.workflow.map.running = Some(handle);
+    }
+
+    pub fn cancel_workflow_map(&mut self) {
+        if let Some(h) = &self.workflow.map.running {
+            h.cancel();
+        }
+    }
+
+    fn poll_workflow_map(&mut self) {
+        let Some(handle) = self.workflow.map.running.take() else {
+            return;
+        };
+        match handle.try_take() {
+            Err(h) => self.workflow.map.running = Some(h),
+            Ok(Ok(runs)) => {
+                let failed = runs.iter().filter(|r| r.failed()).count();
+                self.workflow.map.results = runs
+                    .iter()
+                    .map(|r| MapResult {
+                        input: r.input.clone().unwrap_or_default(),
+                        dir: r.dir.clone(),
+                        problems: r
+                            .outcome
+                            .errors
+                            .iter()
+                            .map(|(id, e)| format!("node {}: {e}", id.0))
+                            .chain(r.write_error.clone())
+                            .collect(),
+                    })
+                    .collect();
+                let folder = self
+                    .workflow
+                    .map
+                    .out_dir
+                    .as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default();
+                if failed == 0 {
+                    self.notify(
+                        Level::Info,
+                        format!("The workflow ran over {} files", runs.len()),
+                        format!("Results and RO-Crates are in {folder}"),
+                    );
+                } else {
+                    self.notify(
+                        Level::Warning,
+                        format!("{failed} of {} runs had problems", runs.len()),
+                        format!(
+                            "See the list in the Run over files window. Results are in {folder}"
+                        ),
+                    );
+                }
+                // The nodes show the last file's results.
+                if let Some(last) = runs.into_iter().last() {
+                    self.workflow.last = Some(last.outcome);
+                }
+            }
+            Ok(Err(e)) => self.notify(Level::Error, "The runs over files stopped", e.to_string()),
+        }
+    }
+
     /// Submit the open workflow to a Slurm cluster and follow the job in the
     /// background (status bar: state, Cancel cancels the job).
     pub fn run_workflow_on_cluster(
@@ -320,6 +570,7 @@ impl AppState {
 
     pub(super) fn poll_workflow(&mut self) {
         self.poll_cluster_run();
+        self.poll_workflow_map();
         let Some(handle) = self.workflow.running.take() else {
             return;
         };
@@ -360,10 +611,18 @@ impl AppState {
             return;
         }
         let name = editor.name.clone();
-        let inputs: Vec<String> = crate::workflow::crate_meta::inputs_of(&editor.graph)
-            .into_iter()
-            .map(|f| f.location)
-            .collect();
+        // Inputs by the PID of the dataset they were downloaded from, else by path.
+        let mut inputs: Vec<String> = Vec::new();
+        for f in crate::workflow::crate_meta::inputs_of(&editor.graph) {
+            let id = self
+                .store
+                .as_ref()
+                .and_then(|s| s.origin(std::path::Path::new(&f.location)).ok().flatten())
+                .map_or(f.location, |o| o.dataset);
+            if !inputs.contains(&id) {
+                inputs.push(id);
+            }
+        }
         let parameters: serde_json::Map<String, serde_json::Value> = editor
             .graph
             .nodes()

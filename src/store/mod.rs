@@ -52,7 +52,24 @@ const MIGRATIONS: &[&str] = &[
      UPDATE records SET fts_rowid = m.rid
         FROM (SELECT key AS k, rowid AS rid FROM records_fts) AS m WHERE m.k = records.key;
      CREATE INDEX records_id ON records (json_extract(json, '$.id'));",
+    // Where downloaded files came from: the catalogue record (its PID) and
+    // the address, so runs that read them can name their input datasets.
+    "CREATE TABLE file_origins (path TEXT PRIMARY KEY, dataset TEXT NOT NULL,
+        title TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, at INTEGER NOT NULL);",
 ];
+
+/// The catalogue record a downloaded file belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileOrigin {
+    /// The record's persistent identifier as a URL (`https://doi.org/…`),
+    /// else its PID or catalogue key.
+    pub dataset: String,
+    pub title: String,
+    /// The catalogue it was found in.
+    pub source: String,
+    /// The address the file was downloaded from.
+    pub url: String,
+}
 
 /// Column weights for ranking (bm25): title and people first, then place
 /// (facility, instrument, project), keywords, parameters, description.
@@ -144,6 +161,45 @@ impl Store {
             [i64::try_from(RECENT_LIMIT).unwrap_or(12)],
         )?;
         Ok(())
+    }
+
+    /// Remember where a downloaded file came from (replacing what was known).
+    pub fn record_origin(&self, path: &Path, origin: &FileOrigin) -> Result<(), StoreError> {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.conn.execute(
+            "INSERT INTO file_origins (path, dataset, title, source, url, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%s','now'))
+             ON CONFLICT(path) DO UPDATE SET dataset = excluded.dataset, title = excluded.title,
+                source = excluded.source, url = excluded.url, at = excluded.at",
+            params![
+                path.display().to_string(),
+                origin.dataset,
+                origin.title,
+                origin.source,
+                origin.url
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Where a file came from, if it was downloaded from a catalogue.
+    pub fn origin(&self, path: &Path) -> Result<Option<FileOrigin>, StoreError> {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT dataset, title, source, url FROM file_origins WHERE path = ?1",
+                [path.display().to_string()],
+                |r| {
+                    Ok(FileOrigin {
+                        dataset: r.get(0)?,
+                        title: r.get(1)?,
+                        source: r.get(2)?,
+                        url: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Recent files, newest first.
@@ -305,6 +361,31 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_downloaded_file_remembers_its_dataset() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let file = tmp.path().join("scan.h5");
+        std::fs::write(&file, b"x").expect("write");
+        let s = Store::open(&tmp.path().join("db.sqlite")).expect("store");
+        assert_eq!(s.origin(&file).expect("query"), None);
+        let o = FileOrigin {
+            dataset: "https://doi.org/10.5281/zenodo.1".into(),
+            title: "Scan".into(),
+            source: "zenodo".into(),
+            url: "https://zenodo.org/files/scan.h5".into(),
+        };
+        s.record_origin(&file, &o).expect("record");
+        // Found again under another spelling of the same path.
+        let other = tmp.path().join(".").join("scan.h5");
+        assert_eq!(s.origin(&other).expect("query"), Some(o.clone()));
+        let newer = FileOrigin {
+            title: "Scan, v2".into(),
+            ..o
+        };
+        s.record_origin(&file, &newer).expect("replace");
+        assert_eq!(s.origin(&file).expect("query"), Some(newer));
+    }
 
     #[test]
     fn recent_files_are_newest_first_and_bounded() {

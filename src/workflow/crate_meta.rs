@@ -27,6 +27,8 @@ pub struct InputFile {
     pub location: String,
     pub sha256: Option<String>,
     pub size: Option<u64>,
+    /// The catalogue record it was downloaded from, when known.
+    pub origin: Option<crate::store::FileOrigin>,
 }
 
 impl InputFile {
@@ -37,6 +39,7 @@ impl InputFile {
                 location: location.to_owned(),
                 sha256: None,
                 size: None,
+                origin: None,
             };
         }
         let bytes = std::fs::read(location).ok();
@@ -45,6 +48,7 @@ impl InputFile {
                 .map_or_else(|_| location.to_owned(), |p| p.display().to_string()),
             sha256: bytes.as_deref().map(sha256),
             size: bytes.map(|b| b.len() as u64),
+            origin: None,
         }
     }
 
@@ -56,6 +60,34 @@ impl InputFile {
             url::Url::from_file_path(&self.location)
                 .map_or_else(|()| self.location.clone(), |u| u.to_string())
         }
+    }
+}
+
+/// The files a graph's input nodes read, each with the catalogue record it
+/// was downloaded from where `origin` knows it.
+pub fn inputs_with_origins(
+    g: &super::Graph,
+    origin: &dyn Fn(&str) -> Option<crate::store::FileOrigin>,
+) -> Vec<InputFile> {
+    let mut inputs = inputs_of(g);
+    for f in &mut inputs {
+        f.origin = origin(&f.location);
+    }
+    inputs
+}
+
+/// What the store in `dirs` knows of where files came from (nothing when it
+/// cannot be opened).
+pub fn store_origins(
+    dirs: &crate::paths::AppDirs,
+) -> impl Fn(&str) -> Option<crate::store::FileOrigin> + use<> {
+    let store = crate::store::Store::open(&dirs.database()).ok();
+    move |path: &str| {
+        store
+            .as_ref()?
+            .origin(std::path::Path::new(path))
+            .ok()
+            .flatten()
     }
 }
 
@@ -108,9 +140,29 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             if let Some(n) = f.size {
                 e["contentSize"] = json!(n.to_string());
             }
+            if let Some(o) = &f.origin {
+                // The dataset's PID, and where the file was downloaded from.
+                e["identifier"] = json!(o.dataset);
+                if crate::net::is_web_url(&o.url) {
+                    e["url"] = json!(o.url);
+                }
+                e["isPartOf"] = json!({"@id": o.dataset});
+            }
             e
         })
         .collect();
+    // The catalogue records the inputs belong to.
+    let mut datasets: Vec<J> = Vec::new();
+    for o in r.inputs.iter().filter_map(|f| f.origin.as_ref()) {
+        if !datasets.iter().any(|d| d["@id"] == o.dataset) {
+            datasets.push(json!({
+                "@id": o.dataset,
+                "@type": "Dataset",
+                "name": if o.title.is_empty() { o.dataset.clone() } else { o.title.clone() },
+                "identifier": o.dataset,
+            }));
+        }
+    }
     param_ids.extend(r.inputs.iter().map(|f| json!({"@id": f.id()})));
     let mut graph = vec![
         json!({
@@ -179,5 +231,6 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
     ];
     graph.extend(params);
     graph.extend(input_entities);
+    graph.extend(datasets);
     json!({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph})
 }

@@ -1,6 +1,7 @@
 //! Workflow graphs: typed nodes and connections, independent of the editor
 //! that draws them. The engine and the node library build on these types.
 
+pub mod batch;
 pub mod crate_meta;
 pub mod edit;
 pub mod engine;

@@ -8,6 +8,7 @@ pub mod metadata;
 pub mod search;
 pub mod viewer;
 pub mod welcome;
+pub mod workflow_map;
 pub mod workflows;
 
 use crate::command::{Command, TabKind};

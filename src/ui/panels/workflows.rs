@@ -36,6 +36,8 @@ pub struct WorkflowsUi {
     transform: TSTransform,
     /// The "Run on cluster" window: settings and the token typed in.
     cluster: Option<(crate::state::workflow::ClusterSettings, String)>,
+    /// The "Run over files" window.
+    map: super::workflow_map::MapWindow,
     /// Thumbnails of 2-D results, by node and the result they show.
     thumbs: std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
 }
@@ -598,6 +600,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             {
                 s.cluster = Some((wf.cluster.clone(), String::new()));
             }
+            if ui
+                .button("Run over files…")
+                .on_hover_text("Run this workflow once for each of many files or datasets")
+                .clicked()
+            {
+                s.map.open = true;
+            }
             if let Some(last) = &wf.last {
                 ui.weak(format!("last run computed {} node(s)", last.computed));
             }
@@ -627,6 +636,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         });
     }
     cluster_window(ui.ctx(), s, out);
+    super::workflow_map::show(ui.ctx(), &mut s.map, wf, out);
     let Some(ed) = &wf.open else {
         super::empty_state(
             ui,

@@ -1,0 +1,281 @@
+//! One graph over many inputs ("map"): each run sets its input file on the
+//! graph's first file-reading node and leaves a folder with its results, a
+//! copy of the workflow and an RO-Crate. `panorama run --input` and the
+//! Workflows tab's "Run over files" both use it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value as J, json};
+use tokio_util::sync::CancellationToken;
+
+use super::crate_meta::{self, InputFile};
+use super::engine::{Engine, Outcome};
+use super::nodes::Value;
+use super::{Graph, NodeId, WorkflowError};
+use crate::store::FileOrigin;
+
+/// The node whose `file` each run of a map replaces.
+pub fn input_node(g: &Graph) -> Option<NodeId> {
+    g.nodes()
+        .find(|(_, n)| super::nodes::reads_files(&n.kind))
+        .map(|(id, _)| id)
+}
+
+/// A value as it is written to `results.json` (long arrays shortened).
+pub fn value_json(v: &Value) -> J {
+    match v {
+        Value::Scalar(s) => json!(s),
+        Value::Array(a) => {
+            json!({"shape": a.shape(), "values": a.iter().take(1000).collect::<Vec<_>>()})
+        }
+        Value::Table(t) => json!({"columns": t.columns, "rows": t.rows}),
+        Value::Stack(s) => json!({"shape": s.shape(), "streamed": true, "values": []}),
+    }
+}
+
+/// A run's values and errors by node id.
+pub fn results_json(out: &Outcome) -> J {
+    let values: serde_json::Map<String, J> = out
+        .values
+        .iter()
+        .map(|(id, v)| (id.0.to_string(), value_json(v)))
+        .collect();
+    let errors: serde_json::Map<String, J> = out
+        .errors
+        .iter()
+        .map(|(id, e)| (id.0.to_string(), json!(e)))
+        .collect();
+    json!({"values": values, "errors": errors})
+}
+
+/// What a crate records of the workflow that ran.
+pub struct RunInfo<'a> {
+    /// The workflow file's bytes (as saved, or as the editor holds it).
+    pub workflow: &'a [u8],
+    pub settings: &'a [String],
+    pub started: chrono::DateTime<chrono::Utc>,
+}
+
+/// Write the results, a copy of the workflow and the RO-Crate into `dir`.
+pub fn write_crate(
+    dir: &Path,
+    run: &RunInfo<'_>,
+    results: &J,
+    failed: usize,
+    inputs: &[InputFile],
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("workflow.json"), run.workflow)?;
+    let res_bytes = serde_json::to_vec_pretty(results).unwrap_or_default();
+    std::fs::write(dir.join("results.json"), &res_bytes)?;
+    let name = super::file::WorkflowFile::parse(&String::from_utf8_lossy(run.workflow))
+        .map(|f| f.name)
+        .unwrap_or_default();
+    let meta = crate_meta::metadata(&crate_meta::RunRecord {
+        workflow_name: &name,
+        workflow_file: "workflow.json",
+        workflow_bytes: run.workflow,
+        settings: run.settings,
+        results_file: "results.json",
+        results_bytes: &res_bytes,
+        started: run.started,
+        ended: chrono::Utc::now(),
+        failed_nodes: failed,
+        inputs,
+    });
+    std::fs::write(
+        dir.join("ro-crate-metadata.json"),
+        serde_json::to_vec_pretty(&meta).unwrap_or_default(),
+    )
+}
+
+/// The folder of run `index` (from 0) over `input`: `001-scan_12` and so on.
+pub fn run_dir(base: &Path, index: usize, input: &str) -> PathBuf {
+    let stem = Path::new(input)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem =
+        crate::catalogue::download::sanitize_file_name(&stem).unwrap_or_else(|_| "input".into());
+    base.join(format!("{:03}-{stem}", index + 1))
+}
+
+/// One run of a map.
+#[derive(Debug)]
+pub struct MapRun {
+    /// The input file (`None`: the graph as it is).
+    pub input: Option<String>,
+    /// Where its results and crate are, if written.
+    pub dir: Option<PathBuf>,
+    pub outcome: Outcome,
+    /// Why its folder could not be written, if so.
+    pub write_error: Option<String>,
+}
+
+impl MapRun {
+    pub fn failed(&self) -> bool {
+        !self.outcome.errors.is_empty() || self.write_error.is_some()
+    }
+}
+
+/// Run `g` once per input (once as it is when there are none), each into
+/// its own folder under `out` when given, with the catalogue origin of each
+/// input file from `origin`. `progress` hears (runs done, runs, input)
+/// before each run; `cancel` stops between and within runs. The engine's
+/// cache is shared, so nodes that do not depend on the input run once.
+#[allow(clippy::too_many_arguments)]
+pub fn map(
+    engine: &mut Engine,
+    g: &Graph,
+    inputs: &[String],
+    out: Option<&Path>,
+    run: &RunInfo<'_>,
+    origin: &dyn Fn(&str) -> Option<FileOrigin>,
+    cancel: &CancellationToken,
+    progress: &dyn Fn(usize, usize, &str),
+) -> Result<Vec<MapRun>, WorkflowError> {
+    let node = match input_node(g) {
+        Some(n) => Some(n),
+        None if inputs.is_empty() => None,
+        None => {
+            return Err(WorkflowError::Invalid(
+                "this workflow has no file input node (HDF5 dataset, NeXus default signal or frames)"
+                    .into(),
+            ));
+        }
+    };
+    let todo: Vec<Option<&String>> = if inputs.is_empty() {
+        vec![None]
+    } else {
+        inputs.iter().map(Some).collect()
+    };
+    let mut runs = Vec::with_capacity(todo.len());
+    for (i, input) in todo.iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(WorkflowError::Cancelled);
+        }
+        progress(i, todo.len(), input.map_or("", String::as_str));
+        let started = chrono::Utc::now();
+        let mut one = g.clone();
+        if let (Some(node), Some(input)) = (node, input) {
+            one.set_param(node, "file", J::String((*input).clone()))?;
+        }
+        let outcome = engine.run(&one, cancel, &|done, total| {
+            tracing::debug!("{done}/{total} nodes");
+        })?;
+        let dir = out.map(|out| match input {
+            Some(input) if todo.len() > 1 => run_dir(out, i, input),
+            _ => out.to_path_buf(),
+        });
+        let write_error = dir.as_ref().and_then(|dir| {
+            let files = crate_meta::inputs_with_origins(&one, origin);
+            write_crate(
+                dir,
+                &RunInfo { started, ..*run },
+                &results_json(&outcome),
+                outcome.errors.len(),
+                &files,
+            )
+            .err()
+            .map(|e| format!("the results were not written to {}: {e}", dir.display()))
+        });
+        runs.push(MapRun {
+            input: input.cloned(),
+            dir,
+            outcome,
+            write_error,
+        });
+    }
+    progress(todo.len(), todo.len(), "");
+    Ok(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_map_runs_once_per_input_with_a_crate_each_naming_its_dataset() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let demo = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/demo/demo_spectrum1d.nxs"
+        );
+        let copy = tmp.path().join("copy.nxs");
+        std::fs::copy(demo, &copy).expect("copy");
+        let mut g = Graph::default();
+        let read = g.add(super::super::nodes::make("nexus_signal").expect("node"));
+        let total = g.add(super::super::nodes::make("sum").expect("node"));
+        g.connect((read, 0), (total, 0)).expect("edge");
+        let inputs = vec![demo.to_owned(), copy.display().to_string()];
+        let origin = |p: &str| {
+            p.ends_with("copy.nxs").then(|| FileOrigin {
+                dataset: "https://doi.org/10.1234/demo".into(),
+                title: "Demo spectrum".into(),
+                source: "demo".into(),
+                url: "https://example.org/copy.nxs".into(),
+            })
+        };
+        let seen = std::sync::Mutex::new(Vec::new());
+        let runs = map(
+            &mut Engine::default(),
+            &g,
+            &inputs,
+            Some(&tmp.path().join("runs")),
+            &RunInfo {
+                workflow: b"{}",
+                settings: &[],
+                started: chrono::Utc::now(),
+            },
+            &origin,
+            &CancellationToken::new(),
+            &|done, n, _| seen.lock().expect("lock").push((done, n)),
+        )
+        .expect("map");
+        assert_eq!(runs.len(), 2);
+        assert!(runs.iter().all(|r| !r.failed()), "{runs:?}");
+        assert_eq!(
+            runs[0].outcome.values[&total], runs[1].outcome.values[&total],
+            "the same file twice gives the same sum"
+        );
+        assert_eq!(*seen.lock().expect("lock"), vec![(0, 2), (1, 2), (2, 2)]);
+        let dir = runs[1].dir.clone().expect("written");
+        assert!(dir.ends_with("002-copy"));
+        let meta: J = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("ro-crate-metadata.json")).expect("crate"),
+        )
+        .expect("json");
+        let graph = meta["@graph"].as_array().expect("graph");
+        let file = graph
+            .iter()
+            .find(|e| e["@id"].as_str().is_some_and(|i| i.ends_with("copy.nxs")))
+            .expect("the input");
+        assert_eq!(file["identifier"], "https://doi.org/10.1234/demo");
+        assert_eq!(file["url"], "https://example.org/copy.nxs");
+        assert!(
+            graph
+                .iter()
+                .any(|e| e["@id"] == "https://doi.org/10.1234/demo" && e["@type"] == "Dataset")
+        );
+        // A graph without a file input cannot be mapped.
+        let mut plain = Graph::default();
+        plain.add(super::super::nodes::make("constant").expect("node"));
+        assert!(matches!(
+            map(
+                &mut Engine::default(),
+                &plain,
+                &inputs,
+                Some(tmp.path()),
+                &RunInfo {
+                    workflow: b"{}",
+                    settings: &[],
+                    started: chrono::Utc::now(),
+                },
+                &|_| None,
+                &CancellationToken::new(),
+                &|_, _, _| {},
+            ),
+            Err(WorkflowError::Invalid(_))
+        ));
+    }
+}
