@@ -321,3 +321,83 @@ fn frames_stream_through_a_pipeline_from_one_file_or_a_pattern_of_files() {
     assert_eq!(code, Some(1));
     assert!(out.contains("no file matches"), "{out}");
 }
+
+#[test]
+fn a_catalogue_datasets_downloaded_files_feed_a_workflow_and_its_crate() {
+    let home = tempfile::tempdir().expect("tmp");
+    let files = tempfile::tempdir().expect("tmp");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_stack3d.nxs");
+    let dirs = panorama::paths::AppDirs::under(home.path());
+    std::fs::create_dir_all(&dirs.data).expect("data");
+    let store = panorama::store::Store::open(&dirs.database()).expect("store");
+    for name in ["a.nxs", "b.nxs"] {
+        let to = files.path().join(name);
+        std::fs::copy(demo, &to).expect("copy");
+        store
+            .record_origin(
+                &to,
+                &panorama::store::FileOrigin {
+                    dataset: "https://doi.org/10.5281/zenodo.42".into(),
+                    title: "Two stacks".into(),
+                    source: "zenodo".into(),
+                    url: format!("https://zenodo.org/records/42/files/{name}"),
+                },
+            )
+            .expect("origin");
+    }
+    drop(store);
+    let wf = files.path().join("wf.json");
+    std::fs::write(
+        &wf,
+        r#"{"schema_version": 1, "name": "Sum a dataset's frames",
+            "nodes": [
+              {"id": 1, "kind": "dataset_frames", "params": {"dataset": "10.5281/zenodo.42", "path": "/entry/stack/data"}},
+              {"id": 2, "kind": "sum", "params": {"axis": null}}],
+            "edges": ["1.0 -> 2.0"]}"#,
+    )
+    .expect("write");
+    let out_dir = files.path().join("run");
+    let run = |dataset: &str| {
+        Command::new(env!("CARGO_BIN_EXE_panorama"))
+            .env("PANORAMA_HOME", home.path())
+            .args(["run", &wf.display().to_string(), "--json", "--set"])
+            .arg(format!("1.dataset={dataset}"))
+            .args(["--out", &out_dir.display().to_string()])
+            .output()
+            .expect("run")
+    };
+    let out = run("10.5281/zenodo.42");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (total, _) = demo_stack_total();
+    let got = v["values"]["2"].as_f64().expect("sum");
+    assert!(
+        (got - 2.0 * total).abs() < 1e-6 * total.abs(),
+        "{got} vs {}",
+        2.0 * total
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("ro-crate-metadata.json")).expect("crate"),
+    )
+    .expect("json");
+    let graph = meta["@graph"].as_array().expect("graph");
+    let inputs: Vec<_> = graph
+        .iter()
+        .filter(|e| e["identifier"] == "https://doi.org/10.5281/zenodo.42" && e["@type"] == "File")
+        .collect();
+    assert_eq!(inputs.len(), 2, "{meta}");
+    assert!(inputs.iter().all(|f| {
+        f["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://zenodo.org/"))
+    }));
+    // A dataset with nothing downloaded says what to do.
+    let out = run("10.5281/zenodo.43");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("panorama get 10.5281/zenodo.43"), "{text}");
+}

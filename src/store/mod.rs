@@ -202,6 +202,28 @@ impl Store {
             .optional()?)
     }
 
+    /// The downloaded files that came from a dataset (by its PID, DOI or
+    /// `https://doi.org/` URL), in name order, that are still there.
+    pub fn files_of(&self, dataset: &str) -> Result<Vec<PathBuf>, StoreError> {
+        let d = dataset.trim();
+        let doi_url =
+            crate::catalogue::datacite::bare_doi(d).map(|b| format!("https://doi.org/{b}"));
+        let mut stmt = self.conn.prepare(
+            "SELECT path FROM file_origins WHERE dataset = ?1 OR dataset = ?2 ORDER BY path",
+        )?;
+        let rows = stmt.query_map(params![d, doi_url.unwrap_or_default()], |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = Vec::new();
+        for p in rows {
+            let p = PathBuf::from(p?);
+            if p.is_file() {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// Recent files, newest first.
     pub fn recent(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
@@ -385,6 +407,19 @@ mod tests {
         };
         s.record_origin(&file, &newer).expect("replace");
         assert_eq!(s.origin(&file).expect("query"), Some(newer));
+        // The dataset's files, by DOI in any spelling.
+        for name in [
+            "10.5281/zenodo.1",
+            "doi:10.5281/zenodo.1",
+            "https://doi.org/10.5281/zenodo.1",
+        ] {
+            assert_eq!(
+                s.files_of(name).expect("files"),
+                vec![std::fs::canonicalize(&file).expect("path")],
+                "{name}"
+            );
+        }
+        assert!(s.files_of("10.5281/zenodo.2").expect("files").is_empty());
     }
 
     #[test]

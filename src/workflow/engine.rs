@@ -39,10 +39,17 @@ fn key(kind: &str, params: &BTreeMap<String, serde_json::Value>, inputs: &[u64])
     inputs.hash(&mut h);
     // A node that reads files reruns when one changes on disk (or a pattern
     // matches other files).
-    if let Some(pattern) = params.get("file").and_then(serde_json::Value::as_str)
-        && nodes::reads_files(kind)
+    let files = match (kind, params.get("file"), params.get("dataset")) {
+        (_, Some(serde_json::Value::String(pattern)), _) if nodes::reads_files(kind) => {
+            super::stream::expand(pattern).unwrap_or_default()
+        }
+        ("dataset_frames", _, Some(serde_json::Value::String(dataset))) => {
+            super::io_nodes::dataset_files(dataset).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
     {
-        for file in super::stream::expand(pattern).unwrap_or_default() {
+        for file in files {
             file.hash(&mut h);
             if let Ok(meta) = std::fs::metadata(&file) {
                 meta.len().hash(&mut h);

@@ -48,6 +48,29 @@ pub fn read_dataset(location: &str, path: &str) -> Result<Value, NodeError> {
     read(src.as_ref(), path)
 }
 
+/// The downloaded files of a catalogue dataset (by PID or DOI), as the
+/// store of the data folder (`PANORAMA_HOME` or the user's) remembers them.
+pub fn dataset_files(dataset: &str) -> Result<Vec<String>, NodeError> {
+    if dataset.trim().is_empty() {
+        return Err(NodeError::BadParam {
+            name: "dataset".into(),
+            detail: "give the dataset's DOI or PID".into(),
+        });
+    }
+    let dirs = crate::paths::AppDirs::from_env().map_err(failed)?;
+    let store = crate::store::Store::open(&dirs.database()).map_err(failed)?;
+    let files = store.files_of(dataset).map_err(failed)?;
+    if files.is_empty() {
+        return Err(NodeError::Compute(format!(
+            "no files of {} are downloaded; download them from the dataset's page or with \
+             `panorama get {}` first",
+            dataset.trim(),
+            dataset.trim()
+        )));
+    }
+    Ok(files.into_iter().map(|p| p.display().to_string()).collect())
+}
+
 /// The NeXus default signal of a file (`@default` down to `@signal`).
 pub fn read_default_signal(location: &str) -> Result<Value, NodeError> {
     if location.trim().is_empty() {

@@ -189,6 +189,19 @@ pub const LIBRARY: &[NodeSpec] = &[
         },
     },
     NodeSpec {
+        kind: "dataset_frames",
+        title: "Files of a catalogue dataset",
+        category: "Inputs",
+        inputs: &[],
+        outputs: &[A],
+        params: || {
+            BTreeMap::from([
+                ("dataset".into(), json!("")),
+                ("path".into(), json!("/entry/data/data")),
+            ])
+        },
+    },
+    NodeSpec {
         kind: "nexus_signal",
         title: "NeXus default signal",
         category: "Inputs",
@@ -636,6 +649,11 @@ fn eval_whole(
         }
         "read_frames" => {
             super::stream::Stack::of_files(&text(params, "file")?, &text(params, "path")?)
+                .map(|s| Value::Stack(Arc::new(s)))
+        }
+        "dataset_frames" => {
+            let files = super::io_nodes::dataset_files(&text(params, "dataset")?)?;
+            super::stream::Stack::of_file_list(files, &text(params, "path")?)
                 .map(|s| Value::Stack(Arc::new(s)))
         }
         "nexus_signal" => super::io_nodes::read_default_signal(&text(params, "file")?),

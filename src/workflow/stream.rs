@@ -124,7 +124,11 @@ impl Stack {
     /// (`*`, `?`, `[…]` and `**`), in name order. A file whose dataset has
     /// one axis more than a frame adds all its frames.
     pub fn of_files(pattern: &str, path: &str) -> Result<Self, NodeError> {
-        let files = expand(pattern)?;
+        Self::of_file_list(expand(pattern)?, path)
+    }
+
+    /// The frames of the dataset `path` in each of `files`, in that order.
+    pub fn of_file_list(files: Vec<String>, path: &str) -> Result<Self, NodeError> {
         let mut parts = Vec::new();
         let mut frame_shape: Option<Vec<usize>> = None;
         for file in files {
