@@ -88,8 +88,11 @@ fn main() -> ExitCode {
             shared_dir,
             slurm_user,
             remote_panorama,
+            slurm_account,
+            slurm_audience,
             ..
         }) => panorama::cli::workflow::run_on_slurm(
+            &dirs,
             &workflow,
             &settings,
             json,
@@ -99,6 +102,8 @@ fn main() -> ExitCode {
                 shared_dir,
                 user: slurm_user,
                 panorama: remote_panorama,
+                account: slurm_account,
+                audience: slurm_audience,
             },
         ),
         Some(Sub::Run {

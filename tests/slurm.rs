@@ -19,13 +19,16 @@ struct Slurm {
 }
 
 impl Slurm {
-    fn start() -> Self {
+    /// Start the cluster; it also accepts tokens signed by the keys in `jwks`
+    /// (an identity provider's, as a site that maps its accounts would).
+    fn start(jwks: &Path) -> Self {
         let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slurm-test");
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/slurm/start-slurm.sh");
         let out = Process::new("bash")
             .arg(script)
             .env("SLURM_TEST_STATE_DIR", &state)
+            .env("SLURM_JWKS_FILE", jwks)
             .output()
             .expect("start-slurm.sh runs");
         assert!(
@@ -65,7 +68,16 @@ fn example() -> PathBuf {
 
 #[test]
 fn workflows_run_on_a_real_slurm_cluster() {
-    let slurm = Slurm::start();
+    // The identity provider's signing keys, given to the cluster.
+    let op = common::oidc::start_op(&[("OP_SLURM", "1")]);
+    let keys = tempfile::tempdir().expect("tmp");
+    let jwks = keys.path().join("jwks.json");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let body = reqwest::blocking::get(format!("{}/jwks", op.url))
+        .and_then(|r| r.text())
+        .expect("the provider's keys");
+    std::fs::write(&jwks, body).expect("write");
+    let slurm = Slurm::start(&jwks);
     let url = slurm.get("SLURM_REST_URL").replace("http://", "slurm://");
     let user = slurm.get("SLURM_REST_USER");
     let token = slurm.get("SLURM_REST_TOKEN");
@@ -210,6 +222,45 @@ fn workflows_run_on_a_real_slurm_cluster() {
             .contains("scontrol token")
     );
 
+    // Signed in with an account of the identity provider: a token for the
+    // cluster's audience is asked for, and the cluster accepts it as the user
+    // it names.
+    let (_book, session) = rt.block_on(common::oidc::sign_in(&op.url, &user));
+    let (oidc_token, named) = rt
+        .block_on(panorama::workflow::slurm::token_from_account(
+            &session,
+            "urn:test:api",
+        ))
+        .expect("a cluster token from the account");
+    assert_eq!(named.as_deref(), Some(user.as_str()));
+    let by_account = Cluster::new(&url, &user, oidc_token).expect("cluster");
+    let quick = JobSpec {
+        name: "hello".into(),
+        script: "#!/bin/bash\necho hello from $(id -un)\n".into(),
+        ..spec.clone()
+    };
+    let job = rt
+        .block_on(by_account.submit(&quick))
+        .expect("submitted with the account's token");
+    let mut state = JobState::Running;
+    for _ in 0..80 {
+        state = rt.block_on(by_account.state(job)).expect("state");
+        if state.is_final() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(state, JobState::Completed);
+    // An audience the provider does not serve gives no token, in words.
+    let wrong = rt.block_on(panorama::workflow::slurm::token_from_account(
+        &session,
+        "urn:other:cluster",
+    ));
+    assert!(
+        matches!(&wrong, Err(SlurmError::Account { .. })),
+        "{wrong:?}"
+    );
+
     // The same from the Workflows tab: settings remembered, token typed in.
     gui_run(&url, &user, &token, &jobs, bin);
 }
@@ -224,6 +275,7 @@ fn gui_run(url: &str, user: &str, token: &str, jobs: &Path, bin: &str) {
         user: user.into(),
         shared_dir: jobs.display().to_string(),
         panorama: bin.into(),
+        ..Default::default()
     };
     h.run_steps(4);
     h.get_by_label("Workflows").click();

@@ -155,6 +155,16 @@ impl Session {
     }
 
     async fn refresh_locked(&self, live: &mut Live) -> Result<Secret, AuthError> {
+        self.refresh_locked_for(live, None).await
+    }
+
+    /// Refresh, for the account's own access token (`resource` None) or for
+    /// a token meant for one resource server, which is returned but not kept.
+    async fn refresh_locked_for(
+        &self,
+        live: &mut Live,
+        resource: Option<&str>,
+    ) -> Result<Secret, AuthError> {
         self.load_refresh(live)?;
         let account = self.account();
         let Some(refresh) = live.refresh.clone() else {
@@ -165,7 +175,10 @@ impl Session {
             });
         };
         let provider = self.provider().await?;
-        let (tokens, identity) = match provider.refresh(&account.client_id, &refresh).await {
+        let (tokens, identity) = match provider
+            .refresh_for(&account.client_id, &refresh, resource)
+            .await
+        {
             Ok(ok) => ok,
             Err(AuthError::Token(detail)) => {
                 // The grant is gone (revoked, expired, or the token was spent):
@@ -193,10 +206,20 @@ impl Session {
             a.entitlements = id.entitlements;
         }
         live.refresh = tokens.refresh;
-        live.expires_at = tokens.expires_at;
-        *lock(&self.shown_expiry) = tokens.expires_at;
-        live.access = Some(tokens.access.clone());
+        if resource.is_none() {
+            live.expires_at = tokens.expires_at;
+            *lock(&self.shown_expiry) = tokens.expires_at;
+            live.access = Some(tokens.access.clone());
+        }
         Ok(tokens.access)
+    }
+
+    /// A fresh access token for one resource server (RFC 8707), e.g. a
+    /// Slurm cluster that accepts the provider's signed tokens. It is used
+    /// for that call only; the account's own token is unchanged.
+    pub async fn token_for(&self, resource: &str) -> Result<Secret, AuthError> {
+        let mut live = self.live.lock().await;
+        self.refresh_locked_for(&mut live, Some(resource)).await
     }
 
     /// A valid access token: the one in hand, or a fresh one when it expires

@@ -249,11 +249,27 @@ impl Provider {
         client_id: &str,
         refresh: &Secret,
     ) -> Result<(TokenSet, Option<Identity>), AuthError> {
+        self.refresh_for(client_id, refresh, None).await
+    }
+
+    /// [`Self::refresh`], asking for an access token for one resource server
+    /// (RFC 8707 `resource`), such as a cluster that accepts the provider's
+    /// JWTs.
+    pub async fn refresh_for(
+        &self,
+        client_id: &str,
+        refresh: &Secret,
+        resource: Option<&str>,
+    ) -> Result<(TokenSet, Option<Identity>), AuthError> {
         let client = self.client(client_id);
         let token = RefreshToken::new(refresh.expose().to_owned());
-        let resp = client
+        let mut req = client
             .exchange_refresh_token(&token)
-            .map_err(|e| AuthError::Token(e.to_string()))?
+            .map_err(|e| AuthError::Token(e.to_string()))?;
+        if let Some(r) = resource {
+            req = req.add_extra_param("resource", r.to_owned());
+        }
+        let resp = req
             .request_async(&self.http)
             .await
             .map_err(super::describe_token_error)?;
@@ -364,8 +380,10 @@ fn token_set(resp: &CoreTokenResponse) -> TokenSet {
 
 /// Read the (already verified) claims Panorama shows: names, e-mail and
 /// entitlements, which the core claim types do not carry.
-pub fn identity_from_payload(token: &str) -> Identity {
-    let payload = token
+/// The claims of a JWT, unverified (for display and routing only; the
+/// server that accepts the token checks it).
+pub fn jwt_payload(token: &str) -> serde_json::Value {
+    token
         .split('.')
         .nth(1)
         .and_then(|p| {
@@ -374,7 +392,11 @@ pub fn identity_from_payload(token: &str) -> Identity {
                 .ok()
         })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub fn identity_from_payload(token: &str) -> Identity {
+    let payload = jwt_payload(token);
     let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let mut entitlements: Vec<String> = Vec::new();
     for key in ["entitlements", "eduperson_entitlement", "groups"] {

@@ -175,6 +175,18 @@ pub enum Sub {
         /// The panorama program on the cluster's nodes.
         #[arg(long, default_value = "panorama", requires = "on")]
         remote_panorama: String,
+        /// Sign in to the cluster with this signed-in account (for sites whose
+        /// Slurm accepts the identity provider's tokens) instead of SLURM_JWT.
+        #[arg(long, value_name = "ACCOUNT", requires = "on")]
+        slurm_account: Option<String>,
+        /// The audience (resource indicator) of the cluster's tokens at the provider.
+        #[arg(
+            long,
+            value_name = "URI",
+            default_value = "slurm",
+            requires = "slurm_account"
+        )]
+        slurm_audience: String,
     },
     /// Metadata commands.
     Metadata {

@@ -115,12 +115,17 @@ pub struct SlurmArgs {
     pub shared_dir: Option<std::path::PathBuf>,
     pub user: Option<String>,
     pub panorama: String,
+    /// A signed-in account whose provider tokens the cluster accepts.
+    pub account: Option<String>,
+    /// The audience (RFC 8707 resource) of the cluster's tokens.
+    pub audience: String,
 }
 
 /// `panorama run WORKFLOW --on slurm://HOST:PORT --shared-dir DIR`: submit the
 /// run to a Slurm cluster, follow it, and print (or copy to `--out`) what the
 /// job wrote.
 pub fn run_on_slurm(
+    dirs: &crate::paths::AppDirs,
     file: &Path,
     settings: &[String],
     json: bool,
@@ -134,13 +139,46 @@ pub fn run_on_slurm(
         );
         return ExitCode::from(2);
     };
-    let Some(token) = std::env::var("SLURM_JWT").ok().filter(|t| !t.is_empty()) else {
-        eprintln!("panorama: set SLURM_JWT to a token from `scontrol token` on the cluster");
-        return ExitCode::from(2);
+    // The token: from a signed-in account where the site's Slurm accepts the
+    // provider's tokens, else from `scontrol token` (SLURM_JWT).
+    let (token, token_user) = match &args.account {
+        Some(account) => {
+            let got = crate::auth::AccountBook::system(dirs)
+                .and_then(|book| book.session(account))
+                .map_err(|e| e.to_string())
+                .and_then(|session| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    rt.block_on(crate::workflow::slurm::token_from_account(
+                        &session,
+                        &args.audience,
+                    ))
+                    .map_err(|e| e.to_string())
+                });
+            match got {
+                Ok((t, u)) => (t.expose().to_owned(), u),
+                Err(e) => {
+                    eprintln!("panorama: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => match std::env::var("SLURM_JWT").ok().filter(|t| !t.is_empty()) {
+            Some(t) => (t, None),
+            None => {
+                eprintln!(
+                    "panorama: set SLURM_JWT to a token from `scontrol token` on the cluster, or use --slurm-account"
+                );
+                return ExitCode::from(2);
+            }
+        },
     };
     let user = args
         .user
         .clone()
+        .or(token_user)
         .or_else(|| std::env::var("SLURM_USER").ok())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_default();

@@ -83,6 +83,11 @@ impl AccountsState {
     }
 
     /// The tokens of account `id` for a source bound to it.
+    /// The signed-in session of an account.
+    pub fn session(&self, id: &str) -> Option<Arc<crate::auth::Session>> {
+        self.book.as_ref()?.session(id).ok()
+    }
+
     pub fn tokens(&self, id: &str) -> Option<SharedTokens> {
         let session = self.book.as_ref()?.session(id).ok()?;
         Some(session)

@@ -21,6 +21,13 @@ pub struct ClusterSettings {
     pub shared_dir: String,
     /// The panorama program on the cluster's nodes.
     pub panorama: String,
+    /// Sign in with this account's provider tokens instead of a typed token
+    /// (sites whose Slurm accepts them); empty for a typed token.
+    #[serde(default)]
+    pub account: String,
+    /// The audience (resource indicator) of the cluster's tokens.
+    #[serde(default)]
+    pub audience: String,
 }
 
 /// The cluster run in progress or last finished.
@@ -460,25 +467,40 @@ impl AppState {
             self.save_setting("workflow.cluster", &json);
         }
         self.workflow.cluster = settings.clone();
-        let cluster = match Cluster::new(&settings.address, &settings.user, token) {
-            Ok(c) => c,
-            Err(e) => {
-                self.workflow.cluster_run = Some(ClusterRun {
-                    job: None,
-                    status: e.to_string(),
-                    failed: true,
-                });
-                return;
+        // With an account, its provider token for the cluster's audience is
+        // fetched in the background; otherwise the typed token is used.
+        let session = if settings.account.trim().is_empty() {
+            None
+        } else {
+            match self.accounts.session(settings.account.trim()) {
+                Some(s) => Some(s),
+                None => {
+                    self.workflow.cluster_run = Some(ClusterRun {
+                        job: None,
+                        status: format!(
+                            "the account {} is not signed in; sign in from the Accounts tab",
+                            settings.account
+                        ),
+                        failed: true,
+                    });
+                    return;
+                }
             }
         };
-        let target = RemoteTarget {
-            cluster: cluster.clone(),
-            shared_dir: PathBuf::from(&settings.shared_dir),
-            panorama: if settings.panorama.trim().is_empty() {
-                "panorama".into()
-            } else {
-                settings.panorama.clone()
-            },
+        if session.is_none()
+            && let Err(e) = Cluster::new(&settings.address, &settings.user, token.clone())
+        {
+            self.workflow.cluster_run = Some(ClusterRun {
+                job: None,
+                status: e.to_string(),
+                failed: true,
+            });
+            return;
+        }
+        let panorama = if settings.panorama.trim().is_empty() {
+            "panorama".to_owned()
+        } else {
+            settings.panorama.clone()
         };
         let status = Arc::new(Mutex::new(ClusterRun {
             job: None,
@@ -494,6 +516,25 @@ impl AppState {
         let handle = self.tasks.spawn(
             &format!("Running {name} on the cluster"),
             move |ctx| async move {
+                let (token, user) = match &session {
+                    Some(session) => {
+                        let audience = if settings.audience.trim().is_empty() {
+                            "slurm"
+                        } else {
+                            settings.audience.trim()
+                        };
+                        let (t, u) =
+                            crate::workflow::slurm::token_from_account(session, audience).await?;
+                        (t, u.unwrap_or_else(|| settings.user.clone()))
+                    }
+                    None => (token, settings.user.clone()),
+                };
+                let cluster = Cluster::new(&settings.address, &user, token)?;
+                let target = RemoteTarget {
+                    cluster: cluster.clone(),
+                    shared_dir: PathBuf::from(&settings.shared_dir),
+                    panorama,
+                };
                 cluster.ping().await?;
                 let run = submit_workflow(&target, &text, &name, &[]).await?;
                 let set = |s: String| {

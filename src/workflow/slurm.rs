@@ -39,6 +39,40 @@ pub enum SlurmError {
     },
     #[error("cancelled; job {0} was cancelled on the cluster")]
     Cancelled(u64),
+    #[error("no cluster token from the account {account}: {detail}")]
+    Account { account: String, detail: String },
+}
+
+/// A cluster token from a signed-in account, for sites whose Slurm accepts
+/// the identity provider's signed tokens (`AuthAltParameters=jwks=…`): an
+/// access token for `audience` (RFC 8707 resource), and the cluster user it
+/// names (its `sun` claim), if any.
+pub async fn token_from_account(
+    session: &crate::auth::Session,
+    audience: &str,
+) -> Result<(crate::auth::Secret, Option<String>), SlurmError> {
+    let account = || session.account().id;
+    let token = session
+        .token_for(audience.trim())
+        .await
+        .map_err(|e| SlurmError::Account {
+            account: account(),
+            detail: e.to_string(),
+        })?;
+    let claims = crate::auth::provider::jwt_payload(token.expose());
+    if claims.is_null() {
+        return Err(SlurmError::Account {
+            account: account(),
+            detail: format!(
+                "the provider gave an opaque token for {audience}, which a cluster cannot check;                  ask the site which audience its Slurm accepts"
+            ),
+        });
+    }
+    let user = claims
+        .get("sun")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    Ok((token, user))
 }
 
 /// Where a job stands.

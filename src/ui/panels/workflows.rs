@@ -635,7 +635,8 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             }
         });
     }
-    cluster_window(ui.ctx(), s, out);
+    let accounts: Vec<String> = state.accounts.list.iter().map(|a| a.id.clone()).collect();
+    cluster_window(ui.ctx(), s, &accounts, out);
     super::workflow_map::show(ui.ctx(), &mut s.map, wf, out);
     let Some(ed) = &wf.open else {
         super::empty_state(
@@ -785,7 +786,12 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     }
 }
 
-fn cluster_window(ctx: &egui::Context, s: &mut WorkflowsUi, out: &mut Vec<Command>) {
+fn cluster_window(
+    ctx: &egui::Context,
+    s: &mut WorkflowsUi,
+    accounts: &[String],
+    out: &mut Vec<Command>,
+) {
     let Some((settings, token)) = s.cluster.as_mut() else {
         return;
     };
@@ -810,14 +816,49 @@ fn cluster_window(ctx: &egui::Context, s: &mut WorkflowsUi, out: &mut Vec<Comman
                         egui::TextEdit::singleline(&mut settings.address)
                             .hint_text("slurm://cluster.example.org:6820"),
                     );
-                    field(ui, "User", egui::TextEdit::singleline(&mut settings.user));
-                    field(
-                        ui,
-                        "Token",
-                        egui::TextEdit::singleline(token)
-                            .password(true)
-                            .hint_text("from `scontrol token`"),
-                    );
+                    let label = ui.label("Sign in with");
+                    let shown = if settings.account.is_empty() {
+                        "a token from `scontrol token`".to_owned()
+                    } else {
+                        format!("the account {}", settings.account)
+                    };
+                    egui::ComboBox::from_id_salt("cluster_sign_in")
+                        .selected_text(shown)
+                        .width(280.0)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(
+                                &mut settings.account,
+                                String::new(),
+                                "a token from `scontrol token`",
+                            );
+                            for a in accounts {
+                                ui.selectable_value(
+                                    &mut settings.account,
+                                    a.clone(),
+                                    format!("the account {a}"),
+                                );
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    ui.end_row();
+                    if settings.account.is_empty() {
+                        field(ui, "User", egui::TextEdit::singleline(&mut settings.user));
+                        field(
+                            ui,
+                            "Token",
+                            egui::TextEdit::singleline(token)
+                                .password(true)
+                                .hint_text("from `scontrol token`"),
+                        );
+                    } else {
+                        field(
+                            ui,
+                            "Token audience",
+                            egui::TextEdit::singleline(&mut settings.audience)
+                                .hint_text("slurm (as the site configured it)"),
+                        );
+                    }
                     field(
                         ui,
                         "Shared folder",
@@ -830,10 +871,21 @@ fn cluster_window(ctx: &egui::Context, s: &mut WorkflowsUi, out: &mut Vec<Comman
                         egui::TextEdit::singleline(&mut settings.panorama).hint_text("panorama"),
                     );
                 });
-            ui.weak("The token is used for this run only and is not saved.");
+            if settings.account.is_empty() {
+                ui.weak("The token is used for this run only and is not saved.");
+            } else {
+                ui.weak(
+                    "A token for the cluster is asked from the account's provider for this run \
+                     (for sites whose Slurm accepts them); the cluster user is the one it names.",
+                );
+            }
+            let signed = if settings.account.is_empty() {
+                !settings.user.trim().is_empty() && !token.trim().is_empty()
+            } else {
+                true
+            };
             let ready = !settings.address.trim().is_empty()
-                && !settings.user.trim().is_empty()
-                && !token.trim().is_empty()
+                && signed
                 && !settings.shared_dir.trim().is_empty();
             if ui.add_enabled(ready, egui::Button::new("Submit")).clicked() {
                 submit = true;

@@ -14,6 +14,9 @@
 //   OP_AT_TTL          access token lifetime in seconds (default 3600)
 //   OP_DEVICE_TTL      device code lifetime in seconds (default 600)
 //   OP_CLIENT_ID       public native client id (default test-native)
+//   OP_SLURM=1         JWT access tokens as a site's Slurm (auth/jwt with jwks=) takes them:
+//                      a `sun` claim (the cluster user: the account id) and `typ: JWT` (libjwt
+//                      refuses RFC 9068's `at+jwt`)
 //   OP_RS_CLIENT_ID / OP_RS_CLIENT_SECRET  confidential resource-server client for introspection
 //                      (default test-rs / test-rs-secret)
 // Prints one line "OP_READY <issuer>" on stdout once it accepts connections.
@@ -101,8 +104,20 @@ const configuration = {
     return { accountId: sub, async claims() { return accountClaims(sub); } };
   },
   extraTokenClaims(ctx, token) {
-    // visible in JWT access tokens and in introspection responses
-    return token.accountId ? { entitlements: entitlementsFor(token.accountId) } : undefined;
+    // visible in JWT access tokens and in introspection responses; with
+    // OP_SLURM=1 also `sun`, the claim Slurm's auth/jwt reads the cluster
+    // user from (a site that maps its accounts to cluster users).
+    if (!token.accountId) return undefined;
+    const claims = { entitlements: entitlementsFor(token.accountId) };
+    if (process.env.OP_SLURM === '1') claims.sun = token.accountId;
+    return claims;
+  },
+  formats: {
+    customizers: {
+      async jwt(ctx, token, parts) {
+        if (process.env.OP_SLURM === '1') parts.header = { typ: 'JWT' };
+      },
+    },
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   ttl: {
