@@ -76,6 +76,8 @@ pub struct ViewerUi {
     scale: Scale,
     aspect_lock: bool,
     line_cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
+    /// Pyramids of the auxiliary signals shown with the line.
+    aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
     tex: Option<TexCache>,
     readout: Option<String>,
     log_y: bool,
@@ -95,6 +97,7 @@ impl Default for ViewerUi {
             scale: Scale::Linear,
             aspect_lock: false,
             line_cache: None,
+            aux_cache: Vec::new(),
             tex: None,
             readout: None,
             log_y: false,
@@ -373,6 +376,23 @@ fn view_ui(
                 Some((x, l)) => (Some(x), l),
                 None => (None, "index".to_owned()),
             };
+            // Auxiliary signals (NeXus `@auxiliary_signals`) over the same axes.
+            let mut extra = Vec::new();
+            for aux in plot.map(|p| p.auxiliary.clone()).unwrap_or_default() {
+                let key = ValueKey {
+                    doc,
+                    path: aux.clone(),
+                    selection: selection.clone(),
+                };
+                if let Some((_, p)) = v.aux_cache.iter().find(|(k, _)| *k == key) {
+                    extra.push((aux_name(&aux), p.clone()));
+                } else if let Some(vals) = state.value(&key).ready().and_then(|v| v.to_f64()) {
+                    let p = Arc::new(MinMaxPyramid::new(vals));
+                    v.aux_cache.retain(|(k, _)| k.doc == doc);
+                    v.aux_cache.push((key, p.clone()));
+                    extra.push((aux_name(&aux), p));
+                }
+            }
             let errors = plot.and_then(|p| p.errors.clone()).and_then(|e| {
                 let key = ValueKey {
                     doc,
@@ -402,6 +422,7 @@ fn view_ui(
                 x_label,
                 y_label,
                 log_y: v.log_y,
+                extra,
             };
             ui.horizontal(|ui| {
                 ui.checkbox(&mut v.log_y, "Log scale");
@@ -625,6 +646,11 @@ fn view_ui(
             );
         }
     }
+}
+
+/// The name of an auxiliary signal for the legend (its last path part).
+fn aux_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_owned()
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
 //! Line plot with per-column min/max decimation over a pyramid, so millions
-//! of points pan and zoom at display rate; optional error band; axis labels.
+//! of points pan and zoom at display rate; uncertainties as a band when
+//! points are dense and as error bars when they are few; auxiliary signals
+//! as more lines with a legend; axis labels.
 
 use std::sync::Arc;
 
-use egui_plot::{CoordinatesFormatter, Corner, FilledArea, Line, Plot, PlotPoints};
+use egui_plot::{
+    CoordinatesFormatter, Corner, FilledArea, Legend, Line, Plot, PlotPoint, PlotPoints,
+};
 
 use crate::plot::MinMaxPyramid;
 
@@ -17,6 +21,31 @@ pub struct Series {
     pub y_label: String,
     /// Plot log10(y); values ≤ 0 are left out.
     pub log_y: bool,
+    /// More signals over the same x (NeXus `@auxiliary_signals`), by name.
+    pub extra: Vec<(String, Arc<MinMaxPyramid>)>,
+}
+
+/// Error bars are drawn (instead of a band) when at most this many points
+/// are visible.
+pub const ERROR_BARS_BELOW: usize = 400;
+
+/// Where to draw error bars: (x, y − e, y + e) for each visible point, in
+/// plot coordinates (log10 when `log`; a lower end ≤ 0 is cut at the point).
+pub fn error_bars(
+    cols: &[(usize, f64, f64)],
+    x: Option<&Arc<Vec<f64>>>,
+    err: &[f64],
+    log: bool,
+) -> Vec<(f64, f64, f64)> {
+    cols.iter()
+        .filter_map(|&(i, y, _)| {
+            let e = err.get(i).copied().filter(|e| e.is_finite() && *e > 0.0)?;
+            let (lo, hi) = (y - e, y + e);
+            let lo = if log && lo <= 0.0 { y } else { lo };
+            let (lo, hi) = (fy(log, lo), fy(log, hi));
+            (lo.is_finite() && hi.is_finite()).then_some((x_at(x, i), lo, hi))
+        })
+        .collect()
 }
 
 fn fy(log: bool, v: f64) -> f64 {
@@ -89,7 +118,11 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
                 }
             });
     }
-    plot.show(ui, |plot_ui| {
+    if !s.extra.is_empty() {
+        plot = plot.legend(Legend::default());
+    }
+    let mut bars: Vec<(f64, f64, f64)> = Vec::new();
+    let response = plot.show(ui, |plot_ui| {
         let b = plot_ui.plot_bounds();
         let (lo, hi) = if b.is_valid() && b.width() > 0.0 {
             (b.min()[0], b.max()[0])
@@ -112,26 +145,93 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
         }
         if let Some(err) = &s.errors
             && exact
-            && cols.len() <= 20_000
         {
-            let xs: Vec<f64> = cols.iter().map(|c| x_at(s.x.as_ref(), c.0)).collect();
-            let lo: Vec<f64> = cols
-                .iter()
-                .map(|c| c.1 - err.get(c.0).copied().unwrap_or(0.0))
-                .collect();
-            let hi: Vec<f64> = cols
-                .iter()
-                .map(|c| c.1 + err.get(c.0).copied().unwrap_or(0.0))
-                .collect();
-            plot_ui.add(FilledArea::new("uncertainty", &xs, &lo, &hi));
+            if cols.len() <= ERROR_BARS_BELOW {
+                bars = error_bars(&cols, s.x.as_ref(), err, log);
+            } else if cols.len() <= 20_000 {
+                // A band through every point (zero where there is no uncertainty).
+                let e = |i: usize| err.get(i).copied().filter(|e| e.is_finite()).unwrap_or(0.0);
+                let xs: Vec<f64> = cols.iter().map(|c| x_at(s.x.as_ref(), c.0)).collect();
+                let lo: Vec<f64> = cols
+                    .iter()
+                    .map(|c| {
+                        let v = c.1 - e(c.0);
+                        fy(log, if log && v <= 0.0 { c.1 } else { v })
+                    })
+                    .collect();
+                let hi: Vec<f64> = cols.iter().map(|c| fy(log, c.1 + e(c.0))).collect();
+                plot_ui.add(FilledArea::new("uncertainty", &xs, &lo, &hi));
+            }
         }
         plot_ui.line(Line::new(s.y_label.clone(), PlotPoints::from(pts)));
+        for (name, p) in &s.extra {
+            let n = p.len().min(n);
+            let mut pts: Vec<[f64; 2]> = Vec::new();
+            for (i, mn, mx) in p.decimate(start.min(n), end.min(n), columns) {
+                let x = x_at(s.x.as_ref(), i);
+                pts.push([x, fy(log, mn)]);
+                if mx != mn {
+                    pts.push([x, fy(log, mx)]);
+                }
+            }
+            plot_ui.line(Line::new(name.clone(), PlotPoints::from(pts)));
+        }
     });
+    // Error bars: a vertical stroke with caps at each visible point, drawn in
+    // screen space over the plot.
+    if !bars.is_empty() {
+        let rect = response.response.rect;
+        let painter = ui.painter_at(rect);
+        let stroke = egui::Stroke::new(
+            1.0,
+            ui.visuals()
+                .widgets
+                .noninteractive
+                .fg_stroke
+                .color
+                .gamma_multiply(0.7),
+        );
+        // Caps only where the bars are far enough apart to tell them apart.
+        #[allow(clippy::cast_precision_loss)]
+        let caps = (bars.len() as f32) * 10.0 < rect.width();
+        let t = &response.transform;
+        for (x, lo, hi) in bars {
+            let a = t.position_from_point(&PlotPoint::new(x, lo));
+            let b = t.position_from_point(&PlotPoint::new(x, hi));
+            painter.line_segment([a, b], stroke);
+            if caps {
+                for end in [a, b] {
+                    painter.line_segment(
+                        [end - egui::vec2(3.0, 0.0), end + egui::vec2(3.0, 0.0)],
+                        stroke,
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_bars_span_the_uncertainty_also_on_log_axes() {
+        let cols = [(0, 10.0, 10.0), (1, 100.0, 100.0), (2, 1.0, 1.0)];
+        let err = [1.0, 10.0, 2.0];
+        let bars = error_bars(&cols, None, &err, false);
+        assert_eq!(
+            bars,
+            vec![(0.0, 9.0, 11.0), (1.0, 90.0, 110.0), (2.0, -1.0, 3.0)]
+        );
+        let bars = error_bars(&cols, None, &err, true);
+        assert!((bars[1].1 - 90f64.log10()).abs() < 1e-12);
+        assert!((bars[1].2 - 110f64.log10()).abs() < 1e-12);
+        // Below zero on a log axis: the bar starts at the point.
+        assert!((bars[2].1 - 0.0).abs() < 1e-12 && (bars[2].2 - 3f64.log10()).abs() < 1e-12);
+        // No bar for missing or zero uncertainties.
+        assert_eq!(error_bars(&cols, None, &[0.0], false), Vec::new());
+    }
 
     #[test]
     fn visible_range_follows_x_values() {
