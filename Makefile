@@ -19,6 +19,10 @@ APT_RUNTIME := pkg-config libxkbcommon-x11-0 libwayland-client0 libwayland-curso
 	libwayland-egl1 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libvulkan1 mesa-vulkan-drivers \
 	python3-venv
 APT_TEST := desktop-file-utils appstream keyutils slurm-wlm slurmrestd munge
+# `make bench` times the window under Xvfb against silx (Qt's xcb plugin needs these).
+APT_BENCH := xvfb xdotool x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 \
+	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+BENCH_VENV := target/bench-venv
 
 # The static HDF5 build needs cmake >= 3.26 (Debian 12 has 3.25).
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -110,10 +114,20 @@ test: lint
 
 BENCH_DATA := target/bench-data
 
+# silx and Qt for the time-to-window reference, in their own venv.
+$(STAMP)/bench-venv: tests/tools/requirements-bench.txt
+	@mkdir -p $(STAMP)
+	[ -x $(BENCH_VENV)/bin/python ] || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q -r tests/tools/requirements-bench.txt
+	@touch $@
+
 bench: deps-test
+	$(call apt_install,$(APT_BENCH))
+	@$(MAKE) --no-print-directory $(STAMP)/bench-venv
 	cargo build --release --locked
 	@[ -f $(BENCH_DATA)/stack_bslz4.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA)
 	@[ -f $(BENCH_DATA)/dark2048.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA) --only dark2048
+	@[ -f $(BENCH_DATA)/big10g.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA) --only big10g
 	$(PY) tests/tools/bench_report.py $(BENCH_DATA) target/release/panorama
 
 snapshots: deps-test

@@ -441,3 +441,112 @@ pub fn workflow_chain(n: usize, runs: usize) -> Result<f64, String> {
     #[allow(clippy::cast_precision_loss)]
     Ok(median(t) / n as f64)
 }
+
+/// What browsing a large file cost in memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrowseMemory {
+    pub logical_bytes: u64,
+    pub frames_shown: usize,
+    /// Peak resident memory of the process (VmHWM), MB.
+    pub peak_rss_mb: f64,
+    /// Most bytes the value cache held, MB.
+    pub peak_cache_mb: f64,
+    pub seconds: f64,
+}
+
+/// Peak resident memory of this process so far, in MB (Linux `VmHWM`).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Browse `file` as the viewer does, without a window: open it, list every
+/// object (search-as-you-type), show the NeXus default plot, then step
+/// through `frames` frames of `path` one by one with the viewer's prefetch
+/// of the next two, each frame coloured as an image; report peak memory.
+pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMemory, String> {
+    use crate::command::Command;
+    use crate::state::{AppState, Load, ValueKey};
+    let t0 = Instant::now();
+    let rt = crate::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let home = std::env::temp_dir().join(format!("panorama-browse-{}", std::process::id()));
+    let mut state = AppState::new(crate::paths::AppDirs::under(&home), rt.tasks().clone());
+    let settle = |state: &mut AppState| {
+        while state.busy() || !state.tasks().snapshot().is_empty() {
+            let _ = state.poll();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    };
+    state.apply(Command::OpenPath(file.to_path_buf()));
+    settle(&mut state);
+    let doc = state
+        .documents
+        .first()
+        .map(|d| d.id)
+        .ok_or("the file did not open")?;
+    let src = state
+        .documents
+        .first()
+        .and_then(|d| d.source.clone())
+        .ok_or_else(|| "the file did not open".to_owned())?;
+    let listed = crate::data::list_all(src.as_ref(), &NoProgress).map_err(|e| e.to_string())?;
+    let info = listed
+        .iter()
+        .find(|e| e.path == path)
+        .and_then(|e| e.dataset().cloned())
+        .ok_or_else(|| format!("{path} is not a dataset of {}", file.display()))?;
+    let logical = info.element_count().saturating_mul(2);
+    let n = usize::try_from(info.shape.first().copied().unwrap_or(0)).unwrap_or(0);
+    state.apply(Command::OpenDefaultPlot(doc));
+    settle(&mut state);
+    let key = |f: usize| ValueKey {
+        doc,
+        path: path.to_owned(),
+        selection: Selection::parse(&f.to_string()).unwrap_or_default(),
+    };
+    let mut peak_cache = 0usize;
+    let shown = frames.min(n);
+    for f in 0..shown {
+        loop {
+            let now = state.value(&key(f));
+            for ahead in 1..=2 {
+                if f + ahead < n {
+                    let _ = state.value(&key(f + ahead));
+                }
+            }
+            match now {
+                Load::Ready(v) => {
+                    std::hint::black_box(crate::plot::image_rgba(
+                        &v,
+                        Colormap::Viridis,
+                        Scale::Linear,
+                    ));
+                    break;
+                }
+                Load::Failed(e) => return Err(e),
+                Load::Loading => {
+                    let _ = state.poll();
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            }
+        }
+        peak_cache = peak_cache.max(state.cached_value_bytes());
+    }
+    settle(&mut state);
+    let _ = std::fs::remove_dir_all(&home);
+    #[allow(clippy::cast_precision_loss)]
+    Ok(BrowseMemory {
+        logical_bytes: logical,
+        frames_shown: shown,
+        peak_rss_mb: peak_rss_mb().unwrap_or(f64::NAN),
+        peak_cache_mb: peak_cache as f64 / (1 << 20) as f64,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}

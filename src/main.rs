@@ -40,10 +40,17 @@ fn main() -> ExitCode {
             overwrite,
         }) => panorama::cli::get::get(&dirs, &target, out.as_deref(), parallel, overwrite),
         Some(Sub::Bench {
+            browse: Some(file),
+            browse_path,
+            browse_frames,
+            ..
+        }) => panorama::cli::bench_browse(&file, &browse_path, browse_frames),
+        Some(Sub::Bench {
             dir,
             runs,
             panosc,
             fts,
+            ..
         }) => panorama::cli::bench(&dir, runs, &panosc, fts),
         Some(Sub::Validate {
             input,

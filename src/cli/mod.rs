@@ -90,6 +90,14 @@ pub enum Sub {
         /// Also time offline searches over an index of this many synthetic records (kept in DIR).
         #[arg(long, default_value_t = 0)]
         fts: usize,
+        /// Only browse this file as the viewer does (tree, default plot, frames of
+        /// --browse-path one after another) and report peak memory.
+        #[arg(long, value_name = "FILE")]
+        browse: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "/entry/data/data", requires = "browse")]
+        browse_path: String,
+        #[arg(long, default_value_t = 100, requires = "browse")]
+        browse_frames: usize,
     },
     /// Print a file's tree (or one object) with types, shapes, attributes, links and the NeXus default plot.
     Inspect {
@@ -449,6 +457,29 @@ pub fn harvest(
 }
 
 /// `panorama bench`: one JSON object `{name: median_seconds}` on stdout.
+/// `panorama bench --browse FILE`: peak memory while browsing a large file.
+pub fn bench_browse(file: &std::path::Path, path: &str, frames: usize) -> ExitCode {
+    match crate::bench::browse_memory(file, path, frames) {
+        Ok(m) => {
+            eprintln!(
+                "browsed {} frames of {} ({:.1} GB): peak resident memory {:.0} MB, value cache at most {:.0} MB, {:.1} s",
+                m.frames_shown,
+                file.display(),
+                m.logical_bytes as f64 / 1e9,
+                m.peak_rss_mb,
+                m.peak_cache_mb,
+                m.seconds
+            );
+            println!("{}", serde_json::to_string(&m).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 pub fn bench(dir: &std::path::Path, runs: usize, panosc: &[String], fts: usize) -> ExitCode {
     match crate::bench::run(dir, runs.max(1)) {
         Ok(ms) => {

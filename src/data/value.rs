@@ -200,9 +200,53 @@ impl Value {
         !matches!(self.data, Data::Str(_) | Data::Text(_) | Data::Complex(_))
     }
 
+    /// About how many bytes the elements take in memory.
+    pub fn nbytes(&self) -> usize {
+        match &self.data {
+            Data::I8(v) => v.len(),
+            Data::U8(v) => v.len(),
+            Data::Bool(v) => v.len(),
+            Data::I16(v) => v.len() * 2,
+            Data::U16(v) => v.len() * 2,
+            Data::I32(v) => v.len() * 4,
+            Data::U32(v) => v.len() * 4,
+            Data::F32(v) => v.len() * 4,
+            Data::I64(v) => v.len() * 8,
+            Data::U64(v) => v.len() * 8,
+            Data::F64(v) => v.len() * 8,
+            Data::Complex(v) => v.len() * 16,
+            Data::Str(v) | Data::Text(v) => v.iter().map(|s| s.len() + 24).sum(),
+        }
+    }
+
     /// The elements as f64 for plotting (integers and booleans converted);
     /// `None` for strings and other non-numeric data. Complex gives magnitudes.
     pub fn to_f64(&self) -> Option<Vec<f64>> {
+        // Large values convert on all cores.
+        if self.len() >= 1 << 20 && self.is_numeric() {
+            use rayon::prelude::*;
+            macro_rules! par {
+                ($v:expr) => {
+                    $v.par_iter().map(|&x| x as f64).collect()
+                };
+            }
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            let v = match &self.data {
+                Data::I8(v) => par!(v),
+                Data::I16(v) => par!(v),
+                Data::I32(v) => par!(v),
+                Data::I64(v) => par!(v),
+                Data::U8(v) => par!(v),
+                Data::U16(v) => par!(v),
+                Data::U32(v) => par!(v),
+                Data::U64(v) => par!(v),
+                Data::F32(v) => par!(v),
+                Data::F64(v) => v.clone(),
+                Data::Bool(v) => v.par_iter().map(|&x| f64::from(u8::from(x))).collect(),
+                _ => return None,
+            };
+            return Some(v);
+        }
         #[allow(clippy::cast_precision_loss)]
         let v = match &self.data {
             Data::I8(v) => v.iter().map(|&x| f64::from(x)).collect(),
@@ -249,6 +293,26 @@ impl Value {
             _ => self.to_f64()?.chunks(n).map(<[f64]>::to_vec).collect(),
         };
         Some(v)
+    }
+
+    /// One element as a number (`None` past the end or for text).
+    #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+    pub fn element_f64(&self, i: usize) -> Option<f64> {
+        match &self.data {
+            Data::I8(v) => v.get(i).map(|&x| x as f64),
+            Data::I16(v) => v.get(i).map(|&x| x as f64),
+            Data::I32(v) => v.get(i).map(|&x| x as f64),
+            Data::I64(v) => v.get(i).map(|&x| x as f64),
+            Data::U8(v) => v.get(i).map(|&x| x as f64),
+            Data::U16(v) => v.get(i).map(|&x| x as f64),
+            Data::U32(v) => v.get(i).map(|&x| x as f64),
+            Data::U64(v) => v.get(i).map(|&x| x as f64),
+            Data::F32(v) => v.get(i).map(|&x| x as f64),
+            Data::F64(v) => v.get(i).copied(),
+            Data::Bool(v) => v.get(i).map(|&x| f64::from(u8::from(x))),
+            Data::Complex(v) => v.get(i).map(|&(re, im)| re.hypot(im)),
+            Data::Str(_) | Data::Text(_) => None,
+        }
     }
 
     /// One element as text, for tables and attribute lists.

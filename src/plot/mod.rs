@@ -10,6 +10,93 @@ pub use pyramid::MinMaxPyramid;
 
 use crate::data::{Data, Value};
 
+/// The 0.5–99.5 % percentile range of a numeric value (sampled), for autoscale.
+pub fn value_range(v: &Value) -> (f64, f64) {
+    macro_rules! go {
+        ($d:expr) => {{
+            let step = ($d.len() / 200_000).max(1);
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            let sample: Vec<f64> = $d.iter().step_by(step).map(|&x| x as f64).collect();
+            colormap::percentile_range(&sample, 0.5, 99.5)
+        }};
+    }
+    let r = match &v.data {
+        Data::F32(d) => go!(d),
+        Data::F64(d) => go!(d),
+        Data::U8(d) => go!(d),
+        Data::U16(d) => go!(d),
+        Data::U32(d) => go!(d),
+        Data::U64(d) => go!(d),
+        Data::I8(d) => go!(d),
+        Data::I16(d) => go!(d),
+        Data::I32(d) => go!(d),
+        Data::I64(d) => go!(d),
+        _ => colormap::percentile_range(&v.to_f64().unwrap_or_default(), 0.5, 99.5),
+    };
+    r.unwrap_or((0.0, 1.0))
+}
+
+/// A numeric value coloured between `range`, without an f64 copy.
+pub fn colorize_value(v: &Value, cmap: Colormap, scale: Scale, range: (f64, f64)) -> Vec<[u8; 4]> {
+    macro_rules! go {
+        ($d:expr) => {{
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            let px = colormap::colorize_with($d, |&x| x as f64, cmap, scale, range);
+            px
+        }};
+    }
+    match &v.data {
+        Data::F32(d) => go!(d),
+        Data::F64(d) => go!(d),
+        Data::U8(d) => go!(d),
+        Data::U16(d) => go!(d),
+        Data::U32(d) => go!(d),
+        Data::U64(d) => go!(d),
+        Data::I8(d) => go!(d),
+        Data::I16(d) => go!(d),
+        Data::I32(d) => go!(d),
+        Data::I64(d) => go!(d),
+        _ => colormap::colorize(&v.to_f64().unwrap_or_default(), cmap, scale, range),
+    }
+}
+
+/// The elements as f32 for a float texture: borrowed when they are f32
+/// already, converted on all cores otherwise.
+pub fn f32_pixels(v: &Value) -> std::borrow::Cow<'_, [f32]> {
+    use rayon::prelude::*;
+    macro_rules! go {
+        ($d:expr) => {{
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_lossless
+            )]
+            let f: Vec<f32> = $d.par_iter().map(|&x| x as f32).collect();
+            std::borrow::Cow::Owned(f)
+        }};
+    }
+    match &v.data {
+        Data::F32(d) => std::borrow::Cow::Borrowed(d.as_slice()),
+        Data::F64(d) => go!(d),
+        Data::U8(d) => go!(d),
+        Data::U16(d) => go!(d),
+        Data::U32(d) => go!(d),
+        Data::U64(d) => go!(d),
+        Data::I8(d) => go!(d),
+        Data::I16(d) => go!(d),
+        Data::I32(d) => go!(d),
+        Data::I64(d) => go!(d),
+        #[allow(clippy::cast_possible_truncation)]
+        _ => std::borrow::Cow::Owned(
+            v.to_f64()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| x as f32)
+                .collect(),
+        ),
+    }
+}
+
 /// An image value coloured for display: percentile autoscale (0.5–99.5 %),
 /// then the colormap, without an intermediate f64 copy. Returns the RGBA
 /// pixels and the value range used.

@@ -169,6 +169,12 @@ impl SearchState {
 
 /// Most values kept in memory at once.
 const VALUE_CACHE: usize = 96;
+/// Most bytes of values kept at once (the newest few stay whatever their size),
+/// so scrubbing a large stack keeps memory bounded.
+pub const VALUE_CACHE_BYTES: usize = 96 << 20;
+/// The newest values kept whatever their size: the frame shown and the ones
+/// prefetched after it.
+const VALUE_CACHE_KEEP: usize = 4;
 
 type Opened = (Arc<dyn DataSource>, Entity, Result<DefaultPlot, String>);
 
@@ -776,6 +782,25 @@ impl AppState {
         self.document(doc)?.entities.get(path)
     }
 
+    /// Drop the oldest values while those in memory take more than
+    /// [`VALUE_CACHE_BYTES`].
+    fn trim_values(&mut self) {
+        let size = |l: &Load<Arc<Value>>| l.ready().map_or(0, |v| v.nbytes());
+        let mut total: usize = self.values.values().map(size).sum();
+        while total > VALUE_CACHE_BYTES && self.value_order.len() > VALUE_CACHE_KEEP {
+            let old = self.value_order.remove(0);
+            total -= self.values.remove(&old).as_ref().map_or(0, size);
+        }
+    }
+
+    /// Bytes of values held in memory.
+    pub fn cached_value_bytes(&self) -> usize {
+        self.values
+            .values()
+            .map(|l| l.ready().map_or(0, |v| v.nbytes()))
+            .sum()
+    }
+
     /// The value for a key: cached, loading, or started now.
     pub fn value(&mut self, key: &ValueKey) -> Load<Arc<Value>> {
         if let Some(v) = self.values.get(key) {
@@ -1111,8 +1136,9 @@ impl AppState {
                             Ok(v) => Load::Ready(Arc::new(v)),
                             Err(e) => Load::Failed(e.to_string()),
                         };
-                        if self.values.contains_key(&key) {
-                            self.values.insert(key, load);
+                        if let Some(slot) = self.values.get_mut(&key) {
+                            *slot = load;
+                            self.trim_values();
                         }
                     }
                 },

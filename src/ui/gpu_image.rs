@@ -144,7 +144,8 @@ pub struct Draw {
     pub id: u64,
     pub width: usize,
     pub height: usize,
-    pub values: Arc<Vec<f32>>,
+    /// The pixels (converted to f32 on upload unless they are f32 already).
+    pub values: Arc<crate::data::Value>,
     pub colormap: Colormap,
     pub scale: Scale,
     pub range: (f64, f64),
@@ -180,10 +181,11 @@ impl egui_wgpu::CallbackTrait for Draw {
                 usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
                 view_formats: &[],
             });
-            if self.values.len() >= self.width * self.height {
+            let pixels = crate::plot::f32_pixels(&self.values);
+            if pixels.len() >= self.width * self.height {
                 queue.write_texture(
                     texture.as_image_copy(),
-                    bytemuck::cast_slice(&self.values[..self.width * self.height]),
+                    bytemuck::cast_slice(&pixels[..self.width * self.height]),
                     wgpu::TexelCopyBufferLayout {
                         offset: 0,
                         bytes_per_row: Some(w * 4),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::command::{Command, TabKind};
 use crate::data::nexus::DefaultPlot;
 use crate::data::{DatasetInfo, Entity, Selection, Value};
-use crate::plot::{Colormap, MinMaxPyramid, Scale, colormap};
+use crate::plot::{Colormap, MinMaxPyramid, Scale};
 use crate::state::{AppState, Load, Target, ValueKey};
 use crate::ui::inspector::inspector_ui;
 use crate::ui::views::image::{self, ImageData, Look};
@@ -61,7 +61,7 @@ struct TexCache {
     /// CPU-coloured texture (when the GPU path is off).
     texture: Option<egui::TextureHandle>,
     /// The values as uploaded to the GPU, with the id the GPU cache knows them by.
-    gpu: Option<(u64, Arc<Vec<f32>>)>,
+    gpu: Option<(u64, Arc<crate::data::Value>)>,
 }
 
 pub struct ViewerUi {
@@ -469,6 +469,7 @@ fn view_ui(
                 }
             });
             line::line_ui(ui, egui::Id::new(("line", doc, &path)), &series);
+            report_plotted(ui);
         }
         ViewKind::Image | ViewKind::Stack => {
             let selection = if kind == ViewKind::Stack {
@@ -515,9 +516,8 @@ fn view_ui(
                     [.., h, w] => (*h, *w),
                     _ => (1, val.len()),
                 };
-                let img = ImageData::new(&val.to_f64().unwrap_or_default(), h, w);
-                let range =
-                    colormap::percentile_range(&img.values, 0.5, 99.5).unwrap_or((0.0, 1.0));
+                let img = ImageData::from_value(val.clone(), h, w);
+                let range = crate::plot::value_range(&img.pixels);
                 let look = Look {
                     colormap: v.colormap,
                     scale: v.scale,
@@ -525,9 +525,7 @@ fn view_ui(
                 };
                 let (texture, gpu_values) = if gpu {
                     v.next_image_id += 1;
-                    #[allow(clippy::cast_possible_truncation)]
-                    let f: Vec<f32> = img.values.iter().map(|&x| x as f32).collect();
-                    (None, Some((v.next_image_id, Arc::new(f))))
+                    (None, Some((v.next_image_id, img.pixels.clone())))
                 } else {
                     let t = ui.ctx().load_texture(
                         "viewer-image",
@@ -636,6 +634,7 @@ fn view_ui(
                         pixels,
                         v.aspect_lock,
                     );
+                    report_plotted(ui);
                 });
                 image::colorbar_ui(ui, look);
             });
@@ -645,6 +644,34 @@ fn view_ui(
                     .unwrap_or_else(|| "Hover the image to read values.".into()),
             );
         }
+    }
+}
+
+/// With `PANORAMA_REPORT_PLOTTED=1` (the time-to-window benchmark): print
+/// `PANORAMA_PLOTTED` on the frame after the first one that drew a plot with
+/// its data (so that frame has reached the screen), then close the window.
+fn report_plotted(ui: &egui::Ui) {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0: nothing drawn yet, 1: the first plot was drawn, 2: reported.
+    static STAGE: AtomicU8 = AtomicU8::new(0);
+    if std::env::var_os("PANORAMA_REPORT_PLOTTED").is_none() {
+        return;
+    }
+    let ctx = ui.ctx();
+    match STAGE.load(Ordering::SeqCst) {
+        0 => {
+            STAGE.store(1, Ordering::SeqCst);
+            ctx.request_repaint();
+        }
+        1 if ctx.cumulative_pass_nr() > 0 => {
+            STAGE.store(2, Ordering::SeqCst);
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "PANORAMA_PLOTTED");
+            let _ = out.flush();
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        _ => {}
     }
 }
 

@@ -4,14 +4,16 @@
 
 use egui_plot::{Plot, PlotImage, PlotPoint};
 
-use crate::plot::{Colormap, Scale, colormap};
+use crate::plot::{Colormap, Scale};
 
 /// Largest texture side; larger images are shown downsampled with a notice.
 pub const MAX_SIDE: usize = 8192;
 
 /// An image ready to draw.
 pub struct ImageData {
-    pub values: Vec<f64>,
+    /// The pixels, row-major (already downsampled when `stride` > 1); the
+    /// value read from the file itself when no downsampling was needed.
+    pub pixels: std::sync::Arc<crate::data::Value>,
     pub width: usize,
     pub height: usize,
     /// Axis extents (first, last) in data units, or pixel indices.
@@ -26,22 +28,40 @@ pub struct ImageData {
 impl ImageData {
     /// Build from row-major values, downsampling past the texture limit.
     pub fn new(values: &[f64], height: usize, width: usize) -> Self {
+        let v = crate::data::Value {
+            shape: vec![values.len()],
+            data: crate::data::Data::F64(values.to_vec()),
+        };
+        Self::from_value(std::sync::Arc::new(v), height, width)
+    }
+
+    /// The image of a value (its last two axes are `height` × `width`),
+    /// shared without a copy unless it must be downsampled.
+    pub fn from_value(
+        value: std::sync::Arc<crate::data::Value>,
+        height: usize,
+        width: usize,
+    ) -> Self {
         let stride = height.max(width).div_ceil(MAX_SIDE).max(1);
         let (h, w) = (height.div_ceil(stride), width.div_ceil(stride));
-        let values = if stride == 1 {
-            values.to_vec()
+        let pixels = if stride == 1 {
+            value
         } else {
+            let all = value.to_f64().unwrap_or_default();
             let mut v = Vec::with_capacity(h * w);
             for r in (0..height).step_by(stride) {
                 for c in (0..width).step_by(stride) {
-                    v.push(values.get(r * width + c).copied().unwrap_or(f64::NAN));
+                    v.push(all.get(r * width + c).copied().unwrap_or(f64::NAN));
                 }
             }
-            v
+            std::sync::Arc::new(crate::data::Value {
+                shape: vec![h, w],
+                data: crate::data::Data::F64(v),
+            })
         };
         #[allow(clippy::cast_precision_loss)]
         Self {
-            values,
+            pixels,
             width: w,
             height: h,
             x_range: (0.0, width as f64),
@@ -50,6 +70,11 @@ impl ImageData {
             y_label: "y (pixel)".into(),
             stride,
         }
+    }
+
+    /// The pixel at row-major index `i`, as a number.
+    pub fn at(&self, i: usize) -> f64 {
+        self.pixels.element_f64(i).unwrap_or(f64::NAN)
     }
 }
 
@@ -63,7 +88,7 @@ pub struct Look {
 
 /// Colour the values into an egui image.
 pub fn to_color_image(img: &ImageData, look: Look) -> egui::ColorImage {
-    let px = colormap::colorize(&img.values, look.colormap, look.scale, look.range);
+    let px = crate::plot::colorize_value(&img.pixels, look.colormap, look.scale, look.range);
     let rgba: Vec<u8> = px.into_iter().flatten().collect();
     egui::ColorImage::from_rgba_unmultiplied([img.width, img.height], &rgba)
 }
@@ -186,11 +211,7 @@ pub fn image_ui(
         (fx * img.width as f64) as usize,
         (fy * img.height as f64) as usize,
     );
-    let v = img
-        .values
-        .get(row * img.width + col)
-        .copied()
-        .unwrap_or(f64::NAN);
+    let v = img.at(row * img.width + col);
     let (r, c) = (row * img.stride, col * img.stride);
     Some(format!(
         "pixel [{r}, {c}]   x = {:.4}   y = {:.4}   value = {v}",
