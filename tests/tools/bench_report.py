@@ -186,6 +186,10 @@ pages for large results: first-touch page faults of a fresh 400 MB buffer cost m
 than decoding the bitshuffle/LZ4 frames themselves on this machine (h5py reads frame by
 frame into reused memory).
 
+`cargo bench --bench core` (criterion, `benches/core.rs`) times the building blocks
+on their own: decimation, a pan/zoom frame, image colouring, the workflow engine and the
+offline search query.
+
 Time to window: Panorama is timed from launch until it has drawn the file's default
 plot with its data (`PANORAMA_REPORT_PLOTTED=1`); `silx view` from launch until its
 window is mapped (`tests/tools/silx_time_to_window.sh`; it shows the tree, not a plot).
