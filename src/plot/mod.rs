@@ -10,123 +10,76 @@ pub use pyramid::MinMaxPyramid;
 
 use crate::data::{Data, Value};
 
-/// The 0.5–99.5 % percentile range of a numeric value (sampled), for autoscale.
-pub fn value_range(v: &Value) -> (f64, f64) {
-    macro_rules! go {
-        ($d:expr) => {{
-            let step = ($d.len() / 200_000).max(1);
-            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
-            let sample: Vec<f64> = $d.iter().step_by(step).map(|&x| x as f64).collect();
-            colormap::percentile_range(&sample, 0.5, 99.5)
-        }};
-    }
-    let r = match &v.data {
-        Data::F32(d) => go!(d),
-        Data::F64(d) => go!(d),
-        Data::U8(d) => go!(d),
-        Data::U16(d) => go!(d),
-        Data::U32(d) => go!(d),
-        Data::U64(d) => go!(d),
-        Data::I8(d) => go!(d),
-        Data::I16(d) => go!(d),
-        Data::I32(d) => go!(d),
-        Data::I64(d) => go!(d),
-        _ => colormap::percentile_range(&v.to_f64().unwrap_or_default(), 0.5, 99.5),
+/// Run `$body` with `$d` bound to the elements of a numeric value (any
+/// integer or float type), or `$other` for anything else.
+macro_rules! with_numbers {
+    ($v:expr, $d:ident => $body:expr, _ => $other:expr) => {
+        match &$v.data {
+            Data::F32($d) => $body,
+            Data::F64($d) => $body,
+            Data::U8($d) => $body,
+            Data::U16($d) => $body,
+            Data::U32($d) => $body,
+            Data::U64($d) => $body,
+            Data::I8($d) => $body,
+            Data::I16($d) => $body,
+            Data::I32($d) => $body,
+            Data::I64($d) => $body,
+            _ => $other,
+        }
     };
-    r.unwrap_or((0.0, 1.0))
+}
+
+/// The 0.5–99.5 % percentile range of a numeric value (sampled), for autoscale.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_lossless,
+    clippy::unnecessary_cast
+)]
+pub fn value_range(v: &Value) -> (f64, f64) {
+    with_numbers!(v, d => {
+        let step = (d.len() / 200_000).max(1);
+        let sample: Vec<f64> = d.iter().step_by(step).map(|&x| x as f64).collect();
+        colormap::percentile_range(&sample, 0.5, 99.5)
+    }, _ => colormap::percentile_range(&v.to_f64().unwrap_or_default(), 0.5, 99.5))
+    .unwrap_or((0.0, 1.0))
 }
 
 /// A numeric value coloured between `range`, without an f64 copy.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_lossless,
+    clippy::unnecessary_cast
+)]
 pub fn colorize_value(v: &Value, cmap: Colormap, scale: Scale, range: (f64, f64)) -> Vec<[u8; 4]> {
-    macro_rules! go {
-        ($d:expr) => {{
-            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
-            let px = colormap::colorize_with($d, |&x| x as f64, cmap, scale, range);
-            px
-        }};
-    }
-    match &v.data {
-        Data::F32(d) => go!(d),
-        Data::F64(d) => go!(d),
-        Data::U8(d) => go!(d),
-        Data::U16(d) => go!(d),
-        Data::U32(d) => go!(d),
-        Data::U64(d) => go!(d),
-        Data::I8(d) => go!(d),
-        Data::I16(d) => go!(d),
-        Data::I32(d) => go!(d),
-        Data::I64(d) => go!(d),
-        _ => colormap::colorize(&v.to_f64().unwrap_or_default(), cmap, scale, range),
-    }
+    with_numbers!(v, d => colormap::colorize_with(d, |&x| x as f64, cmap, scale, range),
+        _ => colormap::colorize(&v.to_f64().unwrap_or_default(), cmap, scale, range))
 }
 
 /// The elements as f32 for a float texture: borrowed when they are f32
 /// already, converted on all cores otherwise.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless,
+    clippy::unnecessary_cast
+)]
 pub fn f32_pixels(v: &Value) -> std::borrow::Cow<'_, [f32]> {
     use rayon::prelude::*;
-    macro_rules! go {
-        ($d:expr) => {{
-            #[allow(
-                clippy::cast_precision_loss,
-                clippy::cast_possible_truncation,
-                clippy::cast_lossless
-            )]
-            let f: Vec<f32> = $d.par_iter().map(|&x| x as f32).collect();
-            std::borrow::Cow::Owned(f)
-        }};
+    use std::borrow::Cow;
+    if let Data::F32(d) = &v.data {
+        return Cow::Borrowed(d.as_slice());
     }
-    match &v.data {
-        Data::F32(d) => std::borrow::Cow::Borrowed(d.as_slice()),
-        Data::F64(d) => go!(d),
-        Data::U8(d) => go!(d),
-        Data::U16(d) => go!(d),
-        Data::U32(d) => go!(d),
-        Data::U64(d) => go!(d),
-        Data::I8(d) => go!(d),
-        Data::I16(d) => go!(d),
-        Data::I32(d) => go!(d),
-        Data::I64(d) => go!(d),
-        #[allow(clippy::cast_possible_truncation)]
-        _ => std::borrow::Cow::Owned(
-            v.to_f64()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|x| x as f32)
-                .collect(),
-        ),
-    }
+    with_numbers!(v, d => Cow::Owned(d.par_iter().map(|&x| x as f32).collect()),
+        _ => Cow::Owned(v.to_f64().unwrap_or_default().into_iter().map(|x| x as f32).collect()))
 }
 
 /// An image value coloured for display: percentile autoscale (0.5–99.5 %),
 /// then the colormap, without an intermediate f64 copy. Returns the RGBA
 /// pixels and the value range used.
 pub fn image_rgba(v: &Value, cmap: Colormap, scale: Scale) -> (Vec<[u8; 4]>, (f64, f64)) {
-    macro_rules! go {
-        ($d:expr) => {{
-            let step = ($d.len() / 200_000).max(1);
-            let sample: Vec<f64> = $d.iter().step_by(step).map(|&x| f64::from(x)).collect();
-            let range = colormap::percentile_range(&sample, 0.5, 99.5).unwrap_or((0.0, 1.0));
-            (
-                colormap::colorize_with($d, |&x| f64::from(x), cmap, scale, range),
-                range,
-            )
-        }};
-    }
-    match &v.data {
-        Data::F32(d) => go!(d),
-        Data::F64(d) => go!(d),
-        Data::U8(d) => go!(d),
-        Data::U16(d) => go!(d),
-        Data::U32(d) => go!(d),
-        Data::I8(d) => go!(d),
-        Data::I16(d) => go!(d),
-        Data::I32(d) => go!(d),
-        _ => {
-            let f = v.to_f64().unwrap_or_default();
-            let range = colormap::percentile_range(&f, 0.5, 99.5).unwrap_or((0.0, 1.0));
-            (colormap::colorize(&f, cmap, scale, range), range)
-        }
-    }
+    let range = value_range(v);
+    (colorize_value(v, cmap, scale, range), range)
 }
 
 /// Min/max per column: reduce `y` to `columns` (min, max) pairs, so a line of

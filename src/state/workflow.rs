@@ -873,19 +873,13 @@ mod tests {
     use crate::state::AppState;
     use crate::workflow::edit::Edit;
 
-    #[test]
-    fn a_derived_dataset_draft_links_the_run_to_its_inputs() {
-        let rt = crate::runtime::Runtime::new().expect("rt");
-        let tmp = tempfile::tempdir().expect("tmp");
-        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
-        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("assets/demo/demo_image2d.nxs")
-            .display()
-            .to_string();
+    /// A new workflow in `s` with nodes of `kinds` wired in a chain (output 0
+    /// to input 0); their ids in order.
+    fn chain(s: &mut AppState, kinds: &[&str]) -> Vec<crate::workflow::NodeId> {
         s.apply(Command::NewWorkflow);
-        for kind in ["nexus_signal", "sum", "describe_derived"] {
+        for kind in kinds {
             s.apply(Command::EditWorkflow(Edit::Add {
-                kind: kind.into(),
+                kind: (*kind).into(),
                 pos: [0.0, 0.0],
             }));
         }
@@ -898,17 +892,30 @@ mod tests {
             .nodes()
             .map(|(id, _)| id)
             .collect();
+        for pair in ids.windows(2) {
+            s.apply(Command::EditWorkflow(Edit::Connect {
+                from: (pair[0], 0),
+                to: (pair[1], 0),
+            }));
+        }
+        ids
+    }
+
+    #[test]
+    fn a_derived_dataset_draft_links_the_run_to_its_inputs() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/demo/demo_image2d.nxs")
+            .display()
+            .to_string();
+        let ids = chain(&mut s, &["nexus_signal", "sum", "describe_derived"]);
         s.apply(Command::EditWorkflow(Edit::SetParam {
             id: ids[0],
             name: "file".into(),
             value: serde_json::json!(demo),
         }));
-        for (a, b) in [(0, 1), (1, 2)] {
-            s.apply(Command::EditWorkflow(Edit::Connect {
-                from: (ids[a], 0),
-                to: (ids[b], 0),
-            }));
-        }
         s.apply(Command::RunWorkflow);
         let t0 = std::time::Instant::now();
         while s.busy() {
@@ -942,26 +949,7 @@ mod tests {
         let rt = crate::runtime::Runtime::new().expect("rt");
         let tmp = tempfile::tempdir().expect("tmp");
         let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
-        s.apply(Command::NewWorkflow);
-        for kind in ["linspace", "view"] {
-            s.apply(Command::EditWorkflow(Edit::Add {
-                kind: kind.into(),
-                pos: [0.0, 0.0],
-            }));
-        }
-        let ids: Vec<_> = s
-            .workflow
-            .open
-            .as_ref()
-            .expect("open")
-            .graph
-            .nodes()
-            .map(|(id, _)| id)
-            .collect();
-        s.apply(Command::EditWorkflow(Edit::Connect {
-            from: (ids[0], 0),
-            to: (ids[1], 0),
-        }));
+        chain(&mut s, &["linspace", "view"]);
         let settle = |s: &mut AppState| {
             let t0 = std::time::Instant::now();
             while s.busy() {
