@@ -295,6 +295,46 @@ impl Value {
         Some(v)
     }
 
+    /// A 2-D value with its axes swapped (`None` unless it is 2-D).
+    pub fn transposed_2d(&self) -> Option<Self> {
+        let [h, w] = self.shape.as_slice() else {
+            return None;
+        };
+        let (h, w) = (*h, *w);
+        fn tr<T: Clone>(v: &[T], h: usize, w: usize) -> Vec<T> {
+            let mut out = Vec::with_capacity(v.len());
+            for c in 0..w {
+                for r in 0..h {
+                    out.push(v[r * w + c].clone());
+                }
+            }
+            out
+        }
+        if self.len() != h * w {
+            return None;
+        }
+        let data = match &self.data {
+            Data::I8(v) => Data::I8(tr(v, h, w)),
+            Data::I16(v) => Data::I16(tr(v, h, w)),
+            Data::I32(v) => Data::I32(tr(v, h, w)),
+            Data::I64(v) => Data::I64(tr(v, h, w)),
+            Data::U8(v) => Data::U8(tr(v, h, w)),
+            Data::U16(v) => Data::U16(tr(v, h, w)),
+            Data::U32(v) => Data::U32(tr(v, h, w)),
+            Data::U64(v) => Data::U64(tr(v, h, w)),
+            Data::F32(v) => Data::F32(tr(v, h, w)),
+            Data::F64(v) => Data::F64(tr(v, h, w)),
+            Data::Bool(v) => Data::Bool(tr(v, h, w)),
+            Data::Complex(v) => Data::Complex(tr(v, h, w)),
+            Data::Str(v) => Data::Str(tr(v, h, w)),
+            Data::Text(v) => Data::Text(tr(v, h, w)),
+        };
+        Some(Self {
+            shape: vec![w, h],
+            data,
+        })
+    }
+
     /// One element as a number (`None` past the end or for text).
     #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
     pub fn element_f64(&self, i: usize) -> Option<f64> {
@@ -388,6 +428,21 @@ impl Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_2d_value_transposes() {
+        let v = Value::new(vec![2, 3], Data::U16(vec![1, 2, 3, 4, 5, 6])).expect("value");
+        let t = v.transposed_2d().expect("2-D");
+        assert_eq!(t.shape, vec![3, 2]);
+        assert_eq!(t.data, Data::U16(vec![1, 4, 2, 5, 3, 6]));
+        assert_eq!(t.transposed_2d().expect("2-D"), v);
+        assert!(
+            Value::new(vec![6], Data::U16(vec![0; 6]))
+                .expect("1-D")
+                .transposed_2d()
+                .is_none()
+        );
+    }
 
     #[test]
     fn types_read_well() {

@@ -72,6 +72,9 @@ pub struct ViewerUi {
     last_target: Option<Target>,
     frame: usize,
     row: usize,
+    /// Stacks: the axes shown as rows and columns, and the index on every other axis.
+    shown_axes: Option<(usize, usize)>,
+    index: Vec<usize>,
     colormap: Colormap,
     scale: Scale,
     aspect_lock: bool,
@@ -93,6 +96,8 @@ impl Default for ViewerUi {
             last_target: None,
             frame: 0,
             row: 0,
+            shown_axes: None,
+            index: Vec::new(),
             colormap: Colormap::Viridis,
             scale: Scale::Linear,
             aspect_lock: false,
@@ -205,6 +210,34 @@ fn axis_values(
     }
 }
 
+/// The selection of a stack that shows axes `rows` and `cols` whole and
+/// takes `index[a]` on every other axis `a` (trailing whole axes left out, so
+/// a frame of the first axis reads through the parallel chunk path).
+fn stack_selection(nd: usize, (rows, cols): (usize, usize), index: &[usize]) -> Selection {
+    let mut parts: Vec<String> = (0..nd)
+        .map(|a| {
+            if a == rows || a == cols {
+                ":".to_owned()
+            } else {
+                index.get(a).copied().unwrap_or(0).to_string()
+            }
+        })
+        .collect();
+    while parts.last().is_some_and(|p| p == ":") {
+        parts.pop();
+    }
+    Selection::parse(&parts.join(",")).unwrap_or_default()
+}
+
+/// The name of axis `a` of a stack for the axis choosers and sliders.
+fn axis_name(plot: Option<&DefaultPlot>, info: &DatasetInfo, a: usize) -> String {
+    let n = info.shape.get(a).copied().unwrap_or(0);
+    match plot.and_then(|p| p.axis(a)) {
+        Some(ax) => format!("{} ({n})", ax.label()),
+        None => format!("axis {a} ({n})"),
+    }
+}
+
 fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
     // Leading axes beyond the image are fixed: the first at `frame`, others at 0.
     let lead = info.shape.len().saturating_sub(2);
@@ -234,6 +267,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut V
         v.last_target = Some(target.clone());
         v.frame = 0;
         v.row = 0;
+        v.shown_axes = None;
+        v.index.clear();
         v.readout = None;
     }
     breadcrumbs(ui, state, &target, out);
@@ -472,28 +507,61 @@ fn view_ui(
             report_plotted(ui);
         }
         ViewKind::Image | ViewKind::Stack => {
+            let nd = info.shape.len();
+            let mut shown = (nd.saturating_sub(2), nd.saturating_sub(1));
             let selection = if kind == ViewKind::Stack {
-                let frames = usize::try_from(info.shape[0]).unwrap_or(1);
+                shown = v.shown_axes.unwrap_or(shown);
+                v.index.resize(nd, 0);
+                // Which two axes are shown (rows, columns); the others get sliders.
                 ui.horizontal(|ui| {
-                    ui.add(
-                        egui::Slider::new(&mut v.frame, 0..=frames.saturating_sub(1)).text("frame"),
-                    );
-                    if let Some(a) = plot.and_then(|p| p.axis(0)) {
-                        ui.weak(a.label());
+                    for (label, which) in [("Rows", 0), ("Columns", 1)] {
+                        let current = if which == 0 { shown.0 } else { shown.1 };
+                        let mut pick = current;
+                        ui.label(label);
+                        egui::ComboBox::from_id_salt(("stack_axes", which))
+                            .selected_text(axis_name(plot, info, current))
+                            .show_ui(ui, |ui| {
+                                for a in 0..nd {
+                                    ui.selectable_value(&mut pick, a, axis_name(plot, info, a));
+                                }
+                            });
+                        if pick != current {
+                            // Picking the other shown axis swaps the two.
+                            shown = match which {
+                                0 if pick == shown.1 => (shown.1, shown.0),
+                                0 => (pick, shown.1),
+                                _ if pick == shown.0 => (shown.1, shown.0),
+                                _ => (shown.0, pick),
+                            };
+                        }
                     }
                 });
-                // Prefetch the next frames so scrubbing stays smooth.
-                for ahead in 1..=2 {
-                    if v.frame + ahead < frames {
-                        let k = ValueKey {
-                            doc,
-                            path: path.clone(),
-                            selection: frame_selection(info, v.frame + ahead),
-                        };
-                        let _ = state.value(&k);
+                v.shown_axes = Some(shown);
+                for a in (0..nd).filter(|a| *a != shown.0 && *a != shown.1) {
+                    let n = usize::try_from(info.shape[a]).unwrap_or(1);
+                    v.index[a] = v.index[a].min(n.saturating_sub(1));
+                    ui.add(
+                        egui::Slider::new(&mut v.index[a], 0..=n.saturating_sub(1))
+                            .text(axis_name(plot, info, a)),
+                    );
+                }
+                // Prefetch along the first sliced axis so scrubbing stays smooth.
+                if let Some(a) = (0..nd).find(|a| *a != shown.0 && *a != shown.1) {
+                    let n = usize::try_from(info.shape[a]).unwrap_or(1);
+                    for ahead in 1..=2 {
+                        if v.index[a] + ahead < n {
+                            let mut next = v.index.clone();
+                            next[a] += ahead;
+                            let k = ValueKey {
+                                doc,
+                                path: path.clone(),
+                                selection: stack_selection(nd, shown, &next),
+                            };
+                            let _ = state.value(&k);
+                        }
                     }
                 }
-                frame_selection(info, v.frame)
+                stack_selection(nd, shown, &v.index)
             } else {
                 Selection::all()
             };
@@ -502,10 +570,15 @@ fn view_ui(
                 path: path.clone(),
                 selection,
             };
-            let Some(val) = ready(ui, &state.value(&key)) else {
+            let Some(mut val) = ready(ui, &state.value(&key)) else {
                 return;
             };
-            let nd = info.shape.len();
+            // Rows from a later axis than columns: the read gives them the other way round.
+            if shown.0 > shown.1
+                && let Some(t) = val.transposed_2d()
+            {
+                val = Arc::new(t);
+            }
             // On the GPU a colormap or scale change is a uniform write; on the
             // CPU it re-colours the texture.
             let gpu = v.gpu_images;
@@ -549,8 +622,8 @@ fn view_ui(
                 t.scale = v.scale;
             }
             // Axes may arrive after the image: place it on them every frame.
-            let x_axis = axis_values(state, doc, plot, nd - 1);
-            let y_axis = axis_values(state, doc, plot, nd - 2);
+            let x_axis = axis_values(state, doc, plot, shown.1);
+            let y_axis = axis_values(state, doc, plot, shown.0);
             if let Some(t) = &mut v.tex {
                 #[allow(clippy::cast_precision_loss)]
                 let (pw, ph) = (
@@ -720,6 +793,13 @@ mod tests {
 
     #[test]
     fn frames_fix_the_leading_axes() {
+        assert_eq!(stack_selection(3, (1, 2), &[4, 0, 0]).to_string(), "4");
+        assert_eq!(stack_selection(3, (0, 2), &[0, 5, 0]).to_string(), ":,5");
+        assert_eq!(stack_selection(3, (2, 0), &[0, 5, 0]).to_string(), ":,5");
+        assert_eq!(
+            stack_selection(4, (1, 3), &[2, 0, 7, 0]).to_string(),
+            "2,:,7"
+        );
         assert_eq!(frame_selection(&info(&[5, 4, 4], true), 3).to_string(), "3");
         assert_eq!(
             frame_selection(&info(&[5, 2, 4, 4], true), 1).to_string(),
