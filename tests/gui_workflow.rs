@@ -23,6 +23,21 @@ fn a_pipeline_runs_and_reruns_only_what_changed() {
     settle(&mut h);
     h.get_by_label("= 1212");
     h.get_by_label("last run computed 7 node(s)");
+    // The window's run gives exactly what `panorama run` gives for the file.
+    let gui = panorama::workflow::batch::results_json(
+        h.state().state().workflow.last.as_ref().expect("a run"),
+    );
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/workflows/normalise_and_sum.json"
+    );
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_panorama"))
+        .args(["run", file, "--json"])
+        .env("PANORAMA_HOME", home.path())
+        .output()
+        .expect("panorama run");
+    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).expect("json");
+    assert_eq!(gui, cli, "the headless run equals the window's");
     h.state_mut().state_mut().apply(Command::SetNodeParam {
         node: 2,
         name: "value".into(),
