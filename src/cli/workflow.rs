@@ -35,12 +35,6 @@ pub fn run_workflow(
             return ExitCode::from(2);
         }
     };
-    if !inputs.is_empty() && batch::input_node(&g).is_none() {
-        eprintln!(
-            "panorama: --input needs a workflow with a file input node (HDF5 dataset, NeXus default signal or frames)"
-        );
-        return ExitCode::from(2);
-    }
     let origins = crate::workflow::crate_meta::store_origins(dirs);
     let runs = match batch::map(
         &mut Engine::default(),
@@ -61,6 +55,11 @@ pub fn run_workflow(
         },
     ) {
         Ok(r) => r,
+        // `--input` for a workflow that reads no file: a usage error.
+        Err(e @ crate::workflow::WorkflowError::Invalid(_)) => {
+            eprintln!("panorama: --input: {e}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("panorama: {e}");
             return ExitCode::FAILURE;

@@ -98,40 +98,13 @@ fn check_bitshuffle_blocks(body: &[u8], size: usize, elem: usize, block: usize) 
     pos + remaining * elem <= body.len()
 }
 
-fn bitshuffle_lz4(input: &[u8], elem: usize, object: &str) -> Result<Vec<u8>, DataError> {
-    let mut out = Vec::new();
-    bitshuffle_lz4_with(input, elem, object, |n| {
-        out = vec![0u8; n];
-        Some(&mut out[..])
-    })?;
-    Ok(out)
-}
-
-/// Decode a bitshuffle/LZ4 chunk into `dst` when it is exactly the decoded
-/// size (no intermediate buffer); `Ok(false)` when it is not.
-fn bitshuffle_lz4_into(
-    input: &[u8],
+/// A bitshuffle/LZ4 chunk's header, checked against its block structure:
+/// the decoded size in bytes, the block length in elements, and the blocks.
+fn bitshuffle_lz4_header<'a>(
+    input: &'a [u8],
     elem: usize,
     object: &str,
-    dst: &mut [u8],
-) -> Result<bool, DataError> {
-    let n = dst.len();
-    let mut fits = false;
-    bitshuffle_lz4_with(input, elem, object, |want| {
-        fits = want == n;
-        fits.then_some(&mut dst[..])
-    })?;
-    Ok(fits)
-}
-
-/// Check a bitshuffle/LZ4 chunk, ask `out` for a buffer of the decoded size
-/// (`None`: do not decode), and decode into it.
-fn bitshuffle_lz4_with<'a>(
-    input: &[u8],
-    elem: usize,
-    object: &str,
-    out: impl FnOnce(usize) -> Option<&'a mut [u8]>,
-) -> Result<(), DataError> {
+) -> Result<(usize, usize, &'a [u8]), DataError> {
     if input.len() < 12 || elem == 0 {
         return Err(malformed(object, "a bitshuffle chunk is too short"));
     }
@@ -147,27 +120,32 @@ fn bitshuffle_lz4_with<'a>(
             "a bitshuffle chunk declares an impossible size",
         ));
     }
-    let size = nbytes / elem;
     let body = &input[12..];
-    if !check_bitshuffle_blocks(body, size, elem, block) {
+    if !check_bitshuffle_blocks(body, nbytes / elem, elem, block) {
         return Err(malformed(
             object,
             "a bitshuffle chunk is damaged (block sizes do not fit)",
         ));
     }
-    let Some(out) = out(nbytes) else {
-        return Ok(());
-    };
-    if out.len() != nbytes {
-        return Err(malformed(object, "a bitshuffle chunk has the wrong size"));
-    }
-    // SAFETY: the block structure was checked to lie within `body`, and `out`
-    // holds exactly `size * elem` bytes, which is what the decoder writes.
+    Ok((nbytes, block, body))
+}
+
+/// Decode the checked blocks `body` (from [`bitshuffle_lz4_header`]) into
+/// `out`, which holds exactly the decoded size.
+fn bitshuffle_lz4_decode(
+    body: &[u8],
+    elem: usize,
+    block: usize,
+    out: &mut [u8],
+    object: &str,
+) -> Result<(), DataError> {
+    // SAFETY: the header check put the block structure within `body`, and
+    // `out` holds `size * elem` bytes, which is what the decoder writes.
     let rc = unsafe {
         bshuf_decompress_lz4(
             body.as_ptr().cast(),
             out.as_mut_ptr().cast(),
-            size,
+            out.len() / elem,
             elem,
             block,
         )
@@ -224,11 +202,14 @@ fn decode_into(
                 data = unshuffle(&data, elem);
             }
             Step::BitshuffleLz4 => {
+                let (nbytes, block, body) = bitshuffle_lz4_header(&data, elem, object)?;
                 // Straight into the destination when this is the last step.
-                if last && bitshuffle_lz4_into(&data, elem, object, dst)? {
-                    return Ok(());
+                if last && nbytes == dst.len() {
+                    return bitshuffle_lz4_decode(body, elem, block, dst, object);
                 }
-                data = bitshuffle_lz4(&data, elem, object)?;
+                let mut out = vec![0u8; nbytes];
+                bitshuffle_lz4_decode(body, elem, block, &mut out, object)?;
+                data = out;
             }
         }
     }
@@ -506,8 +487,8 @@ mod tests {
         chunk[..8].copy_from_slice(&(4096u64 * 2).to_be_bytes());
         chunk[8..12].copy_from_slice(&(2048u32 * 2).to_be_bytes());
         chunk.extend_from_slice(&[0, 0, 0xff, 0xff]); // claims 65535 bytes follow
-        let err = bitshuffle_lz4(&chunk, 2, "x").expect_err("damaged");
+        let err = bitshuffle_lz4_header(&chunk, 2, "x").expect_err("damaged");
         assert!(err.to_string().contains("damaged"));
-        assert!(bitshuffle_lz4(&[1, 2, 3], 2, "x").is_err());
+        assert!(bitshuffle_lz4_header(&[1, 2, 3], 2, "x").is_err());
     }
 }

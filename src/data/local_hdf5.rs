@@ -386,7 +386,7 @@ impl LocalHdf5 {
         ds: &hdf5::Dataset,
         info: &DatasetInfo,
         path: &str,
-        rows: Option<(std::ops::Range<usize>, bool)>,
+        (rows, keep): (std::ops::Range<usize>, bool),
         progress: &dyn Progress,
     ) -> Option<Result<Value, DataError>> {
         let elem = match &info.dtype {
@@ -411,7 +411,6 @@ impl LocalHdf5 {
             return None;
         }
         // A part of the first axis (`keep`: whether that axis stays in the result).
-        let (rows, keep) = rows.unwrap_or((0..shape[0], true));
         if rows != (0..shape[0]) && chunk[1..] != shape[1..] {
             return None;
         }
@@ -631,25 +630,20 @@ impl DataSource for LocalHdf5 {
     }
 }
 
-/// Whether a selection is all of the dataset (`Some(None)`) or a contiguous
-/// part of its first axis only (`Some(Some((rows, keep_axis)))`), the reads
-/// that decode chunks in parallel.
-#[allow(clippy::option_option)]
+/// The part of the first axis a selection reads when it takes all of every
+/// other axis (a whole read, or a run of frames), and whether that axis stays
+/// in the result: the reads that decode chunks in parallel.
 fn leading_rows(
     selection: &Selection,
     resolved: &super::selection::Resolved,
-) -> Option<Option<(std::ops::Range<usize>, bool)>> {
-    if selection.is_all() {
-        return Some(None);
-    }
-    let (first, rest) = resolved.axes.split_first()?;
-    if selection.0.len() != 1 || first.2 != 1 {
+) -> Option<(std::ops::Range<usize>, bool)> {
+    let first = resolved.axes.first()?;
+    if selection.0.len() > 1 || first.2 != 1 {
         return None;
     }
     let start = usize::try_from(first.0).ok()?;
     let end = start.checked_add(usize::try_from(first.1).ok()?)?;
-    debug_assert!(rest.iter().all(|a| a.0 == 0 && a.2 == 1 && a.3));
-    Some(Some((start..end, first.3)))
+    Some((start..end, first.3))
 }
 
 /// Read a numeric selection in slabs along the first kept axis, reporting

@@ -222,45 +222,32 @@ impl Value {
     /// The elements as f64 for plotting (integers and booleans converted);
     /// `None` for strings and other non-numeric data. Complex gives magnitudes.
     pub fn to_f64(&self) -> Option<Vec<f64>> {
+        use rayon::prelude::*;
         // Large values convert on all cores.
-        if self.len() >= 1 << 20 && self.is_numeric() {
-            use rayon::prelude::*;
-            macro_rules! par {
-                ($v:expr) => {
-                    $v.par_iter().map(|&x| x as f64).collect()
-                };
-            }
-            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
-            let v = match &self.data {
-                Data::I8(v) => par!(v),
-                Data::I16(v) => par!(v),
-                Data::I32(v) => par!(v),
-                Data::I64(v) => par!(v),
-                Data::U8(v) => par!(v),
-                Data::U16(v) => par!(v),
-                Data::U32(v) => par!(v),
-                Data::U64(v) => par!(v),
-                Data::F32(v) => par!(v),
-                Data::F64(v) => v.clone(),
-                Data::Bool(v) => v.par_iter().map(|&x| f64::from(u8::from(x))).collect(),
-                _ => return None,
+        let par = self.len() >= 1 << 20;
+        macro_rules! conv {
+            ($v:expr, $f:expr) => {
+                if par {
+                    $v.par_iter().map($f).collect()
+                } else {
+                    $v.iter().map($f).collect()
+                }
             };
-            return Some(v);
         }
         #[allow(clippy::cast_precision_loss)]
         let v = match &self.data {
-            Data::I8(v) => v.iter().map(|&x| f64::from(x)).collect(),
-            Data::I16(v) => v.iter().map(|&x| f64::from(x)).collect(),
-            Data::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
-            Data::I64(v) => v.iter().map(|&x| x as f64).collect(),
-            Data::U8(v) => v.iter().map(|&x| f64::from(x)).collect(),
-            Data::U16(v) => v.iter().map(|&x| f64::from(x)).collect(),
-            Data::U32(v) => v.iter().map(|&x| f64::from(x)).collect(),
-            Data::U64(v) => v.iter().map(|&x| x as f64).collect(),
-            Data::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            Data::I8(v) => conv!(v, |&x| f64::from(x)),
+            Data::I16(v) => conv!(v, |&x| f64::from(x)),
+            Data::I32(v) => conv!(v, |&x| f64::from(x)),
+            Data::I64(v) => conv!(v, |&x| x as f64),
+            Data::U8(v) => conv!(v, |&x| f64::from(x)),
+            Data::U16(v) => conv!(v, |&x| f64::from(x)),
+            Data::U32(v) => conv!(v, |&x| f64::from(x)),
+            Data::U64(v) => conv!(v, |&x| x as f64),
+            Data::F32(v) => conv!(v, |&x| f64::from(x)),
             Data::F64(v) => v.clone(),
-            Data::Bool(v) => v.iter().map(|&x| f64::from(u8::from(x))).collect(),
-            Data::Complex(v) => v.iter().map(|&(re, im)| re.hypot(im)).collect(),
+            Data::Bool(v) => conv!(v, |&x| f64::from(u8::from(x))),
+            Data::Complex(v) => conv!(v, |&(re, im)| re.hypot(im)),
             Data::Str(_) | Data::Text(_) => return None,
         };
         Some(v)

@@ -251,21 +251,24 @@ impl AppState {
         }
     }
 
+    /// The catalogue record a downloaded file came from, as the store knows it.
+    fn file_origin(&self, path: &str) -> Option<crate::store::FileOrigin> {
+        self.store
+            .as_ref()
+            .and_then(|s| s.origin(std::path::Path::new(path)).ok().flatten())
+    }
+
     fn add_map_input(&mut self, path: String) {
         if self.workflow.map.inputs.iter().any(|i| i.path == path) {
             return;
         }
-        let dataset = self
-            .store
-            .as_ref()
-            .and_then(|s| s.origin(std::path::Path::new(&path)).ok().flatten())
-            .map(|o| {
-                if o.title.is_empty() {
-                    o.dataset
-                } else {
-                    o.title
-                }
-            });
+        let dataset = self.file_origin(&path).map(|o| {
+            if o.title.is_empty() {
+                o.dataset
+            } else {
+                o.title
+            }
+        });
         self.workflow.map.inputs.push(MapInput { path, dataset });
     }
 
@@ -653,13 +656,10 @@ impl AppState {
         }
         let name = editor.name.clone();
         // Inputs by the PID of the dataset they were downloaded from, else by path.
+        let origin = |path: &str| self.file_origin(path);
         let mut inputs: Vec<String> = Vec::new();
-        for f in crate::workflow::crate_meta::inputs_of(&editor.graph) {
-            let id = self
-                .store
-                .as_ref()
-                .and_then(|s| s.origin(std::path::Path::new(&f.location)).ok().flatten())
-                .map_or(f.location, |o| o.dataset);
+        for f in crate::workflow::crate_meta::inputs_with_origins(&editor.graph, &origin) {
+            let id = f.origin.map_or(f.location, |o| o.dataset);
             if !inputs.contains(&id) {
                 inputs.push(id);
             }

@@ -48,13 +48,11 @@ fn key(kind: &str, params: &BTreeMap<String, serde_json::Value>, inputs: &[u64])
         }
         _ => Vec::new(),
     };
-    {
-        for file in files {
-            file.hash(&mut h);
-            if let Ok(meta) = std::fs::metadata(&file) {
-                meta.len().hash(&mut h);
-                meta.modified().ok().hash(&mut h);
-            }
+    for file in files {
+        file.hash(&mut h);
+        if let Ok(meta) = std::fs::metadata(&file) {
+            meta.len().hash(&mut h);
+            meta.modified().ok().hash(&mut h);
         }
     }
     h.finish()

@@ -467,14 +467,15 @@ fn count(params: &BTreeMap<String, J>, name: &str) -> Result<usize, NodeError> {
         })
 }
 
-fn axis(params: &BTreeMap<String, J>, a: &ArrayD<f64>) -> Result<Option<usize>, NodeError> {
+/// The `axis` parameter of a reduction over a value of `ndim` axes (`None`: all).
+pub(super) fn axis(params: &BTreeMap<String, J>, ndim: usize) -> Result<Option<usize>, NodeError> {
     match params.get("axis") {
         None | Some(J::Null) => Ok(None),
         Some(v) => match v.as_u64() {
-            Some(n) if (n as usize) < a.ndim() => Ok(Some(n as usize)),
+            Some(n) if (n as usize) < ndim => Ok(Some(n as usize)),
             _ => Err(NodeError::BadParam {
                 name: "axis".into(),
-                detail: format!("must be empty or 0 … {}", a.ndim().saturating_sub(1)),
+                detail: format!("must be empty or 0 … {}", ndim.saturating_sub(1)),
             }),
         },
     }
@@ -593,7 +594,7 @@ fn eval_whole(
         }
         "sum" | "mean" | "max" => {
             let v = input(0)?;
-            let ax = axis(params, &v.to_array())?;
+            let ax = axis(params, v.ndim())?;
             Ok(match kind {
                 "sum" => reduce(v, ax, |l| l.sum()),
                 "mean" => reduce(v, ax, |l| l.mean().unwrap_or(f64::NAN)),

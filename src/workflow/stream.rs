@@ -501,23 +501,19 @@ impl Stack {
             }
             Some(ax) => {
                 let mut rows: Vec<ArrayD<f64>> = Vec::with_capacity(self.frames());
+                // Each frame reduced by the node itself, along the frame's axis.
+                let params = BTreeMap::from([("axis".to_owned(), J::from(ax - 1))]);
                 self.for_each_batch(cancel, |_, batch| {
                     let reduced: Vec<ArrayD<f64>> = batch
                         .into_par_iter()
                         .map(|f| {
-                            if ax > f.ndim() {
-                                return Err(NodeError::BadParam {
-                                    name: "axis".into(),
-                                    detail: format!("must be empty or 0 … {}", f.ndim()),
-                                });
-                            }
-                            Ok(f.map_axis(Axis(ax - 1), |lane| match kind {
-                                "sum" => lane.sum(),
-                                "mean" => lane.mean().unwrap_or(f64::NAN),
-                                _ => lane.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                            }))
+                            let frame = [Some(Arc::new(Value::Array(f)))];
+                            Ok(match super::nodes::eval(kind, &params, &frame)? {
+                                Value::Array(a) => a,
+                                other => other.to_array(),
+                            })
                         })
-                        .collect::<Result<_, _>>()?;
+                        .collect::<Result<_, NodeError>>()?;
                     rows.extend(reduced);
                     Ok(())
                 })?;
@@ -720,19 +716,7 @@ pub fn eval(
         })))));
     }
     if matches!(kind, "sum" | "mean" | "max") && *slot == 0 {
-        let ndim = stack.frame_shape.len() + 1;
-        let axis = match params.get("axis") {
-            None | Some(J::Null) => None,
-            Some(v) => match v.as_u64() {
-                Some(n) if (n as usize) < ndim => Some(n as usize),
-                _ => {
-                    return Err(NodeError::BadParam {
-                        name: "axis".into(),
-                        detail: format!("must be empty or 0 … {}", ndim - 1),
-                    });
-                }
-            },
-        };
+        let axis = super::nodes::axis(params, stack.frame_shape.len() + 1)?;
         return stack.reduce(kind, axis, cancel).map(Some);
     }
     Ok(None)

@@ -238,12 +238,10 @@ fn axis_name(plot: Option<&DefaultPlot>, info: &DatasetInfo, a: usize) -> String
     }
 }
 
+/// The last two axes whole, the first at `frame` and other leading axes at 0.
 fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
-    // Leading axes beyond the image are fixed: the first at `frame`, others at 0.
-    let lead = info.shape.len().saturating_sub(2);
-    let mut parts = vec![frame.to_string()];
-    parts.extend(std::iter::repeat_n("0".to_owned(), lead.saturating_sub(1)));
-    Selection::parse(&parts.join(",")).unwrap_or_default()
+    let nd = info.shape.len();
+    stack_selection(nd, (nd.saturating_sub(2), nd.saturating_sub(1)), &[frame])
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {

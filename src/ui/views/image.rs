@@ -26,15 +26,6 @@ pub struct ImageData {
 }
 
 impl ImageData {
-    /// Build from row-major values, downsampling past the texture limit.
-    pub fn new(values: &[f64], height: usize, width: usize) -> Self {
-        let v = crate::data::Value {
-            shape: vec![values.len()],
-            data: crate::data::Data::F64(values.to_vec()),
-        };
-        Self::from_value(std::sync::Arc::new(v), height, width)
-    }
-
     /// The image of a value (its last two axes are `height` × `width`),
     /// shared without a copy unless it must be downsampled.
     pub fn from_value(
