@@ -8,7 +8,7 @@ struct Params {
     scale: u32,       // 0 linear, 1 log10, 2 sqrt
     _pad: u32,
     size: vec2<u32>,  // image width, height in pixels
-    _pad2: vec2<u32>,
+    flip: vec2<u32>,  // 1 where an axis decreases: its first value on the right / at the top
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -35,7 +35,13 @@ fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
 fn fs_main(v: VsOut) -> @location(0) vec4<f32> {
     let size = vec2<f32>(params.size);
     // Row 0 at the bottom, where the first value of the y axis is.
-    let uv = vec2<f32>(v.uv.x, 1.0 - v.uv.y);
+    var uv = vec2<f32>(v.uv.x, 1.0 - v.uv.y);
+    if (params.flip.x == 1u) {
+        uv.x = 1.0 - uv.x;
+    }
+    if (params.flip.y == 1u) {
+        uv.y = 1.0 - uv.y;
+    }
     let p = clamp(uv * size, vec2<f32>(0.0), size - vec2<f32>(1.0));
     let value = textureLoad(data, vec2<i32>(p), 0).r;
     if (value != value) {

@@ -138,6 +138,13 @@ fn main() -> ExitCode {
         Some(Sub::Logout { account }) => panorama::cli::auth::logout(&dirs, &account),
         Some(Sub::Token { account }) => panorama::cli::auth::token(&dirs, &account),
         Some(Sub::Inspect { target, path, json }) => panorama::cli::inspect(&target, &path, json),
+        Some(Sub::Export {
+            target,
+            path,
+            select,
+            to,
+            library_only,
+        }) => panorama::cli::export(&target, &path, &select, &to, library_only),
         None => panorama::ui::run_gui(dirs, cli.target),
     }
 }

@@ -222,6 +222,19 @@ fn cli_validate_and_extract() {
             String::from_utf8_lossy(&out.stdout).into_owned(),
         )
     };
+    // A text file named .ort that is not ORSO is refused as that, not as "not HDF5".
+    let not_orso = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/orso/not_orso.ort");
+    let out = Command::new(bin)
+        .env("PANORAMA_HOME", home.path())
+        .args(["metadata", "extract"])
+        .arg(&not_orso)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not an ORSO"), "{err}");
+    assert!(!err.contains("HDF5"), "{err}");
+
     let f = file.to_str().expect("utf8");
     let (code, out) = run(&["validate", f, "--schema", "datacite"]);
     assert_eq!(code, Some(0), "{out}");

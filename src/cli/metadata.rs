@@ -17,8 +17,12 @@ fn found_in(file: &str) -> Result<extract::Extracted, String> {
     let head = std::fs::read(path)
         .map(|b| b.into_iter().take(16).collect::<Vec<u8>>())
         .unwrap_or_default();
-    if head.starts_with(b"# # ORSO") {
-        return extract::from_orso(path).map_err(|e| e.to_string());
+    let named_orso = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ort"));
+    // A `.ort` file is read as ORSO, so one that is not says so (not "not HDF5").
+    if head.starts_with(b"# # ORSO") || named_orso && !head.starts_with(b"\x89HDF") {
+        return extract::from_orso(path).map_err(|e| format!("{}: {e}", path.display()));
     }
     let src = crate::data::open(file).map_err(|e| e.to_string())?;
     Ok(extract::from_nexus(src.as_ref()))
@@ -27,7 +31,10 @@ fn found_in(file: &str) -> Result<extract::Extracted, String> {
 fn read_doc(input: &str, schema_name: &str) -> Result<serde_json::Value, String> {
     let path = Path::new(input);
     let bytes = std::fs::read(path).map_err(|e| format!("{input}: {e}"))?;
-    if bytes.starts_with(b"\x89HDF") || bytes.starts_with(b"# # ORSO") {
+    let named_orso = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ort"));
+    if bytes.starts_with(b"\x89HDF") || bytes.starts_with(b"# # ORSO") || named_orso {
         // A NeXus or ORSO file: check what can be extracted from it.
         let found = found_in(input)?;
         let mut draft = Draft::new(schema_name);

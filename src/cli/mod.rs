@@ -110,6 +110,23 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// Write a dataset (or a selection of it) to .npy, .csv, .tsv, .tiff, .h5 or .nxs (by the extension of --to).
+    Export {
+        /// A local HDF5/NeXus file, or an h5grove URL (http://host:port/?file=NAME).
+        target: String,
+        /// The dataset, e.g. /entry/data/data.
+        #[arg(long)]
+        path: String,
+        /// A NumPy-like selection over the leading axes, e.g. "3, :, 10:20" (default: all of it).
+        #[arg(long, default_value = "")]
+        select: String,
+        /// The file to write; its extension chooses the format.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// Read through the HDF5 library's own reader only, never the parallel chunk reader.
+        #[arg(long)]
+        library_only: bool,
+    },
     /// Sign in at an OpenID Connect issuer (browser with PKCE, or --device).
     Login {
         /// The issuer URL, e.g. https://login.helmholtz.de/oauth2
@@ -207,6 +224,47 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `panorama export`: exit 1 with a plain message when the dataset cannot be
+/// read or the format cannot hold it.
+pub fn export(
+    target: &str,
+    path: &str,
+    select: &str,
+    to: &std::path::Path,
+    library_only: bool,
+) -> ExitCode {
+    let source = || -> Result<Box<dyn crate::data::DataSource>, crate::data::DataError> {
+        if library_only && !crate::net::is_web_url(target) {
+            let local = crate::data::local_hdf5::LocalHdf5::open(std::path::Path::new(target))?;
+            return Ok(Box::new(local.library_only()));
+        }
+        crate::data::open(target)
+    };
+    let result = crate::data::Selection::parse(select)
+        .and_then(|sel| Ok((source()?, sel)))
+        .map_err(crate::data::export::ExportError::from)
+        .and_then(|(src, sel)| {
+            crate::data::export::export(src.as_ref(), path, &sel, to, &crate::data::NoProgress)
+        });
+    match result {
+        Ok(done) => {
+            let dims: Vec<String> = done.shape.iter().map(usize::to_string).collect();
+            eprintln!(
+                "wrote {} ({}, [{}], {} bytes)",
+                done.path.display(),
+                done.format,
+                dims.join(" × "),
+                done.bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `panorama inspect`: exit 1 if the file or object cannot be read.

@@ -290,8 +290,10 @@ pub fn advise_huge_pages(buf: &mut [u8]) {
 /// a chunked dataset whose filters are all in `steps` into `out`
 /// (little-endian element bytes in C order), decoding chunks in parallel.
 /// A part of the first axis can be read only where chunks span whole rows
-/// (e.g. one detector frame per chunk). Unallocated chunks are left as they
-/// are in `out` (zeroed by the caller).
+/// (e.g. one detector frame per chunk). Unallocated chunks read as `fill`
+/// (the dataset's fill value, one element's bytes) or stay as the caller
+/// zeroed them when it is `None`. `file` must be the file that holds the
+/// dataset's chunks (for an external link, the linked file).
 #[allow(clippy::too_many_arguments)]
 pub fn read_all_into(
     file: &Path,
@@ -300,7 +302,7 @@ pub fn read_all_into(
     shape: &[usize],
     chunk: &[usize],
     rows: std::ops::Range<usize>,
-    elem: usize,
+    (elem, fill): (usize, Option<&[u8]>),
     object: &str,
     cancelled: &(dyn Fn() -> bool + Sync),
     out: &mut [u8],
@@ -341,11 +343,36 @@ pub fn read_all_into(
             && c.offset[0] + chunk[0] > rows.start
     });
     let nd = shape.len();
-    let chunk_bytes = chunk.iter().product::<usize>() * elem;
-    if out.len() != rows.len() * shape[1..].iter().product::<usize>() * elem {
+    let too_large = || malformed(object, "the chunk or dataset size overflows");
+    let chunk_bytes = super::checked_product(chunk.iter().copied())
+        .and_then(|n| n.checked_mul(elem))
+        .ok_or_else(too_large)?;
+    let row_bytes = super::checked_product(shape[1..].iter().copied())
+        .and_then(|n| n.checked_mul(elem))
+        .ok_or_else(too_large)?;
+    if chunk.contains(&0)
+        || chunk.len() != nd
+        || Some(out.len()) != rows.len().checked_mul(row_bytes)
+    {
         return Err(malformed(object, "output size does not match the shape"));
     }
     advise_huge_pages(out);
+    // Where some chunks were never written, those places hold the fill value.
+    if let Some(fill) = fill.filter(|f| f.len() == elem) {
+        let per_axis = |d: usize| {
+            if d == 0 {
+                let first = rows.start / chunk[0];
+                rows.end.div_ceil(chunk[0]).saturating_sub(first)
+            } else {
+                shape[d].div_ceil(chunk[d])
+            }
+        };
+        let expected = super::checked_product((0..nd).map(per_axis)).unwrap_or(usize::MAX);
+        if locs.len() < expected {
+            out.par_chunks_mut(elem)
+                .for_each(|e| e.copy_from_slice(fill));
+        }
+    }
     let fh = std::fs::File::open(file).map_err(|source| DataError::Io {
         path: file.display().to_string(),
         source,
@@ -391,50 +418,76 @@ pub fn read_all_into(
         });
     }
 
-    // General case: decode in parallel, then place the rows of each chunk.
-    let decoded: Vec<(&ChunkLoc, Vec<u8>)> = locs
-        .par_iter()
-        .map(|c| {
-            if cancelled() {
-                return Err(DataError::Cancelled);
-            }
-            let raw = read_raw(&fh, file, c)?;
-            let mut full = vec![0u8; chunk_bytes];
-            decode_into(raw, steps, c.mask, elem, &mut full, object)?;
-            Ok((c, full))
-        })
-        .collect::<Result<_, _>>()?;
+    // General case: decode a batch of chunks in parallel, place their rows,
+    // then the next batch, so that memory beyond the result stays at a few
+    // chunks per core.
     let mut ostride = vec![1usize; nd];
     let mut cstride = vec![1usize; nd];
     for d in (0..nd.saturating_sub(1)).rev() {
         ostride[d] = ostride[d + 1] * shape[d + 1];
         cstride[d] = cstride[d + 1] * chunk[d + 1];
     }
-    for (c, data) in decoded {
-        let off = &c.offset;
-        let ext: Vec<usize> = (0..nd).map(|d| chunk[d].min(shape[d] - off[d])).collect();
-        let row = ext[nd - 1] * elem;
-        let rows: usize = ext[..nd - 1].iter().product();
-        let mut idx = vec![0usize; nd - 1];
-        for _ in 0..rows {
-            let mut o = off[nd - 1];
-            let mut k = 0usize;
-            for d in 0..nd - 1 {
-                o += (off[d] + idx[d]) * ostride[d];
-                k += idx[d] * cstride[d];
-            }
-            let (o, k) = (o * elem, k * elem);
-            out[o..o + row].copy_from_slice(&data[k..k + row]);
-            for d in (0..nd - 1).rev() {
-                idx[d] += 1;
-                if idx[d] < ext[d] {
-                    break;
+    let batch = rayon::current_num_threads().max(1) * 2;
+    for group in locs.chunks(batch) {
+        let decoded: Vec<(&ChunkLoc, Vec<u8>)> = group
+            .par_iter()
+            .map(|c| {
+                if cancelled() {
+                    return Err(DataError::Cancelled);
                 }
-                idx[d] = 0;
-            }
+                let raw = read_raw(&fh, file, c)?;
+                let mut full = vec![0u8; chunk_bytes];
+                decode_into(raw, steps, c.mask, elem, &mut full, object)?;
+                Ok((c, full))
+            })
+            .collect::<Result<_, _>>()?;
+        for (c, data) in decoded {
+            place(
+                &c.offset,
+                &data,
+                shape,
+                chunk,
+                elem,
+                (&ostride, &cstride),
+                out,
+            );
         }
     }
     Ok(())
+}
+
+/// Copy the rows of one decoded chunk at `off` into the C-order result.
+fn place(
+    off: &[usize],
+    data: &[u8],
+    shape: &[usize],
+    chunk: &[usize],
+    elem: usize,
+    (ostride, cstride): (&[usize], &[usize]),
+    out: &mut [u8],
+) {
+    let nd = shape.len();
+    let ext: Vec<usize> = (0..nd).map(|d| chunk[d].min(shape[d] - off[d])).collect();
+    let row = ext[nd - 1] * elem;
+    let rows: usize = ext[..nd - 1].iter().product();
+    let mut idx = vec![0usize; nd - 1];
+    for _ in 0..rows {
+        let mut o = off[nd - 1];
+        let mut k = 0usize;
+        for d in 0..nd - 1 {
+            o += (off[d] + idx[d]) * ostride[d];
+            k += idx[d] * cstride[d];
+        }
+        let (o, k) = (o * elem, k * elem);
+        out[o..o + row].copy_from_slice(&data[k..k + row]);
+        for d in (0..nd - 1).rev() {
+            idx[d] += 1;
+            if idx[d] < ext[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -177,7 +177,7 @@ pub fn decode_bin(
         object: object.to_owned(),
         message: format!("{dtype} cannot be read as binary"),
     })?;
-    let count: usize = shape.iter().product();
+    let count = super::checked_product(shape.iter().copied()).unwrap_or(usize::MAX);
     if count.checked_mul(size) != Some(bytes.len()) {
         return Err(DataError::Malformed {
             object: object.to_owned(),
@@ -237,7 +237,7 @@ pub fn json_to_value(j: &serde_json::Value) -> Value {
     shape_of(j, &mut shape);
     let mut items = Vec::new();
     flatten(j, &mut items);
-    if shape.iter().product::<usize>() != items.len() {
+    if super::checked_product(shape.iter().copied()) != Some(items.len()) {
         // Ragged arrays: keep the elements, one dimension.
         shape = vec![items.len()];
     }

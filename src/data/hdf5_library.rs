@@ -14,19 +14,21 @@ pub struct FilterStatus {
 }
 
 /// Filters found in facility files, by their registered HDF5 filter id.
-pub const KNOWN_FILTERS: [(i32, &str, bool); 12] = [
+pub const KNOWN_FILTERS: [(i32, &str, bool); 14] = [
     (1, "deflate (gzip)", true),
     (2, "shuffle", true),
     (3, "fletcher32", false),
     (4, "szip", false),
     (5, "nbit", false),
     (6, "scale-offset", false),
+    (305, "LZO", false),
     (307, "bzip2", false),
     (32000, "lzf", true),
     (32001, "blosc", true),
     (32004, "lz4", false),
     (32008, "bitshuffle + LZ4 (Dectris Eiger)", true),
     (32015, "zstd", false),
+    (32026, "Blosc2", false),
 ];
 
 /// Register the filters that are not built into HDF5 itself (bitshuffle + LZ4).

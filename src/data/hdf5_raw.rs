@@ -5,13 +5,18 @@
 
 use std::ffi::{CStr, CString, c_char, c_uint, c_void};
 
-use hdf5::types::{OwnedDynValue, TypeDescriptor};
+use hdf5::types::TypeDescriptor;
+
+use super::DataError;
+use super::typed::{Elem, Field, Typed};
+use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5a::H5Aread;
-use hdf5_sys::h5d::H5Dread;
+use hdf5_sys::h5d::{H5Dget_create_plist, H5Dget_space, H5Dget_type, H5Dread, H5Dwrite};
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5l::{H5Lget_val, H5Lunpack_elink_val};
-use hdf5_sys::h5p::H5P_DEFAULT;
-use hdf5_sys::h5s::H5S_ALL;
+use hdf5_sys::h5p::{H5P_DEFAULT, H5Pclose, H5Pfill_value_defined, H5Pget_fill_value};
+use hdf5_sys::h5s::{H5S_ALL, H5S_SELECT_SET, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
+use hdf5_sys::h5t::{H5Tclose, H5Treclaim};
 
 /// Largest link value read (paths longer than this are cut).
 const LINK_BUF: usize = 64 * 1024;
@@ -64,60 +69,606 @@ pub fn external_link_target(loc: hid_t, name: &str) -> Option<(String, String)> 
     ))
 }
 
+/// Elements read in their C in-memory form (native byte order, aligned
+/// fields). Variable-length memory HDF5 allocated for them is given back
+/// when this is dropped.
+pub struct RawElements {
+    /// The in-memory (C) form of the type.
+    pub desc: TypeDescriptor,
+    mem: hdf5::Datatype,
+    buf: Vec<u8>,
+    count: usize,
+}
+
+impl RawElements {
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The bytes of element `i` (C layout).
+    pub fn element(&self, i: usize) -> &[u8] {
+        let size = self.desc.size();
+        &self.buf[i * size..(i + 1) * size]
+    }
+
+    /// All elements' bytes, in C order.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for RawElements {
+    fn drop(&mut self) {
+        if !contains_vlen(&self.desc) || self.count == 0 {
+            return;
+        }
+        let dims = [self.count as hsize_t];
+        hdf5::sync::sync(|| unsafe {
+            let space = H5Screate_simple(1, dims.as_ptr(), std::ptr::null());
+            if space >= 0 {
+                H5Treclaim(
+                    self.mem.id(),
+                    space,
+                    H5P_DEFAULT,
+                    self.buf.as_mut_ptr().cast::<c_void>(),
+                );
+                H5Sclose(space);
+            }
+        });
+    }
+}
+
+fn contains_vlen(desc: &TypeDescriptor) -> bool {
+    match desc {
+        TypeDescriptor::VarLenArray(_)
+        | TypeDescriptor::VarLenAscii
+        | TypeDescriptor::VarLenUnicode => true,
+        TypeDescriptor::Compound(c) => c.fields.iter().any(|f| contains_vlen(&f.ty)),
+        TypeDescriptor::FixedArray(t, _) => contains_vlen(t),
+        _ => false,
+    }
+}
+
+/// A hyperslab of a dataset: per axis (start, count, step).
+pub type Hyperslab<'a> = &'a [(u64, u64, u64)];
+
+/// Read the elements of a dataset (`is_attr == false`, optionally only the
+/// hyperslab `slab`) or of an attribute (whole) in the in-memory form of
+/// `desc`. `count` is the number of elements selected.
+pub fn read_raw(
+    id: hid_t,
+    is_attr: bool,
+    desc: &TypeDescriptor,
+    slab: Option<Hyperslab>,
+    count: usize,
+) -> Result<RawElements, String> {
+    if contains_reference(desc) {
+        return Err("object references are shown by type only".into());
+    }
+    let desc = desc.to_c_repr();
+    let mem = hdf5::Datatype::from_descriptor(&desc).map_err(|e| e.to_string())?;
+    let total = desc
+        .size()
+        .checked_mul(count)
+        .ok_or_else(|| "the selection is too large to read".to_owned())?;
+    let mut buf = vec![0u8; total];
+    if count > 0 {
+        let rc = hdf5::sync::sync(|| unsafe {
+            if is_attr {
+                H5Aread(id, mem.id(), buf.as_mut_ptr().cast::<c_void>())
+            } else if let Some(slab) = slab {
+                read_slab(id, mem.id(), slab, count, buf.as_mut_ptr().cast::<c_void>())
+            } else {
+                H5Dread(
+                    id,
+                    mem.id(),
+                    H5S_ALL,
+                    H5S_ALL,
+                    H5P_DEFAULT,
+                    buf.as_mut_ptr().cast::<c_void>(),
+                )
+            }
+        });
+        if rc < 0 {
+            return Err("HDF5 could not convert this type for reading".into());
+        }
+    }
+    Ok(RawElements {
+        desc,
+        mem,
+        buf,
+        count,
+    })
+}
+
+/// `H5Dread` of a hyperslab into a buffer of `count` elements.
+unsafe fn read_slab(
+    ds: hid_t,
+    mem_type: hid_t,
+    slab: Hyperslab,
+    count: usize,
+    buf: *mut c_void,
+) -> herr_t {
+    let start: Vec<hsize_t> = slab.iter().map(|a| a.0).collect();
+    let counts: Vec<hsize_t> = slab.iter().map(|a| a.1).collect();
+    let steps: Vec<hsize_t> = slab.iter().map(|a| a.2.max(1)).collect();
+    let dims = [count as hsize_t];
+    unsafe {
+        let file_space = H5Dget_space(ds);
+        if file_space < 0 {
+            return -1;
+        }
+        let mut rc = H5Sselect_hyperslab(
+            file_space,
+            H5S_SELECT_SET,
+            start.as_ptr(),
+            steps.as_ptr(),
+            counts.as_ptr(),
+            std::ptr::null(),
+        );
+        let mem_space = H5Screate_simple(1, dims.as_ptr(), std::ptr::null());
+        if rc >= 0 && mem_space >= 0 {
+            rc = H5Dread(ds, mem_type, mem_space, file_space, H5P_DEFAULT, buf);
+        } else {
+            rc = -1;
+        }
+        if mem_space >= 0 {
+            H5Sclose(mem_space);
+        }
+        H5Sclose(file_space);
+        rc
+    }
+}
+
 /// Read all `count` elements of a dataset (`is_attr == false`) or attribute
-/// as text, converting to the in-memory form of `desc`. Variable-length
-/// memory HDF5 allocates is released when each element is dropped.
+/// as text. Strings of any encoding (even invalid UTF-8 or a multi-byte
+/// character cut by a fixed length) are decoded without failing.
 pub fn read_as_text(
     id: hid_t,
     is_attr: bool,
     desc: &TypeDescriptor,
     count: usize,
 ) -> Result<Vec<String>, String> {
-    if contains_reference(desc) {
-        return Err("object references are shown by type only".into());
+    let raw = read_raw(id, is_attr, desc, None, count)?;
+    Ok((0..raw.count())
+        .map(|i| render(&raw.desc, raw.element(i), true))
+        .collect())
+}
+
+/// Text of bytes that should be UTF-8: as UTF-8 where they are, otherwise
+/// as Latin-1 (what old instrument software writes), never failing.
+pub fn decode_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(e) if e.valid_up_to() + 4 > bytes.len() && e.error_len().is_none() => {
+            // A multi-byte character cut off by a fixed length: keep the rest.
+            let mut s = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
+            s.push('\u{fffd}');
+            s
+        }
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
     }
-    // Read into C layout (aligned fields), which is what the value printer expects.
-    let desc = &desc.to_c_repr();
-    let mem = hdf5::Datatype::from_descriptor(desc).map_err(|e| e.to_string())?;
-    let size = desc.size();
+}
+
+/// The bytes of a fixed-length string up to its padding (NUL or, for
+/// space-padded strings, what HDF5 already stripped).
+fn fixed_bytes(b: &[u8]) -> &[u8] {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    &b[..end]
+}
+
+/// The bytes a variable-length string element points to.
+///
+/// # Safety
+/// `b` must be an element read by [`read_raw`] whose [`RawElements`] is alive.
+fn vlen_str_bytes(b: &[u8]) -> Option<&[u8]> {
+    let ptr = usize::from_ne_bytes(b.get(..size_of::<usize>())?.try_into().ok()?);
+    if ptr == 0 {
+        return None;
+    }
+    // SAFETY: HDF5 wrote a pointer to a NUL-terminated string it allocated;
+    // it lives until the RawElements is dropped.
+    Some(unsafe { CStr::from_ptr(ptr as *const c_char) }.to_bytes())
+}
+
+/// The element count and base bytes of a variable-length sequence element.
+fn vlen_seq(b: &[u8], base_size: usize) -> Option<&[u8]> {
+    let w = size_of::<usize>();
+    let len = usize::from_ne_bytes(b.get(..w)?.try_into().ok()?);
+    let ptr = usize::from_ne_bytes(b.get(w..2 * w)?.try_into().ok()?);
+    if ptr == 0 || len == 0 {
+        return Some(&[]);
+    }
+    let n = len.checked_mul(base_size)?;
+    // SAFETY: HDF5 wrote `len` elements of the base type at `ptr`; they live
+    // until the RawElements is dropped.
+    Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, n) })
+}
+
+/// A little helper: the first `N` bytes of `b` as an array (zeros if short).
+fn take<const N: usize>(b: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let n = b.len().min(N);
+    out[..n].copy_from_slice(&b[..n]);
+    out
+}
+
+fn int_text(b: &[u8], size: usize, signed: bool) -> (i128, String) {
+    let v: i128 = match (size, signed) {
+        (1, true) => i8::from_ne_bytes(take(b)).into(),
+        (2, true) => i16::from_ne_bytes(take(b)).into(),
+        (4, true) => i32::from_ne_bytes(take(b)).into(),
+        (8, true) => i64::from_ne_bytes(take(b)).into(),
+        (1, false) => u8::from_ne_bytes(take(b)).into(),
+        (2, false) => u16::from_ne_bytes(take(b)).into(),
+        (4, false) => u32::from_ne_bytes(take(b)).into(),
+        _ => u64::from_ne_bytes(take(b)).into(),
+    };
+    (v, v.to_string())
+}
+
+/// One element (C layout) as text. Strings are quoted when nested in a
+/// compound, array or sequence, plain at the top.
+pub fn render(desc: &TypeDescriptor, b: &[u8], top: bool) -> String {
+    let quote = |s: String| if top { s } else { format!("{s:?}") };
+    match desc {
+        TypeDescriptor::Integer(s) => int_text(b, *s as usize, true).1,
+        TypeDescriptor::Unsigned(s) => int_text(b, *s as usize, false).1,
+        TypeDescriptor::Float(s) => match *s as usize {
+            2 => half::f16::from_ne_bytes(take(b)).to_string(),
+            4 => f32::from_ne_bytes(take(b)).to_string(),
+            _ => f64::from_ne_bytes(take(b)).to_string(),
+        },
+        TypeDescriptor::Boolean => (b.first().copied().unwrap_or(0) != 0).to_string(),
+        TypeDescriptor::Enum(e) => {
+            let (v, text) = int_text(b, e.size as usize, e.signed);
+            e.members
+                .iter()
+                .find(|m| {
+                    if e.signed {
+                        #[allow(clippy::cast_possible_wrap)]
+                        let mv = i128::from(m.value as i64);
+                        mv == v
+                    } else {
+                        i128::from(m.value) == v
+                    }
+                })
+                .map_or(text, |m| m.name.clone())
+        }
+        TypeDescriptor::Compound(c) => {
+            let parts: Vec<String> = c
+                .fields
+                .iter()
+                .map(|f| {
+                    let end = f.offset + f.ty.size();
+                    let v = b
+                        .get(f.offset..end)
+                        .map_or_else(|| "?".to_owned(), |fb| render(&f.ty, fb, false));
+                    format!("{}: {v}", f.name)
+                })
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        TypeDescriptor::FixedArray(t, n) => {
+            let size = t.size().max(1);
+            let parts: Vec<String> = b
+                .chunks_exact(size)
+                .take(*n)
+                .map(|e| render(t, e, false))
+                .collect();
+            format!("[{}]", parts.join(", "))
+        }
+        TypeDescriptor::FixedAscii(_) | TypeDescriptor::FixedUnicode(_) => {
+            quote(decode_text(fixed_bytes(b)))
+        }
+        TypeDescriptor::VarLenAscii | TypeDescriptor::VarLenUnicode => {
+            quote(vlen_str_bytes(b).map(decode_text).unwrap_or_default())
+        }
+        TypeDescriptor::VarLenArray(t) => {
+            let size = t.size().max(1);
+            let items = vlen_seq(b, size).unwrap_or_default();
+            let parts: Vec<String> = items
+                .chunks_exact(size)
+                .map(|e| render(t, e, false))
+                .collect();
+            format!("[{}]", parts.join(", "))
+        }
+        TypeDescriptor::Reference(_) => "(reference)".to_owned(),
+    }
+}
+
+/// The exact element type of a C-layout type, or why it has none (a
+/// variable-length member, a reference).
+fn elem_of(desc: &TypeDescriptor) -> Result<Elem, String> {
+    Ok(match desc {
+        TypeDescriptor::Integer(s) => Elem::Int {
+            bytes: *s as usize,
+            signed: true,
+        },
+        TypeDescriptor::Unsigned(s) => Elem::Int {
+            bytes: *s as usize,
+            signed: false,
+        },
+        TypeDescriptor::Float(s) => Elem::Float { bytes: *s as usize },
+        TypeDescriptor::Boolean => Elem::Bool,
+        TypeDescriptor::Enum(e) => Elem::Int {
+            bytes: e.size as usize,
+            signed: e.signed,
+        },
+        TypeDescriptor::Compound(c) => {
+            // h5py's complex numbers: a compound {r, i} of two equal floats.
+            if let [r, i] = c.fields.as_slice()
+                && r.name == "r"
+                && i.name == "i"
+                && matches!(r.ty, TypeDescriptor::Float(_))
+                && r.ty == i.ty
+                && r.offset == 0
+                && i.offset == r.ty.size()
+                && c.size == 2 * r.ty.size()
+            {
+                return Ok(Elem::Complex { bytes: c.size });
+            }
+            let fields = c
+                .fields
+                .iter()
+                .map(|f| {
+                    Ok(Field {
+                        name: f.name.clone(),
+                        offset: f.offset,
+                        ty: elem_of(&f.ty)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Elem::Struct {
+                fields,
+                size: c.size,
+            }
+        }
+        TypeDescriptor::FixedArray(t, n) => Elem::Array {
+            base: Box::new(elem_of(t)?),
+            len: *n,
+        },
+        TypeDescriptor::FixedAscii(n) | TypeDescriptor::FixedUnicode(n) => Elem::Bytes(*n),
+        TypeDescriptor::VarLenAscii | TypeDescriptor::VarLenUnicode => {
+            return Err("variable-length strings inside compound or array values".into());
+        }
+        TypeDescriptor::VarLenArray(_) => return Err("variable-length sequences".into()),
+        TypeDescriptor::Reference(_) => return Err("object references".into()),
+    })
+}
+
+/// The elements with their exact type, `shape` being the selection's.
+/// Variable-length strings become fixed-length ones as long as the longest
+/// (bytes for ASCII, characters for UTF-8); a dataset of an array type gets
+/// the array as its last axis, as NumPy reads it.
+pub fn to_typed(raw: &RawElements, mut shape: Vec<usize>) -> Result<Typed, String> {
+    let bad = |e: DataError| e.to_string();
+    match &raw.desc {
+        TypeDescriptor::VarLenAscii => {
+            let items: Vec<&[u8]> = (0..raw.count())
+                .map(|i| vlen_str_bytes(raw.element(i)).unwrap_or_default())
+                .collect();
+            let n = items.iter().map(|b| b.len()).max().unwrap_or(0).max(1);
+            let mut bytes = Vec::with_capacity(items.len() * n);
+            for b in items {
+                bytes.extend_from_slice(b);
+                bytes.resize(bytes.len() + n - b.len(), 0);
+            }
+            Typed::new(shape, Elem::Bytes(n), bytes).map_err(bad)
+        }
+        TypeDescriptor::VarLenUnicode => {
+            let items: Vec<String> = (0..raw.count())
+                .map(|i| {
+                    vlen_str_bytes(raw.element(i))
+                        .map(decode_text)
+                        .unwrap_or_default()
+                })
+                .collect();
+            let v = super::Value::new(shape, super::Data::Str(items)).map_err(bad)?;
+            Typed::from_value(
+                &v,
+                &super::DType::Str {
+                    fixed: None,
+                    utf8: true,
+                },
+            )
+            .map_err(bad)
+        }
+        desc => {
+            let mut elem = elem_of(desc)?;
+            while let Elem::Array { base, len } = elem {
+                shape.push(len);
+                elem = *base;
+            }
+            Typed::new(shape, elem, raw.bytes().to_vec()).map_err(bad)
+        }
+    }
+}
+
+/// The byte size of a dataset's type when it is a bit field (which NumPy,
+/// like h5py, reads as unsigned integers of that size).
+pub fn bitfield_size(ds: hid_t) -> Option<usize> {
+    use hdf5_sys::h5t::{H5T_class_t, H5Tget_class, H5Tget_size};
+    hdf5::sync::sync(|| unsafe {
+        let t = H5Dget_type(ds);
+        if t < 0 {
+            return None;
+        }
+        let found = matches!(H5Tget_class(t), H5T_class_t::H5T_BITFIELD).then(|| H5Tget_size(t));
+        H5Tclose(t);
+        found.filter(|&s| matches!(s, 1 | 2 | 4 | 8))
+    })
+}
+
+/// Read a bit-field dataset (or the hyperslab `slab`, `count` elements) as
+/// little-endian bytes of `size` per element.
+pub fn read_bitfield(
+    ds: hid_t,
+    size: usize,
+    slab: Option<Hyperslab>,
+    count: usize,
+) -> Result<Vec<u8>, String> {
+    use hdf5_sys::h5t::{H5T_order_t, H5Tcopy, H5Tset_order};
     let total = size
         .checked_mul(count)
         .ok_or_else(|| "the selection is too large to read".to_owned())?;
     let mut buf = vec![0u8; total];
+    if count == 0 {
+        return Ok(buf);
+    }
     let rc = hdf5::sync::sync(|| unsafe {
-        if is_attr {
-            H5Aread(id, mem.id(), buf.as_mut_ptr().cast::<c_void>())
-        } else {
-            H5Dread(
-                id,
-                mem.id(),
-                H5S_ALL,
-                H5S_ALL,
-                H5P_DEFAULT,
-                buf.as_mut_ptr().cast::<c_void>(),
-            )
+        let file_type = H5Dget_type(ds);
+        if file_type < 0 {
+            return -1;
         }
+        let mem = H5Tcopy(file_type);
+        H5Tclose(file_type);
+        if mem < 0 || H5Tset_order(mem, H5T_order_t::H5T_ORDER_LE) < 0 {
+            return -1;
+        }
+        let p = buf.as_mut_ptr().cast::<c_void>();
+        let rc = match slab {
+            Some(slab) => read_slab(ds, mem, slab, count, p),
+            None => H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, p),
+        };
+        H5Tclose(mem);
+        rc
     });
     if rc < 0 {
-        return Err("HDF5 could not convert this type for reading".into());
+        return Err("HDF5 could not read the bit field".into());
     }
-    let mut out = Vec::with_capacity(count);
-    for chunk in buf.chunks_exact(size.max(1)).take(count) {
-        // Each element owns its bytes (and the vlen memory they point to).
-        let owned =
-            unsafe { OwnedDynValue::from_raw(desc.clone(), chunk.to_vec().into_boxed_slice()) };
-        let text = owned.to_string();
-        out.push(if is_string(desc) {
-            unquote(&text)
-        } else {
-            text
-        });
-    }
-    Ok(out)
+    Ok(buf)
 }
 
-/// The bindings' value printer cannot handle references (it aborts): refuse them.
-fn contains_reference(desc: &TypeDescriptor) -> bool {
+/// The type's description, with enumeration values as numbers: the
+/// bindings read member values as raw bytes, which for a big-endian or a
+/// negative member gives another number than the one stored.
+pub fn descriptor(t: &hdf5::Datatype) -> hdf5::Result<TypeDescriptor> {
+    let mut desc = t.to_descriptor()?;
+    hdf5::sync::sync(|| fix_enum_values(t.id(), &mut desc));
+    Ok(desc)
+}
+
+fn fix_enum_values(t: hid_t, desc: &mut TypeDescriptor) {
+    use hdf5_sys::h5t::{H5T_order_t, H5Tget_member_type, H5Tget_order, H5Tget_super};
+    // SAFETY (all calls): `t` is a valid type id for the call's duration;
+    // every id opened here is closed here.
+    match desc {
+        TypeDescriptor::Enum(e) => {
+            let size = e.size as usize;
+            let base = unsafe { H5Tget_super(t) };
+            if base < 0 {
+                return;
+            }
+            let big = matches!(unsafe { H5Tget_order(base) }, H5T_order_t::H5T_ORDER_BE);
+            unsafe { H5Tclose(base) };
+            for m in &mut e.members {
+                let raw = m.value.to_le_bytes();
+                let mut bytes = [0u8; 8];
+                bytes[..size].copy_from_slice(&raw[..size]);
+                if big {
+                    bytes[..size].reverse();
+                }
+                let mut v = u64::from_le_bytes(bytes);
+                if e.signed && size < 8 && bytes[size - 1] & 0x80 != 0 {
+                    v |= u64::MAX << (size * 8);
+                }
+                m.value = v;
+            }
+        }
+        TypeDescriptor::Compound(c) => {
+            for f in &mut c.fields {
+                let Ok(i) = c_uint::try_from(f.index) else {
+                    continue;
+                };
+                let mt = unsafe { H5Tget_member_type(t, i) };
+                if mt >= 0 {
+                    fix_enum_values(mt, &mut f.ty);
+                    unsafe { H5Tclose(mt) };
+                }
+            }
+        }
+        TypeDescriptor::FixedArray(b, _) | TypeDescriptor::VarLenArray(b) => {
+            let base = unsafe { H5Tget_super(t) };
+            if base >= 0 {
+                fix_enum_values(base, b);
+                unsafe { H5Tclose(base) };
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A type with no value form, in words: the class and size HDF5 reports
+/// (a 128-bit float, the time class, opaque bytes…).
+pub fn describe_unreadable_type(t: hid_t, detail: &str) -> String {
+    use hdf5_sys::h5t::{H5T_class_t, H5Tget_class, H5Tget_size};
+    let (class, size) = hdf5::sync::sync(|| unsafe { (H5Tget_class(t), H5Tget_size(t)) });
+    match class {
+        H5T_class_t::H5T_FLOAT => format!(
+            "{}-bit floating-point numbers (NumPy has no portable form for them either)",
+            size * 8
+        ),
+        H5T_class_t::H5T_INTEGER => format!("{}-bit integers", size * 8),
+        H5T_class_t::H5T_TIME => {
+            "values of the HDF5 time class (which NumPy cannot represent either)".to_owned()
+        }
+        H5T_class_t::H5T_OPAQUE => format!("opaque values of {size} bytes"),
+        H5T_class_t::H5T_BITFIELD => format!("bit fields of {size} bytes"),
+        H5T_class_t::H5T_ARRAY => format!("multi-dimensional array elements ({detail})"),
+        H5T_class_t::H5T_COMPOUND => {
+            format!("compound values with a member of a kind it does not read ({detail})")
+        }
+        _ => format!("values of a type it does not know ({detail})"),
+    }
+}
+
+/// Write all of a dataset from `bytes` in the memory type `mem`.
+pub fn write_bytes(ds: hid_t, mem: hid_t, bytes: &[u8]) -> Result<(), String> {
+    let rc = hdf5::sync::sync(|| unsafe {
+        H5Dwrite(
+            ds,
+            mem,
+            H5S_ALL,
+            H5S_ALL,
+            H5P_DEFAULT,
+            bytes.as_ptr().cast::<c_void>(),
+        )
+    });
+    if rc < 0 {
+        return Err("HDF5 could not write the values".into());
+    }
+    Ok(())
+}
+
+/// The dataset's fill value in its file type (what unallocated chunks
+/// read as), or `None` when it is zero or undefined.
+pub fn fill_value(ds: hid_t, elem: usize) -> Option<Vec<u8>> {
+    use hdf5_sys::h5d::{H5D_FILL_VALUE_UNDEFINED, H5D_fill_value_t};
+    let mut buf = vec![0u8; elem];
+    let ok = hdf5::sync::sync(|| unsafe {
+        let dcpl = H5Dget_create_plist(ds);
+        if dcpl < 0 {
+            return false;
+        }
+        let mut status = H5D_FILL_VALUE_UNDEFINED;
+        let mut ok = H5Pfill_value_defined(dcpl, &raw mut status) >= 0
+            && !matches!(status, H5D_fill_value_t::H5D_FILL_VALUE_UNDEFINED);
+        if ok {
+            let t = H5Dget_type(ds);
+            ok = t >= 0 && H5Pget_fill_value(dcpl, t, buf.as_mut_ptr().cast::<c_void>()) >= 0;
+            if t >= 0 {
+                H5Tclose(t);
+            }
+        }
+        H5Pclose(dcpl);
+        ok
+    });
+    (ok && buf.iter().any(|&b| b != 0)).then_some(buf)
+}
+
+/// References are shown by type only (their targets are not resolved yet).
+pub fn contains_reference(desc: &TypeDescriptor) -> bool {
     match desc {
         TypeDescriptor::Reference(_) => true,
         TypeDescriptor::Compound(c) => c.fields.iter().any(|f| contains_reference(&f.ty)),
@@ -126,63 +677,52 @@ fn contains_reference(desc: &TypeDescriptor) -> bool {
     }
 }
 
-fn is_string(desc: &TypeDescriptor) -> bool {
-    matches!(
-        desc,
-        TypeDescriptor::FixedAscii(_)
-            | TypeDescriptor::FixedUnicode(_)
-            | TypeDescriptor::VarLenAscii
-            | TypeDescriptor::VarLenUnicode
-    )
-}
-
-/// The bindings print strings in Rust's debug form (`"a\"b"`); undo that.
-fn unquote(s: &str) -> String {
-    let Some(inner) = s.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
-        return s.to_owned();
-    };
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('u') => {
-                // \u{XXXX}
-                let code: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
-                if let Some(ch) = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32) {
-                    out.push(ch);
-                }
-            }
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::unquote;
+    use super::*;
 
     #[test]
-    fn unquote_reverses_debug_strings() {
-        for s in [
-            "plain",
-            "with \"quotes\"",
-            "tab\tnew\nline",
-            "ünï ☃",
-            "back\\slash",
-            "",
-        ] {
-            assert_eq!(unquote(&format!("{s:?}")), s);
-        }
-        assert_eq!(unquote("no quotes"), "no quotes");
+    fn text_of_any_encoding_decodes_without_failing() {
+        assert_eq!(decode_text("µm ünï ☃".as_bytes()), "µm ünï ☃");
+        // Latin-1 from old instrument software.
+        assert_eq!(decode_text(b"Temp\xe9rature"), "Température");
+        // A fixed length that cuts a multi-byte character.
+        assert_eq!(decode_text(b"ab\xe6\x97"), "ab\u{fffd}");
+        assert_eq!(decode_text(b"\xc3"), "\u{fffd}");
+        assert_eq!(decode_text(b""), "");
+    }
+
+    #[test]
+    fn elements_render_from_c_layout() {
+        use hdf5::types::{EnumMember, EnumType, IntSize};
+        let e = TypeDescriptor::Enum(EnumType {
+            size: IntSize::U1,
+            signed: false,
+            members: vec![
+                EnumMember {
+                    name: "OFF".into(),
+                    value: 0,
+                },
+                EnumMember {
+                    name: "ON".into(),
+                    value: 1,
+                },
+            ],
+        });
+        assert_eq!(render(&e, &[1], true), "ON");
+        assert_eq!(render(&e, &[7], true), "7");
+        let fixed = TypeDescriptor::FixedAscii(4);
+        assert_eq!(render(&fixed, b"de\0\0", true), "de");
+        assert_eq!(render(&fixed, b"de\0\0", false), "\"de\"");
+        let arr = TypeDescriptor::FixedArray(Box::new(TypeDescriptor::Integer(IntSize::U2)), 2);
+        assert_eq!(render(&arr, &[1, 0, 0xff, 0xff], true), "[1, -1]");
+        assert_eq!(
+            render(
+                &TypeDescriptor::Float(hdf5::types::FloatSize::U2),
+                &[0, 0x3c],
+                true
+            ),
+            "1"
+        );
     }
 }

@@ -23,6 +23,8 @@ const MAX_TEXT_ELEMENTS: u64 = 1_000_000;
 pub struct LocalHdf5 {
     path: PathBuf,
     file: hdf5::File,
+    /// Whether numeric reads may take the parallel chunk reader.
+    fast_path: bool,
 }
 
 fn first_line(s: &str) -> String {
@@ -39,7 +41,7 @@ fn hdf5_err(object: &str) -> impl Fn(hdf5::Error) -> DataError + '_ {
 /// Map an HDF5 type to Panorama's type description.
 pub fn dtype_of(t: &hdf5::Datatype) -> DType {
     let big_endian = matches!(t.byte_order(), hdf5::datatype::ByteOrder::BigEndian);
-    match t.to_descriptor() {
+    match hdf5_raw::descriptor(t) {
         Ok(d) => from_descriptor(&d, big_endian),
         Err(e) => DType::Other {
             description: format!("unsupported type ({})", first_line(&e.to_string())),
@@ -153,8 +155,13 @@ fn read_container(
         DType::Bool => Data::Bool(c.read_raw().map_err(e)?),
         DType::Other { description } => return Err(format!("cannot read {description}")),
         other => {
-            let desc = c.dtype().and_then(|t| t.to_descriptor()).map_err(e)?;
-            let count = shape.iter().product::<usize>().max(1);
+            let desc = c
+                .dtype()
+                .and_then(|t| hdf5_raw::descriptor(&t))
+                .map_err(e)?;
+            let count = super::checked_product(shape.iter().copied())
+                .ok_or_else(|| "the shape is too large".to_owned())?
+                .max(1);
             let text = hdf5_raw::read_as_text(c.id(), is_attr, &desc, count)?;
             if matches!(other, DType::Str { .. }) {
                 Data::Str(text)
@@ -187,7 +194,7 @@ fn read_attribute(loc: &hdf5::Location, name: &str) -> Attribute {
         |t| dtype_of(&t),
     );
     let shape = attr.shape();
-    let count: usize = shape.iter().product();
+    let count = super::checked_product(shape.iter().copied()).unwrap_or(usize::MAX);
     let value = if attr.space().is_ok_and(|s| s.is_null()) {
         Err("empty (null dataspace)".to_owned())
     } else if count > MAX_ATTR_ELEMENTS {
@@ -302,11 +309,39 @@ impl LocalHdf5 {
         Ok(Self {
             path: path.to_path_buf(),
             file,
+            fast_path: true,
         })
+    }
+
+    /// Read every value through the HDF5 library's own reader (never the
+    /// parallel chunk reader): the reference path, and a way out should the
+    /// fast path ever disagree with it.
+    #[must_use]
+    pub fn library_only(mut self) -> Self {
+        self.fast_path = false;
+        self
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The file whose bytes hold `ds`'s chunks, when the fast path may read
+    /// them itself: the dataset's own file (an external link leads to
+    /// another one), opened with the default POSIX driver and without a
+    /// user block (chunk addresses are then plain file offsets).
+    fn chunk_file(&self, ds: &hdf5::Dataset) -> Option<PathBuf> {
+        if !self.fast_path {
+            return None;
+        }
+        let file = ds.file().ok()?;
+        if file.fcpl().ok()?.userblock() != 0
+            || !matches!(file.fapl().ok()?.driver(), hdf5::file::FileDriver::Sec2)
+        {
+            return None;
+        }
+        let name = PathBuf::from(file.filename());
+        (!name.as_os_str().is_empty() && name.is_file()).then_some(name)
     }
 
     /// A child of a group as listed in the tree: kind, NeXus class, no attributes.
@@ -403,6 +438,7 @@ impl LocalHdf5 {
         };
         let chunk = ds.chunk()?;
         let steps = super::chunks::pipeline(&ds.filters())?;
+        let file = self.chunk_file(ds)?;
         let shape: Vec<usize> = ds.shape();
         if chunk.len() != shape.len() || shape.is_empty() {
             return None;
@@ -416,19 +452,22 @@ impl LocalHdf5 {
         }
         progress.report(0.0, "decoding chunks");
         let cancelled = || progress.cancelled();
-        let n: usize = rows.len() * shape[1..].iter().product::<usize>();
+        let n = super::checked_product(shape[1..].iter().copied())
+            .and_then(|per_row| per_row.checked_mul(rows.len()))?;
+        // Unallocated chunks read as the dataset's fill value.
+        let fill = hdf5_raw::fill_value(ds.id(), elem);
         // Decode straight into the typed result (little-endian host).
         macro_rules! typed {
             ($t:ty, $variant:ident) => {{
                 let mut v: Vec<$t> = vec![<$t>::default(); n];
                 super::chunks::read_all_into(
-                    &self.path,
+                    &file,
                     ds,
                     &steps,
                     &shape,
                     &chunk,
                     rows.clone(),
-                    elem,
+                    (elem, fill.as_deref()),
                     path,
                     &cancelled,
                     bytemuck::cast_slice_mut(&mut v),
@@ -458,6 +497,79 @@ impl LocalHdf5 {
             out_shape.remove(0);
         }
         Some(data.and_then(|d| Value::new(out_shape, d)))
+    }
+}
+
+/// A bit-field dataset (or a selection of it) as unsigned integers.
+fn read_bitfield(
+    ds: &hdf5::Dataset,
+    path: &str,
+    info: &DatasetInfo,
+    selection: &Selection,
+    size: usize,
+) -> Result<super::Typed, DataError> {
+    let resolved = selection.resolve(&info.shape)?;
+    let count = resolved.count();
+    if count > super::MAX_READ_BYTES / size as u64 {
+        return Err(DataError::TooLarge {
+            object: path.to_owned(),
+            elements: count,
+            limit: super::MAX_READ_BYTES / size as u64,
+        });
+    }
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let slab: Vec<(u64, u64, u64)> = resolved.axes.iter().map(|a| (a.0, a.1, a.2)).collect();
+    let slab = (!slab.is_empty()).then_some(slab.as_slice());
+    let bytes =
+        hdf5_raw::read_bitfield(ds.id(), size, slab, count).map_err(|message| DataError::Hdf5 {
+            object: path.to_owned(),
+            message,
+        })?;
+    super::Typed::new(
+        resolved.shape(),
+        super::Elem::Int {
+            bytes: size,
+            signed: false,
+        },
+        bytes,
+    )
+}
+
+/// Why a dataset's type has no value form, in words.
+fn type_refusal(ds: &hdf5::Dataset, detail: &str) -> String {
+    match ds.dtype() {
+        Ok(t) => hdf5_raw::describe_unreadable_type(t.id(), &first_line(detail)),
+        Err(_) => format!("a type HDF5 cannot describe ({})", first_line(detail)),
+    }
+}
+
+impl LocalHdf5 {
+    /// The dataset at `path` with its full info, refused plainly when it is
+    /// no dataset or needs a filter this build lacks.
+    fn readable_dataset(&self, path: &str) -> Result<(hdf5::Dataset, DatasetInfo), DataError> {
+        let ds = match self.file.loc_type_by_name(path) {
+            Ok(LocationType::Dataset) => self.file.dataset(path).map_err(hdf5_err(path))?,
+            Ok(t) => {
+                return Err(DataError::NotADataset {
+                    object: path.to_owned(),
+                    kind: format!("{t:?}").to_lowercase(),
+                });
+            }
+            Err(_) => {
+                return Err(DataError::NoSuchObject {
+                    object: path.to_owned(),
+                });
+            }
+        };
+        let info = dataset_info(&ds, true);
+        if let Some(f) = info.missing_filter() {
+            return Err(DataError::MissingFilter {
+                object: path.to_owned(),
+                filter_id: f.id,
+                name: f.name.clone(),
+            });
+        }
+        Ok((ds, info))
     }
 }
 
@@ -553,32 +665,99 @@ impl DataSource for LocalHdf5 {
         }
     }
 
+    fn typed(
+        &self,
+        path: &str,
+        selection: &Selection,
+        progress: &dyn Progress,
+    ) -> Result<super::Typed, DataError> {
+        let (ds, info) = self.readable_dataset(path)?;
+        if info.dtype.is_numeric() {
+            let v = self.value(path, selection, progress)?;
+            return super::Typed::from_value(&v, &info.dtype);
+        }
+        if let Some(size) = hdf5_raw::bitfield_size(ds.id()) {
+            return read_bitfield(&ds, path, &info, selection, size);
+        }
+        let unsupported = |what: String| DataError::Unsupported {
+            object: path.to_owned(),
+            what,
+        };
+        let desc = ds
+            .dtype()
+            .and_then(|t| hdf5_raw::descriptor(&t))
+            .map_err(|e| unsupported(type_refusal(&ds, &e.to_string())))?;
+        if hdf5_raw::contains_reference(&desc) {
+            return Err(DataError::NotExportable {
+                object: path.to_owned(),
+                what: "object references".into(),
+            });
+        }
+        if ds.space().is_ok_and(|s| s.is_null()) {
+            return super::Typed::new(vec![0], super::Elem::Bool, Vec::new());
+        }
+        let resolved = selection.resolve(&info.shape)?;
+        let count = resolved.count();
+        let limit = super::MAX_READ_BYTES / desc.size().max(1) as u64;
+        if count > limit {
+            return Err(DataError::TooLarge {
+                object: path.to_owned(),
+                elements: count,
+                limit,
+            });
+        }
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        let slab: Vec<(u64, u64, u64)> = resolved.axes.iter().map(|a| (a.0, a.1, a.2)).collect();
+        progress.report(0.0, "reading");
+        let slab = (!slab.is_empty()).then_some(slab.as_slice());
+        let raw = hdf5_raw::read_raw(ds.id(), false, &desc, slab, count).map_err(|message| {
+            DataError::Hdf5 {
+                object: path.to_owned(),
+                message,
+            }
+        })?;
+        let typed = hdf5_raw::to_typed(&raw, resolved.shape()).map_err(|what| {
+            DataError::NotExportable {
+                object: path.to_owned(),
+                what,
+            }
+        })?;
+        progress.report(1.0, "done");
+        Ok(typed)
+    }
+
     fn value(
         &self,
         path: &str,
         selection: &Selection,
         progress: &dyn Progress,
     ) -> Result<Value, DataError> {
-        let ds = match self.file.loc_type_by_name(path) {
-            Ok(LocationType::Dataset) => self.file.dataset(path).map_err(hdf5_err(path))?,
-            Ok(t) => {
-                return Err(DataError::NotADataset {
-                    object: path.to_owned(),
-                    kind: format!("{t:?}").to_lowercase(),
-                });
+        let (ds, info) = self.readable_dataset(path)?;
+        if let Some(size) = hdf5_raw::bitfield_size(ds.id()) {
+            let t = read_bitfield(&ds, path, &info, selection, size)?;
+            macro_rules! le {
+                ($t:ty, $v:ident) => {
+                    Data::$v(
+                        t.bytes
+                            .chunks_exact(size)
+                            .map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()))
+                            .collect(),
+                    )
+                };
             }
-            Err(_) => {
-                return Err(DataError::NoSuchObject {
-                    object: path.to_owned(),
-                });
-            }
-        };
-        let info = dataset_info(&ds, true);
-        if let Some(f) = info.missing_filter() {
-            return Err(DataError::MissingFilter {
+            let data = match size {
+                1 => Data::U8(t.bytes.clone()),
+                2 => le!(u16, U16),
+                4 => le!(u32, U32),
+                _ => le!(u64, U64),
+            };
+            return Value::new(t.shape, data);
+        }
+        if let DType::Other { .. } = info.dtype {
+            let why = ds.dtype().and_then(|t| t.to_descriptor()).err();
+            return Err(DataError::Unsupported {
                 object: path.to_owned(),
-                filter_id: f.id,
-                name: f.name.clone(),
+                what: type_refusal(&ds, &why.map(|e| e.to_string()).unwrap_or_default()),
             });
         }
         if ds.space().is_ok_and(|s| s.is_null()) {

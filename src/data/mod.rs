@@ -2,12 +2,15 @@
 //! trait shaped like h5web's providers. Views never know where data lives.
 
 mod chunks;
+pub mod export;
 pub mod h5grove;
 pub mod hdf5_library;
 mod hdf5_raw;
+mod hdf5_write;
 pub mod local_hdf5;
 pub mod nexus;
 pub mod selection;
+pub mod typed;
 pub mod value;
 
 use std::fmt;
@@ -15,6 +18,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use selection::Selection;
+pub use typed::{Elem, Typed};
 pub use value::{DType, Data, Value};
 
 /// Errors reading data, worded for the person looking at the file.
@@ -39,13 +43,21 @@ pub enum DataError {
     #[error("HDF5 could not read {object}: {message}. The rest of the file is still available")]
     Hdf5 { object: String, message: String },
     #[error(
-        "{object} is compressed with filter {filter_id} ({name}), which this Panorama cannot decode. The rest of the file is still available"
+        "{object} is compressed with {name} (filter {filter_id}), which this build does not include. The rest of the file is still available"
     )]
     MissingFilter {
         object: String,
         filter_id: i32,
         name: String,
     },
+    #[error(
+        "{object} holds {what}, which Panorama cannot read. The rest of the file is still available"
+    )]
+    Unsupported { object: String, what: String },
+    #[error(
+        "{object} holds {what}, which an export file of fixed-size elements cannot hold yet. The inspector and table show them"
+    )]
+    NotExportable { object: String, what: String },
     #[error("the selection “{selection}” does not fit: {reason}")]
     BadSelection { selection: String, reason: String },
     #[error(
@@ -115,15 +127,17 @@ pub struct DatasetInfo {
 }
 
 impl DatasetInfo {
+    /// Number of elements (`u64::MAX` when the declared shape overflows, so
+    /// every size guard refuses it).
     pub fn element_count(&self) -> u64 {
-        self.shape.iter().product()
+        saturating_product(self.shape.iter().copied())
     }
 
     /// Uncompressed size over stored size, when both are known.
     pub fn compression_ratio(&self, element_size: u64) -> Option<f64> {
         let stored = self.storage_size.filter(|&s| s > 0)?;
         #[allow(clippy::cast_precision_loss)]
-        Some((self.element_count() * element_size) as f64 / stored as f64)
+        Some(self.element_count().saturating_mul(element_size) as f64 / stored as f64)
     }
 
     /// The first filter that cannot be decoded here, if any.
@@ -271,6 +285,18 @@ impl Progress for crate::runtime::TaskContext {
     }
 }
 
+/// The product of dimensions from a file or server, `None` on overflow.
+pub fn checked_product(dims: impl IntoIterator<Item = usize>) -> Option<usize> {
+    dims.into_iter().try_fold(1usize, usize::checked_mul)
+}
+
+/// The product of dimensions, `u64::MAX` on overflow (larger than any limit).
+pub fn saturating_product(dims: impl IntoIterator<Item = u64>) -> u64 {
+    dims.into_iter()
+        .try_fold(1u64, u64::checked_mul)
+        .unwrap_or(u64::MAX)
+}
+
 /// Most bytes read in one request (1 GiB): larger reads must slice.
 pub const MAX_READ_BYTES: u64 = 1 << 30;
 
@@ -305,6 +331,31 @@ pub trait DataSource: Send + Sync {
     /// class), without reading attributes. Sources may answer faster than `entity`.
     fn children(&self, path: &str) -> Result<Vec<Entity>, DataError> {
         Ok(self.entity(path)?.children)
+    }
+    /// Values of the dataset at `path` with their exact element type, for
+    /// exports. Sources that read only plottable numbers give those.
+    fn typed(
+        &self,
+        path: &str,
+        selection: &Selection,
+        progress: &dyn Progress,
+    ) -> Result<Typed, DataError> {
+        let info = self
+            .entity(path)?
+            .dataset()
+            .cloned()
+            .ok_or_else(|| DataError::NotADataset {
+                object: path.to_owned(),
+                kind: "group".into(),
+            })?;
+        let v = self.value(path, selection, progress)?;
+        Typed::from_value(&v, &info.dtype).map_err(|e| match e {
+            DataError::Malformed { message, .. } => DataError::Unsupported {
+                object: path.to_owned(),
+                what: format!("{} ({message})", info.dtype),
+            },
+            e => e,
+        })
     }
     /// An id of the object behind `path` that is the same for every hard link
     /// to it, so walks can stop at cycles. `None` where the source cannot tell.
@@ -462,6 +513,23 @@ mod tests {
         assert_eq!(resolve_path("/entry/data", "../sample"), "/entry/sample");
         assert_eq!(resolve_path("/entry", "/other/x"), "/other/x");
         assert_eq!(resolve_path("/", ".."), "/");
+    }
+
+    #[test]
+    fn shape_products_never_wrap() {
+        assert_eq!(checked_product([3usize, 4]), Some(12));
+        assert_eq!(checked_product([usize::MAX, 2]), None);
+        assert_eq!(saturating_product([1u64 << 40, 1 << 40]), u64::MAX);
+        let info = DatasetInfo {
+            shape: vec![1 << 33, 1 << 33, 1 << 33],
+            dtype: DType::Bool,
+            chunks: None,
+            filters: Vec::new(),
+            storage_size: Some(1),
+            fill_value: None,
+        };
+        assert_eq!(info.element_count(), u64::MAX);
+        assert!(info.element_count() > max_read_elements(&info.dtype));
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl Resolved {
 
     /// Number of elements selected.
     pub fn count(&self) -> u64 {
-        self.axes.iter().map(|a| a.1).product()
+        super::saturating_product(self.axes.iter().map(|a| a.1))
     }
 }
 

@@ -168,14 +168,11 @@ pub struct Value {
 impl Value {
     /// Build a value, checking that the shape matches the number of elements.
     pub fn new(shape: Vec<usize>, data: Data) -> Result<Self, DataError> {
-        let expected: usize = shape.iter().product();
-        if expected != data.len() {
+        let expected = super::checked_product(shape.iter().copied());
+        if expected != Some(data.len()) {
             return Err(DataError::Malformed {
                 object: String::new(),
-                message: format!(
-                    "{} elements for shape {shape:?} (expected {expected})",
-                    data.len()
-                ),
+                message: format!("{} elements for shape {shape:?}", data.len()),
             });
         }
         Ok(Self { shape, data })

@@ -149,6 +149,8 @@ pub struct Draw {
     pub colormap: Colormap,
     pub scale: Scale,
     pub range: (f64, f64),
+    /// Axes that decrease (their first value right / at the top).
+    pub flip: (bool, bool),
 }
 
 impl egui_wgpu::CallbackTrait for Draw {
@@ -231,8 +233,8 @@ impl egui_wgpu::CallbackTrait for Draw {
             0,
             w,
             h,
-            0,
-            0,
+            u32::from(self.flip.0),
+            u32::from(self.flip.1),
         ];
         let Resources {
             images,

@@ -694,6 +694,7 @@ fn view_ui(
                                 colormap: t.colormap,
                                 scale: t.scale,
                                 range: t.range,
+                                flip: t.image.flips(),
                             })
                         }
                         (None, None) => return,

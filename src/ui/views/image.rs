@@ -63,6 +63,40 @@ impl ImageData {
         }
     }
 
+    /// Which axes decrease along the data (x, y): a decreasing axis puts
+    /// the first column on the right, or the first row at the top.
+    pub fn flips(&self) -> (bool, bool) {
+        (
+            self.x_range.1 < self.x_range.0,
+            self.y_range.1 < self.y_range.0,
+        )
+    }
+
+    /// The (row, column) of the shown pixels under the plot point (x, y),
+    /// if it is on the image; decreasing axes are counted from their end.
+    pub fn pixel_at(&self, x: f64, y: f64) -> Option<(usize, usize)> {
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let fx = (x - x0.min(x1)) / (x1 - x0).abs();
+        let fy = (y - y0.min(y1)) / (y1 - y0).abs();
+        if !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) {
+            return None;
+        }
+        let (flip_x, flip_y) = self.flips();
+        let fx = if flip_x { 1.0 - fx } else { fx };
+        let fy = if flip_y { 1.0 - fy } else { fy };
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let (col, row) = (
+            ((fx * self.width as f64) as usize).min(self.width.saturating_sub(1)),
+            ((fy * self.height as f64) as usize).min(self.height.saturating_sub(1)),
+        );
+        Some((row, col))
+    }
+
     /// The pixel at row-major index `i`, as a number.
     pub fn at(&self, i: usize) -> f64 {
         self.pixels.element_f64(i).unwrap_or(f64::NAN)
@@ -170,10 +204,14 @@ pub fn image_ui(
     };
     let resp =
         plot.show(ui, |plot_ui| {
-            // Row 0 at the bottom, where the first value of the y axis is.
+            // Row 0 where the first value of the y axis is (at the bottom for
+            // an increasing axis), column 0 where the first x value is.
             if let Some(tex) = texture {
+                let (flip_x, flip_y) = img.flips();
+                let (u0, u1) = if flip_x { (1.0, 0.0) } else { (0.0, 1.0) };
+                let (v0, v1) = if flip_y { (0.0, 1.0) } else { (1.0, 0.0) };
                 plot_ui.image(PlotImage::new("image", tex, center, size).uv(
-                    egui::Rect::from_min_max(egui::pos2(0.0, 1.0), egui::pos2(1.0, 0.0)),
+                    egui::Rect::from_min_max(egui::pos2(u0, v0), egui::pos2(u1, v1)),
                 ));
             }
             plot_ui.pointer_coordinate()
@@ -188,24 +226,48 @@ pub fn image_ui(
             .add(eframe::egui_wgpu::Callback::new_paint_callback(rect, draw));
     }
     let p = resp.inner?;
-    let fx = (p.x - x0.min(x1)) / (x1 - x0).abs();
-    let fy = (p.y - y0.min(y1)) / (y1 - y0).abs();
-    if !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) {
-        return None;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let (col, row) = (
-        (fx * img.width as f64) as usize,
-        (fy * img.height as f64) as usize,
-    );
+    let (row, col) = img.pixel_at(p.x, p.y)?;
     let v = img.at(row * img.width + col);
     let (r, c) = (row * img.stride, col * img.stride);
     Some(format!(
         "pixel [{r}, {c}]   x = {:.4}   y = {:.4}   value = {v}",
         p.x, p.y
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(x: (f64, f64), y: (f64, f64)) -> ImageData {
+        let v = crate::data::Value::new(
+            vec![2, 3],
+            crate::data::Data::F64(vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]),
+        )
+        .expect("value");
+        let mut img = ImageData::from_value(std::sync::Arc::new(v), 2, 3);
+        img.x_range = x;
+        img.y_range = y;
+        img
+    }
+
+    #[test]
+    fn readout_names_the_pixel_under_the_pointer_on_decreasing_axes() {
+        // x: 0 → 3 and y: 0 → 2, increasing: row 0 at the bottom, column 0 left.
+        let up = image((0.0, 3.0), (0.0, 2.0));
+        assert_eq!(up.flips(), (false, false));
+        assert_eq!(up.pixel_at(0.5, 0.5), Some((0, 0)));
+        assert_eq!(up.pixel_at(2.5, 1.5), Some((1, 2)));
+        // x decreasing 3 → 0: column 0 (x = 3) is on the right.
+        let down = image((3.0, 0.0), (0.0, 2.0));
+        assert_eq!(down.flips(), (true, false));
+        assert_eq!(down.pixel_at(2.5, 0.5), Some((0, 0)));
+        assert_eq!(down.at(0), 0.0);
+        assert_eq!(down.pixel_at(0.5, 0.5), Some((0, 2)));
+        // y decreasing too: row 0 at the top.
+        let both = image((3.0, 0.0), (2.0, 0.0));
+        assert_eq!(both.pixel_at(2.5, 1.5), Some((0, 0)));
+        assert_eq!(both.pixel_at(2.5, 0.5), Some((1, 0)));
+        assert_eq!(both.pixel_at(5.0, 0.5), None);
+    }
 }
