@@ -130,6 +130,32 @@ pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Show a local folder in the desktop's file manager (`xdg-open`, `open` on
+/// macOS, Explorer on Windows). Only existing folders are opened, never a
+/// URL or a file that might run.
+pub fn show_in_file_manager(dir: &Path) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} is not a folder", dir.display()),
+        ));
+    }
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(program)
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,15 +194,6 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
     h.run_steps(3);
     h.get_by_label("image_to_iq_fit").click();
     h.run_steps(3);
-    // Outputs go to the test's folder, not the working directory.
-    for (node, file) in [(6, "iq.csv"), (7, "iq.nxs")] {
-        h.state_mut().state_mut().apply(Command::SetNodeParam {
-            node,
-            name: "file".into(),
-            value: serde_json::json!(home.path().join(file).display().to_string()),
-        });
-    }
-    h.run_steps(2);
     h.get_by_label("Run").click();
     settle(&mut h);
     h.get_by_label("last run computed 7 node(s)");
@@ -211,7 +202,28 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
         h.get_all_by_label("amplitude").count() >= 1,
         "the fit's table"
     );
-    assert!(home.path().join("iq.csv").is_file());
+    // The outputs (relative names in the example) went to a run folder of
+    // their own under the data folder, never the working directory, with the
+    // run's RO-Crate beside them; the status names the folder.
+    assert!(!std::path::Path::new("i_of_q.csv").exists());
+    let runs = panorama::paths::AppDirs::under(home.path())
+        .data
+        .join("runs");
+    let dirs: Vec<_> = std::fs::read_dir(&runs)
+        .expect("runs folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    for name in ["i_of_q.csv", "i_of_q.nxs", "ro-crate-metadata.json"] {
+        assert!(
+            dirs[0].join(name).is_file(),
+            "{name} in {}",
+            dirs[0].display()
+        );
+    }
+    h.get_by_label(&format!("outputs and RO-Crate in {}", dirs[0].display()));
+    h.get_by_label("Open folder");
     if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
         let _ = h.try_snapshot("workflow_detector_pipeline");
     }

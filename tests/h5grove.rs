@@ -139,3 +139,31 @@ fn the_app_opens_an_h5grove_url_like_a_file() {
         Some("/entry/spectrum/counts")
     );
 }
+
+#[test]
+fn a_remote_walk_ends_at_hard_link_cycles_and_lists_each_object_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("cycle.h5");
+    {
+        let f = hdf5::File::create(&file).expect("create");
+        let g = f.create_group("loop").expect("group");
+        g.new_dataset_builder()
+            .with_data(&[1.0f64, 2.0])
+            .create("x")
+            .expect("x");
+        // /loop/back is /loop again: a walk that follows it never ends.
+        g.link_hard("/loop", "back").expect("hard link");
+    }
+    let peer = common::h5grove(dir.path(), None);
+    let remote = H5Grove::new(&peer.url, "cycle.h5", None).expect("source");
+    let all = panorama::data::list_all(&remote, &NoProgress).expect("list");
+    let paths: Vec<&str> = all.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"/loop/x"), "{paths:?}");
+    assert!(
+        paths.len() <= 4,
+        "each object once, the cycle cut where HDF5 cuts it: {paths:?}"
+    );
+    // The inspector's walk (attributes included) ends too.
+    let report = panorama::inspect::inspect(&remote, "/", &NoProgress).expect("inspect");
+    assert!(report.objects.len() < 200, "{}", report.objects.len());
+}

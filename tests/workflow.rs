@@ -401,3 +401,61 @@ fn a_catalogue_datasets_downloaded_files_feed_a_workflow_and_its_crate() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("panorama get 10.5281/zenodo.43"), "{text}");
 }
+
+#[test]
+fn outputs_of_a_run_land_in_its_folder_and_the_crate_names_them() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/workflows/image_to_iq_fit.json"
+    );
+    let cwd = tempfile::tempdir().expect("cwd");
+    let home = tempfile::tempdir().expect("home");
+    let out = cwd.path().join("result");
+    let run = Command::new(env!("CARGO_BIN_EXE_panorama"))
+        .current_dir(cwd.path())
+        .env("PANORAMA_HOME", home.path())
+        .args(["run", file, "--out"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for name in ["i_of_q.csv", "i_of_q.nxs"] {
+        assert!(
+            !cwd.path().join(name).exists(),
+            "{name} must not land in the working directory"
+        );
+        let written = out.join(name);
+        let bytes = std::fs::read(&written).expect(name);
+        let meta: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("ro-crate-metadata.json")).expect("crate"),
+        )
+        .expect("json");
+        let graph = meta["@graph"].as_array().expect("graph");
+        let entity = graph
+            .iter()
+            .find(|e| e["@id"] == name)
+            .unwrap_or_else(|| panic!("{name} in the crate: {meta}"));
+        use sha2::Digest;
+        assert_eq!(
+            entity["sha256"],
+            format!("{:x}", sha2::Sha256::digest(&bytes)),
+            "{name}"
+        );
+        let run_entity = graph
+            .iter()
+            .find(|e| e["@type"] == "CreateAction")
+            .expect("run");
+        assert!(
+            run_entity["result"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .any(|r| r["@id"] == name),
+            "{name} is a result of the run"
+        );
+    }
+}

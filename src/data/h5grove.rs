@@ -16,6 +16,39 @@ use crate::auth::{Secret, SharedTokens, StaticToken};
 
 /// Longest a single request may take.
 const TIMEOUT: Duration = Duration::from_secs(120);
+/// Most bytes of a metadata or attribute answer (a server that sends more
+/// is refused rather than filling memory).
+const MAX_META_BYTES: u64 = 64 << 20;
+
+/// Read at most `limit` bytes of a response body; more is an error.
+fn read_limited(
+    resp: reqwest::blocking::Response,
+    limit: u64,
+    object: &str,
+) -> Result<Vec<u8>, DataError> {
+    use std::io::Read;
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(DataError::Malformed {
+            object: object.to_owned(),
+            message: format!("the server announced more than {limit} bytes"),
+        });
+    }
+    let mut body = Vec::new();
+    resp.take(limit + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| DataError::Remote {
+            object: object.to_owned(),
+            status: 0,
+            message: format!("the answer broke off: {e}"),
+        })?;
+    if body.len() as u64 > limit {
+        return Err(DataError::Malformed {
+            object: object.to_owned(),
+            message: format!("the server sent more than {limit} bytes"),
+        });
+    }
+    Ok(body)
+}
 
 /// A file served by h5grove.
 pub struct H5Grove {
@@ -362,7 +395,9 @@ impl H5Grove {
         if status.is_success() {
             return Ok(resp);
         }
-        let body = resp.text().unwrap_or_default();
+        let body = read_limited(resp, 64 << 10, object)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let message = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
             .and_then(|j| j.get("message").and_then(|m| m.as_str()).map(str::to_owned))
@@ -396,13 +431,21 @@ impl H5Grove {
         params: &[(&str, &str)],
         object: &str,
     ) -> Result<T, DataError> {
+        self.json_limited(endpoint, params, object, MAX_META_BYTES)
+    }
+
+    /// [`Self::json`] with a body size limit; the JSON is parsed once from
+    /// the bytes as they came.
+    fn json_limited<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        params: &[(&str, &str)],
+        object: &str,
+        limit: u64,
+    ) -> Result<T, DataError> {
         let resp = self.get(endpoint, params, object)?;
-        let text = resp.text().map_err(|e| DataError::Remote {
-            object: object.to_owned(),
-            status: 0,
-            message: e.to_string(),
-        })?;
-        serde_json::from_str(&text).map_err(|e| DataError::Malformed {
+        let body = read_limited(resp, limit, object)?;
+        serde_json::from_slice(&body).map_err(|e| DataError::Malformed {
             object: object.to_owned(),
             message: format!("unexpected answer from the server: {e}"),
         })
@@ -533,6 +576,32 @@ impl DataSource for H5Grove {
         Ok(e)
     }
 
+    /// One request per group: its members as the server lists them (no
+    /// attribute values, so no NeXus classes), for walks and search.
+    fn children(&self, path: &str) -> Result<Vec<Entity>, DataError> {
+        let path = if path.is_empty() { "/" } else { path };
+        let meta: Meta = self.json("meta", &[("path", path)], path)?;
+        if meta.kind != "group" {
+            return Err(DataError::NotADataset {
+                object: path.to_owned(),
+                kind: meta.kind,
+            });
+        }
+        Ok(meta
+            .children
+            .iter()
+            .map(|c| self.to_entity(c, &join_path(path, &c.name)))
+            .collect())
+    }
+
+    /// Every path below the root, from h5grove's `/paths` (HDF5 visits each
+    /// object once, so hard-link cycles end there); `None` from servers
+    /// without that endpoint.
+    fn all_paths(&self) -> Option<Vec<String>> {
+        self.json_limited::<Vec<String>>("paths", &[("path", "/")], "/", MAX_META_BYTES)
+            .ok()
+    }
+
     fn value(
         &self,
         path: &str,
@@ -567,18 +636,19 @@ impl DataSource for H5Grove {
         }
         if safe_size(&dtype).is_some() {
             params.extend([("format", "bin"), ("dtype", "safe")]);
-            let bytes =
-                self.get("data", &params, path)?
-                    .bytes()
-                    .map_err(|e| DataError::Remote {
-                        object: path.to_owned(),
-                        status: 0,
-                        message: e.to_string(),
-                    })?;
+            // Exactly the selection's bytes are expected; more is refused unread.
+            let expected = resolved
+                .count()
+                .saturating_mul(safe_size(&dtype).unwrap_or(8) as u64);
+            let bytes = read_limited(self.get("data", &params, path)?, expected, path)?;
             progress.report(1.0, "done");
             decode_bin(&bytes, &dtype, resolved.shape(), path)
         } else {
-            let j: serde_json::Value = self.json("data", &params, path)?;
+            let limit = resolved
+                .count()
+                .saturating_mul(1024)
+                .clamp(1 << 20, 1 << 30);
+            let j: serde_json::Value = self.json_limited("data", &params, path, limit)?;
             let mut v = json_to_value(&j);
             if v.len() == resolved.count().try_into().unwrap_or(usize::MAX) {
                 v.shape = resolved.shape();

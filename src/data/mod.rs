@@ -357,6 +357,11 @@ pub trait DataSource: Send + Sync {
             e => e,
         })
     }
+    /// Every object path in the source, when the source can list them in
+    /// one go with cycles already cut (walks then descend only into these).
+    fn all_paths(&self) -> Option<Vec<String>> {
+        None
+    }
     /// An id of the object behind `path` that is the same for every hard link
     /// to it, so walks can stop at cycles. `None` where the source cannot tell.
     fn object_id(&self, _path: &str) -> Option<String> {
@@ -364,13 +369,20 @@ pub trait DataSource: Send + Sync {
     }
 }
 
+/// Deepest group a walk descends into when the source cannot detect cycles.
+pub const MAX_WALK_DEPTH: usize = 64;
+
 /// Every object in the file (kind, type, shape, NeXus class; no attributes),
 /// for search-as-you-type. Hard-link cycles are listed once; links not followed.
 pub fn list_all(src: &dyn DataSource, progress: &dyn Progress) -> Result<Vec<Entity>, DataError> {
     let mut out = Vec::new();
-    let mut stack = vec!["/".to_owned()];
+    let mut stack = vec![("/".to_owned(), 0usize)];
     let mut seen = std::collections::HashSet::new();
-    while let Some(path) = stack.pop() {
+    // Where the source cannot tell objects apart, the paths it lists (each
+    // object once) bound the walk; failing that, a depth no real file reaches.
+    let known: Option<std::collections::HashSet<String>> =
+        src.all_paths().map(|p| p.into_iter().collect());
+    while let Some((path, depth)) = stack.pop() {
         if progress.cancelled() {
             return Err(DataError::Cancelled);
         }
@@ -379,13 +391,22 @@ pub fn list_all(src: &dyn DataSource, progress: &dyn Progress) -> Result<Vec<Ent
         {
             continue;
         }
+        if path != "/" && known.as_ref().is_some_and(|k| !k.contains(&path)) {
+            continue;
+        }
+        if depth > MAX_WALK_DEPTH {
+            continue;
+        }
         // An unreadable group is skipped; its siblings are still listed.
         let Ok(children) = src.children(&path) else {
             continue;
         };
         for c in children {
+            if known.as_ref().is_some_and(|k| !k.contains(&c.path)) {
+                continue;
+            }
             if c.kind == EntityKind::Group {
-                stack.push(c.path.clone());
+                stack.push((c.path.clone(), depth + 1));
             }
             out.push(c);
         }
@@ -423,6 +444,10 @@ fn walk_inner(
     if let Some(id) = src.object_id(path)
         && !seen.insert(id)
     {
+        return Ok(());
+    }
+    // Sources that cannot tell objects apart stop at a depth no real file has.
+    if depth >= MAX_WALK_DEPTH {
         return Ok(());
     }
     for c in &e.children {

@@ -75,6 +75,10 @@ impl MapState {
     }
 }
 
+/// A finished run of the open workflow: the outcome, the folder its
+/// outputs and crate went to, and why that folder could not be written.
+type SingleRun = (Outcome, Option<PathBuf>, Option<String>);
+
 #[derive(Default)]
 pub struct WorkflowState {
     /// Files to run the workflow over, and the last such run.
@@ -94,9 +98,11 @@ pub struct WorkflowState {
     /// Why the last edit was refused (shown over the canvas until the next edit).
     pub refusal: Option<String>,
     engine: Arc<Mutex<Engine>>,
-    running: Option<TaskHandle<Outcome>>,
+    running: Option<TaskHandle<SingleRun>>,
     /// The last run.
     pub last: Option<Outcome>,
+    /// The folder the last run wrote its output files and RO-Crate into.
+    pub last_dir: Option<PathBuf>,
 }
 
 impl WorkflowState {
@@ -207,33 +213,95 @@ impl AppState {
         }
     }
 
-    /// Run the open workflow in the background (only changed parts recompute).
+    /// The folder a run of the open workflow writes its outputs into: beside
+    /// the saved workflow (`NAME-runs/TIME`), or under the data folder's
+    /// `runs/` for an unsaved one or an example.
+    fn run_folder(&self, name: &str) -> PathBuf {
+        let time = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string();
+        let short: String = name.chars().take(40).collect();
+        let stem = crate::catalogue::download::sanitize_file_name(short.trim())
+            .unwrap_or_else(|_| "workflow".into());
+        // An example shipped with Panorama is not the user's folder to write in.
+        let examples = crate::paths::assets_dir().and_then(|d| std::fs::canonicalize(d).ok());
+        let saved = self.workflow.path.as_deref().filter(|p| {
+            let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            !examples.as_ref().is_some_and(|e| p.starts_with(e))
+        });
+        match saved {
+            Some(saved) => {
+                let file_stem = saved
+                    .file_stem()
+                    .map_or_else(|| stem.clone(), |s| s.to_string_lossy().into_owned());
+                saved
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(format!("{file_stem}-runs"))
+                    .join(time)
+            }
+            None => self.dirs.data.join("runs").join(format!("{stem}-{time}")),
+        }
+    }
+
+    /// Run the open workflow in the background (only changed parts
+    /// recompute). A workflow with output nodes writes them, with the run's
+    /// RO-Crate, into a run folder of its own ([`Self::run_folder`]).
     pub fn run_workflow(&mut self) {
-        let Some((name, g)) = self
-            .workflow
-            .open
-            .as_ref()
-            .map(|e| (e.name.clone(), e.graph.clone()))
-        else {
+        let Some((name, mut g, bytes)) = self.workflow.open.as_ref().map(|e| {
+            (
+                e.name.clone(),
+                e.graph.clone(),
+                e.to_file().to_text().into_bytes(),
+            )
+        }) else {
             return;
         };
         if let Some(h) = self.workflow.running.take() {
             h.cancel();
         }
+        let writes = g
+            .nodes()
+            .any(|(_, n)| crate::workflow::nodes::writes_files(&n.kind));
+        let dir = writes.then(|| self.run_folder(&name));
+        let outputs = dir
+            .as_ref()
+            .map(|d| crate::workflow::file::resolve_outputs(&mut g, d))
+            .unwrap_or_default();
+        let origin = |path: &str| self.file_origin(path);
+        let inputs = crate::workflow::crate_meta::inputs_with_origins(&g, &origin);
         let engine = self.workflow.engine.clone();
         let handle = self
             .tasks
             .spawn_blocking(&format!("Running {name}"), move |ctx| {
+                let started = chrono::Utc::now();
                 let mut engine = engine
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let cancel = ctx.cancel_token();
-                engine.run(&g, &cancel, &|done, total| {
+                let outcome = engine.run(&g, &cancel, &|done, total| {
                     ctx.progress(
                         done as f32 / total.max(1) as f32,
                         format!("{done}/{total} nodes"),
                     );
-                })
+                })?;
+                let mut write_error = None;
+                if let Some(dir) = &dir {
+                    let written = crate::workflow::batch::write_crate(
+                        dir,
+                        &crate::workflow::batch::RunInfo {
+                            workflow: &bytes,
+                            settings: &[],
+                            started,
+                        },
+                        &crate::workflow::batch::results_json(&outcome),
+                        outcome.errors.len(),
+                        &inputs,
+                        &outputs,
+                    );
+                    write_error = written.err().map(|e| {
+                        format!("{}: {e}. Choose a folder you can write to", dir.display())
+                    });
+                }
+                Ok::<_, crate::workflow::WorkflowError>((outcome, dir, write_error))
             });
         self.workflow.running = Some(handle);
     }
@@ -620,10 +688,14 @@ impl AppState {
         };
         match handle.try_take() {
             Err(h) => self.workflow.running = Some(h),
-            Ok(Ok(out)) => {
+            Ok(Ok((out, dir, write_error))) => {
+                if let Some(e) = write_error {
+                    self.notify(Level::Error, "The run's RO-Crate was not written", e);
+                }
                 self.show_view_nodes(&out);
                 self.describe_derived(&out);
                 self.workflow.last = Some(out);
+                self.workflow.last_dir = dir;
             }
             Ok(Err(e)) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
         }

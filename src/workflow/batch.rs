@@ -63,8 +63,13 @@ pub fn write_crate(
     results: &J,
     failed: usize,
     inputs: &[InputFile],
+    outputs: &[PathBuf],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    let outputs: Vec<crate_meta::OutputFile> = outputs
+        .iter()
+        .filter_map(|p| crate_meta::OutputFile::of(dir, p))
+        .collect();
     std::fs::write(dir.join("workflow.json"), run.workflow)?;
     let res_bytes = serde_json::to_vec_pretty(results).unwrap_or_default();
     std::fs::write(dir.join("results.json"), &res_bytes)?;
@@ -82,6 +87,7 @@ pub fn write_crate(
         ended: chrono::Utc::now(),
         failed_nodes: failed,
         inputs,
+        outputs: &outputs,
     });
     std::fs::write(
         dir.join("ro-crate-metadata.json"),
@@ -160,13 +166,18 @@ pub fn map(
         if let (Some(node), Some(input)) = (node, input) {
             one.set_param(node, "file", J::String((*input).clone()))?;
         }
-        let outcome = engine.run(&one, cancel, &|done, total| {
-            tracing::debug!("{done}/{total} nodes");
-        })?;
         let dir = out.map(|out| match input {
             Some(input) if todo.len() > 1 => run_dir(out, i, input),
             _ => out.to_path_buf(),
         });
+        // Output nodes write inside the run's folder, never the working directory.
+        let outputs = dir
+            .as_ref()
+            .map(|dir| super::file::resolve_outputs(&mut one, dir))
+            .unwrap_or_default();
+        let outcome = engine.run(&one, cancel, &|done, total| {
+            tracing::debug!("{done}/{total} nodes");
+        })?;
         let write_error = dir.as_ref().and_then(|dir| {
             let files = crate_meta::inputs_with_origins(&one, origin);
             write_crate(
@@ -175,6 +186,7 @@ pub fn map(
                 &results_json(&outcome),
                 outcome.errors.len(),
                 &files,
+                &outputs,
             )
             .err()
             .map(|e| format!("the results were not written to {}: {e}", dir.display()))

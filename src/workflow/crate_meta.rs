@@ -18,6 +18,45 @@ pub struct RunRecord<'a> {
     pub failed_nodes: usize,
     /// The input files the run read.
     pub inputs: &'a [InputFile],
+    /// The files its output nodes wrote inside the crate.
+    pub outputs: &'a [OutputFile],
+}
+
+/// A file a run's output node wrote, inside the crate's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Its path relative to the crate's folder (`/`-separated).
+    pub id: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl OutputFile {
+    /// Describe `path` if it is a file inside `dir`.
+    pub fn of(dir: &std::path::Path, path: &std::path::Path) -> Option<Self> {
+        let dir = std::fs::canonicalize(dir).ok()?;
+        let path = std::fs::canonicalize(path).ok()?;
+        let rel = path.strip_prefix(&dir).ok()?;
+        let bytes = std::fs::read(&path).ok()?;
+        let id: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(Self {
+            id: id.join("/"),
+            sha256: sha256(&bytes),
+            size: bytes.len() as u64,
+        })
+    }
+
+    fn encoding(&self) -> &'static str {
+        match self.id.rsplit('.').next().unwrap_or_default() {
+            "csv" => "text/csv",
+            "nxs" | "h5" | "hdf5" => "application/x-hdf5",
+            "json" => "application/json",
+            _ => "application/octet-stream",
+        }
+    }
 }
 
 /// An input file a run read: where it is, and its checksum when local.
@@ -167,6 +206,29 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
         }
     }
     param_ids.extend(r.inputs.iter().map(|f| json!({"@id": f.id()})));
+    let mut has_part = vec![
+        json!({"@id": r.workflow_file}),
+        json!({"@id": r.results_file}),
+    ];
+    let mut results = vec![json!({"@id": r.results_file})];
+    for o in r.outputs {
+        has_part.push(json!({"@id": o.id}));
+        results.push(json!({"@id": o.id}));
+    }
+    let output_entities: Vec<J> = r
+        .outputs
+        .iter()
+        .map(|o| {
+            json!({
+                "@id": o.id,
+                "@type": "File",
+                "name": o.id,
+                "encodingFormat": o.encoding(),
+                "sha256": o.sha256,
+                "contentSize": o.size.to_string()
+            })
+        })
+        .collect();
     let mut graph = vec![
         json!({
             "@id": "ro-crate-metadata.json",
@@ -182,7 +244,7 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             "@type": "Dataset",
             "name": format!("Run of {}", r.workflow_name),
             "datePublished": r.ended.to_rfc3339(),
-            "hasPart": [{"@id": r.workflow_file}, {"@id": r.results_file}],
+            "hasPart": has_part,
             "mainEntity": {"@id": r.workflow_file},
             "mentions": {"@id": "#run"},
             "conformsTo": [{"@id": "https://w3id.org/ro/wfrun/workflow/0.5"}]
@@ -221,7 +283,7 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
                 "http://schema.org/FailedActionStatus"
             }},
             "object": param_ids,
-            "result": [{"@id": r.results_file}]
+            "result": results
         }),
         json!({
             "@id": r.results_file,
@@ -234,6 +296,7 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
     ];
     graph.extend(params);
     graph.extend(input_entities);
+    graph.extend(output_entities);
     graph.extend(datasets);
     json!({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph})
 }

@@ -162,6 +162,37 @@ pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
     }
 }
 
+/// Put the relative file names of output nodes inside `dir` (a run's
+/// folder), so a run never writes into the working directory. Returns the
+/// files the outputs will write.
+pub fn resolve_outputs(g: &mut Graph, dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let ids: Vec<NodeId> = g.nodes().map(|(id, _)| id).collect();
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(node) = g.node(id) else { continue };
+        if !super::nodes::writes_files(&node.kind) {
+            continue;
+        }
+        let Some(file) = node.params.get("file").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let p = std::path::Path::new(file);
+        if file.trim().is_empty() {
+            continue;
+        }
+        let target = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            dir.join(p)
+        };
+        if !p.is_absolute() {
+            let _ = g.set_param(id, "file", target.display().to_string().into());
+        }
+        out.push(target);
+    }
+    out
+}
+
 /// Apply `node.param=value` settings (value as JSON, else as text).
 pub fn apply_settings(g: &mut Graph, settings: &[String]) -> Result<(), WorkflowError> {
     for s in settings {

@@ -433,6 +433,11 @@ pub fn reads_files(kind: &str) -> bool {
     matches!(kind, "read_hdf5" | "nexus_signal" | "read_frames")
 }
 
+/// Whether nodes of this kind write the file their `file` parameter names.
+pub fn writes_files(kind: &str) -> bool {
+    matches!(kind, "save_nexus" | "export_csv")
+}
+
 /// A new node of a kind, with its ports and default parameters.
 pub fn make(kind: &str) -> Option<Node> {
     let s = spec(kind)?;

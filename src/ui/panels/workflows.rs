@@ -610,6 +610,19 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             if let Some(last) = &wf.last {
                 ui.weak(format!("last run computed {} node(s)", last.computed));
             }
+            if let Some(dir) = &wf.last_dir {
+                ui.weak(format!("outputs and RO-Crate in {}", dir.display()))
+                    .on_hover_text(dir.display().to_string());
+                if ui
+                    .small_button("Open folder")
+                    .on_hover_text("Show the run's folder in the file manager")
+                    .clicked()
+                {
+                    if let Err(e) = crate::paths::show_in_file_manager(dir) {
+                        tracing::warn!("could not open {}: {e}", dir.display());
+                    }
+                }
+            }
         }
     });
     if let Some(run) = &wf.cluster_run {
