@@ -146,6 +146,15 @@ pub enum Command {
     },
     /// Show a document's NeXus default plot.
     OpenDefaultPlot(u64),
+    /// Write a dataset (or the selection of it a view shows, transposed as
+    /// shown) to a file whose extension names the format (`data::export`).
+    ExportData {
+        doc: u64,
+        path: String,
+        selection: crate::data::Selection,
+        transpose: bool,
+        to: PathBuf,
+    },
     /// Search the catalogues (a new search cancels the previous one).
     Search(String),
     /// Turn a facet filter on or off.

@@ -331,3 +331,122 @@ fn a_line_shows_error_bars_and_its_auxiliary_signals() {
     h.get_by_label("background");
     h.snapshot("viewer_line_error_bars");
 }
+
+/// The Eiger-style master (external links into bitshuffle-LZ4, gzip and
+/// plain data files, written by h5py) shows what h5py reads: the value
+/// under the pointer and the colour range of the first frame.
+#[test]
+fn an_eiger_master_shows_the_values_h5py_reads() {
+    let home = tempfile::tempdir().expect("home");
+    let work = tempfile::tempdir().expect("work");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("target/venv/bin/python");
+    let made = std::process::Command::new(&python)
+        .arg(root.join("tests/tools/gen_layouts.py"))
+        .arg(work.path())
+        .output()
+        .expect("gen_layouts");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let master = work.path().join("eiger/master.h5");
+    // h5py's view of frame 0 of the bitshuffle-LZ4 data file, through the link.
+    let reference = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(
+            "import sys, json, h5py, hdf5plugin, numpy as np\n\
+             f = h5py.File(sys.argv[1], 'r')\n\
+             a = f['/entry/data/data_000001'][0]\n\
+             lo, hi = np.percentile(a, [0.5, 99.5], method='nearest')\n\
+             print(json.dumps({'frame': a.tolist(), 'lo': float(lo), 'hi': float(hi)}))",
+        )
+        .arg(&master)
+        .output()
+        .expect("h5py");
+    assert!(
+        reference.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&reference.stdout).expect("json");
+    let frame: Vec<Vec<f64>> = serde_json::from_value(r["frame"].clone()).expect("frame");
+
+    let mut h = open(home.path(), &master);
+    // The master's NXdata names data_000001 as its signal: the default plot.
+    let doc = h.state().state().documents[0].id;
+    h.state_mut()
+        .state_mut()
+        .apply(panorama::command::Command::Select {
+            doc,
+            path: "/entry/data/data_000001".into(),
+        });
+    settle(&mut h);
+    let short = panorama::ui::views::image::short;
+    h.get_by_label(&format!(
+        "colour range {} to {}",
+        short(r["lo"].as_f64().expect("lo")),
+        short(r["hi"].as_f64().expect("hi"))
+    ));
+    // Hover over the middle of the plot: the readout names a pixel and the
+    // value h5py has there.
+    let hint = h.get_by_label("Hover the image to read values.").rect();
+    let top = h.get_by_label("Export data…").rect();
+    let at = egui::pos2(hint.left() + 200.0, (top.bottom() + hint.top()) / 2.0);
+    for _ in 0..3 {
+        h.hover_at(at);
+        h.run_steps(2);
+    }
+    // A label keeps its text as the accesskit value.
+    let readout = egui_kittest::kittest::NodeT::accesskit_node(&h.get_by_label_contains("pixel ["))
+        .value()
+        .unwrap_or_default();
+    let inner = readout
+        .split_once("pixel [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(rc, _)| rc.to_owned())
+        .unwrap_or_else(|| panic!("pixel [r, c] in {readout:?}"));
+    let (row, col) = inner.split_once(", ").expect("r, c");
+    let (row, col): (usize, usize) = (row.parse().expect("row"), col.parse().expect("col"));
+    let value: f64 = readout
+        .rsplit("value = ")
+        .next()
+        .and_then(|v| v.trim().parse().ok())
+        .expect("value");
+    assert_eq!(value, frame[row][col], "{readout}");
+
+    // Export data… writes what h5py reads: the frame shown, as .npy.
+    let out = work.path().join("frame0.npy");
+    h.state_mut()
+        .state_mut()
+        .apply(panorama::command::Command::ExportData {
+            doc,
+            path: "/entry/data/data_000001".into(),
+            selection: panorama::data::Selection::parse("0").expect("sel"),
+            transpose: false,
+            to: out.clone(),
+        });
+    settle(&mut h);
+    let same = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(
+            "import sys, h5py, hdf5plugin, numpy as np\n\
+             a = h5py.File(sys.argv[1], 'r')['/entry/data/data_000001'][0]\n\
+             b = np.load(sys.argv[2])\n\
+             sys.exit(0 if a.dtype == b.dtype and np.array_equal(a, b) else 1)",
+        )
+        .arg(&master)
+        .arg(&out)
+        .status()
+        .expect("compare");
+    assert!(same.success(), "the exported frame equals h5py's");
+    assert!(
+        h.state()
+            .state()
+            .notifications
+            .iter()
+            .any(|n| n.title == "Exported"),
+        "the export is reported"
+    );
+}

@@ -125,8 +125,29 @@ pub fn export(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<Exported, ExportError> {
+    export_view(source, object, selection, false, out, progress)
+}
+
+/// [`export`] of what a view shows: with `transpose`, a 2-D selection is
+/// written with its two axes swapped (rows from a later axis than columns).
+pub fn export_view(
+    source: &dyn DataSource,
+    object: &str,
+    selection: &Selection,
+    transpose: bool,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Exported, ExportError> {
     let format = format_for(out)?;
-    let data = source.typed(object, selection, progress)?;
+    let mut data = source.typed(object, selection, progress)?;
+    if transpose {
+        data = data
+            .transposed_2d()
+            .ok_or_else(|| ExportError::DoesNotFit {
+                format: format.name,
+                reason: "only a 2-D slice can be written transposed".into(),
+            })?;
+    }
     if progress.cancelled() {
         return Err(DataError::Cancelled.into());
     }

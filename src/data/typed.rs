@@ -224,6 +224,28 @@ impl Typed {
         Self::new(v.shape.clone(), elem, bytes)
     }
 
+    /// The 2-D values with rows and columns swapped (`None` unless 2-D).
+    pub fn transposed_2d(&self) -> Option<Self> {
+        let [rows, cols] = self.shape.as_slice() else {
+            return None;
+        };
+        let (rows, cols) = (*rows, *cols);
+        let size = self.elem.size();
+        let mut bytes = vec![0u8; self.bytes.len()];
+        for r in 0..rows {
+            for c in 0..cols {
+                let from = (r * cols + c) * size;
+                let to = (c * rows + r) * size;
+                bytes[to..to + size].copy_from_slice(&self.bytes[from..from + size]);
+            }
+        }
+        Some(Self {
+            shape: vec![cols, rows],
+            elem: self.elem.clone(),
+            bytes,
+        })
+    }
+
     /// Element `i` as text (numbers exact, strings as they are; structured
     /// elements as `{a: 1, b: x}`).
     pub fn element_text(&self, i: usize) -> String {
@@ -377,5 +399,18 @@ mod tests {
         assert_eq!(t.element_text(0), "µm");
         assert_eq!(t.element_text(1), "a");
         assert!(Typed::new(vec![3], Elem::Bool, vec![0, 1]).is_err());
+        let m = Typed::new(
+            vec![2, 3],
+            Elem::Int {
+                bytes: 1,
+                signed: false,
+            },
+            vec![1, 2, 3, 4, 5, 6],
+        )
+        .expect("2x3");
+        let t = m.transposed_2d().expect("3x2");
+        assert_eq!(t.shape, vec![3, 2]);
+        assert_eq!(t.bytes, vec![1, 4, 2, 5, 3, 6]);
+        assert!(t.transposed_2d().expect("back") == m);
     }
 }

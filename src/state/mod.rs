@@ -3,6 +3,7 @@
 //! the GUI, the CLI and the tests all call it.
 
 pub mod accounts;
+mod export;
 pub mod metadata;
 pub mod workflow;
 
@@ -241,6 +242,8 @@ pub struct AppState {
     store: Option<Store>,
     tasks: TaskRegistry,
     pending: Vec<Pending>,
+    /// Data exports in progress (`Command::ExportData`).
+    exports: Vec<TaskHandle<crate::data::export::Exported>>,
     next_id: u64,
 }
 
@@ -293,6 +296,7 @@ impl AppState {
             store: None,
             tasks,
             pending: Vec::new(),
+            exports: Vec::new(),
             next_id: 0,
         };
         let opened = state
@@ -440,6 +444,16 @@ impl AppState {
                 vec![UiEffect::ShowTab(TabKind::Viewer)]
             }
             Command::OpenDefaultPlot(doc) => self.show_default_plot(doc),
+            Command::ExportData {
+                doc,
+                path,
+                selection,
+                transpose,
+                to,
+            } => {
+                self.export_data(doc, &path, selection, transpose, to);
+                Vec::new()
+            }
             Command::Search(text) => {
                 self.start_search(text);
                 vec![UiEffect::ShowTab(TabKind::Search)]
@@ -1092,6 +1106,7 @@ impl AppState {
         self.poll_downloads();
         self.poll_metadata();
         self.poll_workflow();
+        self.poll_exports();
         let mut still = Vec::new();
         let mut effects = Vec::new();
         for p in std::mem::take(&mut self.pending) {

@@ -85,6 +85,16 @@ pub struct ViewerUi {
     readout: Option<String>,
     log_y: bool,
     export: Option<crate::runtime::TaskHandle<Option<String>>>,
+    /// The part of the dataset the view shows (and whether it is shown
+    /// transposed), for **Export data… → This slice**.
+    shown_slice: Option<(Selection, bool)>,
+    /// The save dialog of a data export, and what it exports.
+    data_export: Option<(
+        crate::runtime::TaskHandle<Option<std::path::PathBuf>>,
+        Target,
+        Selection,
+        bool,
+    )>,
 }
 
 impl Default for ViewerUi {
@@ -107,6 +117,8 @@ impl Default for ViewerUi {
             readout: None,
             log_y: false,
             export: None,
+            shown_slice: None,
+            data_export: None,
         }
     }
 }
@@ -137,6 +149,46 @@ fn start_export(
         let path = file.path().to_path_buf();
         write(&path).map(|()| Some(path.display().to_string()))
     }));
+}
+
+/// Ask where to write the data (any format `data::export` knows), then
+/// hand the export to the state as a command.
+fn start_data_export(
+    state: &AppState,
+    v: &mut ViewerUi,
+    target: &Target,
+    selection: Selection,
+    transpose: bool,
+) {
+    if v.data_export.is_some() {
+        return;
+    }
+    let name = format!("{}.npy", file_stem(&target.path));
+    let dialog = state.tasks().spawn("Export data", move |_| async move {
+        let mut d = rfd::AsyncFileDialog::new().set_file_name(name);
+        for f in crate::data::export::FORMATS {
+            d = d.add_filter(f.name, f.extensions);
+        }
+        Ok::<_, std::convert::Infallible>(d.save_file().await.map(|f| f.path().to_path_buf()))
+    });
+    v.data_export = Some((dialog, target.clone(), selection, transpose));
+}
+
+fn poll_data_export(v: &mut ViewerUi, out: &mut Vec<Command>) {
+    let Some((h, target, selection, transpose)) = v.data_export.take() else {
+        return;
+    };
+    match h.try_take() {
+        Err(h) => v.data_export = Some((h, target, selection, transpose)),
+        Ok(Ok(Some(to))) => out.push(Command::ExportData {
+            doc: target.doc,
+            path: target.path,
+            selection,
+            transpose,
+            to,
+        }),
+        Ok(_) => {}
+    }
 }
 
 fn poll_export(state: &mut AppState, v: &mut ViewerUi) {
@@ -311,8 +363,8 @@ fn view_ui(
         ui.colored_label(
             ui.visuals().error_fg_color,
             format!(
-                "This dataset is compressed with filter {} ({}), which this Panorama cannot decode. The rest of the file is still available.",
-                f.id, f.name
+                "This dataset is compressed with {} (filter {}), which this build does not include. The rest of the file is still available.",
+                f.name, f.id
             ),
         );
         return;
@@ -352,7 +404,29 @@ fn view_ui(
                 });
             ui.checkbox(&mut v.aspect_lock, "Lock aspect");
         }
+        ui.menu_button("Export data…", |ui| {
+            if ui
+                .button("Whole dataset…")
+                .on_hover_text("Write all of it: .npy, .csv/.tsv, .tiff, .h5/.nxs")
+                .clicked()
+            {
+                start_data_export(state, v, target, Selection::all(), false);
+                ui.close();
+            }
+            let slice = v.shown_slice.clone();
+            if ui
+                .add_enabled(slice.is_some(), egui::Button::new("The slice shown…"))
+                .on_hover_text("Write what the view shows, as it is shown (rows and columns)")
+                .clicked()
+                && let Some((sel, transpose)) = slice
+            {
+                start_data_export(state, v, target, sel, transpose);
+                ui.close();
+            }
+        });
     });
+    poll_data_export(v, out);
+    v.shown_slice = None;
     let doc = target.doc;
     let path = target.path.clone();
     match kind {
@@ -388,6 +462,7 @@ fn view_ui(
             } else {
                 Selection::all()
             };
+            v.shown_slice = Some((selection.clone(), false));
             let key = ValueKey {
                 doc,
                 path: path.clone(),
@@ -563,6 +638,7 @@ fn view_ui(
             } else {
                 Selection::all()
             };
+            v.shown_slice = Some((selection.clone(), shown.0 > shown.1));
             let key = ValueKey {
                 doc,
                 path: path.clone(),

@@ -119,10 +119,17 @@ pub fn to_color_image(img: &ImageData, look: Look) -> egui::ColorImage {
 }
 
 pub fn colorbar_ui(ui: &mut egui::Ui, look: Look) {
-    let (rect, _) = ui.allocate_exact_size(
+    let (rect, resp) = ui.allocate_exact_size(
         egui::vec2(18.0, ui.available_height().min(320.0)),
         egui::Sense::hover(),
     );
+    // Screen readers (and tests) read the range the colours span.
+    let range = format!(
+        "colour range {} to {}",
+        short(look.range.0),
+        short(look.range.1)
+    );
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, &range));
     let steps = 64;
     for i in 0..steps {
         #[allow(clippy::cast_precision_loss)]

@@ -1,0 +1,76 @@
+//! Exporting data from an open document (`Command::ExportData`): on the
+//! blocking pool with progress and cancel, a notification when it ends.
+
+use std::path::PathBuf;
+
+use super::{AppState, Level};
+use crate::data::Selection;
+
+impl AppState {
+    /// Write `path` of document `doc` (the part `selection` picks, its two
+    /// axes swapped when `transpose`) to `to`, in the background.
+    pub fn export_data(
+        &mut self,
+        doc: u64,
+        path: &str,
+        selection: Selection,
+        transpose: bool,
+        to: PathBuf,
+    ) {
+        let Some(source) = self.document(doc).and_then(|d| d.source.clone()) else {
+            self.notify(
+                Level::Warning,
+                "Nothing exported",
+                "The file is not open (any more). Open it again, then export.",
+            );
+            return;
+        };
+        let object = path.to_owned();
+        let name = to.file_name().map_or_else(
+            || to.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let handle = self
+            .tasks()
+            .spawn_blocking(&format!("Exporting {name}"), move |ctx| {
+                crate::data::export::export_view(
+                    source.as_ref(),
+                    &object,
+                    &selection,
+                    transpose,
+                    &to,
+                    &ctx,
+                )
+            });
+        self.exports.push(handle);
+    }
+
+    pub(super) fn poll_exports(&mut self) {
+        for handle in std::mem::take(&mut self.exports) {
+            match handle.try_take() {
+                Err(h) => self.exports.push(h),
+                Ok(Ok(done)) => {
+                    let dims: Vec<String> = done.shape.iter().map(usize::to_string).collect();
+                    self.notify(
+                        Level::Info,
+                        "Exported",
+                        format!(
+                            "{} ({}, [{}], {} bytes)",
+                            done.path.display(),
+                            done.format,
+                            dims.join(" × "),
+                            done.bytes
+                        ),
+                    );
+                }
+                Ok(Err(crate::runtime::TaskError::Cancelled)) => {}
+                Ok(Err(e)) => self.notify(Level::Error, "Export failed", e.to_string()),
+            }
+        }
+    }
+
+    /// Whether an export is still running.
+    pub fn exporting(&self) -> bool {
+        !self.exports.is_empty()
+    }
+}
