@@ -119,6 +119,7 @@ fn main() -> ExitCode {
             inputs,
             json,
             out,
+            license,
             ..
         }) => panorama::cli::workflow::run_workflow(
             &dirs,
@@ -126,7 +127,7 @@ fn main() -> ExitCode {
             &settings,
             &inputs,
             json,
-            out.as_deref(),
+            (out.as_deref(), &license),
         ),
         Some(Sub::Login {
             issuer,

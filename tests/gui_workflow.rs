@@ -223,6 +223,9 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
         );
     }
     h.get_by_label(&format!("outputs and RO-Crate in {}", dirs[0].display()));
+    if let Err(issues) = common::roc_validate(&dirs[0]) {
+        panic!("the window's run crate: {issues}");
+    }
     h.get_by_label("Open folder");
     if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
         let _ = h.try_snapshot("workflow_detector_pipeline");

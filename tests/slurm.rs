@@ -137,6 +137,9 @@ fn workflows_run_on_a_real_slurm_cluster() {
     );
     // The job's RO-Crate came back with the results.
     assert!(remote_dir.path().join("ro-crate-metadata.json").is_file());
+    if let Err(issues) = common::roc_validate(remote_dir.path()) {
+        panic!("the cluster run's crate: {issues}");
+    }
 
     let rt = panorama::runtime::Runtime::new().expect("rt");
     let cluster = Cluster::new(&url, &user, Secret::new(token.clone())).expect("cluster");

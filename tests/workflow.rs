@@ -1,6 +1,8 @@
 //! Workflow files run headless: the example pipeline gives the numbers
 //! worked out by hand, `--set` changes a parameter, bad files are refused.
 
+mod common;
+
 use std::process::Command;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
@@ -225,6 +227,12 @@ fn one_graph_maps_over_several_input_files() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
+    // The official validator accepts each run's crate (workflow-run-crate).
+    for run_dir in [out.join("001-demo_image2d"), crate_dir.clone()] {
+        if let Err(issues) = common::roc_validate(&run_dir) {
+            panic!("{}: {issues}", run_dir.display());
+        }
+    }
     // A workflow without a file input cannot be mapped.
     let plain = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -457,5 +465,9 @@ fn outputs_of_a_run_land_in_its_folder_and_the_crate_names_them() {
                 .any(|r| r["@id"] == name),
             "{name} is a result of the run"
         );
+    }
+    // The official validator accepts the crate, outputs and all.
+    if let Err(issues) = common::roc_validate(&out) {
+        panic!("{issues}");
     }
 }

@@ -188,6 +188,9 @@ pub enum Sub {
         /// Write results.json, the workflow and an RO-Crate describing the run here.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// The licence (SPDX id) the RO-Crate gives the run's results.
+        #[arg(long, value_name = "SPDX", default_value = crate::workflow::crate_meta::DEFAULT_LICENSE)]
+        license: String,
         /// Run on a Slurm cluster instead: slurm://HOST:PORT of its slurmrestd (token in SLURM_JWT).
         #[arg(long, value_name = "slurm://HOST:PORT")]
         on: Option<String>,

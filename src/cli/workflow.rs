@@ -14,9 +14,13 @@ pub fn run_workflow(
     settings: &[String],
     inputs: &[String],
     json: bool,
-    out_dir: Option<&Path>,
+    (out_dir, license): (Option<&Path>, &str),
 ) -> ExitCode {
     use crate::workflow::batch;
+    if spdx::Expression::parse(license).is_err() {
+        eprintln!("panorama: --license: “{license}” is not an SPDX licence id (e.g. CC-BY-4.0)");
+        return ExitCode::from(2);
+    }
     use crate::workflow::{engine::Engine, file::WorkflowFile};
     let loaded = std::fs::read(file)
         .map_err(|e| crate::workflow::WorkflowError::File(format!("{}: {e}", file.display())))
@@ -45,6 +49,7 @@ pub fn run_workflow(
             workflow: &workflow_bytes,
             settings,
             started: chrono::Utc::now(),
+            license,
         },
         &origins,
         &tokio_util::sync::CancellationToken::new(),

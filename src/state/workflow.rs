@@ -218,9 +218,7 @@ impl AppState {
     /// `runs/` for an unsaved one or an example.
     fn run_folder(&self, name: &str) -> PathBuf {
         let time = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string();
-        let short: String = name.chars().take(40).collect();
-        let stem = crate::catalogue::download::sanitize_file_name(short.trim())
-            .unwrap_or_else(|_| "workflow".into());
+        let stem = crate::workflow::batch::folder_name(name, "workflow");
         // An example shipped with Panorama is not the user's folder to write in.
         let examples = crate::paths::assets_dir().and_then(|d| std::fs::canonicalize(d).ok());
         let saved = self.workflow.path.as_deref().filter(|p| {
@@ -229,9 +227,10 @@ impl AppState {
         });
         match saved {
             Some(saved) => {
-                let file_stem = saved
-                    .file_stem()
-                    .map_or_else(|| stem.clone(), |s| s.to_string_lossy().into_owned());
+                let file_stem = saved.file_stem().map_or_else(
+                    || stem.clone(),
+                    |s| crate::workflow::batch::folder_name(&s.to_string_lossy(), "workflow"),
+                );
                 saved
                     .parent()
                     .unwrap_or(std::path::Path::new("."))
@@ -291,6 +290,7 @@ impl AppState {
                             workflow: &bytes,
                             settings: &[],
                             started,
+                            license: crate::workflow::crate_meta::DEFAULT_LICENSE,
                         },
                         &crate::workflow::batch::results_json(&outcome),
                         outcome.errors.len(),
@@ -418,9 +418,7 @@ impl AppState {
             .iter()
             .map(|i| i.path.clone())
             .collect();
-        let short: String = name.chars().take(40).collect();
-        let stem = crate::catalogue::download::sanitize_file_name(short.trim())
-            .unwrap_or_else(|_| "workflow".into());
+        let stem = crate::workflow::batch::folder_name(&name, "workflow");
         let out = self.dirs.data.join("runs").join(format!(
             "{stem}-{}",
             chrono::Utc::now().format("%Y%m%dT%H%M%S")
@@ -443,6 +441,7 @@ impl AppState {
                         workflow: &bytes,
                         settings: &[],
                         started: chrono::Utc::now(),
+                        license: crate::workflow::crate_meta::DEFAULT_LICENSE,
                     },
                     &origins,
                     &cancel,

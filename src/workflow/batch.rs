@@ -54,6 +54,8 @@ pub struct RunInfo<'a> {
     pub workflow: &'a [u8],
     pub settings: &'a [String],
     pub started: chrono::DateTime<chrono::Utc>,
+    /// The SPDX licence id the crate gives its results.
+    pub license: &'a str,
 }
 
 /// Write the results, a copy of the workflow and the RO-Crate into `dir`.
@@ -86,6 +88,7 @@ pub fn write_crate(
         started: run.started,
         ended: chrono::Utc::now(),
         failed_nodes: failed,
+        license: run.license,
         inputs,
         outputs: &outputs,
     });
@@ -95,14 +98,36 @@ pub fn write_crate(
     )
 }
 
+/// A folder name from free text (a workflow's name, a file's stem): letters,
+/// digits, `.`, `_` and `-` only, at most 40 characters, so that the
+/// folder's `file:` URI in a crate needs no escaping.
+pub fn folder_name(text: &str, fallback: &str) -> String {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        let c = if keep { c } else { '_' };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_matches(|c| c == '_' || c == '.').to_owned();
+    if out.is_empty() {
+        fallback.to_owned()
+    } else {
+        out
+    }
+}
+
 /// The folder of run `index` (from 0) over `input`: `001-scan_12` and so on.
 pub fn run_dir(base: &Path, index: usize, input: &str) -> PathBuf {
     let stem = Path::new(input)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let stem =
-        crate::catalogue::download::sanitize_file_name(&stem).unwrap_or_else(|_| "input".into());
+    let stem = folder_name(&stem, "input");
     base.join(format!("{:03}-{stem}", index + 1))
 }
 
@@ -207,6 +232,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn folder_names_need_no_escaping() {
+        assert_eq!(
+            folder_name("Detector image: regroup to I(q), fit", "w"),
+            "Detector_image_regroup_to_I_q_fit"
+        );
+        assert_eq!(folder_name("scan_001.h5", "w"), "scan_001.h5");
+        assert_eq!(folder_name("  ☃ ", "input"), "input");
+        assert!(folder_name(&"x".repeat(100), "w").len() <= 40);
+    }
+
+    #[test]
     fn a_map_runs_once_per_input_with_a_crate_each_naming_its_dataset() {
         let tmp = tempfile::tempdir().expect("tmp");
         let demo = concat!(
@@ -238,6 +274,7 @@ mod tests {
                 workflow: b"{}",
                 settings: &[],
                 started: chrono::Utc::now(),
+                license: crate::workflow::crate_meta::DEFAULT_LICENSE,
             },
             &origin,
             &CancellationToken::new(),
@@ -282,6 +319,7 @@ mod tests {
                     workflow: b"{}",
                     settings: &[],
                     started: chrono::Utc::now(),
+                    license: crate::workflow::crate_meta::DEFAULT_LICENSE,
                 },
                 &|_| None,
                 &CancellationToken::new(),

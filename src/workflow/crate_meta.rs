@@ -16,6 +16,8 @@ pub struct RunRecord<'a> {
     pub started: chrono::DateTime<chrono::Utc>,
     pub ended: chrono::DateTime<chrono::Utc>,
     pub failed_nodes: usize,
+    /// The SPDX licence id of the run's results.
+    pub license: &'a str,
     /// The input files the run read.
     pub inputs: &'a [InputFile],
     /// The files its output nodes wrote inside the crate.
@@ -50,13 +52,39 @@ impl OutputFile {
     }
 
     fn encoding(&self) -> &'static str {
-        match self.id.rsplit('.').next().unwrap_or_default() {
-            "csv" => "text/csv",
-            "nxs" | "h5" | "hdf5" => "application/x-hdf5",
-            "json" => "application/json",
-            _ => "application/octet-stream",
-        }
+        encoding_of(&self.id).unwrap_or("application/octet-stream")
     }
+}
+
+/// The licence a run's crate gives its results unless told otherwise.
+pub const DEFAULT_LICENSE: &str = "CC-BY-4.0";
+
+/// The profiles a run crate conforms to: (id, name, version).
+const PROFILES: [(&str, &str, &str); 3] = [
+    (
+        "https://w3id.org/ro/wfrun/process/0.5",
+        "Process Run Crate",
+        "0.5",
+    ),
+    (
+        "https://w3id.org/ro/wfrun/workflow/0.5",
+        "Workflow Run Crate",
+        "0.5",
+    ),
+    (
+        "https://w3id.org/workflowhub/workflow-ro-crate/1.0",
+        "Workflow RO-Crate",
+        "1.0",
+    ),
+];
+
+/// The Bioschemas profile the workflow file conforms to.
+const COMPUTATIONAL_WORKFLOW: &str =
+    "https://bioschemas.org/profiles/ComputationalWorkflow/1.0-RELEASE";
+
+/// A time as the profiles want it: milliseconds and a `+hh:mm` offset.
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
 }
 
 /// An input file a run read: where it is, and its checksum when local.
@@ -152,6 +180,19 @@ pub fn inputs_of(g: &super::Graph) -> Vec<InputFile> {
     seen
 }
 
+/// The media type of a file, by its extension, where it is a common one.
+fn encoding_of(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit('.').next()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "csv" => "text/csv",
+        "nxs" | "nx5" | "h5" | "hdf5" | "hdf" => "application/x-hdf5",
+        "json" => "application/json",
+        "tif" | "tiff" => "image/tiff",
+        "npy" => "application/octet-stream",
+        _ => return None,
+    })
+}
+
 fn sha256(b: &[u8]) -> String {
     use sha2::Digest;
     format!("{:x}", sha2::Sha256::digest(b))
@@ -176,6 +217,9 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
         .iter()
         .map(|f| {
             let mut e = json!({"@id": f.id(), "@type": "File", "name": f.location});
+            if let Some(format) = encoding_of(&f.location) {
+                e["encodingFormat"] = json!(format);
+            }
             if let Some(h) = &f.sha256 {
                 e["sha256"] = json!(h);
             }
@@ -210,6 +254,8 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
         json!({"@id": r.workflow_file}),
         json!({"@id": r.results_file}),
     ];
+    // Every file entity is reachable from the root (the inputs by their URI).
+    has_part.extend(r.inputs.iter().map(|f| json!({"@id": f.id()})));
     let mut results = vec![json!({"@id": r.results_file})];
     for o in r.outputs {
         has_part.push(json!({"@id": o.id}));
@@ -229,13 +275,18 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             })
         })
         .collect();
+    let license_id = format!("https://spdx.org/licenses/{}", r.license);
+    let object = match param_ids.as_slice() {
+        [one] => one.clone(),
+        _ => J::Array(param_ids),
+    };
     let mut graph = vec![
         json!({
             "@id": "ro-crate-metadata.json",
             "@type": "CreativeWork",
             "conformsTo": [
                 {"@id": "https://w3id.org/ro/crate/1.1"},
-                {"@id": "https://w3id.org/ro/wfrun/workflow/0.5"}
+                {"@id": "https://w3id.org/workflowhub/workflow-ro-crate/1.0"}
             ],
             "about": {"@id": "./"}
         }),
@@ -243,20 +294,38 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             "@id": "./",
             "@type": "Dataset",
             "name": format!("Run of {}", r.workflow_name),
-            "datePublished": r.ended.to_rfc3339(),
+            "description": format!(
+                "One run of the Panorama workflow “{}”: the workflow, its inputs, its results and when it ran.",
+                r.workflow_name
+            ),
+            "datePublished": time(r.ended),
+            "license": {"@id": license_id},
             "hasPart": has_part,
             "mainEntity": {"@id": r.workflow_file},
             "mentions": {"@id": "#run"},
-            "conformsTo": [{"@id": "https://w3id.org/ro/wfrun/workflow/0.5"}]
+            "conformsTo": PROFILES.iter().map(|p| json!({"@id": p.0})).collect::<Vec<_>>()
+        }),
+        json!({
+            "@id": license_id,
+            "@type": "CreativeWork",
+            "name": r.license,
+            "identifier": r.license
         }),
         json!({
             "@id": r.workflow_file,
             "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow"],
+            "conformsTo": {"@id": COMPUTATIONAL_WORKFLOW},
             "name": r.workflow_name,
             "encodingFormat": "application/json",
             "sha256": sha256(r.workflow_bytes),
             "contentSize": r.workflow_bytes.len().to_string(),
             "programmingLanguage": {"@id": "#panorama-workflow"}
+        }),
+        json!({
+            "@id": COMPUTATIONAL_WORKFLOW,
+            "@type": "CreativeWork",
+            "name": "Computational Workflow Profile",
+            "version": "1.0-RELEASE"
         }),
         json!({
             "@id": "#panorama-workflow",
@@ -274,15 +343,16 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             "@id": "#run",
             "@type": "CreateAction",
             "name": format!("Run of {} with Panorama {}", r.workflow_name, crate::VERSION),
+            "description": format!("Execution of {} by Panorama {}", r.workflow_file, crate::VERSION),
             "instrument": {"@id": r.workflow_file},
-            "startTime": r.started.to_rfc3339(),
-            "endTime": r.ended.to_rfc3339(),
-            "actionStatus": {"@id": if r.failed_nodes == 0 {
+            "startTime": time(r.started),
+            "endTime": time(r.ended),
+            "actionStatus": if r.failed_nodes == 0 {
                 "http://schema.org/CompletedActionStatus"
             } else {
                 "http://schema.org/FailedActionStatus"
-            }},
-            "object": param_ids,
+            },
+            "object": object,
             "result": results
         }),
         json!({
@@ -294,9 +364,19 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
             "contentSize": r.results_bytes.len().to_string()
         }),
     ];
+    graph.extend(PROFILES.iter().map(|(id, name, version)| {
+        json!({"@id": id, "@type": "CreativeWork", "name": name, "version": version})
+    }));
     graph.extend(params);
     graph.extend(input_entities);
     graph.extend(output_entities);
     graph.extend(datasets);
-    json!({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph})
+    // `sha256` is not a term of the RO-Crate 1.1 context: say what it means.
+    json!({
+        "@context": [
+            "https://w3id.org/ro/crate/1.1/context",
+            {"sha256": "http://schema.org/sha256"}
+        ],
+        "@graph": graph
+    })
 }

@@ -94,3 +94,65 @@ pub fn h5grove_sample(dir: &Path) -> PathBuf {
     );
     dir.join("sample.h5")
 }
+
+/// Check a run's RO-Crate folder with the official validator (PyPI
+/// `roc-validator`) for the `workflow-run-crate` profile, offline: its HTTP
+/// cache is filled with the RO-Crate 1.1 context that the PyPI `rocrate`
+/// package ships (`tests/tools/rocrate_offline_fill.py`), and a proxy that
+/// refuses every connection makes any network use fail. `Err` lists the
+/// REQUIRED issues.
+pub fn roc_validate(dir: &Path) -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let cache = work.path().join("http_cache");
+    let fill = Command::new(venv_python())
+        .arg(root.join("tests/tools/rocrate_offline_fill.py"))
+        .arg("--cache-path")
+        .arg(&cache)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !fill.status.success() {
+        return Err(format!(
+            "the validator's cache could not be filled: {}",
+            String::from_utf8_lossy(&fill.stderr)
+        ));
+    }
+    let report = work.path().join("report.json");
+    let validator = root.join("target/venv/bin/rocrate-validator");
+    let run = Command::new(validator)
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .args([
+            "-y",
+            "--disable-color",
+            "validate",
+            "--offline",
+            "--cache-path",
+        ])
+        .arg(&cache)
+        .args(["-p", "workflow-run-crate-0.5", "-f", "json", "-o"])
+        .arg(&report)
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("rocrate-validator: {e}"))?;
+    let text = std::fs::read_to_string(&report).unwrap_or_default();
+    let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "no report ({e}): {}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        )
+    })?;
+    if run.status.success() && parsed["passed"] == true {
+        return Ok(());
+    }
+    let issues: Vec<String> = parsed["issues"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| format!("{}: {}", i["severity"], i["message"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    Err(issues.join("\n"))
+}
