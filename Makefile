@@ -76,7 +76,20 @@ $(STAMP)/nxdl: tests/tools/fetch_nxdl.py | $(STAMP)/venv
 
 deps-test: deps-run
 	$(call apt_install,$(APT_TEST))
-	@$(MAKE) --no-print-directory $(STAMP)/oidc
+	@$(MAKE) --no-print-directory $(STAMP)/oidc $(STAMP)/datacite-xsd
+
+# The official DataCite kernel-4.5 XSD (metadata.xsd and include/), which the
+# PyPI datacite 1.4.0 source package ships as test data, into
+# target/datacite-xsd/4.5: exported DataCite XML is validated against it.
+DATACITE_XSD := target/datacite-xsd
+$(STAMP)/datacite-xsd: | $(STAMP)/venv
+	rm -rf $(DATACITE_XSD) && mkdir -p $(DATACITE_XSD)/pkg
+	$(PY) -m pip download -q --disable-pip-version-check --no-deps --no-binary datacite \
+	  datacite==1.4.0 -d $(DATACITE_XSD)/pkg
+	tar xzf $(DATACITE_XSD)/pkg/datacite-1.4.0.tar.gz -C $(DATACITE_XSD)/pkg \
+	  datacite-1.4.0/tests/data/4.5 datacite-1.4.0/LICENSE
+	mv $(DATACITE_XSD)/pkg/datacite-1.4.0/tests/data/4.5 $(DATACITE_XSD)/4.5
+	@touch $@
 
 # The OpenID Provider the sign-in tests run against: npm oidc-provider in
 # target/oidc (Node.js from apt when the machine has none).

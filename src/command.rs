@@ -205,6 +205,9 @@ pub enum Command {
     /// Start a DataCite draft from a catalogue record (by its key), each
     /// value marked as coming from that catalogue.
     DraftFromRecord(String),
+    /// Start a DataCite draft from a DataCite XML file (kernel 4), each
+    /// value marked as coming from that file.
+    DraftFromDataCiteXml(PathBuf),
     /// Check an open file against a NeXus application definition or base class.
     CheckNexus {
         doc: u64,

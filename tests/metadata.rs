@@ -579,3 +579,246 @@ fn orso_headers_fill_the_reflectivity_form() {
     let err = extract::from_orso(&broken).expect_err("broken");
     assert!(err.to_string().contains("YAML"), "{err}");
 }
+
+/// The official DataCite kernel-4.5 XSD, fetched by `make` from the PyPI
+/// datacite 1.4.0 source package into target/datacite-xsd/4.5.
+fn official_xsd() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/datacite-xsd/4.5");
+    assert!(
+        dir.join("metadata.xsd").is_file(),
+        "{} is missing: run `make test` (it fetches the official XSD)",
+        dir.display()
+    );
+    dir
+}
+
+/// Validate XML files against the official XSD, offline (lxml).
+fn xsd_check(files: &[PathBuf]) -> (bool, String) {
+    let out = Command::new(common::venv_python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/datacite_xsd_validate.py"))
+        .arg("--xsd-dir")
+        .arg(official_xsd())
+        .args(files)
+        .output()
+        .expect("python");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn panorama(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let home = tempfile::tempdir().expect("home");
+    let out = Command::new(env!("CARGO_BIN_EXE_panorama"))
+        .env("PANORAMA_HOME", home.path())
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exported_datacite_xml_is_valid_by_the_official_xsd_or_refused_by_name() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut written = Vec::new();
+    // Every real DataCite REST record exports to XML the official XSD accepts.
+    for f in fixtures() {
+        let xml = tmp
+            .path()
+            .join(f.file_stem().expect("stem"))
+            .with_extension("xml");
+        let (code, out, err) = panorama(&[
+            "metadata".as_ref(),
+            "export".as_ref(),
+            f.as_os_str(),
+            "--to".as_ref(),
+            "xml".as_ref(),
+        ]);
+        assert_eq!(code, Some(0), "{}: {err}", f.display());
+        std::fs::write(&xml, out).expect("write");
+        written.push(xml);
+    }
+    let (ok, report) = xsd_check(&written);
+    assert!(ok, "{report}");
+
+    // A real record whose contributor has no type: the standard's default
+    // (Other) is written, said on stderr, and the XML is valid.
+    let source = fixtures()
+        .into_iter()
+        .find(|f| {
+            let j: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(f).expect("read")).expect("json");
+            j.pointer("/data/attributes/contributors")
+                .and_then(|c| c.as_array())
+                .is_some_and(|c| !c.is_empty())
+        })
+        .expect("a record with contributors");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&source).expect("read")).expect("json");
+    for c in record
+        .pointer_mut("/data/attributes/contributors")
+        .and_then(|c| c.as_array_mut())
+        .expect("contributors")
+    {
+        c.as_object_mut().expect("object").remove("contributorType");
+    }
+    let untyped = tmp.path().join("untyped.json");
+    std::fs::write(&untyped, serde_json::to_vec(&record).expect("json")).expect("write");
+    let (code, out, err) = panorama(&[
+        "metadata".as_ref(),
+        "export".as_ref(),
+        untyped.as_os_str(),
+        "--to".as_ref(),
+        "xml".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("written as Other"), "{err}");
+    let repaired = tmp.path().join("repaired.xml");
+    std::fs::write(&repaired, &out).expect("write");
+    assert!(out.contains("contributorType=\"Other\""), "{out}");
+    let (ok, report) = xsd_check(std::slice::from_ref(&repaired));
+    assert!(ok, "{report}");
+
+    // Without creators and titles no valid XML can be written: exit 1, each
+    // missing field named, nothing on stdout.
+    let attrs = record
+        .pointer_mut("/data/attributes")
+        .and_then(|a| a.as_object_mut())
+        .expect("attributes");
+    attrs.remove("creators");
+    attrs.insert("titles".into(), serde_json::json!([]));
+    let thin = tmp.path().join("thin.json");
+    std::fs::write(&thin, serde_json::to_vec(&record).expect("json")).expect("write");
+    let (code, out, err) = panorama(&[
+        "metadata".as_ref(),
+        "export".as_ref(),
+        thin.as_os_str(),
+        "--to".as_ref(),
+        "xml".as_ref(),
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("creators") && err.contains("titles"), "{err}");
+}
+
+#[test]
+fn datacite_xml_records_are_validated_by_the_kernel_they_name() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/datacite/xml");
+    let validate = |f: &Path| {
+        panorama(&[
+            "validate".as_ref(),
+            f.as_os_str(),
+            "--schema".as_ref(),
+            "datacite".as_ref(),
+        ])
+    };
+    // Real kernel-4 records (DataCite's examples and the XSD package's own)
+    // read and validate; older kernels and broken XML are refused in words.
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("xml fixtures")
+        .chain(std::fs::read_dir(official_xsd()).expect("xsd examples"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 15, "{examples:?}");
+    for f in &examples {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let (code, out, err) = validate(f);
+        match name {
+            "datacite-example-relateditems.xml" => {
+                assert_eq!(code, Some(1));
+                assert!(err.contains("not well-formed"), "{err}");
+            }
+            "datacite-multiple-language.xml" | "datacite_dataset.xml" => {
+                assert_eq!(code, Some(1));
+                assert!(err.contains("not a DataCite kernel-4 record"), "{err}");
+            }
+            _ => assert_eq!(code, Some(0), "{name}: {out}{err}"),
+        }
+    }
+    // The kernel named in schemaLocation chooses the lists: Project is a
+    // resource type from 4.6 on, Poster from 4.7 on.
+    let full = std::fs::read_to_string(official_xsd().join("datacite-example-dataset-v4.xml"))
+        .expect("example");
+    let general = regex_free_replace(&full, "resourceTypeGeneral=\"", "\"");
+    for (kernel, general_type, valid) in [
+        ("4.5", "Project", false),
+        ("4.6", "Project", true),
+        ("4.6", "Poster", false),
+        ("4.7", "Poster", true),
+    ] {
+        let mut xml = general(general_type);
+        xml = xml.replace(
+            "kernel-4/metadata.xsd",
+            &format!("kernel-{kernel}/metadata.xsd"),
+        );
+        assert!(xml.contains(&format!("kernel-{kernel}/")), "{xml}");
+        let f = tmp.path().join(format!("{kernel}-{general_type}.xml"));
+        std::fs::write(&f, xml).expect("write");
+        let (code, out, err) = validate(&f);
+        assert_eq!(
+            code,
+            Some(if valid { 0 } else { 1 }),
+            "{kernel} {general_type}: {out}{err}"
+        );
+    }
+}
+
+/// `text` with the value between the first `start` and the next `end`
+/// replaced (a closure taking the new value).
+fn regex_free_replace<'a>(
+    text: &'a str,
+    start: &'a str,
+    end: &'a str,
+) -> impl Fn(&str) -> String + 'a {
+    move |value| {
+        let i = text.find(start).expect("start") + start.len();
+        let j = i + text[i..].find(end).expect("end");
+        format!("{}{value}{}", &text[..i], &text[j..])
+    }
+}
+
+#[test]
+fn a_draft_starts_from_a_datacite_xml_file() {
+    use panorama::command::Command;
+    let home = tempfile::tempdir().expect("home");
+    let rt = panorama::runtime::Runtime::new().expect("rt");
+    let mut s = panorama::state::AppState::new(
+        panorama::paths::AppDirs::under(home.path()),
+        rt.tasks().clone(),
+    );
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/datacite/xml/datacite-example-full-v4.5.xml");
+    s.apply(Command::DraftFromDataCiteXml(file.clone()));
+    let open = s.metadata.open.as_ref().expect("draft opened");
+    assert_eq!(open.schema.name, "datacite");
+    assert!(open.errors.is_empty(), "{:?}", open.errors);
+    let title = &open.doc.draft.fields["/titles/0/title"];
+    assert_eq!(open.doc.title, title.value.as_str().unwrap_or_default());
+    assert!(matches!(
+        &title.origin,
+        Origin::File { file: f, .. } if f == &file.display().to_string()
+    ));
+    // Not DataCite: a notification in words, no draft.
+    let before = s.metadata.drafts.len();
+    s.apply(Command::DraftFromDataCiteXml(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/datacite/xml/datacite_dataset.xml"),
+    ));
+    assert_eq!(s.metadata.drafts.len(), before);
+    assert!(
+        s.notifications
+            .iter()
+            .any(|n| n.detail.contains("kernel-4"))
+    );
+}

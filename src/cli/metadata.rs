@@ -28,9 +28,21 @@ fn found_in(file: &str) -> Result<extract::Extracted, String> {
     Ok(extract::from_nexus(src.as_ref()))
 }
 
-fn read_doc(input: &str, schema_name: &str) -> Result<serde_json::Value, String> {
+/// The document to validate, and the DataCite kernel version a DataCite XML
+/// record names (`None` for JSON and files).
+fn read_doc_versioned(
+    input: &str,
+    schema_name: &str,
+) -> Result<(serde_json::Value, Option<String>), String> {
     let path = Path::new(input);
     let bytes = std::fs::read(path).map_err(|e| format!("{input}: {e}"))?;
+    if bytes.trim_ascii_start().starts_with(b"<") {
+        // DataCite XML, as DataCite, OAI-PMH and repositories exchange it.
+        let (doc, version) =
+            crate::metadata::datacite_xml::from_xml(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| format!("{input}: {e}"))?;
+        return Ok((doc, Some(version.unwrap_or_else(|| "4".into()))));
+    }
     let named_orso = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("ort"));
@@ -41,9 +53,11 @@ fn read_doc(input: &str, schema_name: &str) -> Result<serde_json::Value, String>
         for (p, v, o) in extract::for_schema(schema_name, &found) {
             draft.prefill(&p, v, o);
         }
-        return Ok(draft.to_json());
+        return Ok((draft.to_json(), None));
     }
-    serde_json::from_slice(&bytes).map_err(|e| format!("{input} is neither HDF5 nor JSON: {e}"))
+    serde_json::from_slice(&bytes)
+        .map(|d| (d, None))
+        .map_err(|e| format!("{input} is neither HDF5, JSON nor DataCite XML: {e}"))
 }
 
 /// `panorama validate INPUT --schema NAME|PATH`: exit 0 when valid, 1 when not.
@@ -60,14 +74,28 @@ pub fn validate(dirs: &AppDirs, input: &str, schema_name: &str, json: bool) -> E
             return ExitCode::from(2);
         }
     };
-    let doc = match read_doc(input, &info.name) {
+    let (doc, kernel) = match read_doc_versioned(input, &info.name) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("panorama: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let errors = match schema::validate(&info.schema, &doc) {
+    // A DataCite XML record is checked against the lists of the kernel
+    // version it names.
+    let checked = match kernel.as_deref() {
+        Some(v) if info.name == "datacite" => {
+            if !json {
+                eprintln!(
+                    "{input}: DataCite XML, kernel {v} (lists known up to {})",
+                    crate::metadata::datacite_xml::NEWEST_KERNEL
+                );
+            }
+            crate::metadata::datacite_xml::schema_for(&info.schema, Some(v))
+        }
+        _ => info.schema.clone(),
+    };
+    let errors = match schema::validate(&checked, &doc) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("panorama: {e}");
@@ -216,7 +244,22 @@ pub fn export(input: &str, to: super::ExportFormat) -> ExitCode {
         doc
     };
     match to {
-        super::ExportFormat::Xml => print!("{}", crate::metadata::datacite::to_xml(&doc)),
+        super::ExportFormat::Xml => {
+            // Never valid-looking XML that the schema refuses: fill the
+            // defaults the standard names, refuse what is missing.
+            let (doc, check) = crate::metadata::datacite::prepare_xml(&doc);
+            if !check.missing.is_empty() {
+                eprintln!(
+                    "panorama: {input} cannot be written as DataCite XML; it lacks:\n  {}",
+                    check.missing.join("\n  ")
+                );
+                return ExitCode::FAILURE;
+            }
+            for r in &check.repaired {
+                eprintln!("note: {r}");
+            }
+            print!("{}", crate::metadata::datacite::to_xml(&doc));
+        }
         super::ExportFormat::Json => {
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())
         }

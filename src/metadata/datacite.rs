@@ -358,6 +358,138 @@ impl Xml {
     }
 }
 
+/// What [`prepare_xml`] changed or found missing, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlCheck {
+    /// Elements given the value the standard names as the default
+    /// (a contributor without a type becomes `Other`).
+    pub repaired: Vec<String>,
+    /// Required fields the document lacks: no valid XML can be written.
+    pub missing: Vec<String>,
+}
+
+fn nonempty(v: Option<&J>) -> bool {
+    v.is_some_and(|v| !text(v).trim().is_empty())
+}
+
+/// Check a DataCite document before writing it as kernel-4 XML: the
+/// required fields (identifier, creators with names, titles, publisher,
+/// publication year, resource type) and the attributes each element must
+/// have. Where the standard has a clear default it is filled in and
+/// reported in `repaired`; every other gap is named in `missing`.
+pub fn prepare_xml(doc: &J) -> (J, XmlCheck) {
+    let mut d = doc.clone();
+    let mut check = XmlCheck {
+        repaired: Vec::new(),
+        missing: Vec::new(),
+    };
+    let miss = |c: &mut XmlCheck, what: String| c.missing.push(what);
+    if !nonempty(d.get("doi")) {
+        miss(&mut check, "identifier (the DOI)".into());
+    }
+    match d.get("creators").and_then(J::as_array) {
+        Some(c) if !c.is_empty() => {
+            for (i, p) in c.iter().enumerate() {
+                if !nonempty(p.get("name")) {
+                    miss(&mut check, format!("the name of creator {}", i + 1));
+                }
+            }
+        }
+        _ => miss(&mut check, "creators (at least one)".into()),
+    }
+    match d.get("titles").and_then(J::as_array) {
+        Some(t)
+            if t.iter().any(|t| {
+                nonempty(t.get("title")) || t.as_str().is_some_and(|s| !s.trim().is_empty())
+            }) => {}
+        _ => miss(&mut check, "titles (at least one)".into()),
+    }
+    let publisher = d.get("publisher");
+    if !(nonempty(publisher.and_then(|p| p.get("name")))
+        || publisher
+            .and_then(J::as_str)
+            .is_some_and(|s| !s.trim().is_empty()))
+    {
+        miss(&mut check, "publisher".into());
+    }
+    let year = d.get("publicationYear").map(text).unwrap_or_default();
+    if year.len() != 4 || !year.chars().all(|c| c.is_ascii_digit()) {
+        miss(&mut check, "publicationYear (four digits)".into());
+    }
+    if !nonempty(d.pointer("/types/resourceTypeGeneral")) {
+        miss(
+            &mut check,
+            "types.resourceTypeGeneral (e.g. Dataset)".into(),
+        );
+    }
+    // Defaults the standard itself names ("Other" is a type of each list).
+    for (list, attr) in [
+        ("contributors", "contributorType"),
+        ("descriptions", "descriptionType"),
+    ] {
+        if let Some(items) = d.get_mut(list).and_then(J::as_array_mut) {
+            for (i, item) in items.iter_mut().enumerate() {
+                if let Some(m) = item.as_object_mut()
+                    && m.get(attr).is_none_or(|v| text(v).trim().is_empty())
+                {
+                    m.insert(attr.to_owned(), J::String("Other".into()));
+                    check
+                        .repaired
+                        .push(format!("{list} {}: no {attr}, written as Other", i + 1));
+                }
+            }
+        }
+    }
+    // Attributes without a default: name them.
+    for (list, attrs) in [
+        ("dates", &["dateType"][..]),
+        ("alternateIdentifiers", &["alternateIdentifierType"][..]),
+        (
+            "relatedIdentifiers",
+            &["relatedIdentifierType", "relationType"][..],
+        ),
+        ("fundingReferences", &["funderName"][..]),
+    ] {
+        for (i, item) in d
+            .get(list)
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for a in attrs {
+                if !nonempty(item.get(*a)) {
+                    miss(&mut check, format!("{list} {}: {a}", i + 1));
+                }
+            }
+        }
+    }
+    for key in ["creators", "contributors"] {
+        for (i, p) in d
+            .get(key)
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for id in p
+                .get("nameIdentifiers")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !nonempty(id.get("nameIdentifierScheme")) {
+                    miss(
+                        &mut check,
+                        format!("{key} {}: nameIdentifierScheme of its identifier", i + 1),
+                    );
+                }
+            }
+        }
+    }
+    (d, check)
+}
+
 /// DataCite kernel-4.5 XML of a DataCite JSON document.
 pub fn to_xml(doc: &J) -> String {
     let mut x = Xml {

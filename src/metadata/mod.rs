@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod datacite;
+pub mod datacite_xml;
 pub mod drafts;
 pub mod extract;
 pub mod ids;

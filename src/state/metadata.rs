@@ -181,6 +181,37 @@ impl AppState {
         self.create_draft("datacite", &d.title, &values);
     }
 
+    /// Start a DataCite draft from a DataCite XML file (the format DataCite,
+    /// OAI-PMH `oai_datacite` and repositories exchange).
+    pub fn draft_from_datacite_xml(&mut self, path: &std::path::Path) {
+        let read = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|text| {
+                crate::metadata::datacite_xml::from_xml(&text).map_err(|e| e.to_string())
+            });
+        let (doc, _version) = match read {
+            Ok(x) => x,
+            Err(e) => {
+                self.notify(Level::Error, "No draft from that file", e);
+                return;
+            }
+        };
+        let origin = Origin::File {
+            file: path.display().to_string(),
+            location: "DataCite XML".into(),
+        };
+        let values: Vec<(String, J, Origin)> = Draft::from_json("datacite", &doc, &origin)
+            .fields
+            .into_iter()
+            .map(|(p, f)| (p, f.value, f.origin))
+            .collect();
+        let title = doc
+            .pointer("/titles/0/title")
+            .and_then(J::as_str)
+            .map_or_else(now_title, str::to_owned);
+        self.create_draft("datacite", &title, &values);
+    }
+
     pub(super) fn create_draft(
         &mut self,
         schema: &str,

@@ -578,6 +578,10 @@ impl AppState {
                 self.draft_from_record(&key);
                 vec![UiEffect::ShowTab(TabKind::Metadata)]
             }
+            Command::DraftFromDataCiteXml(path) => {
+                self.draft_from_datacite_xml(&path);
+                vec![UiEffect::ShowTab(TabKind::Metadata)]
+            }
             Command::SetEmbargoYears(years) => {
                 self.save_setting("metadata.embargo_years", &years.to_string());
                 Vec::new()

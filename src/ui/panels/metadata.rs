@@ -32,6 +32,8 @@ pub struct MetadataUi {
     confirm_publish: Option<String>,
     /// Upload the open file with an InvenioRDM record.
     attach_file: bool,
+    /// The file dialog of **From DataCite XML…**.
+    pick_xml: Option<crate::runtime::TaskHandle<Option<std::path::PathBuf>>>,
 }
 
 #[derive(Default)]
@@ -78,6 +80,33 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
                 from_doc: open_doc.filter(|_| s.from_file && doc_label.is_some()),
             });
             s.extra_items.clear();
+        }
+        if ui
+            .button("From DataCite XML…")
+            .on_hover_text("Start a DataCite draft from a DataCite XML record (kernel 4)")
+            .clicked()
+            && s.pick_xml.is_none()
+        {
+            s.pick_xml = Some(
+                state
+                    .tasks()
+                    .spawn("Choose a DataCite XML file", |_| async {
+                        Ok::<_, std::convert::Infallible>(
+                            rfd::AsyncFileDialog::new()
+                                .add_filter("DataCite XML", &["xml"])
+                                .pick_file()
+                                .await
+                                .map(|f| f.path().to_path_buf()),
+                        )
+                    }),
+            );
+        }
+        if let Some(h) = s.pick_xml.take() {
+            match h.try_take() {
+                Err(h) => s.pick_xml = Some(h),
+                Ok(Ok(Some(path))) => out.push(Command::DraftFromDataCiteXml(path)),
+                Ok(_) => {}
+            }
         }
         if md.is_extracting() {
             ui.spinner();
@@ -163,10 +192,20 @@ fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, out: &mut Vec<Command>) {
             }
         }
         if open.schema.name == "datacite" {
-            let doc = open.doc.draft.to_json();
+            // Only XML the schema accepts: defaults filled, gaps named.
+            let (doc, check) = crate::metadata::datacite::prepare_xml(&open.doc.draft.to_json());
+            let hover = if check.missing.is_empty() {
+                "DataCite kernel-4.5 XML of this draft".to_owned()
+            } else {
+                format!("Fill these first: {}", check.missing.join("; "))
+            };
             if ui
-                .button("Copy DataCite XML")
-                .on_hover_text("DataCite kernel-4.5 XML of this draft")
+                .add_enabled(
+                    check.missing.is_empty(),
+                    egui::Button::new("Copy DataCite XML"),
+                )
+                .on_hover_text(&hover)
+                .on_disabled_hover_text(&hover)
                 .clicked()
             {
                 ui.ctx().copy_text(crate::metadata::datacite::to_xml(&doc));
