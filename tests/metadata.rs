@@ -497,11 +497,7 @@ fn catalogue_records_start_valid_datacite_drafts() {
 fn describe_starts_a_draft_from_a_search_result() {
     use panorama::command::Command;
     let home = tempfile::tempdir().expect("home");
-    let rt = panorama::runtime::Runtime::new().expect("rt");
-    let mut s = panorama::state::AppState::new(
-        panorama::paths::AppDirs::under(home.path()),
-        rt.tasks().clone(),
-    );
+    let (_rt, mut s) = app_state(home.path());
     s.set_sources(
         panorama::catalogue::default_sources()
             .into_iter()
@@ -578,6 +574,14 @@ fn orso_headers_fill_the_reflectivity_form() {
     .expect("write");
     let err = extract::from_orso(&broken).expect_err("broken");
     assert!(err.to_string().contains("YAML"), "{err}");
+}
+
+/// The app's state over a fresh home folder (the runtime must outlive it).
+fn app_state(home: &Path) -> (panorama::runtime::Runtime, panorama::state::AppState) {
+    let rt = panorama::runtime::Runtime::new().expect("rt");
+    let s =
+        panorama::state::AppState::new(panorama::paths::AppDirs::under(home), rt.tasks().clone());
+    (rt, s)
 }
 
 /// The official DataCite kernel-4.5 XSD, fetched by `make` from the PyPI
@@ -792,11 +796,7 @@ fn regex_free_replace<'a>(
 fn a_draft_starts_from_a_datacite_xml_file() {
     use panorama::command::Command;
     let home = tempfile::tempdir().expect("home");
-    let rt = panorama::runtime::Runtime::new().expect("rt");
-    let mut s = panorama::state::AppState::new(
-        panorama::paths::AppDirs::under(home.path()),
-        rt.tasks().clone(),
-    );
+    let (_rt, mut s) = app_state(home.path());
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/datacite/xml/datacite-example-full-v4.5.xml");
     s.apply(Command::DraftFromDataCiteXml(file.clone()));

@@ -152,32 +152,38 @@ pub fn read_raw(
         .checked_mul(count)
         .ok_or_else(|| "the selection is too large to read".to_owned())?;
     let mut buf = vec![0u8; total];
-    if count > 0 {
-        let rc = hdf5::sync::sync(|| unsafe {
-            if is_attr {
-                H5Aread(id, mem.id(), buf.as_mut_ptr().cast::<c_void>())
-            } else if let Some(slab) = slab {
-                read_slab(id, mem.id(), slab, count, buf.as_mut_ptr().cast::<c_void>())
-            } else {
-                H5Dread(
-                    id,
-                    mem.id(),
-                    H5S_ALL,
-                    H5S_ALL,
-                    H5P_DEFAULT,
-                    buf.as_mut_ptr().cast::<c_void>(),
-                )
-            }
-        });
-        if rc < 0 {
-            return Err("HDF5 could not convert this type for reading".into());
-        }
+    if count > 0 && read_into(id, is_attr, mem.id(), slab, count, &mut buf) < 0 {
+        return Err("HDF5 could not convert this type for reading".into());
     }
     Ok(RawElements {
         desc,
         mem,
         buf,
         count,
+    })
+}
+
+/// Read an attribute (whole), or a dataset (whole, or the hyperslab `slab`
+/// of `count` elements), in the memory type `mem` into `buf`, which holds
+/// exactly that many elements of it.
+fn read_into(
+    id: hid_t,
+    is_attr: bool,
+    mem: hid_t,
+    slab: Option<Hyperslab>,
+    count: usize,
+    buf: &mut [u8],
+) -> herr_t {
+    let p = buf.as_mut_ptr().cast::<c_void>();
+    // SAFETY: `buf` holds `count` elements of `mem`, what each read writes.
+    hdf5::sync::sync(|| unsafe {
+        if is_attr {
+            H5Aread(id, mem, p)
+        } else if let Some(slab) = slab {
+            read_slab(id, mem, slab, count, p)
+        } else {
+            H5Dread(id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, p)
+        }
     })
 }
 
@@ -233,6 +239,97 @@ pub fn read_as_text(
     Ok((0..raw.count())
         .map(|i| render(&raw.desc, raw.element(i), true))
         .collect())
+}
+
+/// Each element's top-level fields as text, field after field: `count`
+/// rows of as many cells as the compound `desc` has fields.
+pub fn read_fields_as_text(
+    id: hid_t,
+    desc: &TypeDescriptor,
+    count: usize,
+) -> Result<Vec<String>, String> {
+    let raw = read_raw(id, false, desc, None, count)?;
+    let TypeDescriptor::Compound(c) = &raw.desc else {
+        return Err("not a compound type".into());
+    };
+    let mut out = Vec::with_capacity(count * c.fields.len());
+    for i in 0..raw.count() {
+        let e = raw.element(i);
+        for f in &c.fields {
+            let end = f.offset + f.ty.size();
+            out.push(
+                e.get(f.offset..end)
+                    .map_or_else(|| "?".to_owned(), |b| render(&f.ty, b, true)),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The paths object references point to (`count` of them in a dataset, or
+/// an attribute when `is_attr`): `(null reference)` for an empty one, and
+/// `(region reference)` for references to parts of datasets.
+pub fn read_reference_paths(
+    id: hid_t,
+    is_attr: bool,
+    desc: &TypeDescriptor,
+    count: usize,
+) -> Result<Vec<String>, String> {
+    use hdf5::types::Reference;
+    use hdf5_sys::h5r::{H5R_type_t, H5Rdestroy, H5Rget_name, H5Rget_obj_name};
+    let TypeDescriptor::Reference(kind) = desc else {
+        return Err("not a reference type".into());
+    };
+    if matches!(kind, Reference::Region) {
+        return Ok(vec!["(region reference)".into(); count]);
+    }
+    let mem = hdf5::Datatype::from_descriptor(desc).map_err(|e| e.to_string())?;
+    let size = desc.size();
+    let total = size
+        .checked_mul(count)
+        .ok_or_else(|| "the selection is too large to read".to_owned())?;
+    let mut buf = vec![0u8; total];
+    if count > 0 && read_into(id, is_attr, mem.id(), None, count, &mut buf) < 0 {
+        return Err("HDF5 could not read the references".into());
+    }
+    let std = !matches!(kind, Reference::Object);
+    let mut out = Vec::with_capacity(count);
+    for chunk in buf.chunks_exact_mut(size.max(1)) {
+        if chunk.iter().all(|&b| b == 0) {
+            out.push("(null reference)".into());
+            continue;
+        }
+        let mut name = vec![0u8; 4096];
+        // SAFETY: `chunk` holds one reference as HDF5 wrote it; `name` has
+        // room for the length passed; a standard reference is destroyed once.
+        let n = hdf5::sync::sync(|| unsafe {
+            let p = chunk.as_mut_ptr().cast::<c_void>();
+            let n = if std {
+                H5Rget_obj_name(p.cast(), H5P_DEFAULT, name.as_mut_ptr().cast(), name.len())
+            } else {
+                H5Rget_name(
+                    id,
+                    H5R_type_t::H5R_OBJECT1,
+                    p,
+                    name.as_mut_ptr().cast(),
+                    name.len(),
+                )
+            };
+            if std {
+                H5Rdestroy(p.cast());
+            }
+            n
+        });
+        match usize::try_from(n) {
+            Ok(n) if n > 0 => {
+                let end = n.min(name.len());
+                let end = name[..end].iter().position(|&b| b == 0).unwrap_or(end);
+                out.push(decode_text(&name[..end]));
+            }
+            _ => out.push("(a reference HDF5 cannot follow)".into()),
+        }
+    }
+    Ok(out)
 }
 
 /// Text of bytes that should be UTF-8: as UTF-8 where they are, otherwise
@@ -516,24 +613,25 @@ pub fn read_bitfield(
     if count == 0 {
         return Ok(buf);
     }
-    let rc = hdf5::sync::sync(|| unsafe {
+    // The file's bit field type in little-endian order: HDF5 swaps bytes only.
+    let mem = hdf5::sync::sync(|| unsafe {
         let file_type = H5Dget_type(ds);
         if file_type < 0 {
             return -1;
         }
         let mem = H5Tcopy(file_type);
         H5Tclose(file_type);
-        if mem < 0 || H5Tset_order(mem, H5T_order_t::H5T_ORDER_LE) < 0 {
+        if mem >= 0 && H5Tset_order(mem, H5T_order_t::H5T_ORDER_LE) < 0 {
+            H5Tclose(mem);
             return -1;
         }
-        let p = buf.as_mut_ptr().cast::<c_void>();
-        let rc = match slab {
-            Some(slab) => read_slab(ds, mem, slab, count, p),
-            None => H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, p),
-        };
-        H5Tclose(mem);
-        rc
+        mem
     });
+    if mem < 0 {
+        return Err("HDF5 could not read the bit field".into());
+    }
+    let rc = read_into(ds, false, mem, slab, count, &mut buf);
+    hdf5::sync::sync(|| unsafe { H5Tclose(mem) });
     if rc < 0 {
         return Err("HDF5 could not read the bit field".into());
     }
@@ -613,8 +711,8 @@ pub fn describe_unreadable_type(t: hid_t, detail: &str) -> String {
         H5T_class_t::H5T_TIME => {
             "values of the HDF5 time class (which NumPy cannot represent either)".to_owned()
         }
-        H5T_class_t::H5T_OPAQUE => format!("opaque values of {size} bytes"),
-        H5T_class_t::H5T_BITFIELD => format!("bit fields of {size} bytes"),
+        H5T_class_t::H5T_OPAQUE => format!("{size}-byte opaque values"),
+        H5T_class_t::H5T_BITFIELD => format!("{size}-byte bit fields"),
         H5T_class_t::H5T_ARRAY => format!("multi-dimensional array elements ({detail})"),
         H5T_class_t::H5T_COMPOUND => {
             format!("compound values with a member of a kind it does not read ({detail})")

@@ -43,8 +43,9 @@ pub fn dtype_of(t: &hdf5::Datatype) -> DType {
     let big_endian = matches!(t.byte_order(), hdf5::datatype::ByteOrder::BigEndian);
     match hdf5_raw::descriptor(t) {
         Ok(d) => from_descriptor(&d, big_endian),
+        // Named in words: "16-byte floating-point numbers", "1-byte bit fields"…
         Err(e) => DType::Other {
-            description: format!("unsupported type ({})", first_line(&e.to_string())),
+            description: hdf5_raw::describe_unreadable_type(t.id(), &first_line(&e.to_string())),
         },
     }
 }
@@ -162,6 +163,18 @@ fn read_container(
             let count = super::checked_product(shape.iter().copied())
                 .ok_or_else(|| "the shape is too large".to_owned())?
                 .max(1);
+            if matches!(other, DType::Reference) {
+                // Object references read as the paths they point to.
+                let paths = hdf5_raw::read_reference_paths(c.id(), is_attr, &desc, count)?;
+                return Value::new(shape, Data::Str(paths)).map_err(|e| e.to_string());
+            }
+            if !is_attr && let DType::Compound { fields } = other {
+                // A table: one column per field (the last axis).
+                let text = hdf5_raw::read_fields_as_text(c.id(), &desc, count)?;
+                let mut shape = shape;
+                shape.push(fields.len());
+                return Value::new(shape, Data::Text(text)).map_err(|e| e.to_string());
+            }
             let text = hdf5_raw::read_as_text(c.id(), is_attr, &desc, count)?;
             if matches!(other, DType::Str { .. }) {
                 Data::Str(text)

@@ -268,7 +268,10 @@ fn geo_location(g: &Node) -> J {
 /// schema's revision notes and `include/*.xsd` files of 4.6 (2024-12-05)
 /// and 4.7 (2026-03-03) give them.
 /// (kernel version, the lists it widened: (list, values added)).
-type Additions = (&'static str, &'static [(&'static str, &'static [&'static str])]);
+type Additions = (
+    &'static str,
+    &'static [(&'static str, &'static [&'static str])],
+);
 
 const ADDED: &[Additions] = &[
     (

@@ -450,7 +450,27 @@ fn view_ui(
                         .unwrap_or_default();
                     ui.heading(format!("{}{units}", val.preview(16)));
                 } else {
-                    table::table_ui(ui, egui::Id::new(("table", doc, &key.path)), &val);
+                    // Compound data: one column per field, named; references: links.
+                    let names: Option<Vec<String>> = match &info.dtype {
+                        crate::data::DType::Compound { fields }
+                            if val.shape.last() == Some(&fields.len()) =>
+                        {
+                            Some(fields.iter().map(|(n, _)| n.clone()).collect())
+                        }
+                        _ => None,
+                    };
+                    let columns = table::Columns {
+                        names: names.as_deref(),
+                        links: info.dtype == crate::data::DType::Reference,
+                    };
+                    if let Some(target) = table::table_ui(
+                        ui,
+                        egui::Id::new(("table", doc, &key.path)),
+                        &val,
+                        &columns,
+                    ) {
+                        out.push(Command::Select { doc, path: target });
+                    }
                 }
             }
         }

@@ -8,7 +8,22 @@ use crate::data::Value;
 /// Most cells copied at once.
 const COPY_LIMIT: usize = 1_000_000;
 
-pub fn table_ui(ui: &mut egui::Ui, id: egui::Id, v: &Value) {
+/// How the columns read: headers (compound field names) and whether the
+/// cells are paths of referenced objects, shown as links.
+#[derive(Default)]
+pub struct Columns<'a> {
+    pub names: Option<&'a [String]>,
+    pub links: bool,
+}
+
+/// The table; returns the path of a referenced object whose link was clicked.
+pub fn table_ui(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    v: &Value,
+    columns: &Columns<'_>,
+) -> Option<String> {
+    let mut clicked = None;
     let (rows, cols) = match v.shape.as_slice() {
         [] => (1, 1),
         [n] => (*n, 1),
@@ -42,7 +57,10 @@ pub fn table_ui(ui: &mut egui::Ui, id: egui::Id, v: &Value) {
                     });
                     for c in 0..shown_cols {
                         h.col(|ui| {
-                            ui.strong(c.to_string());
+                            match columns.names.and_then(|n| n.get(c)) {
+                                Some(name) => ui.strong(name),
+                                None => ui.strong(c.to_string()),
+                            };
                         });
                     }
                 })
@@ -54,11 +72,23 @@ pub fn table_ui(ui: &mut egui::Ui, id: egui::Id, v: &Value) {
                         });
                         for c in 0..shown_cols {
                             row.col(|ui| {
-                                ui.label(v.element_text(r * cols + c));
+                                let text = v.element_text(r * cols + c);
+                                if columns.links && text.starts_with('/') {
+                                    if ui
+                                        .link(format!("→ {text}"))
+                                        .on_hover_text("Show the referenced object")
+                                        .clicked()
+                                    {
+                                        clicked = Some(text);
+                                    }
+                                } else {
+                                    ui.label(text);
+                                }
                             });
                         }
                     });
                 });
         });
     });
+    clicked
 }
