@@ -134,3 +134,100 @@ fn search_finds_demo_records_by_project_as_json() {
             .any(|d| d["pid"] == "10.5555/panorama-demo.0001")
     );
 }
+
+/// `panorama export` in every format, read back by an independent reader:
+/// h5py for .h5/.nxs, the tiff decoder for .tiff, the text for .csv/.tsv.
+#[test]
+fn export_writes_every_format_and_refuses_what_does_not_fit() {
+    let home = tempfile::tempdir().expect("home");
+    let out = tempfile::tempdir().expect("out");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_image2d.nxs");
+    let spectrum = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/demo_spectrum1d.nxs"
+    );
+    let export = |file: &str, path: &str, select: &str, to: &std::path::Path| {
+        let o = panorama(home.path())
+            .args(["export", file, "--path", path, "--select", select, "--to"])
+            .arg(to)
+            .output()
+            .expect("run");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let image = "/entry/image/intensity";
+    // HDF5 and NeXus copies keep the values and the attributes.
+    for name in ["rows.h5", "rows.nxs"] {
+        let to = out.path().join(name);
+        let (code, err) = export(demo, image, "10:20, 5:9", &to);
+        assert_eq!(code, Some(0), "{err}");
+        let inner = if name.ends_with(".nxs") {
+            "/entry/data/intensity"
+        } else {
+            "/intensity"
+        };
+        let check = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/target/venv/bin/python"))
+            .arg("-c")
+            .arg(
+                "import sys, h5py, numpy as np\n\
+                 a = h5py.File(sys.argv[1])['/entry/image/intensity'][10:20, 5:9]\n\
+                 f = h5py.File(sys.argv[2]); b = f[sys.argv[3]]\n\
+                 assert b.dtype == a.dtype and np.array_equal(b[()], a), 'values'\n\
+                 assert b.attrs['units'] == 'counts', dict(b.attrs)\n\
+                 if sys.argv[2].endswith('.nxs'): assert f['/entry/data'].attrs['signal'] == 'intensity'",
+            )
+            .args([demo, to.to_str().expect("utf8"), inner])
+            .output()
+            .expect("python");
+        assert!(
+            check.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    // A TIFF image of float32 pixels, equal to what Panorama reads.
+    let tif = out.path().join("image.tiff");
+    let (code, err) = export(demo, image, "", &tif);
+    assert_eq!(code, Some(0), "{err}");
+    let mut decoder = tiff::decoder::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&tif).expect("tif"),
+    ))
+    .expect("decoder");
+    let (w, h) = decoder.dimensions().expect("dims");
+    assert_eq!((w, h), (512, 400));
+    let tiff::decoder::DecodingResult::F32(px) = decoder.read_image().expect("pixels") else {
+        panic!("float32 pixels");
+    };
+    let src =
+        panorama::data::local_hdf5::LocalHdf5::open(std::path::Path::new(demo)).expect("open");
+    let want = panorama::data::DataSource::value(
+        &src,
+        image,
+        &panorama::data::Selection::all(),
+        &panorama::data::NoProgress,
+    )
+    .expect("value");
+    assert_eq!(panorama::data::Data::F32(px), want.data);
+    // CSV of a 1-D selection: one exact number a line.
+    let csv = out.path().join("spectrum.csv");
+    let (code, err) = export(spectrum, "/entry/spectrum/counts", "0:5", &csv);
+    assert_eq!(code, Some(0), "{err}");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert_eq!(text.lines().count(), 5, "{text}");
+    // What the format cannot hold, or a format it does not know: exit 1, in
+    // words, and no file left behind.
+    let cube = out.path().join("cube.csv");
+    let stack = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_stack3d.nxs");
+    let (code, err) = export(stack, "/entry/stack/data", "", &cube);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("1-D and 2-D"), "{err}");
+    assert!(!cube.exists() && !out.path().join("cube.csv.partial").exists());
+    let (code, err) = export(demo, image, "", &out.path().join("image.xlsx"));
+    assert_eq!(code, Some(1));
+    assert!(err.contains(".xlsx"), "{err}");
+    let (code, err) = export(demo, "/entry/nothing", "", &out.path().join("x.npy"));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no object"), "{err}");
+}
