@@ -292,11 +292,12 @@ pub fn advise_huge_pages(buf: &mut [u8]) {
 /// A part of the first axis can be read only where chunks span whole rows
 /// (e.g. one detector frame per chunk). Unallocated chunks read as `fill`
 /// (the dataset's fill value, one element's bytes) or stay as the caller
-/// zeroed them when it is `None`. `file` must be the file that holds the
-/// dataset's chunks (for an external link, the linked file).
+/// zeroed them when it is `None`. `fh` must be HDF5's own open file that
+/// holds the dataset's chunks (for an external link, the linked file);
+/// `file` is its name, for messages.
 #[allow(clippy::too_many_arguments)]
 pub fn read_all_into(
-    file: &Path,
+    (fh, file): (&std::fs::File, &Path),
     ds: &hdf5::Dataset,
     steps: &[Step],
     shape: &[usize],
@@ -373,10 +374,6 @@ pub fn read_all_into(
                 .for_each(|e| e.copy_from_slice(fill));
         }
     }
-    let fh = std::fs::File::open(file).map_err(|source| DataError::Io {
-        path: file.display().to_string(),
-        source,
-    })?;
 
     // Fast path: chunks span whole rows (e.g. one detector frame per chunk, or
     // a 1-D dataset), so each lands in one contiguous part of `out`.
@@ -404,7 +401,7 @@ pub fn read_all_into(
             if cancelled() {
                 return Err(DataError::Cancelled);
             }
-            let raw = read_raw(&fh, file, c)?;
+            let raw = read_raw(fh, file, c)?;
             if dst.len() == chunk_bytes {
                 decode_into(raw, steps, c.mask, elem, dst, object)
             } else {
@@ -435,7 +432,7 @@ pub fn read_all_into(
                 if cancelled() {
                     return Err(DataError::Cancelled);
                 }
-                let raw = read_raw(&fh, file, c)?;
+                let raw = read_raw(fh, file, c)?;
                 let mut full = vec![0u8; chunk_bytes];
                 decode_into(raw, steps, c.mask, elem, &mut full, object)?;
                 Ok((c, full))

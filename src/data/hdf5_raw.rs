@@ -14,7 +14,9 @@ use hdf5_sys::h5a::H5Aread;
 use hdf5_sys::h5d::{H5Dget_create_plist, H5Dget_space, H5Dget_type, H5Dread, H5Dwrite};
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5l::{H5Lget_val, H5Lunpack_elink_val};
-use hdf5_sys::h5p::{H5P_DEFAULT, H5Pclose, H5Pfill_value_defined, H5Pget_fill_value};
+use hdf5_sys::h5p::{
+    H5P_DEFAULT, H5Pclose, H5Pfill_value_defined, H5Pget_fill_time, H5Pget_fill_value,
+};
 use hdf5_sys::h5s::{H5S_ALL, H5S_SELECT_SET, H5Sclose, H5Screate_simple, H5Sselect_hyperslab};
 use hdf5_sys::h5t::{H5Tclose, H5Treclaim};
 
@@ -73,8 +75,9 @@ pub fn external_link_target(loc: hid_t, name: &str) -> Option<(String, String)> 
 /// fields). Variable-length memory HDF5 allocated for them is given back
 /// when this is dropped.
 pub struct RawElements {
-    /// The in-memory (C) form of the type.
-    pub desc: TypeDescriptor,
+    /// The in-memory (C) form of the type. Private: the vlen pointers in
+    /// `buf` are only safe to follow under the type HDF5 wrote them with.
+    desc: TypeDescriptor,
     mem: hdf5::Datatype,
     buf: Vec<u8>,
     count: usize,
@@ -83,6 +86,36 @@ pub struct RawElements {
 impl RawElements {
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// The in-memory (C) form of the type.
+    pub fn desc(&self) -> &TypeDescriptor {
+        &self.desc
+    }
+
+    /// Element `i` as text (strings of any encoding decoded, never failing).
+    pub fn text(&self, i: usize) -> String {
+        // SAFETY: the element was written by HDF5 under `self.desc`, and its
+        // variable-length memory lives until `self` is dropped.
+        unsafe { render(&self.desc, self.element(i), true) }
+    }
+
+    /// The top-level fields of element `i` of a compound, each as text.
+    pub fn field_texts(&self, i: usize) -> Vec<String> {
+        let TypeDescriptor::Compound(c) = &self.desc else {
+            return vec![self.text(i)];
+        };
+        let e = self.element(i);
+        c.fields
+            .iter()
+            .map(|f| {
+                e.get(f.offset..f.offset + f.ty.size()).map_or_else(
+                    || "?".to_owned(),
+                    // SAFETY: as in `text`: a field of an element HDF5 wrote.
+                    |b| unsafe { render(&f.ty, b, true) },
+                )
+            })
+            .collect()
     }
 
     /// The bytes of element `i` (C layout).
@@ -174,9 +207,29 @@ fn read_into(
     count: usize,
     buf: &mut [u8],
 ) -> herr_t {
+    use hdf5_sys::h5a::H5Aget_space;
+    use hdf5_sys::h5s::{H5Sget_simple_extent_ndims, H5Sget_simple_extent_npoints};
+    use hdf5_sys::h5t::H5Tget_size;
     let p = buf.as_mut_ptr().cast::<c_void>();
-    // SAFETY: `buf` holds `count` elements of `mem`, what each read writes.
+    // SAFETY: `buf` holds `count` elements of `mem`, checked against the
+    // object's own dataspace (or the slab against its rank) before reading.
     hdf5::sync::sync(|| unsafe {
+        let space = if is_attr {
+            H5Aget_space(id)
+        } else {
+            H5Dget_space(id)
+        };
+        if space < 0 {
+            return -1;
+        }
+        let fits = match slab {
+            Some(slab) => usize::try_from(H5Sget_simple_extent_ndims(space)) == Ok(slab.len()),
+            None => usize::try_from(H5Sget_simple_extent_npoints(space)) == Ok(count),
+        };
+        H5Sclose(space);
+        if !fits || buf.len() != count.saturating_mul(H5Tget_size(mem)) {
+            return -1;
+        }
         if is_attr {
             H5Aread(id, mem, p)
         } else if let Some(slab) = slab {
@@ -185,6 +238,31 @@ fn read_into(
             H5Dread(id, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, p)
         }
     })
+}
+
+/// Read numbers as the native type `T` into a zeroed buffer: an attribute
+/// or a dataset whole, or the hyperslab `slab` (`count` elements). Places
+/// HDF5 leaves alone (unwritten chunks whose fill time is "never") read as
+/// zero, as h5py shows them, never as whatever memory held.
+pub fn read_native<T: hdf5::H5Type + Copy + Default>(
+    id: hid_t,
+    is_attr: bool,
+    slab: Option<Hyperslab>,
+    count: usize,
+) -> Result<Vec<T>, String> {
+    let mem = hdf5::Datatype::from_type::<T>().map_err(|e| e.to_string())?;
+    let mut out = vec![T::default(); count];
+    if count == 0 {
+        return Ok(out);
+    }
+    let bytes = std::mem::size_of_val(out.as_slice());
+    // SAFETY: `out` is `bytes` long and `T` is a plain number type, so any
+    // bytes HDF5 writes there are a valid `T`.
+    let buf = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), bytes) };
+    if read_into(id, is_attr, mem.id(), slab, count, buf) < 0 {
+        return Err("HDF5 could not read the values".into());
+    }
+    Ok(out)
 }
 
 /// `H5Dread` of a hyperslab into a buffer of `count` elements.
@@ -236,9 +314,7 @@ pub fn read_as_text(
     count: usize,
 ) -> Result<Vec<String>, String> {
     let raw = read_raw(id, is_attr, desc, None, count)?;
-    Ok((0..raw.count())
-        .map(|i| render(&raw.desc, raw.element(i), true))
-        .collect())
+    Ok((0..raw.count()).map(|i| raw.text(i)).collect())
 }
 
 /// Each element's top-level fields as text, field after field: `count`
@@ -249,21 +325,10 @@ pub fn read_fields_as_text(
     count: usize,
 ) -> Result<Vec<String>, String> {
     let raw = read_raw(id, false, desc, None, count)?;
-    let TypeDescriptor::Compound(c) = &raw.desc else {
+    if !matches!(raw.desc(), TypeDescriptor::Compound(_)) {
         return Err("not a compound type".into());
-    };
-    let mut out = Vec::with_capacity(count * c.fields.len());
-    for i in 0..raw.count() {
-        let e = raw.element(i);
-        for f in &c.fields {
-            let end = f.offset + f.ty.size();
-            out.push(
-                e.get(f.offset..end)
-                    .map_or_else(|| "?".to_owned(), |b| render(&f.ty, b, true)),
-            );
-        }
     }
-    Ok(out)
+    Ok((0..raw.count()).flat_map(|i| raw.field_texts(i)).collect())
 }
 
 /// The paths object references point to (`count` of them in a dataset, or
@@ -358,7 +423,7 @@ fn fixed_bytes(b: &[u8]) -> &[u8] {
 ///
 /// # Safety
 /// `b` must be an element read by [`read_raw`] whose [`RawElements`] is alive.
-fn vlen_str_bytes(b: &[u8]) -> Option<&[u8]> {
+unsafe fn vlen_str_bytes(b: &[u8]) -> Option<&[u8]> {
     let ptr = usize::from_ne_bytes(b.get(..size_of::<usize>())?.try_into().ok()?);
     if ptr == 0 {
         return None;
@@ -369,7 +434,10 @@ fn vlen_str_bytes(b: &[u8]) -> Option<&[u8]> {
 }
 
 /// The element count and base bytes of a variable-length sequence element.
-fn vlen_seq(b: &[u8], base_size: usize) -> Option<&[u8]> {
+///
+/// # Safety
+/// As for [`vlen_str_bytes`].
+unsafe fn vlen_seq(b: &[u8], base_size: usize) -> Option<&[u8]> {
     let w = size_of::<usize>();
     let len = usize::from_ne_bytes(b.get(..w)?.try_into().ok()?);
     let ptr = usize::from_ne_bytes(b.get(w..2 * w)?.try_into().ok()?);
@@ -406,7 +474,12 @@ fn int_text(b: &[u8], size: usize, signed: bool) -> (i128, String) {
 
 /// One element (C layout) as text. Strings are quoted when nested in a
 /// compound, array or sequence, plain at the top.
-pub fn render(desc: &TypeDescriptor, b: &[u8], top: bool) -> String {
+///
+/// # Safety
+/// Where `desc` has variable-length parts, `b` must be an element HDF5
+/// wrote under `desc` whose [`RawElements`] is alive (the parts are
+/// pointers into memory HDF5 allocated).
+unsafe fn render(desc: &TypeDescriptor, b: &[u8], top: bool) -> String {
     let quote = |s: String| if top { s } else { format!("{s:?}") };
     match desc {
         TypeDescriptor::Integer(s) => int_text(b, *s as usize, true).1,
@@ -440,7 +513,8 @@ pub fn render(desc: &TypeDescriptor, b: &[u8], top: bool) -> String {
                     let end = f.offset + f.ty.size();
                     let v = b
                         .get(f.offset..end)
-                        .map_or_else(|| "?".to_owned(), |fb| render(&f.ty, fb, false));
+                        // SAFETY: a field of this element, under its own type.
+                        .map_or_else(|| "?".to_owned(), |fb| unsafe { render(&f.ty, fb, false) });
                     format!("{}: {v}", f.name)
                 })
                 .collect();
@@ -451,7 +525,8 @@ pub fn render(desc: &TypeDescriptor, b: &[u8], top: bool) -> String {
             let parts: Vec<String> = b
                 .chunks_exact(size)
                 .take(*n)
-                .map(|e| render(t, e, false))
+                // SAFETY: an item of this element, under its own type.
+                .map(|e| unsafe { render(t, e, false) })
                 .collect();
             format!("[{}]", parts.join(", "))
         }
@@ -459,14 +534,21 @@ pub fn render(desc: &TypeDescriptor, b: &[u8], top: bool) -> String {
             quote(decode_text(fixed_bytes(b)))
         }
         TypeDescriptor::VarLenAscii | TypeDescriptor::VarLenUnicode => {
-            quote(vlen_str_bytes(b).map(decode_text).unwrap_or_default())
+            // SAFETY: the caller's contract.
+            quote(
+                unsafe { vlen_str_bytes(b) }
+                    .map(decode_text)
+                    .unwrap_or_default(),
+            )
         }
         TypeDescriptor::VarLenArray(t) => {
             let size = t.size().max(1);
-            let items = vlen_seq(b, size).unwrap_or_default();
+            // SAFETY: the caller's contract.
+            let items = unsafe { vlen_seq(b, size) }.unwrap_or_default();
             let parts: Vec<String> = items
                 .chunks_exact(size)
-                .map(|e| render(t, e, false))
+                // SAFETY: an item of this element, under its own type.
+                .map(|e| unsafe { render(t, e, false) })
                 .collect();
             format!("[{}]", parts.join(", "))
         }
@@ -543,7 +625,8 @@ pub fn to_typed(raw: &RawElements, mut shape: Vec<usize>) -> Result<Typed, Strin
     match &raw.desc {
         TypeDescriptor::VarLenAscii => {
             let items: Vec<&[u8]> = (0..raw.count())
-                .map(|i| vlen_str_bytes(raw.element(i)).unwrap_or_default())
+                // SAFETY: elements HDF5 wrote under this type; `raw` is alive.
+                .map(|i| unsafe { vlen_str_bytes(raw.element(i)) }.unwrap_or_default())
                 .collect();
             let n = items.iter().map(|b| b.len()).max().unwrap_or(0).max(1);
             let mut bytes = Vec::with_capacity(items.len() * n);
@@ -556,7 +639,8 @@ pub fn to_typed(raw: &RawElements, mut shape: Vec<usize>) -> Result<Typed, Strin
         TypeDescriptor::VarLenUnicode => {
             let items: Vec<String> = (0..raw.count())
                 .map(|i| {
-                    vlen_str_bytes(raw.element(i))
+                    // SAFETY: as above.
+                    unsafe { vlen_str_bytes(raw.element(i)) }
                         .map(decode_text)
                         .unwrap_or_default()
                 })
@@ -739,6 +823,32 @@ pub fn write_bytes(ds: hid_t, mem: hid_t, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A handle of its own on the file HDF5 has open for `file` (POSIX driver:
+/// a duplicate of HDF5's own descriptor), so raw chunk bytes are read from
+/// exactly the file whose chunk addresses HDF5 gave, even if the file was
+/// renamed or replaced on disk since it was opened.
+pub fn file_handle(file: &hdf5::File) -> Option<std::fs::File> {
+    use hdf5_sys::h5f::{H5Fget_access_plist, H5Fget_vfd_handle};
+    use std::os::fd::FromRawFd;
+    let fd = hdf5::sync::sync(|| unsafe {
+        let fapl = H5Fget_access_plist(file.id());
+        if fapl < 0 {
+            return -1;
+        }
+        let mut handle: *mut c_void = std::ptr::null_mut();
+        let rc = H5Fget_vfd_handle(file.id(), fapl, &raw mut handle);
+        H5Pclose(fapl);
+        if rc < 0 || handle.is_null() {
+            return -1;
+        }
+        // SAFETY: with the POSIX (sec2) driver, the only one the caller
+        // accepts, the handle points to the file's `int` descriptor.
+        libc::dup(*handle.cast::<std::ffi::c_int>())
+    });
+    // SAFETY: `fd` is a fresh duplicate that nothing else owns.
+    (fd >= 0).then(|| unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
 /// The dataset's fill value in its file type (what unallocated chunks
 /// read as), or `None` when it is zero or undefined.
 pub fn fill_value(ds: hid_t, elem: usize) -> Option<Vec<u8>> {
@@ -750,7 +860,13 @@ pub fn fill_value(ds: hid_t, elem: usize) -> Option<Vec<u8>> {
             return false;
         }
         let mut status = H5D_FILL_VALUE_UNDEFINED;
-        let mut ok = H5Pfill_value_defined(dcpl, &raw mut status) >= 0
+        // With fill time "never", HDF5 leaves unwritten chunks alone: they
+        // read as the zeroed buffer h5py passes, not as the fill value.
+        let mut when = hdf5_sys::h5d::H5D_fill_time_t::H5D_FILL_TIME_ALLOC;
+        let never = H5Pget_fill_time(dcpl, &raw mut when) >= 0
+            && matches!(when, hdf5_sys::h5d::H5D_fill_time_t::H5D_FILL_TIME_NEVER);
+        let mut ok = !never
+            && H5Pfill_value_defined(dcpl, &raw mut status) >= 0
             && !matches!(status, H5D_fill_value_t::H5D_FILL_VALUE_UNDEFINED);
         if ok {
             let t = H5Dget_type(ds);
@@ -792,6 +908,8 @@ mod tests {
 
     #[test]
     fn elements_render_from_c_layout() {
+        // SAFETY (every render here): fixed-size types, no pointers followed.
+        let render = |d: &TypeDescriptor, b: &[u8], top: bool| unsafe { render(d, b, top) };
         use hdf5::types::{EnumMember, EnumType, IntSize};
         let e = TypeDescriptor::Enum(EnumType {
             size: IntSize::U1,

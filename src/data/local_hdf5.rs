@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
-use hdf5::{LinkType, LocationType, SliceOrIndex};
+use hdf5::{LinkType, LocationType};
 
 use super::{
     Attribute, Capabilities, DType, Data, DataError, DataSource, DatasetInfo, Entity, EntityKind,
@@ -139,21 +139,29 @@ fn read_container(
     shape: Vec<usize>,
 ) -> Result<Value, String> {
     let e = |e: hdf5::Error| first_line(&e.to_string());
+    let n = super::checked_product(shape.iter().copied())
+        .ok_or_else(|| "the shape is too large".to_owned())?;
+    // Numbers into zeroed buffers of their native type (HDF5 converts).
+    macro_rules! num {
+        ($t:ty) => {
+            hdf5_raw::read_native::<$t>(c.id(), is_attr, None, n)?
+        };
+    }
     let data = match dtype {
         DType::Int { bytes, signed, .. } => match (bytes, signed) {
-            (1, true) => Data::I8(c.read_raw().map_err(e)?),
-            (2, true) => Data::I16(c.read_raw().map_err(e)?),
-            (4, true) => Data::I32(c.read_raw().map_err(e)?),
-            (8, true) => Data::I64(c.read_raw().map_err(e)?),
-            (1, false) => Data::U8(c.read_raw().map_err(e)?),
-            (2, false) => Data::U16(c.read_raw().map_err(e)?),
-            (4, false) => Data::U32(c.read_raw().map_err(e)?),
-            (8, false) => Data::U64(c.read_raw().map_err(e)?),
+            (1, true) => Data::I8(num!(i8)),
+            (2, true) => Data::I16(num!(i16)),
+            (4, true) => Data::I32(num!(i32)),
+            (8, true) => Data::I64(num!(i64)),
+            (1, false) => Data::U8(num!(u8)),
+            (2, false) => Data::U16(num!(u16)),
+            (4, false) => Data::U32(num!(u32)),
+            (8, false) => Data::U64(num!(u64)),
             _ => return Err(format!("{bytes}-byte integers are not supported")),
         },
-        DType::Float { bytes: 8, .. } => Data::F64(c.read_raw().map_err(e)?),
-        DType::Float { .. } => Data::F32(c.read_raw().map_err(e)?),
-        DType::Bool => Data::Bool(c.read_raw().map_err(e)?),
+        DType::Float { bytes: 8, .. } => Data::F64(num!(f64)),
+        DType::Float { .. } => Data::F32(num!(f32)),
+        DType::Bool => Data::Bool(num!(bool)),
         DType::Other { description } => return Err(format!("cannot read {description}")),
         other => {
             let desc = c
@@ -343,7 +351,7 @@ impl LocalHdf5 {
     /// them itself: the dataset's own file (an external link leads to
     /// another one), opened with the default POSIX driver and without a
     /// user block (chunk addresses are then plain file offsets).
-    fn chunk_file(&self, ds: &hdf5::Dataset) -> Option<PathBuf> {
+    fn chunk_file(&self, ds: &hdf5::Dataset) -> Option<(std::fs::File, PathBuf)> {
         if !self.fast_path {
             return None;
         }
@@ -353,8 +361,9 @@ impl LocalHdf5 {
         {
             return None;
         }
-        let name = PathBuf::from(file.filename());
-        (!name.as_os_str().is_empty() && name.is_file()).then_some(name)
+        // HDF5's own open file, not the name reopened.
+        let handle = hdf5_raw::file_handle(&file)?;
+        Some((handle, PathBuf::from(file.filename())))
     }
 
     /// A child of a group as listed in the tree: kind, NeXus class, no attributes.
@@ -449,6 +458,26 @@ impl LocalHdf5 {
             } => usize::from(*bytes),
             _ => return None,
         };
+        // The file type must be exactly the native one the bytes are copied
+        // as (a 12-bit integer in 2 bytes, a shifted bit offset or another
+        // float layout needs HDF5's conversion).
+        let native = match &info.dtype {
+            DType::Int { bytes, signed, .. } => match (bytes, signed) {
+                (1, true) => hdf5::Datatype::from_type::<i8>(),
+                (2, true) => hdf5::Datatype::from_type::<i16>(),
+                (4, true) => hdf5::Datatype::from_type::<i32>(),
+                (8, true) => hdf5::Datatype::from_type::<i64>(),
+                (1, false) => hdf5::Datatype::from_type::<u8>(),
+                (2, false) => hdf5::Datatype::from_type::<u16>(),
+                (4, false) => hdf5::Datatype::from_type::<u32>(),
+                _ => hdf5::Datatype::from_type::<u64>(),
+            },
+            DType::Float { bytes: 4, .. } => hdf5::Datatype::from_type::<f32>(),
+            _ => hdf5::Datatype::from_type::<f64>(),
+        };
+        if ds.dtype().ok()? != native.ok()? {
+            return None;
+        }
         let chunk = ds.chunk()?;
         let steps = super::chunks::pipeline(&ds.filters())?;
         let file = self.chunk_file(ds)?;
@@ -474,7 +503,7 @@ impl LocalHdf5 {
             ($t:ty, $variant:ident) => {{
                 let mut v: Vec<$t> = vec![<$t>::default(); n];
                 super::chunks::read_all_into(
-                    &file,
+                    (&file.0, &file.1),
                     ds,
                     &steps,
                     &shape,
@@ -865,31 +894,28 @@ fn read_numeric_slabs(
                 if progress.cancelled() {
                     return Err(DataError::Cancelled);
                 }
-                let mut sel: Vec<SliceOrIndex> = Vec::with_capacity(axes.len());
-                for (i, &(start, count, step, keep)) in axes.iter().enumerate() {
-                    let (start, count) = if Some(i) == slab_axis && n_slabs > 1 {
-                        let s = k * per;
-                        let c = per.min(count.saturating_sub(s));
-                        (start + s * step, c)
-                    } else {
-                        (start, count)
-                    };
-                    sel.push(if keep {
-                        SliceOrIndex::SliceCount {
-                            start: start as usize,
-                            step: step as usize,
-                            count: count as usize,
-                            block: 1,
+                // This slab: (start, count, step) per axis (an index is a count of 1).
+                let sel: Vec<(u64, u64, u64)> = axes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(start, count, step, _))| {
+                        if Some(i) == slab_axis && n_slabs > 1 {
+                            let s = k * per;
+                            (start + s * step, per.min(count.saturating_sub(s)), step)
+                        } else {
+                            (start, count, step)
                         }
-                    } else {
-                        SliceOrIndex::Index(start as usize)
-                    });
-                }
-                let arr = ds
-                    .as_reader()
-                    .read_slice::<$t, _, ndarray::IxDyn>(hdf5::Hyperslab::from(sel))
-                    .map_err(hdf5_err(path))?;
-                out.extend(arr.iter().copied());
+                    })
+                    .collect();
+                let n = usize::try_from(super::saturating_product(sel.iter().map(|a| a.1)))
+                    .unwrap_or(usize::MAX);
+                let part = hdf5_raw::read_native::<$t>(ds.id(), false, Some(&sel), n).map_err(
+                    |message| DataError::Hdf5 {
+                        object: path.to_owned(),
+                        message,
+                    },
+                )?;
+                out.extend(part);
                 #[allow(clippy::cast_precision_loss)]
                 progress.report((k + 1) as f32 / n_slabs as f32, "reading");
             }

@@ -272,4 +272,24 @@ with h5py.File(path("types/types.h5"), "w") as f:
     f["complex128"] = np.array([1 + 2j, -3.5 - 4j, np.nan + 1j, 0j])
     f["complex64"] = (np.arange(6) + 1j * np.arange(6)[::-1]).astype("c8").reshape(2, 3)
 
+# --- types whose bytes are not the native numbers they look like -------------
+#
+# A 12-bit signed integer stored in 2 bytes (a detector ADC), chunked so a
+# reader could copy chunk bytes as int16; and a fill value HDF5 must not use
+# because the fill time is "never".
+with h5py.File(path("layouts/odd_types.h5"), "w") as f:
+    t = h5py.h5t.STD_I16LE.copy()
+    t.set_precision(12)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk((4,))
+    d = h5py.h5d.create(f.id, b"int12_in_int16", t, h5py.h5s.create_simple((8,)), dcpl=dcpl)
+    raw = np.array([0x0FFF, 1, 2, 0x0800, 5, 6, 0x07FF, 8], dtype="<u2")
+    d.write(h5py.h5s.ALL, h5py.h5s.ALL, raw, mtype=h5py.h5t.STD_U16LE)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk((4,))
+    dcpl.set_fill_value(np.array(7, dtype="<i4"))
+    dcpl.set_fill_time(h5py.h5d.FILL_TIME_NEVER)
+    d = h5py.h5d.create(f.id, b"fill_time_never", h5py.h5t.STD_I32LE, h5py.h5s.create_simple((12,)), dcpl=dcpl)
+    h5py.Dataset(d)[0:4] = np.arange(4)
+
 print(f"{len(written)} files written to {out}")
