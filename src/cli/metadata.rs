@@ -36,7 +36,8 @@ fn read_doc_versioned(
 ) -> Result<(serde_json::Value, Option<String>), String> {
     let path = Path::new(input);
     let bytes = std::fs::read(path).map_err(|e| format!("{input}: {e}"))?;
-    if bytes.trim_ascii_start().starts_with(b"<") {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    if body.trim_ascii_start().starts_with(b"<") {
         // DataCite XML, as DataCite, OAI-PMH and repositories exchange it.
         let (doc, version) =
             crate::metadata::datacite_xml::from_xml(&String::from_utf8_lossy(&bytes))

@@ -17,7 +17,7 @@ pub fn run_workflow(
     (out_dir, license): (Option<&Path>, &str),
 ) -> ExitCode {
     use crate::workflow::batch;
-    if spdx::Expression::parse(license).is_err() {
+    if spdx::license_id(license).is_none() {
         eprintln!("panorama: --license: “{license}” is not an SPDX licence id (e.g. CC-BY-4.0)");
         return ExitCode::from(2);
     }

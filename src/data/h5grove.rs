@@ -644,10 +644,8 @@ impl DataSource for H5Grove {
             progress.report(1.0, "done");
             decode_bin(&bytes, &dtype, resolved.shape(), path)
         } else {
-            let limit = resolved
-                .count()
-                .saturating_mul(1024)
-                .clamp(1 << 20, 1 << 30);
+            // Text can be long (embedded XML, configurations): the read limit.
+            let limit = super::MAX_READ_BYTES;
             let j: serde_json::Value = self.json_limited("data", &params, path, limit)?;
             let mut v = json_to_value(&j);
             if v.len() == resolved.count().try_into().unwrap_or(usize::MAX) {

@@ -400,16 +400,27 @@ pub fn read_reference_paths(
 /// Text of bytes that should be UTF-8: as UTF-8 where they are, otherwise
 /// as Latin-1 (what old instrument software writes), never failing.
 pub fn decode_text(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(e) if e.valid_up_to() + 4 > bytes.len() && e.error_len().is_none() => {
-            // A multi-byte character cut off by a fixed length: keep the rest.
-            let mut s = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
-            s.push('\u{fffd}');
-            s
-        }
-        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_owned();
     }
+    // The valid UTF-8 runs as they are; each stray byte as Latin-1; a
+    // multi-byte character cut off by a fixed length at the end as U+FFFD.
+    let mut out = String::with_capacity(bytes.len());
+    let mut chunks = bytes.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        out.push_str(chunk.valid());
+        let bad = chunk.invalid();
+        let cut_at_end = chunks.peek().is_none()
+            && !bad.is_empty()
+            && bad[0] >= 0xc0
+            && std::str::from_utf8(bad).is_err_and(|e| e.error_len().is_none());
+        if cut_at_end {
+            out.push('\u{fffd}');
+        } else {
+            out.extend(bad.iter().map(|&b| char::from(b)));
+        }
+    }
+    out
 }
 
 /// The bytes of a fixed-length string up to its padding (NUL or, for
@@ -903,6 +914,8 @@ mod tests {
         // A fixed length that cuts a multi-byte character.
         assert_eq!(decode_text(b"ab\xe6\x97"), "ab\u{fffd}");
         assert_eq!(decode_text(b"\xc3"), "\u{fffd}");
+        // One stray byte does not turn the valid UTF-8 around it into Latin-1.
+        assert_eq!(decode_text(b"\xc2\xb5m\xff"), "µmÿ");
         assert_eq!(decode_text(b""), "");
     }
 

@@ -65,7 +65,12 @@ fn descriptor(e: &Elem) -> Result<Option<TypeDescriptor>, String> {
 /// attributes the source gives for the dataset.
 pub fn write_copy(r: &Request, name: &str, nexus: bool) -> Result<(), String> {
     let e = |e: hdf5::Error| e.to_string();
-    let file = hdf5::File::create(r.out).map_err(e)?;
+    // The 1.8 format or later: attributes larger than 64 KiB go to dense
+    // storage instead of failing the export.
+    let file = hdf5::File::with_options()
+        .with_fapl(|p| p.libver_v18())
+        .create(r.out)
+        .map_err(e)?;
     let group = if nexus {
         let entry = file.create_group("entry").map_err(e)?;
         write_str_attr(&entry, "NX_class", "NXentry")?;

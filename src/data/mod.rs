@@ -405,6 +405,9 @@ pub fn list_all(src: &dyn DataSource, progress: &dyn Progress) -> Result<Vec<Ent
             if known.as_ref().is_some_and(|k| !k.contains(&c.path)) {
                 continue;
             }
+            if out.len() >= MAX_WALK_OBJECTS {
+                break;
+            }
             if c.kind == EntityKind::Group {
                 stack.push((c.path.clone(), depth + 1));
             }
@@ -424,33 +427,62 @@ pub fn walk(
     visit: &mut dyn FnMut(&Entity, usize),
     progress: &dyn Progress,
 ) -> Result<(), DataError> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Seen {
+        ids: std::collections::HashSet::new(),
+        known: src.all_paths().map(|p| p.into_iter().collect()),
+        visits: 0,
+    };
     walk_inner(src, path, 0, visit, &mut seen, progress)
 }
+
+/// What a walk has seen: object ids (cycles), the paths the source lists
+/// when it can (each object once), and how many objects were visited.
+struct Seen {
+    ids: std::collections::HashSet<String>,
+    known: Option<std::collections::HashSet<String>>,
+    visits: usize,
+}
+
+/// Most objects one walk visits: beyond this a source that cannot tell
+/// objects apart is taken to loop.
+pub const MAX_WALK_OBJECTS: usize = 2_000_000;
 
 fn walk_inner(
     src: &dyn DataSource,
     path: &str,
     depth: usize,
     visit: &mut dyn FnMut(&Entity, usize),
-    seen: &mut std::collections::HashSet<String>,
+    seen: &mut Seen,
     progress: &dyn Progress,
 ) -> Result<(), DataError> {
     if progress.cancelled() {
         return Err(DataError::Cancelled);
     }
+    seen.visits += 1;
+    if seen.visits > MAX_WALK_OBJECTS {
+        return Err(DataError::Malformed {
+            object: path.to_owned(),
+            message: format!(
+                "more than {MAX_WALK_OBJECTS} objects were listed, so the walk stopped (the file may loop)"
+            ),
+        });
+    }
     let e = src.entity(path)?;
     visit(&e, depth);
     if let Some(id) = src.object_id(path)
-        && !seen.insert(id)
+        && !seen.ids.insert(id)
     {
         return Ok(());
     }
-    // Sources that cannot tell objects apart stop at a depth no real file has.
+    // Sources that cannot tell objects apart: only into the paths they list
+    // (each object once), and never deeper than real files go.
     if depth >= MAX_WALK_DEPTH {
         return Ok(());
     }
     for c in &e.children {
+        if seen.known.as_ref().is_some_and(|k| !k.contains(&c.path)) {
+            continue;
+        }
         match c.kind {
             EntityKind::Group | EntityKind::Dataset(_) => {
                 // A child that fails to read is shown as broken; the walk goes on.

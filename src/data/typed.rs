@@ -87,8 +87,20 @@ impl Elem {
                     }
                     let name = py_str(&f.name);
                     match &f.ty {
-                        Self::Array { base, len } => {
-                            let _ = write!(out, "({name}, {}, ({len},)), ", base.npy_descr());
+                        Self::Array { .. } => {
+                            // Arrays of arrays: one subarray of all their dimensions.
+                            let mut dims = Vec::new();
+                            let mut base = &f.ty;
+                            while let Self::Array { base: b, len } = base {
+                                dims.push(len.to_string());
+                                base = b;
+                            }
+                            let _ = write!(
+                                out,
+                                "({name}, {}, ({},)), ",
+                                base.npy_descr(),
+                                dims.join(", ")
+                            );
                         }
                         t => {
                             let _ = write!(out, "({name}, {}), ", t.npy_descr());
@@ -370,6 +382,24 @@ mod tests {
             "[('a', '|i1'), ('', '|V7'), ('it\\'s', '<f8', (3,)), ('', '|V8'), ]"
         );
         assert_eq!(Elem::Utf32(5).npy_descr(), "'<U5'");
+        let nested = Elem::Struct {
+            fields: vec![Field {
+                name: "m".into(),
+                offset: 0,
+                ty: Elem::Array {
+                    base: Box::new(Elem::Array {
+                        base: Box::new(Elem::Int {
+                            bytes: 2,
+                            signed: false,
+                        }),
+                        len: 3,
+                    }),
+                    len: 2,
+                },
+            }],
+            size: 12,
+        };
+        assert_eq!(nested.npy_descr(), "[('m', '<u2', (2, 3,)), ]");
     }
 
     #[test]

@@ -248,6 +248,8 @@ impl Xml {
                             && !skip.contains(&k.as_str())
                             && !v.is_object()
                             && !v.is_array()
+                            // An empty attribute is no value of any list.
+                            && !text(v).trim().is_empty()
                     })
                     .map(|(k, v)| (attr_name(k), text(v)))
                     .collect()
@@ -274,10 +276,14 @@ impl Xml {
 
     fn person(&mut self, p: &J, name_tag: &str) {
         let mut name_attrs = Vec::new();
-        if let Some(t) = p.get("nameType").and_then(J::as_str) {
+        if let Some(t) = p
+            .get("nameType")
+            .and_then(J::as_str)
+            .filter(|t| !t.is_empty())
+        {
             name_attrs.push(("nameType".to_owned(), t.to_owned()));
         }
-        if let Some(l) = p.get("lang").and_then(J::as_str) {
+        if let Some(l) = p.get("lang").and_then(J::as_str).filter(|l| !l.is_empty()) {
             name_attrs.push(("xml:lang".to_owned(), l.to_owned()));
         }
         self.leaf(
@@ -384,8 +390,14 @@ pub fn prepare_xml(doc: &J) -> (J, XmlCheck) {
         missing: Vec::new(),
     };
     let miss = |c: &mut XmlCheck, what: String| c.missing.push(what);
-    if !nonempty(d.get("doi")) {
+    let doi = d.get("doi").map(text).unwrap_or_default();
+    if doi.trim().is_empty() {
         miss(&mut check, "identifier (the DOI)".into());
+    } else if !(doi.starts_with("10.") && doi.split_once('/').is_some_and(|(_, s)| !s.is_empty())) {
+        miss(
+            &mut check,
+            format!("identifier: “{doi}” is not a DOI (10.prefix/suffix)"),
+        );
     }
     match d.get("creators").and_then(J::as_array) {
         Some(c) if !c.is_empty() => {
@@ -398,11 +410,27 @@ pub fn prepare_xml(doc: &J) -> (J, XmlCheck) {
         _ => miss(&mut check, "creators (at least one)".into()),
     }
     match d.get("titles").and_then(J::as_array) {
-        Some(t)
-            if t.iter().any(|t| {
-                nonempty(t.get("title")) || t.as_str().is_some_and(|s| !s.trim().is_empty())
-            }) => {}
+        Some(t) if !t.is_empty() => {
+            for (i, title) in t.iter().enumerate() {
+                let filled = nonempty(title.get("title"))
+                    || title.as_str().is_some_and(|s| !s.trim().is_empty());
+                if !filled {
+                    miss(&mut check, format!("the text of title {}", i + 1));
+                }
+            }
+        }
         _ => miss(&mut check, "titles (at least one)".into()),
+    }
+    for (i, p) in d
+        .get("contributors")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if !nonempty(p.get("name")) {
+            miss(&mut check, format!("the name of contributor {}", i + 1));
+        }
     }
     let publisher = d.get("publisher");
     if !(nonempty(publisher.and_then(|p| p.get("name")))
@@ -656,6 +684,34 @@ mod tests {
         assert_eq!(doc["creators"][0]["affiliation"], json!([{"name": "HZDR"}]));
         assert_eq!(doc["formats"], json!(["a"]));
         assert!(doc.get("state").is_none() && doc.get("version").is_none());
+    }
+
+    #[test]
+    fn xml_is_prepared_with_defaults_or_refused_by_name() {
+        let doc = json!({
+            "doi": "not-a-doi",
+            "creators": [{"name": "Doe, Jane"}],
+            "titles": [{"title": "A"}, {"title": " ", "titleType": ""}],
+            "publisher": {"name": "HZDR"},
+            "publicationYear": "2024",
+            "types": {"resourceTypeGeneral": "Dataset"},
+            "contributors": [{"name": "", "contributorType": "Editor"}, {"name": "Lab"}],
+            "descriptions": [{"description": "x"}]
+        });
+        let (fixed, check) = prepare_xml(&doc);
+        assert_eq!(
+            check.missing,
+            vec![
+                "identifier: “not-a-doi” is not a DOI (10.prefix/suffix)".to_owned(),
+                "the text of title 2".to_owned(),
+                "the name of contributor 1".to_owned(),
+            ]
+        );
+        assert_eq!(fixed["contributors"][1]["contributorType"], "Other");
+        assert_eq!(fixed["descriptions"][0]["descriptionType"], "Other");
+        assert_eq!(check.repaired.len(), 2, "{:?}", check.repaired);
+        // Empty attributes are not written (no list has an empty value).
+        assert!(!to_xml(&fixed).contains("titleType=\"\""));
     }
 
     #[test]

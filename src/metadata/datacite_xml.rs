@@ -22,6 +22,8 @@ pub enum DataCiteXmlError {
 #[derive(Debug, Default)]
 struct Node {
     name: String,
+    /// The namespace the element is in (its prefix resolved).
+    ns: String,
     attrs: Vec<(String, String)>,
     text: String,
     children: Vec<Node>,
@@ -81,11 +83,12 @@ fn char_ref(name: &str) -> Option<char> {
     char::from_u32(code)
 }
 
-fn parse_tree(text: &str) -> Result<(Node, String), DataCiteXmlError> {
+fn parse_tree(text: &str) -> Result<Node, DataCiteXmlError> {
     let bad = |e: String| DataCiteXmlError::NotXml(e);
-    let mut reader = Reader::from_str(text);
+    let mut reader = Reader::from_str(text.trim_start_matches('\u{feff}'));
     let mut stack: Vec<Node> = vec![Node::default()];
-    let mut root_ns = String::new();
+    // Namespace prefixes in scope, per open element ("" is the default).
+    let mut scopes: Vec<Vec<(String, String)>> = vec![Vec::new()];
     loop {
         match reader.read_event() {
             Err(e) => return Err(bad(e.to_string())),
@@ -100,16 +103,17 @@ fn parse_tree(text: &str) -> Result<(Node, String), DataCiteXmlError> {
                     name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
                     ..Node::default()
                 };
+                let mut scope = scopes.last().cloned().unwrap_or_default();
                 for a in e.attributes().flatten() {
                     let full = String::from_utf8_lossy(a.key.as_ref()).into_owned();
                     let value = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                         .map_err(|e| bad(e.to_string()))?
                         .into_owned();
-                    if full == "xmlns" && stack.len() == 1 {
-                        root_ns.clone_from(&value);
-                    }
-                    if full.starts_with("xmlns") {
+                    if let Some(rest) = full.strip_prefix("xmlns") {
+                        let prefix = rest.strip_prefix(':').unwrap_or_default().to_owned();
+                        scope.retain(|(p, _)| *p != prefix);
+                        scope.push((prefix, value));
                         continue;
                     }
                     let key = if full == "xml:lang" {
@@ -119,12 +123,23 @@ fn parse_tree(text: &str) -> Result<(Node, String), DataCiteXmlError> {
                     };
                     node.attrs.push((key, value));
                 }
+                let prefix = e
+                    .name()
+                    .prefix()
+                    .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+                    .unwrap_or_default();
+                node.ns = scope
+                    .iter()
+                    .find(|(p, _)| *p == prefix)
+                    .map(|(_, u)| u.clone())
+                    .unwrap_or_default();
                 if empty {
                     if let Some(parent) = stack.last_mut() {
                         parent.children.push(node);
                     }
                 } else {
                     stack.push(node);
+                    scopes.push(scope);
                 }
             }
             Ok(Event::Text(t)) => {
@@ -154,6 +169,7 @@ fn parse_tree(text: &str) -> Result<(Node, String), DataCiteXmlError> {
                     return Err(bad("an element closes that never opened".into()));
                 }
                 let done = stack.pop().unwrap_or_default();
+                scopes.pop();
                 if let Some(parent) = stack.last_mut() {
                     parent.children.push(done);
                 }
@@ -168,7 +184,16 @@ fn parse_tree(text: &str) -> Result<(Node, String), DataCiteXmlError> {
         .pop()
         .and_then(|mut doc| (!doc.children.is_empty()).then(|| doc.children.remove(0)))
         .ok_or_else(|| bad("the document is empty".into()))?;
-    Ok((root, root_ns))
+    Ok(root)
+}
+
+/// The DataCite `<resource>` of a document: the root itself, or one inside
+/// an envelope (an OAI-PMH `oai_datacite` record's `payload`).
+fn find_resource(n: &Node) -> Option<&Node> {
+    if n.name == "resource" && n.ns.starts_with("http://datacite.org/schema/kernel-4") {
+        return Some(n);
+    }
+    n.children.iter().find_map(find_resource)
 }
 
 /// The kernel version a record names in its `xsi:schemaLocation`
@@ -339,14 +364,14 @@ pub fn schema_for(base: &J, version: Option<&str>) -> J {
 /// A DataCite XML record as the DataCite JSON document, and the kernel
 /// version it names (`4.5`, `4.6`…; `None` when it names none).
 pub fn from_xml(text: &str) -> Result<(J, Option<String>), DataCiteXmlError> {
-    let (root, ns) = parse_tree(text)?;
-    if root.name != "resource" || !ns.starts_with("http://datacite.org/schema/kernel-4") {
+    let doc_root = parse_tree(text)?;
+    let Some(root) = find_resource(&doc_root) else {
         return Err(DataCiteXmlError::NotDataCite {
-            root: root.name,
-            namespace: ns,
+            root: doc_root.name,
+            namespace: doc_root.ns,
         });
-    }
-    let version = kernel_version(&root);
+    };
+    let version = kernel_version(root);
     let mut doc = Map::new();
     for c in &root.children {
         let key = c.name.as_str();
@@ -493,5 +518,12 @@ mod tests {
         .expect("4.6");
         assert_eq!(v.1.as_deref(), Some("4.6"));
         assert_eq!(v.0["titles"][0]["title"], "été");
+        // A prefixed namespace, inside an OAI-PMH oai_datacite envelope,
+        // after a byte-order mark.
+        let wrapped = "\u{feff}<oai_datacite xmlns=\"http://schema.datacite.org/oai/oai-1.1/\">\
+            <payload><dc:resource xmlns:dc=\"http://datacite.org/schema/kernel-4\">\
+            <dc:titles><dc:title>Wrapped</dc:title></dc:titles></dc:resource></payload></oai_datacite>";
+        let w = from_xml(wrapped).expect("wrapped");
+        assert_eq!(w.0["titles"][0]["title"], "Wrapped");
     }
 }

@@ -261,10 +261,17 @@ impl AppState {
             .nodes()
             .any(|(_, n)| crate::workflow::nodes::writes_files(&n.kind));
         let dir = writes.then(|| self.run_folder(&name));
-        let outputs = dir
+        let outputs = match dir
             .as_ref()
             .map(|d| crate::workflow::file::resolve_outputs(&mut g, d))
-            .unwrap_or_default();
+            .transpose()
+        {
+            Ok(o) => o.unwrap_or_default(),
+            Err(e) => {
+                self.notify(Level::Error, "The workflow did not run", e.to_string());
+                return;
+            }
+        };
         let origin = |path: &str| self.file_origin(path);
         let inputs = crate::workflow::crate_meta::inputs_with_origins(&g, &origin);
         let engine = self.workflow.engine.clone();

@@ -196,10 +196,10 @@ pub fn map(
             _ => out.to_path_buf(),
         });
         // Output nodes write inside the run's folder, never the working directory.
-        let outputs = dir
-            .as_ref()
-            .map(|dir| super::file::resolve_outputs(&mut one, dir))
-            .unwrap_or_default();
+        let outputs = match &dir {
+            Some(dir) => super::file::resolve_outputs(&mut one, dir)?,
+            None => Vec::new(),
+        };
         let outcome = engine.run(&one, cancel, &|done, total| {
             tracing::debug!("{done}/{total} nodes");
         })?;

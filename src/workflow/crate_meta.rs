@@ -24,6 +24,13 @@ pub struct RunRecord<'a> {
     pub outputs: &'a [OutputFile],
 }
 
+/// What a URI path segment keeps as it is (RFC 3986 unreserved characters).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~');
+
 /// A file a run's output node wrote, inside the crate's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -34,20 +41,38 @@ pub struct OutputFile {
 }
 
 impl OutputFile {
-    /// Describe `path` if it is a file inside `dir`.
+    /// Describe `path` if it is a file inside `dir` (hashed as it is read,
+    /// so a large output costs no memory).
     pub fn of(dir: &std::path::Path, path: &std::path::Path) -> Option<Self> {
+        use sha2::Digest;
+        use std::io::Read;
         let dir = std::fs::canonicalize(dir).ok()?;
         let path = std::fs::canonicalize(path).ok()?;
         let rel = path.strip_prefix(&dir).ok()?;
-        let bytes = std::fs::read(&path).ok()?;
+        let mut file = std::fs::File::open(&path).ok()?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = file.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
+        // A relative URI: each path segment percent-encoded.
         let id: Vec<String> = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .map(|c| {
+                percent_encoding::utf8_percent_encode(&c.as_os_str().to_string_lossy(), SEGMENT)
+                    .to_string()
+            })
             .collect();
         Some(Self {
             id: id.join("/"),
-            sha256: sha256(&bytes),
-            size: bytes.len() as u64,
+            sha256: format!("{:x}", hasher.finalize()),
+            size,
         })
     }
 
@@ -379,4 +404,26 @@ pub fn metadata(r: &RunRecord<'_>) -> J {
         ],
         "@graph": graph
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_ids_are_relative_uris_and_hashes_are_of_the_bytes() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let sub = tmp.path().join("plots and fits");
+        std::fs::create_dir_all(&sub).expect("dir");
+        let f = sub.join("I of q (final).csv");
+        std::fs::write(&f, b"q,I\n").expect("write");
+        let o = OutputFile::of(tmp.path(), &f).expect("inside");
+        assert_eq!(o.id, "plots%20and%20fits/I%20of%20q%20%28final%29.csv");
+        assert_eq!(o.size, 4);
+        assert_eq!(o.sha256, sha256(b"q,I\n"));
+        assert!(
+            OutputFile::of(&sub, tmp.path()).is_none(),
+            "outside the folder"
+        );
+    }
 }

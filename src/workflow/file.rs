@@ -164,8 +164,12 @@ pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
 
 /// Put the relative file names of output nodes inside `dir` (a run's
 /// folder), so a run never writes into the working directory. Returns the
-/// files the outputs will write.
-pub fn resolve_outputs(g: &mut Graph, dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+/// files the outputs will write; a relative name that climbs out of the
+/// folder (`../x.csv`) is refused.
+pub fn resolve_outputs(
+    g: &mut Graph,
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, WorkflowError> {
     let ids: Vec<NodeId> = g.nodes().map(|(id, _)| id).collect();
     let mut out = Vec::new();
     for id in ids {
@@ -180,6 +184,15 @@ pub fn resolve_outputs(g: &mut Graph, dir: &std::path::Path) -> Vec<std::path::P
         if file.trim().is_empty() {
             continue;
         }
+        if !p.is_absolute()
+            && p.components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(WorkflowError::Invalid(format!(
+                "node {} writes “{file}”, outside the run's folder: name a file inside it, or give a full path",
+                id.0
+            )));
+        }
         let target = if p.is_absolute() {
             p.to_path_buf()
         } else {
@@ -190,7 +203,7 @@ pub fn resolve_outputs(g: &mut Graph, dir: &std::path::Path) -> Vec<std::path::P
         }
         out.push(target);
     }
-    out
+    Ok(out)
 }
 
 /// Apply `node.param=value` settings (value as JSON, else as text).
@@ -216,6 +229,35 @@ pub fn apply_settings(g: &mut Graph, settings: &[String]) -> Result<(), Workflow
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outputs_resolve_inside_the_run_folder_and_never_climb_out() {
+        let mut g = Graph::default();
+        let csv = g.add(nodes::make("export_csv").expect("node"));
+        let dir = std::path::Path::new("/runs/001");
+        let out = resolve_outputs(&mut g, dir).expect("inside");
+        assert_eq!(out, vec![dir.join("result.csv")]);
+        assert_eq!(
+            g.node(csv)
+                .and_then(|n| n.params.get("file"))
+                .and_then(|v| v.as_str()),
+            Some("/runs/001/result.csv")
+        );
+        g.set_param(csv, "file", "../../elsewhere.csv".into())
+            .expect("param");
+        let err = resolve_outputs(&mut g, dir).expect_err("outside");
+        assert!(
+            err.to_string().contains("outside the run's folder"),
+            "{err}"
+        );
+        // A full path is the person's own choice.
+        g.set_param(csv, "file", "/data/mine.csv".into())
+            .expect("param");
+        assert_eq!(
+            resolve_outputs(&mut g, dir).expect("absolute"),
+            vec![std::path::PathBuf::from("/data/mine.csv")]
+        );
+    }
 
     const V1: &str = r#"{
   "schema_version": 1,
