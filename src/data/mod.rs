@@ -469,7 +469,9 @@ fn walk_inner(
     }
     let e = src.entity(path)?;
     visit(&e, depth);
-    if let Some(id) = src.object_id(path)
+    // Only groups close cycles (and asking for a dataset's id costs a failed open).
+    if e.is_group()
+        && let Some(id) = src.object_id(path)
         && !seen.ids.insert(id)
     {
         return Ok(());
