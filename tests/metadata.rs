@@ -212,15 +212,8 @@ fn cli_validate_and_extract() {
     let bin = env!("CARGO_BIN_EXE_panorama");
     let home = tempfile::tempdir().expect("home");
     let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .env("PANORAMA_HOME", home.path())
-            .args(args)
-            .output()
-            .expect("run");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+        let (code, out, _) = common::panorama(home.path(), args);
+        (code, out)
     };
     // A text file named .ort that is not ORSO is refused as that, not as "not HDF5".
     let not_orso = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/orso/not_orso.ort");
@@ -617,16 +610,7 @@ fn xsd_check(files: &[PathBuf]) -> (bool, String) {
 
 fn panorama(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
     let home = tempfile::tempdir().expect("home");
-    let out = Command::new(env!("CARGO_BIN_EXE_panorama"))
-        .env("PANORAMA_HOME", home.path())
-        .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::panorama(home.path(), args)
 }
 
 #[test]

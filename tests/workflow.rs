@@ -6,19 +6,7 @@ mod common;
 use std::process::Command;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_panorama"))
-        .env(
-            "PANORAMA_HOME",
-            std::env::temp_dir().join("panorama-workflow-test"),
-        )
-        .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::panorama(&std::env::temp_dir().join("panorama-workflow-test"), args)
 }
 
 #[test]

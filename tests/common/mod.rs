@@ -20,6 +20,24 @@ pub fn venv_python() -> PathBuf {
     p
 }
 
+/// Run the `panorama` binary with `PANORAMA_HOME` at `home`: (exit code,
+/// stdout, stderr).
+pub fn panorama<S: AsRef<std::ffi::OsStr>>(
+    home: &Path,
+    args: &[S],
+) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_panorama"))
+        .env("PANORAMA_HOME", home)
+        .args(args)
+        .output()
+        .expect("run panorama");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A server process, killed when dropped.
 pub struct Peer {
     child: Child,
