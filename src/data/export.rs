@@ -224,16 +224,22 @@ pub fn npy_header(elem: &Elem, shape: &[usize]) -> Vec<u8> {
     out
 }
 
+/// Flush a buffered file and make its bytes durable before the rename.
+fn finish(f: std::io::BufWriter<std::fs::File>, path: &Path) -> Result<(), ExportError> {
+    let io = io_err(path);
+    f.into_inner()
+        .map_err(|e| io(e.into_error()))?
+        .sync_all()
+        .map_err(io)
+}
+
 fn write_npy(r: &Request) -> Result<(), ExportError> {
     let io = io_err(r.out);
     let mut f = std::io::BufWriter::new(std::fs::File::create(r.out).map_err(&io)?);
     f.write_all(&npy_header(&r.data.elem, &r.data.shape))
         .map_err(&io)?;
     f.write_all(&r.data.bytes).map_err(&io)?;
-    f.into_inner()
-        .map_err(|e| io(e.into_error()))?
-        .sync_all()
-        .map_err(&io)
+    finish(f, r.out)
 }
 
 /// A field of a delimited file, quoted where it must be (RFC 4180).
@@ -292,10 +298,7 @@ fn write_delimited(r: &Request, sep: u8) -> Result<(), ExportError> {
             writeln!(f, "{}", line.join(&s)).map_err(&io)?;
         }
     }
-    f.into_inner()
-        .map_err(|e| io(e.into_error()))?
-        .sync_all()
-        .map_err(&io)
+    finish(f, r.out)
 }
 
 fn write_tiff(r: &Request) -> Result<(), ExportError> {

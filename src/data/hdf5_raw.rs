@@ -8,7 +8,7 @@ use std::ffi::{CStr, CString, c_char, c_uint, c_void};
 use hdf5::types::TypeDescriptor;
 
 use super::DataError;
-use super::typed::{Elem, Field, Typed};
+use super::typed::{Elem, Field, Typed, arr as take};
 use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5a::H5Aread;
 use hdf5_sys::h5d::{H5Dget_create_plist, H5Dget_space, H5Dget_type, H5Dread, H5Dwrite};
@@ -459,14 +459,6 @@ unsafe fn vlen_seq(b: &[u8], base_size: usize) -> Option<&[u8]> {
     // SAFETY: HDF5 wrote `len` elements of the base type at `ptr`; they live
     // until the RawElements is dropped.
     Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, n) })
-}
-
-/// A little helper: the first `N` bytes of `b` as an array (zeros if short).
-fn take<const N: usize>(b: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    let n = b.len().min(N);
-    out[..n].copy_from_slice(&b[..n]);
-    out
 }
 
 fn int_text(b: &[u8], size: usize, signed: bool) -> (i128, String) {

@@ -560,7 +560,7 @@ fn read_bitfield(
         });
     }
     let count = usize::try_from(count).unwrap_or(usize::MAX);
-    let slab: Vec<(u64, u64, u64)> = resolved.axes.iter().map(|a| (a.0, a.1, a.2)).collect();
+    let slab = resolved.slab();
     let slab = (!slab.is_empty()).then_some(slab.as_slice());
     let bytes =
         hdf5_raw::read_bitfield(ds.id(), size, slab, count).map_err(|message| DataError::Hdf5 {
@@ -715,7 +715,7 @@ impl DataSource for LocalHdf5 {
     ) -> Result<super::Typed, DataError> {
         let (ds, info) = self.readable_dataset(path)?;
         if info.dtype.is_numeric() {
-            let v = self.value(path, selection, progress)?;
+            let v = read_value(self, &ds, &info, path, selection, progress)?;
             return super::Typed::from_value(&v, &info.dtype);
         }
         if let Some(size) = hdf5_raw::bitfield_size(ds.id()) {
@@ -749,7 +749,7 @@ impl DataSource for LocalHdf5 {
             });
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let slab: Vec<(u64, u64, u64)> = resolved.axes.iter().map(|a| (a.0, a.1, a.2)).collect();
+        let slab = resolved.slab();
         progress.report(0.0, "reading");
         let slab = (!slab.is_empty()).then_some(slab.as_slice());
         let raw = hdf5_raw::read_raw(ds.id(), false, &desc, slab, count).map_err(|message| {
@@ -775,80 +775,83 @@ impl DataSource for LocalHdf5 {
         progress: &dyn Progress,
     ) -> Result<Value, DataError> {
         let (ds, info) = self.readable_dataset(path)?;
-        if let Some(size) = hdf5_raw::bitfield_size(ds.id()) {
-            let t = read_bitfield(&ds, path, &info, selection, size)?;
-            macro_rules! le {
-                ($t:ty, $v:ident) => {
-                    Data::$v(
-                        t.bytes
-                            .chunks_exact(size)
-                            .map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or_default()))
-                            .collect(),
-                    )
-                };
-            }
-            let data = match size {
-                1 => Data::U8(t.bytes.clone()),
-                2 => le!(u16, U16),
-                4 => le!(u32, U32),
-                _ => le!(u64, U64),
-            };
-            return Value::new(t.shape, data);
-        }
-        if let DType::Other { .. } = info.dtype {
-            let why = ds.dtype().and_then(|t| t.to_descriptor()).err();
-            return Err(DataError::Unsupported {
-                object: path.to_owned(),
-                what: type_refusal(&ds, &why.map(|e| e.to_string()).unwrap_or_default()),
-            });
-        }
-        if ds.space().is_ok_and(|s| s.is_null()) {
-            return Value::new(vec![0], Data::F64(Vec::new()));
-        }
-        let resolved = selection.resolve(&info.shape)?;
-        let count = resolved.count();
-        let out_shape = resolved.shape();
-        if count > super::max_read_elements(&info.dtype) {
+        read_value(self, &ds, &info, path, selection, progress)
+    }
+}
+
+/// The values of an opened dataset (`info` its full info) for a selection:
+/// the parallel chunk reader where it may be used, HDF5's reader otherwise.
+fn read_value(
+    src: &LocalHdf5,
+    ds: &hdf5::Dataset,
+    info: &DatasetInfo,
+    path: &str,
+    selection: &Selection,
+    progress: &dyn Progress,
+) -> Result<Value, DataError> {
+    if let Some(size) = hdf5_raw::bitfield_size(ds.id()) {
+        let t = read_bitfield(ds, path, info, selection, size)?;
+        // Little-endian unsigned integers, as h5grove's binary answers.
+        let as_uint = DType::Int {
+            bytes: u8::try_from(size).unwrap_or(8),
+            signed: false,
+            big_endian: false,
+        };
+        return super::h5grove::decode_bin(&t.bytes, &as_uint, t.shape, path);
+    }
+    if let DType::Other { .. } = info.dtype {
+        let why = ds.dtype().and_then(|t| t.to_descriptor()).err();
+        return Err(DataError::Unsupported {
+            object: path.to_owned(),
+            what: type_refusal(ds, &why.map(|e| e.to_string()).unwrap_or_default()),
+        });
+    }
+    if ds.space().is_ok_and(|s| s.is_null()) {
+        return Value::new(vec![0], Data::F64(Vec::new()));
+    }
+    let resolved = selection.resolve(&info.shape)?;
+    let count = resolved.count();
+    let out_shape = resolved.shape();
+    if count > super::max_read_elements(&info.dtype) {
+        return Err(DataError::TooLarge {
+            object: path.to_owned(),
+            elements: count,
+            limit: super::max_read_elements(&info.dtype),
+        });
+    }
+    if !info.dtype.is_numeric() {
+        if !selection.is_all() || count > MAX_TEXT_ELEMENTS {
             return Err(DataError::TooLarge {
                 object: path.to_owned(),
                 elements: count,
-                limit: super::max_read_elements(&info.dtype),
+                limit: MAX_TEXT_ELEMENTS,
             });
         }
-        if !info.dtype.is_numeric() {
-            if !selection.is_all() || count > MAX_TEXT_ELEMENTS {
-                return Err(DataError::TooLarge {
-                    object: path.to_owned(),
-                    elements: count,
-                    limit: MAX_TEXT_ELEMENTS,
-                });
+        return read_container(ds, false, &info.dtype, out_shape).map_err(|message| {
+            DataError::Hdf5 {
+                object: path.to_owned(),
+                message,
             }
-            return read_container(&ds, false, &info.dtype, out_shape).map_err(|message| {
-                DataError::Hdf5 {
-                    object: path.to_owned(),
-                    message,
-                }
-            });
-        }
-        if count > 0
-            && let Some(rows) = leading_rows(selection, &resolved)
-            && let Some(v) = self.read_chunks_parallel(&ds, &info, path, rows, progress)
-        {
-            return v;
-        }
-        if info.shape.is_empty() || selection.is_all() && count <= 1 << 20 {
-            progress.report(0.0, "reading");
-            let v = read_container(&ds, false, &info.dtype, out_shape).map_err(|message| {
-                DataError::Hdf5 {
-                    object: path.to_owned(),
-                    message,
-                }
-            })?;
-            progress.report(1.0, "done");
-            return Ok(v);
-        }
-        read_numeric_slabs(&ds, path, &info.dtype, &resolved, progress)
+        });
     }
+    if count > 0
+        && let Some(rows) = leading_rows(selection, &resolved)
+        && let Some(v) = src.read_chunks_parallel(ds, info, path, rows, progress)
+    {
+        return v;
+    }
+    if info.shape.is_empty() || selection.is_all() && count <= 1 << 20 {
+        progress.report(0.0, "reading");
+        let v = read_container(ds, false, &info.dtype, out_shape).map_err(|message| {
+            DataError::Hdf5 {
+                object: path.to_owned(),
+                message,
+            }
+        })?;
+        progress.report(1.0, "done");
+        return Ok(v);
+    }
+    read_numeric_slabs(ds, path, &info.dtype, &resolved, progress)
 }
 
 /// The part of the first axis a selection reads when it takes all of every

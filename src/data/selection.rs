@@ -54,6 +54,12 @@ impl Resolved {
             .collect()
     }
 
+    /// The selection as an HDF5 hyperslab: (start, count, step) per axis,
+    /// an index being a count of 1.
+    pub fn slab(&self) -> Vec<(u64, u64, u64)> {
+        self.axes.iter().map(|a| (a.0, a.1, a.2)).collect()
+    }
+
     /// Number of elements selected.
     pub fn count(&self) -> u64 {
         super::saturating_product(self.axes.iter().map(|a| a.1))

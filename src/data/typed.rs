@@ -279,7 +279,8 @@ impl Typed {
     }
 }
 
-fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+/// The first `N` bytes of `b` as an array (zeros where `b` is shorter).
+pub(super) fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
     let n = b.len().min(N);
     out[..n].copy_from_slice(&b[..n]);

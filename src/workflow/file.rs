@@ -134,18 +134,19 @@ impl WorkflowFile {
     }
 }
 
+/// The `file` parameter of every node whose kind `kinds` accepts.
+fn file_params(g: &Graph, kinds: fn(&str) -> bool) -> Vec<(NodeId, String)> {
+    g.nodes()
+        .filter(|(_, n)| kinds(&n.kind))
+        .filter_map(|(id, n)| Some((id, n.params.get("file")?.as_str()?.to_owned())))
+        .collect()
+}
+
 /// Input files named relative to the workflow file (as in the examples) are
 /// found next to it.
 pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
-    let ids: Vec<NodeId> = g.nodes().map(|(id, _)| id).collect();
-    for id in ids {
-        let Some(node) = g.node(id) else { continue };
-        if !super::nodes::reads_files(&node.kind) {
-            continue;
-        }
-        let Some(file) = node.params.get("file").and_then(|v| v.as_str()) else {
-            continue;
-        };
+    for (id, file) in file_params(g, super::nodes::reads_files) {
+        let file = file.as_str();
         let p = std::path::Path::new(file);
         if file.is_empty() || p.is_absolute() || crate::net::is_web_url(file) || p.exists() {
             continue;
@@ -170,16 +171,9 @@ pub fn resolve_outputs(
     g: &mut Graph,
     dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, WorkflowError> {
-    let ids: Vec<NodeId> = g.nodes().map(|(id, _)| id).collect();
     let mut out = Vec::new();
-    for id in ids {
-        let Some(node) = g.node(id) else { continue };
-        if !super::nodes::writes_files(&node.kind) {
-            continue;
-        }
-        let Some(file) = node.params.get("file").and_then(|v| v.as_str()) else {
-            continue;
-        };
+    for (id, file) in file_params(g, super::nodes::writes_files) {
+        let file = file.as_str();
         let p = std::path::Path::new(file);
         if file.trim().is_empty() {
             continue;
