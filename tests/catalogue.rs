@@ -145,7 +145,10 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
         .iter()
         .find(|d| d.pid.as_deref() == Some("20.500.12269/panosc-dataset1"))
         .expect("dataset1");
-    assert_eq!(d.sources, ["ok", "mirror"], "{:?}", s.search.runs);
+    // Which of the two loopback servers answers first varies from run to run.
+    let mut named = d.sources.clone();
+    named.sort();
+    assert_eq!(named, ["mirror", "ok"], "{:?}", s.search.runs);
     let n_before = s.search.results.len();
     while s.search.running() {
         s.poll();
