@@ -320,3 +320,63 @@ fn the_eiger_master_reads_each_linked_file_and_unwritten_chunks_read_as_fill() {
             .expect("lib")
     );
 }
+
+/// `inspect` walks a local file opening each object once; it must visit
+/// exactly what the generic walk (one entity after another, as for remote
+/// sources) visits, in the same order, on every real file and layout.
+#[test]
+fn the_one_pass_walk_visits_what_the_generic_walk_visits() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let layouts = tmp.path().join("layouts");
+    let gen_out = Command::new(common::venv_python())
+        .arg(root.join("tests/tools/gen_layouts.py"))
+        .arg(&layouts)
+        .output()
+        .expect("gen_layouts");
+    assert!(gen_out.status.success(), "gen_layouts.py failed");
+    // And the strange files: hard-link cycles, dangling links, odd names.
+    let bad = tmp.path().join("bad");
+    let gen_out = Command::new(common::venv_python())
+        .arg(root.join("tests/tools/gen_bad_files.py"))
+        .arg(&bad)
+        .output()
+        .expect("gen_bad_files");
+    assert!(gen_out.status.success(), "gen_bad_files.py failed");
+    let mut files = Vec::new();
+    files_under(&root.join("tests/corpus"), &mut files);
+    files_under(&layouts, &mut files);
+    files_under(&bad, &mut files);
+    let mut objects = 0usize;
+    for f in &files {
+        let Ok(src) = LocalHdf5::open(f) else {
+            continue;
+        };
+        let collect = |generic: bool| {
+            let mut seen = Vec::new();
+            let mut visit =
+                |e: &panorama::data::Entity, depth: usize| seen.push((e.clone(), depth));
+            let done = if generic {
+                panorama::data::walk_generic(&src, "/", &mut visit, &NoProgress)
+            } else {
+                panorama::data::walk(&src, "/", &mut visit, &NoProgress)
+            };
+            (done.map_err(|e| e.to_string()), seen)
+        };
+        let (fast_done, fast) = collect(false);
+        let (generic_done, generic) = collect(true);
+        assert_eq!(fast_done, generic_done, "{}", f.display());
+        assert_eq!(
+            fast.len(),
+            generic.len(),
+            "{}: objects visited",
+            f.display()
+        );
+        // Compared as printed, so NaN attributes compare equal.
+        for (a, b) in fast.iter().zip(&generic) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", f.display());
+        }
+        objects += fast.len();
+    }
+    assert!(objects > 500, "{objects} objects walked");
+}

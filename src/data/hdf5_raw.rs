@@ -894,6 +894,41 @@ pub fn contains_reference(desc: &TypeDescriptor) -> bool {
     }
 }
 
+/// A member of a group, opened once whatever kind of object it is.
+pub enum Member {
+    Dataset(hdf5::Dataset),
+    Group(hdf5::Group),
+    /// A named datatype (or another kind of object): nothing to open further.
+    Other,
+}
+
+/// Open the member `name` of the group `loc` (a dataset or a group), with
+/// one object-header read; `None` when it cannot be opened.
+pub fn open_member(loc: hid_t, name: &str) -> Option<Member> {
+    use hdf5_sys::h5i::{H5I_DATASET, H5I_GROUP, H5Iget_type};
+    use hdf5_sys::h5o::{H5Oclose, H5Oopen};
+    let cname = CString::new(name).ok()?;
+    hdf5::sync::sync(|| {
+        let id = unsafe { H5Oopen(loc, cname.as_ptr(), H5P_DEFAULT) };
+        if id < 0 {
+            return None;
+        }
+        // `from_id` takes over the handle HDF5 just gave us.
+        match unsafe { H5Iget_type(id) } {
+            H5I_DATASET => unsafe { hdf5::from_id::<hdf5::Dataset>(id) }
+                .ok()
+                .map(Member::Dataset),
+            H5I_GROUP => unsafe { hdf5::from_id::<hdf5::Group>(id) }
+                .ok()
+                .map(Member::Group),
+            _ => {
+                unsafe { H5Oclose(id) };
+                Some(Member::Other)
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

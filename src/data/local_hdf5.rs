@@ -252,8 +252,8 @@ fn nx_class(loc: &hdf5::Location) -> Option<String> {
     read_attribute(loc, "NX_class").text()
 }
 
-fn filter_uses(ds: &hdf5::Dataset) -> Vec<FilterUse> {
-    ds.filters()
+fn filter_uses(filters: &[hdf5::filters::Filter]) -> Vec<FilterUse> {
+    filters
         .iter()
         .map(|f| {
             let id = f.id();
@@ -270,35 +270,45 @@ fn filter_uses(ds: &hdf5::Dataset) -> Vec<FilterUse> {
         .collect()
 }
 
-fn dtype_is_plain(ds: &hdf5::Dataset) -> bool {
-    ds.dtype().is_ok_and(|t| dtype_of(&t).is_numeric())
-}
-
 fn dataset_info(ds: &hdf5::Dataset, full: bool) -> DatasetInfo {
-    let dtype = ds.dtype().map_or_else(
+    let datatype = ds.dtype();
+    let dtype = datatype.as_ref().map_or_else(
         |e| DType::Other {
             description: first_line(&e.to_string()),
         },
-        |t| dtype_of(&t),
+        dtype_of,
     );
+    let shape = ds.shape().iter().map(|&d| d as u64).collect();
+    // Tree listings need only type and shape; the inspector gets the rest,
+    // all from one copy of the creation properties.
+    let dcpl = if full { ds.dcpl().ok() } else { None };
+    let Some(dcpl) = dcpl else {
+        return DatasetInfo {
+            shape,
+            dtype,
+            chunks: None,
+            filters: Vec::new(),
+            storage_size: full.then(|| ds.storage_size()),
+            fill_value: None,
+        };
+    };
+    // The bindings' fill-value reader mis-handles strings inside compounds:
+    // only numeric fill values are read.
+    let fill_value = match &datatype {
+        Ok(t) if dtype.is_numeric() => t
+            .to_descriptor()
+            .ok()
+            .and_then(|d| dcpl.get_fill_value(&d).ok().flatten())
+            .map(|v| v.to_string()),
+        _ => None,
+    };
     DatasetInfo {
-        shape: ds.shape().iter().map(|&d| d as u64).collect(),
+        chunks: dcpl.chunk().map(|c| c.iter().map(|&d| d as u64).collect()),
+        filters: filter_uses(&dcpl.filters()),
+        storage_size: Some(ds.storage_size()),
+        fill_value,
+        shape,
         dtype,
-        // Tree listings need only type and shape; the inspector gets the rest.
-        chunks: if full {
-            ds.chunk().map(|c| c.iter().map(|&d| d as u64).collect())
-        } else {
-            None
-        },
-        filters: if full { filter_uses(ds) } else { Vec::new() },
-        storage_size: full.then(|| ds.storage_size()),
-        // The bindings' fill-value reader mis-handles strings inside compounds:
-        // only numeric fill values are read.
-        fill_value: if full && dtype_is_plain(ds) {
-            ds.fill_value().ok().flatten().map(|v| v.to_string())
-        } else {
-            None
-        },
     }
 }
 
@@ -435,7 +445,121 @@ impl LocalHdf5 {
     }
 }
 
+/// A walk in progress over a local file: what it reports to, and the groups
+/// it has seen (by file and object token), so hard-link cycles end.
+struct Walk<'a> {
+    visit: &'a mut dyn FnMut(&Entity, usize),
+    progress: &'a dyn Progress,
+    ids: std::collections::HashSet<(u64, String)>,
+    visits: usize,
+}
+
+impl Walk<'_> {
+    /// Count one more object; stop when cancelled or past any real file's size.
+    fn step(&mut self, path: &str) -> Result<(), DataError> {
+        if self.progress.cancelled() {
+            return Err(DataError::Cancelled);
+        }
+        self.visits += 1;
+        if self.visits > super::MAX_WALK_OBJECTS {
+            return Err(DataError::Malformed {
+                object: path.to_owned(),
+                message: format!(
+                    "more than {} objects were listed, so the walk stopped (the file may loop)",
+                    super::MAX_WALK_OBJECTS
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl LocalHdf5 {
+    /// The walk of [`super::walk`] over an open group, each member opened
+    /// once (the generic walk opens each object for its parent's listing,
+    /// finds its type by name and opens it again for its own entity).
+    fn walk_group(
+        &self,
+        group: &hdf5::Group,
+        path: &str,
+        depth: usize,
+        walk: &mut Walk<'_>,
+    ) -> Result<(), DataError> {
+        walk.step(path)?;
+        let mut links = Vec::new();
+        group
+            .iter_visit_default(|name, info| {
+                links.push((name.to_owned(), info.link_type));
+                Ok(())
+            })
+            .map_err(hdf5_err(path))?;
+        let mut entity = Entity {
+            name: path.rsplit('/').next().unwrap_or_default().to_owned(),
+            path: path.to_owned(),
+            kind: EntityKind::Group,
+            nx_class: None,
+            attributes: attributes(group),
+            children: Vec::new(),
+        };
+        // The class from the attributes just read, not read a second time.
+        entity.nx_class = entity.attr_text("NX_class");
+        (walk.visit)(&entity, depth);
+        if let Ok(info) = group.loc_info()
+            && !walk.ids.insert((info.fileno, format!("{:?}", info.token)))
+        {
+            return Ok(());
+        }
+        if depth >= super::MAX_WALK_DEPTH {
+            return Ok(());
+        }
+        for (name, link) in links {
+            let child_path = join_path(path, &name);
+            let member = match link {
+                LinkType::Hard => hdf5_raw::open_member(group.id(), &name),
+                _ => None,
+            };
+            match member {
+                Some(hdf5_raw::Member::Dataset(ds)) => {
+                    walk.step(&child_path)?;
+                    let e = Entity {
+                        name,
+                        path: child_path,
+                        kind: EntityKind::Dataset(dataset_info(&ds, true)),
+                        nx_class: None,
+                        attributes: attributes(&ds),
+                        children: Vec::new(),
+                    };
+                    (walk.visit)(&e, depth + 1);
+                }
+                Some(hdf5_raw::Member::Group(g)) => {
+                    // A group that fails to list is shown as broken; the walk goes on.
+                    if let Err(err) = self.walk_group(&g, &child_path, depth + 1, walk) {
+                        if matches!(err, DataError::Cancelled) {
+                            return Err(err);
+                        }
+                        let broken = Entity {
+                            name,
+                            path: child_path,
+                            kind: EntityKind::Broken {
+                                reason: err.to_string(),
+                            },
+                            nx_class: nx_class(&g),
+                            attributes: Vec::new(),
+                            children: Vec::new(),
+                        };
+                        (walk.visit)(&broken, depth + 1);
+                    }
+                }
+                // Links, named datatypes and members that do not open are
+                // listed as the tree lists them.
+                Some(hdf5_raw::Member::Other) | None => {
+                    (walk.visit)(&self.child(group, path, &name, link), depth + 1);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The parallel chunk reader, when the dataset qualifies: chunked,
     /// little-endian numbers, filters among deflate/shuffle/bitshuffle+LZ4.
     fn read_chunks_parallel(
@@ -640,6 +764,24 @@ impl DataSource for LocalHdf5 {
         // Only groups can close a cycle.
         let info = self.file.group(path).ok()?.loc_info().ok()?;
         Some(format!("{}:{:?}", info.fileno, info.token))
+    }
+
+    fn walk_tree(
+        &self,
+        path: &str,
+        visit: &mut dyn FnMut(&Entity, usize),
+        progress: &dyn Progress,
+    ) -> Option<Result<(), DataError>> {
+        let path = if path.is_empty() { "/" } else { path };
+        // Only a group is walked here; anything else is one entity.
+        let group = self.file.group(path).ok()?;
+        let mut walk = Walk {
+            visit,
+            progress,
+            ids: std::collections::HashSet::new(),
+            visits: 0,
+        };
+        Some(self.walk_group(&group, path, 0, &mut walk))
     }
 
     fn entity(&self, path: &str) -> Result<Entity, DataError> {

@@ -367,6 +367,17 @@ pub trait DataSource: Send + Sync {
     fn object_id(&self, _path: &str) -> Option<String> {
         None
     }
+    /// [`walk`] done by the source itself, each object opened once, where
+    /// that is faster than asking for one entity after another. It visits
+    /// the same entities in the same order; `None` leaves the walk to [`walk`].
+    fn walk_tree(
+        &self,
+        _path: &str,
+        _visit: &mut dyn FnMut(&Entity, usize),
+        _progress: &dyn Progress,
+    ) -> Option<Result<(), DataError>> {
+        None
+    }
 }
 
 /// Deepest group a walk descends into when the source cannot detect cycles.
@@ -419,9 +430,24 @@ pub fn list_all(src: &dyn DataSource, progress: &dyn Progress) -> Result<Vec<Ent
 }
 
 /// Walk the tree below `path` depth-first, calling `visit` with each entity
-/// (with attributes) and its depth. Hard-link cycles are visited once; soft and
-/// external links are listed, not followed.
+/// (with attributes; children lists empty, as each child is visited in turn)
+/// and its depth. Hard-link cycles are visited once; soft and external links
+/// are listed, not followed.
 pub fn walk(
+    src: &dyn DataSource,
+    path: &str,
+    visit: &mut dyn FnMut(&Entity, usize),
+    progress: &dyn Progress,
+) -> Result<(), DataError> {
+    if let Some(done) = src.walk_tree(path, visit, progress) {
+        return done;
+    }
+    walk_generic(src, path, visit, progress)
+}
+
+/// [`walk`] asking the source for one entity after another (what sources
+/// without their own walk get).
+pub fn walk_generic(
     src: &dyn DataSource,
     path: &str,
     visit: &mut dyn FnMut(&Entity, usize),
@@ -467,7 +493,8 @@ fn walk_inner(
             ),
         });
     }
-    let e = src.entity(path)?;
+    let mut e = src.entity(path)?;
+    let children = std::mem::take(&mut e.children);
     visit(&e, depth);
     // Only groups close cycles (and asking for a dataset's id costs a failed open).
     if e.is_group()
@@ -481,7 +508,7 @@ fn walk_inner(
     if depth >= MAX_WALK_DEPTH {
         return Ok(());
     }
-    for c in &e.children {
+    for c in &children {
         if seen.known.as_ref().is_some_and(|k| !k.contains(&c.path)) {
             continue;
         }
