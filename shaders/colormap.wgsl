@@ -9,6 +9,7 @@ struct Params {
     _pad: u32,
     size: vec2<u32>,  // image width, height in pixels
     flip: vec2<u32>,  // 1 where an axis decreases: its first value on the right / at the top
+    placed: vec4<f32>, // the whole image on screen: left, top, width, height in framebuffer pixels
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -20,7 +21,9 @@ struct VsOut {
     @location(0) uv: vec2<f32>,
 };
 
-// One triangle covering the viewport (the image's rectangle on screen).
+// One triangle covering the viewport: the visible part of the image. Each
+// fragment finds its pixel from its own framebuffer position against the
+// whole image's rectangle, so zooming far in stays registered to the axes.
 @vertex
 fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
     let x = f32((i << 1u) & 2u);
@@ -34,8 +37,12 @@ fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
 @fragment
 fn fs_main(v: VsOut) -> @location(0) vec4<f32> {
     let size = vec2<f32>(params.size);
+    let down = (v.pos.xy - params.placed.xy) / params.placed.zw;
+    if (any(down < vec2<f32>(0.0)) || any(down >= vec2<f32>(1.0))) {
+        discard;
+    }
     // Row 0 at the bottom, where the first value of the y axis is.
-    var uv = vec2<f32>(v.uv.x, 1.0 - v.uv.y);
+    var uv = vec2<f32>(down.x, 1.0 - down.y);
     if (params.flip.x == 1u) {
         uv.x = 1.0 - uv.x;
     }

@@ -15,11 +15,19 @@ use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
 
+/// Click into the field as a person does (the pointer moves there first),
+/// then type key by key with frames between, as keys arrive.
 fn type_into(h: &mut Harness<'_, PanoramaApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
+    let at = h.get_by_label(label).rect().center();
+    h.hover_at(at);
     h.run_steps(2);
-    h.event(egui::Event::Text(text.into()));
-    h.run_steps(3);
+    h.get_by_label(label).click();
+    h.run_steps(2);
+    for c in text.chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.run_steps(2);
+    }
+    h.run_steps(2);
 }
 
 fn errors_at(h: &Harness<'_, PanoramaApp>, pointer: &str) -> usize {
@@ -58,13 +66,30 @@ fn a_datacite_draft_is_filled_fixed_and_undone() {
     type_into(&mut h, "Title *", "Porous carbon at 77 K");
     assert_eq!(errors_at(&h, "/titles"), 0);
 
-    // Undo takes the title back, and its error returns.
+    // Undo takes back a word at a time (typed key by key, not a key at a
+    // time); all five, and the title's error returns.
+    let title = |h: &Harness<'_, PanoramaApp>| {
+        let open = h.state().state().metadata.open.as_ref().expect("open");
+        open.doc
+            .draft
+            .fields
+            .get("/titles/0/title")
+            .map(|f| f.value.clone())
+    };
     h.get_by_label("Undo").click();
     h.run_steps(3);
-    assert!(errors_at(&h, "/titles") > 0);
-    h.get_by_label("Redo").click();
-    h.run_steps(3);
+    assert_eq!(title(&h), Some(serde_json::json!("Porous carbon at 77 ")));
+    for _ in 0..4 {
+        h.get_by_label("Undo").click();
+        h.run_steps(3);
+    }
+    assert!(errors_at(&h, "/titles") > 0, "title: {:?}", title(&h));
+    for _ in 0..5 {
+        h.get_by_label("Redo").click();
+        h.run_steps(3);
+    }
     assert_eq!(errors_at(&h, "/titles"), 0);
+    assert_eq!(title(&h), Some(serde_json::json!("Porous carbon at 77 K")));
 
     // Kept in the store: a new window (same home) shows the same draft.
     let id = h
@@ -233,4 +258,39 @@ fn a_template_fills_a_draft_and_bulk_edit_sets_three() {
         );
     }
     h.get_by_label_contains("same: HZDR");
+}
+
+/// The "required" line under Publisher Name goes away with the first key;
+/// the form moves up, and every later key still lands in the same field.
+#[test]
+fn typing_into_a_required_field_keeps_every_key() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1200.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Metadata").click();
+    h.run_steps(4);
+    h.get_by_label("New draft").click();
+    settle(&mut h);
+    assert!(errors_at(&h, "/publisher") > 0, "publisher is required");
+    type_into(&mut h, "Name *", "ESRF");
+    let open = h.state().state().metadata.open.as_ref().expect("open");
+    assert_eq!(
+        open.doc.draft.fields["/publisher/name"].value,
+        serde_json::json!("ESRF")
+    );
+    // Nothing else was typed into.
+    let typed: Vec<&String> = open
+        .doc
+        .draft
+        .fields
+        .iter()
+        .filter(|(k, v)| v.value.is_string() && k.as_str() != "/schemaVersion")
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(typed, vec!["/publisher/name"], "fields with text");
+    assert_eq!(
+        panorama::ui::report::get(&h.ctx).focused.as_deref(),
+        Some("Name"),
+        "focus stays in the field typed in"
+    );
 }

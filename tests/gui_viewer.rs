@@ -450,3 +450,221 @@ fn an_eiger_master_shows_the_values_h5py_reads() {
         "the export is reported"
     );
 }
+
+/// Scroll the wheel over `at`, a notch per frame, as a mouse does.
+fn wheel(h: &mut Harness<'_, PanoramaApp>, at: egui::Pos2, notches: i32) {
+    h.hover_at(at);
+    h.run_steps(2);
+    for _ in 0..notches.abs() {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, notches.signum() as f32),
+            phase: egui::TouchPhase::Move,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    // Smooth scrolling spends the wheel over a few more frames.
+    h.run_steps(30);
+}
+
+/// Press at `from`, move over several frames to `to`, release.
+fn drag(h: &mut Harness<'_, PanoramaApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.run_steps(2);
+    h.drag_at(from);
+    h.run_steps(2);
+    for i in 1..=10 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(5);
+}
+
+/// Where data point (x, y) is on screen, by the plot's reported range.
+fn on_screen(r: &panorama::ui::report::ViewReport, x: f64, y: f64) -> egui::Pos2 {
+    let [l, t, rr, b] = r.frame;
+    let fx = (x - r.x_range[0]) / (r.x_range[1] - r.x_range[0]);
+    let fy = (y - r.y_range[0]) / (r.y_range[1] - r.y_range[0]);
+    egui::pos2(l + (rr - l) * fx as f32, b - (b - t) * fy as f32)
+}
+
+fn readout(h: &Harness<'_, PanoramaApp>) -> (usize, usize, f64, f64, f64) {
+    let text = egui_kittest::kittest::NodeT::accesskit_node(&h.get_by_label_contains("pixel ["))
+        .value()
+        .unwrap_or_default();
+    let field = |name: &str| -> f64 {
+        text.split(name)
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text:?}"))
+    };
+    let inner = text
+        .split_once("pixel [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(rc, _)| rc.to_owned())
+        .unwrap_or_else(|| panic!("pixel [r, c] in {text:?}"));
+    let (row, col) = inner.split_once(", ").expect("r, c");
+    (
+        row.parse().expect("row"),
+        col.parse().expect("col"),
+        field("x = "),
+        field("y = "),
+        field("value = "),
+    )
+}
+
+/// Zoomed in with the wheel and panned by dragging, the picture stays on
+/// its axes: under the pointer the readout names the pixel whose axis
+/// values h5py reads there, with h5py's value, and the colour drawn there
+/// is that value's colour — on the GPU path and on the CPU path.
+#[test]
+fn a_zoomed_and_panned_image_stays_registered_to_its_axes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = demo("demo_image2d.nxs");
+    let reference = std::process::Command::new(root.join("target/venv/bin/python"))
+        .arg("-c")
+        .arg(
+            "import sys, json, h5py\n\
+             f = h5py.File(sys.argv[1], 'r')\n\
+             g = f['/entry/image']\n\
+             print(json.dumps({'z': g['intensity'][()].tolist(), 'x': g['x'][()].tolist(), 'y': g['y'][()].tolist()}))",
+        )
+        .arg(&file)
+        .output()
+        .expect("h5py");
+    assert!(
+        reference.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&reference.stdout).expect("json");
+    let z: Vec<Vec<f64>> = serde_json::from_value(r["z"].clone()).expect("z");
+    let xs: Vec<f64> = serde_json::from_value(r["x"].clone()).expect("x");
+    let ys: Vec<f64> = serde_json::from_value(r["y"].clone()).expect("y");
+    let (lo, hi) = {
+        let mut all: Vec<f64> = z.iter().flatten().copied().collect();
+        all.sort_by(f64::total_cmp);
+        let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize];
+        (at(0.005), at(0.995))
+    };
+
+    for gpu in [true, false] {
+        let home = tempfile::tempdir().expect("home");
+        let mut h = open_with(home.path(), &file, gpu);
+        let report = panorama::ui::report::get(&h.ctx);
+        assert_eq!(report.view, "image");
+        // Zoom about (−1, 1) mm, beside the central spot and its rings
+        // (many colours), until the picture reaches far past the plot.
+        let at = on_screen(&report, -1.0, 1.0);
+        wheel(&mut h, at, 8);
+        let zoomed = panorama::ui::report::get(&h.ctx);
+        let width = zoomed.x_range[1] - zoomed.x_range[0];
+        assert!(width < 8.0, "zoomed in: x {:?}", zoomed.x_range);
+        // Pan by dragging a third of the plot to the left.
+        let [l, t, rr, b] = zoomed.frame;
+        let mid = egui::pos2((l + rr) / 2.0, (t + b) / 2.0);
+        drag(&mut h, mid, mid - egui::vec2((rr - l) / 8.0, 0.0));
+        let panned = panorama::ui::report::get(&h.ctx);
+        assert!(
+            panned.x_range[0] > zoomed.x_range[0],
+            "panned: {:?}",
+            panned.x_range
+        );
+
+        let mut matched = 0;
+        let mut tried = 0;
+        for i in 1..5 {
+            for j in 1..5 {
+                let p = egui::pos2(l + (rr - l) * i as f32 / 5.0, t + (b - t) * j as f32 / 5.0);
+                for _ in 0..3 {
+                    h.hover_at(p);
+                    h.run_steps(2);
+                }
+                let (row, col, x, y, value) = readout(&h);
+                // The readout's pixel is h5py's pixel at the readout's axis values…
+                let step_x = (xs[1] - xs[0]).abs();
+                let step_y = (ys[1] - ys[0]).abs();
+                assert!(
+                    (xs[col] - x).abs() <= step_x,
+                    "x {x} vs column {col} at {}",
+                    xs[col]
+                );
+                assert!(
+                    (ys[row] - y).abs() <= step_y,
+                    "y {y} vs row {row} at {}",
+                    ys[row]
+                );
+                assert_eq!(value as f32, z[row][col] as f32, "value at [{row}, {col}]");
+                // …and the colour on screen there is that value's colour.
+                // The pointer leaves (the harness draws a cursor with a shadow).
+                h.remove_cursor();
+                h.run_steps(2);
+                let img = h.render().expect("render");
+                let ppp = panned.pixels_per_point;
+                let px = img.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32);
+                let near = (row.saturating_sub(1)..=(row + 1).min(z.len() - 1)).any(|rw| {
+                    (col.saturating_sub(1)..=(col + 1).min(z[0].len() - 1)).any(|c| {
+                        let t = ((z[rw][c] - lo) / (hi - lo)).clamp(0.0, 1.0);
+                        let want = panorama::plot::Colormap::Viridis.rgb(t);
+                        (0..3).all(|k| (i32::from(px[k]) - i32::from(want[k])).abs() <= 12)
+                    })
+                });
+                tried += 1;
+                if near {
+                    matched += 1;
+                }
+            }
+        }
+        assert!(
+            matched * 5 >= tried * 4,
+            "gpu {gpu}: only {matched} of {tried} points show their value's colour"
+        );
+    }
+}
+
+/// A line plot opens on its data's whole extent, keeps it through a change
+/// to log scale, zooms with the wheel and returns to the whole extent on a
+/// double-click.
+#[test]
+fn a_spectrum_opens_on_its_whole_range_and_a_reset_returns_there() {
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &demo("demo_spectrum1d.nxs"));
+    let covers = |r: &panorama::ui::report::ViewReport| r.x_range[0] <= 1.0 && r.x_range[1] >= 20.0;
+    let first = panorama::ui::report::get(&h.ctx);
+    assert_eq!(first.view, "line");
+    assert!(covers(&first), "x range at opening: {:?}", first.x_range);
+    h.get_by_label("Log scale").click();
+    h.run_steps(10);
+    let log = panorama::ui::report::get(&h.ctx);
+    assert!(covers(&log), "x range on a log scale: {:?}", log.x_range);
+    let [l, t, rr, b] = log.frame;
+    let mid = egui::pos2((l + rr) / 2.0, (t + b) / 2.0);
+    wheel(&mut h, mid, 6);
+    let zoomed = panorama::ui::report::get(&h.ctx);
+    assert!(!covers(&zoomed), "zoomed in: {:?}", zoomed.x_range);
+    h.hover_at(mid);
+    h.run_steps(2);
+    h.get_by_label("Log scale").click();
+    h.run_steps(2);
+    h.event(egui::Event::PointerButton {
+        pos: mid,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for pressed in [false, true, false] {
+        h.run_steps(1);
+        h.event(egui::Event::PointerButton {
+            pos: mid,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(10);
+    let reset = panorama::ui::report::get(&h.ctx);
+    assert!(covers(&reset), "after a double-click: {:?}", reset.x_range);
+}

@@ -92,11 +92,33 @@ pub fn set(
         before: before.as_ref().map(encode).transpose()?,
         after: after.as_ref().map(encode).transpose()?,
     };
+    // Typing goes into one undo step per word: a key extends the last step
+    // when it edits the same text field soon after, and the text before it
+    // did not end a word.
+    let now = now();
+    let merge = |last: &HistoryStep, updated: i64| {
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|s| serde_json::from_str::<FieldValue>(s).ok())
+                .and_then(|f| f.value.as_str().map(str::to_owned))
+        };
+        match (text(&last.after), text(&step.after)) {
+            (Some(was), Some(is)) => {
+                now - updated <= TYPING_PAUSE_S
+                    && !was.ends_with(char::is_whitespace)
+                    && (is.starts_with(&was) || was.starts_with(&is))
+            }
+            _ => false,
+        }
+    };
     store
-        .record_edit(id, &encode(&d.draft)?, &step, now())
+        .record_edit_merging(id, &encode(&d.draft)?, &step, now, merge)
         .map_err(store_err)?;
     open(store, id)
 }
+
+/// Seconds without a key after which typing starts a new undo step.
+pub const TYPING_PAUSE_S: i64 = 2;
 
 /// Replace the whole draft in one undoable step (remove an array item,
 /// apply a template or values extracted from a file).

@@ -88,10 +88,56 @@ impl Store {
         step: &HistoryStep,
         now: i64,
     ) -> Result<(), StoreError> {
+        self.record_edit_merging(id, body, step, now, |_, _| false)
+    }
+
+    /// [`Self::record_edit`], or, when `merge` says so for the last step
+    /// (the one undo takes back, with nothing to redo after it) and the
+    /// time the draft last changed, that step extended to this edit: one
+    /// undo then takes back both (a word typed key by key).
+    pub fn record_edit_merging(
+        &mut self,
+        id: i64,
+        body: &str,
+        step: &HistoryStep,
+        now: i64,
+        merge: impl FnOnce(&HistoryStep, i64) -> bool,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let cursor: i64 = tx.query_row("SELECT cursor FROM drafts WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })?;
+        let (cursor, updated): (i64, i64) = tx.query_row(
+            "SELECT cursor, updated FROM drafts WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let last = tx
+            .query_row(
+                "SELECT pointer, before, after FROM draft_history WHERE draft = ?1 AND seq = ?2 \
+                 AND NOT EXISTS (SELECT 1 FROM draft_history WHERE draft = ?1 AND seq > ?2)",
+                params![id, cursor],
+                |r| {
+                    Ok(HistoryStep {
+                        pointer: r.get(0)?,
+                        before: r.get(1)?,
+                        after: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?;
+        if let Some(last) = last
+            && last.pointer == step.pointer
+            && merge(&last, updated)
+        {
+            tx.execute(
+                "UPDATE draft_history SET after = ?3 WHERE draft = ?1 AND seq = ?2",
+                params![id, cursor, step.after],
+            )?;
+            tx.execute(
+                "UPDATE drafts SET body = ?2, updated = ?3 WHERE id = ?1",
+                params![id, body, now],
+            )?;
+            tx.commit()?;
+            return Ok(());
+        }
         tx.execute(
             "DELETE FROM draft_history WHERE draft = ?1 AND seq > ?2",
             params![id, cursor],

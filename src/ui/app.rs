@@ -414,6 +414,7 @@ impl PanoramaApp {
 impl eframe::App for PanoramaApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        super::report::start_frame(&ctx);
         self.poll_background();
         self.shortcuts(&ctx);
         self.dropped_files(&ctx);
@@ -473,6 +474,10 @@ impl eframe::App for PanoramaApp {
         for c in out {
             self.run(c);
         }
+        let status = snapshot
+            .last()
+            .map_or_else(|| "Ready".to_owned(), super::status_bar::line);
+        super::report::finish_frame(&ctx, &status);
         // Finished tasks linger in the status bar for a moment; come back to clear them.
         if !snapshot.is_empty() {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

@@ -151,6 +151,11 @@ pub struct Draw {
     pub range: (f64, f64),
     /// Axes that decrease (their first value right / at the top).
     pub flip: (bool, bool),
+    /// Where the whole image lies on screen (points), this frame: it may
+    /// reach far past the plot when zoomed in. The callback's own rect is
+    /// only the visible part (a viewport is clamped to the screen, so the
+    /// image cannot be drawn by stretching the viewport over it).
+    pub placed: egui::Rect,
 }
 
 impl egui_wgpu::CallbackTrait for Draw {
@@ -158,7 +163,7 @@ impl egui_wgpu::CallbackTrait for Draw {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        _screen: &egui_wgpu::ScreenDescriptor,
+        screen: &egui_wgpu::ScreenDescriptor,
         _encoder: &mut wgpu::CommandEncoder,
         resources: &mut egui_wgpu::CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
@@ -199,7 +204,7 @@ impl egui_wgpu::CallbackTrait for Draw {
             let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
             let uniforms = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("colormap params"),
-                size: 32,
+                size: 48,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
@@ -225,8 +230,12 @@ impl egui_wgpu::CallbackTrait for Draw {
             Scale::Log => 1,
             Scale::Sqrt => 2,
         };
+        // The image's rectangle in framebuffer pixels, against which the
+        // shader places each fragment.
+        let ppp = screen.pixels_per_point;
+        let (min, size) = (self.placed.min, self.placed.size());
         #[allow(clippy::cast_possible_truncation)]
-        let params: [u32; 8] = [
+        let params: [u32; 12] = [
             (lo as f32).to_bits(),
             (hi as f32).to_bits(),
             scale,
@@ -235,6 +244,10 @@ impl egui_wgpu::CallbackTrait for Draw {
             h,
             u32::from(self.flip.0),
             u32::from(self.flip.1),
+            (min.x * ppp).to_bits(),
+            (min.y * ppp).to_bits(),
+            (size.x * ppp).to_bits(),
+            (size.y * ppp).to_bits(),
         ];
         let Resources {
             images,

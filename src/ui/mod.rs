@@ -10,6 +10,7 @@ pub mod keys;
 pub mod notifications;
 pub mod palette;
 pub mod panels;
+pub mod report;
 pub mod status_bar;
 pub mod theme;
 pub mod views;

@@ -282,6 +282,12 @@ fn errors_ui(ui: &mut egui::Ui, ctx: &FormCtx<'_>, pointer: &str) {
     }
 }
 
+/// A field's editor keeps one id whatever appears above it (error lines
+/// come and go as the user types), so focus and the cursor stay in it.
+fn field_id(pointer: &str) -> egui::Id {
+    egui::Id::new(("metadata field", pointer))
+}
+
 fn text_of(v: Option<&FieldValue>) -> String {
     match v.map(|f| &f.value) {
         Some(J::String(s)) => s.clone(),
@@ -447,9 +453,11 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
             Kind::Text { format, multiline } => {
                 let mut text = text_of(current.as_ref());
                 let edit = if *multiline {
-                    egui::TextEdit::multiline(&mut text).desired_rows(3)
+                    egui::TextEdit::multiline(&mut text)
+                        .id(field_id(pointer))
+                        .desired_rows(3)
                 } else {
-                    egui::TextEdit::singleline(&mut text)
+                    egui::TextEdit::singleline(&mut text).id(field_id(pointer))
                 };
                 let hint = match format {
                     TextFormat::Date => "YYYY-MM-DD",
@@ -464,6 +472,9 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                 let r = ui
                     .add(edit.desired_width(width).hint_text(hint))
                     .labelled_by(label.id);
+                if r.has_focus() {
+                    crate::ui::report::focused(ui.ctx(), &f.title);
+                }
                 if r.changed() {
                     ctx.set(pointer, (!text.is_empty()).then(|| J::String(text.clone())));
                 }
@@ -521,8 +532,15 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                     .cloned()
                     .unwrap_or_else(|| text_of(current.as_ref()));
                 let r = ui
-                    .add(egui::TextEdit::singleline(&mut text).desired_width(120.0))
+                    .add(
+                        egui::TextEdit::singleline(&mut text)
+                            .id(field_id(pointer))
+                            .desired_width(120.0),
+                    )
                     .labelled_by(label.id);
+                if r.has_focus() {
+                    crate::ui::report::focused(ui.ctx(), &f.title);
+                }
                 if r.changed() {
                     let parsed = if *integer {
                         text.trim().parse::<i64>().ok().map(J::from)
@@ -573,10 +591,14 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                 let r = ui
                     .add(
                         egui::TextEdit::singleline(&mut text)
+                            .id(field_id(pointer))
                             .desired_width(width)
                             .hint_text("comma, separated, words"),
                     )
                     .labelled_by(label.id);
+                if r.has_focus() {
+                    crate::ui::report::focused(ui.ctx(), &f.title);
+                }
                 if r.changed() {
                     let words: Vec<J> = text
                         .split(',')
@@ -597,12 +619,16 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                 let r = ui
                     .add(
                         egui::TextEdit::multiline(&mut text)
+                            .id(field_id(pointer))
                             .code_editor()
                             .desired_rows(2)
                             .desired_width(width)
                             .hint_text("JSON"),
                     )
                     .labelled_by(label.id);
+                if r.has_focus() {
+                    crate::ui::report::focused(ui.ctx(), &f.title);
+                }
                 if r.changed() {
                     match serde_json::from_str::<J>(&text) {
                         Ok(v) => {
@@ -640,7 +666,11 @@ fn quantity_ui(ui: &mut egui::Ui, pointer: &str, units: &[String], ctx: &mut For
         .cloned()
         .unwrap_or_else(|| magnitude.map(|m| m.to_string()).unwrap_or_default());
     if ui
-        .add(egui::TextEdit::singleline(&mut text).desired_width(90.0))
+        .add(
+            egui::TextEdit::singleline(&mut text)
+                .id(field_id(&mp))
+                .desired_width(90.0),
+        )
         .changed()
     {
         match text.trim().parse::<f64>() {

@@ -791,6 +791,8 @@ fn view_ui(
                                 scale: t.scale,
                                 range: t.range,
                                 flip: t.image.flips(),
+                                // Placed by the image view, on this frame's transform.
+                                placed: egui::Rect::NOTHING,
                             })
                         }
                         (None, None) => return,

@@ -193,8 +193,7 @@ pub fn image_ui(
     let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
     #[allow(clippy::cast_possible_truncation)]
     let size = egui::vec2((x1 - x0).abs() as f32, (y1 - y0).abs() as f32);
-    let mut plot = Plot::new(id)
-        .x_axis_label(img.x_label.clone())
+    let plot = Plot::new(id)
         .y_axis_label(img.y_label.clone())
         .allow_double_click_reset(true)
         .show_grid(false)
@@ -202,6 +201,7 @@ pub fn image_ui(
         .include_x(x1)
         .include_y(y0)
         .include_y(y1);
+    let mut plot = super::axes::readable(plot, img.x_label.clone(), false);
     if aspect_lock {
         plot = plot.data_aspect(1.0);
     }
@@ -211,6 +211,7 @@ pub fn image_ui(
     };
     let resp =
         plot.show(ui, |plot_ui| {
+            super::axes::scroll_zooms(plot_ui);
             // Row 0 where the first value of the y axis is (at the bottom for
             // an increasing axis), column 0 where the first x value is.
             if let Some(tex) = texture {
@@ -223,22 +224,41 @@ pub fn image_ui(
             }
             plot_ui.pointer_coordinate()
         });
-    if let Pixels::Gpu(draw) = pixels {
+    {
         let t = &resp.transform;
         let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
         let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
-        let rect = egui::Rect::from_two_pos(a, b);
-        ui.painter()
-            .with_clip_rect(*t.frame())
-            .add(eframe::egui_wgpu::Callback::new_paint_callback(rect, draw));
+        let placed = egui::Rect::from_two_pos(a, b);
+        crate::ui::report::plot(ui.ctx(), "image", t);
+        crate::ui::report::update(ui.ctx(), |r| {
+            r.image_screen = Some([placed.left(), placed.top(), placed.right(), placed.bottom()]);
+            r.image_extent = Some([x0, x1, y0, y1]);
+        });
+    }
+    if let Pixels::Gpu(mut draw) = pixels {
+        // This frame's transform (after this frame's zoom and pan), so the
+        // picture moves with the axes; drawn only where it is visible.
+        let t = &resp.transform;
+        let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
+        let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
+        draw.placed = egui::Rect::from_two_pos(a, b);
+        let visible = draw.placed.intersect(*t.frame());
+        if visible.is_positive() {
+            ui.painter().with_clip_rect(*t.frame()).add(
+                eframe::egui_wgpu::Callback::new_paint_callback(visible, draw),
+            );
+        }
     }
     let p = resp.inner?;
     let (row, col) = img.pixel_at(p.x, p.y)?;
-    let v = img.at(row * img.width + col);
+    // The value in its own type's shortest exact form (a float32 reads as
+    // 24.9, not 24.899999618530273).
+    let v = img.pixels.element_text(row * img.width + col);
     let (r, c) = (row * img.stride, col * img.stride);
     Some(format!(
-        "pixel [{r}, {c}]   x = {:.4}   y = {:.4}   value = {v}",
-        p.x, p.y
+        "pixel [{r}, {c}]   x = {}   y = {}   value = {v}",
+        short(p.x),
+        short(p.y)
     ))
 }
 

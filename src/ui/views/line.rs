@@ -74,6 +74,27 @@ fn x_at(x: Option<&Arc<Vec<f64>>>, i: usize) -> f64 {
     x.and_then(|x| x.get(i).copied()).unwrap_or(i as f64)
 }
 
+/// The data's x extent (first to last point, in increasing order).
+fn extent(x: Option<&Arc<Vec<f64>>>, n: usize) -> (f64, f64) {
+    let (a, b) = (x_at(x, 0), x_at(x, n.saturating_sub(1)));
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    if b > a { (a, b) } else { (a - 0.5, a + 0.5) }
+}
+
+/// Whether the x range the plot now shows reaches data outside the range
+/// whose points were drawn.
+fn needs_redraw(t: &egui_plot::PlotTransform, extent: (f64, f64), drawn: (f64, f64)) -> bool {
+    let b = t.bounds();
+    let need = (b.min()[0].max(extent.0), b.max()[0].min(extent.1));
+    let slack = (drawn.1 - drawn.0).abs() * 1e-9;
+    need.0 < need.1 && (need.0 < drawn.0 - slack || need.1 > drawn.1 + slack)
+}
+
+/// A coordinate in at most about 8 characters.
+fn short(v: f64) -> String {
+    super::image::short(v)
+}
+
 /// Index range of points whose x lies in `lo..=hi` (x assumed increasing).
 fn visible(x: Option<&Arc<Vec<f64>>>, n: usize, lo: f64, hi: f64) -> (usize, usize) {
     match x {
@@ -96,42 +117,35 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let columns = (ui.available_width().max(100.0) * ui.ctx().pixels_per_point()) as usize;
     let log = s.log_y;
-    let mut plot = Plot::new((id, log))
-        .x_axis_label(s.x_label.clone())
+    let plot = Plot::new((id, log))
         .y_axis_label(s.y_label.clone())
         .allow_double_click_reset(true)
         .coordinates_formatter(
             Corner::LeftBottom,
             CoordinatesFormatter::new(move |p, _| {
                 let y = if log { 10f64.powf(p.y) } else { p.y };
-                format!("x = {:.6}   y = {:.6}", p.x, y)
+                format!("x = {}   y = {}", short(p.x), short(y))
             }),
         );
-    if log {
-        plot = plot
-            .y_grid_spacer(egui_plot::log_grid_spacer(10))
-            .y_axis_formatter(|m, _| {
-                if (m.value - m.value.round()).abs() < 1e-9 {
-                    format!("1e{}", m.value.round())
-                } else {
-                    format!("{:.2e}", 10f64.powf(m.value))
-                }
-            });
-    }
+    let mut plot = super::axes::readable(plot, s.x_label.clone(), log);
     if !s.extra.is_empty() {
         plot = plot.legend(Legend::default());
     }
     let mut bars: Vec<(f64, f64, f64)> = Vec::new();
+    let extent = extent(s.x.as_ref(), n);
+    let mut drawn = extent;
     let response = plot.show(ui, |plot_ui| {
+        super::axes::scroll_zooms(plot_ui);
+        // Fitting to the data (at first, after a reset or a change of
+        // scale): every point, so the fit covers the data's whole extent.
+        // Zoomed or panned: the points in last frame's range.
         let b = plot_ui.plot_bounds();
-        let (lo, hi) = if b.is_valid() && b.width() > 0.0 {
-            (b.min()[0], b.max()[0])
+        let (lo, hi) = if plot_ui.auto_bounds().x || !(b.is_valid() && b.width() > 0.0) {
+            extent
         } else {
-            (
-                x_at(s.x.as_ref(), 0),
-                x_at(s.x.as_ref(), n.saturating_sub(1)),
-            )
+            (b.min()[0], b.max()[0])
         };
+        drawn = (lo, hi);
         let (start, end) = visible(s.x.as_ref(), n, lo, hi);
         let cols = s.pyramid.decimate(start, end, columns);
         let exact = cols.iter().all(|c| c.1 == c.2);
@@ -177,6 +191,12 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
             plot_ui.line(Line::new(name.clone(), PlotPoints::from(pts)));
         }
     });
+    // This frame's zoom or pan moved the range after the points were chosen:
+    // draw once more, so the range shown is never left part empty.
+    crate::ui::report::plot(ui.ctx(), "line", &response.transform);
+    if needs_redraw(&response.transform, extent, drawn) {
+        ui.ctx().request_repaint();
+    }
     // Error bars: a vertical stroke with caps at each visible point, drawn in
     // screen space over the plot.
     if !bars.is_empty() {

@@ -1,0 +1,95 @@
+//! What the window shows, for tests that drive it: the active plot's range,
+//! where its image is drawn, the widget with keyboard focus and the last
+//! status line. Kept in egui's memory each frame; with `PANORAMA_REPORT=FILE`
+//! the running binary also writes it to FILE as JSON whenever it changes (a
+//! live test under Xvfb reads it). Holds nothing a user typed beyond the
+//! focused field's name.
+
+use serde::Serialize;
+
+/// The report of the last frame.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ViewReport {
+    /// "line" or "image" for the plot shown last, empty before any.
+    pub view: String,
+    /// The plot's visible x and y ranges in data units (log10 of y on a log axis).
+    pub x_range: [f64; 2],
+    pub y_range: [f64; 2],
+    /// The plot area on screen in points: left, top, right, bottom.
+    pub frame: [f32; 4],
+    pub pixels_per_point: f32,
+    /// Where the image is drawn on screen, in points (left, top, right,
+    /// bottom): the whole picture, which may reach past the plot area.
+    pub image_screen: Option<[f32; 4]>,
+    /// The image's extent in data units: x first, x last, y first, y last.
+    pub image_extent: Option<[f64; 4]>,
+    /// Accessible name of the widget with keyboard focus.
+    pub focused: Option<String>,
+    /// The newest line of the status bar.
+    pub status: String,
+}
+
+fn id() -> egui::Id {
+    egui::Id::new("panorama_view_report")
+}
+
+/// The report as the last frame left it.
+pub fn get(ctx: &egui::Context) -> ViewReport {
+    ctx.data(|d| d.get_temp::<ViewReport>(id()))
+        .unwrap_or_default()
+}
+
+/// Change this frame's report.
+pub fn update(ctx: &egui::Context, f: impl FnOnce(&mut ViewReport)) {
+    ctx.data_mut(|d| f(d.get_temp_mut_or_default::<ViewReport>(id())));
+}
+
+/// The plot a view drew this frame.
+pub fn plot(ctx: &egui::Context, view: &str, t: &egui_plot::PlotTransform) {
+    let b = t.bounds();
+    let f = t.frame();
+    let ppp = ctx.pixels_per_point();
+    update(ctx, |r| {
+        r.view = view.to_owned();
+        r.x_range = [b.min()[0], b.max()[0]];
+        r.y_range = [b.min()[1], b.max()[1]];
+        r.frame = [f.left(), f.top(), f.right(), f.bottom()];
+        r.pixels_per_point = ppp;
+        if view != "image" {
+            r.image_screen = None;
+            r.image_extent = None;
+        }
+    });
+}
+
+/// At the start of a frame: nothing focused until a field says so.
+pub fn start_frame(ctx: &egui::Context) {
+    update(ctx, |r| r.focused = None);
+}
+
+/// A text field with keyboard focus names itself.
+pub fn focused(ctx: &egui::Context, label: &str) {
+    update(ctx, |r| r.focused = Some(label.to_owned()));
+}
+
+/// At the end of a frame: the status line, and the file when asked for.
+pub fn finish_frame(ctx: &egui::Context, status: &str) {
+    update(ctx, |r| status.clone_into(&mut r.status));
+    let Some(path) = std::env::var_os("PANORAMA_REPORT") else {
+        return;
+    };
+    let report = get(ctx);
+    let last = egui::Id::new("panorama_view_report_written");
+    if ctx.data(|d| d.get_temp::<ViewReport>(last)).as_ref() == Some(&report) {
+        return;
+    }
+    let Ok(json) = serde_json::to_vec_pretty(&report) else {
+        return;
+    };
+    // Written whole and renamed, so a reader never sees half a report.
+    let path = std::path::PathBuf::from(path);
+    let tmp = path.with_extension("partial");
+    if std::fs::write(&tmp, json).is_ok() && std::fs::rename(&tmp, &path).is_ok() {
+        ctx.data_mut(|d| d.insert_temp(last, report));
+    }
+}
