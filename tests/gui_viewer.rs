@@ -668,3 +668,42 @@ fn a_spectrum_opens_on_its_whole_range_and_a_reset_returns_there() {
     let reset = panorama::ui::report::get(&h.ctx);
     assert!(covers(&reset), "after a double-click: {:?}", reset.x_range);
 }
+
+/// Without a desktop portal (as under Xvfb here, and on many remote
+/// desktops), Export CSV… opens the built-in save dialog; Save writes the
+/// file where it says, Cancel writes nothing and reports nothing.
+#[test]
+fn export_csv_without_a_desktop_portal_saves_through_the_built_in_dialog() {
+    let home = tempfile::tempdir().expect("home");
+    let downloads = home.path().join("downloads");
+    std::fs::create_dir_all(&downloads).expect("downloads");
+    let mut h = open(home.path(), &demo("demo_spectrum1d.nxs"));
+    assert_eq!(
+        h.state().dialog_kind(),
+        Some(panorama::ui::file_dialog::Kind::Builtin)
+    );
+
+    // Cancelled: no file, no "Exported", and nothing said to be done.
+    h.get_by_label("Export CSV…").click();
+    h.run_steps(5);
+    h.get_by_label("🚫 Cancel").click();
+    settle(&mut h);
+    assert!(std::fs::read_dir(&downloads).expect("dir").next().is_none());
+    assert!(
+        h.state().state().notifications.is_empty(),
+        "nothing to report"
+    );
+
+    h.get_by_label("Export CSV…").click();
+    h.run_steps(5);
+    h.get_by_label("📥  Save").click();
+    settle(&mut h);
+    let csv = downloads.join("counts.csv");
+    let text = std::fs::read_to_string(&csv).expect("the CSV was written");
+    assert!(
+        text.lines().next().unwrap_or_default().contains("energy"),
+        "{}",
+        &text[..80.min(text.len())]
+    );
+    assert_eq!(text.lines().count(), 2049, "header and 2048 rows");
+}

@@ -7,8 +7,8 @@ use egui_dock::{DockArea, DockState, NodeIndex, Style, TabViewer};
 
 use crate::command::{Command, CommandSpec, TabKind, catalogue_of_commands};
 use crate::paths::AppDirs;
-use crate::runtime::{Runtime, TaskHandle};
-use crate::state::{AppState, Level, UiEffect};
+use crate::runtime::Runtime;
+use crate::state::{AppState, UiEffect};
 
 use super::notifications::Notifications;
 use super::palette::Palette;
@@ -63,6 +63,10 @@ impl TabViewer for Tabs<'_> {
     }
 }
 
+/// Keys of the app's own dialogs (see `ui::file_dialog`).
+const OPEN_DIALOG: &str = "open file";
+const FOLDER_DIALOG: &str = "download folder";
+
 /// The Panorama window.
 pub struct PanoramaApp {
     state: AppState,
@@ -71,8 +75,7 @@ pub struct PanoramaApp {
     panels: super::panels::PanelsUi,
     notifications: Notifications,
     commands: Vec<CommandSpec>,
-    picking: Option<TaskHandle<Option<PathBuf>>>,
-    picking_folder: Option<TaskHandle<Option<PathBuf>>>,
+    dialogs: super::file_dialog::FileDialogs,
     show_about: bool,
     ctx: egui::Context,
     // Last field: dropped last, after everything that holds task handles.
@@ -86,7 +89,7 @@ impl PanoramaApp {
         let tasks = runtime.tasks().clone();
         let repaint_ctx = ctx.clone();
         tasks.set_repaint(std::sync::Arc::new(move || repaint_ctx.request_repaint()));
-        let state = AppState::new(dirs, tasks);
+        let state = AppState::new(dirs, tasks.clone());
         if let Some(q) = &state.downloads {
             let c = ctx.clone();
             q.set_on_change(move || c.request_repaint());
@@ -104,8 +107,7 @@ impl PanoramaApp {
             panels: super::panels::PanelsUi::default(),
             notifications: Notifications::default(),
             commands: catalogue_of_commands(),
-            picking: None,
-            picking_folder: None,
+            dialogs: super::file_dialog::FileDialogs::new(&tasks),
             show_about: false,
             ctx,
             _runtime: runtime,
@@ -136,6 +138,11 @@ impl PanoramaApp {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Which file dialogs this session shows (`None` while still looking).
+    pub fn dialog_kind(&self) -> Option<super::file_dialog::Kind> {
+        self.dialogs.kind()
     }
 
     pub fn state_mut(&mut self) -> &mut AppState {
@@ -189,24 +196,15 @@ impl PanoramaApp {
             UiEffect::ApplyTheme(t) => super::theme::apply(&self.ctx, t),
             UiEffect::TogglePalette => self.palette.toggle(),
             UiEffect::PickFile => self.pick_file(),
-            UiEffect::PickDownloadFolder => {
-                if self.picking_folder.is_none() {
-                    let start = self.state.dirs.downloads.clone();
-                    self.picking_folder = Some(self.state.tasks().spawn(
-                        "Choosing a folder",
-                        |_| async move {
-                            let picked = rfd::AsyncFileDialog::new()
-                                .set_title("Download into this folder")
-                                .set_directory(start)
-                                .pick_folder()
-                                .await;
-                            Ok::<_, std::convert::Infallible>(
-                                picked.map(|f| f.path().to_path_buf()),
-                            )
-                        },
-                    ));
-                }
-            }
+            UiEffect::PickDownloadFolder => super::file_dialog::request(
+                &self.ctx,
+                FOLDER_DIALOG,
+                super::file_dialog::Request::new(
+                    "Download into this folder",
+                    super::file_dialog::Mode::Folder,
+                )
+                .start_in(self.state.dirs.downloads.clone()),
+            ),
             UiEffect::ShowAbout => self.show_about = true,
             UiEffect::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
@@ -227,49 +225,60 @@ impl PanoramaApp {
     }
 
     fn pick_file(&mut self) {
-        if self.picking.is_some() {
-            return;
+        super::file_dialog::request(
+            &self.ctx,
+            OPEN_DIALOG,
+            super::file_dialog::Request::new(
+                "Open an HDF5 or NeXus file",
+                super::file_dialog::Mode::Open,
+            )
+            .filter(
+                "HDF5 / NeXus",
+                &["h5", "hdf5", "hdf", "nxs", "nx5", "he5", "nc"],
+            )
+            .filter("All files", &["*"]),
+        );
+    }
+
+    /// Folders the built-in file dialog offers: where downloads go, the
+    /// app's data, and the folders of recent files.
+    fn dialog_places(&self) -> Vec<(String, PathBuf)> {
+        let d = &self.state.dirs;
+        let mut places = vec![
+            ("Downloads".to_owned(), d.downloads.clone()),
+            ("Panorama data".to_owned(), d.data.clone()),
+        ];
+        for r in &self.state.recent {
+            if let Some(dir) = std::path::Path::new(r).parent()
+                && !places.iter().any(|(_, p)| p == dir)
+                && places.len() < 8
+            {
+                let name = dir.file_name().map_or_else(
+                    || dir.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                places.push((format!("Recent: {name}"), dir.to_path_buf()));
+            }
         }
-        self.picking = Some(self.state.tasks().spawn("Choosing a file", |_| async {
-            let picked = rfd::AsyncFileDialog::new()
-                .set_title("Open an HDF5 or NeXus file")
-                .add_filter("HDF5 / NeXus", &["h5", "hdf5", "hdf", "nxs", "nx5", "he5"])
-                .add_filter("All files", &["*"])
-                .pick_file()
-                .await;
-            Ok::<_, std::convert::Infallible>(picked.map(|f| f.path().to_path_buf()))
-        }));
+        places
     }
 
     fn poll_background(&mut self) {
         for effect in self.state.poll() {
             self.effect(effect);
         }
-        if let Some(handle) = self.picking_folder.take() {
-            match handle.try_take() {
-                Err(h) => self.picking_folder = Some(h),
-                Ok(Ok(Some(dir))) => self.run(Command::SetDownloadFolder(dir)),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => self.state.notify(
-                    Level::Error,
-                    "The folder dialog could not be shown",
-                    e.to_string(),
-                ),
-            }
+        // The file dialogs: what was asked for is shown; answers go to
+        // whoever asked. A cancelled dialog does nothing and says nothing.
+        let places = self.dialog_places();
+        self.dialogs.set_places(places);
+        let tasks = self.state.tasks().clone();
+        self.dialogs.update(&self.ctx, &tasks);
+        use super::file_dialog::{Answer, take_answer};
+        if let Some(Answer::Picked(path)) = take_answer(&self.ctx, OPEN_DIALOG) {
+            self.run(Command::OpenPath(path));
         }
-        if let Some(handle) = self.picking.take() {
-            match handle.try_take() {
-                Err(h) => self.picking = Some(h),
-                Ok(Ok(Some(path))) => self.run(Command::OpenPath(path)),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => self.state.notify(
-                    Level::Error,
-                    "The file dialog could not be shown",
-                    format!(
-                        "{e}\nDrop the file onto the window or pass it on the command line instead."
-                    ),
-                ),
-            }
+        if let Some(Answer::Picked(dir)) = take_answer(&self.ctx, FOLDER_DIALOG) {
+            self.run(Command::SetDownloadFolder(dir));
         }
     }
 

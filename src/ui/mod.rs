@@ -3,6 +3,7 @@
 //! shows [`crate::state::AppState`].
 
 pub mod app;
+pub mod file_dialog;
 pub mod gpu;
 pub mod gpu_image;
 pub mod inspector;

@@ -32,8 +32,6 @@ pub struct MetadataUi {
     confirm_publish: Option<String>,
     /// Upload the open file with an InvenioRDM record.
     attach_file: bool,
-    /// The file dialog of **From DataCite XML…**.
-    pick_xml: Option<crate::runtime::TaskHandle<Option<std::path::PathBuf>>>,
 }
 
 #[derive(Default)]
@@ -85,28 +83,21 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
             .button("From DataCite XML…")
             .on_hover_text("Start a DataCite draft from a DataCite XML record (kernel 4)")
             .clicked()
-            && s.pick_xml.is_none()
         {
-            s.pick_xml = Some(
-                state
-                    .tasks()
-                    .spawn("Choose a DataCite XML file", |_| async {
-                        Ok::<_, std::convert::Infallible>(
-                            rfd::AsyncFileDialog::new()
-                                .add_filter("DataCite XML", &["xml"])
-                                .pick_file()
-                                .await
-                                .map(|f| f.path().to_path_buf()),
-                        )
-                    }),
+            crate::ui::file_dialog::request(
+                ui.ctx(),
+                DATACITE_XML_DIALOG,
+                crate::ui::file_dialog::Request::new(
+                    "Choose a DataCite XML file",
+                    crate::ui::file_dialog::Mode::Open,
+                )
+                .filter("DataCite XML", &["xml"]),
             );
         }
-        if let Some(h) = s.pick_xml.take() {
-            match h.try_take() {
-                Err(h) => s.pick_xml = Some(h),
-                Ok(Ok(Some(path))) => out.push(Command::DraftFromDataCiteXml(path)),
-                Ok(_) => {}
-            }
+        if let Some(crate::ui::file_dialog::Answer::Picked(path)) =
+            crate::ui::file_dialog::take_answer(ui.ctx(), DATACITE_XML_DIALOG)
+        {
+            out.push(Command::DraftFromDataCiteXml(path));
         }
         if md.is_extracting() {
             ui.spinner();
@@ -281,6 +272,9 @@ fn errors_ui(ui: &mut egui::Ui, ctx: &FormCtx<'_>, pointer: &str) {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
     }
 }
+
+/// Key of the DataCite XML dialog (see `ui::file_dialog`).
+const DATACITE_XML_DIALOG: &str = "metadata datacite xml";
 
 /// A field's editor keeps one id whatever appears above it (error lines
 /// come and go as the user types), so focus and the cursor stay in it.

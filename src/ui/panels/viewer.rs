@@ -9,6 +9,7 @@ use crate::data::nexus::DefaultPlot;
 use crate::data::{DatasetInfo, Entity, Selection, Value};
 use crate::plot::{Colormap, MinMaxPyramid, Scale};
 use crate::state::{AppState, Load, Target, ValueKey};
+use crate::ui::file_dialog;
 use crate::ui::inspector::inspector_ui;
 use crate::ui::views::image::{self, ImageData, Look};
 use crate::ui::views::{line, table};
@@ -85,17 +86,21 @@ pub struct ViewerUi {
     readout: Option<String>,
     log_y: bool,
     export: Option<crate::runtime::TaskHandle<Option<String>>>,
+    /// An export waiting for its save dialog: its title and writer.
+    export_pending: Option<(String, Box<Writer>)>,
     /// The part of the dataset the view shows (and whether it is shown
     /// transposed), for **Export data… → This slice**.
     shown_slice: Option<(Selection, bool)>,
-    /// The save dialog of a data export, and what it exports.
-    data_export: Option<(
-        crate::runtime::TaskHandle<Option<std::path::PathBuf>>,
-        Target,
-        Selection,
-        bool,
-    )>,
+    /// A data export waiting for its save dialog: what it exports.
+    data_export: Option<(Target, Selection, bool)>,
 }
+
+/// Writes an export to the path chosen.
+type Writer = dyn FnOnce(&std::path::Path) -> Result<(), crate::plot::export::ExportError> + Send;
+
+/// Keys of the viewer's dialogs (see `ui::file_dialog`).
+const EXPORT_DIALOG: &str = "viewer export";
+const DATA_EXPORT_DIALOG: &str = "viewer data export";
 
 impl Default for ViewerUi {
     fn default() -> Self {
@@ -117,6 +122,7 @@ impl Default for ViewerUi {
             readout: None,
             log_y: false,
             export: None,
+            export_pending: None,
             shown_slice: None,
             data_export: None,
         }
@@ -125,7 +131,7 @@ impl Default for ViewerUi {
 
 /// Ask where to save, then write the file with `write`, on a background task.
 fn start_export(
-    state: &AppState,
+    ctx: &egui::Context,
     v: &mut ViewerUi,
     title: &str,
     default_name: String,
@@ -134,27 +140,22 @@ fn start_export(
     + Send
     + 'static,
 ) {
-    if v.export.is_some() {
+    if v.export.is_some() || v.export_pending.is_some() {
         return;
     }
-    v.export = Some(state.tasks().spawn(title, move |_| async move {
-        let Some(file) = rfd::AsyncFileDialog::new()
-            .set_file_name(default_name)
-            .add_filter(ext.to_uppercase(), &[ext])
-            .save_file()
-            .await
-        else {
-            return Ok(None);
-        };
-        let path = file.path().to_path_buf();
-        write(&path).map(|()| Some(path.display().to_string()))
-    }));
+    v.export_pending = Some((title.to_owned(), Box::new(write)));
+    file_dialog::request(
+        ctx,
+        EXPORT_DIALOG,
+        file_dialog::Request::new(title, file_dialog::Mode::Save(default_name))
+            .filter(&ext.to_uppercase(), &[ext]),
+    );
 }
 
 /// Ask where to write the data (any format `data::export` knows), then
 /// hand the export to the state as a command.
 fn start_data_export(
-    state: &AppState,
+    ctx: &egui::Context,
     v: &mut ViewerUi,
     target: &Target,
     selection: Selection,
@@ -164,34 +165,43 @@ fn start_data_export(
         return;
     }
     let name = format!("{}.npy", file_stem(&target.path));
-    let dialog = state.tasks().spawn("Export data", move |_| async move {
-        let mut d = rfd::AsyncFileDialog::new().set_file_name(name);
-        for f in crate::data::export::FORMATS {
-            d = d.add_filter(f.name, f.extensions);
-        }
-        Ok::<_, std::convert::Infallible>(d.save_file().await.map(|f| f.path().to_path_buf()))
-    });
-    v.data_export = Some((dialog, target.clone(), selection, transpose));
+    let mut req = file_dialog::Request::new("Export data", file_dialog::Mode::Save(name));
+    for f in crate::data::export::FORMATS {
+        req = req.filter(f.name, f.extensions);
+    }
+    file_dialog::request(ctx, DATA_EXPORT_DIALOG, req);
+    v.data_export = Some((target.clone(), selection, transpose));
 }
 
-fn poll_data_export(v: &mut ViewerUi, out: &mut Vec<Command>) {
-    let Some((h, target, selection, transpose)) = v.data_export.take() else {
+fn poll_data_export(ctx: &egui::Context, v: &mut ViewerUi, out: &mut Vec<Command>) {
+    let Some(answer) = file_dialog::take_answer(ctx, DATA_EXPORT_DIALOG) else {
         return;
     };
-    match h.try_take() {
-        Err(h) => v.data_export = Some((h, target, selection, transpose)),
-        Ok(Ok(Some(to))) => out.push(Command::ExportData {
+    let Some((target, selection, transpose)) = v.data_export.take() else {
+        return;
+    };
+    if let file_dialog::Answer::Picked(to) = answer {
+        out.push(Command::ExportData {
             doc: target.doc,
             path: target.path,
             selection,
             transpose,
             to,
-        }),
-        Ok(_) => {}
+        });
     }
 }
 
-fn poll_export(state: &mut AppState, v: &mut ViewerUi) {
+fn poll_export(ctx: &egui::Context, state: &mut AppState, v: &mut ViewerUi) {
+    // The save dialog answered: write there (a cancelled dialog writes nothing
+    // and says nothing).
+    if let Some(answer) = file_dialog::take_answer(ctx, EXPORT_DIALOG)
+        && let Some((title, write)) = v.export_pending.take()
+        && let file_dialog::Answer::Picked(path) = answer
+    {
+        v.export = Some(state.tasks().spawn(&title, move |_| async move {
+            write(&path).map(|()| Some(path.display().to_string()))
+        }));
+    }
     let Some(h) = v.export.take() else {
         return;
     };
@@ -297,7 +307,7 @@ fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {
-    poll_export(state, v);
+    poll_export(&ui.ctx().clone(), state, v);
     let Some(target) = state.selected.clone() else {
         let hint = if state.documents.is_empty() {
             "Open a file to see its data here."
@@ -410,7 +420,7 @@ fn view_ui(
                 .on_hover_text("Write all of it: .npy, .csv/.tsv, .tiff, .h5/.nxs")
                 .clicked()
             {
-                start_data_export(state, v, target, Selection::all(), false);
+                start_data_export(&ui.ctx().clone(), v, target, Selection::all(), false);
                 ui.close();
             }
             let slice = v.shown_slice.clone();
@@ -420,12 +430,12 @@ fn view_ui(
                 .clicked()
                 && let Some((sel, transpose)) = slice
             {
-                start_data_export(state, v, target, sel, transpose);
+                start_data_export(&ui.ctx().clone(), v, target, sel, transpose);
                 ui.close();
             }
         });
     });
-    poll_data_export(v, out);
+    poll_data_export(&ui.ctx().clone(), v, out);
     v.shown_slice = None;
     let doc = target.doc;
     let path = target.path.clone();
@@ -560,7 +570,7 @@ fn view_ui(
                     let e = series.errors.as_ref().map(|e| e.to_vec());
                     let (xl, yl) = (series.x_label.clone(), series.y_label.clone());
                     start_export(
-                        state,
+                        &ui.ctx().clone(),
                         v,
                         "Exporting CSV",
                         format!("{}.csv", file_stem(&path)),
@@ -587,7 +597,7 @@ fn view_ui(
                         &series.y_label,
                     );
                     start_export(
-                        state,
+                        &ui.ctx().clone(),
                         v,
                         "Exporting SVG",
                         format!("{}.svg", file_stem(&path)),
@@ -767,9 +777,14 @@ fn view_ui(
                     .flat_map(|c| c.to_srgba_unmultiplied())
                     .collect();
                 let name = format!("{}.png", file_stem(&path));
-                start_export(state, v, "Exporting PNG", name, "png", move |p| {
-                    crate::plot::export::write_png(p, w, h, &rgba)
-                });
+                start_export(
+                    &ui.ctx().clone(),
+                    v,
+                    "Exporting PNG",
+                    name,
+                    "png",
+                    move |p| crate::plot::export::write_png(p, w, h, &rgba),
+                );
             }
             let Some(t) = &v.tex else {
                 return;
