@@ -18,7 +18,8 @@ STAMP := target/.stamps
 APT_RUNTIME := pkg-config libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0 \
 	libwayland-egl1 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libvulkan1 mesa-vulkan-drivers \
 	python3-venv
-APT_TEST := desktop-file-utils appstream keyutils slurm-wlm slurmrestd munge
+APT_TEST := desktop-file-utils appstream keyutils slurm-wlm slurmrestd munge \
+	xvfb xdotool x11-apps
 # `make bench` times the window under Xvfb against silx (Qt's xcb plugin needs these).
 APT_BENCH := xvfb xdotool x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0

@@ -60,6 +60,7 @@ impl TabViewer for Tabs<'_> {
         // (and for tests that find tabs by label).
         let title = tab.title();
         response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, title));
+        super::report::widget(&response.ctx, &format!("tab:{title}"), response.rect);
     }
 }
 

@@ -27,6 +27,9 @@ pub struct ViewReport {
     pub focused: Option<String>,
     /// The newest line of the status bar.
     pub status: String,
+    /// Where some named widgets are on screen (points: left, top, right,
+    /// bottom): tabs by title, buttons by label, form fields by pointer.
+    pub widgets: std::collections::BTreeMap<String, [f32; 4]>,
 }
 
 fn id() -> egui::Id {
@@ -64,7 +67,20 @@ pub fn plot(ctx: &egui::Context, view: &str, t: &egui_plot::PlotTransform) {
 
 /// At the start of a frame: nothing focused until a field says so.
 pub fn start_frame(ctx: &egui::Context) {
-    update(ctx, |r| r.focused = None);
+    update(ctx, |r| {
+        r.focused = None;
+        r.widgets.clear();
+    });
+}
+
+/// A widget a test may want to reach, and where it is this frame.
+pub fn widget(ctx: &egui::Context, name: &str, rect: egui::Rect) {
+    update(ctx, |r| {
+        r.widgets.insert(
+            name.to_owned(),
+            [rect.left(), rect.top(), rect.right(), rect.bottom()],
+        );
+    });
 }
 
 /// A text field with keyboard focus names itself.

@@ -72,7 +72,9 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
         if let Some(label) = &doc_label {
             ui.checkbox(&mut s.from_file, format!("fill from {label}"));
         }
-        if ui.button("New draft").clicked() {
+        let new_draft = ui.button("New draft");
+        crate::ui::report::widget(ui.ctx(), "button:New draft", new_draft.rect);
+        if new_draft.clicked() {
             out.push(Command::NewDraft {
                 schema: s.new_schema.clone(),
                 from_doc: open_doc.filter(|_| s.from_file && doc_label.is_some()),
@@ -466,6 +468,7 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                 let r = ui
                     .add(edit.desired_width(width).hint_text(hint))
                     .labelled_by(label.id);
+                crate::ui::report::widget(ui.ctx(), &format!("field:{pointer}"), r.rect);
                 if r.has_focus() {
                     crate::ui::report::focused(ui.ctx(), &f.title);
                 }
@@ -532,6 +535,7 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                             .desired_width(120.0),
                     )
                     .labelled_by(label.id);
+                crate::ui::report::widget(ui.ctx(), &format!("field:{pointer}"), r.rect);
                 if r.has_focus() {
                     crate::ui::report::focused(ui.ctx(), &f.title);
                 }
@@ -590,6 +594,7 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                             .hint_text("comma, separated, words"),
                     )
                     .labelled_by(label.id);
+                crate::ui::report::widget(ui.ctx(), &format!("field:{pointer}"), r.rect);
                 if r.has_focus() {
                     crate::ui::report::focused(ui.ctx(), &f.title);
                 }
@@ -620,6 +625,7 @@ fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
                             .hint_text("JSON"),
                     )
                     .labelled_by(label.id);
+                crate::ui::report::widget(ui.ctx(), &format!("field:{pointer}"), r.rect);
                 if r.has_focus() {
                     crate::ui::report::focused(ui.ctx(), &f.title);
                 }

@@ -564,7 +564,9 @@ fn view_ui(
             };
             ui.horizontal(|ui| {
                 ui.checkbox(&mut v.log_y, "Log scale");
-                if ui.button("Export CSV…").clicked() {
+                let csv = ui.button("Export CSV…");
+                crate::ui::report::widget(ui.ctx(), "button:Export CSV…", csv.rect);
+                if csv.clicked() {
                     let y = series.pyramid.values().to_vec();
                     let x = series.x.as_ref().map(|x| x.to_vec());
                     let e = series.errors.as_ref().map(|e| e.to_vec());

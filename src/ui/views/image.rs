@@ -222,7 +222,13 @@ pub fn image_ui(
                     egui::Rect::from_min_max(egui::pos2(u0, v0), egui::pos2(u1, v1)),
                 ));
             }
-            plot_ui.pointer_coordinate()
+            // Only over the plot: outside it, the pointer's coordinates can
+            // still fall on the (zoomed) image, off screen.
+            if plot_ui.response().hovered() {
+                plot_ui.pointer_coordinate()
+            } else {
+                None
+            }
         });
     {
         let t = &resp.transform;

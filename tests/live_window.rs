@@ -1,0 +1,490 @@
+//! The real binary in a real X11 window (Xvfb, Mesa's software Vulkan), in a
+//! fresh home folder and with no desktop portal, driven by xdotool as a
+//! person drives it: pointer moves, clicks, wheel notches and keys with real
+//! frames between them. The window reports what it shows through
+//! `PANORAMA_REPORT` (plot ranges, where the image is drawn, widget places,
+//! the focused field); pictures are checked in screenshots of the screen.
+//! Covers what the harness cannot see: the spectrum opens on 1–20 keV, a
+//! zoomed and panned image is drawn where its axes say, typing "ESRF" into
+//! Publisher Name keeps every key, and Export CSV without a portal writes
+//! the file through the built-in dialog. With `PANORAMA_LIVE_SHOTS=screenshots`
+//! it retakes the README's screenshots of these views from the real window.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as J;
+
+fn demo(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo")
+        .join(name)
+}
+
+fn need(tool: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is needed (make test installs xvfb, xdotool and x11-apps)"
+    );
+}
+
+/// A private X display.
+struct Display {
+    xvfb: Child,
+    name: String,
+}
+
+impl Display {
+    fn start() -> Self {
+        for n in 140..200 {
+            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let Ok(mut xvfb) = Command::new("Xvfb")
+                .args([
+                    &format!(":{n}"),
+                    "-screen",
+                    "0",
+                    "1400x900x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+            else {
+                continue;
+            };
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let t0 = Instant::now();
+            while !socket.exists() && t0.elapsed() < Duration::from_secs(10) {
+                if xvfb.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if socket.exists() && xvfb.try_wait().ok().flatten().is_none() {
+                return Self {
+                    xvfb,
+                    name: format!(":{n}"),
+                };
+            }
+            let _ = xvfb.kill();
+        }
+        panic!("no free X display for Xvfb");
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// One run of the app in the display.
+struct App {
+    child: Child,
+    home: tempfile::TempDir,
+    report: PathBuf,
+    display: String,
+    origin: (f32, f32),
+}
+
+impl App {
+    fn launch(display: &Display, args: &[&Path]) -> Self {
+        let home = tempfile::tempdir().expect("home");
+        std::fs::create_dir_all(home.path().join("downloads")).expect("downloads");
+        let runtime = home.path().join("xdg");
+        std::fs::create_dir_all(&runtime).expect("runtime dir");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700));
+        }
+        let report = home.path().join("report.json");
+        let child = Command::new(env!("CARGO_BIN_EXE_panorama"))
+            .args(args)
+            .env("DISPLAY", &display.name)
+            .env("PANORAMA_HOME", home.path())
+            .env("PANORAMA_REPORT", &report)
+            .env("PANORAMA_OFFLINE", "1")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env_remove("WAYLAND_DISPLAY")
+            // A desktop without a portal, as on many remote desktops.
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("PANORAMA_FILE_DIALOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("panorama");
+        let mut app = Self {
+            child,
+            home,
+            report,
+            display: display.name.clone(),
+            origin: (0.0, 0.0),
+        };
+        app.wait_for("the window's first report", |_| true);
+        app.origin = app.window_origin();
+        app
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Keys typed as on a keyboard, into the window (no window manager
+    /// gives it the keyboard here, so it is given first, as a desktop does).
+    fn keys(&self, args: &[&str]) {
+        let pid = self.child.id().to_string();
+        if let Some(id) = self.xdotool(&["search", "--pid", &pid]).lines().last() {
+            self.xdotool(&["windowfocus", "--sync", id]);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        self.xdotool(args);
+    }
+
+    fn window_origin(&self) -> (f32, f32) {
+        let pid = self.child.id().to_string();
+        let id = self.xdotool(&["search", "--sync", "--pid", &pid]);
+        let Some(id) = id.lines().last() else {
+            return (0.0, 0.0);
+        };
+        let geo = self.xdotool(&["getwindowgeometry", "--shell", id]);
+        let get = |k: &str| -> f32 {
+            geo.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0.0)
+        };
+        (get("X="), get("Y="))
+    }
+
+    fn read_report(&self) -> Option<J> {
+        let text = std::fs::read_to_string(&self.report).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Wait (up to a minute: debug builds on software rendering) until the
+    /// report satisfies `ok`.
+    fn wait_for(&mut self, what: &str, ok: impl Fn(&J) -> bool) -> J {
+        let t0 = Instant::now();
+        loop {
+            if let Some(r) = self.read_report()
+                && ok(&r)
+            {
+                return r;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut err = String::new();
+                if let Some(e) = self.child.stderr.as_mut() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("panorama exited ({status}) waiting for {what}: {err}");
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "waited a minute for {what}; last report: {:?}",
+                self.read_report()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait until two reports a moment apart are the same (the app settled).
+    fn settle(&mut self) -> J {
+        let mut last = self.read_report();
+        for _ in 0..100 {
+            std::thread::sleep(Duration::from_millis(400));
+            let now = self.read_report();
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        last.expect("a report")
+    }
+
+    /// Screen position of a point in window points.
+    fn screen(&self, x: f32, y: f32, ppp: f32) -> (i32, i32) {
+        (
+            (self.origin.0 + x * ppp).round() as i32,
+            (self.origin.1 + y * ppp).round() as i32,
+        )
+    }
+
+    fn move_to(&self, (x, y): (i32, i32)) {
+        self.xdotool(&["mousemove", "--sync", &x.to_string(), &y.to_string()]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn click_widget(&mut self, name: &str) {
+        let r = self.wait_for(name, |r| r["widgets"].get(name).is_some());
+        let w = &r["widgets"][name];
+        let c = |i: usize| w[i].as_f64().unwrap_or_default() as f32;
+        let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
+        let ppp = if ppp > 0.0 { ppp } else { 1.0 };
+        let at = self.screen((c(0) + c(2)) / 2.0, (c(1) + c(3)) / 2.0, ppp);
+        self.move_to(at);
+        self.xdotool(&["click", "1"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// The screen as RGB rows, from `xwd` (ZPixmap, 24-bit depth in 32 bits).
+    fn screenshot(&self) -> (usize, usize, Vec<u8>) {
+        let out = Command::new("xwd")
+            .args(["-root", "-silent", "-display", &self.display])
+            .output()
+            .expect("xwd");
+        let d = out.stdout;
+        let u = |i: usize| {
+            u32::from_be_bytes([d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3]]) as usize
+        };
+        let (header, width, height) = (u(0), u(4), u(5));
+        let (byte_order, bpp, line, ncolors) = (u(7), u(11), u(12), u(19));
+        assert_eq!(bpp, 32, "xwd bits per pixel");
+        let start = header + ncolors * 12;
+        let mut rgb = Vec::with_capacity(width * height * 3);
+        for y in 0..height {
+            for x in 0..width {
+                let p = start + y * line + x * 4;
+                let px = &d[p..p + 4];
+                // LSBFirst: B, G, R, pad; MSBFirst: pad, R, G, B.
+                if byte_order == 0 {
+                    rgb.extend_from_slice(&[px[2], px[1], px[0]]);
+                } else {
+                    rgb.extend_from_slice(&[px[1], px[2], px[3]]);
+                }
+            }
+        }
+        (width, height, rgb)
+    }
+}
+
+impl App {
+    /// With `PANORAMA_LIVE_SHOTS=DIR`: keep a screenshot of the window as
+    /// DIR/NAME.png (the README's screenshots are taken this way).
+    fn shot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("PANORAMA_LIVE_SHOTS") else {
+            return;
+        };
+        let (w, h, rgb) = self.screenshot();
+        let Some(img) = image::RgbImage::from_raw(w as u32, h as u32, rgb) else {
+            return;
+        };
+        let (x, y) = (self.origin.0.max(0.0) as u32, self.origin.1.max(0.0) as u32);
+        let pid = self.child.id().to_string();
+        let id = self.xdotool(&["search", "--pid", &pid]);
+        let geo = id
+            .lines()
+            .last()
+            .map(|id| self.xdotool(&["getwindowgeometry", "--shell", id]))
+            .unwrap_or_default();
+        let get = |k: &str, d: u32| -> u32 {
+            geo.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(d)
+        };
+        let (ww, wh) = (get("WIDTH=", w as u32 - x), get("HEIGHT=", h as u32 - y));
+        let crop =
+            image::imageops::crop_imm(&img, x, y, ww.min(w as u32 - x), wh.min(h as u32 - y))
+                .to_image();
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = crop.save(Path::new(&dir).join(format!("{name}.png")));
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn range(r: &J, key: &str) -> (f64, f64) {
+    (
+        r[key][0].as_f64().unwrap_or(f64::NAN),
+        r[key][1].as_f64().unwrap_or(f64::NAN),
+    )
+}
+
+#[test]
+fn the_real_window_shows_and_does_what_it_says() {
+    for tool in ["Xvfb", "xdotool", "xwd"] {
+        need(tool);
+    }
+    let display = Display::start();
+
+    // The spectrum opens on its whole range, 1–20 keV.
+    let mut app = App::launch(&display, &[&demo("demo_spectrum1d.nxs")]);
+    let r = app.wait_for("the line plot", |r| r["view"] == "line");
+    let (x0, x1) = range(&r, "x_range");
+    assert!(x0 <= 1.0 && x1 >= 20.0, "x range {x0}…{x1} covers 1–20 keV");
+    app.shot("viewer_line");
+
+    // Export CSV with no portal: the built-in dialog, Return saves.
+    app.click_widget("button:Export CSV…");
+    std::thread::sleep(Duration::from_millis(1500));
+    app.shot("export_builtin_dialog");
+    // The name field has the focus with the name selected: Return saves.
+    app.keys(&["key", "--delay", "200", "Return"]);
+    let csv = app.home.path().join("downloads/counts.csv");
+    let t0 = Instant::now();
+    while !csv.exists() && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let text = std::fs::read_to_string(&csv).expect("Export CSV wrote downloads/counts.csv");
+    assert_eq!(text.lines().count(), 2049, "header and 2048 rows");
+    drop(app);
+
+    // A zoomed and panned image is drawn where its axes say.
+    let file = demo("demo_image2d.nxs");
+    let reference =
+        Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python"))
+            .arg("-c")
+            .arg(
+                "import sys, json, h5py\n\
+             f = h5py.File(sys.argv[1], 'r')\n\
+             print(json.dumps(f['/entry/image/intensity'][()].tolist()))",
+            )
+            .arg(&file)
+            .output()
+            .expect("h5py");
+    assert!(
+        reference.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    let z: Vec<Vec<f64>> = serde_json::from_slice(&reference.stdout).expect("json");
+    let (lo, hi) = {
+        let mut all: Vec<f64> = z.iter().flatten().copied().collect();
+        all.sort_by(f64::total_cmp);
+        let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize];
+        (at(0.005), at(0.995))
+    };
+    let mut app = App::launch(&display, &[&file]);
+    app.wait_for("the image", |r| {
+        r["view"] == "image" && r["image_extent"].is_array()
+    });
+    let r = app.settle();
+    app.shot("viewer_image");
+    let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
+    let to_screen = |r: &J, x: f64, y: f64| -> (f32, f32) {
+        let f: Vec<f32> = (0..4)
+            .map(|i| r["frame"][i].as_f64().unwrap_or(0.0) as f32)
+            .collect();
+        let (x0, x1) = range(r, "x_range");
+        let (y0, y1) = range(r, "y_range");
+        (
+            f[0] + (f[2] - f[0]) * ((x - x0) / (x1 - x0)) as f32,
+            f[3] - (f[3] - f[1]) * ((y - y0) / (y1 - y0)) as f32,
+        )
+    };
+    let (px, py) = to_screen(&r, -1.0, 1.0);
+    // In from the side, as a hand moves a mouse.
+    app.move_to(app.screen(px - 40.0, py, ppp));
+    app.move_to(app.screen(px, py, ppp));
+    for _ in 0..4 {
+        app.xdotool(&["click", "4"]);
+        std::thread::sleep(Duration::from_millis(120));
+    }
+    let zoomed = app.settle();
+    let (zx0, zx1) = range(&zoomed, "x_range");
+    assert!(zx1 - zx0 < 8.0, "zoomed in with the wheel: x {zx0}…{zx1}");
+    // Drag an eighth of the plot to the left.
+    let f: Vec<f32> = (0..4)
+        .map(|i| zoomed["frame"][i].as_f64().unwrap_or(0.0) as f32)
+        .collect();
+    let mid = ((f[0] + f[2]) / 2.0, (f[1] + f[3]) / 2.0);
+    app.move_to(app.screen(mid.0, mid.1, ppp));
+    app.xdotool(&["mousedown", "1"]);
+    for i in 1..=10 {
+        let x = mid.0 - (f[2] - f[0]) / 8.0 * i as f32 / 10.0;
+        app.move_to(app.screen(x, mid.1, ppp));
+    }
+    app.xdotool(&["mouseup", "1"]);
+    // The pointer leaves the plot, so nothing is drawn over the picture.
+    app.move_to((1, 1));
+    let panned = app.settle();
+    let (px0, _) = range(&panned, "x_range");
+    assert!(px0 > zx0, "panned: x from {zx0} to {px0}");
+
+    app.shot("viewer_image_zoomed");
+    let (w, _h, shot) = app.screenshot();
+    let extent: Vec<f64> = (0..4)
+        .map(|i| panned["image_extent"][i].as_f64().unwrap_or(f64::NAN))
+        .collect();
+    let (rows, cols) = (z.len(), z[0].len());
+    let (mut matched, mut tried) = (0, 0);
+    for i in 1..5 {
+        for j in 1..5 {
+            let (x0, x1) = range(&panned, "x_range");
+            let (y0, y1) = range(&panned, "y_range");
+            let x = x0 + (x1 - x0) * f64::from(i) / 5.0;
+            let y = y0 + (y1 - y0) * f64::from(j) / 5.0;
+            // The pixel under (x, y) by the image's extent (row 0 at the first y).
+            let fx = (x - extent[0].min(extent[1])) / (extent[1] - extent[0]).abs();
+            let fy = (y - extent[2].min(extent[3])) / (extent[3] - extent[2]).abs();
+            if !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) {
+                continue;
+            }
+            let col = ((fx * cols as f64) as usize).min(cols - 1);
+            let row = ((fy * rows as f64) as usize).min(rows - 1);
+            let (sx, sy) = to_screen(&panned, x, y);
+            let (sx, sy) = app.screen(sx, sy, ppp);
+            let p = (sy as usize * w + sx as usize) * 3;
+            let got = [shot[p], shot[p + 1], shot[p + 2]];
+            let near = (row.saturating_sub(1)..=(row + 1).min(rows - 1)).any(|rw| {
+                (col.saturating_sub(1)..=(col + 1).min(cols - 1)).any(|c| {
+                    let t = ((z[rw][c] - lo) / (hi - lo)).clamp(0.0, 1.0);
+                    let want = panorama::plot::Colormap::Viridis.rgb(t);
+                    (0..3).all(|k| (i32::from(got[k]) - i32::from(want[k])).abs() <= 12)
+                })
+            });
+            tried += 1;
+            if near {
+                matched += 1;
+            }
+        }
+    }
+    assert!(tried >= 12, "{tried} points on the image");
+    assert!(
+        matched * 5 >= tried * 4,
+        "only {matched} of {tried} points show their value's colour"
+    );
+    drop(app);
+
+    // Typing "ESRF" into Publisher Name keeps every key and the focus.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("tab:Metadata");
+    app.click_widget("button:New draft");
+    app.click_widget("field:/publisher/name");
+    app.keys(&["type", "--delay", "150", "ESRF"]);
+    let r = app.settle();
+    app.shot("metadata_typing");
+    assert_eq!(r["focused"], "Name", "focus stays in Publisher Name");
+    let store =
+        panorama::store::Store::open(&app.home.path().join("data/panorama.sqlite")).expect("store");
+    let drafts = panorama::metadata::drafts::list(&store).expect("drafts");
+    let name = drafts.iter().find_map(|d| {
+        d.draft
+            .fields
+            .get("/publisher/name")
+            .map(|f| f.value.clone())
+    });
+    assert_eq!(name, Some(J::from("ESRF")));
+}
