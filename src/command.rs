@@ -274,6 +274,9 @@ pub enum Command {
     },
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
+    /// Bring the Nth tab (from 1) to the front, counting the tabs as the
+    /// window shows them: strips left to right, each strip's tabs in order.
+    ShowTabNumber(u8),
     /// Close the focused tab.
     CloseFocusedTab,
     /// Put every tab back where it starts.
@@ -336,7 +339,7 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
         CommandSpec::new("About Panorama", Some(Shortcut::plain(Key::F1)), C::About),
         CommandSpec::new("Quit", Some(Shortcut::ctrl(Key::Letter('q'))), C::Quit),
     ];
-    for (i, tab) in TabKind::ALL.into_iter().enumerate() {
+    for tab in TabKind::ALL {
         let title = match tab {
             TabKind::Welcome => "Show Welcome",
             TabKind::Search => "Show Search",
@@ -347,12 +350,26 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             TabKind::Accounts => "Show Accounts",
             TabKind::Downloads => "Show Downloads",
         };
-        // Ctrl+1 … Ctrl+8 in tab order.
-        let digit = u8::try_from(i + 1).unwrap_or(9);
+        v.push(CommandSpec::new(title, None, C::ShowTab(tab)));
+    }
+    // Ctrl+1 … Ctrl+9: the tabs in the order the window shows them.
+    const NUMBERED: [&str; 9] = [
+        "Show tab 1",
+        "Show tab 2",
+        "Show tab 3",
+        "Show tab 4",
+        "Show tab 5",
+        "Show tab 6",
+        "Show tab 7",
+        "Show tab 8",
+        "Show tab 9",
+    ];
+    for (i, title) in NUMBERED.into_iter().enumerate() {
+        let n = u8::try_from(i + 1).unwrap_or(9);
         v.push(CommandSpec::new(
             title,
-            Some(Shortcut::ctrl(Key::Digit(digit))),
-            C::ShowTab(tab),
+            Some(Shortcut::ctrl(Key::Digit(n))),
+            C::ShowTabNumber(n),
         ));
     }
     v

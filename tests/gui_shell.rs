@@ -291,3 +291,41 @@ fn demo_data_opens_from_the_welcome_view_on_its_default_plot() {
     h.get_by_label("x (mm)");
     h.snapshot("main_window_demo_open");
 }
+
+/// Ctrl+1 … count the tabs as the window shows them: the Files panel is
+/// not a tab, and a tab closed and opened again counts where it now is.
+#[test]
+fn number_shortcuts_follow_the_tabs_as_shown() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = harness(home.path());
+    h.run_steps(4);
+    let shown = h.state().visible_tabs();
+    assert_eq!(shown.first(), Some(&TabKind::Welcome), "{shown:?}");
+    assert!(!shown.contains(&TabKind::Files));
+    let press = |h: &mut Harness<'_, PanoramaApp>, key: Key| {
+        h.key_press_modifiers(Modifiers::COMMAND, key);
+        h.run_steps(3);
+    };
+    press(&mut h, Key::Num1);
+    assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Welcome));
+    press(&mut h, Key::Num3);
+    assert_eq!(h.state_mut().focused_tab(), Some(shown[2]));
+
+    // Search closed and opened again: it is now the last tab, and Ctrl+N
+    // for its new place brings it.
+    h.state_mut().run(Command::ShowTab(TabKind::Search));
+    h.state_mut().run(Command::CloseFocusedTab);
+    h.run_steps(2);
+    h.state_mut().run(Command::ShowTab(TabKind::Search));
+    h.run_steps(3);
+    let now = h.state().visible_tabs();
+    assert_eq!(now.last(), Some(&TabKind::Search), "{now:?}");
+    press(&mut h, Key::Num2);
+    assert_eq!(h.state_mut().focused_tab(), Some(now[1]));
+    let last = u8::try_from(now.len()).expect("few tabs");
+    h.state_mut().run(Command::ShowTab(TabKind::Welcome));
+    h.run_steps(2);
+    let key = Key::from_name(&last.to_string()).expect("digit key");
+    press(&mut h, key);
+    assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Search));
+}

@@ -707,3 +707,66 @@ fn export_csv_without_a_desktop_portal_saves_through_the_built_in_dialog() {
     );
     assert_eq!(text.lines().count(), 2049, "header and 2048 rows");
 }
+
+/// A file with two entries: the second entry's NXdata plots with its own
+/// axis, whether its group or its signal is chosen, not against the index
+/// and not as the first entry's plot.
+#[test]
+fn any_nxdata_plots_with_its_own_axes() {
+    let home = tempfile::tempdir().expect("home");
+    let work = tempfile::tempdir().expect("work");
+    let file = work.path().join("two_entries.nxs");
+    let made = std::process::Command::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python"),
+    )
+    .arg("-c")
+    .arg(
+        "import sys, h5py, numpy as np\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f.attrs['default'] = 'entry01'\n\
+         \x20   for name, x0, x1 in [('entry01', 0.0, 1.0), ('entry23', 40.0, 90.0)]:\n\
+         \x20       e = f.create_group(name); e.attrs['NX_class'] = 'NXentry'; e.attrs['default'] = 'data'\n\
+         \x20       d = e.create_group('data'); d.attrs['NX_class'] = 'NXdata'\n\
+         \x20       d.attrs['signal'] = 'intensity'; d.attrs['axes'] = ['q']\n\
+         \x20       d['intensity'] = np.linspace(1, 2, 100); d['q'] = np.linspace(x0, x1, 100)\n\
+         \x20       d['q'].attrs['units'] = '1/nm'",
+    )
+    .arg(&file)
+    .output()
+    .expect("h5py");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let mut h = open(home.path(), &file);
+    let doc = h.state().state().documents[0].id;
+    let x_covers = |h: &Harness<'_, PanoramaApp>, lo: f64, hi: f64| {
+        let r = panorama::ui::report::get(&h.ctx);
+        r.view == "line" && r.x_range[0] <= lo && r.x_range[1] >= hi && r.x_range[1] < hi + 20.0
+    };
+    // The signal of the second entry, chosen in the tree: against q, 40–90.
+    h.state_mut().run(panorama::command::Command::Select {
+        doc,
+        path: "/entry23/data/intensity".into(),
+    });
+    settle(&mut h);
+    h.run_steps(5);
+    assert!(
+        x_covers(&h, 40.0, 90.0),
+        "x range {:?}",
+        panorama::ui::report::get(&h.ctx).x_range
+    );
+    // The second entry's group: "Show the plot" plots its own signal.
+    h.state_mut().run(panorama::command::Command::Select {
+        doc,
+        path: "/entry23".into(),
+    });
+    settle(&mut h);
+    h.get_by_label("Show the plot").click();
+    settle(&mut h);
+    h.run_steps(5);
+    let selected = h.state().state().selected.clone().expect("selected");
+    assert_eq!(selected.path, "/entry23/data/intensity");
+    assert!(x_covers(&h, 40.0, 90.0));
+}

@@ -155,6 +155,36 @@ pub fn default_plot(src: &dyn DataSource, start: &str) -> Result<DefaultPlot, Ne
     )))
 }
 
+/// The plot an object stands for: a group's plot (followed through
+/// `@default` from that group, or the group itself when it is NXdata), or,
+/// for a dataset that is the signal of its NXdata parent, that group's plot
+/// (its axes, errors and auxiliary signals). `None` for a dataset that is no
+/// NXdata group's signal.
+pub fn plot_of(src: &dyn DataSource, path: &str) -> Result<Option<DefaultPlot>, NexusProblem> {
+    let e = src
+        .entity(path)
+        .map_err(|e| problem(format!("cannot read {path}: {e}")))?;
+    if e.is_group() {
+        return default_plot(src, path).map(Some);
+    }
+    let parent = match path.rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((p, _)) => p,
+    };
+    let group = src
+        .entity(parent)
+        .map_err(|e| problem(format!("cannot read {parent}: {e}")))?;
+    if !is_class(&group, "NXdata") {
+        return Ok(None);
+    }
+    match nxdata_plot(src, &group) {
+        Ok(p) if p.signal == path => Ok(Some(p)),
+        Ok(_) => Ok(None),
+        // A broken NXdata still lets its datasets be plotted plainly.
+        Err(_) => Ok(None),
+    }
+}
+
 /// Read the plot description of one NXdata group.
 pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, NexusProblem> {
     let gpath = &group.path;

@@ -45,6 +45,101 @@ pub fn value_range(v: &Value) -> (f64, f64) {
     .unwrap_or((0.0, 1.0))
 }
 
+/// How the colour range of an image was chosen, and what it leaves out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ColorRange {
+    /// The range the colours span (in data values).
+    pub range: (f64, f64),
+    /// Smallest and largest value the scale can show (finite, not gaps).
+    pub min: f64,
+    pub max: f64,
+    /// Values the scale cannot show: ≤ 0 on a log scale, < 0 on a sqrt scale.
+    pub not_on_scale: usize,
+    /// Values at the integer type's largest value (detector gaps and dead
+    /// pixels, as Eiger and Pilatus frames mark them), left out of the range.
+    pub gaps: usize,
+    /// Whether the range is the percentiles (`true`) or the whole extent.
+    pub percentiles: bool,
+}
+
+impl ColorRange {
+    /// Whether values beyond the range's ends are drawn in its end colours.
+    pub fn clips(&self) -> bool {
+        self.min < self.range.0 || self.max > self.range.1
+    }
+}
+
+/// The colour range for an image on `scale`: the 0.5–99.5 % percentiles
+/// (or, with `full`, the whole extent) of the values the scale can show —
+/// on a log scale only values > 0, on a sqrt scale only values ≥ 0, as silx
+/// does — leaving out the integer type's largest value, which detectors
+/// write into gaps between modules and into dead pixels.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_lossless,
+    clippy::unnecessary_cast
+)]
+pub fn color_range(v: &Value, scale: Scale, full: bool) -> ColorRange {
+    let gap: Option<f64> = match &v.data {
+        Data::U8(_) => Some(f64::from(u8::MAX)),
+        Data::U16(_) => Some(f64::from(u16::MAX)),
+        Data::U32(_) => Some(f64::from(u32::MAX)),
+        Data::I32(_) => Some(f64::from(i32::MAX)),
+        _ => None,
+    };
+    // One pass over the values, without an f64 copy of the image.
+    let scan = |n: usize, at: &dyn Fn(usize) -> f64| {
+        let (mut not_on_scale, mut gaps) = (0usize, 0usize);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        let step = (n / 200_000).max(1);
+        let mut sample = Vec::with_capacity(n / step + 1);
+        for i in 0..n {
+            let x = at(i);
+            if !x.is_finite() {
+                continue;
+            }
+            if gap == Some(x) {
+                gaps += 1;
+                continue;
+            }
+            if scale.apply(x).is_none() {
+                not_on_scale += 1;
+                continue;
+            }
+            min = min.min(x);
+            max = max.max(x);
+            if i % step == 0 {
+                sample.push(x);
+            }
+        }
+        (not_on_scale, gaps, min, max, sample)
+    };
+    let (not_on_scale, gaps, min, max, sample) = with_numbers!(v, d => scan(d.len(), &|i| d[i] as f64),
+    _ => {
+        let all = v.to_f64().unwrap_or_default();
+        scan(all.len(), &|i| all[i])
+    });
+    let fallback = match scale {
+        Scale::Log => (1.0, 10.0),
+        _ => (0.0, 1.0),
+    };
+    let range = if min > max {
+        fallback
+    } else if full {
+        (min, max)
+    } else {
+        colormap::percentile_range(&sample, 0.5, 99.5).unwrap_or((min, max))
+    };
+    ColorRange {
+        range,
+        min: if min > max { range.0 } else { min },
+        max: if min > max { range.1 } else { max },
+        not_on_scale,
+        gaps,
+        percentiles: !full,
+    }
+}
+
 /// A numeric value coloured between `range`, without an f64 copy.
 #[allow(
     clippy::cast_precision_loss,
@@ -143,5 +238,50 @@ mod tests {
         assert_eq!(d[0], (3.0, 3.0));
         assert!(d[1].0.is_nan() && d[1].1.is_nan());
         assert!(decimate_minmax(&[], 5).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    fn image(v: Vec<f64>) -> Value {
+        Value::new(vec![1, v.len()], Data::F64(v)).expect("value")
+    }
+
+    #[test]
+    fn log_and_sqrt_ranges_cover_only_what_they_can_show() {
+        // −3.1 … 3915 with a few negatives: log over the positive values.
+        let mut v: Vec<f64> = (0..1000).map(|i| f64::from(i) * 4.0 + 5.4).collect();
+        v.extend([-3.1, -1.0, 0.0]);
+        let r = color_range(&image(v.clone()), Scale::Log, true);
+        assert_eq!(r.range, (5.4, 999.0 * 4.0 + 5.4));
+        assert_eq!(r.not_on_scale, 3);
+        // 5.4 is at the bottom of the bar on a log scale, not near its top.
+        let (lo, hi) = (r.range.0.log10(), r.range.1.log10());
+        assert!(((5.4f64.log10() - lo) / (hi - lo)).abs() < 1e-12);
+        let r = color_range(&image(v.clone()), Scale::Sqrt, true);
+        assert_eq!(r.range.0, 0.0);
+        assert_eq!(r.not_on_scale, 2);
+        let r = color_range(&image(v), Scale::Linear, true);
+        assert_eq!(r.range.0, -3.1);
+        assert_eq!(r.not_on_scale, 0);
+    }
+
+    #[test]
+    fn detector_gaps_stay_out_of_the_range_and_clipping_is_known() {
+        let mut v: Vec<u16> = (0..1000).map(|i| i % 100).collect();
+        v.extend([u16::MAX; 50]);
+        let img = Value::new(vec![1, v.len()], Data::U16(v)).expect("value");
+        let r = color_range(&img, Scale::Linear, false);
+        assert_eq!(r.gaps, 50);
+        assert!(r.range.1 <= 99.0, "{:?}", r.range);
+        let full = color_range(&img, Scale::Linear, true);
+        assert_eq!(full.range, (0.0, 99.0));
+        assert!(!full.clips());
+        let mut w: Vec<f64> = (0..10_000).map(f64::from).collect();
+        w.push(1e6);
+        let p = color_range(&image(w), Scale::Linear, false);
+        assert!(p.clips() && p.max == 1e6 && p.range.1 < 1e6);
     }
 }

@@ -41,6 +41,7 @@ pub struct Notification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UiEffect {
     ShowTab(TabKind),
+    ShowTabNumber(u8),
     CloseFocusedTab,
     ResetLayout,
     ApplyTheme(ThemeChoice),
@@ -92,6 +93,9 @@ pub struct Document {
     pub entities: BTreeMap<String, Load<Entity>>,
     /// The NeXus default plot, or why there is none.
     pub default_plot: Option<Result<DefaultPlot, String>>,
+    /// The plot each selected object stands for (an NXdata group's, for its
+    /// signal; a group's default plot), by the object's path.
+    pub plots: BTreeMap<String, Load<Option<DefaultPlot>>>,
     /// Every object of the file, for search-as-you-type (read on first search).
     pub index: Option<Load<Arc<Vec<Entity>>>>,
 }
@@ -197,6 +201,11 @@ enum Pending {
     Index {
         doc: u64,
         handle: TaskHandle<Vec<Entity>>,
+    },
+    Plot {
+        doc: u64,
+        path: String,
+        handle: TaskHandle<Option<DefaultPlot>>,
     },
     Files {
         key: String,
@@ -440,6 +449,7 @@ impl AppState {
             }
             Command::Select { doc, path } => {
                 self.load_entity(doc, &path);
+                self.resolve_plot(doc, &path);
                 self.selected = Some(Target { doc, path });
                 vec![UiEffect::ShowTab(TabKind::Viewer)]
             }
@@ -686,6 +696,7 @@ impl AppState {
                 Vec::new()
             }
             Command::ShowTab(tab) => vec![UiEffect::ShowTab(tab)],
+            Command::ShowTabNumber(n) => vec![UiEffect::ShowTabNumber(n)],
             Command::CloseFocusedTab => vec![UiEffect::CloseFocusedTab],
             Command::ResetLayout => vec![UiEffect::ResetLayout],
             Command::SetTheme(theme) => {
@@ -748,6 +759,7 @@ impl AppState {
             source: None,
             entities: BTreeMap::new(),
             default_plot: None,
+            plots: BTreeMap::new(),
             index: None,
         });
         let handle = self
@@ -1063,12 +1075,44 @@ impl AppState {
         }
     }
 
-    /// The default plot whose signal is `target`, if it is one.
+    /// The plot whose signal is `target`: the file's default plot, or the
+    /// plot of the NXdata group the target is the signal of.
     pub fn plot_for(&self, target: &Target) -> Option<&DefaultPlot> {
-        match self.document(target.doc)?.default_plot.as_ref()? {
-            Ok(p) if p.signal == target.path => Some(p),
+        let d = self.document(target.doc)?;
+        if let Some(Ok(p)) = d.default_plot.as_ref()
+            && p.signal == target.path
+        {
+            return Some(p);
+        }
+        match d.plots.get(&target.path)? {
+            Load::Ready(Some(p)) if p.signal == target.path => Some(p),
             _ => None,
         }
+    }
+
+    /// Work out, in the background, which plot the object at `path` stands for.
+    fn resolve_plot(&mut self, doc: u64, path: &str) {
+        let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) else {
+            return;
+        };
+        if d.plots.contains_key(path) {
+            return;
+        }
+        let Some(source) = d.source.clone() else {
+            return;
+        };
+        d.plots.insert(path.to_owned(), Load::Loading);
+        let p = path.to_owned();
+        let handle = self
+            .tasks
+            .spawn_blocking(&format!("Finding the plot of {path}"), move |_| {
+                nexus::plot_of(source.as_ref(), &p).map_err(|e| e.0)
+            });
+        self.pending.push(Pending::Plot {
+            doc,
+            path: path.to_owned(),
+            handle,
+        });
     }
 
     /// Open a remote file on an h5grove server (`http://host:port/?file=NAME`).
@@ -1145,6 +1189,22 @@ impl AppState {
                         };
                         if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
                             d.entities.insert(path, load);
+                        }
+                    }
+                },
+                Pending::Plot { doc, path, handle } => match handle.try_take() {
+                    Err(handle) => still.push(Pending::Plot { doc, path, handle }),
+                    Ok(result) => {
+                        let plot = result.ok().flatten();
+                        if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
+                            if let Some(p) = &plot
+                                && p.signal != path
+                            {
+                                // The signal stands for the same plot.
+                                d.plots
+                                    .insert(p.signal.clone(), Load::Ready(Some(p.clone())));
+                            }
+                            d.plots.insert(path, Load::Ready(plot));
                         }
                     }
                 },
@@ -1368,6 +1428,7 @@ impl AppState {
                 Pending::Entity { doc, handle, .. } => (*doc, &|| handle.cancel()),
                 Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
                 Pending::Index { doc, handle } => (*doc, &|| handle.cancel()),
+                Pending::Plot { doc, handle, .. } => (*doc, &|| handle.cancel()),
                 Pending::Search { .. } => (u64::MAX, &|| {}),
                 Pending::Files { .. } => (u64::MAX, &|| {}),
             };

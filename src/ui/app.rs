@@ -34,6 +34,26 @@ pub fn default_layout(first_start: bool) -> DockState<TabKind> {
     dock
 }
 
+/// The tabs as the window shows them, for Ctrl+1 … Ctrl+9: tab strips from
+/// left to right (then top to bottom), each strip's tabs in order. The Files
+/// panel beside the tabs is not one of them.
+pub fn visible_tabs(dock: &DockState<TabKind>) -> Vec<TabKind> {
+    let mut leaves: Vec<(egui::Rect, Vec<TabKind>)> = dock
+        .iter_leaves()
+        .map(|(_, l)| (l.rect, l.tabs.clone()))
+        .collect();
+    leaves.sort_by(|a, b| {
+        (a.0.left().round(), a.0.top().round())
+            .partial_cmp(&(b.0.left().round(), b.0.top().round()))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    leaves
+        .into_iter()
+        .flat_map(|(_, tabs)| tabs)
+        .filter(|t| *t != TabKind::Files)
+        .collect()
+}
+
 struct Tabs<'a> {
     state: &'a mut AppState,
     panels: &'a mut super::panels::PanelsUi,
@@ -146,6 +166,16 @@ impl PanoramaApp {
         self.dialogs.kind()
     }
 
+    /// The tab in front in the focused tab strip.
+    pub fn focused_tab(&mut self) -> Option<TabKind> {
+        self.dock.find_active_focused().map(|(_, t)| *t)
+    }
+
+    /// The tabs in the order the window shows them (what Ctrl+1 … counts).
+    pub fn visible_tabs(&self) -> Vec<TabKind> {
+        visible_tabs(&self.dock)
+    }
+
     pub fn state_mut(&mut self) -> &mut AppState {
         &mut self.state
     }
@@ -185,6 +215,11 @@ impl PanoramaApp {
     fn effect(&mut self, effect: UiEffect) {
         match effect {
             UiEffect::ShowTab(tab) => self.show_tab(tab),
+            UiEffect::ShowTabNumber(n) => {
+                if let Some(tab) = visible_tabs(&self.dock).get(usize::from(n).saturating_sub(1)) {
+                    self.show_tab(*tab);
+                }
+            }
             UiEffect::CloseFocusedTab => {
                 if let Some(path) = self.dock.focused_leaf()
                     && let Ok(leaf) = self.dock.leaf(path)

@@ -59,6 +59,8 @@ struct TexCache {
     scale: Scale,
     image: ImageData,
     range: (f64, f64),
+    /// How the range was chosen and what it leaves out.
+    info: crate::plot::ColorRange,
     /// CPU-coloured texture (when the GPU path is off).
     texture: Option<egui::TextureHandle>,
     /// The values as uploaded to the GPU, with the id the GPU cache knows them by.
@@ -79,6 +81,8 @@ pub struct ViewerUi {
     colormap: Colormap,
     scale: Scale,
     aspect_lock: bool,
+    /// Colours over the whole extent instead of the 0.5–99.5 % percentiles.
+    full_range: bool,
     line_cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
     /// Pyramids of the auxiliary signals shown with the line.
     aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
@@ -116,6 +120,7 @@ impl Default for ViewerUi {
             colormap: Colormap::Viridis,
             scale: Scale::Linear,
             aspect_lock: false,
+            full_range: false,
             line_cache: None,
             aux_cache: Vec::new(),
             tex: None,
@@ -210,6 +215,64 @@ fn poll_export(ctx: &egui::Context, state: &mut AppState, v: &mut ViewerUi) {
         Ok(Ok(Some(path))) => state.notify(crate::state::Level::Info, "Exported", path),
         Ok(Ok(None)) => {}
         Ok(Err(e)) => state.notify(crate::state::Level::Error, "Export failed", e.to_string()),
+    }
+}
+
+/// What the colours span and leave out, in words, with one click to the
+/// whole range (or back to the percentiles).
+fn colour_range_note(
+    ui: &mut egui::Ui,
+    info: &crate::plot::ColorRange,
+    scale: Scale,
+    full_range: &mut bool,
+) {
+    let short = image::short;
+    let mut parts = Vec::new();
+    if info.percentiles {
+        parts.push(format!(
+            "Colours span the 0.5–99.5 % percentiles, {} to {}",
+            short(info.range.0),
+            short(info.range.1)
+        ));
+        if info.clips() {
+            parts.push(format!(
+                "clipped: the values run from {} to {}",
+                short(info.min),
+                short(info.max)
+            ));
+        }
+    } else {
+        parts.push(format!(
+            "Colours span the whole range, {} to {}",
+            short(info.range.0),
+            short(info.range.1)
+        ));
+    }
+    if info.not_on_scale > 0 {
+        let what = if scale == Scale::Log { "≤ 0" } else { "< 0" };
+        parts.push(format!(
+            "{} values {what} are not shown on the {} scale",
+            info.not_on_scale,
+            scale.name()
+        ));
+    }
+    if info.gaps > 0 {
+        parts.push(format!(
+            "{} pixels at the type's largest value (detector gaps) are left out",
+            info.gaps
+        ));
+    }
+    ui.weak(parts.join("; "));
+    let (label, hint) = if info.percentiles {
+        ("Full range", "Colour the whole range of the values")
+    } else {
+        (
+            "Percentiles",
+            "Colour the 0.5–99.5 % percentiles (outliers clipped)",
+        )
+    };
+    if ui.small_button(label).on_hover_text(hint).clicked() {
+        *full_range = !*full_range;
     }
 }
 
@@ -361,10 +424,27 @@ fn view_ui(
             entity.kind,
             entity.children.len()
         ));
-        let has_plot = state
-            .document(target.doc)
-            .is_some_and(|d| matches!(d.default_plot, Some(Ok(_))));
-        if has_plot && ui.button("Show the default plot").clicked() {
+        // This group's own plot (followed through its @default, or itself
+        // when it is NXdata); else the file's.
+        let doc = state.document(target.doc);
+        let own = doc.and_then(|d| match d.plots.get(&target.path) {
+            Some(Load::Ready(Some(p))) => Some(p.clone()),
+            _ => None,
+        });
+        if let Some(p) = own {
+            if ui
+                .button("Show the plot")
+                .on_hover_text(format!("Plot {} with its axes", p.signal))
+                .clicked()
+            {
+                out.push(Command::Select {
+                    doc: target.doc,
+                    path: p.signal,
+                });
+            }
+        } else if doc.is_some_and(|d| matches!(d.default_plot, Some(Ok(_))))
+            && ui.button("Show the file's default plot").clicked()
+        {
             out.push(Command::OpenDefaultPlot(target.doc));
         }
         return;
@@ -689,14 +769,16 @@ fn view_ui(
             // CPU it re-colours the texture.
             let gpu = v.gpu_images;
             let fresh = !matches!(&v.tex, Some(t) if t.key == key
-                && (gpu || (t.colormap == v.colormap && t.scale == v.scale)));
+                && (gpu || (t.colormap == v.colormap && t.scale == v.scale
+                    && t.info.percentiles != v.full_range)));
             if fresh {
                 let (h, w) = match val.shape.as_slice() {
                     [.., h, w] => (*h, *w),
                     _ => (1, val.len()),
                 };
                 let img = ImageData::from_value(val.clone(), h, w);
-                let range = crate::plot::value_range(&img.pixels);
+                let info = crate::plot::color_range(&img.pixels, v.scale, v.full_range);
+                let range = info.range;
                 let look = Look {
                     colormap: v.colormap,
                     scale: v.scale,
@@ -719,11 +801,17 @@ fn view_ui(
                     scale: v.scale,
                     image: img,
                     range,
+                    info,
                     texture,
                     gpu: gpu_values,
                 });
             }
             if let Some(t) = &mut v.tex {
+                // On the GPU a new scale or range is a new range only.
+                if t.scale != v.scale || t.info.percentiles == v.full_range {
+                    t.info = crate::plot::color_range(&t.image.pixels, v.scale, v.full_range);
+                    t.range = t.info.range;
+                }
                 t.colormap = v.colormap;
                 t.scale = v.scale;
             }
@@ -769,6 +857,13 @@ fn view_ui(
                 colormap: t.colormap,
                 scale: t.scale,
                 range: t.range,
+            };
+            let info = t.info;
+            ui.horizontal_wrapped(|ui| {
+                colour_range_note(ui, &info, t.scale, &mut v.full_range);
+            });
+            let Some(t) = &v.tex else {
+                return;
             };
             if ui.button("Export PNG…").clicked() {
                 let img = image::to_color_image(&t.image, look);
@@ -823,7 +918,7 @@ fn view_ui(
                     );
                     report_plotted(ui);
                 });
-                image::colorbar_ui(ui, look);
+                image::colorbar_ui(ui, look, &info);
             });
             ui.weak(
                 v.readout

@@ -55,7 +55,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                 for (keys, what) in [
                     ("Ctrl+K", "command palette: every action, searchable"),
                     ("Ctrl+O", "open a file"),
-                    ("Ctrl+1 … Ctrl+7", "switch tabs"),
+                    ("Ctrl+1 … Ctrl+9", "the tabs, in the order shown"),
                     ("Ctrl+W", "close the current tab"),
                 ] {
                     ui.monospace(keys);

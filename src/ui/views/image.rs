@@ -118,7 +118,7 @@ pub fn to_color_image(img: &ImageData, look: Look) -> egui::ColorImage {
     egui::ColorImage::from_rgba_unmultiplied([img.width, img.height], &rgba)
 }
 
-pub fn colorbar_ui(ui: &mut egui::Ui, look: Look) {
+pub fn colorbar_ui(ui: &mut egui::Ui, look: Look, info: &crate::plot::ColorRange) {
     let (rect, resp) = ui.allocate_exact_size(
         egui::vec2(18.0, ui.available_height().min(320.0)),
         egui::Sense::hover(),
@@ -145,20 +145,83 @@ pub fn colorbar_ui(ui: &mut egui::Ui, look: Look) {
     }
     let font = egui::FontId::proportional(11.0);
     let color = ui.visuals().text_color();
+    // Ticks where the scale puts them: decades on a log bar, square-root
+    // spacing on a sqrt bar; the ends say when values beyond them are clipped.
+    let (lo, hi) = (
+        look.scale.apply(look.range.0).unwrap_or(0.0),
+        look.scale.apply(look.range.1).unwrap_or(1.0),
+    );
+    let y_of = |v: f64| -> Option<f32> {
+        let s = look.scale.apply(v)?;
+        #[allow(clippy::cast_possible_truncation)]
+        let f = ((s - lo) / (hi - lo)) as f32;
+        (f.is_finite() && (0.06..=0.94).contains(&f)).then(|| rect.bottom() - f * rect.height())
+    };
+    for v in bar_ticks(look.scale, look.range) {
+        if let Some(y) = y_of(v) {
+            ui.painter().line_segment(
+                [
+                    egui::pos2(rect.right() - 4.0, y),
+                    egui::pos2(rect.right(), y),
+                ],
+                egui::Stroke::new(1.0, egui::Color32::from_black_alpha(160)),
+            );
+            ui.painter().text(
+                egui::pos2(rect.right() + 4.0, y),
+                egui::Align2::LEFT_CENTER,
+                short(v),
+                font.clone(),
+                ui.visuals().weak_text_color(),
+            );
+        }
+    }
+    let above = if info.max > look.range.1 { "≥ " } else { "" };
+    let below = if info.min < look.range.0 { "≤ " } else { "" };
     ui.painter().text(
         rect.right_top() + egui::vec2(4.0, 0.0),
         egui::Align2::LEFT_TOP,
-        short(look.range.1),
+        format!("{above}{}", short(look.range.1)),
         font.clone(),
         color,
     );
     ui.painter().text(
         rect.right_bottom() + egui::vec2(4.0, 0.0),
         egui::Align2::LEFT_BOTTOM,
-        short(look.range.0),
+        format!("{below}{}", short(look.range.0)),
         font,
         color,
     );
+}
+
+/// Tick values inside a colour bar over `range` on `scale`: 1-2-5 steps in
+/// the values (placed by the scale), decades on a log bar.
+pub fn bar_ticks(scale: crate::plot::Scale, range: (f64, f64)) -> Vec<f64> {
+    let (a, b) = range;
+    if !(a.is_finite() && b.is_finite() && b > a) {
+        return Vec::new();
+    }
+    match scale {
+        crate::plot::Scale::Log if a > 0.0 => {
+            #[allow(clippy::cast_possible_truncation)]
+            let (k0, k1) = (a.log10().ceil() as i32, b.log10().floor() as i32);
+            let decades: Vec<f64> = (k0..=k1).map(|k| 10f64.powi(k)).collect();
+            if decades.len() >= 2 {
+                decades
+            } else {
+                (k0 - 1..=k1)
+                    .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+                    .filter(|v| (a..=b).contains(v))
+                    .collect()
+            }
+        }
+        _ => super::axes::nice_grid(egui_plot::GridInput {
+            bounds: (a, b),
+            base_step_size: (b - a) / 6.0,
+        })
+        .into_iter()
+        .map(|m| m.value)
+        .collect(),
+    }
 }
 
 /// A number in at most about 8 characters.

@@ -44,51 +44,117 @@ pub fn table_ui(
             ui.ctx().copy_text(s);
         }
     });
-    let shown_cols = cols.min(64);
-    ui.push_id(id, |ui| {
-        egui::ScrollArea::horizontal().show(ui, |ui| {
-            TableBuilder::new(ui)
-                .striped(true)
-                .column(Column::auto().at_least(48.0))
-                .columns(Column::auto().at_least(72.0).clip(true), shown_cols)
-                .header(20.0, |mut h| {
+    // Columns as wide as their widest text in the first rows (resizable),
+    // shown a page at a time so the row numbers stay in view.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let sample_rows = rows.min(50);
+    let width_of = |c: usize| -> f32 {
+        let header = columns
+            .names
+            .and_then(|n| n.get(c).cloned())
+            .unwrap_or_else(|| c.to_string());
+        let widest = (0..sample_rows)
+            .map(|r| v.element_text(r * cols + c))
+            .chain(std::iter::once(header))
+            .map(|t| {
+                ui.ctx().fonts_mut(|f| {
+                    f.layout_no_wrap(t, font.clone(), egui::Color32::WHITE)
+                        .size()
+                        .x
+                })
+            })
+            .fold(0.0f32, f32::max);
+        (widest + 16.0).clamp(56.0, 420.0)
+    };
+    let first_key = id.with("first column");
+    let mut first: usize = ui
+        .data(|d| d.get_temp(first_key))
+        .unwrap_or(0)
+        .min(cols.saturating_sub(1));
+    let index_w = 56.0;
+    let avail = ui.available_width() - index_w - 24.0;
+    let mut widths = Vec::new();
+    let mut used = 0.0;
+    for c in first..cols {
+        let w = width_of(c);
+        if !widths.is_empty() && used + w > avail {
+            break;
+        }
+        used += w;
+        widths.push(w);
+    }
+    let shown = widths.len();
+    if shown < cols {
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(first > 0, egui::Button::new("◀").small())
+                .on_hover_text("Earlier columns")
+                .clicked()
+            {
+                first = first.saturating_sub(shown.max(1));
+            }
+            ui.weak(format!("columns {}–{} of {cols}", first, first + shown - 1));
+            if ui
+                .add_enabled(first + shown < cols, egui::Button::new("▶").small())
+                .on_hover_text("Later columns")
+                .clicked()
+            {
+                first = (first + shown).min(cols.saturating_sub(1));
+            }
+        });
+        ui.data_mut(|d| d.insert_temp(first_key, first));
+    }
+    ui.push_id((id, first), |ui| {
+        let mut table = TableBuilder::new(ui)
+            .striped(true)
+            .resizable(true)
+            .column(Column::exact(index_w));
+        for w in &widths {
+            table = table.column(
+                Column::initial(*w)
+                    .at_least(40.0)
+                    .resizable(true)
+                    .clip(true),
+            );
+        }
+        table
+            .header(20.0, |mut h| {
+                h.col(|ui| {
+                    ui.strong("#");
+                });
+                for c in first..first + shown {
                     h.col(|ui| {
-                        ui.strong("#");
+                        match columns.names.and_then(|n| n.get(c)) {
+                            Some(name) => ui.strong(name),
+                            None => ui.strong(c.to_string()),
+                        };
                     });
-                    for c in 0..shown_cols {
-                        h.col(|ui| {
-                            match columns.names.and_then(|n| n.get(c)) {
-                                Some(name) => ui.strong(name),
-                                None => ui.strong(c.to_string()),
-                            };
+                }
+            })
+            .body(|body| {
+                body.rows(18.0, rows, |mut row| {
+                    let r = row.index();
+                    row.col(|ui| {
+                        ui.weak(r.to_string());
+                    });
+                    for c in first..first + shown {
+                        row.col(|ui| {
+                            let text = v.element_text(r * cols + c);
+                            if columns.links && text.starts_with('/') {
+                                if ui
+                                    .link(format!("→ {text}"))
+                                    .on_hover_text("Show the referenced object")
+                                    .clicked()
+                                {
+                                    clicked = Some(text);
+                                }
+                            } else {
+                                ui.label(text.clone()).on_hover_text(text);
+                            }
                         });
                     }
-                })
-                .body(|body| {
-                    body.rows(18.0, rows, |mut row| {
-                        let r = row.index();
-                        row.col(|ui| {
-                            ui.weak(r.to_string());
-                        });
-                        for c in 0..shown_cols {
-                            row.col(|ui| {
-                                let text = v.element_text(r * cols + c);
-                                if columns.links && text.starts_with('/') {
-                                    if ui
-                                        .link(format!("→ {text}"))
-                                        .on_hover_text("Show the referenced object")
-                                        .clicked()
-                                    {
-                                        clicked = Some(text);
-                                    }
-                                } else {
-                                    ui.label(text);
-                                }
-                            });
-                        }
-                    });
                 });
-        });
+            });
     });
     clicked
 }
