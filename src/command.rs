@@ -274,6 +274,9 @@ pub enum Command {
     },
     /// Bring a tab to the front, opening it if it was closed.
     ShowTab(TabKind),
+    /// Read netCDF variables through their CF attributes in views and
+    /// exports (or show the raw stored values).
+    SetCfConventions(bool),
     /// Bring the Nth tab (from 1) to the front, counting the tabs as the
     /// window shows them: strips left to right, each strip's tabs in order.
     ShowTabNumber(u8),

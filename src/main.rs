@@ -145,7 +145,8 @@ fn main() -> ExitCode {
             select,
             to,
             library_only,
-        }) => panorama::cli::export(&target, &path, &select, &to, library_only),
+            raw,
+        }) => panorama::cli::export(&target, &path, &select, &to, (library_only, raw)),
         None => panorama::ui::run_gui(dirs, cli.target),
     }
 }

@@ -380,3 +380,75 @@ fn the_one_pass_walk_visits_what_the_generic_walk_visits() {
     }
     assert!(objects > 500, "{objects} objects walked");
 }
+
+/// netCDF variables with CF attributes (`_Unsigned` shorts and bytes,
+/// `_FillValue`, `valid_range`/`valid_min`/`valid_max`, `scale_factor`,
+/// `add_offset`) export as the values the netCDF4 library reads with its
+/// automatic mask and scale (missing as NaN); `--raw` exports what h5py reads.
+#[test]
+fn cf_variables_export_as_netcdf4_reads_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cases = [
+        ("issue671.nc", "/soil_moisture"),
+        ("issue672.nc", "/azi_angle_trip"),
+        ("20171025_2056.Cloud_Top_Height.nc", "/HT"),
+        ("20171025_2056.Cloud_Top_Height.nc", "/DQF"),
+        ("20171025_2056.Cloud_Top_Height.nc", "/x"),
+        ("20171025_2056.Cloud_Top_Height.nc", "/y"),
+    ];
+    let mut args = Vec::new();
+    for (i, (file, var)) in cases.iter().enumerate() {
+        let f = root.join("tests/corpus/netCDF4").join(file);
+        for raw in [false, true] {
+            let out = tmp.path().join(format!("{i}-{raw}.npy"));
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_panorama"));
+            cmd.arg("export")
+                .arg(&f)
+                .args(["--path", var, "--to"])
+                .arg(&out);
+            if raw {
+                cmd.arg("--raw");
+            }
+            let run = cmd.output().expect("panorama export");
+            assert!(
+                run.status.success(),
+                "{file}{var}: {}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            args.push(format!("{}|{}|{}|{raw}", f.display(), var, out.display()));
+        }
+    }
+    let check = Command::new(common::venv_python())
+        .arg("-c")
+        .arg(
+            "import sys, numpy as np, netCDF4, h5py\n\
+             bad = []\n\
+             for a in sys.argv[1:]:\n\
+             \x20   f, var, out, raw = a.split('|')\n\
+             \x20   ours = np.load(out)\n\
+             \x20   if raw == 'true':\n\
+             \x20       ref = h5py.File(f, 'r')[var][()]\n\
+             \x20       ok = ours.dtype == ref.dtype and np.array_equal(ours, ref)\n\
+             \x20   else:\n\
+             \x20       v = netCDF4.Dataset(f)[var.lstrip('/')]\n\
+             \x20       v.set_auto_maskandscale(True)\n\
+             \x20       ref = np.ma.filled(np.ma.asarray(v[...]).astype(np.float64), np.nan)\n\
+             \x20       scale = float(np.nanmax(np.abs(ref))) if np.isfinite(ref).any() else 0.0\n\
+             \x20       ok = ours.shape == ref.shape and np.allclose(ours, ref, rtol=1e-6, atol=1e-6 * scale, equal_nan=True)\n\
+             \x20   if not ok:\n\
+             \x20       d = np.flatnonzero(~np.isclose(ours.astype(float).ravel(), ref.astype(float).ravel(), equal_nan=True))[:3]\n\
+             \x20       bad.append(f'{f}{var} raw={raw}: ours {ours.ravel()[d]} netCDF4 {ref.ravel()[d]}')\n\
+             print('\\n'.join(bad))\n\
+             sys.exit(1 if bad else 0)",
+        )
+        .args(&args)
+        .output()
+        .expect("netCDF4");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

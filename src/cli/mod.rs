@@ -126,6 +126,11 @@ pub enum Sub {
         /// Read through the HDF5 library's own reader only, never the parallel chunk reader.
         #[arg(long)]
         library_only: bool,
+        /// Write the stored values as they are: no CF conventions (by default a
+        /// variable with `_Unsigned`, `_FillValue`, `valid_range`, `scale_factor`…
+        /// is written as the float64 values they mean, missing ones NaN).
+        #[arg(long)]
+        raw: bool,
     },
     /// Sign in at an OpenID Connect issuer (browser with PKCE, or --device).
     Login {
@@ -236,7 +241,7 @@ pub fn export(
     path: &str,
     select: &str,
     to: &std::path::Path,
-    library_only: bool,
+    (library_only, raw): (bool, bool),
 ) -> ExitCode {
     let source = || -> Result<Box<dyn crate::data::DataSource>, crate::data::DataError> {
         if library_only && !crate::net::is_web_url(target) {
@@ -249,7 +254,14 @@ pub fn export(
         .and_then(|sel| Ok((source()?, sel)))
         .map_err(crate::data::export::ExportError::from)
         .and_then(|(src, sel)| {
-            crate::data::export::export(src.as_ref(), path, &sel, to, &crate::data::NoProgress)
+            crate::data::export::export_with(
+                src.as_ref(),
+                path,
+                &sel,
+                (false, !raw),
+                to,
+                &crate::data::NoProgress,
+            )
         });
     match result {
         Ok(done) => {

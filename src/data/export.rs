@@ -138,8 +138,42 @@ pub fn export_view(
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<Exported, ExportError> {
+    export_with(source, object, selection, (transpose, false), out, progress)
+}
+
+/// [`export_view`], with `(transpose, cf)`: with `cf`, a variable with CF
+/// attributes (`_Unsigned`, `_FillValue`, `valid_range`, `scale_factor`, …)
+/// is written as the values they mean (float64, missing ones NaN).
+pub fn export_with(
+    source: &dyn DataSource,
+    object: &str,
+    selection: &Selection,
+    (transpose, cf): (bool, bool),
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Exported, ExportError> {
     let format = format_for(out)?;
-    let mut data = source.typed(object, selection, progress)?;
+    let rule = if cf {
+        source
+            .entity(object)
+            .ok()
+            .and_then(|e| super::cf::CfRule::of(&e))
+    } else {
+        None
+    };
+    let mut data = match rule {
+        Some(rule) => {
+            let v = rule.apply(&source.value(object, selection, progress)?);
+            super::Typed::from_value(
+                &v,
+                &super::DType::Float {
+                    bytes: 8,
+                    big_endian: false,
+                },
+            )?
+        }
+        None => source.typed(object, selection, progress)?,
+    };
     if transpose {
         data = data
             .transposed_2d()

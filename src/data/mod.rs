@@ -1,6 +1,7 @@
 //! Data sources: local HDF5/NeXus files and remote ones (h5grove), behind one
 //! trait shaped like h5web's providers. Views never know where data lives.
 
+pub mod cf;
 mod chunks;
 pub mod export;
 pub mod h5grove;

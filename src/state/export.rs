@@ -26,6 +26,8 @@ impl AppState {
             return;
         };
         let object = path.to_owned();
+        // As the views show it: with the CF conventions when they are on.
+        let cf = self.cf_conventions;
         let name = to.file_name().map_or_else(
             || to.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -33,11 +35,11 @@ impl AppState {
         let handle = self
             .tasks()
             .spawn_blocking(&format!("Exporting {name}"), move |ctx| {
-                crate::data::export::export_view(
+                crate::data::export::export_with(
                     source.as_ref(),
                     &object,
                     &selection,
-                    transpose,
+                    (transpose, cf),
                     &to,
                     &ctx,
                 )

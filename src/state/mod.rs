@@ -223,6 +223,10 @@ pub struct AppState {
     pub dirs: AppDirs,
     pub theme: ThemeChoice,
     pub recent: Vec<String>,
+    /// Views and exports read netCDF variables through their CF attributes.
+    pub cf_conventions: bool,
+    /// Changes whenever cached values are dropped (so views drop theirs).
+    pub value_generation: u64,
     pub documents: Vec<Document>,
     pub notifications: Vec<Notification>,
     /// The object the viewer shows.
@@ -288,6 +292,8 @@ impl AppState {
             dirs,
             theme: ThemeChoice::System,
             recent: Vec::new(),
+            cf_conventions: true,
+            value_generation: 0,
             documents: Vec::new(),
             notifications: Vec::new(),
             selected: None,
@@ -697,6 +703,15 @@ impl AppState {
             }
             Command::ShowTab(tab) => vec![UiEffect::ShowTab(tab)],
             Command::ShowTabNumber(n) => vec![UiEffect::ShowTabNumber(n)],
+            Command::SetCfConventions(on) => {
+                if self.cf_conventions != on {
+                    self.cf_conventions = on;
+                    self.values.clear();
+                    self.value_order.clear();
+                    self.value_generation += 1;
+                }
+                Vec::new()
+            }
             Command::CloseFocusedTab => vec![UiEffect::CloseFocusedTab],
             Command::ResetLayout => vec![UiEffect::ResetLayout],
             Command::SetTheme(theme) => {
@@ -846,10 +861,19 @@ impl AppState {
             self.values.remove(&old);
         }
         let (path, sel) = (key.path.clone(), key.selection.clone());
+        let cf = self.cf_conventions;
         let handle = self
             .tasks
             .spawn_blocking(&format!("Loading {}", key.path), move |ctx| {
-                source.value(&path, &sel, &ctx)
+                let v = source.value(&path, &sel, &ctx)?;
+                // Packed or masked netCDF variables: the values they mean.
+                if cf
+                    && let Ok(e) = source.entity(&path)
+                    && let Some(rule) = crate::data::cf::CfRule::of(&e)
+                {
+                    return Ok::<_, crate::data::DataError>(rule.apply(&v));
+                }
+                Ok(v)
             });
         self.pending.push(Pending::Value {
             key: key.clone(),

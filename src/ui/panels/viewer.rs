@@ -83,6 +83,8 @@ pub struct ViewerUi {
     aspect_lock: bool,
     /// Colours over the whole extent instead of the 0.5–99.5 % percentiles.
     full_range: bool,
+    /// The state's value generation the caches below were built from.
+    generation: u64,
     line_cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
     /// Pyramids of the auxiliary signals shown with the line.
     aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
@@ -121,6 +123,7 @@ impl Default for ViewerUi {
             scale: Scale::Linear,
             aspect_lock: false,
             full_range: false,
+            generation: 0,
             line_cache: None,
             aux_cache: Vec::new(),
             tex: None,
@@ -370,6 +373,13 @@ fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {
+    // Values were read again (the CF conventions switched): so are the views'.
+    if v.generation != state.value_generation {
+        v.generation = state.value_generation;
+        v.line_cache = None;
+        v.aux_cache.clear();
+        v.tex = None;
+    }
     poll_export(&ui.ctx().clone(), state, v);
     let Some(target) = state.selected.clone() else {
         let hint = if state.documents.is_empty() {
@@ -449,6 +459,27 @@ fn view_ui(
         }
         return;
     };
+    // netCDF variables with CF attributes: the rule in words, and a switch
+    // to the raw stored values (the inspector always shows those).
+    if let Some(rule) = crate::data::cf::CfRule::of(entity) {
+        ui.horizontal_wrapped(|ui| {
+            let mut on = state.cf_conventions;
+            if ui
+                .checkbox(&mut on, "CF conventions")
+                .on_hover_text(
+                    "Read the values as the variable's CF attributes say (the inspector shows the raw attributes)",
+                )
+                .changed()
+            {
+                out.push(Command::SetCfConventions(on));
+            }
+            ui.weak(if on {
+                rule.describe()
+            } else {
+                "raw stored values".to_owned()
+            });
+        });
+    }
     if let Some(f) = info.missing_filter() {
         ui.colored_label(
             ui.visuals().error_fg_color,
