@@ -162,6 +162,8 @@ pub enum Command {
         facet: String,
         value: String,
     },
+    /// Turn every facet filter off.
+    ClearFacets,
     /// Show a dataset's page (by [`crate::catalogue::Dataset::key`]).
     ShowDataset(String),
     /// Download a file of a dataset into the downloads folder (resumable, verified).

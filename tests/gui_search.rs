@@ -172,3 +172,60 @@ fn a_file_downloads_from_the_dataset_page_and_opens() {
     h.run_steps(3);
     h.snapshot("downloads");
 }
+
+/// A filter in force stays in view as a chip (and in its facet list, at 0)
+/// even when a new search has nothing from it, so it can be cleared; the
+/// dataset page closes when the filters remove its dataset.
+#[test]
+fn active_filters_stay_visible_and_clear() {
+    let home = tempfile::tempdir().expect("tmp");
+    let dirs = AppDirs::under(home.path());
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        });
+    h.run();
+    let demo: Vec<_> = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    h.state_mut().state_mut().set_sources(demo);
+    h.state_mut()
+        .run(panorama::command::Command::Search(String::new()));
+    settle(&mut h);
+    let results = h.state().state().search.results.clone();
+    let facility = results
+        .iter()
+        .find_map(|d| d.facility.clone())
+        .expect("a facility");
+    let other = results
+        .iter()
+        .find(|d| d.facility.as_deref() != Some(facility.as_str()))
+        .expect("a dataset from elsewhere")
+        .key();
+    h.state_mut()
+        .run(panorama::command::Command::ShowDataset(other));
+    h.run_steps(3);
+    assert!(h.state().state().search.shown_dataset().is_some());
+    h.state_mut().run(panorama::command::Command::ToggleFacet {
+        facet: "facility".into(),
+        value: facility.clone(),
+    });
+    h.run_steps(3);
+    assert!(
+        h.state().state().search.shown_dataset().is_none(),
+        "the page of a dataset the filter removed closes"
+    );
+    // A search with nothing at all: the filter is still there to clear.
+    h.state_mut().run(panorama::command::Command::Search(
+        "zzqqxx nothing matches".into(),
+    ));
+    settle(&mut h);
+    h.get_by_label(&format!("facility: {facility} ×"));
+    h.get_by_label(&format!("{facility} (0)"));
+    h.get_by_label("Clear all").click();
+    h.run_steps(3);
+    assert!(h.state().state().search.facets.is_empty());
+}

@@ -160,10 +160,10 @@ impl SearchState {
         crate::catalogue::apply_facets(&self.results, &self.facets)
     }
 
-    /// The dataset whose page is shown.
+    /// The dataset whose page is shown, while the filters let it through.
     pub fn shown_dataset(&self) -> Option<&crate::catalogue::Dataset> {
         let key = self.shown.as_ref()?;
-        self.results.iter().find(|d| &d.key() == key)
+        self.visible().into_iter().find(|d| &d.key() == key)
     }
 
     /// True while any source has not answered.
@@ -473,6 +473,10 @@ impl AppState {
             Command::Search(text) => {
                 self.start_search(text);
                 vec![UiEffect::ShowTab(TabKind::Search)]
+            }
+            Command::ClearFacets => {
+                self.search.facets.clear();
+                Vec::new()
             }
             Command::ToggleFacet { facet, value } => {
                 let f = (facet, value);

@@ -148,18 +148,9 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
     } else {
         ui.visuals().panel_fill
     });
-    frame.show(ui, |ui| {
+    let card = frame.show(ui, |ui| {
         ui.set_width(ui.available_width());
-        if ui
-            .add(
-                egui::Label::new(egui::RichText::new(&d.title).strong())
-                    .sense(egui::Sense::click()),
-            )
-            .on_hover_text("Show the dataset page")
-            .clicked()
-        {
-            out.push(Command::ShowDataset(d.key()));
-        }
+        ui.label(egui::RichText::new(&d.title).strong());
         let names: Vec<&str> = d.creators.iter().take(3).map(|c| c.name.as_str()).collect();
         let more = if d.creators.len() > 3 { " et al." } else { "" };
         ui.label(format!("{}{more}", names.join("; ")));
@@ -178,6 +169,39 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
             }
         });
     });
+    // The whole card opens the dataset page.
+    let r = ui
+        .interact(
+            card.response.rect,
+            ui.id().with(("card", d.key())),
+            egui::Sense::click(),
+        )
+        .on_hover_text("Show the dataset page")
+        .on_hover_cursor(egui::CursorIcon::PointingHand);
+    if r.clicked() {
+        out.push(Command::ShowDataset(d.key()));
+    }
+}
+
+/// Put `text` on the clipboard and say so beside the button for a moment.
+fn copy_with_feedback(ui: &mut egui::Ui, what: &str, text: String) {
+    ui.ctx().copy_text(text);
+    let now = ui.ctx().input(|i| i.time);
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(egui::Id::new("search copied"), (what.to_owned(), now)));
+}
+
+fn copied_note(ui: &mut egui::Ui) {
+    let now = ui.ctx().input(|i| i.time);
+    if let Some((what, at)) = ui
+        .ctx()
+        .data(|d| d.get_temp::<(String, f64)>(egui::Id::new("search copied")))
+        && now - at < 2.5
+    {
+        ui.weak(format!("✓ {what} copied"));
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(500));
+    }
 }
 
 fn dataset_page(
@@ -233,21 +257,22 @@ fn dataset_page(
                 if let Some(pid) = &d.pid
                     && ui.button("Copy PID").clicked()
                 {
-                    ui.ctx().copy_text(pid.clone());
+                    copy_with_feedback(ui, "PID", pid.clone());
                 }
                 if ui.button("Copy citation").clicked() {
-                    ui.ctx().copy_text(citation(d));
+                    copy_with_feedback(ui, "Citation", citation(d));
                 }
                 if ui
                     .button("BibTeX")
                     .on_hover_text("Copy as BibTeX")
                     .clicked()
                 {
-                    ui.ctx().copy_text(crate::catalogue::bibtex(d));
+                    copy_with_feedback(ui, "BibTeX", crate::catalogue::bibtex(d));
                 }
                 if ui.button("RIS").on_hover_text("Copy as RIS").clicked() {
-                    ui.ctx().copy_text(crate::catalogue::ris(d));
+                    copy_with_feedback(ui, "RIS", crate::catalogue::ris(d));
                 }
+                copied_note(ui);
                 if ui
                     .button("Describe…")
                     .on_hover_text("Start a metadata draft from this record")
@@ -436,6 +461,28 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             ui.weak(format!("{} after filters", visible.len()));
         }
     });
+    // The filters in force, each with its ×, whether or not the results
+    // still list their value: there is always a way out of "0 after filters".
+    if !search.facets.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak("Filters:");
+            for (facet, value) in &search.facets {
+                if ui
+                    .button(format!("{facet}: {value} ×"))
+                    .on_hover_text("Remove this filter")
+                    .clicked()
+                {
+                    out.push(Command::ToggleFacet {
+                        facet: facet.clone(),
+                        value: value.clone(),
+                    });
+                }
+            }
+            if ui.small_button("Clear all").clicked() {
+                out.push(Command::ClearFacets);
+            }
+        });
+    }
     for run in &search.runs {
         if let Load::Failed(msg) = &run.status {
             ui.horizontal_wrapped(|ui| {
@@ -461,7 +508,17 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             egui::ScrollArea::vertical()
                 .id_salt("facets")
                 .show(ui, |ui| {
-                    for (facet, values) in facet_counts(all) {
+                    let mut counts = facet_counts(all);
+                    // A filter in force stays listed (at 0) when no result has its value.
+                    for (facet, value) in &search.facets {
+                        if let Some((_, values)) =
+                            counts.iter_mut().find(|(f, _)| *f == facet.as_str())
+                            && !values.iter().any(|(v, _)| v == value)
+                        {
+                            values.insert(0, (value.clone(), 0));
+                        }
+                    }
+                    for (facet, values) in counts {
                         if values.is_empty() {
                             continue;
                         }
