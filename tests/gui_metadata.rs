@@ -294,3 +294,57 @@ fn typing_into_a_required_field_keeps_every_key() {
         "focus stays in the field typed in"
     );
 }
+
+/// Typing into a creator added with "Add creator" fills that creator; no
+/// blank one appears after it, and the header counts one.
+#[test]
+fn typing_into_an_added_creator_adds_no_blank_one() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1200.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Metadata").click();
+    h.run_steps(4);
+    h.get_by_label("New draft").click();
+    settle(&mut h);
+    h.get_by_label("Add creator").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Creators * (1)");
+    let field = panorama::ui::report::get(&h.ctx)
+        .widgets
+        .iter()
+        .find(|(k, _)| k.starts_with("field:/creators/0/"))
+        .map(|(k, r)| (k.clone(), *r))
+        .expect("a field of the first creator");
+    let at = egui::pos2(
+        (field.1[0] + field.1[2]) / 2.0,
+        (field.1[1] + field.1[3]) / 2.0,
+    );
+    h.hover_at(at);
+    h.run_steps(2);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    for c in "Doe".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.run_steps(2);
+    }
+    h.run_steps(4);
+    let open = h.state().state().metadata.open.as_ref().expect("open");
+    let pointer = field.0.trim_start_matches("field:");
+    assert_eq!(
+        open.doc.draft.fields[pointer].value,
+        serde_json::json!("Doe")
+    );
+    assert_eq!(open.doc.draft.len_of("/creators"), 1);
+    h.get_by_label_contains("Creators * (1)");
+    assert!(
+        h.query_by_label_contains("Creators * (2)").is_none(),
+        "no blank second creator"
+    );
+}

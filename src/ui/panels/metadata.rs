@@ -17,7 +17,8 @@ use crate::state::metadata::OpenDraft;
 pub struct MetadataUi {
     new_schema: String,
     from_file: bool,
-    /// Array items added but not filled yet, by array pointer.
+    /// How many items each array shows (stored ones and blank ones added
+    /// to be filled), by array pointer; an array not here shows what it stores.
     extra_items: HashMap<String, usize>,
     /// Chosen alternative of `oneOf` fields, by pointer.
     variants: HashMap<String, usize>,
@@ -139,7 +140,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
         );
         return;
     };
-    toolbar(ui, open, out);
+    toolbar(ui, open, s, out);
     templates_row(ui, state, open, s, out);
     publish_ui(ui, state, open, open_doc, s, out);
     bulk_window(ui.ctx(), state, open, s, out);
@@ -155,7 +156,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
         });
 }
 
-fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, out: &mut Vec<Command>) {
+fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, s: &MetadataUi, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.strong(&open.doc.title);
         ui.weak(&open.schema.title);
@@ -173,7 +174,17 @@ fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, out: &mut Vec<Command>) {
         if redo.clicked() || (z && shift && open.doc.can_redo) {
             out.push(Command::RedoDraft);
         }
+        let blanks = blank_items(s, &open.doc.draft);
         match open.errors.len() {
+            0 if blanks > 0 => {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "{blanks} blank entr{} to fill or remove",
+                        if blanks == 1 { "y" } else { "ies" }
+                    ),
+                );
+            }
             0 => {
                 ui.colored_label(egui::Color32::from_rgb(80, 170, 90), "✔ valid");
             }
@@ -371,8 +382,15 @@ fn array_ui(
     ctx: &mut FormCtx<'_>,
 ) {
     let stored = ctx.open.doc.draft.len_of(pointer);
-    let extra = ctx.s.extra_items.get(pointer).copied().unwrap_or(0);
-    let count = stored + extra;
+    // Blank items stay until filled or removed; typing into one makes it a
+    // stored one without adding another.
+    let count = ctx
+        .s
+        .extra_items
+        .get(pointer)
+        .copied()
+        .unwrap_or(0)
+        .max(stored);
 
     let has_error = ctx
         .open
@@ -405,9 +423,10 @@ fn array_ui(
                                 pointer: pointer.to_owned(),
                                 index: i,
                             });
-                        } else if let Some(n) = ctx.s.extra_items.get_mut(pointer) {
-                            *n = n.saturating_sub(1);
                         }
+                        ctx.s
+                            .extra_items
+                            .insert(pointer.to_owned(), count.saturating_sub(1));
                     }
                 });
                 ui.indent(("item", &p), |ui| {
@@ -428,16 +447,17 @@ fn array_ui(
                 .button(format!("Add {}", singular.to_lowercase()))
                 .clicked()
             {
-                *ctx.s.extra_items.entry(pointer.to_owned()).or_default() += 1;
+                ctx.s.extra_items.insert(pointer.to_owned(), count + 1);
             }
         });
-    // Items typed into become stored ones.
-    if let Some(n) = ctx.s.extra_items.get_mut(pointer) {
-        let now_stored = ctx.open.doc.draft.len_of(pointer);
-        if now_stored > stored {
-            *n = n.saturating_sub(now_stored - stored);
-        }
-    }
+}
+
+/// Blank items added to arrays and not filled yet.
+fn blank_items(s: &MetadataUi, draft: &crate::metadata::Draft) -> usize {
+    s.extra_items
+        .iter()
+        .map(|(p, wanted)| wanted.saturating_sub(draft.len_of(p)))
+        .sum()
 }
 
 fn leaf_ui(ui: &mut egui::Ui, f: &Field, pointer: &str, ctx: &mut FormCtx<'_>) {
