@@ -317,3 +317,61 @@ fn a_workflow_runs_over_many_files_each_with_its_crate() {
         let _ = h.try_snapshot("workflow_map");
     }
 }
+
+/// A node dragged from the palette lands where it is dropped, also on a
+/// zoomed-out canvas; its title moves it.
+#[test]
+fn a_dropped_node_lands_under_the_pointer_at_any_zoom() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1300.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    let palette = h
+        .get_by_label("Click to add, or drag onto the canvas")
+        .rect();
+    let middle = egui::pos2(palette.right() + 420.0, 450.0);
+    // Zoom the canvas out about its middle.
+    h.hover_at(middle);
+    h.run_steps(2);
+    for _ in 0..4 {
+        h.event(egui::Event::Zoom(0.85));
+        h.run_steps(2);
+    }
+    h.run_steps(4);
+    let drop = egui::pos2(palette.right() + 600.0, 600.0);
+    let src = h.get_by_label("Evenly spaced values").rect().center();
+    drag(&mut h, src, drop);
+    h.run_steps(4);
+    // The canvas draws in its own (zoomed) coordinates; the harness reports
+    // widgets there, so the title goes to the screen through the canvas's
+    // transform.
+    let on_screen = |h: &egui_kittest::Harness<'_, panorama::ui::app::PanoramaApp>| {
+        let [k, x, y] = panorama::ui::report::get(&h.ctx)
+            .canvas
+            .expect("canvas shown");
+        let r = h.get_by_label_contains("· Evenly spaced values").rect();
+        egui::Rect::from_min_max(
+            egui::pos2(r.min.x * k + x, r.min.y * k + y),
+            egui::pos2(r.max.x * k + x, r.max.y * k + y),
+        )
+    };
+    let title = on_screen(&h);
+    assert!(
+        title.expand(30.0).contains(drop),
+        "dropped at {drop:?}, the node's title is at {title:?}"
+    );
+    // Dragging the title moves the node.
+    let from = title.center();
+    let to = from + egui::vec2(-150.0, -120.0);
+    drag(&mut h, from, to);
+    h.run_steps(4);
+    let moved = on_screen(&h);
+    assert!(
+        (moved.center() - to).length() < 30.0,
+        "dragged by its title to {to:?}, the title is at {:?}",
+        moved.center()
+    );
+}

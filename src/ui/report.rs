@@ -30,6 +30,9 @@ pub struct ViewReport {
     /// Where some named widgets are on screen (points: left, top, right,
     /// bottom): tabs by title, buttons by label, form fields by pointer.
     pub widgets: std::collections::BTreeMap<String, [f32; 4]>,
+    /// The workflow canvas's transform from canvas to screen coordinates
+    /// (scale, x and y shift), while it is shown.
+    pub canvas: Option<[f32; 3]>,
 }
 
 fn id() -> egui::Id {

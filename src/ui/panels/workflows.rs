@@ -256,7 +256,12 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
             return;
         };
         let title = self.title(&id);
-        ui.label(egui::RichText::new(format!("{} · {title}", id.0)).strong());
+        // Not selectable text: a drag on the title moves the node.
+        ui.add(
+            egui::Label::new(egui::RichText::new(format!("{} · {title}", id.0)).strong())
+                .selectable(false)
+                .sense(egui::Sense::hover()),
+        );
     }
 
     fn inputs(&mut self, node: &NodeId) -> usize {
@@ -703,12 +708,23 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         .style(style)
         .show(&mut s.snarl, &mut viewer, ui);
     s.transform = viewer.transform;
+    crate::ui::report::update(ui.ctx(), |r| {
+        r.canvas = Some([
+            s.transform.scaling,
+            s.transform.translation.x,
+            s.transform.translation.y,
+        ]);
+    });
     // A palette entry dropped on the canvas becomes a node where it fell.
     if let Some(kind) = response.dnd_release_payload::<String>() {
-        let at = response
-            .hover_pos()
+        // The pointer in screen space (a response's own hover position is in
+        // its layer's space), into canvas coordinates at this frame's zoom;
+        // the node's top-left a little above-left of the pointer.
+        let at = ui
+            .ctx()
+            .pointer_latest_pos()
             .map(|p| s.transform.inverse() * p)
-            .map_or(canvas_center, |p| [p.x, p.y]);
+            .map_or(canvas_center, |p| [p.x - 20.0, p.y - 12.0]);
         viewer.edits.push(Edit::Add {
             kind: (*kind).clone(),
             pos: at,
