@@ -191,7 +191,17 @@ impl AppState {
         let Some(editor) = self.workflow.open.as_mut() else {
             return;
         };
+        let moves_only = matches!(edit, Edit::Move { .. });
+        let before = editor.revision;
         self.workflow.refusal = editor.apply(edit).err().map(|e| e.to_string());
+        // The graph changed (an edit, an undo): the last run's errors no
+        // longer describe it, so they are not shown on it any more.
+        if !moves_only
+            && editor.revision != before
+            && let Some(last) = self.workflow.last.as_mut()
+        {
+            last.errors.clear();
+        }
     }
 
     /// Write the open workflow as a versioned JSON file.
@@ -1051,5 +1061,38 @@ mod tests {
             "{:?}",
             shown[0].status
         );
+    }
+
+    /// A node that failed shows its error until the graph changes (an edit
+    /// or an undo), not after.
+    #[test]
+    fn errors_of_the_last_run_go_when_the_graph_changes() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        // A dataset node reading a file that does not exist fails.
+        let ids = chain(&mut s, &["nexus_signal", "sum"]);
+        s.apply(Command::EditWorkflow(Edit::SetParam {
+            id: ids[0],
+            name: "file".into(),
+            value: serde_json::json!(tmp.path().join("missing.nxs").display().to_string()),
+        }));
+        s.apply(Command::RunWorkflow);
+        let t0 = std::time::Instant::now();
+        while s.busy() {
+            s.poll();
+            assert!(t0.elapsed() < std::time::Duration::from_secs(30));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let errors = |s: &AppState| s.workflow.last.as_ref().map_or(0, |l| l.errors.len());
+        assert!(errors(&s) > 0, "the run failed");
+        // Moving a node changes nothing the run depends on.
+        s.apply(Command::EditWorkflow(Edit::Move {
+            id: ids[1],
+            pos: [300.0, 0.0],
+        }));
+        assert!(errors(&s) > 0);
+        s.apply(Command::EditWorkflow(Edit::Undo));
+        assert_eq!(errors(&s), 0, "no stale error after the undo");
     }
 }

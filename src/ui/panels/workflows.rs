@@ -613,7 +613,23 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                 s.map.open = true;
             }
             if let Some(last) = &wf.last {
-                ui.weak(format!("last run computed {} node(s)", last.computed));
+                let total = wf.open.as_ref().map_or(0, |e| e.graph.nodes().count());
+                if last.errors.is_empty() {
+                    ui.weak(format!("last run computed {} node(s)", last.computed));
+                } else {
+                    // Which failed, and why, in words beside the canvas.
+                    let n = last.errors.len();
+                    let why: Vec<String> = last
+                        .errors
+                        .iter()
+                        .map(|(id, e)| format!("node {}: {e}", id.0))
+                        .collect();
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("{n} of {total} nodes failed"),
+                    )
+                    .on_hover_text(why.join("\n"));
+                }
             }
             if let Some(dir) = &wf.last_dir {
                 ui.weak(format!("outputs and RO-Crate in {}", dir.display()))
