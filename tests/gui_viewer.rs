@@ -770,3 +770,46 @@ fn any_nxdata_plots_with_its_own_axes() {
     assert_eq!(selected.path, "/entry23/data/intensity");
     assert!(x_covers(&h, 40.0, 90.0));
 }
+
+/// In a small window (900 × 600) every viewer control is on screen, and
+/// floating windows open below the menu bar, within the window.
+#[test]
+fn a_small_window_keeps_controls_and_windows_in_view() {
+    let home = tempfile::tempdir().expect("home");
+    let dirs = AppDirs::under(home.path());
+    let file = demo("demo_image2d.nxs").display().to_string();
+    let mut h = Harness::builder()
+        .with_size([900.0, 600.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(
+                cc.egui_ctx.clone(),
+                Runtime::new().expect("runtime"),
+                dirs,
+                Some(file),
+            )
+        });
+    settle(&mut h);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(900.0, 600.0));
+    for label in ["Lock aspect", "Export data…", "Export PNG…"] {
+        let r = h.get_by_label(label).rect();
+        assert!(
+            screen.contains_rect(r),
+            "{label} at {r:?} is off a 900 × 600 window"
+        );
+    }
+    let menu = h.get_by_label("File").rect();
+    h.get_by_label("Search").click();
+    h.run_steps(3);
+    h.state_mut()
+        .run(panorama::command::Command::Search(String::new()));
+    settle(&mut h);
+    h.get_by_label("Sources…").click();
+    h.run_steps(4);
+    let title = h.get_by_label("Catalogue sources").rect();
+    assert!(
+        title.top() > menu.bottom(),
+        "the Sources window ({title:?}) opens below the menu bar"
+    );
+    assert!(screen.contains_rect(title), "and within the window");
+}

@@ -23,6 +23,28 @@ use crate::runtime::Runtime;
 
 pub use app::PanoramaApp;
 
+/// Where floating windows may go: the window's content below the menu bar,
+/// so none opens over the menus or reaches past the edges.
+pub fn window_area(ctx: &egui::Context) -> egui::Rect {
+    let r = ctx.content_rect();
+    egui::Rect::from_min_max(egui::pos2(r.left(), r.top() + 28.0), r.max)
+}
+
+/// A floating window placed and sized within [`window_area`].
+pub fn window<'a>(
+    ctx: &egui::Context,
+    title: impl Into<egui::WidgetText>,
+    width: f32,
+) -> egui::Window<'a> {
+    let area = window_area(ctx);
+    egui::Window::new(title)
+        .constrain_to(area)
+        .default_pos(area.left_top() + egui::vec2(48.0, 24.0))
+        .default_width(width.min(area.width() - 32.0))
+        .max_width(area.width() - 16.0)
+        .max_height(area.height() - 16.0)
+}
+
 /// Show a spinner or the error of something loading in the background;
 /// the value once it is there.
 pub fn loaded<'a, T>(ui: &mut egui::Ui, load: Option<&'a crate::state::Load<T>>) -> Option<&'a T> {

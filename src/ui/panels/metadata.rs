@@ -809,9 +809,8 @@ fn bulk_window(
         return;
     };
     let mut keep = true;
-    egui::Window::new("Bulk edit")
+    crate::ui::window(ctx, "Bulk edit", 640.0)
         .open(&mut keep)
-        .default_width(640.0)
         .show(ctx, |ui| {
             ui.label(format!("Drafts of the schema “{}”:", open.schema.title));
             ui.horizontal_wrapped(|ui| {
@@ -968,10 +967,9 @@ fn publish_ui(
         .filter(|p| takes_files && p.is_file());
     let mut keep = true;
     let mut go = false;
-    egui::Window::new(format!("Publish to {name}"))
+    crate::ui::window(ui.ctx(), format!("Publish to {name}"), 520.0)
         .open(&mut keep)
         .collapsible(false)
-        .default_width(520.0)
         .show(ui.ctx(), |ui| {
             let published = state.last_published(open.doc.id);
             let before = published

@@ -27,10 +27,9 @@ fn sources_window(
     };
     let mut open = true;
     let mut done = false;
-    egui::Window::new("Catalogue sources")
+    crate::ui::window(ctx, "Catalogue sources", 520.0)
         .open(&mut open)
         .collapsible(false)
-        .default_width(520.0)
         .show(ctx, |ui| {
             let mut remove = None;
             egui::Grid::new("sources")

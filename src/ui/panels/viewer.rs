@@ -410,9 +410,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut V
         return;
     };
     let plot = state.plot_for(&target).cloned();
+    // A steady width whatever the attributes say (long values wrap).
     egui::Panel::right("inspector")
         .resizable(true)
         .default_size(300.0)
+        .min_size(220.0)
+        .max_size(480.0)
         .show(ui, |ui| inspector_ui(ui, &entity, plot.as_ref()));
     egui::CentralPanel::default().show(ui, |ui| {
         view_ui(ui, state, v, &target, &entity, plot.as_ref(), out)
@@ -498,7 +501,7 @@ fn view_ui(
         .copied()
         .filter(|k| kinds.contains(k))
         .unwrap_or(kinds[0]);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if kinds.len() > 1 {
             for k in &kinds {
                 if ui.selectable_label(kind == *k, k.title()).clicked() {

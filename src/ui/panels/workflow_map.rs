@@ -25,10 +25,9 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
     }
     let map = &wf.map;
     let mut open = true;
-    egui::Window::new("Run over files")
+    crate::ui::window(ctx, "Run over files", 520.0)
         .open(&mut open)
         .collapsible(false)
-        .default_width(520.0)
         .show(ctx, |ui| {
             let target = wf.open.as_ref().and_then(|ed| {
                 let id = crate::workflow::batch::input_node(&ed.graph)?;

@@ -842,7 +842,7 @@ fn cluster_window(
     };
     let mut open = true;
     let mut submit = false;
-    egui::Window::new("Run on a Slurm cluster")
+    crate::ui::window(ctx, "Run on a Slurm cluster", 480.0)
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
