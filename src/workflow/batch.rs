@@ -200,6 +200,16 @@ pub fn map(
             Some(dir) => super::file::resolve_outputs(&mut one, dir)?,
             None => Vec::new(),
         };
+        // Only what the outputs need: a node that writes nothing and feeds
+        // no output (a leftover, half-wired) cannot fail the run.
+        let writers: Vec<super::NodeId> = one
+            .nodes()
+            .filter(|(_, n)| super::nodes::writes_files(&n.kind))
+            .map(|(id, _)| id)
+            .collect();
+        if !writers.is_empty() {
+            one = one.needed_by(&writers);
+        }
         let outcome = engine.run(&one, cancel, &|done, total| {
             tracing::debug!("{done}/{total} nodes");
         })?;
@@ -327,5 +337,43 @@ mod tests {
             ),
             Err(WorkflowError::Invalid(_))
         ));
+    }
+
+    /// A half-wired node that feeds no output does not fail a map run: only
+    /// what the output nodes need runs.
+    #[test]
+    fn a_leftover_node_does_not_fail_the_runs() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let demo = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/demo/demo_spectrum1d.nxs"
+        );
+        let mut g = Graph::default();
+        let read = g.add(super::super::nodes::make("nexus_signal").expect("node"));
+        let save = g.add(super::super::nodes::make("export_csv").expect("node"));
+        g.connect((read, 0), (save, 0)).expect("edge");
+        // Left over: a sum with nothing wired into it.
+        g.add(super::super::nodes::make("sum").expect("node"));
+        let runs = map(
+            &mut Engine::default(),
+            &g,
+            &[demo.to_owned()],
+            Some(&tmp.path().join("runs")),
+            &RunInfo {
+                workflow: b"{}",
+                settings: &[],
+                started: chrono::Utc::now(),
+                license: crate::workflow::crate_meta::DEFAULT_LICENSE,
+            },
+            &|_| None,
+            &CancellationToken::new(),
+            &|_, _, _| {},
+        )
+        .expect("map");
+        assert!(
+            runs.iter().all(|r| !r.failed()),
+            "{:?}",
+            runs[0].outcome.errors
+        );
     }
 }

@@ -133,6 +133,27 @@ impl Graph {
         self.nodes.remove(&id)
     }
 
+    /// The graph cut down to what the nodes `keep` need: them and every node
+    /// they draw on, upstream.
+    pub fn needed_by(&self, keep: &[NodeId]) -> Self {
+        let mut need: BTreeSet<NodeId> = BTreeSet::new();
+        let mut stack: Vec<NodeId> = keep.to_vec();
+        while let Some(n) = stack.pop() {
+            if need.insert(n) {
+                stack.extend(self.edges.iter().filter(|e| e.to.0 == n).map(|e| e.from.0));
+            }
+        }
+        let mut g = self.clone();
+        for id in self
+            .nodes()
+            .map(|(id, _)| id)
+            .filter(|id| !need.contains(id))
+        {
+            g.remove(id);
+        }
+        g
+    }
+
     /// Remove whatever feeds input `port` of `id`.
     pub fn disconnect(&mut self, to: (NodeId, usize)) -> bool {
         let before = self.edges.len();

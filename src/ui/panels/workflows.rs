@@ -458,21 +458,47 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
             self.fit = None;
         }
         if let Some(bounds) = self.fit.take() {
-            // Scale (at most 1:1) and shift so every node is in view.
+            // Scale (at most 1:1) and shift so every node is in view, with
+            // room for the widest nodes (fits, thumbnails); never so small
+            // that node text is unreadable (below 0.7 the canvas scrolls).
             let g = self.graph;
             let mut r = egui::Rect::NOTHING;
             for (_, n) in g.nodes() {
                 let p = pos2(n.pos);
-                r = r.union(egui::Rect::from_min_size(p, egui::vec2(230.0, 200.0)));
+                r = r.union(egui::Rect::from_min_size(p, egui::vec2(320.0, 260.0)));
             }
             if r.is_positive() {
                 let scale = (bounds.width() / r.width())
                     .min(bounds.height() / r.height())
-                    .clamp(0.5, 1.0);
-                *to_global = TSTransform::new(
-                    bounds.center().to_vec2() - r.center().to_vec2() * scale,
-                    scale,
+                    .clamp(0.7, 1.0);
+                // Centred where it fits; from its start (left, top) where it
+                // does not, so the pipeline reads from its inputs on.
+                let shift = |lo: f32, size: f32, b_lo: f32, b_size: f32, b_mid: f32, mid: f32| {
+                    if size * scale > b_size {
+                        b_lo - lo * scale
+                    } else {
+                        b_mid - mid * scale
+                    }
+                };
+                let t = egui::vec2(
+                    shift(
+                        r.left(),
+                        r.width(),
+                        bounds.left(),
+                        bounds.width(),
+                        bounds.center().x,
+                        r.center().x,
+                    ),
+                    shift(
+                        r.top(),
+                        r.height(),
+                        bounds.top(),
+                        bounds.height(),
+                        bounds.center().y,
+                        r.center().y,
+                    ),
                 );
+                *to_global = TSTransform::new(t, scale);
             }
         }
         self.transform = *to_global;
