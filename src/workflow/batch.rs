@@ -200,15 +200,22 @@ pub fn map(
             Some(dir) => super::file::resolve_outputs(&mut one, dir)?,
             None => Vec::new(),
         };
-        // Only what the outputs need: a node that writes nothing and feeds
-        // no output (a leftover, half-wired) cannot fail the run.
-        let writers: Vec<super::NodeId> = one
+        // Only what the results need: the output nodes and the ends of the
+        // graph that are wired in. A leftover node (inputs, none of them
+        // connected, feeding nothing) cannot fail the run; optional inputs
+        // may stay open.
+        let results: Vec<super::NodeId> = one
             .nodes()
-            .filter(|(_, n)| super::nodes::writes_files(&n.kind))
+            .filter(|(id, n)| {
+                let feeds = one.edges().any(|e| e.from.0 == *id);
+                let wired = n.inputs.is_empty()
+                    || (0..n.inputs.len()).any(|p| one.source_of(*id, p).is_some());
+                super::nodes::writes_files(&n.kind) || (!feeds && wired)
+            })
             .map(|(id, _)| id)
             .collect();
-        if !writers.is_empty() {
-            one = one.needed_by(&writers);
+        if !results.is_empty() {
+            one = one.needed_by(&results);
         }
         let outcome = engine.run(&one, cancel, &|done, total| {
             tracing::debug!("{done}/{total} nodes");
