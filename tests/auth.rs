@@ -129,7 +129,7 @@ async fn browser_sign_in_refresh_rotation_and_sign_out() {
     // revokes the whole grant: the session says to sign in again.
     let reuse = provider.refresh(CLIENT, &first_refresh).await;
     assert!(
-        matches!(reuse, Err(AuthError::Token(ref m)) if m.contains("invalid_grant")),
+        matches!(reuse, Err(AuthError::GrantGone(ref m)) if m.contains("invalid_grant")),
         "{reuse:?}"
     );
     let after = session.force_refresh().await;
@@ -540,5 +540,56 @@ async fn accounts_at_two_issuers_live_side_by_side() {
         introspect(&b.url, tb.expose()).await["active"],
         true,
         "b untouched"
+    );
+}
+
+/// A refused audience (`invalid_target` from the real provider) or a
+/// provider that has gone away keeps the sign-in: the refresh token stays
+/// in the keyring and the next request works. Only `invalid_grant` forgets.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_audience_or_an_outage_keeps_the_sign_in() {
+    let op = start_op(&[]);
+    let provider = provider(&op.url).await;
+    let (result, _) = browser_login(provider.clone(), "erin", Choice::Approve, |u| u).await;
+    let signed = result.expect("signed in");
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = Vault::memory();
+    let db = dir.path().join("db.sqlite");
+    let book = AccountBook::open(Some(db.clone()), vault.clone()).expect("book");
+    let session = book.add(provider.clone(), CLIENT, signed).expect("add");
+
+    // A cluster audience the provider does not know.
+    let refused = session.token_for("urn:unknown:cluster").await;
+    match &refused {
+        Err(AuthError::Unavailable { detail, .. }) => {
+            assert!(detail.contains("urn:unknown:cluster"), "{detail}");
+        }
+        other => panic!("expected the sign-in kept, got {other:?}"),
+    }
+    let text = refused.expect_err("refused").to_string();
+    assert!(text.contains("still signed in"), "{text}");
+    // The client kept its refresh token (this provider spends a refresh
+    // token it rotates even when it then refuses the audience: what it
+    // answers next is its call, not a reason for Panorama to forget).
+    let user = session.account().keyring_user();
+    assert!(
+        vault.load(&user).expect("vault").is_some(),
+        "the refresh token stays in the keyring"
+    );
+    assert!(book.session("erin").is_ok());
+
+    // The provider goes away: an error that keeps the account, in a new
+    // process as in this one.
+    drop(op);
+    let later = AccountBook::open(Some(db), vault).expect("book");
+    let again = later.session("erin").expect("the account is still there");
+    let outage = again.token_for("urn:test:api").await;
+    assert!(
+        !matches!(outage, Err(AuthError::Expired { .. }) | Ok(_)),
+        "an outage is not a sign-out: {outage:?}"
+    );
+    assert!(
+        later.session("erin").is_ok(),
+        "the account survives the outage"
     );
 }

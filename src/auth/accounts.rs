@@ -180,9 +180,10 @@ impl Session {
             .await
         {
             Ok(ok) => ok,
-            Err(AuthError::Token(detail)) => {
-                // The grant is gone (revoked, expired, or the token was spent):
-                // forget it so the next try asks to sign in.
+            Err(AuthError::GrantGone(detail)) => {
+                // Only a grant the provider says is gone (revoked, expired or
+                // spent: `invalid_grant`) is forgotten, so the next try asks
+                // to sign in.
                 live.refresh = None;
                 live.access = None;
                 let _ = self.vault.delete(&account.keyring_user());
@@ -190,6 +191,19 @@ impl Session {
                     account: account.id.clone(),
                     issuer: account.issuer.clone(),
                     detail,
+                });
+            }
+            // Anything else — an outage, an error page, `server_error`,
+            // `temporarily_unavailable`, a refused audience (`invalid_target`)
+            // — keeps the sign-in.
+            Err(AuthError::Token(detail)) => {
+                tracing::warn!(account = %account.id, "token refresh failed, sign-in kept: {detail}");
+                return Err(AuthError::Unavailable {
+                    issuer: account.issuer.clone(),
+                    detail: match resource {
+                        Some(r) => format!("a token for {r} was refused: {detail}"),
+                        None => detail,
+                    },
                 });
             }
             Err(e) => return Err(e),

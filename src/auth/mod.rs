@@ -82,6 +82,13 @@ pub enum AuthError {
     Denied(String),
     #[error("The provider refused to issue tokens: {0}")]
     Token(String),
+    /// `invalid_grant`: the refresh token (or code) is revoked, expired or spent.
+    #[error("The provider no longer accepts this grant: {0}")]
+    GrantGone(String),
+    #[error(
+        "The identity provider at {issuer} could not give a token just now ({detail}). You are still signed in; try again in a moment"
+    )]
+    Unavailable { issuer: String, detail: String },
     #[error("Could not reach the identity provider: {0}")]
     Network(String),
     #[error("The code expired before it was approved. Start the sign-in again")]
@@ -147,6 +154,7 @@ where
             match code.as_str() {
                 "expired_token" => AuthError::DeviceExpired,
                 "access_denied" => AuthError::Denied(r.to_string()),
+                "invalid_grant" => AuthError::GrantGone(r.to_string()),
                 _ => AuthError::Token(r.to_string()),
             }
         }
