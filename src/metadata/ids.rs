@@ -52,7 +52,8 @@ pub fn ror(s: &str) -> Option<String> {
         .or_else(|| s.strip_prefix("http://ror.org/"))
         .unwrap_or(s)
         .to_ascii_lowercase();
-    if id.len() != 9 || !id.starts_with('0') {
+    // ASCII only: the checksum split below is by bytes.
+    if !id.is_ascii() || id.len() != 9 || !id.starts_with('0') {
         return None;
     }
     let (body, check) = id.split_at(7);
@@ -94,6 +95,41 @@ pub const COMMON_LICENCES: [&str; 12] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every identifier checker takes any text without panicking: strings
+    /// of up to 40 characters drawn from digits, letters, separators,
+    /// multi-byte letters, combining marks and emoji (typed into a form,
+    /// each keystroke is checked and saved).
+    #[test]
+    fn identifier_checkers_take_any_unicode() {
+        let alphabet: Vec<char> = "0a9X-/.:é ßö\u{301}🎉漢 \u{200b}htps:/orcid.org/ror.10.1234"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..60_000 {
+            #[allow(clippy::cast_possible_truncation)]
+            let len = (next() % 41) as usize;
+            #[allow(clippy::cast_possible_truncation)]
+            let s: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let _ = orcid(&s);
+            let _ = ror(&s);
+            let _ = spdx_ok(&s);
+            let _ = crate::catalogue::datacite::bare_doi(&s);
+            // The ROR case that panicked: nine bytes, fewer characters.
+            let _ = ror(&format!("0abcdé{s}"));
+        }
+        assert_eq!(ror("0abcdé12"), None);
+        assert_eq!(ror("0abcdeé2"), None);
+        assert_eq!(ror("https://ror.org/0ñ2345678"), None);
+    }
 
     #[test]
     fn orcid_check_digits() {

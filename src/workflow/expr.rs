@@ -40,6 +40,31 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    /// Operations built so far: they bound the tree's depth, which the
+    /// evaluator and drop walk recursively.
+    ops: usize,
+}
+
+/// Deepest nesting (parentheses, powers, signs) in one expression.
+pub const MAX_NESTING: usize = 64;
+
+/// Most operations (+ − × ÷ ^, signs, functions) in one expression.
+pub const MAX_OPERATIONS: usize = 500;
+
+impl Parser<'_> {
+    /// Count one more operation, refusing past [`MAX_OPERATIONS`].
+    fn op(&mut self) -> Result<(), NodeError> {
+        self.ops += 1;
+        if self.ops > MAX_OPERATIONS {
+            return Err(bad(
+                self.i,
+                format!(
+                    "the expression has more than {MAX_OPERATIONS} operations; split it over several nodes"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Parser<'_> {
@@ -59,6 +84,7 @@ impl Parser<'_> {
         let mut left = self.product()?;
         while let Some(op @ (b'+' | b'-')) = self.peek() {
             self.i += 1;
+            self.op()?;
             let right = self.product()?;
             left = Expr::Bin(op as char, Box::new(left), Box::new(right));
         }
@@ -70,6 +96,7 @@ impl Parser<'_> {
         let mut left = self.unary()?;
         while let Some(op @ (b'*' | b'/')) = self.peek() {
             self.i += 1;
+            self.op()?;
             let right = self.unary()?;
             left = Expr::Bin(op as char, Box::new(left), Box::new(right));
         }
@@ -80,8 +107,9 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Expr, NodeError> {
         if self.peek() == Some(b'-') {
             self.i += 1;
+            self.op()?;
             self.depth += 1;
-            if self.depth > 200 {
+            if self.depth > MAX_NESTING {
                 return Err(bad(self.i, "the expression nests too deeply"));
             }
             let e = self.unary()?;
@@ -96,7 +124,14 @@ impl Parser<'_> {
         let base = self.atom()?;
         if self.peek() == Some(b'^') {
             self.i += 1;
+            self.op()?;
+            // `a^a^a…` nests to the right: bounded like parentheses.
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(bad(self.i, "the expression nests too deeply"));
+            }
             let exp = self.unary()?;
+            self.depth -= 1;
             return Ok(Expr::Bin('^', Box::new(base), Box::new(exp)));
         }
         Ok(base)
@@ -109,7 +144,7 @@ impl Parser<'_> {
             Some(b'(') => {
                 self.i += 1;
                 self.depth += 1;
-                if self.depth > 200 {
+                if self.depth > MAX_NESTING {
                     return Err(bad(self.i, "the expression nests too deeply"));
                 }
                 let e = self.sum()?;
@@ -159,6 +194,7 @@ impl Parser<'_> {
                     if self.peek() != Some(b'(') {
                         return Err(bad(self.i, format!("{word} needs its argument in ( )")));
                     }
+                    self.op()?;
                     let arg = self.atom()?;
                     return Ok(Expr::Call(f, Box::new(arg)));
                 }
@@ -190,6 +226,7 @@ pub fn parse(text: &str) -> Result<Expr, NodeError> {
         s: text.as_bytes(),
         i: 0,
         depth: 0,
+        ops: 0,
     };
     let e = p.sum()?;
     if let Some(c) = p.peek() {
@@ -230,41 +267,118 @@ fn map(v: Value, f: impl Fn(f64) -> f64) -> Value {
 
 /// Evaluate over the node's inputs (`a` is input 0…).
 pub fn eval(e: &Expr, inputs: &[Option<Arc<Value>>]) -> Result<Value, NodeError> {
-    Ok(match e {
-        Expr::Num(n) => Value::Scalar(*n),
-        Expr::Var(i) => inputs
-            .get(*i)
-            .and_then(|v| v.as_deref())
-            .cloned()
-            .ok_or(NodeError::MissingInput(*i))?,
-        Expr::Neg(x) => map(eval(x, inputs)?, |v| -v),
-        Expr::Bin(op, l, r) => {
-            let (l, r) = (eval(l, inputs)?, eval(r, inputs)?);
-            match op {
-                '+' => apply2(&l, &r, |a, b| a + b)?,
-                '-' => apply2(&l, &r, |a, b| a - b)?,
-                '*' => apply2(&l, &r, |a, b| a * b)?,
-                '/' => apply2(&l, &r, |a, b| a / b)?,
-                _ => apply2(&l, &r, f64::powf)?,
+    // Iterative (post-order with explicit stacks): a long chain of terms
+    // nests as deep as it is long, and evaluation runs on worker threads.
+    enum Task<'a> {
+        Visit(&'a Expr),
+        Apply(&'a Expr),
+    }
+    let mut tasks = vec![Task::Visit(e)];
+    let mut vals: Vec<Value> = Vec::new();
+    let underflow = || NodeError::Compute("the expression could not be evaluated".into());
+    while let Some(task) = tasks.pop() {
+        match task {
+            Task::Visit(e) => match e {
+                Expr::Num(n) => vals.push(Value::Scalar(*n)),
+                Expr::Var(i) => vals.push(
+                    inputs
+                        .get(*i)
+                        .and_then(|v| v.as_deref())
+                        .cloned()
+                        .ok_or(NodeError::MissingInput(*i))?,
+                ),
+                Expr::Neg(x) | Expr::Call(_, x) => {
+                    tasks.push(Task::Apply(e));
+                    tasks.push(Task::Visit(x));
+                }
+                Expr::Bin(_, l, r) => {
+                    tasks.push(Task::Apply(e));
+                    tasks.push(Task::Visit(r));
+                    tasks.push(Task::Visit(l));
+                }
+            },
+            Task::Apply(e) => {
+                let v = match e {
+                    Expr::Neg(_) => map(vals.pop().ok_or_else(underflow)?, |v| -v),
+                    Expr::Call(f, _) => {
+                        let v = vals.pop().ok_or_else(underflow)?;
+                        match f {
+                            Func::Sqrt => map(v, f64::sqrt),
+                            Func::Log => map(v, f64::ln),
+                            Func::Log10 => map(v, f64::log10),
+                            Func::Exp => map(v, f64::exp),
+                            Func::Abs => map(v, f64::abs),
+                            Func::Sin => map(v, f64::sin),
+                            Func::Cos => map(v, f64::cos),
+                        }
+                    }
+                    Expr::Bin(op, _, _) => {
+                        let r = vals.pop().ok_or_else(underflow)?;
+                        let l = vals.pop().ok_or_else(underflow)?;
+                        match op {
+                            '+' => apply2(&l, &r, |a, b| a + b)?,
+                            '-' => apply2(&l, &r, |a, b| a - b)?,
+                            '*' => apply2(&l, &r, |a, b| a * b)?,
+                            '/' => apply2(&l, &r, |a, b| a / b)?,
+                            _ => apply2(&l, &r, f64::powf)?,
+                        }
+                    }
+                    Expr::Num(_) | Expr::Var(_) => continue,
+                };
+                vals.push(v);
             }
         }
-        Expr::Call(f, x) => {
-            let v = eval(x, inputs)?;
-            match f {
-                Func::Sqrt => map(v, f64::sqrt),
-                Func::Log => map(v, f64::ln),
-                Func::Log10 => map(v, f64::log10),
-                Func::Exp => map(v, f64::exp),
-                Func::Abs => map(v, f64::abs),
-                Func::Sin => map(v, f64::sin),
-                Func::Cos => map(v, f64::cos),
-            }
-        }
-    })
+    }
+    vals.pop().ok_or_else(underflow)
 }
 
 #[cfg(test)]
 mod tests {
+    /// Expressions up to the length limit, of every shape that nests (`^`
+    /// chains, long sums, functions of functions, signs, parentheses),
+    /// give a value or an error, never an abort, on a worker-sized stack.
+    #[test]
+    fn long_expressions_are_refused_or_evaluated_on_a_small_stack() {
+        let done = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(|| {
+                let a = Some(Arc::new(Value::Scalar(1.0)));
+                let inputs = [a.clone(), a.clone(), a.clone(), a];
+                let mut refused = 0;
+                for n in [10, 100, 400, 499, 2_000, 4_999] {
+                    let cases = [
+                        format!("a{}", "^a".repeat(n)),
+                        format!("a{}", "+a".repeat(n)),
+                        format!("a{}", "*b/c".repeat(n / 2)),
+                        format!("{}a{}", "sqrt(".repeat(n), ")".repeat(n)),
+                        format!("{}a", "-".repeat(n)),
+                        format!("{}a{}", "(".repeat(n), ")".repeat(n)),
+                    ];
+                    for text in cases {
+                        match parse(&text) {
+                            Ok(e) => {
+                                let v = eval(&e, &inputs);
+                                assert!(v.is_ok(), "{}…: {v:?}", &text[..20.min(text.len())]);
+                            }
+                            Err(e) => {
+                                assert!(e.to_string().contains("expression"), "{e}");
+                                refused += 1;
+                            }
+                        }
+                    }
+                }
+                refused
+            })
+            .expect("thread")
+            .join()
+            .expect("no abort");
+        assert!(done >= 12, "the long ones are refused ({done})");
+        assert!(
+            parse(&"a+".repeat(5_000)).is_err(),
+            "a 10,000-character chain"
+        );
+    }
+
     use super::*;
 
     fn arr(v: &[f64]) -> Option<Arc<Value>> {
