@@ -439,3 +439,56 @@ fn get_finds_a_dataset_by_doi_in_the_demo_catalogue() {
         String::from_utf8_lossy(&unknown.stderr)
     );
 }
+
+/// A file replaced on the server between two attempts is not spliced onto
+/// the old part: the resume names the old file (`If-Range`), the server
+/// sends the new one whole, and it verifies. A server that answers a resume
+/// with the wrong part (`Content-Range` not at the part's end) is not
+/// believed: the download starts again from the beginning.
+#[test]
+fn a_changed_file_or_a_wrong_range_restarts_instead_of_splicing() {
+    let rt = Runtime::new().expect("rt");
+    let c = client();
+    let cancel = CancellationToken::new();
+    for mode in ["changes", "lies"] {
+        let src = tempfile::tempdir().expect("src");
+        let old = src.path().join("old.bin");
+        random_file(&old, 200_000);
+        let new = src.path().join("new.bin");
+        let mut bytes = std::fs::read(&old).expect("old");
+        bytes.reverse();
+        bytes.extend_from_slice(b"and some more at the end");
+        std::fs::write(&new, &bytes).expect("new");
+        // The catalogue's checksum: of the file as it is now on the server.
+        let expected = if mode == "changes" { &new } else { &old };
+        let md5 = format!("md5:{}", file_checksum(expected, "md5").expect("md5"));
+        let mut cmd = Process::new(common::venv_python());
+        cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/flaky_serve.py"))
+            .env("FILE", &old)
+            .env("NEW_FILE", &new)
+            .env("MODE", mode);
+        let peer = common::start_peer(cmd, "FLAKY_READY");
+        let out = tempfile::tempdir().expect("out");
+        let req = Request {
+            url: peer.url.clone(),
+            dir: out.path().to_path_buf(),
+            name: "data.bin".into(),
+            checksum: Some(md5),
+            bearer: None,
+            overwrite: false,
+        };
+        let first = rt.block_on(fetch(&c, &req, &|_, _| {}, &cancel));
+        assert!(
+            matches!(first, Err(DownloadError::Network(_))),
+            "{mode}: {first:?}"
+        );
+        let done = rt
+            .block_on(fetch(&c, &req, &|_, _| {}, &cancel))
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        assert_eq!(
+            std::fs::read(&done).expect("read"),
+            std::fs::read(expected).expect("read"),
+            "{mode}: the file arrives whole and right"
+        );
+    }
+}

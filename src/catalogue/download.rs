@@ -140,14 +140,83 @@ pub fn part_path(req: &Request) -> Option<PathBuf> {
     Some(req.dir.join(format!(".{name}.part")))
 }
 
+/// What a part file was downloaded against (`etag:…` or `date:…`), kept
+/// beside it, so a resume asks for the rest of the same file (`If-Range`).
+fn validator_path(part: &Path) -> PathBuf {
+    let mut p = part.as_os_str().to_owned();
+    p.push(".validator");
+    PathBuf::from(p)
+}
+
+/// The validator of a response: its strong ETag, else its Last-Modified.
+fn validator_of(resp: &reqwest::Response) -> Option<String> {
+    let h = resp.headers();
+    if let Some(tag) = h
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.starts_with("W/"))
+    {
+        return Some(format!("etag:{tag}"));
+    }
+    h.get(reqwest::header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .map(|d| format!("date:{d}"))
+}
+
+/// `Content-Range: bytes START-END/TOTAL` (or `bytes */TOTAL`): the start
+/// (None for `*`) and the total (None for `*`).
+fn content_range(resp: &reqwest::Response) -> (Option<u64>, Option<u64>) {
+    let Some(v) = resp
+        .headers()
+        .get(reqwest::header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return (None, None);
+    };
+    let v = v.trim().strip_prefix("bytes").unwrap_or(v).trim();
+    let (range, total) = v.split_once('/').unwrap_or((v, "*"));
+    let start = range
+        .split_once('-')
+        .and_then(|(a, _)| a.trim().parse().ok());
+    (start, total.trim().parse().ok())
+}
+
 /// Download `req` into its folder, resuming a `.part` file left by an earlier
-/// try. `progress(done, total)` is called as bytes arrive.
+/// try. `progress(done, total)` is called as bytes arrive. A resume asks for
+/// the rest of the same file (`If-Range`); when the server's file changed,
+/// or it answers with another part than asked for, the download starts
+/// again from the beginning (once), so nothing is spliced.
 pub async fn fetch(
     client: &reqwest::Client,
     req: &Request,
     progress: &(dyn Fn(u64, Option<u64>) + Sync),
     cancel: &CancellationToken,
 ) -> Result<PathBuf, DownloadError> {
+    match fetch_once(client, req, progress, cancel).await? {
+        Fetched::Done(p) => Ok(p),
+        Fetched::StartAgain(why) => {
+            tracing::warn!("{}: {why}; starting again from the beginning", req.url);
+            match fetch_once(client, req, progress, cancel).await? {
+                Fetched::Done(p) => Ok(p),
+                Fetched::StartAgain(why) => Err(DownloadError::Network(why)),
+            }
+        }
+    }
+}
+
+/// One try of [`fetch`].
+enum Fetched {
+    Done(PathBuf),
+    /// The part on disk cannot be continued (the part file is removed).
+    StartAgain(String),
+}
+
+async fn fetch_once(
+    client: &reqwest::Client,
+    req: &Request,
+    progress: &(dyn Fn(u64, Option<u64>) + Sync),
+    cancel: &CancellationToken,
+) -> Result<Fetched, DownloadError> {
     if !crate::net::is_web_url(&req.url) {
         return Err(DownloadError::NotWebUrl(req.url.clone()));
     }
@@ -158,7 +227,14 @@ pub async fn fetch(
         return Err(DownloadError::Exists(target.display().to_string()));
     }
     let part = req.dir.join(format!(".{name}.part"));
+    let validator_file = validator_path(&part);
     let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    let validator = std::fs::read_to_string(&validator_file).ok();
+    let start_again = |why: String| {
+        let _ = std::fs::remove_file(&part);
+        let _ = std::fs::remove_file(&validator_file);
+        Ok(Fetched::StartAgain(why))
+    };
     let mut builder = client.get(&req.url);
     if let Some(t) = &req.bearer {
         let token = t
@@ -169,6 +245,14 @@ pub async fn fetch(
     }
     if have > 0 {
         builder = builder.header(reqwest::header::RANGE, format!("bytes={have}-"));
+        // Only the rest of the same file: a changed file comes whole (200).
+        if let Some(v) = &validator {
+            let v = v
+                .strip_prefix("etag:")
+                .or_else(|| v.strip_prefix("date:"))
+                .unwrap_or(v);
+            builder = builder.header(reqwest::header::IF_RANGE, v.trim());
+        }
     }
     let mut resp = builder
         .send()
@@ -177,24 +261,42 @@ pub async fn fetch(
     let status = resp.status().as_u16();
     let (mut file, mut done, total) = match status {
         206 => {
+            // The rest from exactly where the part ends, or nothing.
+            let (start, total) = content_range(&resp);
+            if have == 0 || start != Some(have) {
+                return start_again(format!(
+                    "the server sent bytes from {} when the part held {have}",
+                    start.map_or_else(|| "an unknown place".to_owned(), |s| s.to_string())
+                ));
+            }
             let f = std::fs::OpenOptions::new()
                 .append(true)
                 .open(&part)
                 .map_err(io(&part))?;
-            let total = resp
-                .headers()
-                .get(reqwest::header::CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit('/').next())
-                .and_then(|t| t.parse().ok());
             (Some(f), have, total)
         }
         200 => {
+            // From the beginning (a first try, or a file that changed).
             let f = std::fs::File::create(&part).map_err(io(&part))?;
+            match validator_of(&resp) {
+                Some(v) => std::fs::write(&validator_file, v).map_err(io(&validator_file))?,
+                None => {
+                    let _ = std::fs::remove_file(&validator_file);
+                }
+            }
             (Some(f), 0, resp.content_length())
         }
-        // The part already holds everything the server has.
-        416 if have > 0 => (None, have, Some(have)),
+        // Nothing after the part: complete only if the server's file is
+        // exactly as long as it.
+        416 if have > 0 => match content_range(&resp).1 {
+            Some(t) if t == have => (None, have, Some(have)),
+            t => {
+                return start_again(format!(
+                    "the server's file is {} long, the part {have} bytes",
+                    t.map_or_else(|| "of unknown length".to_owned(), |t| format!("{t} bytes"))
+                ));
+            }
+        },
         s => {
             return Err(DownloadError::Http {
                 status: s,
@@ -240,7 +342,8 @@ pub async fn fetch(
         }
     }
     std::fs::rename(&part, &target).map_err(io(&target))?;
-    Ok(target)
+    let _ = std::fs::remove_file(&validator_file);
+    Ok(Fetched::Done(target))
 }
 
 #[cfg(test)]

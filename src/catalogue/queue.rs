@@ -91,7 +91,9 @@ impl Queue {
     /// A queue that runs at most `limit` transfers at once (at least one).
     pub fn new(handle: tokio::runtime::Handle, limit: usize) -> Result<Self, DownloadError> {
         // One client per process: building one loads the TLS roots.
-        let client = crate::net::shared_async_client(std::time::Duration::from_secs(3600))
+        // No limit on a whole transfer (large files on slow links), one on
+        // silence.
+        let client = crate::net::transfer_client(std::time::Duration::from_secs(120))
             .map_err(|e| DownloadError::Network(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Mutex::new(Inner {

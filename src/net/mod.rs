@@ -69,6 +69,18 @@ pub fn async_client_builder(timeout: Duration) -> reqwest::ClientBuilder {
         .timeout(timeout)
 }
 
+/// A client for long transfers (downloads of large files): no limit on the
+/// whole transfer, but one on silence, so a stalled server is given up on
+/// after `idle` without cutting a slow, steady download short.
+pub fn transfer_client(idle: Duration) -> Result<reqwest::Client, NetError> {
+    install_crypto();
+    Ok(reqwest::Client::builder()
+        .user_agent(user_agent())
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(idle)
+        .build()?)
+}
+
 /// Add `Authorization: Bearer …` when a token is given.
 pub fn with_bearer(
     req: reqwest::blocking::RequestBuilder,
