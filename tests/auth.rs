@@ -300,6 +300,30 @@ async fn attacks_are_refused() {
         .expect_err("mix-up");
     assert!(matches!(err, AuthError::IssuerMismatch { .. }), "{err:?}");
 
+    // An error answer without this sign-in's state is refused as foreign,
+    // not shown as the provider's word.
+    let pending = PendingLogin::new(provider.clone(), CLIENT, &[], "http://127.0.0.1:1/callback")
+        .expect("ok");
+    let err = pending
+        .finish(&Callback {
+            error: Some("access_denied".into()),
+            error_description: Some("planted by a web page".into()),
+            state: Some("not-this-sign-in".into()),
+            ..Callback::default()
+        })
+        .await
+        .expect_err("foreign");
+    assert!(matches!(err, AuthError::StateMismatch), "{err:?}");
+
+    // A provider elsewhere over plain http is refused before any token goes there.
+    let plain =
+        Provider::discover("http://login.example.org", OidcHttp::new().expect("http")).await;
+    assert!(
+        matches!(&plain, Err(AuthError::Discovery { detail, .. }) if detail.contains("not https")),
+        "{:?}",
+        plain.as_ref().err()
+    );
+
     // A real ID token, checked after it expired.
     let (result, _) = browser_login(provider.clone(), "alice", Choice::Approve, |u| u).await;
     let signed = result.expect("signed in");

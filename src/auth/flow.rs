@@ -116,15 +116,17 @@ impl PendingLogin {
     /// Check what came back to the redirect, exchange the code (with the PKCE
     /// verifier) and verify the ID token, including its nonce.
     pub async fn finish(self, back: &Callback) -> Result<SignedIn, AuthError> {
+        // The state first: an answer (even an error) that does not belong to
+        // this sign-in is refused, and says nothing about it.
+        if back.state.as_deref() != Some(self.state.secret().as_str()) {
+            return Err(AuthError::StateMismatch);
+        }
         if let Some(err) = &back.error {
             return Err(AuthError::Denied(
                 back.error_description
                     .clone()
                     .unwrap_or_else(|| err.clone()),
             ));
-        }
-        if back.state.as_deref() != Some(self.state.secret().as_str()) {
-            return Err(AuthError::StateMismatch);
         }
         // RFC 9207: when the provider names itself, it must be the one asked.
         if let Some(iss) = &back.iss

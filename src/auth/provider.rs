@@ -102,6 +102,21 @@ impl Provider {
                 detail: "the issuer must be an http(s) URL".into(),
             });
         }
+        // Tokens go to the issuer's endpoints: https, or plain http only to
+        // a provider on this computer (as revocation already insists).
+        let parsed = url::Url::parse(&issuer).ok();
+        let loopback = parsed.as_ref().is_some_and(|u| match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        });
+        if parsed.as_ref().is_some_and(|u| u.scheme() != "https") && !loopback {
+            return Err(AuthError::Discovery {
+                issuer,
+                detail: "the issuer is not https; tokens are only sent over plain http to a provider on this computer".into(),
+            });
+        }
         let url = IssuerUrl::new(issuer.clone()).map_err(|e| AuthError::Discovery {
             issuer: issuer.clone(),
             detail: e.to_string(),
