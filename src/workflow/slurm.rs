@@ -143,19 +143,40 @@ pub struct JobSpec {
 
 impl Cluster {
     /// `slurm://host:port` (plain HTTP, as slurmrestd listens on a trusted
-    /// network) or an `http(s)://` URL.
+    /// network), `slurm+https://host:port`, or an `http(s)://` URL.
     pub fn new(address: &str, user: &str, token: Secret) -> Result<Self, SlurmError> {
-        let base = if let Some(rest) = address.strip_prefix("slurm://") {
+        let base = if let Some(rest) = address.strip_prefix("slurm+https://") {
+            format!("https://{}", rest.trim_end_matches('/'))
+        } else if let Some(rest) = address.strip_prefix("slurm://") {
             format!("http://{}", rest.trim_end_matches('/'))
         } else if crate::net::is_web_url(address) {
             address.trim_end_matches('/').to_owned()
         } else {
             return Err(SlurmError::BadAddress(address.to_owned()));
         };
-        if url::Url::parse(&base).map_or(true, |u| u.host_str().is_none()) {
+        let Some(parsed) = url::Url::parse(&base)
+            .ok()
+            .filter(|u| u.host_str().is_some())
+        else {
             return Err(SlurmError::BadAddress(address.to_owned()));
+        };
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        };
+        if parsed.scheme() == "http" && !loopback {
+            tracing::warn!(
+                "the Slurm token goes to {} over plain http; use slurm+https:// where the cluster offers it",
+                parsed.host_str().unwrap_or_default()
+            );
         }
-        let client = crate::net::async_client(Duration::from_secs(30))
+        // The token rides in a header reqwest does not strip on redirects:
+        // never follow one.
+        let client = crate::net::async_client_builder(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
             .map_err(|e| SlurmError::Malformed(e.to_string()))?;
         Ok(Self {
             base,
@@ -373,17 +394,40 @@ pub async fn submit_workflow(
     name: &str,
     settings: &[String],
 ) -> Result<RemoteRun, SlurmError> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
-    let dir = target.shared_dir.join(format!("panorama-run-{stamp}"));
+    // A name no one else can guess, created new (never an existing folder
+    // or link), private to this user: the job runs as the same user on the
+    // cluster, and nobody else can plant results, settings or links here.
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let token = openidconnect::CsrfToken::new_random();
+    let random: String = token
+        .secret()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect();
+    let dir = target
+        .shared_dir
+        .join(format!("panorama-run-{stamp}-{random}"));
     let folder = |e: std::io::Error| SlurmError::Folder {
         path: dir.display().to_string(),
         detail: e.to_string(),
     };
-    std::fs::create_dir_all(&dir).map_err(folder)?;
-    // The job runs as the cluster user, who must be able to write here.
+    std::fs::create_dir_all(&target.shared_dir).map_err(folder)?;
+    let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     {
+        use std::os::unix::fs::DirBuilderExt;
+        // Private when the job runs as this user (the usual case); when the
+        // cluster account is another one, it must be able to write here, and
+        // what comes back is read only from this user or that account.
+        let same = uid_of(&target.cluster.user) == Some(own_uid());
+        builder.mode(if same { 0o700 } else { 0o1777 });
+    }
+    builder.create(&dir).map_err(folder)?;
+    #[cfg(unix)]
+    if uid_of(&target.cluster.user) != Some(own_uid()) {
         use std::os::unix::fs::PermissionsExt;
+        // The process umask narrows the mode given at creation.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).map_err(folder)?;
     }
     std::fs::write(dir.join("workflow.json"), workflow_text).map_err(folder)?;
@@ -443,6 +487,7 @@ pub async fn follow(
         }
     }
     let path = run.out_dir().join("results.json");
+    check_own(&[&run.dir, &run.out_dir(), &path], uid_of(&cluster.user))?;
     let text = std::fs::read_to_string(&path).map_err(|e| SlurmError::Folder {
         path: path.display().to_string(),
         detail: format!("the job completed but left no results: {e}"),
@@ -450,9 +495,94 @@ pub async fn follow(
     serde_json::from_str(&text).map_err(|e| SlurmError::Malformed(e.to_string()))
 }
 
+/// This process's user id.
+#[cfg(unix)]
+fn own_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::getuid()
+    }
+}
+
+/// The user id of the account `name` on this computer, if it has one.
+#[cfg(unix)]
+fn uid_of(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: getpwnam reads the user database and returns a pointer to a
+    // static record (or null), read at once and not kept.
+    #[allow(unsafe_code)]
+    unsafe {
+        let pw = libc::getpwnam(c.as_ptr());
+        (!pw.is_null()).then(|| (*pw).pw_uid)
+    }
+}
+
+#[cfg(not(unix))]
+fn uid_of(_name: &str) -> Option<u32> {
+    None
+}
+
+/// Results are read back only from real files and folders (no links) that
+/// belong to this user or to the cluster account `other`.
+fn check_own(paths: &[&std::path::Path], other: Option<u32>) -> Result<(), SlurmError> {
+    for p in paths {
+        let refuse = |why: &str| SlurmError::Folder {
+            path: p.display().to_string(),
+            detail: format!("{why}; the results were not read"),
+        };
+        let Ok(meta) = std::fs::symlink_metadata(p) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            return Err(refuse("it is a symbolic link"));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if meta.uid() != own_uid() && Some(meta.uid()) != other {
+                return Err(refuse(&format!(
+                    "it belongs to another user (uid {})",
+                    meta.uid()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link planted where results are read back is refused.
+    #[test]
+    fn planted_links_in_a_run_folder_are_refused() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let run = RemoteRun {
+            job: 1,
+            dir: tmp.path().to_path_buf(),
+        };
+        std::fs::create_dir_all(run.out_dir()).expect("out");
+        let elsewhere = tmp.path().join("elsewhere.json");
+        std::fs::write(&elsewhere, "{}").expect("write");
+        let results = run.out_dir().join("results.json");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&elsewhere, &results).expect("link");
+        let err = check_own(&[&run.dir, &run.out_dir(), &results], None).expect_err("refused");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        std::fs::remove_file(&results).expect("rm");
+        std::fs::write(&results, "{}").expect("write");
+        check_own(&[&run.dir, &run.out_dir(), &results], None).expect("own files are read");
+    }
+
+    #[test]
+    fn addresses_name_the_scheme_the_token_travels_on() {
+        let c =
+            Cluster::new("slurm+https://hpc.example.org:6820", "u", Secret::new("t")).expect("ok");
+        assert_eq!(c.base, "https://hpc.example.org:6820");
+        assert!(Cluster::new("slurm://", "u", Secret::new("t")).is_err());
+    }
 
     #[test]
     fn states_are_read_as_slurmrestd_reports_them() {
