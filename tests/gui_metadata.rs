@@ -30,6 +30,17 @@ fn type_into(h: &mut Harness<'_, PanoramaApp>, label: &str, text: &str) {
     h.run_steps(2);
 }
 
+/// The window over a fresh home, on the Metadata tab with a new draft open.
+fn new_draft(home: &Path) -> Harness<'static, PanoramaApp> {
+    let mut h = window(home, 1200.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Metadata").click();
+    h.run_steps(4);
+    h.get_by_label("New draft").click();
+    settle(&mut h);
+    h
+}
+
 fn errors_at(h: &Harness<'_, PanoramaApp>, pointer: &str) -> usize {
     h.state().state().metadata.open.as_ref().map_or(0, |o| {
         o.errors
@@ -42,12 +53,7 @@ fn errors_at(h: &Harness<'_, PanoramaApp>, pointer: &str) -> usize {
 #[test]
 fn a_datacite_draft_is_filled_fixed_and_undone() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1200.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Metadata").click();
-    h.run_steps(4);
-    h.get_by_label("New draft").click();
-    settle(&mut h);
+    let mut h = new_draft(home.path());
     assert!(errors_at(&h, "/publisher") > 0, "publisher is required");
     h.get_by_label_contains("problems to fix");
 
@@ -156,12 +162,7 @@ fn a_draft_filled_from_a_file_names_its_sources() {
 #[test]
 fn a_template_fills_a_draft_and_bulk_edit_sets_three() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1200.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Metadata").click();
-    h.run_steps(4);
-    h.get_by_label("New draft").click();
-    settle(&mut h);
+    let mut h = new_draft(home.path());
     type_into(&mut h, "Name *", "HZDR");
     // Save what was typed as a template…
     type_into(&mut h, "Templates:", "POWTEX");
@@ -265,12 +266,7 @@ fn a_template_fills_a_draft_and_bulk_edit_sets_three() {
 #[test]
 fn typing_into_a_required_field_keeps_every_key() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1200.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Metadata").click();
-    h.run_steps(4);
-    h.get_by_label("New draft").click();
-    settle(&mut h);
+    let mut h = new_draft(home.path());
     assert!(errors_at(&h, "/publisher") > 0, "publisher is required");
     type_into(&mut h, "Name *", "ESRF");
     let open = h.state().state().metadata.open.as_ref().expect("open");
@@ -300,12 +296,7 @@ fn typing_into_a_required_field_keeps_every_key() {
 #[test]
 fn typing_into_an_added_creator_adds_no_blank_one() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1200.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Metadata").click();
-    h.run_steps(4);
-    h.get_by_label("New draft").click();
-    settle(&mut h);
+    let mut h = new_draft(home.path());
     h.get_by_label("Add creator").click();
     h.run_steps(4);
     h.get_by_label_contains("Creators * (1)");

@@ -1,6 +1,8 @@
 //! The viewer driven by clicks on the bundled demo files: default plots,
 //! tree navigation, view switching. Snapshots in `tests/snapshots/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use egui_kittest::Harness;
@@ -544,12 +546,7 @@ fn a_zoomed_and_panned_image_stays_registered_to_its_axes() {
     let z: Vec<Vec<f64>> = serde_json::from_value(r["z"].clone()).expect("z");
     let xs: Vec<f64> = serde_json::from_value(r["x"].clone()).expect("x");
     let ys: Vec<f64> = serde_json::from_value(r["y"].clone()).expect("y");
-    let (lo, hi) = {
-        let mut all: Vec<f64> = z.iter().flatten().copied().collect();
-        all.sort_by(f64::total_cmp);
-        let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize];
-        (at(0.005), at(0.995))
-    };
+    let (lo, hi) = common::image::percentiles(&z);
 
     for gpu in [true, false] {
         let home = tempfile::tempdir().expect("home");
@@ -605,13 +602,12 @@ fn a_zoomed_and_panned_image_stays_registered_to_its_axes() {
                 let img = h.render().expect("render");
                 let ppp = panned.pixels_per_point;
                 let px = img.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32);
-                let near = (row.saturating_sub(1)..=(row + 1).min(z.len() - 1)).any(|rw| {
-                    (col.saturating_sub(1)..=(col + 1).min(z[0].len() - 1)).any(|c| {
-                        let t = ((z[rw][c] - lo) / (hi - lo)).clamp(0.0, 1.0);
-                        let want = panorama::plot::Colormap::Viridis.rgb(t);
-                        (0..3).all(|k| (i32::from(px[k]) - i32::from(want[k])).abs() <= 12)
-                    })
-                });
+                let near = common::image::shows_value_colour(
+                    [px[0], px[1], px[2]],
+                    &z,
+                    (row, col),
+                    (lo, hi),
+                );
                 tried += 1;
                 if near {
                     matched += 1;

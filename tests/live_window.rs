@@ -10,6 +10,8 @@
 //! the file through the built-in dialog. With `PANORAMA_LIVE_SHOTS=screenshots`
 //! it retakes the README's screenshots of these views from the real window.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -370,12 +372,7 @@ fn the_real_window_shows_and_does_what_it_says() {
         String::from_utf8_lossy(&reference.stderr)
     );
     let z: Vec<Vec<f64>> = serde_json::from_slice(&reference.stdout).expect("json");
-    let (lo, hi) = {
-        let mut all: Vec<f64> = z.iter().flatten().copied().collect();
-        all.sort_by(f64::total_cmp);
-        let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize];
-        (at(0.005), at(0.995))
-    };
+    let (lo, hi) = common::image::percentiles(&z);
     let mut app = App::launch(&display, &[&file]);
     app.wait_for("the image", |r| {
         r["view"] == "image" && r["image_extent"].is_array()
@@ -448,13 +445,7 @@ fn the_real_window_shows_and_does_what_it_says() {
             let (sx, sy) = app.screen(sx, sy, ppp);
             let p = (sy as usize * w + sx as usize) * 3;
             let got = [shot[p], shot[p + 1], shot[p + 2]];
-            let near = (row.saturating_sub(1)..=(row + 1).min(rows - 1)).any(|rw| {
-                (col.saturating_sub(1)..=(col + 1).min(cols - 1)).any(|c| {
-                    let t = ((z[rw][c] - lo) / (hi - lo)).clamp(0.0, 1.0);
-                    let want = panorama::plot::Colormap::Viridis.rgb(t);
-                    (0..3).all(|k| (i32::from(got[k]) - i32::from(want[k])).abs() <= 12)
-                })
-            });
+            let near = common::image::shows_value_colour(got, &z, (row, col), (lo, hi));
             tried += 1;
             if near {
                 matched += 1;

@@ -27,6 +27,27 @@ pub struct HistoryStep {
     pub after: Option<String>,
 }
 
+/// Step `seq` of a draft's history, if there is one.
+fn history_step(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    seq: i64,
+) -> Result<Option<HistoryStep>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT pointer, before, after FROM draft_history WHERE draft = ?1 AND seq = ?2",
+            params![id, seq],
+            |r| {
+                Ok(HistoryStep {
+                    pointer: r.get(0)?,
+                    before: r.get(1)?,
+                    after: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
 impl Store {
     pub fn create_draft(
         &self,
@@ -109,20 +130,17 @@ impl Store {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let last = tx
-            .query_row(
-                "SELECT pointer, before, after FROM draft_history WHERE draft = ?1 AND seq = ?2 \
-                 AND NOT EXISTS (SELECT 1 FROM draft_history WHERE draft = ?1 AND seq > ?2)",
-                params![id, cursor],
-                |r| {
-                    Ok(HistoryStep {
-                        pointer: r.get(0)?,
-                        before: r.get(1)?,
-                        after: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?;
+        // The step undo would take back, when nothing can be redone after it.
+        let redoable: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM draft_history WHERE draft = ?1 AND seq > ?2)",
+            params![id, cursor],
+            |r| r.get(0),
+        )?;
+        let last = if redoable {
+            None
+        } else {
+            history_step(&tx, id, cursor)?
+        };
         if let Some(last) = last
             && last.pointer == step.pointer
             && merge(&last, updated)
@@ -168,19 +186,7 @@ impl Store {
             r.get(0)
         })?;
         let seq = if undo { cursor } else { cursor + 1 };
-        let step = tx
-            .query_row(
-                "SELECT pointer, before, after FROM draft_history WHERE draft = ?1 AND seq = ?2",
-                params![id, seq],
-                |r| {
-                    Ok(HistoryStep {
-                        pointer: r.get(0)?,
-                        before: r.get(1)?,
-                        after: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?;
+        let step = history_step(&tx, id, seq)?;
         let Some(step) = step else {
             return Ok(false);
         };

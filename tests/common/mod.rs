@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod gui;
+pub mod image;
 pub mod oidc;
 
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,28 @@
+//! Checking a picture of an image against the values h5py reads.
+
+/// The 0.5 and 99.5 % percentiles of the values (the viewer's default
+/// colour range).
+pub fn percentiles(z: &[Vec<f64>]) -> (f64, f64) {
+    let mut all: Vec<f64> = z.iter().flatten().copied().collect();
+    all.sort_by(f64::total_cmp);
+    let at = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize];
+    (at(0.005), at(0.995))
+}
+
+/// Whether the colour `got` is the viridis colour, over `lo`…`hi`, of the
+/// value at (`row`, `col`) or of a neighbour (a screen pixel on a border
+/// between two data pixels may show either).
+pub fn shows_value_colour(
+    got: [u8; 3],
+    z: &[Vec<f64>],
+    (row, col): (usize, usize),
+    (lo, hi): (f64, f64),
+) -> bool {
+    (row.saturating_sub(1)..=(row + 1).min(z.len() - 1)).any(|rw| {
+        (col.saturating_sub(1)..=(col + 1).min(z[0].len() - 1)).any(|c| {
+            let t = ((z[rw][c] - lo) / (hi - lo)).clamp(0.0, 1.0);
+            let want = panorama::plot::Colormap::Viridis.rgb(t);
+            (0..3).all(|k| (i32::from(got[k]) - i32::from(want[k])).abs() <= 12)
+        })
+    })
+}
