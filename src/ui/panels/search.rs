@@ -504,8 +504,11 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         .resizable(true)
         .default_size(190.0)
         .show(ui, |ui| {
+            // The panel's own width, whatever the facet values say (they
+            // wrap), so the columns do not shift from frame to frame.
             egui::ScrollArea::vertical()
                 .id_salt("facets")
+                .auto_shrink([false; 2])
                 .show(ui, |ui| {
                     let mut counts = facet_counts(all);
                     // A filter in force stays listed (at 0) when no result has its value.
