@@ -218,6 +218,13 @@ A ratio is Panorama's time over the reference's: below 1 is faster.
 
 {table}
 
+The tree listing with every attribute (`inspect --json`) spends its time in HDF5
+itself, spread over many calls. A local file is walked in one pass
+(`DataSource::walk_tree`): each member is opened once with `H5Oopen`, its
+attributes read from that handle, and a dataset's creation properties copied
+once; the generic walk (for remote sources) opens each object for its parent's
+listing, looks up its type by name and opens it again for its own entry.
+
 Reads decode chunks straight into the result on all cores and ask Linux for huge
 pages for large results: first-touch page faults of a fresh 400 MB buffer cost more
 than decoding the bitshuffle/LZ4 frames themselves on this machine (h5py reads frame by
