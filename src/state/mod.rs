@@ -172,6 +172,14 @@ impl SearchState {
     }
 }
 
+/// How a value read applies the CF conventions.
+enum Rule {
+    Raw,
+    Apply(crate::data::cf::CfRule),
+    /// The entity is not read yet: read it with the values.
+    Find,
+}
+
 /// Most values kept in memory at once.
 const VALUE_CACHE: usize = 96;
 /// Most bytes of values kept at once (the newest few stay whatever their size),
@@ -865,19 +873,30 @@ impl AppState {
             self.values.remove(&old);
         }
         let (path, sel) = (key.path.clone(), key.selection.clone());
-        let cf = self.cf_conventions;
+        // Packed or masked netCDF variables: the values they mean. The rule
+        // comes from the entity already read (no second request to a remote
+        // source per slice), or is read with the values when it is not.
+        let rule = match self.entity(key.doc, &key.path) {
+            _ if !self.cf_conventions => Rule::Raw,
+            Some(Load::Ready(e)) => crate::data::cf::CfRule::of(e).map_or(Rule::Raw, Rule::Apply),
+            _ => Rule::Find,
+        };
         let handle = self
             .tasks
             .spawn_blocking(&format!("Loading {}", key.path), move |ctx| {
                 let v = source.value(&path, &sel, &ctx)?;
-                // Packed or masked netCDF variables: the values they mean.
-                if cf
-                    && let Ok(e) = source.entity(&path)
-                    && let Some(rule) = crate::data::cf::CfRule::of(&e)
-                {
-                    return Ok::<_, crate::data::DataError>(rule.apply(&v));
-                }
-                Ok(v)
+                let rule = match rule {
+                    Rule::Raw => None,
+                    Rule::Apply(r) => Some(r),
+                    Rule::Find => source
+                        .entity(&path)
+                        .ok()
+                        .and_then(|e| crate::data::cf::CfRule::of(&e)),
+                };
+                Ok::<_, crate::data::DataError>(match rule {
+                    Some(r) => r.apply(&v),
+                    None => v,
+                })
             });
         self.pending.push(Pending::Value {
             key: key.clone(),
@@ -1554,6 +1573,76 @@ mod tests {
         s.apply(Command::CloseDocument(t.doc));
         assert!(s.selected.is_none());
         assert!(s.cached_value(&key).is_none());
+    }
+
+    /// The views read a netCDF `_Unsigned` short with its fill value and
+    /// scale as the values they mean, whether the entity was read first or
+    /// not; switching the conventions off gives the stored values again.
+    #[test]
+    fn views_read_cf_variables_as_they_mean_and_raw_on_request() {
+        let rt = Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = state(&rt, tmp.path());
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/netCDF4/issue671.nc");
+        s.apply(Command::OpenPath(file));
+        settle(&mut s);
+        let doc = s.documents[0].id;
+        let key = ValueKey {
+            doc,
+            path: "/soil_moisture".into(),
+            selection: Selection::parse("0, 0:5").expect("sel"),
+        };
+        let read = |s: &mut AppState, select_first: bool| {
+            if select_first {
+                s.apply(Command::Select {
+                    doc,
+                    path: "/soil_moisture".into(),
+                });
+                settle(s);
+            }
+            let _ = s.value(&key);
+            settle(s);
+            match s.cached_value(&key) {
+                Some(Load::Ready(v)) => v.clone(),
+                other => panic!("not loaded: {other:?}"),
+            }
+        };
+        // Not selected yet (entity unread): the rule is read with the values.
+        let meant = read(&mut s, false);
+        assert!(
+            matches!(meant.data, crate::data::Data::F64(_)),
+            "{:?}",
+            meant.data
+        );
+        s.apply(Command::SetCfConventions(false));
+        let raw = read(&mut s, true);
+        assert!(
+            matches!(raw.data, crate::data::Data::I16(_)),
+            "{:?}",
+            raw.data
+        );
+        s.apply(Command::SetCfConventions(true));
+        // Selected (entity cached): the same values as read with the rule.
+        let again = read(&mut s, true);
+        let (a, b) = (meant.to_f64().expect("f64"), again.to_f64().expect("f64"));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        // Each stored value r is r × 0.01 (as unsigned), or missing.
+        let r = raw.to_f64().expect("raw");
+        for (stored, shown) in r.iter().zip(&a) {
+            if *stored == -1.0 {
+                assert!(shown.is_nan());
+            } else {
+                let u = if *stored < 0.0 {
+                    stored + 65536.0
+                } else {
+                    *stored
+                };
+                assert!(
+                    (shown - u * f64::from(0.01f32)).abs() < 1e-9,
+                    "{stored} → {shown}"
+                );
+            }
+        }
     }
 
     #[test]
