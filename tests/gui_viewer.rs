@@ -524,28 +524,14 @@ fn readout(h: &Harness<'_, PanoramaApp>) -> (usize, usize, f64, f64, f64) {
 /// is that value's colour — on the GPU path and on the CPU path.
 #[test]
 fn a_zoomed_and_panned_image_stays_registered_to_its_axes() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = demo("demo_image2d.nxs");
-    let reference = std::process::Command::new(root.join("target/venv/bin/python"))
-        .arg("-c")
-        .arg(
-            "import sys, json, h5py\n\
-             f = h5py.File(sys.argv[1], 'r')\n\
-             g = f['/entry/image']\n\
-             print(json.dumps({'z': g['intensity'][()].tolist(), 'x': g['x'][()].tolist(), 'y': g['y'][()].tolist()}))",
-        )
-        .arg(&file)
-        .output()
-        .expect("h5py");
-    assert!(
-        reference.status.success(),
-        "{}",
-        String::from_utf8_lossy(&reference.stderr)
+    let r = common::image::h5py_datasets(
+        &file,
+        &["/entry/image/intensity", "/entry/image/x", "/entry/image/y"],
     );
-    let r: serde_json::Value = serde_json::from_slice(&reference.stdout).expect("json");
-    let z: Vec<Vec<f64>> = serde_json::from_value(r["z"].clone()).expect("z");
-    let xs: Vec<f64> = serde_json::from_value(r["x"].clone()).expect("x");
-    let ys: Vec<f64> = serde_json::from_value(r["y"].clone()).expect("y");
+    let z: Vec<Vec<f64>> = serde_json::from_value(r[0].clone()).expect("z");
+    let xs: Vec<f64> = serde_json::from_value(r[1].clone()).expect("x");
+    let ys: Vec<f64> = serde_json::from_value(r[2].clone()).expect("y");
     let (lo, hi) = common::image::percentiles(&z);
 
     for gpu in [true, false] {

@@ -355,23 +355,8 @@ fn the_real_window_shows_and_does_what_it_says() {
 
     // A zoomed and panned image is drawn where its axes say.
     let file = demo("demo_image2d.nxs");
-    let reference =
-        Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python"))
-            .arg("-c")
-            .arg(
-                "import sys, json, h5py\n\
-             f = h5py.File(sys.argv[1], 'r')\n\
-             print(json.dumps(f['/entry/image/intensity'][()].tolist()))",
-            )
-            .arg(&file)
-            .output()
-            .expect("h5py");
-    assert!(
-        reference.status.success(),
-        "{}",
-        String::from_utf8_lossy(&reference.stderr)
-    );
-    let z: Vec<Vec<f64>> = serde_json::from_slice(&reference.stdout).expect("json");
+    let r = common::image::h5py_datasets(&file, &["/entry/image/intensity"]);
+    let z: Vec<Vec<f64>> = serde_json::from_value(r[0].clone()).expect("z");
     let (lo, hi) = common::image::percentiles(&z);
     let mut app = App::launch(&display, &[&file]);
     app.wait_for("the image", |r| {

@@ -431,18 +431,23 @@ impl LocalHdf5 {
     }
 
     fn children(&self, group: &hdf5::Group, path: &str) -> Result<Vec<Entity>, DataError> {
-        let mut links = Vec::new();
-        group
-            .iter_visit_default(|name, info| {
-                links.push((name.to_owned(), info.link_type));
-                Ok(())
-            })
-            .map_err(hdf5_err(path))?;
-        Ok(links
+        Ok(links(group, path)?
             .iter()
             .map(|(name, link)| self.child(group, path, name, *link))
             .collect())
     }
+}
+
+/// The members of a group by name, with their link types, in HDF5's order.
+fn links(group: &hdf5::Group, path: &str) -> Result<Vec<(String, LinkType)>, DataError> {
+    let mut links = Vec::new();
+    group
+        .iter_visit_default(|name, info| {
+            links.push((name.to_owned(), info.link_type));
+            Ok(())
+        })
+        .map_err(hdf5_err(path))?;
+    Ok(links)
 }
 
 /// A walk in progress over a local file: what it reports to, and the groups
@@ -455,22 +460,9 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// Count one more object; stop when cancelled or past any real file's size.
+    /// Count one more object (see [`super::walk_step`]).
     fn step(&mut self, path: &str) -> Result<(), DataError> {
-        if self.progress.cancelled() {
-            return Err(DataError::Cancelled);
-        }
-        self.visits += 1;
-        if self.visits > super::MAX_WALK_OBJECTS {
-            return Err(DataError::Malformed {
-                object: path.to_owned(),
-                message: format!(
-                    "more than {} objects were listed, so the walk stopped (the file may loop)",
-                    super::MAX_WALK_OBJECTS
-                ),
-            });
-        }
-        Ok(())
+        super::walk_step(&mut self.visits, path, self.progress)
     }
 }
 
@@ -486,13 +478,7 @@ impl LocalHdf5 {
         walk: &mut Walk<'_>,
     ) -> Result<(), DataError> {
         walk.step(path)?;
-        let mut links = Vec::new();
-        group
-            .iter_visit_default(|name, info| {
-                links.push((name.to_owned(), info.link_type));
-                Ok(())
-            })
-            .map_err(hdf5_err(path))?;
+        let links = links(group, path)?;
         let mut entity = Entity {
             name: path.rsplit('/').next().unwrap_or_default().to_owned(),
             path: path.to_owned(),

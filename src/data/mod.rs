@@ -474,6 +474,28 @@ struct Seen {
 /// objects apart is taken to loop.
 pub const MAX_WALK_OBJECTS: usize = 2_000_000;
 
+/// One more object visited by a walk: stop when cancelled, or past
+/// [`MAX_WALK_OBJECTS`] (more than any real file holds: the file may loop).
+pub(crate) fn walk_step(
+    visits: &mut usize,
+    path: &str,
+    progress: &dyn Progress,
+) -> Result<(), DataError> {
+    if progress.cancelled() {
+        return Err(DataError::Cancelled);
+    }
+    *visits += 1;
+    if *visits > MAX_WALK_OBJECTS {
+        return Err(DataError::Malformed {
+            object: path.to_owned(),
+            message: format!(
+                "more than {MAX_WALK_OBJECTS} objects were listed, so the walk stopped (the file may loop)"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn walk_inner(
     src: &dyn DataSource,
     path: &str,
@@ -482,18 +504,7 @@ fn walk_inner(
     seen: &mut Seen,
     progress: &dyn Progress,
 ) -> Result<(), DataError> {
-    if progress.cancelled() {
-        return Err(DataError::Cancelled);
-    }
-    seen.visits += 1;
-    if seen.visits > MAX_WALK_OBJECTS {
-        return Err(DataError::Malformed {
-            object: path.to_owned(),
-            message: format!(
-                "more than {MAX_WALK_OBJECTS} objects were listed, so the walk stopped (the file may loop)"
-            ),
-        });
-    }
+    walk_step(&mut seen.visits, path, progress)?;
     let mut e = src.entity(path)?;
     let children = std::mem::take(&mut e.children);
     visit(&e, depth);

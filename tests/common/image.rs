@@ -1,5 +1,26 @@
 //! Checking a picture of an image against the values h5py reads.
 
+/// The datasets at `paths` of `file`, as h5py reads them (nested lists).
+pub fn h5py_datasets(file: &std::path::Path, paths: &[&str]) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(super::venv_python())
+        .arg("-c")
+        .arg(
+            "import sys, json, h5py\n\
+             f = h5py.File(sys.argv[1], 'r')\n\
+             print(json.dumps([f[p][()].tolist() for p in sys.argv[2:]]))",
+        )
+        .arg(file)
+        .args(paths)
+        .output()
+        .expect("h5py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 /// The 0.5 and 99.5 % percentiles of the values (the viewer's default
 /// colour range).
 pub fn percentiles(z: &[Vec<f64>]) -> (f64, f64) {

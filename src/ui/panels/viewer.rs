@@ -58,8 +58,7 @@ struct TexCache {
     colormap: Colormap,
     scale: Scale,
     image: ImageData,
-    range: (f64, f64),
-    /// How the range was chosen and what it leaves out.
+    /// The colour range, how it was chosen and what it leaves out.
     info: crate::plot::ColorRange,
     /// CPU-coloured texture (when the GPU path is off).
     texture: Option<egui::TextureHandle>,
@@ -812,11 +811,10 @@ fn view_ui(
                 };
                 let img = ImageData::from_value(val.clone(), h, w);
                 let info = crate::plot::color_range(&img.pixels, v.scale, v.full_range);
-                let range = info.range;
                 let look = Look {
                     colormap: v.colormap,
                     scale: v.scale,
-                    range,
+                    range: info.range,
                 };
                 let (texture, gpu_values) = if gpu {
                     v.next_image_id += 1;
@@ -834,7 +832,6 @@ fn view_ui(
                     colormap: v.colormap,
                     scale: v.scale,
                     image: img,
-                    range,
                     info,
                     texture,
                     gpu: gpu_values,
@@ -844,7 +841,6 @@ fn view_ui(
                 // On the GPU a new scale or range is a new range only.
                 if t.scale != v.scale || t.info.percentiles == v.full_range {
                     t.info = crate::plot::color_range(&t.image.pixels, v.scale, v.full_range);
-                    t.range = t.info.range;
                 }
                 t.colormap = v.colormap;
                 t.scale = v.scale;
@@ -890,7 +886,7 @@ fn view_ui(
             let look = Look {
                 colormap: t.colormap,
                 scale: t.scale,
-                range: t.range,
+                range: t.info.range,
             };
             let info = t.info;
             ui.horizontal_wrapped(|ui| {
@@ -935,7 +931,7 @@ fn view_ui(
                                 values: values.clone(),
                                 colormap: t.colormap,
                                 scale: t.scale,
-                                range: t.range,
+                                range: t.info.range,
                                 flip: t.image.flips(),
                                 // Placed by the image view, on this frame's transform.
                                 placed: egui::Rect::NOTHING,

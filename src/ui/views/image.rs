@@ -293,25 +293,21 @@ pub fn image_ui(
                 None
             }
         });
-    {
-        let t = &resp.transform;
-        let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
-        let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
-        let placed = egui::Rect::from_two_pos(a, b);
-        crate::ui::report::plot(ui.ctx(), "image", t);
-        crate::ui::report::update(ui.ctx(), |r| {
-            r.image_screen = Some([placed.left(), placed.top(), placed.right(), placed.bottom()]);
-            r.image_extent = Some([x0, x1, y0, y1]);
-        });
-    }
+    // Where the whole picture lies on screen with this frame's transform
+    // (after this frame's zoom and pan): reported, and where the GPU draws.
+    let t = &resp.transform;
+    let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
+    let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
+    let placed = egui::Rect::from_two_pos(a, b);
+    crate::ui::report::plot(ui.ctx(), "image", t);
+    crate::ui::report::update(ui.ctx(), |r| {
+        r.image_screen = Some([placed.left(), placed.top(), placed.right(), placed.bottom()]);
+        r.image_extent = Some([x0, x1, y0, y1]);
+    });
     if let Pixels::Gpu(mut draw) = pixels {
-        // This frame's transform (after this frame's zoom and pan), so the
-        // picture moves with the axes; drawn only where it is visible.
-        let t = &resp.transform;
-        let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
-        let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
-        draw.placed = egui::Rect::from_two_pos(a, b);
-        let visible = draw.placed.intersect(*t.frame());
+        // Drawn only where it is visible.
+        draw.placed = placed;
+        let visible = placed.intersect(*t.frame());
         if visible.is_positive() {
             ui.painter().with_clip_rect(*t.frame()).add(
                 eframe::egui_wgpu::Callback::new_paint_callback(visible, draw),
