@@ -375,3 +375,101 @@ fn a_dropped_node_lands_under_the_pointer_at_any_zoom() {
         moved.center()
     );
 }
+
+/// A quick flick: the press and the first moves arrive in one frame, the
+/// pointer already over the next palette entries. The entry under the press
+/// is the one that lands on the canvas.
+#[test]
+fn a_quick_flick_picks_up_the_entry_under_the_press() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1300.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    let palette = h
+        .get_by_label("Click to add, or drag onto the canvas")
+        .rect();
+    let src = h.get_by_label("Evenly spaced values").rect().center();
+    let below = h.get_by_label("HDF5 dataset").rect().center();
+    let drop = egui::pos2(palette.right() + 500.0, 500.0);
+    // Press, and before the next frame the pointer is two entries lower:
+    // both events in one frame (the harness's own queue would give each
+    // event a frame of its own, which a busy real window does not).
+    h.input_mut().events.extend([
+        egui::Event::PointerButton {
+            pos: src,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::NONE,
+        },
+        egui::Event::PointerMoved(below),
+    ]);
+    h.step();
+    for i in 1..=6 {
+        let t = i as f32 / 6.0;
+        h.hover_at(below + (drop - below) * t);
+        h.step();
+    }
+    h.drop_at(drop);
+    h.run_steps(4);
+    let kinds: Vec<String> = h
+        .state()
+        .state()
+        .workflow
+        .open
+        .as_ref()
+        .expect("a workflow")
+        .graph
+        .nodes()
+        .map(|(_, n)| n.kind.clone())
+        .collect();
+    assert_eq!(kinds, ["linspace"], "the flick added {kinds:?}");
+}
+
+/// Shrinking the window to 900×600 and growing it back leaves every node of
+/// the example on the canvas.
+#[test]
+fn nodes_come_back_on_canvas_after_the_window_shrinks_and_grows() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1300.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("Open example…").click();
+    h.run_steps(3);
+    h.get_by_label("normalise_and_sum").click();
+    h.run_steps(6);
+    h.set_size(egui::vec2(900.0, 600.0));
+    h.run_steps(6);
+    h.get_by_label("Open example…").click();
+    h.run_steps(3);
+    h.get_by_label("normalise_and_sum").click();
+    h.run_steps(6);
+    h.set_size(egui::vec2(1300.0, 900.0));
+    h.run_steps(6);
+    let palette = h
+        .get_by_label("Click to add, or drag onto the canvas")
+        .rect();
+    let [k, x, y] = panorama::ui::report::get(&h.ctx)
+        .canvas
+        .expect("canvas shown");
+    let screen =
+        egui::Rect::from_min_max(egui::pos2(palette.right(), 0.0), egui::pos2(1300.0, 900.0));
+    let titles: Vec<egui::Rect> = h
+        .query_all_by_label_contains(" · ")
+        .map(|n| n.rect())
+        .collect();
+    assert!(titles.len() >= 7, "{} node titles", titles.len());
+    for r in titles {
+        let r = egui::Rect::from_min_max(
+            egui::pos2(r.min.x * k + x, r.min.y * k + y),
+            egui::pos2(r.max.x * k + x, r.max.y * k + y),
+        );
+        assert!(
+            screen.contains_rect(r),
+            "a node at {r:?} is off the canvas {screen:?}"
+        );
+    }
+}

@@ -173,6 +173,20 @@ impl Editor {
     ) -> Result<(), WorkflowError> {
         let mut trial = self.graph.clone();
         trial.connect(from, to)?;
+        let out = self.graph.node(from.0).and_then(|n| n.outputs.get(from.1));
+        let spec = self
+            .graph
+            .node(to.0)
+            .and_then(|n| super::nodes::spec(&n.kind));
+        if let (Some(out), Some(spec)) = (out, spec)
+            && let Some(needs) = spec.rank(to.1).refuses(*out)
+        {
+            return Err(WorkflowError::ShapeMismatch {
+                node: spec.title.to_string(),
+                port: to.1 + 1,
+                needs,
+            });
+        }
         self.checkpoint();
         self.graph = trial;
         Ok(())
@@ -394,7 +408,22 @@ mod tests {
         let c = e.add("constant", [0.0, 0.0]).expect("add");
         let err = e.connect((c, 0), (a, 0)).expect_err("no input");
         assert!(err.to_string().contains("no port"), "{err}");
-        assert_eq!(e.undo.len(), steps + 1, "only the add was recorded");
+        // A table is refused by a node that takes a 1-D array when the wire
+        // is made, not at Run, and the message says what to do instead.
+        let fit = e.add("peak_fit", [0.0, 0.0]).expect("add");
+        let rebin = e.add("rebin", [0.0, 0.0]).expect("add");
+        let err = e.connect((fit, 0), (rebin, 0)).expect_err("table into 1-D");
+        assert!(err.to_string().contains("Column of a table"), "{err}");
+        assert!(e.graph.source_of(rebin, 0).is_none());
+        let column = e.add("column", [0.0, 0.0]).expect("add");
+        e.connect((fit, 0), (column, 0)).expect("table into column");
+        e.connect((column, 0), (rebin, 0))
+            .expect("column into rebin");
+        assert_eq!(
+            e.undo.len(),
+            steps + 6,
+            "the adds and the two accepted wires"
+        );
     }
 
     #[test]

@@ -71,6 +71,14 @@ pub enum WorkflowError {
     NoSuchPort { node: NodeId, port: usize },
     #[error("an output of type {from:?} cannot feed an input of type {to:?}")]
     TypeMismatch { from: PortType, to: PortType },
+    /// The types fit but the input needs another shape (a table into a
+    /// node that takes a 1-D array).
+    #[error("“{node}” needs {needs} at input {port}")]
+    ShapeMismatch {
+        node: String,
+        port: usize,
+        needs: &'static str,
+    },
     #[error("this connection would make a loop; a workflow must flow one way")]
     Cycle,
     #[error("the run was cancelled")]

@@ -128,11 +128,59 @@ pub struct NodeSpec {
     pub category: &'static str,
     pub inputs: &'static [PortType],
     pub outputs: &'static [PortType],
+    /// What each input needs beyond its port type, in input order; inputs
+    /// past the end take any rank.
+    pub ranks: &'static [Rank],
     /// Parameters and their defaults.
     pub params: fn() -> BTreeMap<String, J>,
 }
 
 use PortType::{Array as A, Scalar as S, Table as T};
+
+/// The shape an array input needs, checked when a wire is made: a scalar
+/// is 0-d and a table 2-D (rows × columns), so a wire from either can be
+/// refused before anything runs. Arrays' ranks are only known at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rank {
+    Any,
+    /// A 1-D array.
+    One,
+    /// A 1-D array, or a table (its first column).
+    Series,
+    /// Two axes or more (the last two are rows and columns).
+    AtLeastTwo,
+    /// A 2-D image; a table has two axes but is not one.
+    Image,
+}
+
+impl Rank {
+    /// Why an output of type `from` cannot feed an input needing `self`;
+    /// `None` if it can (or only a run can tell).
+    pub fn refuses(self, from: PortType) -> Option<&'static str> {
+        match (self, from) {
+            (Self::Any, _) => None,
+            (Self::One | Self::Series, PortType::Scalar) => {
+                Some("a 1-D array, not a single number")
+            }
+            (Self::One, PortType::Table) => {
+                Some("a 1-D array, not a table; take one column with “Column of a table” first")
+            }
+            (Self::AtLeastTwo, PortType::Scalar) => {
+                Some("an array of 2 or more axes, not a single number")
+            }
+            (Self::Image, PortType::Scalar) => Some("a 2-D image, not a single number"),
+            (Self::Image, PortType::Table) => Some("a 2-D image, not a table"),
+            _ => None,
+        }
+    }
+}
+
+impl NodeSpec {
+    /// What input `port` needs beyond its type.
+    pub fn rank(&self, port: usize) -> Rank {
+        self.ranks.get(port).copied().unwrap_or(Rank::Any)
+    }
+}
 
 fn none() -> BTreeMap<String, J> {
     BTreeMap::new()
@@ -146,6 +194,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Inputs",
         inputs: &[],
         outputs: &[S],
+        ranks: &[],
         params: || BTreeMap::from([("value".into(), json!(1.0))]),
     },
     NodeSpec {
@@ -154,6 +203,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Inputs",
         inputs: &[],
         outputs: &[A],
+        ranks: &[],
         params: || {
             BTreeMap::from([
                 ("start".into(), json!(0.0)),
@@ -168,6 +218,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Inputs",
         inputs: &[],
         outputs: &[A],
+        ranks: &[],
         params: || {
             BTreeMap::from([
                 ("file".into(), json!("")),
@@ -181,6 +232,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Inputs",
         inputs: &[],
         outputs: &[A],
+        ranks: &[],
         params: || {
             BTreeMap::from([
                 ("file".into(), json!("scans/scan_*.h5")),
@@ -194,6 +246,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Inputs",
         inputs: &[],
         outputs: &[A],
+        ranks: &[],
         params: || {
             BTreeMap::from([
                 ("dataset".into(), json!("")),
@@ -207,6 +260,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Inputs",
         inputs: &[],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("file".into(), json!(""))]),
     },
     NodeSpec {
@@ -215,6 +269,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Arithmetic",
         inputs: &[A, A, A, A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("expression".into(), json!("a / b * 2"))]),
     },
     NodeSpec {
@@ -223,6 +278,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Corrections",
         inputs: &[A, A, A],
         outputs: &[A],
+        ranks: &[],
         params: none,
     },
     NodeSpec {
@@ -231,6 +287,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Selection",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("selection".into(), json!(":"))]),
     },
     NodeSpec {
@@ -239,6 +296,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Selection",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[Rank::AtLeastTwo],
         params: || {
             BTreeMap::from([
                 ("row_start".into(), json!(0)),
@@ -254,6 +312,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Selection",
         inputs: &[T],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("column".into(), json!("I"))]),
     },
     NodeSpec {
@@ -262,6 +321,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Analysis",
         inputs: &[A, A],
         outputs: &[T],
+        ranks: &[Rank::Series, Rank::Series],
         params: || BTreeMap::from([("shape".into(), json!("gaussian"))]),
     },
     NodeSpec {
@@ -270,6 +330,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Analysis",
         inputs: &[A],
         outputs: &[T],
+        ranks: &[Rank::Image],
         params: || {
             BTreeMap::from([
                 ("center_col".into(), json!(512.0)),
@@ -287,6 +348,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Outputs",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || {
             BTreeMap::from([
                 ("file".into(), json!("reduced.nxs")),
@@ -300,6 +362,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Outputs",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: none,
     },
     NodeSpec {
@@ -308,6 +371,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Outputs",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("title".into(), json!(""))]),
     },
     NodeSpec {
@@ -316,6 +380,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Outputs",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("file".into(), json!("result.csv"))]),
     },
     NodeSpec {
@@ -324,6 +389,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Arithmetic",
         inputs: &[A, A],
         outputs: &[A],
+        ranks: &[],
         params: none,
     },
     NodeSpec {
@@ -332,6 +398,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Arithmetic",
         inputs: &[A, A],
         outputs: &[A],
+        ranks: &[],
         params: none,
     },
     NodeSpec {
@@ -340,6 +407,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Arithmetic",
         inputs: &[A, A],
         outputs: &[A],
+        ranks: &[],
         params: none,
     },
     NodeSpec {
@@ -348,6 +416,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Arithmetic",
         inputs: &[A, A],
         outputs: &[A],
+        ranks: &[],
         params: none,
     },
     NodeSpec {
@@ -356,6 +425,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Arithmetic",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("factor".into(), json!(1.0)), ("offset".into(), json!(0.0))]),
     },
     NodeSpec {
@@ -364,6 +434,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Reductions",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("axis".into(), J::Null)]),
     },
     NodeSpec {
@@ -372,6 +443,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Reductions",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("axis".into(), J::Null)]),
     },
     NodeSpec {
@@ -380,6 +452,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Reductions",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("axis".into(), J::Null)]),
     },
     NodeSpec {
@@ -388,6 +461,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Selection",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[Rank::One],
         params: || BTreeMap::from([("factor".into(), json!(2))]),
     },
     NodeSpec {
@@ -396,6 +470,7 @@ pub const LIBRARY: &[NodeSpec] = &[
         category: "Reductions",
         inputs: &[A],
         outputs: &[A],
+        ranks: &[],
         params: || BTreeMap::from([("bins".into(), json!(10))]),
     },
 ];
@@ -901,5 +976,77 @@ mod tests {
             run("linspace", &[("count", json!(0))], &[]),
             Err(NodeError::BadParam { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod shape_checks {
+    use super::*;
+
+    /// A table of 40 rows (a peak in the first column) and a number.
+    fn samples() -> [(PortType, Value); 2] {
+        let rows = (0..40)
+            .map(|i| {
+                let x = f64::from(i) - 20.0;
+                vec![(-x * x / 20.0).exp() * 100.0 + 1.0, x]
+            })
+            .collect();
+        let table = Table {
+            columns: vec!["I".into(), "x".into()],
+            rows,
+        };
+        [
+            (PortType::Table, Value::Table(table)),
+            (PortType::Scalar, Value::Scalar(2.0)),
+        ]
+    }
+
+    /// The editor's check at wiring time agrees with what the node does at
+    /// run time: every wire from a table or a number that the editor refuses
+    /// for its shape also fails when run, and every one it lets through runs
+    /// without a shape error. Nodes that write files are left out.
+    #[test]
+    fn wires_refused_when_made_are_the_ones_that_fail_at_run() {
+        let mut refused = Vec::new();
+        for s in LIBRARY {
+            let params = (s.params)();
+            if params.contains_key("file") || s.inputs.is_empty() {
+                continue;
+            }
+            for (port, ty) in s.inputs.iter().enumerate() {
+                for (from, value) in samples() {
+                    if !from.feeds(*ty) {
+                        continue;
+                    }
+                    let inputs: Vec<Option<Arc<Value>>> = (0..s.inputs.len())
+                        .map(|_| Some(Arc::new(value.clone())))
+                        .collect();
+                    let ran = eval(s.kind, &params, &inputs);
+                    let shape_error = matches!(&ran, Err(NodeError::Compute(m))
+                        if m.contains("1-D") || m.contains("axes") || m.contains("2-D") || m.contains("shape"));
+                    match s.rank(port).refuses(from) {
+                        Some(_) if s.rank(port) == Rank::Image => {
+                            refused.push(s.kind);
+                        }
+                        Some(why) => {
+                            assert!(
+                                ran.is_err(),
+                                "{} input {port} refuses {from:?} ({why}) but runs",
+                                s.kind
+                            );
+                            refused.push(s.kind);
+                        }
+                        None => assert!(
+                            !shape_error,
+                            "{} input {port} takes {from:?} when wired but fails at run: {ran:?}",
+                            s.kind
+                        ),
+                    }
+                }
+            }
+        }
+        for kind in ["rebin", "roi", "azimuthal", "peak_fit"] {
+            assert!(refused.contains(&kind), "{kind} refuses nothing");
+        }
     }
 }

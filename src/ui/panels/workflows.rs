@@ -34,6 +34,13 @@ pub struct WorkflowsUi {
     fit: bool,
     /// The canvas transform of the last frame (graph to screen).
     transform: TSTransform,
+    /// Where the canvas was on screen last frame: when the window or a
+    /// panel moves it, the nodes move with it.
+    bounds: Option<egui::Rect>,
+    /// The view is the automatic fit (a workflow just opened, or Fit view)
+    /// and the user has not panned or zoomed since: a canvas of another
+    /// size fits again.
+    fitted: bool,
     /// The "Run on cluster" window: settings and the token typed in.
     cluster: Option<(crate::state::workflow::ClusterSettings, String)>,
     /// The "Run over files" window.
@@ -212,6 +219,11 @@ struct Viewer<'a> {
     copy: Option<BTreeSet<NodeId>>,
     fit: Option<egui::Rect>,
     transform: TSTransform,
+    /// How far the canvas's top-left corner moved on screen since the last
+    /// frame (the nodes move with it).
+    moved: egui::Vec2,
+    /// Set when the user panned or zoomed this frame.
+    user_moved: bool,
 }
 
 impl Viewer<'_> {
@@ -457,6 +469,8 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
         if self.graph.nodes().next().is_none() {
             self.fit = None;
         }
+        self.user_moved = *to_global != self.transform;
+        to_global.translation += std::mem::take(&mut self.moved);
         if let Some(bounds) = self.fit.take() {
             // Scale (at most 1:1) and shift so every node is in view, with
             // room for the widest nodes (fits, thumbnails); never so small
@@ -513,9 +527,14 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
     );
     ui.weak("Click to add, or drag onto the canvas");
     let q = s.filter.trim().to_lowercase();
+    // Entries and where they were drawn: a drag picks up the entry under
+    // the press, not the one the pointer is over by the time the drag is
+    // recognised (a quick flick moves past the next entries in one frame).
+    let mut drawn: Vec<(egui::Rect, &'static nodes::NodeSpec)> = Vec::new();
+    let mut drag_started = false;
     egui::ScrollArea::vertical().show(ui, |ui| {
         for category in nodes::categories() {
-            let hits: Vec<&nodes::NodeSpec> = nodes::LIBRARY
+            let hits: Vec<&'static nodes::NodeSpec> = nodes::LIBRARY
                 .iter()
                 .filter(|spec| spec.category == category)
                 .filter(|spec| {
@@ -531,12 +550,10 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
             ui.add_space(4.0);
             ui.strong(category);
             for spec in hits {
-                let id = egui::Id::new(("palette", spec.kind));
-                let resp = ui
-                    .dnd_drag_source(id, spec.kind.to_owned(), |ui| {
-                        ui.add(egui::Button::new(spec.title).sense(egui::Sense::click()))
-                    })
-                    .inner;
+                let resp =
+                    ui.add(egui::Button::new(spec.title).sense(egui::Sense::click_and_drag()));
+                drawn.push((resp.rect, spec));
+                drag_started |= resp.drag_started();
                 let ports: Vec<&str> = spec.inputs.iter().map(|t| port_name(*t)).collect();
                 let outs: Vec<&str> = spec.outputs.iter().map(|t| port_name(*t)).collect();
                 let resp = resp.on_hover_text(format!(
@@ -557,6 +574,31 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
             }
         }
     });
+    let ctx = ui.ctx().clone();
+    if drag_started {
+        let origin = ctx.input(|i| i.pointer.press_origin());
+        let picked = drawn
+            .iter()
+            .find(|(r, _)| origin.is_some_and(|o| r.contains(o)));
+        if let Some((_, spec)) = picked {
+            egui::DragAndDrop::set_payload(&ctx, spec.kind.to_owned());
+        }
+    }
+    // The entry being carried follows the pointer.
+    if let Some(kind) = egui::DragAndDrop::payload::<String>(&ctx)
+        && let Some(spec) = nodes::spec(&kind)
+        && let Some(at) = ctx.pointer_interact_pos()
+        && ctx.input(|i| i.pointer.primary_down())
+    {
+        ctx.set_cursor_icon(egui::CursorIcon::Grabbing);
+        egui::Area::new(egui::Id::new("palette_carried"))
+            .order(egui::Order::Tooltip)
+            .fixed_pos(at + egui::vec2(8.0, 8.0))
+            .interactable(false)
+            .show(&ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| ui.label(spec.title));
+            });
+    }
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Vec<Command>) {
@@ -709,8 +751,22 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         );
         return;
     };
-    if let Some(why) = &wf.refusal {
-        ui.colored_label(ui.visuals().error_fg_color, format!("Not done: {why}"));
+    // One line that is always there (a refusal, or how to wire), so the
+    // canvas does not jump when a refusal comes and goes.
+    match &wf.refusal {
+        Some(why) => {
+            let text =
+                egui::RichText::new(format!("Not done: {why}")).color(ui.visuals().error_fg_color);
+            ui.add(egui::Label::new(text).truncate());
+        }
+        None => {
+            let text = egui::RichText::new(
+                "Drag from an output to an input to connect; Ctrl+drag an input to pick its wire up; \
+                 scroll to zoom, drag the background to pan.",
+            )
+            .weak();
+            ui.add(egui::Label::new(text).truncate());
+        }
     }
     ui.separator();
     if s.built != Some(ed.revision) {
@@ -732,6 +788,17 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         .show(ui, |ui| palette(ui, s, out, canvas_center));
     let snarl_id = egui::Id::new("workflow_canvas");
     let bounds = ui.available_rect_before_wrap();
+    // A window or panel resize (not a line of text above the canvas) fits
+    // a view that was fitted again.
+    if s.fitted
+        && s.bounds.is_some_and(|old| {
+            let d = old.size() - bounds.size();
+            d.x.abs() > 40.0 || d.y.abs() > 40.0
+        })
+    {
+        s.fit = true;
+    }
+    let fitting = s.fit && ed.graph.nodes().next().is_some();
     let mut viewer = Viewer {
         graph: &ed.graph,
         thumbs: &mut s.thumbs,
@@ -740,6 +807,11 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         copy: None,
         fit: std::mem::take(&mut s.fit).then_some(bounds.shrink(24.0)),
         transform: s.transform,
+        moved: s
+            .bounds
+            .replace(bounds)
+            .map_or(egui::Vec2::ZERO, |old| bounds.min - old.min),
+        user_moved: false,
     };
     let mut style = SnarlStyle::new();
     style.collapsible = Some(false);
@@ -750,6 +822,11 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         .style(style)
         .show(&mut s.snarl, &mut viewer, ui);
     s.transform = viewer.transform;
+    if fitting {
+        s.fitted = true;
+    } else if viewer.user_moved {
+        s.fitted = false;
+    }
     crate::ui::report::update(ui.ctx(), |r| {
         r.canvas = Some([
             s.transform.scaling,
