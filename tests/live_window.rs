@@ -463,4 +463,48 @@ fn the_real_window_shows_and_does_what_it_says() {
             .map(|f| f.value.clone())
     });
     assert_eq!(name, Some(J::from("ESRF")));
+    drop(app);
+
+    // The demo data opened from the welcome page: the main window.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("button:Open demo data");
+    app.wait_for("the demo image", |r| {
+        r["view"] == "image" && r["image_extent"].is_array()
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("main_window");
+    // The command palette, filtered by typing.
+    app.keys(&["key", "ctrl+k"]);
+    app.keys(&["type", "--delay", "120", "open"]);
+    app.settle();
+    app.shot("command_palette");
+    app.keys(&["key", "Escape"]);
+    drop(app);
+
+    // Offline, a search of the bundled catalogue, and a dataset page.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("tab:Search");
+    app.click_widget("field:search");
+    app.keys(&["type", "--delay", "120", "Aurora"]);
+    app.keys(&["key", "Return"]);
+    let title = "card:Ring pattern of a calibrant powder, Aurora beamtime";
+    app.click_widget(title);
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("search_dataset_page");
+    drop(app);
+
+    // The example workflow run in the window: every node computed.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("tab:Workflows");
+    app.click_widget("button:Open example…");
+    app.click_widget("menu:normalise_and_sum");
+    app.click_widget("button:Run");
+    app.wait_for("the run", |r| {
+        r["widgets"].get("label:computed 7").is_some()
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("workflow_run");
 }

@@ -125,6 +125,9 @@ pub struct SourceRun {
     /// How many match in all, when the source says (more than it sent).
     pub total: Option<u64>,
     pub started: std::time::Instant,
+    /// Not asked at all: an online source in offline mode. Shown as
+    /// skipped, not as a failure.
+    pub skipped: bool,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -1049,9 +1052,11 @@ impl AppState {
                 status: Load::Loading,
                 total: None,
                 started: std::time::Instant::now(),
+                skipped: false,
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Load::Failed("skipped: offline mode (PANORAMA_OFFLINE=1)".into());
+                run.skipped = true;
                 self.search.runs.push(run);
                 continue;
             }

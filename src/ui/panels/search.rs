@@ -177,6 +177,7 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
         )
         .on_hover_text("Show the dataset page")
         .on_hover_cursor(egui::CursorIcon::PointingHand);
+    crate::ui::report::widget(ui.ctx(), &format!("card:{}", d.title), r.rect);
     if r.clicked() {
         out.push(Command::ShowDataset(d.key()));
     }
@@ -405,6 +406,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                 .hint_text("Search datasets: title, people, facility, project, sample…")
                 .desired_width(ui.available_width() - 170.0),
         );
+        crate::ui::report::widget(ui.ctx(), "field:search", edit.rect);
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Search").clicked() || enter {
             out.push(Command::Search(s.text.trim().to_owned()));
@@ -446,6 +448,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     ui.spinner();
                     ui.small(format!("[{}] searching", run.name));
                 }
+                Load::Failed(msg) if run.skipped => {
+                    ui.small(format!("[{}] skipped", run.name))
+                        .on_hover_text(msg);
+                }
                 Load::Failed(msg) => {
                     ui.colored_label(
                         ui.visuals().error_fg_color,
@@ -482,7 +488,15 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             }
         });
     }
-    for run in &search.runs {
+    // Sources left out in offline mode: one line for all of them.
+    let skipped = search.runs.iter().filter(|r| r.skipped).count();
+    if skipped > 0 {
+        ui.weak(format!(
+            "Offline mode (PANORAMA_OFFLINE=1): {skipped} online source(s) not asked; \
+             the bundled catalogue and the offline index were searched."
+        ));
+    }
+    for run in search.runs.iter().filter(|r| !r.skipped) {
         if let Load::Failed(msg) = &run.status {
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(ui.visuals().error_fg_color, msg);

@@ -13,7 +13,9 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
         );
         ui.add_space(12.0);
         ui.horizontal_wrapped(|ui| {
-            if ui.button("Open demo data").clicked() {
+            let demo = ui.button("Open demo data");
+            crate::ui::report::widget(ui.ctx(), "button:Open demo data", demo.rect);
+            if demo.clicked() {
                 out.push(Command::OpenDemo);
             }
             if ui.button("Open a file…").clicked() {

@@ -604,7 +604,7 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
 pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Vec<Command>) {
     let wf = &state.workflow;
     ui.horizontal_wrapped(|ui| {
-        ui.menu_button("Open example…", |ui| {
+        let examples = ui.menu_button("Open example…", |ui| {
             if wf.examples.is_empty() {
                 ui.weak("No examples installed");
             }
@@ -613,13 +613,16 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                     .file_stem()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                if ui.button(name).clicked() {
+                let entry = ui.button(&name);
+                crate::ui::report::widget(ui.ctx(), &format!("menu:{name}"), entry.rect);
+                if entry.clicked() {
                     out.push(Command::OpenWorkflow(p.clone()));
                     s.built = None;
                     ui.close();
                 }
             }
         });
+        crate::ui::report::widget(ui.ctx(), "button:Open example…", examples.response.rect);
         if ui
             .button("New")
             .on_hover_text("Start an empty workflow")
@@ -658,12 +661,14 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             ui.separator();
             if wf.is_running() {
                 ui.spinner();
-            } else if ui
-                .button("Run")
-                .on_hover_text("Only nodes whose inputs or parameters changed are computed again")
-                .clicked()
-            {
-                out.push(Command::RunWorkflow);
+            } else {
+                let run = ui.button("Run").on_hover_text(
+                    "Only nodes whose inputs or parameters changed are computed again",
+                );
+                crate::ui::report::widget(ui.ctx(), "button:Run", run.rect);
+                if run.clicked() {
+                    out.push(Command::RunWorkflow);
+                }
             }
             if !wf.remote_running()
                 && ui
@@ -683,7 +688,22 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             if let Some(last) = &wf.last {
                 let total = wf.open.as_ref().map_or(0, |e| e.graph.nodes().count());
                 if last.errors.is_empty() {
-                    ui.weak(format!("last run computed {} node(s)", last.computed));
+                    // One piece, so the toolbar wraps it whole.
+                    let done = ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!(
+                                "last run computed {} node(s)",
+                                last.computed
+                            ))
+                            .weak(),
+                        )
+                        .wrap_mode(egui::TextWrapMode::Extend),
+                    );
+                    crate::ui::report::widget(
+                        ui.ctx(),
+                        &format!("label:computed {}", last.computed),
+                        done.rect,
+                    );
                 } else {
                     // Which failed, and why, in words beside the canvas.
                     let n = last.errors.len();
