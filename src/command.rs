@@ -116,6 +116,18 @@ impl fmt::Display for Shortcut {
 }
 
 /// One thing the user can ask for.
+/// The answer to "save the open workflow's changes first?", asked before
+/// New or Open would replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscardAnswer {
+    /// Save to the workflow's file, then go on.
+    Save,
+    /// Go on without saving.
+    Discard,
+    /// Keep the open workflow.
+    Cancel,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Ask for a file with the native dialog, then open it.
@@ -234,8 +246,11 @@ pub enum Command {
     },
     /// Run the open workflow (only what changed recomputes).
     RunWorkflow,
-    /// Start an empty workflow in the Workflows tab.
+    /// Start an empty workflow in the Workflows tab (asks first when the
+    /// open one has unsaved changes).
     NewWorkflow,
+    /// What becomes of the open workflow's unsaved changes.
+    AnswerDiscard(DiscardAnswer),
     /// Change the open workflow (add, connect, move, undo…).
     EditWorkflow(crate::workflow::edit::Edit),
     /// Choose the folder downloads go to.

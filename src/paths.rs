@@ -171,3 +171,68 @@ mod tests {
         }
     }
 }
+
+/// Write a file so that a crash, a full disk or a kill at any moment leaves
+/// either the old file or the new one, never half of one: the bytes go to a
+/// temporary file beside it, are flushed to disk, and the temporary file is
+/// renamed over the old one (then the folder is flushed, so the rename lasts).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return written;
+    }
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod atomic_tests {
+    use super::write_atomic;
+
+    #[test]
+    fn an_atomic_write_replaces_whole_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let f = dir.path().join("w.json");
+        std::fs::write(&f, "old").expect("write");
+        write_atomic(&f, b"new contents").expect("atomic");
+        assert_eq!(std::fs::read_to_string(&f).expect("read"), "new contents");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(left.len(), 1, "only the file itself");
+    }
+
+    /// A write that cannot finish (here: the target is a folder, so the
+    /// rename fails) leaves the old contents and no temporary file behind.
+    #[test]
+    fn a_failed_atomic_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let target = dir.path().join("taken");
+        std::fs::create_dir(&target).expect("dir");
+        std::fs::write(target.join("inside"), "keep").expect("write");
+        assert!(write_atomic(&target, b"new").is_err());
+        assert_eq!(
+            std::fs::read_to_string(target.join("inside")).expect("read"),
+            "keep"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(left.len(), 1, "no temporary file left");
+    }
+}

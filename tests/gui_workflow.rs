@@ -473,3 +473,40 @@ fn nodes_come_back_on_canvas_after_the_window_shrinks_and_grows() {
         );
     }
 }
+
+/// New over unsaved changes asks first; Cancel keeps the graph, Discard
+/// starts over.
+#[test]
+fn new_over_unsaved_changes_asks_first() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = window(home.path(), 1300.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    h.get_by_label("Number").click();
+    h.run_steps(4);
+    h.get_by_label("· unsaved");
+    let nodes = |h: &egui_kittest::Harness<'_, panorama::ui::app::PanoramaApp>| {
+        h.state()
+            .state()
+            .workflow
+            .open
+            .as_ref()
+            .map_or(0, |e| e.graph.nodes().count())
+    };
+    assert_eq!(nodes(&h), 1);
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    h.get_by_label("Save the changes first?");
+    h.get_by_label("Cancel").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Save the changes first?").is_none());
+    assert_eq!(nodes(&h), 1, "Cancel kept the graph");
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    h.get_by_label("Discard changes").click();
+    h.run_steps(4);
+    assert_eq!(nodes(&h), 0, "Discard started over");
+}

@@ -102,7 +102,12 @@ struct App {
 
 impl App {
     fn launch(display: &Display, args: &[&Path]) -> Self {
-        let home = tempfile::tempdir().expect("home");
+        Self::launch_in(display, tempfile::tempdir().expect("home"), args)
+    }
+
+    /// Start in a home folder of an earlier run (settings, drafts, the
+    /// workflow that was open).
+    fn launch_in(display: &Display, home: tempfile::TempDir, args: &[&Path]) -> Self {
         std::fs::create_dir_all(home.path().join("downloads")).expect("downloads");
         let runtime = home.path().join("xdg");
         std::fs::create_dir_all(&runtime).expect("runtime dir");
@@ -507,4 +512,19 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.move_to((1, 1));
     app.settle();
     app.shot("workflow_run");
+
+    // kill -9 while editing: the workflow comes back at the next start.
+    app.click_widget("palette:Number");
+    app.wait_for("a node added", |r| r["workflow_nodes"] == 8);
+    let _ = app.child.kill();
+    let _ = app.child.wait();
+    let home = std::mem::replace(&mut app.home, tempfile::tempdir().expect("tmp"));
+    drop(app);
+    let mut app = App::launch_in(&display, home, &[]);
+    app.click_widget("tab:Workflows");
+    let r = app.wait_for("the workflow restored", |r| r["workflow_nodes"].is_number());
+    assert_eq!(
+        r["workflow_nodes"], 8,
+        "the node added before the kill is there"
+    );
 }

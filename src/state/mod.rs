@@ -400,6 +400,7 @@ impl AppState {
             ),
         }
         state.load_metadata();
+        state.restore_workflow();
         state
     }
 
@@ -640,6 +641,10 @@ impl AppState {
             Command::NewWorkflow => {
                 self.new_workflow();
                 vec![UiEffect::ShowTab(TabKind::Workflows)]
+            }
+            Command::AnswerDiscard(answer) => {
+                self.answer_discard(answer);
+                Vec::new()
             }
             Command::EditWorkflow(edit) => {
                 self.edit_workflow(edit);

@@ -75,6 +75,31 @@ impl MapState {
     }
 }
 
+/// What would replace the open workflow, waiting for the user to say what
+/// becomes of its unsaved changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discard {
+    New,
+    Open(PathBuf),
+}
+
+pub use crate::command::DiscardAnswer;
+
+/// Settings key of the open workflow's copy: written on every change, so a
+/// crash or a kill loses nothing, and read back at the next start.
+const AUTOSAVE_KEY: &str = "workflow.autosave";
+
+/// What the autosave keeps.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Autosave {
+    /// The workflow file's text (as Save would write it).
+    text: String,
+    /// The file it belongs to, if any.
+    path: Option<PathBuf>,
+    /// Changed since it was opened or saved.
+    dirty: bool,
+}
+
 /// A finished run of the open workflow: the outcome, the folder its
 /// outputs and crate went to, and why that folder could not be written.
 type SingleRun = (Outcome, Option<PathBuf>, Option<String>);
@@ -97,6 +122,11 @@ pub struct WorkflowState {
     pub path: Option<PathBuf>,
     /// Why the last edit was refused (shown over the canvas until the next edit).
     pub refusal: Option<String>,
+    /// The editor revision last opened from or saved to `path`; `None` for
+    /// a workflow never saved.
+    saved: Option<u64>,
+    /// Waiting for an answer: what would discard unsaved changes.
+    pub confirm: Option<Discard>,
     engine: Arc<Mutex<Engine>>,
     running: Option<TaskHandle<SingleRun>>,
     /// The last run.
@@ -136,27 +166,81 @@ impl WorkflowState {
     pub fn remote_running(&self) -> bool {
         self.remote.is_some()
     }
+
+    /// The open workflow has changes that are not in its file (a new one
+    /// once it has a node).
+    pub fn is_dirty(&self) -> bool {
+        self.open.as_ref().is_some_and(|e| match self.saved {
+            Some(rev) => rev != e.revision,
+            None => e.graph.nodes().next().is_some(),
+        })
+    }
 }
 
 impl AppState {
+    /// Open a workflow file, or ask first if the open one has unsaved
+    /// changes ([`Self::answer_discard`]).
     pub fn open_workflow(&mut self, path: &std::path::Path) {
+        self.replace_workflow(Discard::Open(path.to_path_buf()));
+    }
+
+    /// Start an empty workflow, or ask first if the open one has unsaved
+    /// changes.
+    pub fn new_workflow(&mut self) {
+        self.replace_workflow(Discard::New);
+    }
+
+    fn replace_workflow(&mut self, with: Discard) {
+        if self.workflow.is_dirty() {
+            self.workflow.confirm = Some(with);
+            return;
+        }
+        self.workflow.confirm = None;
+        match with {
+            Discard::New => self.start_new_workflow(),
+            Discard::Open(path) => self.read_workflow(&path),
+        }
+    }
+
+    /// What becomes of the unsaved changes: saved first, dropped, or kept
+    /// (and the New or Open that asked is not done).
+    pub fn answer_discard(&mut self, answer: DiscardAnswer) {
+        let Some(with) = self.workflow.confirm.take() else {
+            return;
+        };
+        match answer {
+            DiscardAnswer::Cancel => {}
+            DiscardAnswer::Save => {
+                if let Some(path) = self.workflow.path.clone() {
+                    self.save_workflow(&path);
+                }
+                // Saved: go on; not saved (no file, or it failed): ask again.
+                self.replace_workflow(with);
+            }
+            DiscardAnswer::Discard => {
+                self.workflow.saved = self.workflow.open.as_ref().map(|e| e.revision);
+                self.replace_workflow(with);
+            }
+        }
+    }
+
+    /// Read a workflow file as it is: input files named relative to it stay
+    /// relative (Save writes them back unchanged) and are found beside it
+    /// when it runs.
+    fn read_workflow(&mut self, path: &std::path::Path) {
         let loaded = std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|t| WorkflowFile::parse(&t).map_err(|e| e.to_string()))
-            .and_then(|f| {
-                let mut g = f.to_graph().map_err(|e| e.to_string())?;
-                if let Some(dir) = path.parent() {
-                    crate::workflow::file::resolve_inputs(&mut g, dir);
-                }
-                Ok((f.name, g))
-            });
+            .and_then(|f| Ok((f.name.clone(), f.to_graph().map_err(|e| e.to_string())?)));
         match loaded {
             Ok((name, g)) => {
                 self.workflow.open = Some(Editor::new(name, g));
                 self.workflow.path = Some(path.to_path_buf());
+                self.workflow.saved = Some(0);
                 self.workflow.refusal = None;
                 self.workflow.engine = Arc::default();
                 self.workflow.last = None;
+                self.autosave_workflow();
             }
             Err(e) => self.notify(
                 Level::Error,
@@ -174,13 +258,77 @@ impl AppState {
         });
     }
 
-    /// Start an empty workflow.
-    pub fn new_workflow(&mut self) {
+    /// The open workflow as it runs: its name, and its graph with input files
+    /// named relative to the workflow file found beside it.
+    fn runnable_workflow(&self) -> Option<(String, crate::workflow::Graph)> {
+        let editor = self.workflow.open.as_ref()?;
+        let mut g = editor.graph.clone();
+        if let Some(dir) = self
+            .workflow
+            .path
+            .as_deref()
+            .and_then(std::path::Path::parent)
+        {
+            crate::workflow::file::resolve_inputs(&mut g, dir);
+        }
+        Some((editor.name.clone(), g))
+    }
+
+    fn start_new_workflow(&mut self) {
         self.workflow.open = Some(Editor::new("Untitled workflow", Default::default()));
         self.workflow.path = None;
+        self.workflow.saved = None;
         self.workflow.refusal = None;
         self.workflow.engine = Arc::default();
         self.workflow.last = None;
+        self.autosave_workflow();
+    }
+
+    /// Keep a copy of the open workflow in the store, as it is now.
+    fn autosave_workflow(&mut self) {
+        let Some(editor) = &self.workflow.open else {
+            return;
+        };
+        let copy = Autosave {
+            text: editor.to_file().to_text(),
+            path: self.workflow.path.clone(),
+            dirty: self.workflow.is_dirty(),
+        };
+        if let Ok(json) = serde_json::to_string(&copy) {
+            self.save_setting(AUTOSAVE_KEY, &json);
+        }
+    }
+
+    /// At start: the workflow that was open when Panorama last stopped
+    /// (quit, crash or kill), with its unsaved changes.
+    pub(super) fn restore_workflow(&mut self) {
+        let Some(copy) = self
+            .setting(AUTOSAVE_KEY)
+            .and_then(|j| serde_json::from_str::<Autosave>(&j).ok())
+        else {
+            return;
+        };
+        let Ok(file) = WorkflowFile::parse(&copy.text) else {
+            return;
+        };
+        let Ok(g) = file.to_graph() else {
+            return;
+        };
+        let mut editor = Editor::new(file.name.clone(), g);
+        // A change since the file was saved stays a change.
+        if copy.dirty {
+            editor.revision = 1;
+        }
+        self.workflow.open = Some(editor);
+        self.workflow.path = copy.path;
+        self.workflow.saved = Some(0).filter(|_| self.workflow.path.is_some());
+        if copy.dirty {
+            self.notify(
+                Level::Info,
+                format!("Unsaved changes to “{}” were kept", file.name),
+                "The workflow is open in the Workflows tab as you left it.",
+            );
+        }
     }
 
     /// Change the open workflow (an empty one is started for a first node).
@@ -194,25 +342,46 @@ impl AppState {
         let moves_only = matches!(edit, Edit::Move { .. });
         let before = editor.revision;
         self.workflow.refusal = editor.apply(edit).err().map(|e| e.to_string());
+        let changed = editor.revision != before;
         // The graph changed (an edit, an undo): the last run's errors no
         // longer describe it, so they are not shown on it any more.
         if !moves_only
-            && editor.revision != before
+            && changed
             && let Some(last) = self.workflow.last.as_mut()
         {
             last.errors.clear();
+        }
+        if changed {
+            self.autosave_workflow();
         }
     }
 
     /// Write the open workflow as a versioned JSON file.
     pub fn save_workflow(&mut self, path: &std::path::Path) {
+        // Saved into another folder: input files named relative to the old
+        // one are named in full, so they are still found.
+        let old_dir = self
+            .workflow
+            .path
+            .as_deref()
+            .and_then(std::path::Path::parent);
+        if old_dir.is_some()
+            && old_dir != path.parent()
+            && let Some((_, resolved)) = self.runnable_workflow()
+            && let Some(editor) = self.workflow.open.as_mut()
+        {
+            editor.graph = resolved;
+        }
         let Some(editor) = &self.workflow.open else {
             return;
         };
         let text = editor.to_file().to_text();
-        match std::fs::write(path, text) {
+        let revision = editor.revision;
+        match crate::paths::write_atomic(path, text.as_bytes()) {
             Ok(()) => {
                 self.workflow.path = Some(path.to_path_buf());
+                self.workflow.saved = Some(revision);
+                self.autosave_workflow();
                 self.notify(Level::Info, "Workflow saved", path.display().to_string());
             }
             Err(e) => self.notify(
@@ -255,15 +424,10 @@ impl AppState {
     /// recompute). A workflow with output nodes writes them, with the run's
     /// RO-Crate, into a run folder of its own ([`Self::run_folder`]).
     pub fn run_workflow(&mut self) {
-        let Some((name, mut g, bytes)) = self.workflow.open.as_ref().map(|e| {
-            (
-                e.name.clone(),
-                e.graph.clone(),
-                e.to_file().to_text().into_bytes(),
-            )
-        }) else {
+        let Some((name, mut g)) = self.runnable_workflow() else {
             return;
         };
+        let bytes = WorkflowFile::from_graph(&name, &g).to_text().into_bytes();
         if let Some(h) = self.workflow.running.take() {
             h.cancel();
         }
@@ -411,13 +575,12 @@ impl AppState {
     /// each into its own folder (results and RO-Crate) under the data
     /// folder's `runs/`.
     pub fn run_workflow_map(&mut self) {
-        let Some(editor) = &self.workflow.open else {
-            return;
-        };
         if self.workflow.map.is_running() || self.workflow.map.inputs.is_empty() {
             return;
         }
-        let g = editor.graph.clone();
+        let Some((name, g)) = self.runnable_workflow() else {
+            return;
+        };
         if crate::workflow::batch::input_node(&g).is_none() {
             self.notify(
                 Level::Warning,
@@ -426,8 +589,7 @@ impl AppState {
             );
             return;
         }
-        let name = editor.name.clone();
-        let bytes = editor.to_file().to_text().into_bytes();
+        let bytes = WorkflowFile::from_graph(&name, &g).to_text().into_bytes();
         let inputs: Vec<String> = self
             .workflow
             .map
@@ -545,11 +707,10 @@ impl AppState {
         token: crate::auth::Secret,
     ) {
         use crate::workflow::slurm::{Cluster, RemoteTarget, follow, submit_workflow};
-        let Some(editor) = &self.workflow.open else {
+        let Some((name, g)) = self.runnable_workflow() else {
             return;
         };
-        let text = editor.to_file().to_text();
-        let name = editor.name.clone();
+        let text = WorkflowFile::from_graph(&name, &g).to_text();
         if let Ok(json) = serde_json::to_string(&settings) {
             self.save_setting("workflow.cluster", &json);
         }
@@ -1094,5 +1255,167 @@ mod tests {
         assert!(errors(&s) > 0);
         s.apply(Command::EditWorkflow(Edit::Undo));
         assert_eq!(errors(&s), 0, "no stale error after the undo");
+    }
+
+    fn settle(s: &mut AppState) {
+        let t0 = std::time::Instant::now();
+        while s.busy() {
+            s.poll();
+            assert!(t0.elapsed() < std::time::Duration::from_secs(30));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// A workflow being edited when Panorama stops without a word (a crash,
+    /// `kill -9`: nothing runs on the way out) is there at the next start,
+    /// with its unsaved change and marked unsaved.
+    #[test]
+    fn an_unsaved_workflow_comes_back_after_a_crash() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dirs = crate::paths::AppDirs::under(tmp.path());
+        let mut s = AppState::new(dirs.clone(), rt.tasks().clone());
+        let ids = chain(&mut s, &["linspace", "sum"]);
+        s.apply(Command::EditWorkflow(Edit::SetParam {
+            id: ids[0],
+            name: "count".into(),
+            value: serde_json::json!(7),
+        }));
+        let before = s.workflow.open.as_ref().expect("open").graph.clone();
+        // Nothing of the state's own is run at the end.
+        std::mem::forget(s);
+        let again = AppState::new(dirs, rt.tasks().clone());
+        let after = &again.workflow.open.as_ref().expect("restored").graph;
+        assert_eq!(after, &before);
+        assert!(again.workflow.is_dirty(), "still unsaved");
+    }
+
+    /// New or Open over unsaved changes asks first; Cancel keeps the work,
+    /// Save writes it (atomically) and goes on, Discard goes on.
+    #[test]
+    fn replacing_an_unsaved_workflow_asks_first() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        chain(&mut s, &["linspace", "sum"]);
+        let nodes = |s: &AppState| {
+            s.workflow
+                .open
+                .as_ref()
+                .map_or(0, |e| e.graph.nodes().count())
+        };
+        s.apply(Command::NewWorkflow);
+        assert_eq!(s.workflow.confirm, Some(super::Discard::New));
+        assert_eq!(nodes(&s), 2, "nothing replaced while asking");
+        s.apply(Command::AnswerDiscard(super::DiscardAnswer::Cancel));
+        assert_eq!((s.workflow.confirm.clone(), nodes(&s)), (None, 2));
+        // Saved to a file, it is no longer unsaved: New does not ask.
+        let file = tmp.path().join("mine.json");
+        s.apply(Command::SaveWorkflow(file.clone()));
+        assert!(!s.workflow.is_dirty());
+        assert!(file.exists());
+        s.apply(Command::EditWorkflow(Edit::Add {
+            kind: "constant".into(),
+            pos: [0.0, 300.0],
+        }));
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/workflows/normalise_and_sum.json");
+        s.apply(Command::OpenWorkflow(example.clone()));
+        assert_eq!(
+            s.workflow.confirm,
+            Some(super::Discard::Open(example.clone()))
+        );
+        s.apply(Command::AnswerDiscard(super::DiscardAnswer::Save));
+        assert_eq!(
+            s.workflow.path.as_deref(),
+            Some(example.as_path()),
+            "opened after saving"
+        );
+        let saved = crate::workflow::file::WorkflowFile::parse(
+            &std::fs::read_to_string(&file).expect("read"),
+        )
+        .expect("parse");
+        assert_eq!(
+            saved.to_graph().expect("graph").nodes().count(),
+            3,
+            "the change was saved"
+        );
+        // Not dirty now: a new workflow needs no question.
+        s.apply(Command::NewWorkflow);
+        assert_eq!((s.workflow.confirm.clone(), nodes(&s)), (None, 0));
+        chain(&mut s, &["linspace"]);
+        s.apply(Command::NewWorkflow);
+        assert_eq!(s.workflow.confirm, Some(super::Discard::New));
+        s.apply(Command::AnswerDiscard(super::DiscardAnswer::Discard));
+        assert_eq!(nodes(&s), 0, "discarded on request");
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "no temporary file left");
+    }
+
+    /// An input named relative to the workflow file stays relative when the
+    /// file is opened and saved, and is read from beside it when it runs.
+    #[test]
+    fn relative_inputs_stay_relative_and_are_found_beside_the_file() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let project = tmp.path().join("project");
+        std::fs::create_dir_all(&project).expect("dir");
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/demo/demo_spectrum1d.nxs"),
+            project.join("spectrum.nxs"),
+        )
+        .expect("copy");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        let ids = chain(&mut s, &["read_hdf5", "sum"]);
+        for (name, value) in [("file", "spectrum.nxs"), ("path", "/entry/spectrum/counts")] {
+            s.apply(Command::EditWorkflow(Edit::SetParam {
+                id: ids[0],
+                name: name.into(),
+                value: serde_json::json!(value),
+            }));
+        }
+        let file = project.join("w.json");
+        s.apply(Command::SaveWorkflow(file.clone()));
+        s.apply(Command::NewWorkflow);
+        s.apply(Command::OpenWorkflow(file.clone()));
+        let param = |s: &AppState| {
+            s.workflow
+                .open
+                .as_ref()
+                .expect("open")
+                .graph
+                .node(ids[0])
+                .expect("node")
+                .params["file"]
+                .clone()
+        };
+        assert_eq!(
+            param(&s),
+            serde_json::json!("spectrum.nxs"),
+            "not made absolute on open"
+        );
+        s.apply(Command::SaveWorkflow(file.clone()));
+        let text = std::fs::read_to_string(&file).expect("read");
+        assert!(text.contains("\"spectrum.nxs\""), "{text}");
+        // Run from another working folder: the file beside the workflow is read.
+        s.apply(Command::RunWorkflow);
+        settle(&mut s);
+        let last = s.workflow.last.as_ref().expect("ran");
+        assert!(last.errors.is_empty(), "{:?}", last.errors);
+        // Saved into another folder, the input is named in full and still found.
+        let elsewhere = tmp.path().join("elsewhere.json");
+        s.apply(Command::SaveWorkflow(elsewhere.clone()));
+        let moved = param(&s);
+        assert!(
+            moved
+                .as_str()
+                .is_some_and(|p| std::path::Path::new(p).is_absolute()),
+            "{moved}"
+        );
     }
 }

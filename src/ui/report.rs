@@ -33,6 +33,8 @@ pub struct ViewReport {
     /// The workflow canvas's transform from canvas to screen coordinates
     /// (scale, x and y shift), while it is shown.
     pub canvas: Option<[f32; 3]>,
+    /// Nodes of the open workflow, while the Workflows tab is shown.
+    pub workflow_nodes: Option<usize>,
 }
 
 fn id() -> egui::Id {

@@ -553,6 +553,7 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
                 let resp =
                     ui.add(egui::Button::new(spec.title).sense(egui::Sense::click_and_drag()));
                 drawn.push((resp.rect, spec));
+                crate::ui::report::widget(ui.ctx(), &format!("palette:{}", spec.title), resp.rect);
                 drag_started |= resp.drag_started();
                 let ports: Vec<&str> = spec.inputs.iter().map(|t| port_name(*t)).collect();
                 let outs: Vec<&str> = spec.outputs.iter().map(|t| port_name(*t)).collect();
@@ -601,8 +602,49 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
     }
 }
 
+/// The key of the "Save as…" dialog's answer.
+const SAVE_AS_DIALOG: &str = "workflow_save_as";
+
+/// "Save the changes first?", before New or Open replaces a workflow with
+/// unsaved changes.
+fn confirm_discard(ui: &egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+    use crate::command::DiscardAnswer as A;
+    let wf = &state.workflow;
+    if wf.confirm.is_none() {
+        return;
+    }
+    let name = wf.open.as_ref().map_or("", |e| e.name.as_str());
+    let modal = egui::Modal::new(egui::Id::new("workflow_discard")).show(ui.ctx(), |ui| {
+        ui.set_max_width(420.0);
+        ui.heading("Save the changes first?");
+        ui.label(format!("“{name}” has changes that are not in a file."));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if let Some(path) = &wf.path {
+                if ui
+                    .button("Save")
+                    .on_hover_text(format!("Write {}", path.display()))
+                    .clicked()
+                {
+                    out.push(Command::AnswerDiscard(A::Save));
+                }
+            }
+            if ui.button("Discard changes").clicked() {
+                out.push(Command::AnswerDiscard(A::Discard));
+            }
+            if ui.button("Cancel").clicked() {
+                out.push(Command::AnswerDiscard(A::Cancel));
+            }
+        });
+    });
+    if modal.should_close() {
+        out.push(Command::AnswerDiscard(A::Cancel));
+    }
+}
+
 pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Vec<Command>) {
     let wf = &state.workflow;
+    confirm_discard(ui, state, out);
     ui.horizontal_wrapped(|ui| {
         let examples = ui.menu_button("Open example…", |ui| {
             if wf.examples.is_empty() {
@@ -639,8 +681,34 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             {
                 out.push(Command::SaveWorkflow(path.clone()));
             }
+            if ui
+                .button("Save as…")
+                .on_hover_text("Write the workflow to a new file")
+                .clicked()
+            {
+                let stem = crate::workflow::batch::folder_name(&ed.name, "workflow");
+                let mut req = crate::ui::file_dialog::Request::new(
+                    "Save the workflow",
+                    crate::ui::file_dialog::Mode::Save(format!("{stem}.json")),
+                )
+                .filter("Workflow", &["json"]);
+                if let Some(dir) = wf.path.as_deref().and_then(std::path::Path::parent) {
+                    req = req.start_in(dir.to_path_buf());
+                }
+                crate::ui::file_dialog::request(ui.ctx(), SAVE_AS_DIALOG, req);
+            }
+            if let Some(crate::ui::file_dialog::Answer::Picked(path)) =
+                crate::ui::file_dialog::take_answer(ui.ctx(), SAVE_AS_DIALOG)
+            {
+                out.push(Command::SaveWorkflow(path));
+            }
             ui.separator();
             ui.strong(&ed.name);
+            if wf.is_dirty() {
+                ui.weak("· unsaved").on_hover_text(
+                    "Kept automatically, also after a crash; Save writes the workflow file",
+                );
+            }
             if ui
                 .add_enabled(ed.can_undo(), egui::Button::new("Undo"))
                 .on_hover_text("Ctrl+Z")
@@ -847,7 +915,9 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     } else if viewer.user_moved {
         s.fitted = false;
     }
+    let count = ed.graph.nodes().count();
     crate::ui::report::update(ui.ctx(), |r| {
+        r.workflow_nodes = Some(count);
         r.canvas = Some([
             s.transform.scaling,
             s.transform.translation.x,
