@@ -321,8 +321,8 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     );
     assert_eq!(s[1], ItemState::Cancelled);
     assert_eq!(s[2], ItemState::Paused);
-    assert!(!out.path().join("b.h5").exists());
-    assert!(!out.path().join(".b.h5.part").exists());
+    assert!(!out.path().join("raw/b.h5").exists());
+    assert!(!out.path().join("raw/.b.h5.part").exists());
     // Totals leave the cancelled file out and count the paused one as not done.
     let (done, total, unknown) = q.totals();
     assert!(!unknown);
@@ -336,7 +336,7 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     });
     assert!(matches!(&states()[2], ItemState::Done(_)), "{:?}", states());
     assert_eq!(
-        std::fs::read(out.path().join("c.h5")).expect("c"),
+        std::fs::read(out.path().join("raw/c.h5")).expect("c, in its folder"),
         std::fs::read(run.join("raw/c.h5")).expect("c")
     );
 
@@ -491,4 +491,77 @@ fn a_changed_file_or_a_wrong_range_restarts_instead_of_splicing() {
             "{mode}: the file arrives whole and right"
         );
     }
+}
+
+/// Download all of a dataset whose files share a name in different folders
+/// (`run1/data.h5`, `run2/data.h5`), three transfers at once: each arrives in
+/// its folder, intact; the same file asked for twice is one entry; another
+/// file of the same name and folder is kept beside as `data (2).h5`.
+#[test]
+fn same_named_files_from_different_folders_both_arrive_intact() {
+    use panorama::catalogue::queue::{ItemState, Queue};
+    use panorama::catalogue::webdav::Lister;
+
+    let dav = tempfile::tempdir().expect("dav");
+    let (_server, base) = webdav(dav.path());
+    let set = dav.path().join("public/set");
+    for run in ["run1", "run2"] {
+        std::fs::create_dir_all(set.join(run)).expect("mkdir");
+        random_file(&set.join(run).join("data.h5"), 300_000);
+    }
+    std::fs::create_dir_all(set.join("other")).expect("mkdir");
+    random_file(&set.join("other/data.h5"), 1000);
+    let rt = Runtime::new().expect("rt");
+    let lister = Lister::new(None).expect("lister");
+    let files = rt
+        .block_on(lister.walk(&format!("{base}set")))
+        .expect("walk");
+    let out = tempfile::tempdir().expect("out");
+    let q = Queue::new(rt.tasks().handle().clone(), 3).expect("queue");
+    let req = |url: &str, name: &str| Request {
+        url: url.to_owned(),
+        dir: out.path().to_path_buf(),
+        name: name.to_owned(),
+        checksum: None,
+        bearer: None,
+        overwrite: false,
+    };
+    let runs: Vec<_> = files.iter().filter(|f| f.name.starts_with("run")).collect();
+    assert_eq!(runs.len(), 2);
+    let ids: Vec<u64> = runs
+        .iter()
+        .map(|f| q.add(req(f.url.as_deref().expect("url"), &f.name)))
+        .collect();
+    // The first asked for again while it is queued: the same entry.
+    let twice = q.add(req(runs[0].url.as_deref().expect("url"), &runs[0].name));
+    assert_eq!(twice, ids[0]);
+    // Another server's file of the same folder and name: saved beside it.
+    let other = files
+        .iter()
+        .find(|f| f.name == "other/data.h5")
+        .and_then(|f| f.url.clone())
+        .expect("other");
+    q.add(req(&other, "run1/data.h5"));
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
+            .await
+            .expect("idle")
+    });
+    let states: Vec<ItemState> = q.items().into_iter().map(|i| i.state).collect();
+    assert_eq!(states.len(), 3, "{states:?}");
+    assert!(
+        states.iter().all(|s| matches!(s, ItemState::Done(_))),
+        "{states:?}"
+    );
+    for run in ["run1", "run2"] {
+        assert_eq!(
+            std::fs::read(out.path().join(run).join("data.h5")).expect("downloaded"),
+            std::fs::read(set.join(run).join("data.h5")).expect("original"),
+            "{run}/data.h5 arrived intact"
+        );
+    }
+    assert_eq!(
+        std::fs::read(out.path().join("run1/data (2).h5")).expect("beside"),
+        std::fs::read(set.join("other/data.h5")).expect("original")
+    );
 }

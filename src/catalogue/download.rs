@@ -64,6 +64,29 @@ pub fn sanitize_file_name(name: &str) -> Result<String, DownloadError> {
     Ok(cleaned)
 }
 
+/// A catalogue's file name that may name folders (`run1/data.h5`, as
+/// SciCat's datablocks and WebDAV listings do): the folders to keep, each
+/// sanitised like a file name (`..`, `.` and empty parts dropped, at most
+/// 16 deep), and the file name.
+pub fn split_relative(name: &str) -> Result<(PathBuf, String), DownloadError> {
+    let parts: Vec<&str> = name
+        .split(['/', '\\'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+        .collect();
+    let Some((file, folders)) = parts.split_last() else {
+        return Err(DownloadError::BadName(name.to_owned()));
+    };
+    let file = sanitize_file_name(file)?;
+    let mut dir = PathBuf::new();
+    for folder in folders.iter().rev().take(16).rev() {
+        if let Ok(clean) = sanitize_file_name(folder) {
+            dir.push(clean);
+        }
+    }
+    Ok((dir, file))
+}
+
 /// One file to fetch.
 #[derive(Clone)]
 pub struct Request {
@@ -349,6 +372,29 @@ async fn fetch_once(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_in_catalogue_names_are_kept_and_sanitised() {
+        let split = |n: &str| split_relative(n).map(|(d, f)| (d.display().to_string(), f));
+        assert_eq!(
+            split("run1/data.h5").ok(),
+            Some(("run1".into(), "data.h5".into()))
+        );
+        assert_eq!(
+            split("../../etc/passwd").ok(),
+            Some(("etc".into(), "passwd".into())),
+            "no climbing out of the downloads folder"
+        );
+        assert_eq!(
+            split("/abs//raw\\.hidden/./x?.h5").ok(),
+            Some(("abs/raw/hidden".into(), "x_.h5".into()))
+        );
+        assert_eq!(
+            split("plain.nxs").ok(),
+            Some((String::new(), "plain.nxs".into()))
+        );
+        assert!(split("a/..").is_err() && split("").is_err());
+    }
 
     #[test]
     fn file_names_cannot_escape_the_folder() {

@@ -145,9 +145,50 @@ impl Queue {
 
     /// Add a file whose size the catalogue or listing gave, so the total is
     /// known before it starts.
-    pub fn add_sized(&self, req: Request, size: Option<u64>) -> u64 {
+    /// A name with folders (`run1/data.h5`) keeps them under the request's
+    /// folder. Two entries never write the same file: the same file asked for
+    /// again while it is queued or running is that entry; another file of
+    /// the same name and folder is saved as `name (2).ext`.
+    pub fn add_sized(&self, mut req: Request, size: Option<u64>) -> u64 {
+        if let Ok((sub, file)) = download::split_relative(&req.name) {
+            req.dir = req.dir.join(sub);
+            req.name = file;
+        }
         let id = {
             let mut inner = lock(&self.inner);
+            let busy = |e: &Entry| {
+                matches!(
+                    e.item.state,
+                    ItemState::Queued | ItemState::Running | ItemState::Paused
+                )
+            };
+            if let Some(same) = inner
+                .entries
+                .iter()
+                .find(|e| busy(e) && e.req.url == req.url && e.req.dir == req.dir)
+            {
+                return same.item.id;
+            }
+            let taken = |name: &str, inner: &Inner| {
+                inner
+                    .entries
+                    .iter()
+                    .any(|e| busy(e) && e.req.dir == req.dir && e.item.name == name)
+            };
+            let clean =
+                download::sanitize_file_name(&req.name).unwrap_or_else(|_| req.name.clone());
+            if taken(&clean, &inner) {
+                let (stem, ext) = match clean.rsplit_once('.') {
+                    Some((s, e)) if !s.is_empty() => (s.to_owned(), format!(".{e}")),
+                    _ => (clean.clone(), String::new()),
+                };
+                if let Some(free) = (2..1000)
+                    .map(|n| format!("{stem} ({n}){ext}"))
+                    .find(|n| !taken(n, &inner))
+                {
+                    req.name = free;
+                }
+            }
             inner.next_id += 1;
             let id = inner.next_id;
             let name = download::sanitize_file_name(&req.name).unwrap_or_else(|_| req.name.clone());

@@ -23,14 +23,9 @@ struct Planned {
 /// Safe sub-folders from a relative path such as `run1/raw/scan.h5` (the
 /// last component is the file name and is left out).
 fn safe_subdir(rel: &str) -> PathBuf {
-    let parts: Vec<&str> = rel.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-    let mut out = PathBuf::new();
-    for p in parts.iter().take(parts.len().saturating_sub(1)) {
-        if let Ok(clean) = sanitize_file_name(p) {
-            out.push(clean);
-        }
-    }
-    out
+    crate::catalogue::download::split_relative(rel)
+        .map(|(dir, _)| dir)
+        .unwrap_or_default()
 }
 
 fn plan_url(rt: &crate::runtime::Runtime, url: &str) -> Result<Vec<Planned>, String> {
@@ -204,10 +199,11 @@ pub fn get(
         let into = dir.join(&p.subdir);
         match (&p.file.url, &p.file.local) {
             (Some(url), _) => {
+                // The queue keeps the name's folders itself.
                 let id = queue.add_sized(
                     Request {
                         url: url.clone(),
-                        dir: into,
+                        dir: dir.clone(),
                         name: p.file.name.clone(),
                         checksum: p.file.checksum.clone(),
                         bearer: None,

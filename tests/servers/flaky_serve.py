@@ -64,12 +64,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not state["broken"]:
             state["broken"] = True
+            # Replaced before the connection drops, so a client that asks
+            # again at once already meets the new file.
+            if MODE == "changes":
+                state["version"] = 1
             self.wfile.write(data[: len(data) // 3])
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
-            if MODE == "changes":
-                state["version"] = 1
             return
         self.wfile.write(data)
 
