@@ -56,6 +56,19 @@ fn a_pipeline_runs_and_reruns_only_what_changed() {
     );
 }
 
+/// A 1300×900 window on the Workflows tab with a new, empty workflow.
+fn new_workflow(
+    home: &std::path::Path,
+) -> egui_kittest::Harness<'static, panorama::ui::app::PanoramaApp> {
+    let mut h = window(home, 1300.0, 900.0);
+    h.run_steps(4);
+    h.get_by_label("Workflows").click();
+    h.run_steps(4);
+    h.get_by_label("New").click();
+    h.run_steps(4);
+    h
+}
+
 /// Press on `from`, move in steps, release on `to` (a mouse drag).
 fn drag(
     h: &mut egui_kittest::Harness<'_, panorama::ui::app::PanoramaApp>,
@@ -76,12 +89,7 @@ fn drag(
 #[test]
 fn a_graph_is_built_by_dragging_and_connecting_and_runs() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1300.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Workflows").click();
-    h.run_steps(4);
-    h.get_by_label("New").click();
-    h.run_steps(4);
+    let mut h = new_workflow(home.path());
     // Two nodes dragged from the palette onto the canvas.
     let canvas = h
         .get_by_label("Click to add, or drag onto the canvas")
@@ -323,12 +331,7 @@ fn a_workflow_runs_over_many_files_each_with_its_crate() {
 #[test]
 fn a_dropped_node_lands_under_the_pointer_at_any_zoom() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1300.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Workflows").click();
-    h.run_steps(4);
-    h.get_by_label("New").click();
-    h.run_steps(4);
+    let mut h = new_workflow(home.path());
     let palette = h
         .get_by_label("Click to add, or drag onto the canvas")
         .rect();
@@ -382,12 +385,7 @@ fn a_dropped_node_lands_under_the_pointer_at_any_zoom() {
 #[test]
 fn a_quick_flick_picks_up_the_entry_under_the_press() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1300.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Workflows").click();
-    h.run_steps(4);
-    h.get_by_label("New").click();
-    h.run_steps(4);
+    let mut h = new_workflow(home.path());
     let palette = h
         .get_by_label("Click to add, or drag onto the canvas")
         .rect();
@@ -479,12 +477,7 @@ fn nodes_come_back_on_canvas_after_the_window_shrinks_and_grows() {
 #[test]
 fn new_over_unsaved_changes_asks_first() {
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = window(home.path(), 1300.0, 900.0);
-    h.run_steps(4);
-    h.get_by_label("Workflows").click();
-    h.run_steps(4);
-    h.get_by_label("New").click();
-    h.run_steps(4);
+    let mut h = new_workflow(home.path());
     h.get_by_label("Number").click();
     h.run_steps(4);
     h.get_by_label("· unsaved");

@@ -1166,12 +1166,7 @@ mod tests {
             value: serde_json::json!(demo),
         }));
         s.apply(Command::RunWorkflow);
-        let t0 = std::time::Instant::now();
-        while s.busy() {
-            s.poll();
-            assert!(t0.elapsed() < std::time::Duration::from_secs(30));
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        settle(&mut s);
         let open = s.metadata.open.as_ref().expect("a draft opened");
         let doc = open.doc.draft.to_json();
         assert_eq!(doc["type"], "derived");
@@ -1199,14 +1194,6 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tmp");
         let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
         chain(&mut s, &["linspace", "view"]);
-        let settle = |s: &mut AppState| {
-            let t0 = std::time::Instant::now();
-            while s.busy() {
-                s.poll();
-                assert!(t0.elapsed() < std::time::Duration::from_secs(30));
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        };
         for _ in 0..2 {
             s.apply(Command::RunWorkflow);
             settle(&mut s);
@@ -1239,12 +1226,7 @@ mod tests {
             value: serde_json::json!(tmp.path().join("missing.nxs").display().to_string()),
         }));
         s.apply(Command::RunWorkflow);
-        let t0 = std::time::Instant::now();
-        while s.busy() {
-            s.poll();
-            assert!(t0.elapsed() < std::time::Duration::from_secs(30));
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        settle(&mut s);
         let errors = |s: &AppState| s.workflow.last.as_ref().map_or(0, |l| l.errors.len());
         assert!(errors(&s) > 0, "the run failed");
         // Moving a node changes nothing the run depends on.
