@@ -27,6 +27,9 @@ pub struct HistoryStep {
     pub after: Option<String>,
 }
 
+/// Steps of a draft's history kept for undo; older ones are dropped.
+pub const HISTORY_STEPS: i64 = 1000;
+
 /// Step `seq` of a draft's history, if there is one.
 fn history_step(
     tx: &rusqlite::Transaction<'_>,
@@ -75,7 +78,8 @@ impl Store {
         })
     }
 
-    const DRAFT_COLUMNS: &'static str = "d.id, d.title, d.schema, d.body, d.updated, d.cursor,
+    const DRAFT_COLUMNS: &'static str = "d.id, d.title, d.schema, d.body, d.updated,
+        (SELECT COUNT(*) FROM draft_history h WHERE h.draft = d.id AND h.seq <= d.cursor),
         (SELECT COUNT(*) FROM draft_history h WHERE h.draft = d.id AND h.seq > d.cursor)";
 
     pub fn drafts(&self) -> Result<Vec<DraftRow>, StoreError> {
@@ -165,6 +169,10 @@ impl Store {
             params![id, cursor + 1, step.pointer, step.before, step.after],
         )?;
         tx.execute(
+            "DELETE FROM draft_history WHERE draft = ?1 AND seq <= ?2",
+            params![id, cursor + 1 - HISTORY_STEPS],
+        )?;
+        tx.execute(
             "UPDATE drafts SET body = ?2, cursor = ?3, updated = ?4 WHERE id = ?1",
             params![id, body, cursor + 1, now],
         )?;
@@ -214,5 +222,39 @@ impl Store {
         self.conn
             .execute("DELETE FROM drafts WHERE id = ?1", [id])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HISTORY_STEPS, HistoryStep};
+
+    /// The undo history of a draft stays bounded: after more edits than it
+    /// keeps, undo goes back exactly that many steps and then stops.
+    #[test]
+    fn the_undo_history_is_bounded() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut store = crate::store::Store::open(&tmp.path().join("s.sqlite")).expect("store");
+        let id = store.create_draft("t", "datacite", "{}", 0).expect("draft");
+        let edits = HISTORY_STEPS + 25;
+        for i in 0..edits {
+            let step = HistoryStep {
+                pointer: format!("/f{}", i % 7),
+                before: Some(i.to_string()),
+                after: Some((i + 1).to_string()),
+            };
+            store.record_edit(id, "{}", &step, i).expect("edit");
+        }
+        let row = store.drafts().expect("drafts").remove(0);
+        assert_eq!(row.undo, HISTORY_STEPS);
+        let mut undone = 0;
+        while store
+            .step_draft(id, true, 0, |_| Ok("{}".into()))
+            .expect("undo")
+        {
+            undone += 1;
+            assert!(undone <= edits, "undo never stops");
+        }
+        assert_eq!(undone, HISTORY_STEPS);
     }
 }
