@@ -527,4 +527,69 @@ fn the_real_window_shows_and_does_what_it_says() {
         r["workflow_nodes"], 8,
         "the node added before the kill is there"
     );
+    drop(app);
+
+    // Reflectivity on a log scale: the y range is in decades of R ≤ 1.
+    let mut app = App::launch(&display, &[&demo("demo_reflectivity_orso.nxs")]);
+    app.wait_for("the line plot", |r| r["view"] == "line");
+    let (_, lin_hi) = range(&app.settle(), "y_range");
+    app.click_widget("checkbox:Log scale");
+    app.move_to((1, 1));
+    let r = app.settle();
+    let (lo, hi) = range(&r, "y_range");
+    assert!(
+        hi < 1.0 && lo < -3.0,
+        "log10 y from {lo} to {hi} (linear top {lin_hi})"
+    );
+    app.shot("viewer_line_log");
+    // Search as you type in the Files panel, then a string table.
+    app.click_widget("tab:Files");
+    app.click_widget("field:files filter");
+    app.keys(&["type", "--delay", "120", "qz err"]);
+    app.click_widget("object:/entry/reflectivity/Qz_errors");
+    let r = app.wait_for("the found object selected", |r| {
+        r["selected"] == "/entry/reflectivity/Qz_errors"
+    });
+    assert_eq!(r["selected"], "/entry/reflectivity/Qz_errors");
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("files_search");
+    app.click_widget("field:files filter");
+    app.keys(&["key", "ctrl+a", "BackSpace"]);
+    app.keys(&["type", "--delay", "120", "columns"]);
+    app.click_widget("object:/entry/orso_header/columns");
+    app.wait_for("the string table", |r| {
+        r["selected"] == "/entry/orso_header/columns"
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("viewer_tree_table");
+    drop(app);
+
+    // A DataCite draft filled from the open file.
+    let mut app = App::launch(&display, &[&demo("demo_spectrum1d.nxs")]);
+    app.wait_for("the line plot", |r| r["view"] == "line");
+    app.click_widget("tab:Metadata");
+    app.click_widget("checkbox:fill from file");
+    app.click_widget("button:New draft");
+    app.wait_for("the title field", |r| {
+        r["widgets"].get("field:/titles/0/title").is_some()
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("metadata_editor");
+    let store =
+        panorama::store::Store::open(&app.home.path().join("data/panorama.sqlite")).expect("store");
+    let drafts = panorama::metadata::drafts::list(&store).expect("drafts");
+    let title = drafts.iter().find_map(|d| {
+        d.draft
+            .fields
+            .get("/titles/0/title")
+            .map(|f| f.value.clone())
+    });
+    assert_eq!(
+        title,
+        Some(J::from("XRF spectrum (demo)")),
+        "filled from the file"
+    );
 }

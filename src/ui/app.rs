@@ -522,7 +522,8 @@ impl eframe::App for PanoramaApp {
         let status = snapshot
             .last()
             .map_or_else(|| "Ready".to_owned(), super::status_bar::line);
-        super::report::finish_frame(&ctx, &status);
+        let selected = self.state.selected.as_ref().map(|t| t.path.as_str());
+        super::report::finish_frame(&ctx, &status, selected);
         // Finished tasks linger in the status bar for a moment; come back to clear them.
         if !snapshot.is_empty() {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));

@@ -33,6 +33,8 @@ pub struct ViewReport {
     /// The workflow canvas's transform from canvas to screen coordinates
     /// (scale, x and y shift), while it is shown.
     pub canvas: Option<[f32; 3]>,
+    /// The object selected in the Files panel (its path in the file).
+    pub selected: Option<String>,
     /// Nodes of the open workflow, while the Workflows tab is shown.
     pub workflow_nodes: Option<usize>,
 }
@@ -94,8 +96,11 @@ pub fn focused(ctx: &egui::Context, label: &str) {
 }
 
 /// At the end of a frame: the status line, and the file when asked for.
-pub fn finish_frame(ctx: &egui::Context, status: &str) {
-    update(ctx, |r| status.clone_into(&mut r.status));
+pub fn finish_frame(ctx: &egui::Context, status: &str, selected: Option<&str>) {
+    update(ctx, |r| {
+        status.clone_into(&mut r.status);
+        r.selected = selected.map(str::to_owned);
+    });
     let Some(path) = std::env::var_os("PANORAMA_REPORT") else {
         return;
     };

@@ -44,6 +44,7 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
             let r = ui
                 .horizontal(|ui| {
                     let r = ui.selectable_label(selected, text);
+                    crate::ui::report::widget(ui.ctx(), &format!("object:{}", e.path), r.rect);
                     let detail = match kind {
                         EntityKind::Dataset(d) => {
                             let dims: Vec<String> = d.shape.iter().map(u64::to_string).collect();
@@ -167,11 +168,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
         );
         return;
     }
-    ui.add(
+    let filter = ui.add(
         egui::TextEdit::singleline(&mut files.filter)
             .hint_text("Filter by name or path…")
             .desired_width(f32::INFINITY),
     );
+    crate::ui::report::widget(ui.ctx(), "field:files filter", filter.rect);
     let selected = state.selected.clone();
     if !files.filter.trim().is_empty() {
         let ids: Vec<u64> = state.documents.iter().map(|d| d.id).collect();

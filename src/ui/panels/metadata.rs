@@ -71,7 +71,8 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
             .and_then(|id| state.document(id))
             .map(|d| d.label.clone());
         if let Some(label) = &doc_label {
-            ui.checkbox(&mut s.from_file, format!("fill from {label}"));
+            let fill = ui.checkbox(&mut s.from_file, format!("fill from {label}"));
+            crate::ui::report::widget(ui.ctx(), "checkbox:fill from file", fill.rect);
         }
         let new_draft = ui.button("New draft");
         crate::ui::report::widget(ui.ctx(), "button:New draft", new_draft.rect);

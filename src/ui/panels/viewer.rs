@@ -676,7 +676,8 @@ fn view_ui(
                 extra,
             };
             ui.horizontal(|ui| {
-                ui.checkbox(&mut v.log_y, "Log scale");
+                let log = ui.checkbox(&mut v.log_y, "Log scale");
+                crate::ui::report::widget(ui.ctx(), "checkbox:Log scale", log.rect);
                 let csv = ui.button("Export CSV…");
                 crate::ui::report::widget(ui.ctx(), "button:Export CSV…", csv.rect);
                 if csv.clicked() {
