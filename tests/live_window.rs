@@ -592,4 +592,32 @@ fn the_real_window_shows_and_does_what_it_says() {
         Some(J::from("XRF spectrum (demo)")),
         "filled from the file"
     );
+    drop(app);
+
+    // The detector pipeline example run in the window: thumbnails, tables, fits.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("tab:Workflows");
+    app.click_widget("button:Open example…");
+    app.click_widget("menu:image_to_iq_fit");
+    app.click_widget("button:Run");
+    app.wait_for("the run", |r| {
+        r["widgets"].get("label:computed 7").is_some()
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("workflow_detector_pipeline");
+    drop(app);
+
+    // A file that is not HDF5: a notification in plain words, its details
+    // one click away.
+    let broken = tempfile::tempdir().expect("tmp");
+    let bad = broken.path().join("broken.nxs");
+    std::fs::write(&bad, "this is not HDF5").expect("write");
+    let mut app = App::launch(&display, &[&bad]);
+    app.click_widget("button:Details");
+    let r = app.wait_for("the details", |r| r["widgets"].get("button:Hide").is_some());
+    assert!(r["widgets"].get("button:Hide").is_some());
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("error_notification");
 }

@@ -49,7 +49,13 @@ impl Notifications {
                                         dismiss.push(n.id);
                                     }
                                     let label = if open { "Hide" } else { "Details" };
-                                    if ui.small_button(label).clicked() || title.clicked() {
+                                    let details = ui.small_button(label);
+                                    crate::ui::report::widget(
+                                        ui.ctx(),
+                                        &format!("button:{label}"),
+                                        details.rect,
+                                    );
+                                    if details.clicked() || title.clicked() {
                                         if open {
                                             self.expanded.remove(&n.id);
                                         } else {
