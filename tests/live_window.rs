@@ -620,4 +620,62 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.move_to((1, 1));
     app.settle();
     app.shot("error_notification");
+    drop(app);
+
+    // A line with error bars, a fit and its background.
+    let peaks = tempfile::tempdir().expect("tmp");
+    let file = peaks.path().join("peaks.nxs");
+    common::peaks::write(&file);
+    let mut app = App::launch(&display, &[&file]);
+    app.wait_for("the line plot", |r| r["view"] == "line");
+    app.move_to((1, 1));
+    let r = app.settle();
+    let (x0, x1) = range(&r, "x_range");
+    assert!(x0 <= 0.0 && x1 >= 9.75, "x {x0}…{x1} covers the 40 points");
+    app.shot("viewer_line_error_bars");
+    drop(app);
+
+    // A stack shown as time against x: time picked for the rows, the y
+    // slider moved through the spot.
+    let mut app = App::launch(&display, &[&demo("demo_stack3d.nxs")]);
+    app.wait_for("the stack", |r| r["widgets"].get("combo:Rows").is_some());
+    let before = range(&app.settle(), "y_range");
+    app.click_widget("combo:Rows");
+    let r = app.wait_for("the axes", |r| {
+        r["widgets"]
+            .as_object()
+            .is_some_and(|w| w.keys().any(|k| k.starts_with("axis:Rows:time")))
+    });
+    let time = r["widgets"]
+        .as_object()
+        .and_then(|w| w.keys().find(|k| k.starts_with("axis:Rows:time")).cloned())
+        .expect("time");
+    app.click_widget(&time);
+    let r = app.wait_for("a y slider", |r| {
+        r["widgets"]
+            .as_object()
+            .is_some_and(|w| w.keys().any(|k| k.starts_with("slider:y")))
+    });
+    let after = range(&app.settle(), "y_range");
+    assert_ne!(before, after, "the rows are time now");
+    // Half-way along the slider's rail: through the middle of y.
+    let slider = r["widgets"]
+        .as_object()
+        .and_then(|w| {
+            w.iter()
+                .find(|(k, _)| k.starts_with("slider:y"))
+                .map(|(_, v)| v.clone())
+        })
+        .expect("slider");
+    let s = |i: usize| slider[i].as_f64().unwrap_or_default() as f32;
+    let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
+    app.move_to(app.screen(s(0) + 50.0, (s(1) + s(3)) / 2.0, ppp));
+    // Pressed for a few frames, as a hand does.
+    app.xdotool(&["mousedown", "1"]);
+    std::thread::sleep(Duration::from_millis(300));
+    app.move_to(app.screen(s(0) + 51.0, (s(1) + s(3)) / 2.0, ppp));
+    app.xdotool(&["mouseup", "1"]);
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("viewer_stack_axes");
 }

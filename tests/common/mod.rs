@@ -4,6 +4,7 @@
 pub mod gui;
 pub mod image;
 pub mod oidc;
+pub mod peaks;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -737,13 +737,24 @@ fn view_ui(
                         let current = if which == 0 { shown.0 } else { shown.1 };
                         let mut pick = current;
                         ui.label(label);
-                        egui::ComboBox::from_id_salt(("stack_axes", which))
+                        let combo = egui::ComboBox::from_id_salt(("stack_axes", which))
                             .selected_text(axis_name(plot, info, current))
                             .show_ui(ui, |ui| {
                                 for a in 0..nd {
-                                    ui.selectable_value(&mut pick, a, axis_name(plot, info, a));
+                                    let name = axis_name(plot, info, a);
+                                    let item = ui.selectable_value(&mut pick, a, &name);
+                                    crate::ui::report::widget(
+                                        ui.ctx(),
+                                        &format!("axis:{label}:{name}"),
+                                        item.rect,
+                                    );
                                 }
                             });
+                        crate::ui::report::widget(
+                            ui.ctx(),
+                            &format!("combo:{label}"),
+                            combo.response.rect,
+                        );
                         if pick != current {
                             // Picking the other shown axis swaps the two.
                             shown = match which {
@@ -759,10 +770,11 @@ fn view_ui(
                 for a in (0..nd).filter(|a| *a != shown.0 && *a != shown.1) {
                     let n = usize::try_from(info.shape[a]).unwrap_or(1);
                     v.index[a] = v.index[a].min(n.saturating_sub(1));
-                    ui.add(
-                        egui::Slider::new(&mut v.index[a], 0..=n.saturating_sub(1))
-                            .text(axis_name(plot, info, a)),
+                    let name = axis_name(plot, info, a);
+                    let slider = ui.add(
+                        egui::Slider::new(&mut v.index[a], 0..=n.saturating_sub(1)).text(&name),
                     );
+                    crate::ui::report::widget(ui.ctx(), &format!("slider:{name}"), slider.rect);
                 }
                 // Prefetch along the first sliced axis so scrubbing stays smooth.
                 if let Some(a) = (0..nd).find(|a| *a != shown.0 && *a != shown.1) {
