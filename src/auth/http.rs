@@ -51,7 +51,14 @@ impl OidcHttp {
             .await
             .map_err(|e| HttpError(format!("request failed: {e}")))?;
         let status = resp.status().as_u16();
-        Ok((status, resp.text().await.unwrap_or_default()))
+        let body = crate::net::text_limited(
+            resp,
+            crate::net::limits::AUTH,
+            "an identity provider's answer",
+        )
+        .await
+        .map_err(|e| HttpError(e.to_string()))?;
+        Ok((status, body))
     }
 
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
@@ -71,12 +78,15 @@ impl OidcHttp {
         for (name, value) in resp.headers() {
             builder = builder.header(name, value);
         }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| HttpError(format!("reading the answer of {host} failed: {e}")))?;
+        let body = crate::net::read_limited(
+            resp,
+            crate::net::limits::AUTH,
+            "an identity provider's answer",
+        )
+        .await
+        .map_err(|e| HttpError(e.to_string()))?;
         builder
-            .body(body.to_vec())
+            .body(body)
             .map_err(|e| HttpError(format!("malformed answer from {host}: {e}")))
     }
 }

@@ -366,10 +366,12 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
             entitlements: String::new(),
         });
     }
-    let body = resp.text().await.map_err(|e| CatalogueError::Malformed {
-        source_name: name(),
-        detail: e.to_string(),
-    })?;
+    let body = crate::net::text_limited(resp, crate::net::limits::CATALOGUE, "a catalogue answer")
+        .await
+        .map_err(|e| CatalogueError::Malformed {
+            source_name: name(),
+            detail: e.to_string(),
+        })?;
     if !(200..300).contains(&status) {
         return Err(CatalogueError::Http {
             source_name: name(),

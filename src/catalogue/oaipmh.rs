@@ -381,7 +381,9 @@ async fn get_verb(
             detail: e.to_string(),
         })?;
     let status = resp.status().as_u16();
-    let body = resp.text().await.map_err(|e| bad(e.to_string()))?;
+    let body = crate::net::text_limited(resp, crate::net::limits::OAI_PMH, "an OAI-PMH page")
+        .await
+        .map_err(|e| bad(e.to_string()))?;
     if status != 200 {
         return Err(CatalogueError::Http {
             source_name: "OAI-PMH".into(),
@@ -497,7 +499,9 @@ pub async fn harvest(
             })?,
         };
         let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| bad(e.to_string()))?;
+        let body = crate::net::text_limited(resp, crate::net::limits::OAI_PMH, "an OAI-PMH page")
+            .await
+            .map_err(|e| bad(e.to_string()))?;
         if status != 200 {
             return Err(CatalogueError::Http {
                 source_name: "OAI-PMH".into(),

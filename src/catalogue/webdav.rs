@@ -150,7 +150,7 @@ impl Lister {
         if resp.status().as_u16() != 207 {
             return false;
         }
-        resp.text()
+        crate::net::text_limited(resp, crate::net::limits::WEBDAV_LISTING, "a folder listing")
             .await
             .ok()
             .and_then(|b| parse_multistatus(&b).ok())
@@ -187,7 +187,10 @@ impl Lister {
                 "the server does not list this folder (WebDAV PROPFIND)".into(),
             ));
         }
-        let body = resp.text().await.map_err(|e| http(0, e.to_string()))?;
+        let body =
+            crate::net::text_limited(resp, crate::net::limits::WEBDAV_LISTING, "a folder listing")
+                .await
+                .map_err(|e| http(0, e.to_string()))?;
         let own = percent_encoding::percent_decode_str(folder.path())
             .decode_utf8_lossy()
             .trim_end_matches('/')

@@ -73,7 +73,9 @@ async fn send(
             .map_err(|e| err(target, format!("cannot reach it: {e}")))?;
     }
     let status = resp.status().as_u16();
-    let body = resp.text().await.unwrap_or_default();
+    let body = crate::net::text_limited(resp, crate::net::limits::PUBLISH, "a publish answer")
+        .await
+        .map_err(|e| err(target, e))?;
     match status {
         200..=299 => Ok(serde_json::from_str(&body).unwrap_or(J::Null)),
         401 | 403 => Err(err(

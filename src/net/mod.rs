@@ -13,6 +13,88 @@ pub enum NetError {
     Client(#[from] reqwest::Error),
 }
 
+/// How much of an answer is read, by kind of answer: a server that sends
+/// more is refused with the limit named, rather than filling memory.
+pub mod limits {
+    /// A catalogue's JSON answer (one page of search results, one record).
+    pub const CATALOGUE: u64 = 64 << 20;
+    /// One OAI-PMH page of records.
+    pub const OAI_PMH: u64 = 64 << 20;
+    /// A WebDAV folder listing (PROPFIND).
+    pub const WEBDAV_LISTING: u64 = 32 << 20;
+    /// An identity provider's answer (discovery, keys, tokens).
+    pub const AUTH: u64 = 1 << 20;
+    /// A catalogue's answer to a publish or upload.
+    pub const PUBLISH: u64 = 4 << 20;
+    /// A Slurm REST answer.
+    pub const SLURM: u64 = 8 << 20;
+}
+
+/// Why an answer's body was not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error(
+        "the answer from {host} is larger than {limit_mib} MiB, the most Panorama reads for {what}; \
+         check the address, or ask the service's operators"
+    )]
+    TooLarge {
+        host: String,
+        what: &'static str,
+        limit_mib: u64,
+    },
+    #[error("the answer from {host} broke off: {detail}")]
+    Broken { host: String, detail: String },
+}
+
+/// Read a body, at most `limit` bytes: an announced or actual longer body
+/// is refused as soon as it is known to be, so memory stays bounded.
+pub async fn read_limited(
+    mut resp: reqwest::Response,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, BodyError> {
+    let host = resp.url().host_str().unwrap_or("the server").to_owned();
+    let too_large = |host: String| BodyError::TooLarge {
+        host,
+        what,
+        limit_mib: limit.div_ceil(1 << 20),
+    };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large(host));
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large(host));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(BodyError::Broken {
+                    host,
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// [`read_limited`] as text (invalid UTF-8 replaced).
+pub async fn text_limited(
+    resp: reqwest::Response,
+    limit: u64,
+    what: &'static str,
+) -> Result<String, BodyError> {
+    let bytes = read_limited(resp, limit, what).await?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
 fn install_crypto() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

@@ -205,8 +205,7 @@ impl Cluster {
                 },
             })?;
         let status = resp.status().as_u16();
-        let text = resp
-            .text()
+        let text = crate::net::text_limited(resp, crate::net::limits::SLURM, "a Slurm answer")
             .await
             .map_err(|e| SlurmError::Malformed(e.to_string()))?;
         if status == 401 || status == 403 {
