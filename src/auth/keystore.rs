@@ -106,6 +106,32 @@ pub fn install(backend: Backend) {
 pub enum Vault {
     Keyring(Backend),
     Memory(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>),
+    /// The best keyring the probe finds, known once the probe ends: the
+    /// probe runs in the background from the start (it may wait 5 s on a
+    /// stuck session bus), and only a first use of a secret waits for it,
+    /// never the window. The memory is the fallback when no keyring works.
+    Probed(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>),
+}
+
+/// Where a vault's secrets go, once known.
+enum Target {
+    Keyring(Backend),
+    Memory(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>),
+}
+
+/// The probe's answer, once per process.
+static CHOSEN: std::sync::OnceLock<Option<Backend>> = std::sync::OnceLock::new();
+
+/// Start the keyring probe in the background (once).
+fn start_probe() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("keyring-choice".into())
+            .spawn(|| {
+                let _ = CHOSEN.get_or_init(|| probe().chosen);
+            });
+    });
 }
 
 impl std::fmt::Debug for Vault {
@@ -133,19 +159,33 @@ impl Vault {
             Ok("memory") => return Self::memory(),
             _ => {}
         }
-        static CHOSEN: std::sync::OnceLock<Option<Backend>> = std::sync::OnceLock::new();
-        match CHOSEN.get_or_init(|| probe().chosen) {
-            Some(b) => Self::Keyring(*b),
-            None => {
-                tracing::debug!("no keyring works here; secrets stay in memory");
-                Self::memory()
-            }
+        start_probe();
+        Self::Probed(Default::default())
+    }
+
+    /// Where secrets go now: a probed vault waits here for the probe.
+    fn resolved(&self) -> Target {
+        match self {
+            Self::Keyring(b) => Target::Keyring(*b),
+            Self::Memory(m) => Target::Memory(m.clone()),
+            Self::Probed(memory) => match CHOSEN.get_or_init(|| probe().chosen) {
+                Some(b) => Target::Keyring(*b),
+                None => {
+                    tracing::debug!("no keyring works here; secrets stay in memory");
+                    Target::Memory(memory.clone())
+                }
+            },
         }
     }
 
     /// In words, for `panorama accounts` and the Accounts tab.
     pub fn describe(&self) -> String {
         match self {
+            Self::Probed(_) if CHOSEN.get().is_none() => "checking which keyring works…".into(),
+            Self::Probed(_) => match self.resolved() {
+                Target::Keyring(b) => b.describe().to_owned(),
+                Target::Memory(m) => Self::Memory(m).describe(),
+            },
             Self::Keyring(b) => b.describe().to_owned(),
             Self::Memory(_) => {
                 "memory only (no keyring: sign-ins last until Panorama quits)".into()
@@ -155,7 +195,7 @@ impl Vault {
 
     /// Whether a stored secret outlives this process.
     pub fn persistent(&self) -> bool {
-        matches!(self, Self::Keyring(_))
+        matches!(self.resolved(), Target::Keyring(_))
     }
 
     fn entry(backend: Backend, user: &str) -> Result<keyring::Entry, super::AuthError> {
@@ -173,11 +213,11 @@ impl Vault {
     }
 
     pub fn store(&self, user: &str, secret: &super::Secret) -> Result<(), super::AuthError> {
-        match self {
-            Self::Keyring(b) => Self::entry(*b, user)?
+        match self.resolved() {
+            Target::Keyring(b) => Self::entry(b, user)?
                 .set_password(secret.expose())
                 .map_err(keyring_error),
-            Self::Memory(m) => {
+            Target::Memory(m) => {
                 tracing::warn!(
                     "no keyring works here; this sign-in lasts until Panorama quits (`panorama doctor` tells why)"
                 );
@@ -190,13 +230,13 @@ impl Vault {
     }
 
     pub fn load(&self, user: &str) -> Result<Option<super::Secret>, super::AuthError> {
-        match self {
-            Self::Keyring(b) => match Self::entry(*b, user)?.get_password() {
+        match self.resolved() {
+            Target::Keyring(b) => match Self::entry(b, user)?.get_password() {
                 Ok(v) => Ok(Some(super::Secret::new(v))),
                 Err(keyring::Error::NoEntry) => Ok(None),
                 Err(e) => Err(keyring_error(e)),
             },
-            Self::Memory(m) => Ok(m
+            Target::Memory(m) => Ok(m
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .get(user)
@@ -205,12 +245,12 @@ impl Vault {
     }
 
     pub fn delete(&self, user: &str) -> Result<(), super::AuthError> {
-        match self {
-            Self::Keyring(b) => match Self::entry(*b, user)?.delete_credential() {
+        match self.resolved() {
+            Target::Keyring(b) => match Self::entry(b, user)?.delete_credential() {
                 Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
                 Err(e) => Err(keyring_error(e)),
             },
-            Self::Memory(m) => {
+            Target::Memory(m) => {
                 m.lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .remove(user);

@@ -415,9 +415,17 @@ pub fn link_h5grove(base: &str, d: &mut Dataset) {
 /// Merge results from several sources: records with the same DOI (or key)
 /// become one row listing every source they were found in.
 pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {
+    // Each key computed once: linear in both lists, not one key per
+    // comparison (5,000 results merge within a frame).
+    let mut index: std::collections::HashMap<String, usize> = into
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.key(), i))
+        .rev()
+        .collect();
     for d in more {
         let key = d.key();
-        if let Some(existing) = into.iter_mut().find(|e| e.key() == key) {
+        if let Some(existing) = index.get(&key).and_then(|&i| into.get_mut(i)) {
             // The first source's record stays; what it lacks comes from the others.
             if existing.files.is_empty() {
                 existing.files = d.files;
@@ -431,6 +439,7 @@ pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {
                 }
             }
         } else {
+            index.insert(key, into.len());
             into.push(d);
         }
     }

@@ -82,6 +82,14 @@ impl AccountsState {
         }
     }
 
+    /// Where refresh tokens are kept, in words (the keyring probe may still
+    /// be running at start-up; then it says so).
+    pub fn keyring(&self) -> String {
+        self.book
+            .as_ref()
+            .map_or_else(|| self.keyring.clone(), |b| b.vault().describe())
+    }
+
     /// The tokens of account `id` for a source bound to it.
     /// The signed-in session of an account.
     pub fn session(&self, id: &str) -> Option<Arc<crate::auth::Session>> {

@@ -64,6 +64,8 @@ pub struct MapState {
     /// (runs done, runs, the input running) while it runs.
     pub progress: Arc<Mutex<(usize, usize, String)>>,
     running: Option<TaskHandle<Vec<crate::workflow::batch::MapRun>>>,
+    /// Patterns being expanded into files, in the background.
+    expanding: Vec<TaskHandle<Vec<String>>>,
     pub results: Vec<MapResult>,
     /// The folder the last map wrote into.
     pub out_dir: Option<PathBuf>,
@@ -489,14 +491,31 @@ impl AppState {
 
     /// Add the files that match `pattern` (or the one file it names) to the
     /// files the workflow runs over.
+    ///
+    /// A pattern (`**` over a large tree, a slow network folder) is expanded
+    /// in the background; the files are added when it ends.
     pub fn add_map_inputs(&mut self, pattern: &str) {
-        match crate::workflow::stream::expand(pattern.trim()) {
-            Ok(files) => {
-                for f in files {
-                    self.add_map_input(f);
+        let pattern = pattern.trim().to_owned();
+        let handle =
+            self.tasks
+                .spawn_blocking(&format!("Finding files matching {pattern}"), move |ctx| {
+                    ctx.progress(0.0, "listing folders…");
+                    crate::workflow::stream::expand(&pattern)
+                });
+        self.workflow.map.expanding.push(handle);
+    }
+
+    fn poll_map_inputs(&mut self) {
+        for handle in std::mem::take(&mut self.workflow.map.expanding) {
+            match handle.try_take() {
+                Err(h) => self.workflow.map.expanding.push(h),
+                Ok(Ok(files)) => {
+                    for f in files {
+                        self.add_map_input(f);
+                    }
                 }
+                Ok(Err(e)) => self.notify(Level::Warning, "No files added", e.to_string()),
             }
-            Err(e) => self.notify(Level::Warning, "No files added", e.to_string()),
         }
     }
 
@@ -858,6 +877,7 @@ impl AppState {
     }
 
     pub(super) fn poll_workflow(&mut self) {
+        self.poll_map_inputs();
         self.poll_cluster_run();
         self.poll_workflow_map();
         let Some(handle) = self.workflow.running.take() else {

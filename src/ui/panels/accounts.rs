@@ -53,7 +53,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut AccountsUi, out: &mut Vec
             }
             if !acc.list.is_empty() {
                 ui.add_space(12.0);
-                ui.weak(format!("Refresh tokens are kept in: {}", acc.keyring));
+                ui.weak(format!("Refresh tokens are kept in: {}", acc.keyring()));
             }
         });
 }

@@ -46,14 +46,16 @@ pub struct WorkflowsUi {
     /// The "Run over files" window.
     map: super::workflow_map::MapWindow,
     /// Thumbnails of 2-D results, by node and the result they show.
-    thumbs: std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
+    thumbs: std::collections::HashMap<NodeId, (std::sync::Weak<Value>, egui::TextureHandle)>,
+    /// Array previews (summary, line) by node and the result they show.
+    previews: Previews,
 }
 
 /// A small image of a 2-D result (at most 96 pixels a side, viridis,
 /// percentile range), made once per result.
 fn thumbnail(
     ui: &mut egui::Ui,
-    thumbs: &mut std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
+    thumbs: &mut std::collections::HashMap<NodeId, (std::sync::Weak<Value>, egui::TextureHandle)>,
     id: NodeId,
     value: &std::sync::Arc<Value>,
 ) {
@@ -63,8 +65,8 @@ fn thumbnail(
     if a.ndim() != 2 || a.is_empty() {
         return;
     }
-    let key = std::sync::Arc::as_ptr(value) as usize;
-    if thumbs.get(&id).is_none_or(|(k, _)| *k != key) {
+    let key = std::sync::Arc::downgrade(value);
+    if thumbs.get(&id).is_none_or(|(k, _)| !k.ptr_eq(&key)) {
         let (h, w) = (a.shape()[0], a.shape()[1]);
         let step = (h.max(w) / 96).max(1);
         let (th, tw) = (h.div_ceil(step), w.div_ceil(step));
@@ -152,8 +154,44 @@ fn rebuild(snarl: &mut Snarl<NodeId>, g: &Graph) {
     }
 }
 
+/// What a node shows of an array result, worked out once per result (not
+/// every frame): its summary and, for a 1-D result, the line's columns.
+pub struct ArrayPreview {
+    summary: String,
+    cols: Vec<(f64, f64)>,
+    lo: f64,
+    hi: f64,
+}
+
+/// Array previews by node and the result they show.
+/// A result is known by a weak reference to it: while the cache holds it,
+/// its memory is not reused, so a new result never passes for an old one.
+type Previews = std::collections::HashMap<NodeId, (std::sync::Weak<Value>, ArrayPreview)>;
+
+fn array_preview(v: &Value) -> ArrayPreview {
+    let (cols, lo, hi) = match v {
+        Value::Array(a) if a.ndim() == 1 && a.len() > 1 => {
+            let ys: Vec<f64> = a.iter().copied().collect();
+            let (lo, hi) = ys
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), y| {
+                    (l.min(*y), h.max(*y))
+                });
+            (crate::plot::decimate_minmax(&ys, 120), lo, hi)
+        }
+        _ => (Vec::new(), 0.0, 1.0),
+    };
+    ArrayPreview {
+        summary: v.summary(),
+        cols,
+        lo,
+        hi,
+    }
+}
+
 /// A tiny line of a 1-D result, or the value of a number.
-fn preview(ui: &mut egui::Ui, v: &Value) {
+fn preview(ui: &mut egui::Ui, previews: &mut Previews, id: NodeId, value: &std::sync::Arc<Value>) {
+    let v = value.as_ref();
     match v {
         Value::Scalar(s) => {
             ui.label(format!("= {s}"));
@@ -177,27 +215,29 @@ fn preview(ui: &mut egui::Ui, v: &Value) {
         Value::Stack(s) => {
             ui.label(s.summary());
         }
-        Value::Array(a) => {
-            ui.label(format!("= {}", v.summary()));
-            if a.ndim() == 1 && a.len() > 1 {
-                let ys: Vec<f64> = a.iter().copied().collect();
-                let cols = crate::plot::decimate_minmax(&ys, 120);
-                let (lo, hi) = ys
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), y| {
-                        (l.min(*y), h.max(*y))
-                    });
+        Value::Array(_) => {
+            let key = std::sync::Arc::downgrade(value);
+            if previews.get(&id).is_none_or(|(k, _)| !k.ptr_eq(&key)) {
+                previews.insert(id, (key, array_preview(v)));
+            }
+            let Some((_, p)) = previews.get(&id) else {
+                return;
+            };
+            ui.label(format!("= {}", p.summary));
+            if !p.cols.is_empty() {
+                let (lo, hi) = (p.lo, p.hi);
                 let (rect, _) =
                     ui.allocate_exact_size(egui::vec2(160.0, 36.0), egui::Sense::hover());
                 let painter = ui.painter_at(rect);
                 painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
                 let span = if hi > lo { hi - lo } else { 1.0 };
                 #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-                let pts: Vec<egui::Pos2> = cols
+                let pts: Vec<egui::Pos2> = p
+                    .cols
                     .iter()
                     .enumerate()
                     .flat_map(|(i, (mn, mx))| {
-                        let x = rect.left() + rect.width() * i as f32 / cols.len().max(2) as f32;
+                        let x = rect.left() + rect.width() * i as f32 / p.cols.len().max(2) as f32;
                         let y = |v: f64| rect.bottom() - rect.height() * ((v - lo) / span) as f32;
                         [egui::pos2(x, y(*mn)), egui::pos2(x, y(*mx))]
                     })
@@ -213,7 +253,9 @@ fn preview(ui: &mut egui::Ui, v: &Value) {
 
 struct Viewer<'a> {
     graph: &'a Graph,
-    thumbs: &'a mut std::collections::HashMap<NodeId, (usize, egui::TextureHandle)>,
+    thumbs:
+        &'a mut std::collections::HashMap<NodeId, (std::sync::Weak<Value>, egui::TextureHandle)>,
+    previews: &'a mut Previews,
     last: Option<&'a Outcome>,
     edits: Vec<Edit>,
     copy: Option<BTreeSet<NodeId>>,
@@ -388,7 +430,7 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
             }
             if let Some(last) = self.last {
                 if let Some(v) = last.values.get(&id) {
-                    preview(ui, v);
+                    preview(ui, self.previews, id, v);
                     thumbnail(ui, self.thumbs, id, v);
                 } else if let Some(e) = last.errors.get(&id) {
                     ui.colored_label(ui.visuals().error_fg_color, e);
@@ -890,6 +932,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     let mut viewer = Viewer {
         graph: &ed.graph,
         thumbs: &mut s.thumbs,
+        previews: &mut s.previews,
         last: wf.last.as_ref(),
         edits: Vec::new(),
         copy: None,
