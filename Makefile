@@ -143,6 +143,7 @@ bench: deps-test
 	@[ -f $(BENCH_DATA)/dark2048.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA) --only dark2048
 	@[ -f $(BENCH_DATA)/big10g.h5 ] || $(PY) tests/tools/gen_bench_data.py $(BENCH_DATA) --only big10g
 	cargo bench --locked --bench core
+	PANORAMA_BENCH_OUT=$(BENCH_DATA)/frames.json cargo bench --locked --bench frames
 	$(PY) tests/tools/bench_report.py $(BENCH_DATA) target/release/panorama
 
 snapshots: deps-test

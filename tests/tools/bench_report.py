@@ -200,6 +200,15 @@ def main():
     if "line10m_pan_zoom_frame" in ours:
         f = ours["line10m_pan_zoom_frame"] * 1000
         lines.append(f"| one pan/zoom frame of the 10M line (decimate a 4M-point window to 2,000 columns) | — | {f:.2f} ms | — | < 16 ms | {'yes' if f < 16 else 'no'} |")
+    frames = os.path.join(a.datadir, "frames.json")
+    if os.path.exists(frames):
+        with open(frames) as fh:
+            fr = json.load(fh)
+        for key, what in [("frame_search_5000", "one frame of the Search tab with 5,000 merged results (UI pass + tessellation)"),
+                          ("frame_workflow_20_previews", "one frame of the Workflows tab with 20 nodes previewing 1M-point results")]:
+            if f"{key}_p99_ms" in fr:
+                p50, p99 = fr[f"{key}_p50_ms"], fr[f"{key}_p99_ms"]
+                lines.append(f"| {what}: median {p50:.2f} ms, p99 | — | {p99:.2f} ms | — | p99 < 16 ms | {'yes' if p99 < 16 else 'no'} |")
     lines += inspect_rows(a.panorama, a.datadir, a.runs)
     lines += viewer_rows(a.panorama, a.datadir, a.runs)
     table = "\n".join(lines)
@@ -229,6 +238,11 @@ Reads decode chunks straight into the result on all cores and ask Linux for huge
 pages for large results: first-touch page faults of a fresh 400 MB buffer cost more
 than decoding the bitshuffle/LZ4 frames themselves on this machine (h5py reads frame by
 frame into reused memory).
+
+`cargo bench --bench frames` (`benches/frames.rs`) times whole frames of the window
+with a lot on screen: the UI pass and the tessellation of what it drew, with the
+pointer moving every frame. Node previews are worked out once per result, not every
+frame (before that, 20 previews of 1M-point results took 138 ms a frame).
 
 `cargo bench --bench core` (criterion, `benches/core.rs`) times the building blocks
 on their own: decimation, a pan/zoom frame, image colouring, the workflow engine and the
