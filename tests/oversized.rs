@@ -98,6 +98,7 @@ fn an_endless_answer_from_any_kind_of_server_is_refused_at_its_limit() {
             &token,
             &serde_json::json!({"datasetName": "x"}),
             &[],
+            None,
         ));
         let err = published.err().map(|e| e.to_string()).unwrap_or_default();
         refused(&format!("{mode} publish"), t0, &err);

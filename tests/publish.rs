@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::oidc::{sign_in, start_op};
+use panorama::auth::TokenSource;
 use panorama::catalogue::{SourceConfig, SourceKind};
 use panorama::metadata::publish;
 
@@ -47,7 +48,7 @@ async fn a_raw_dataset_is_created_in_scicat_with_the_account() {
 
     // Missing required fields: SciCat's own messages come back.
     let thin = serde_json::json!({"type": "raw", "owner": "Hana"});
-    let err = publish::publish(&src, session.as_ref(), &thin, &[])
+    let err = publish::publish(&src, session.as_ref(), &thin, &[], None)
         .await
         .expect_err("refused");
     let text = err.to_string();
@@ -59,10 +60,35 @@ async fn a_raw_dataset_is_created_in_scicat_with_the_account() {
         "creationTime": "2024-03-05T09:30:00+01:00", "principalInvestigator": "Hana Example",
         "creationLocation": "POWTEX", "datasetName": "Porous carbon at 77 K"
     });
-    let done = publish::publish(&src, session.as_ref(), &doc, &[])
+    let done = publish::publish(&src, session.as_ref(), &doc, &[], None)
         .await
         .expect("published");
     assert!(done.id.starts_with("20.500.12269/"), "{done:?}");
+
+    // Published again (the title changed): the same dataset is updated,
+    // no second one is made.
+    let mut changed = doc.clone();
+    changed["datasetName"] = serde_json::json!("Porous carbon at 77 K, corrected");
+    let again = publish::publish(&src, session.as_ref(), &changed, &[], Some(&done.id))
+        .await
+        .expect("updated");
+    assert_eq!(again.id, done.id, "the same dataset");
+    let token = session.access_token().await.expect("token");
+    let url = format!(
+        "{}/Datasets/{}",
+        scicat.url,
+        percent_encoding::utf8_percent_encode(&done.id, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let stored: serde_json::Value = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stored["datasetName"], "Porous carbon at 77 K, corrected");
 
     // The same draft to SciCat's v4 API, in its shape.
     let v4 = source(
@@ -74,14 +100,14 @@ async fn a_raw_dataset_is_created_in_scicat_with_the_account() {
         d["proposalId"] = serde_json::json!("P-2024-0815");
         d
     };
-    let done = publish::publish(&v4, session.as_ref(), &with_ids, &[])
+    let done = publish::publish(&v4, session.as_ref(), &with_ids, &[], None)
         .await
         .expect("published to v4");
     assert!(done.id.starts_with("20.500.12269/"), "{done:?}");
 
     // A token the provider does not know: refused, with what to do.
     let anonymous = panorama::auth::StaticToken(panorama::auth::Secret::new("forged"));
-    let err = publish::publish(&src, &anonymous, &doc, &[])
+    let err = publish::publish(&src, &anonymous, &doc, &[], None)
         .await
         .expect_err("forged token");
     assert!(err.to_string().contains("refused the token"), "{err}");
@@ -109,7 +135,7 @@ async fn a_record_with_a_file_is_published_to_invenio() {
                        chrono::NaiveDate::from_ymd_opt(2024, 3, 5).expect("date"), 3)}}
     });
     assert_eq!(doc["access"]["embargo"]["until"], "2027-03-05");
-    let done = publish::publish(&src, session.as_ref(), &doc, &[file.as_path()])
+    let done = publish::publish(&src, session.as_ref(), &doc, &[file.as_path()], None)
         .await
         .expect("published");
     assert!(
@@ -134,9 +160,47 @@ async fn a_record_with_a_file_is_published_to_invenio() {
             .any(|d| d.title == "Porous carbon at 77 K")
     );
 
+    // Published again with a changed title: a new version of the same
+    // record (same parent), not an unrelated record.
+    let mut changed = doc.clone();
+    changed["metadata"]["title"] = serde_json::json!("Porous carbon at 77 K, version 2");
+    let v2 = publish::publish(
+        &src,
+        session.as_ref(),
+        &changed,
+        &[file.as_path()],
+        Some(&done.id),
+    )
+    .await
+    .expect("new version");
+    assert_ne!(v2.id, done.id);
+    let base = invenio.url.trim_end_matches('/').to_owned();
+    let get = |id: String| {
+        let url = format!("{base}/records/{id}");
+        async move {
+            reqwest::get(url)
+                .await
+                .expect("get")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let (first, second) = (get(done.id.clone()).await, get(v2.id.clone()).await);
+    assert_eq!(
+        first["parent"]["id"], second["parent"]["id"],
+        "one record, two versions"
+    );
+    assert_eq!(second["versions"]["index"], 2);
+    assert_eq!(second["versions"]["is_latest"], true);
+    assert_eq!(
+        second["metadata"]["title"],
+        "Porous carbon at 77 K, version 2"
+    );
+
     // A record the server cannot accept: its field errors, in words.
     doc["metadata"]["title"] = serde_json::json!("");
-    let err = publish::publish(&src, session.as_ref(), &doc, &[])
+    let err = publish::publish(&src, session.as_ref(), &doc, &[], None)
         .await
         .expect_err("no title");
     assert!(err.to_string().contains("metadata.title"), "{err}");

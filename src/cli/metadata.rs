@@ -324,13 +324,36 @@ pub fn publish(dirs: &AppDirs, draft: &str, to: &str, files: &[std::path::PathBu
     };
     let paths: Vec<&Path> = files.iter().map(std::path::PathBuf::as_path).collect();
     let json = doc.draft.to_json();
+    let store = crate::store::Store::open(&dirs.database()).ok();
+    // Published there before: that record is updated (or versioned).
+    let previous = store
+        .as_ref()
+        .and_then(|s| crate::metadata::publish::sent_record(s, id, &cfg.id))
+        .map(|r| r.remote_id);
     match runtime.block_on(crate::metadata::publish::publish(
         &cfg,
         auth.as_ref(),
         &json,
         &paths,
+        previous.as_deref(),
     )) {
         Ok(done) => {
+            let record = crate::metadata::publish::SentRecord {
+                remote_id: done.id.clone(),
+                url: done.url.clone(),
+                draft: doc.draft.clone(),
+            };
+            if let Some(Err(e)) = store
+                .as_ref()
+                .map(|s| crate::metadata::publish::remember_sent(s, id, &cfg.id, &record))
+            {
+                eprintln!(
+                    "panorama: published, but not remembered ({e}); publishing again would make a new record"
+                );
+            }
+            if previous.is_some() {
+                println!("Updated the record published before.");
+            }
             println!(
                 "Published “{title}” to {} as {}{}",
                 cfg.name,

@@ -17,6 +17,39 @@ pub struct Published {
     pub url: Option<String>,
 }
 
+/// What was last sent to one source for one draft: the record's id there,
+/// its page, and the draft exactly as it was sent (the next publish shows
+/// the difference to it, and updates that record).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SentRecord {
+    pub remote_id: String,
+    pub url: Option<String>,
+    pub draft: super::Draft,
+}
+
+fn sent_key(draft: i64, source: &str) -> String {
+    format!("metadata.published.{draft}.{source}")
+}
+
+/// The record a draft was last published as at `source`, if any.
+pub fn sent_record(store: &crate::store::Store, draft: i64, source: &str) -> Option<SentRecord> {
+    let text = store.get(&sent_key(draft, source)).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// Remember what was sent to a source (for the difference shown, and the
+/// record updated, when publishing there again).
+pub fn remember_sent(
+    store: &crate::store::Store,
+    draft: i64,
+    source: &str,
+    sent: &SentRecord,
+) -> Result<(), crate::store::StoreError> {
+    let text =
+        serde_json::to_string(sent).map_err(|e| crate::store::StoreError::Encode(e.to_string()))?;
+    store.set(&sent_key(draft, source), &text)
+}
+
 fn err(target: &str, detail: impl std::fmt::Display) -> MetadataError {
     MetadataError::Publish {
         target: target.to_owned(),
@@ -90,29 +123,55 @@ async fn send(
     }
 }
 
+/// An id as one path segment: everything but letters, digits and `-_.~`
+/// encoded (a SciCat PID's `/` becomes `%2F`).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 fn client() -> Result<reqwest::Client, MetadataError> {
     crate::net::async_client(std::time::Duration::from_secs(300)).map_err(|e| err("network", e))
 }
 
 /// Create a dataset in SciCat (`POST {base}/Datasets`, v3) from a draft of
 /// the SciCat schema.
+///
+/// With the PID of the dataset this draft was published as before, that
+/// dataset is updated (`PATCH {base}/Datasets/{pid}`) instead.
 pub async fn to_scicat(
     base: &str,
     auth: &dyn TokenSource,
     doc: &J,
+    previous: Option<&str>,
 ) -> Result<Published, MetadataError> {
     let base = base.trim_end_matches('/');
     let c = client()?;
     // A source at …/api/v4 takes v4's shape: lists of investigators and ids.
-    let (url, body) = if base.ends_with("/v4") {
+    let (collection, body) = if base.ends_with("/v4") {
         (format!("{base}/datasets"), scicat_v4(doc))
     } else {
         (format!("{base}/Datasets"), doc.clone())
     };
-    let made = send(auth, "SciCat", |t| {
-        c.post(&url).bearer_auth(t.expose()).json(&body)
-    })
-    .await?;
+    let made = match previous {
+        Some(pid) => {
+            let url = format!(
+                "{collection}/{}",
+                percent_encoding::utf8_percent_encode(pid, SEGMENT)
+            );
+            send(auth, "SciCat", |t| {
+                c.patch(&url).bearer_auth(t.expose()).json(&body)
+            })
+            .await?
+        }
+        None => {
+            send(auth, "SciCat", |t| {
+                c.post(&collection).bearer_auth(t.expose()).json(&body)
+            })
+            .await?
+        }
+    };
     let pid = made
         .get("pid")
         .and_then(J::as_str)
@@ -144,11 +203,16 @@ pub fn scicat_v4(doc: &J) -> J {
 
 /// Publish a record to InvenioRDM: create the draft, upload `files`, and
 /// publish. A draft without files is published metadata-only.
+///
+/// With the id of the record this draft was published as before, a new
+/// version of that record is made (`POST {base}/records/{id}/versions`, then
+/// the metadata put on its draft), so it keeps its concept DOI.
 pub async fn to_invenio(
     base: &str,
     auth: &dyn TokenSource,
     doc: &J,
     files: &[&Path],
+    previous: Option<&str>,
 ) -> Result<Published, MetadataError> {
     let base = base.trim_end_matches('/');
     let c = client()?;
@@ -156,17 +220,39 @@ pub async fn to_invenio(
     if let Some(obj) = record.as_object_mut() {
         obj.insert("files".into(), json!({ "enabled": !files.is_empty() }));
     }
-    let records = format!("{base}/records");
-    let draft = send(auth, "InvenioRDM", |t| {
-        c.post(&records).bearer_auth(t.expose()).json(&record)
-    })
-    .await?;
+    let draft = match previous {
+        Some(prev) => {
+            let versions = format!(
+                "{base}/records/{}/versions",
+                percent_encoding::utf8_percent_encode(prev, SEGMENT)
+            );
+            send(auth, "InvenioRDM", |t| {
+                c.post(&versions).bearer_auth(t.expose())
+            })
+            .await?
+        }
+        None => {
+            let records = format!("{base}/records");
+            send(auth, "InvenioRDM", |t| {
+                c.post(&records).bearer_auth(t.expose()).json(&record)
+            })
+            .await?
+        }
+    };
     let id = draft
         .get("id")
         .and_then(J::as_str)
         .ok_or_else(|| err("InvenioRDM", "the answer names no record id"))?
         .to_owned();
     let draft_url = format!("{base}/records/{id}/draft");
+    if previous.is_some() {
+        // The new version's draft starts as a copy of the last one: this
+        // draft's metadata goes on it.
+        send(auth, "InvenioRDM", |t| {
+            c.put(&draft_url).bearer_auth(t.expose()).json(&record)
+        })
+        .await?;
+    }
     for path in files {
         let key = crate::catalogue::download::sanitize_file_name(
             &path
@@ -229,15 +315,22 @@ pub async fn to_invenio(
 
 /// Publish a draft's document to a configured catalogue source (SciCat or
 /// InvenioRDM), with the files for InvenioRDM.
+///
+/// `previous` is the catalogue's id of the record this draft was published
+/// as before: SciCat then updates that dataset, InvenioRDM makes a new
+/// version of that record; without it a new record is made.
 pub async fn publish(
     source: &crate::catalogue::SourceConfig,
     auth: &dyn TokenSource,
     doc: &J,
     files: &[&Path],
+    previous: Option<&str>,
 ) -> Result<Published, MetadataError> {
     match source.kind {
-        crate::catalogue::SourceKind::Scicat => to_scicat(&source.url, auth, doc).await,
-        crate::catalogue::SourceKind::Invenio => to_invenio(&source.url, auth, doc, files).await,
+        crate::catalogue::SourceKind::Scicat => to_scicat(&source.url, auth, doc, previous).await,
+        crate::catalogue::SourceKind::Invenio => {
+            to_invenio(&source.url, auth, doc, files, previous).await
+        }
         _ => Err(err(
             &source.name,
             "only SciCat and InvenioRDM sources take new datasets",
@@ -265,6 +358,27 @@ pub fn embargo_until(today: chrono::NaiveDate, years: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// What was sent is remembered per draft and per source, so the next
+    /// publish of that draft to that source names the record to update,
+    /// and another source still makes its own.
+    #[test]
+    fn the_record_sent_is_remembered_per_draft_and_source() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = crate::store::Store::open(&tmp.path().join("s.sqlite")).expect("store");
+        assert!(sent_record(&store, 7, "scicat").is_none());
+        let draft = crate::metadata::Draft::new("scicat");
+        let sent = SentRecord {
+            remote_id: "20.500.12269/abc".into(),
+            url: None,
+            draft,
+        };
+        remember_sent(&store, 7, "scicat", &sent).expect("remember");
+        let back = sent_record(&store, 7, "scicat").expect("remembered");
+        assert_eq!(back.remote_id, "20.500.12269/abc");
+        assert!(sent_record(&store, 7, "other").is_none());
+        assert!(sent_record(&store, 8, "scicat").is_none());
+    }
     use super::*;
 
     #[test]

@@ -71,8 +71,17 @@ pub struct MetadataState {
         String,
         TaskHandle<Vec<crate::metadata::nxdl::Issue>>,
     )>,
-    /// A draft on its way to a catalogue: draft id, source name.
-    publishing: Option<(i64, String, TaskHandle<crate::metadata::publish::Published>)>,
+    /// A draft on its way to a catalogue.
+    publishing: Option<Publishing>,
+}
+
+/// A publish in flight: the draft, the source, and the draft as it is sent.
+struct Publishing {
+    draft: i64,
+    source: String,
+    name: String,
+    sent: Draft,
+    handle: TaskHandle<crate::metadata::publish::Published>,
 }
 
 impl MetadataState {
@@ -400,14 +409,13 @@ impl AppState {
         }
     }
 
-    /// The draft as last published, for the diff before publishing again.
-    pub fn last_published(&self, id: i64) -> Option<Draft> {
-        let j = self
-            .store
-            .as_ref()?
-            .get(&format!("metadata.published.{id}"))
-            .ok()??;
-        serde_json::from_str(&j).ok()
+    /// What a draft was last sent to a source as (its record there).
+    pub fn sent_to(
+        &self,
+        draft: i64,
+        source: &str,
+    ) -> Option<crate::metadata::publish::SentRecord> {
+        crate::metadata::publish::sent_record(self.store.as_ref()?, draft, source)
     }
 
     /// Catalogue sources a draft of `schema` can be published to.
@@ -492,14 +500,35 @@ impl AppState {
             );
         }
         let id = open.doc.id;
+        let sent = open.doc.draft.clone();
         let name = cfg.name.clone();
+        let source = cfg.id.clone();
+        // Published here before: that record is updated (or versioned).
+        let previous = self
+            .store
+            .as_ref()
+            .and_then(|s| crate::metadata::publish::sent_record(s, id, &source))
+            .map(|r| r.remote_id);
         let handle = self
             .tasks
             .spawn(&format!("Publishing to {name}"), move |_| async move {
                 let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
-                crate::metadata::publish::publish(&cfg, auth.as_ref(), &doc, &paths).await
+                crate::metadata::publish::publish(
+                    &cfg,
+                    auth.as_ref(),
+                    &doc,
+                    &paths,
+                    previous.as_deref(),
+                )
+                .await
             });
-        self.metadata.publishing = Some((id, name, handle));
+        self.metadata.publishing = Some(Publishing {
+            draft: id,
+            source,
+            name,
+            sent,
+            handle,
+        });
     }
 
     pub(super) fn poll_metadata(&mut self) {
@@ -511,15 +540,40 @@ impl AppState {
                 }
             }
         }
-        if let Some((id, name, handle)) = self.metadata.publishing.take() {
+        if let Some(p) = self.metadata.publishing.take() {
+            let Publishing {
+                draft,
+                source,
+                name,
+                sent,
+                handle,
+            } = p;
             match handle.try_take() {
-                Err(handle) => self.metadata.publishing = Some((id, name, handle)),
+                Err(handle) => {
+                    self.metadata.publishing = Some(Publishing {
+                        draft,
+                        source,
+                        name,
+                        sent,
+                        handle,
+                    });
+                }
                 Ok(Ok(done)) => {
-                    if let (Some(store), Some(open)) = (&self.store, &self.metadata.open)
-                        && open.doc.id == id
-                        && let Ok(body) = serde_json::to_string(&open.doc.draft)
-                    {
-                        let _ = store.set(&format!("metadata.published.{id}"), &body);
+                    // What was sent (not the draft as it is now, which may
+                    // have changed while the publish ran).
+                    let record = crate::metadata::publish::SentRecord {
+                        remote_id: done.id.clone(),
+                        url: done.url.clone(),
+                        draft: sent,
+                    };
+                    if let Some(Err(e)) = self.store.as_ref().map(|s| {
+                        crate::metadata::publish::remember_sent(s, draft, &source, &record)
+                    }) {
+                        self.notify(
+                            Level::Warning,
+                            "Published, but not remembered",
+                            format!("{e}. Publishing again would make a new record."),
+                        );
                     }
                     self.notify(
                         Level::Info,

@@ -13,7 +13,8 @@ The deposit flow needs a bearer token that is active at the OpenID Provider
 named by INTROSPECT_URL (oidc_guard.py): POST /api/records (create a draft),
 PUT /api/records/{id}/draft, POST /api/records/{id}/draft/files [{"key"}],
 PUT .../files/{key}/content, POST .../files/{key}/commit,
-POST /api/records/{id}/draft/actions/publish. Bodies are checked for the
+POST /api/records/{id}/draft/actions/publish; POST /api/records/{id}/versions
+makes a new version's draft (same parent, metadata copied, no files). Bodies are checked for the
 fields InvenioRDM requires (title, publication_date, resource_type, creators,
 access); errors come back as {"status": 400, "errors": [{"field", "messages"}]}.
 """
@@ -188,8 +189,25 @@ class Deposit(Handler):
             except json.JSONDecodeError:
                 return self.send(400, {"status": 400, "message": "Invalid JSON"})
             rid = new_id()
-            rec.update({"id": rid, "is_published": False, "links": self.links(rid), "entries": {}})
+            rec.update({"id": rid, "is_published": False, "links": self.links(rid), "entries": {},
+                        "parent": {"id": new_id()}, "versions": {"index": 1, "is_latest": False}})
             rec.setdefault("files", {"enabled": True})
+            DRAFTS[rid] = rec
+            return self.send(201, rec)
+        parts = [urllib.parse.unquote(p) for p in parts]
+        if len(parts) == 4 and parts[:2] == ["api", "records"] and parts[3] == "versions":
+            # A new version of a published record: a draft copying its
+            # metadata, in the same parent, without its files.
+            last = [r for r in RECORDS if r["id"] == parts[2]]
+            if not last:
+                return self.send(404, {"status": 404, "message": "The persistent identifier does not exist."})
+            parent = last[0]["parent"]["id"]
+            n = max(r["versions"]["index"] for r in RECORDS if r.get("parent", {}).get("id") == parent)
+            rid = new_id()
+            rec = json.loads(json.dumps({k: last[0][k] for k in ("metadata", "access") if k in last[0]}))
+            rec.update({"id": rid, "is_published": False, "links": self.links(rid), "entries": {},
+                        "files": {"enabled": last[0].get("files", {}).get("enabled", True)},
+                        "parent": {"id": parent}, "versions": {"index": n + 1, "is_latest": False}})
             DRAFTS[rid] = rec
             return self.send(201, rec)
         if len(parts) >= 5 and parts[:2] == ["api", "records"] and parts[3] == "draft":
@@ -217,6 +235,10 @@ class Deposit(Handler):
                     return self.send(400, {"status": 400, "message": "A validation error occurred.", "errors": errors})
                 rec["is_published"] = True
                 rec["links"]["self_html"] = rec["links"]["record_html"]
+                for r in RECORDS:
+                    if r.get("parent", {}).get("id") == rec["parent"]["id"]:
+                        r["versions"]["is_latest"] = False
+                rec["versions"]["is_latest"] = True
                 RECORDS.append(rec)
                 del DRAFTS[rid]
                 return self.send(202, rec)

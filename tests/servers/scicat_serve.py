@@ -28,6 +28,8 @@ empty list on v4.
 
     TOKEN=secret python scicat_serve.py   # prints "SCICAT_READY http://127.0.0.1:PORT/api/v3"
 
+PATCH /api/v3/Datasets/{pid} (and /api/v4/datasets/{pid}) updates one; GET
+/api/v3/Datasets/{pid} reads one back.
 POST /api/v3/Datasets (and /api/v4/datasets, with v4's list fields) creates a dataset when the bearer token is active at the
 OpenID Provider named by INTROSPECT_URL (see oidc_guard.py) and the body has
 what SciCat's create DTOs require (raw: owner, contactEmail, sourceFolder,
@@ -144,6 +146,17 @@ class Handler(BaseHTTPRequestHandler):
         u = urllib.parse.urlparse(self.path)
         qs = urllib.parse.parse_qs(u.query)
         auth = self.headers.get("Authorization", "")
+        # One dataset by PID, for an account the identity provider vouches for.
+        one = u.path.startswith("/api/v3/Datasets/") and u.path.count("/") >= 4 \
+            and not u.path.endswith(("/origdatablocks", "/fullquery", "/fullfacet"))
+        if one and oidc_guard.enabled():
+            if oidc_guard.introspect(auth) is None:
+                return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
+            pid = urllib.parse.unquote(u.path[len("/api/v3/Datasets/"):])
+            found = [d for d in DATASETS if d.get("pid") == pid]
+            if not found:
+                return self.send(404, {"statusCode": 404, "message": f"Dataset {pid} not found"})
+            return self.send(200, found[0])
         if auth and auth != f"Bearer {TOKEN}":
             return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
         signed_in = bool(TOKEN) and auth == f"Bearer {TOKEN}"
@@ -266,6 +279,32 @@ class Handler(BaseHTTPRequestHandler):
         body["createdBy"] = who.get("sub")
         DATASETS.append(body)
         return self.send(201, body)
+
+    def do_PATCH(self):
+        # PATCH /api/v3/Datasets/{pid} and /api/v4/datasets/{pid} (pid
+        # URL-encoded): the fields sent replace the dataset's own.
+        u = urllib.parse.urlparse(self.path)
+        pid = None
+        for prefix in ("/api/v3/Datasets/", "/api/v4/datasets/"):
+            if u.path.startswith(prefix):
+                pid = urllib.parse.unquote(u.path[len(prefix):])
+        if not pid:
+            return self.send(404, {"statusCode": 404, "message": "Not Found"})
+        who = oidc_guard.introspect(self.headers.get("Authorization", "")) if oidc_guard.enabled() else None
+        if who is None:
+            return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
+        length = int(self.headers.get("Content-Length", "0"))
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError:
+            return self.send(400, {"statusCode": 400, "message": "Invalid JSON", "error": "Bad Request"})
+        for d in DATASETS:
+            if d.get("pid") == pid:
+                body.pop("pid", None)
+                d.update(body)
+                d["updatedBy"] = who.get("sub")
+                return self.send(200, d)
+        return self.send(404, {"statusCode": 404, "message": f"Dataset {pid} not found"})
 
 
 def main():

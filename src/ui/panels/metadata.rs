@@ -972,16 +972,30 @@ fn publish_ui(
         .open(&mut keep)
         .collapsible(false)
         .show(ui.ctx(), |ui| {
-            let published = state.last_published(open.doc.id);
-            let before = published
-                .clone()
+            // Sent here before: the difference to what was sent, and that
+            // record is updated (SciCat) or given a new version (InvenioRDM).
+            let sent = state.sent_to(open.doc.id, &target);
+            let before = sent
+                .as_ref()
+                .map(|r| r.draft.clone())
                 .unwrap_or_else(|| crate::metadata::Draft::new(&open.doc.draft.schema));
             let lines = crate::metadata::drafts::diff(&before, &open.doc.draft);
-            ui.label(if published.is_some() {
-                "Changes since this draft was last published:"
-            } else {
-                "What will be sent:"
-            });
+            match &sent {
+                Some(r) => {
+                    let how = if takes_files {
+                        "a new version of it is published"
+                    } else {
+                        "it is updated"
+                    };
+                    ui.label(format!(
+                        "Published here before as {}; {how}. Changes since then:",
+                        r.remote_id
+                    ));
+                }
+                None => {
+                    ui.label("A new record. What will be sent:");
+                }
+            }
             egui::ScrollArea::vertical()
                 .max_height(280.0)
                 .show(ui, |ui| {
