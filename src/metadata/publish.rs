@@ -245,6 +245,8 @@ pub async fn to_invenio(
         .ok_or_else(|| err("InvenioRDM", "the answer names no record id"))?
         .to_owned();
     let draft_url = format!("{base}/records/{id}/draft");
+    let uploads = crate::net::transfer_client(std::time::Duration::from_secs(120))
+        .map_err(|e| err("network", e))?;
     if previous.is_some() {
         // The new version's draft starts as a copy of the last one: this
         // draft's metadata goes on it.
@@ -261,10 +263,15 @@ pub async fn to_invenio(
                 .unwrap_or_default(),
         )
         .map_err(|e| err("InvenioRDM", e))?;
-        let data = std::fs::read(path).map_err(|e| MetadataError::Read {
+        let unreadable = |e: &dyn std::fmt::Display| MetadataError::Read {
             path: path.display().to_string(),
             detail: e.to_string(),
-        })?;
+        };
+        let size = std::fs::metadata(path).map_err(|e| unreadable(&e))?.len();
+        // The file's checksum, read once; the upload streams it from disk.
+        let sent = crate::catalogue::download::file_checksum(path, "md5")
+            .map(|hex| format!("md5:{hex}"))
+            .map_err(|e| unreadable(&e))?;
         let files_url = format!("{draft_url}/files");
         send(auth, "InvenioRDM", |t| {
             c.post(&files_url)
@@ -273,11 +280,22 @@ pub async fn to_invenio(
         })
         .await?;
         let content = format!("{draft_url}/files/{key}/content");
+        // Streamed from the file (never whole in memory), with a time-out
+        // for silence rather than for the whole transfer. The InvenioRDM
+        // API has no resume for a plain upload: a broken one starts again.
+        let body = |path: &Path| -> reqwest::Body {
+            match std::fs::File::open(path) {
+                Ok(f) => reqwest::Body::from(tokio::fs::File::from_std(f)),
+                Err(_) => reqwest::Body::from(Vec::new()),
+            }
+        };
         send(auth, "InvenioRDM", |t| {
-            c.put(&content)
+            uploads
+                .put(&content)
                 .bearer_auth(t.expose())
                 .header("Content-Type", "application/octet-stream")
-                .body(data.clone())
+                .header("Content-Length", size)
+                .body(body(path))
         })
         .await?;
         let commit = format!("{draft_url}/files/{key}/commit");
@@ -286,10 +304,6 @@ pub async fn to_invenio(
         })
         .await?;
         // The server's checksum must be that of what was sent.
-        let sent = {
-            use md5::Digest;
-            format!("md5:{:x}", md5::Md5::digest(&data))
-        };
         if let Some(got) = done.get("checksum").and_then(J::as_str)
             && got != sent
         {
