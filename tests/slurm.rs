@@ -141,6 +141,101 @@ fn workflows_run_on_a_real_slurm_cluster() {
         panic!("the cluster run's crate: {issues}");
     }
 
+    // A 2048² result with NaN and infinities: the cluster's results come
+    // back in full, bit for bit what this computer computes.
+    let data = tempfile::tempdir().expect("data");
+    let image = data.path().join("image.h5");
+    {
+        let mut v: Vec<f64> = (0..2048 * 2048)
+            .map(|i| f64::from(i) * 1e-3 - 7.25)
+            .collect();
+        v[5] = f64::NAN;
+        v[2049] = f64::INFINITY;
+        v[4_000_000] = f64::NEG_INFINITY;
+        let a = ndarray::Array2::from_shape_vec((2048, 2048), v).expect("shape");
+        let f = hdf5::File::create(&image).expect("create");
+        f.new_dataset_builder()
+            .with_data(&a)
+            .create("image")
+            .expect("dataset");
+    }
+    let big = data.path().join("big.json");
+    std::fs::write(
+        &big,
+        serde_json::json!({
+            "schema_version": 1,
+            "name": "Scale a detector image",
+            "nodes": [
+                {"id": 1, "kind": "read_hdf5", "params": {"file": image.display().to_string(), "path": "/image"}},
+                {"id": 2, "kind": "scale", "params": {"factor": 0.1, "offset": 1.0}}
+            ],
+            "edges": ["1.0 -> 2.0"]
+        })
+        .to_string(),
+    )
+    .expect("workflow");
+    let run_big = |extra: &[&str], out: &Path| {
+        Process::new(bin)
+            .arg("run")
+            .arg(&big)
+            .args(["--json", "--out"])
+            .arg(out)
+            .args(extra)
+            .env("PANORAMA_HOME", home.path())
+            .env("SLURM_JWT", &token)
+            .output()
+            .expect("run")
+    };
+    let local_big = tempfile::tempdir().expect("out");
+    let done = run_big(&[], local_big.path());
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let remote_big = tempfile::tempdir().expect("out");
+    let done = run_big(
+        &[
+            "--on",
+            &url,
+            "--shared-dir",
+            &jobs.display().to_string(),
+            "--slurm-user",
+            &user,
+            "--remote-panorama",
+            bin,
+        ],
+        remote_big.path(),
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let read = |dir: &Path| {
+        panorama::workflow::batch::read_values(&dir.join(panorama::workflow::batch::RESULTS_H5))
+            .expect("the full results")
+    };
+    let (here, there) = (read(local_big.path()), read(remote_big.path()));
+    let bits = |v: &panorama::workflow::nodes::Value| -> (Vec<usize>, Vec<u64>) {
+        match v {
+            panorama::workflow::nodes::Value::Array(a) => {
+                (a.shape().to_vec(), a.iter().map(|x| x.to_bits()).collect())
+            }
+            other => (Vec::new(), vec![other.to_array().sum().to_bits()]),
+        }
+    };
+    let id = panorama::workflow::NodeId(2);
+    assert_eq!(
+        bits(&there[&id]).0,
+        vec![2048, 2048],
+        "all 2048² values came back"
+    );
+    assert_eq!(here.len(), there.len());
+    for (id, v) in &here {
+        assert!(bits(v) == bits(&there[id]), "node {} differs", id.0);
+    }
+
     let rt = panorama::runtime::Runtime::new().expect("rt");
     let cluster = Cluster::new(&url, &user, Secret::new(token.clone())).expect("cluster");
     rt.block_on(cluster.ping()).expect("ping");

@@ -240,7 +240,7 @@ pub fn run_on_slurm(
         Ok::<_, crate::workflow::slurm::SlurmError>((run, results))
     });
     let (run, results) = match result {
-        Ok(r) => r,
+        Ok((run, r)) => (run, r.summary),
         Err(e) => {
             eprintln!("panorama: {e}");
             return ExitCode::FAILURE;

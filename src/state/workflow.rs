@@ -114,7 +114,7 @@ pub struct WorkflowState {
     pub cluster: ClusterSettings,
     /// The cluster run shown in the tab.
     pub cluster_run: Option<ClusterRun>,
-    remote: Option<TaskHandle<serde_json::Value>>,
+    remote: Option<TaskHandle<crate::workflow::slurm::RemoteResults>>,
     remote_status: Arc<Mutex<ClusterRun>>,
     /// Example workflows shipped in `assets/workflows/`.
     pub examples: Vec<PathBuf>,
@@ -475,8 +475,7 @@ impl AppState {
                             started,
                             license: crate::workflow::crate_meta::DEFAULT_LICENSE,
                         },
-                        &crate::workflow::batch::results_json(&outcome),
-                        outcome.errors.len(),
+                        &outcome,
                         &inputs,
                         &outputs,
                     );
@@ -851,7 +850,11 @@ impl AppState {
                 self.workflow.cluster_run = Some(now);
             }
             Ok(Ok(results)) => {
-                let out = outcome_from_results(&results);
+                let mut out = outcome_from_results(&results.summary);
+                // The values in full (the summary shortens long arrays).
+                for (id, v) in results.values {
+                    out.values.insert(id, Arc::new(v));
+                }
                 self.show_view_nodes(&out);
                 self.workflow.last = Some(out);
                 self.workflow.cluster_run = Some(ClusterRun {

@@ -33,6 +33,94 @@ pub fn value_json(v: &Value) -> J {
     }
 }
 
+/// The file beside `results.json` with every value in full (the JSON
+/// summary shortens long arrays): one dataset per node, named by its id;
+/// a table is a 2-D dataset (rows × columns) with its `columns` named.
+pub const RESULTS_H5: &str = "results.h5";
+
+/// Write every value of a run, bit for bit, into an HDF5 file.
+pub fn write_values(path: &Path, out: &Outcome) -> hdf5::Result<()> {
+    use hdf5::types::VarLenUnicode;
+    let text = |s: &str| -> hdf5::Result<VarLenUnicode> {
+        s.parse()
+            .map_err(|e: hdf5::types::StringError| hdf5::Error::from(e.to_string().as_str()))
+    };
+    let f = hdf5::File::create(path)?;
+    for (id, v) in &out.values {
+        let name = id.0.to_string();
+        let (ds, kind) = match v.as_ref() {
+            Value::Scalar(x) => {
+                let ds = f.new_dataset::<f64>().create(name.as_str())?;
+                ds.write_scalar(x)?;
+                (ds, "number")
+            }
+            Value::Array(a) => (
+                f.new_dataset_builder().with_data(a).create(name.as_str())?,
+                "array",
+            ),
+            Value::Table(t) => {
+                let ds = f
+                    .new_dataset_builder()
+                    .with_data(&t.to_array())
+                    .create(name.as_str())?;
+                let cols: Vec<VarLenUnicode> = t
+                    .columns
+                    .iter()
+                    .map(|c| text(c))
+                    .collect::<hdf5::Result<_>>()?;
+                ds.new_attr::<VarLenUnicode>()
+                    .shape(cols.len())
+                    .create("columns")?
+                    .write(&cols)?;
+                (ds, "table")
+            }
+            // Streamed stacks are summarised only, as in the JSON.
+            Value::Stack(_) => continue,
+        };
+        ds.new_attr::<VarLenUnicode>()
+            .create("kind")?
+            .write_scalar(&text(kind)?)?;
+    }
+    Ok(())
+}
+
+/// Read back what [`write_values`] wrote.
+pub fn read_values(path: &Path) -> hdf5::Result<std::collections::BTreeMap<NodeId, Value>> {
+    use hdf5::types::VarLenUnicode;
+    let f = hdf5::File::open(path)?;
+    let mut out = std::collections::BTreeMap::new();
+    for name in f.member_names()? {
+        let Ok(id) = name.parse::<u64>() else {
+            continue;
+        };
+        let ds = f.dataset(&name)?;
+        let kind = ds
+            .attr("kind")
+            .and_then(|a| a.read_scalar::<VarLenUnicode>())
+            .map(|k| k.as_str().to_owned())
+            .unwrap_or_default();
+        let value = match kind.as_str() {
+            "number" => Value::Scalar(ds.read_scalar::<f64>()?),
+            "table" => {
+                let a = ds.read_2d::<f64>()?;
+                let columns: Vec<String> = ds
+                    .attr("columns")?
+                    .read_1d::<VarLenUnicode>()?
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect();
+                Value::Table(super::nodes::Table {
+                    columns,
+                    rows: a.outer_iter().map(|r| r.to_vec()).collect(),
+                })
+            }
+            _ => Value::Array(ds.read_dyn::<f64>()?),
+        };
+        out.insert(NodeId(id), value);
+    }
+    Ok(out)
+}
+
 /// A run's values and errors by node id.
 pub fn results_json(out: &Outcome) -> J {
     let values: serde_json::Map<String, J> = out
@@ -58,22 +146,27 @@ pub struct RunInfo<'a> {
     pub license: &'a str,
 }
 
-/// Write the results, a copy of the workflow and the RO-Crate into `dir`.
+/// Write the results (the JSON summary and [`RESULTS_H5`] with every value
+/// in full), a copy of the workflow and the RO-Crate into `dir`.
 pub fn write_crate(
     dir: &Path,
     run: &RunInfo<'_>,
-    results: &J,
-    failed: usize,
+    out: &Outcome,
     inputs: &[InputFile],
     outputs: &[PathBuf],
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    let full = dir.join(RESULTS_H5);
+    write_values(&full, out).map_err(|e| std::io::Error::other(format!("{RESULTS_H5}: {e}")))?;
+    let failed = out.errors.len();
+    let results = results_json(out);
     let outputs: Vec<crate_meta::OutputFile> = outputs
         .iter()
+        .chain(std::iter::once(&full))
         .filter_map(|p| crate_meta::OutputFile::of(dir, p))
         .collect();
     std::fs::write(dir.join("workflow.json"), run.workflow)?;
-    let res_bytes = serde_json::to_vec_pretty(results).unwrap_or_default();
+    let res_bytes = serde_json::to_vec_pretty(&results).unwrap_or_default();
     std::fs::write(dir.join("results.json"), &res_bytes)?;
     let name = super::file::WorkflowFile::parse(&String::from_utf8_lossy(run.workflow))
         .map(|f| f.name)
@@ -225,8 +318,7 @@ pub fn map(
             write_crate(
                 dir,
                 &RunInfo { started, ..*run },
-                &results_json(&outcome),
-                outcome.errors.len(),
+                &outcome,
                 &files,
                 &outputs,
             )
@@ -246,6 +338,56 @@ pub fn map(
 
 #[cfg(test)]
 mod tests {
+
+    /// Every value of a run comes back from the results file bit for bit:
+    /// NaN, infinities, −0, a table with a gap, a number, a 2-D array.
+    #[test]
+    fn the_results_file_keeps_every_value_bit_for_bit() {
+        use std::sync::Arc;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join(RESULTS_H5);
+        let mut out = Outcome::default();
+        let a = ndarray::Array2::from_shape_fn((3, 1500), |(r, c)| match (r, c) {
+            (0, 0) => f64::NAN,
+            (1, 7) => f64::INFINITY,
+            (2, 9) => -0.0,
+            _ => (r * 1500 + c) as f64 / 3.0,
+        })
+        .into_dyn();
+        out.values
+            .insert(NodeId(1), Arc::new(Value::Array(a.clone())));
+        out.values.insert(NodeId(2), Arc::new(Value::Scalar(-0.0)));
+        let table = super::super::nodes::Table {
+            columns: vec!["q".into(), "I".into()],
+            rows: vec![vec![0.1, f64::NAN], vec![0.2, 3.5]],
+        };
+        out.values
+            .insert(NodeId(3), Arc::new(Value::Table(table.clone())));
+        write_values(&path, &out).expect("write");
+        let back = read_values(&path).expect("read");
+        let bits = |v: &ndarray::ArrayD<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        match &back[&NodeId(1)] {
+            Value::Array(b) => {
+                assert_eq!(b.shape(), a.shape());
+                assert_eq!(bits(b), bits(&a), "all 4,500 values, not the first 1,000");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(back[&NodeId(2)], Value::Scalar(x) if x.to_bits() == (-0.0f64).to_bits()));
+        match &back[&NodeId(3)] {
+            Value::Table(t) => {
+                assert_eq!(t.columns, table.columns);
+                assert!(t.rows[0][1].is_nan() && t.rows[1][1] == 3.5);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The JSON summary is what shortens: this is why the file exists.
+        let summary = results_json(&out);
+        assert_eq!(
+            summary["values"]["1"]["values"].as_array().map(Vec::len),
+            Some(1000)
+        );
+    }
     use super::*;
 
     #[test]

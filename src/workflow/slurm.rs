@@ -455,7 +455,7 @@ pub async fn follow(
     run: &RemoteRun,
     on_state: &(dyn Fn(&JobState) + Sync),
     cancel: &CancellationToken,
-) -> Result<J, SlurmError> {
+) -> Result<RemoteResults, SlurmError> {
     let mut last: Option<JobState> = None;
     loop {
         let state = cluster.state(run.job).await?;
@@ -486,12 +486,30 @@ pub async fn follow(
         }
     }
     let path = run.out_dir().join("results.json");
-    check_own(&[&run.dir, &run.out_dir(), &path], uid_of(&cluster.user))?;
+    let full = run.out_dir().join(super::batch::RESULTS_H5);
+    check_own(
+        &[&run.dir, &run.out_dir(), &path, &full],
+        uid_of(&cluster.user),
+    )?;
     let text = std::fs::read_to_string(&path).map_err(|e| SlurmError::Folder {
         path: path.display().to_string(),
         detail: format!("the job completed but left no results: {e}"),
     })?;
-    serde_json::from_str(&text).map_err(|e| SlurmError::Malformed(e.to_string()))
+    let summary = serde_json::from_str(&text).map_err(|e| SlurmError::Malformed(e.to_string()))?;
+    // Every value in full, bit for bit as the job computed it.
+    let values = super::batch::read_values(&full).map_err(|e| SlurmError::Folder {
+        path: full.display().to_string(),
+        detail: format!("the job's full results cannot be read: {e}"),
+    })?;
+    Ok(RemoteResults { summary, values })
+}
+
+/// What a cluster run brings back: the JSON summary (long arrays shortened,
+/// errors by node) and every value in full.
+#[derive(Debug)]
+pub struct RemoteResults {
+    pub summary: J,
+    pub values: BTreeMap<super::NodeId, super::nodes::Value>,
 }
 
 /// This process's user id.
