@@ -17,7 +17,15 @@ use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
 
-const FRAMES: usize = 300;
+/// Frames timed per scene by `cargo bench`; `cargo test` (which runs this
+/// too, as a smoke test of both scenes) times a few.
+fn frames() -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        300
+    } else {
+        10
+    }
+}
 
 fn window(home: &std::path::Path) -> Harness<'static, PanoramaApp> {
     let dirs = AppDirs::under(home);
@@ -42,8 +50,9 @@ fn settle(h: &mut Harness<'static, PanoramaApp>) {
 
 /// Milliseconds per frame: median and 99th percentile.
 fn measure(h: &mut Harness<'static, PanoramaApp>) -> (f64, f64) {
-    let mut times = Vec::with_capacity(FRAMES);
-    for i in 0..FRAMES {
+    let n = frames();
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
         let x = 400.0 + (i % 200) as f32 * 3.0;
         h.hover_at(egui::pos2(x, 400.0 + (i % 7) as f32 * 40.0));
         let t0 = Instant::now();
