@@ -67,6 +67,7 @@ impl DemoCatalogue {
         Ok(SearchPage {
             datasets: filtered.into_iter().take(limit).collect(),
             total: Some(total),
+            facet_counts: None,
         })
     }
 }

@@ -178,6 +178,7 @@ impl Invenio {
             .collect();
         Ok(SearchPage {
             total: j.pointer("/hits/total").and_then(J::as_u64),
+            facet_counts: None,
             datasets,
         })
     }

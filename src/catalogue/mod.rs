@@ -460,7 +460,13 @@ pub struct SearchPage {
     pub datasets: Vec<Dataset>,
     /// Total hits the source reports, when it does.
     pub total: Option<u64>,
+    /// Facet counts over every match, from a source that counts them itself
+    /// (the offline index); the others' are counted on the records sent.
+    pub facet_counts: Option<FacetCounts>,
 }
+
+/// Facet counts: each facet with its values and how many records have each.
+pub type FacetCounts = Vec<(String, Vec<(String, usize)>)>;
 
 impl SearchPage {
     /// The datasets that pass the facet filters (for sources that cannot
@@ -473,6 +479,7 @@ impl SearchPage {
         Self {
             total: Some(datasets.len() as u64),
             datasets,
+            facet_counts: None,
         }
     }
 }
@@ -589,13 +596,15 @@ pub fn facet_value(d: &Dataset, facet: &str) -> Option<String> {
 }
 
 /// Counts per value of each facet, most frequent first.
-pub fn facet_counts(results: &[Dataset]) -> Vec<(&'static str, Vec<(String, usize)>)> {
+pub fn facet_counts<'a>(
+    results: impl IntoIterator<Item = &'a Dataset> + Clone,
+) -> Vec<(&'static str, Vec<(String, usize)>)> {
     FACETS
         .iter()
         .map(|&f| {
             let mut counts: std::collections::BTreeMap<String, usize> =
                 std::collections::BTreeMap::new();
-            for d in results {
+            for d in results.clone() {
                 for v in facet_values(d, f) {
                     *counts.entry(v).or_default() += 1;
                 }

@@ -26,10 +26,15 @@ impl OfflineIndex {
         };
         // A connection of its own: SQLite in WAL mode reads beside the app's writer.
         let store = Store::open(&self.path).map_err(bad)?;
-        let hits = store
-            .search_index(&q.text, if q.limit == 0 { 500 } else { q.limit })
+        // Filters and counts over every match; the best `limit` are sent.
+        let (hits, total, counts) = store
+            .search_index_faceted(&q.text, &q.facets, if q.limit == 0 { 500 } else { q.limit })
             .map_err(bad)?;
-        Ok(SearchPage::filtered(&hits, &q.facets))
+        Ok(SearchPage {
+            datasets: hits,
+            total: Some(total as u64),
+            facet_counts: Some(counts),
+        })
     }
 }
 

@@ -394,6 +394,7 @@ pub fn search(
     let result: Result<crate::catalogue::SearchPage, crate::catalogue::CatalogueError> =
         Ok(crate::catalogue::SearchPage {
             total: Some(hits.len() as u64),
+            facet_counts: None,
             datasets: hits,
         });
     match result {

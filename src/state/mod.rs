@@ -128,6 +128,8 @@ pub struct SourceRun {
     /// Not asked at all: an online source in offline mode. Shown as
     /// skipped, not as a failure.
     pub skipped: bool,
+    /// Facet counts over every match, when the source counts them itself.
+    pub facets: Option<crate::catalogue::FacetCounts>,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -154,6 +156,9 @@ pub struct SearchState {
     pub shown: Option<String>,
     /// The file list being asked of a catalogue (dataset key), or why it failed.
     pub files: Option<(String, Load<usize>)>,
+    /// Which sources sent each result (by key), so a source that filters
+    /// and counts by itself can be asked again without losing the others'.
+    origins: HashMap<String, std::collections::BTreeSet<String>>,
     generation: u64,
 }
 
@@ -161,6 +166,35 @@ impl SearchState {
     /// The results that pass the facet filters.
     pub fn visible(&self) -> Vec<&crate::catalogue::Dataset> {
         crate::catalogue::apply_facets(&self.results, &self.facets)
+    }
+
+    /// Facet counts of the whole search: a source that counts every match
+    /// itself (the offline index) gives its counts, and the results of the
+    /// other sources are counted here, each result once.
+    pub fn facet_counts(&self) -> Vec<(&'static str, Vec<(String, usize)>)> {
+        let counting: Vec<&SourceRun> = self.runs.iter().filter(|r| r.facets.is_some()).collect();
+        let counted_elsewhere = |d: &crate::catalogue::Dataset| {
+            self.origins
+                .get(&d.key())
+                .is_some_and(|o| counting.iter().any(|r| o.contains(&r.id)))
+        };
+        let rest = self.results.iter().filter(|d| !counted_elsewhere(d));
+        let mut counts = crate::catalogue::facet_counts(rest);
+        for run in &counting {
+            for (facet, values) in run.facets.iter().flatten() {
+                let Some((_, mine)) = counts.iter_mut().find(|(f, _)| *f == facet.as_str()) else {
+                    continue;
+                };
+                for (value, n) in values {
+                    match mine.iter_mut().find(|(v, _)| v == value) {
+                        Some((_, m)) => *m += n,
+                        None => mine.push((value.clone(), *n)),
+                    }
+                }
+                mine.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            }
+        }
+        counts
     }
 
     /// The dataset whose page is shown, while the filters let it through.
@@ -488,6 +522,7 @@ impl AppState {
             }
             Command::ClearFacets => {
                 self.search.facets.clear();
+                self.refilter_sources();
                 Vec::new()
             }
             Command::ToggleFacet { facet, value } => {
@@ -497,6 +532,7 @@ impl AppState {
                 } else {
                     self.search.facets.push(f);
                 }
+                self.refilter_sources();
                 Vec::new()
             }
             Command::Download {
@@ -1043,6 +1079,7 @@ impl AppState {
         let generation = self.search.generation;
         self.search.query = Some(text.clone());
         self.search.results.clear();
+        self.search.origins.clear();
         self.search.runs.clear();
         self.search.shown = None;
         let query = crate::catalogue::SearchQuery {
@@ -1058,6 +1095,7 @@ impl AppState {
                 total: None,
                 started: std::time::Instant::now(),
                 skipped: false,
+                facets: None,
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Load::Failed("skipped: offline mode (PANORAMA_OFFLINE=1)".into());
@@ -1067,7 +1105,11 @@ impl AppState {
             }
             match self.source_client(&cfg) {
                 Ok(cat) => {
-                    let q = query.clone();
+                    let mut q = query.clone();
+                    // The offline index filters every match by itself.
+                    if cfg.kind == crate::catalogue::SourceKind::Offline {
+                        q.facets = self.search.facets.clone();
+                    }
                     let handle = self
                         .tasks
                         .spawn(&format!("Searching {}", cfg.name), move |_| async move {
@@ -1082,6 +1124,72 @@ impl AppState {
                 Err(e) => run.status = Load::Failed(e),
             }
             self.search.runs.push(run);
+        }
+    }
+
+    /// Ask the sources that filter every match by themselves (the offline
+    /// index) again with the filters now in force; their results so far
+    /// give way to the new ones, the other sources' stay.
+    fn refilter_sources(&mut self) {
+        let Some(text) = self.search.query.clone() else {
+            return;
+        };
+        let generation = self.search.generation;
+        let counting: Vec<String> = self
+            .search
+            .runs
+            .iter()
+            .filter(|r| r.facets.is_some())
+            .map(|r| r.id.clone())
+            .collect();
+        for id in counting {
+            let Some(cfg) = self.sources.iter().find(|s| s.id == id).cloned() else {
+                continue;
+            };
+            let Ok(cat) = self.source_client(&cfg) else {
+                continue;
+            };
+            // Results only this source sent go; the others forget it sent them.
+            let origins = &mut self.search.origins;
+            self.search.results.retain(|d| {
+                let key = d.key();
+                let Some(o) = origins.get_mut(&key) else {
+                    return true;
+                };
+                o.remove(&id);
+                if o.is_empty() {
+                    origins.remove(&key);
+                    false
+                } else {
+                    true
+                }
+            });
+            self.pending.retain(|p| match p {
+                Pending::Search { source, handle, .. } if *source == id => {
+                    handle.cancel();
+                    false
+                }
+                _ => true,
+            });
+            if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == id) {
+                run.status = Load::Loading;
+                run.started = std::time::Instant::now();
+            }
+            let q = crate::catalogue::SearchQuery {
+                text: text.clone(),
+                facets: self.search.facets.clone(),
+                limit: 0,
+            };
+            let handle = self
+                .tasks
+                .spawn(&format!("Searching {}", cfg.name), move |_| async move {
+                    cat.search(&q).await
+                });
+            self.pending.push(Pending::Search {
+                generation,
+                source: id,
+                handle,
+            });
         }
     }
 
@@ -1295,6 +1403,18 @@ impl AppState {
                                 let v = page.datasets;
                                 let n = v.len();
                                 total = page.total.filter(|t| *t > n as u64);
+                                if let Some(run) =
+                                    self.search.runs.iter_mut().find(|r| r.id == source)
+                                {
+                                    run.facets = page.facet_counts;
+                                }
+                                for d in &v {
+                                    self.search
+                                        .origins
+                                        .entry(d.key())
+                                        .or_default()
+                                        .insert(source.clone());
+                                }
                                 if !matches!(source.as_str(), "demo" | "offline") {
                                     self.remember_records(v.clone());
                                 }
@@ -1513,6 +1633,55 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "task never finished");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+    }
+
+    /// With more matches in the offline index than it sends (500), the
+    /// facet counts cover every match and a ticked facet brings the
+    /// matches of that value that ranked below the first 500.
+    #[test]
+    fn offline_facets_count_and_filter_every_match() {
+        let rt = Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = state(&rt, tmp.path());
+        s.store
+            .as_mut()
+            .expect("store")
+            .index_datasets(&crate::bench::synthetic_records(3000))
+            .expect("index");
+        let offline: Vec<_> = s
+            .sources
+            .iter()
+            .filter(|c| c.id == "offline")
+            .cloned()
+            .collect();
+        s.set_sources(offline);
+        s.apply(Command::Search("beamtime".into()));
+        settle(&mut s);
+        assert_eq!(s.search.results.len(), 500, "the best 500 are sent");
+        let counts = s.search.facet_counts();
+        let facilities = &counts
+            .iter()
+            .find(|(f, _)| *f == "facility")
+            .expect("facility")
+            .1;
+        assert_eq!(
+            facilities.iter().map(|(_, n)| n).sum::<usize>(),
+            3000,
+            "every match counted"
+        );
+        let (facility, n) = facilities.last().cloned().expect("a facility");
+        s.apply(Command::ToggleFacet {
+            facet: "facility".into(),
+            value: facility.clone(),
+        });
+        settle(&mut s);
+        let visible = s.search.visible();
+        assert_eq!(visible.len(), n.min(500), "all {n} matches of {facility}");
+        assert!(visible.len() > 100, "more than the top 500 held");
+        // Clearing the filter brings the best 500 back.
+        s.apply(Command::ClearFacets);
+        settle(&mut s);
+        assert_eq!(s.search.visible().len(), 500);
     }
 
     #[test]

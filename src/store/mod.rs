@@ -56,7 +56,19 @@ const MIGRATIONS: &[&str] = &[
     // the address, so runs that read them can name their input datasets.
     "CREATE TABLE file_origins (path TEXT PRIMARY KEY, dataset TEXT NOT NULL,
         title TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, at INTEGER NOT NULL);",
+    // The facet values of each record (facility, year, …), so facets are
+    // counted and filtered over every match of a search, not the best few
+    // (filled from the records already there when this version arrives).
+    "CREATE TABLE record_facets (key TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
+     CREATE INDEX record_facets_value ON record_facets (facet, value, key);
+     CREATE INDEX record_facets_key ON record_facets (key);",
 ];
+
+/// The schema version that added `record_facets`.
+const FACETS_VERSION: i64 = 6;
+
+use crate::catalogue::FacetCounts;
+use std::collections::HashMap;
 
 /// The catalogue record a downloaded file belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -91,6 +103,37 @@ pub const RECENT_LIMIT: usize = 12;
 
 pub struct Store {
     conn: Connection,
+    /// The database file (none for an in-memory store): the key of the
+    /// facet index kept between searches.
+    path: Option<std::path::PathBuf>,
+}
+
+/// Every record's facet values by its full-text rowid, for counting facets
+/// over every match of a search in memory (a database pass per search would
+/// take hundreds of milliseconds over 100,000 records).
+#[derive(Default)]
+struct FacetIndex {
+    /// (facet, value) pairs, numbered.
+    names: Vec<(String, String)>,
+    by_row: HashMap<i64, Vec<u32>>,
+}
+
+/// Facet indexes by database file, with the index generation they were
+/// built from (`kv` key `index.generation`, bumped by every change).
+static FACET_INDEXES: std::sync::Mutex<
+    Vec<(std::path::PathBuf, String, std::sync::Arc<FacetIndex>)>,
+> = std::sync::Mutex::new(Vec::new());
+
+const GENERATION_KEY: &str = "index.generation";
+
+/// Mark the offline index changed (facet indexes built before are stale).
+fn bump_generation(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO kv (key, value) VALUES (?1, '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        [GENERATION_KEY],
+    )?;
+    Ok(())
 }
 
 impl Store {
@@ -102,7 +145,9 @@ impl Store {
         })?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::migrate(conn)
+        let mut store = Self::migrate(conn)?;
+        store.path = Some(path.to_path_buf());
+        Ok(store)
     }
 
     /// A throw-away store for tests and the CLI's dry runs.
@@ -129,7 +174,39 @@ impl Store {
                 i + 1
             ))?;
         }
-        Ok(Self { conn })
+        let mut store = Self { conn, path: None };
+        if version < FACETS_VERSION {
+            store.fill_facets()?;
+        }
+        Ok(store)
+    }
+
+    /// Write the facet rows of every record (records indexed before the
+    /// facets table existed).
+    fn fill_facets(&mut self) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut all = tx.prepare("SELECT key, json FROM records")?;
+            let rows: Vec<(String, String)> = all
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)",
+            )?;
+            for (key, json) in rows {
+                let Ok(d) = serde_json::from_str::<crate::catalogue::Dataset>(&json) else {
+                    continue;
+                };
+                for f in crate::catalogue::FACETS {
+                    for v in crate::catalogue::facet_values(&d, f) {
+                        ins.execute(params![key, f, v])?;
+                    }
+                }
+            }
+        }
+        bump_generation(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -251,8 +328,18 @@ impl Store {
                 "INSERT INTO records_fts (key, title, people, keywords, description, parameters, place)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
+            let mut drop_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
+            let mut facet = tx.prepare_cached(
+                "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)",
+            )?;
             for d in datasets {
                 let key = d.key();
+                drop_facets.execute([&key])?;
+                for f in crate::catalogue::FACETS {
+                    for v in crate::catalogue::facet_values(d, f) {
+                        facet.execute(params![key, f, v])?;
+                    }
+                }
                 let json =
                     serde_json::to_string(d).map_err(|e| StoreError::Encode(e.to_string()))?;
                 let people: Vec<String> = d
@@ -303,6 +390,7 @@ impl Store {
                 ])?;
             }
         }
+        bump_generation(&tx)?;
         tx.commit()?;
         Ok(datasets.len())
     }
@@ -340,6 +428,144 @@ impl Store {
             .collect()
     }
 
+    /// Search the offline index with facet filters, over every match: the
+    /// best `limit` records that pass the filters, how many pass in all, and
+    /// the facet counts of every text match (before the filters, as the
+    /// Search tab counts). An empty query matches every record.
+    pub fn search_index_faceted(
+        &self,
+        text: &str,
+        filters: &[(String, String)],
+        limit: usize,
+    ) -> Result<(Vec<crate::catalogue::Dataset>, usize, FacetCounts), StoreError> {
+        let facets = self.facet_index()?;
+        // Every match by its full-text rowid, best first (by key for no words).
+        let matched: Vec<i64> = match fts_query(text) {
+            Some(q) => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 ORDER BY {RANK}"
+                ))?;
+                stmt.query_map([q], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            }
+            None => {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT fts_rowid FROM records WHERE fts_rowid IS NOT NULL ORDER BY key",
+                )?;
+                stmt.query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            }
+        };
+        // Counted over every match, before the filters (as the tab counts).
+        let mut tally = vec![0usize; facets.names.len()];
+        for rid in &matched {
+            for &n in facets.by_row.get(rid).into_iter().flatten() {
+                if let Some(t) = tally.get_mut(n as usize) {
+                    *t += 1;
+                }
+            }
+        }
+        let mut counts: FacetCounts = Vec::new();
+        for (n, (facet, value)) in facets.names.iter().enumerate() {
+            let k = tally[n];
+            if k == 0 {
+                continue;
+            }
+            match counts.iter_mut().find(|(f, _)| f == facet) {
+                Some((_, values)) => values.push((value.clone(), k)),
+                None => counts.push((facet.clone(), vec![(value.clone(), k)])),
+            }
+        }
+        for (_, values) in &mut counts {
+            values.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        // The filters: every (facet, value) asked for.
+        let wanted: Vec<Option<u32>> = filters
+            .iter()
+            .map(|(f, v)| {
+                facets
+                    .names
+                    .iter()
+                    .position(|(nf, nv)| nf == f && nv == v)
+                    .and_then(|p| u32::try_from(p).ok())
+            })
+            .collect();
+        let passing: Vec<i64> = matched
+            .into_iter()
+            .filter(|rid| {
+                let have = facets.by_row.get(rid);
+                wanted
+                    .iter()
+                    .all(|w| w.is_some_and(|w| have.is_some_and(|h| h.contains(&w))))
+            })
+            .collect();
+        let total = passing.len();
+        let mut json = self.conn.prepare_cached(
+            "SELECT r.json FROM records_fts f JOIN records r ON r.key = f.key WHERE f.rowid = ?1",
+        )?;
+        let mut datasets = Vec::new();
+        for rid in passing.into_iter().take(limit) {
+            let text: Option<String> = json.query_row([rid], |r| r.get(0)).optional()?;
+            if let Some(t) = text {
+                datasets
+                    .push(serde_json::from_str(&t).map_err(|e| StoreError::Encode(e.to_string()))?);
+            }
+        }
+        Ok((datasets, total, counts))
+    }
+
+    /// The facet index of this database as it is now: kept between
+    /// searches while the index does not change (rebuilt after a change).
+    fn facet_index(&self) -> Result<std::sync::Arc<FacetIndex>, StoreError> {
+        let generation = self.get(GENERATION_KEY)?.unwrap_or_default();
+        if let Some(path) = &self.path {
+            let cached = FACET_INDEXES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .find(|(p, g, _)| p == path && *g == generation)
+                .map(|(_, _, i)| i.clone());
+            if let Some(i) = cached {
+                return Ok(i);
+            }
+        }
+        let mut index = FacetIndex::default();
+        let mut numbers: HashMap<(String, String), u32> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT r.fts_rowid, f.facet, f.value FROM record_facets f
+                 JOIN records r ON r.key = f.key WHERE r.fts_rowid IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (rid, facet, value) = row?;
+                let next = u32::try_from(index.names.len()).unwrap_or(u32::MAX);
+                let n = *numbers
+                    .entry((facet.clone(), value.clone()))
+                    .or_insert_with(|| {
+                        index.names.push((facet, value));
+                        next
+                    });
+                index.by_row.entry(rid).or_default().push(n);
+            }
+        }
+        let index = std::sync::Arc::new(index);
+        if let Some(path) = &self.path {
+            let mut all = FACET_INDEXES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            all.retain(|(p, _, _)| p != path);
+            all.push((path.clone(), generation, index.clone()));
+        }
+        Ok(index)
+    }
+
     /// Remove records by their catalogue id (OAI-PMH deletions).
     pub fn remove_records(&mut self, ids: &[String]) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
@@ -350,11 +576,13 @@ impl Store {
             )?;
             let mut del = tx.prepare_cached("DELETE FROM records WHERE key = ?1")?;
             let mut del_fts = tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?;
+            let mut del_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
             for id in ids {
                 let found: Vec<(String, Option<i64>)> = keys
                     .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<Result<_, _>>()?;
                 for (k, rowid) in found {
+                    del_facets.execute([&k])?;
                     n += del.execute([&k])?;
                     if let Some(rowid) = rowid {
                         del_fts.execute([rowid])?;
@@ -362,6 +590,7 @@ impl Store {
                 }
             }
         }
+        bump_generation(&tx)?;
         tx.commit()?;
         Ok(n)
     }
@@ -382,6 +611,83 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+
+    /// Facets are counted and filtered over every match of a search, not
+    /// the best 500: the index's SQL counts equal the catalogue's own
+    /// counting over the full match set, and a filter finds matches that
+    /// rank below the first 500.
+    #[test]
+    fn facets_count_and_filter_over_every_match() {
+        let mut store = Store::in_memory().expect("store");
+        let records = crate::bench::synthetic_records(3000);
+        store.index_datasets(&records).expect("index");
+        let every = store
+            .search_index("beamtime", 100_000)
+            .expect("all matches");
+        assert!(every.len() > 600, "{} matches", every.len());
+        let (top, total, counts) = store
+            .search_index_faceted("beamtime", &[], 500)
+            .expect("faceted");
+        assert_eq!((top.len(), total), (500, every.len()));
+        let reference = crate::catalogue::facet_counts(&every);
+        for (facet, values) in &reference {
+            let mine = counts
+                .iter()
+                .find(|(f, _)| f == facet)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let mut a = mine.clone();
+            let mut b = values.clone();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "counts of {facet}");
+        }
+        // The least frequent facility: most of its matches rank below 500.
+        let (facility, n) = reference
+            .iter()
+            .find(|(f, _)| *f == "facility")
+            .and_then(|(_, v)| v.last().cloned())
+            .expect("a facility");
+        let filter = vec![("facility".to_owned(), facility.clone())];
+        let (found, total, _) = store
+            .search_index_faceted("beamtime", &filter, 500)
+            .expect("filtered");
+        assert_eq!(total, n);
+        assert_eq!(found.len(), n.min(500));
+        assert!(
+            found
+                .iter()
+                .all(|d| d.facility.as_deref() == Some(facility.as_str()))
+        );
+        let in_top = crate::catalogue::apply_facets(&top, &filter).len();
+        assert!(
+            in_top < found.len(),
+            "the top 500 hold {in_top} of {}",
+            found.len()
+        );
+        // A store on disk keeps its facet index between searches, and a
+        // change to the index is seen by the next search of any connection.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let file = tmp.path().join("s.sqlite");
+        let mut a = Store::open(&file).expect("open");
+        a.index_datasets(&records[..100]).expect("index");
+        let count = |s: &Store| {
+            s.search_index_faceted("beamtime", &[], 10)
+                .expect("search")
+                .1
+        };
+        let b = Store::open(&file).expect("open");
+        assert_eq!(count(&b), 100);
+        a.index_datasets(&records[100..250]).expect("index more");
+        assert_eq!(count(&b), 250, "the new records counted");
+        // Removed records leave the counts.
+        let id = found[0].id.clone();
+        store.remove_records(&[id]).expect("remove");
+        let (_, after, _) = store
+            .search_index_faceted("beamtime", &filter, 500)
+            .expect("filtered");
+        assert_eq!(after, n - 1);
+    }
     use super::*;
 
     #[test]

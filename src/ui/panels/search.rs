@@ -1,7 +1,7 @@
 //! Catalogue search: one box, facets that filter instantly, results, and the
 //! dataset page with authors, PID, citation, parameters and files.
 
-use crate::catalogue::{Access, Dataset, SourceConfig, SourceKind, citation, facet_counts};
+use crate::catalogue::{Access, Dataset, SourceConfig, SourceKind, citation};
 use crate::command::Command;
 use crate::state::{AppState, Load};
 use crate::units::human_bytes;
@@ -524,7 +524,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                 .id_salt("facets")
                 .auto_shrink([false; 2])
                 .show(ui, |ui| {
-                    let mut counts = facet_counts(all);
+                    let mut counts = search.facet_counts();
                     // A filter in force stays listed (at 0) when no result has its value.
                     for (facet, value) in &search.facets {
                         if let Some((_, values)) =
