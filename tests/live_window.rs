@@ -108,6 +108,16 @@ impl App {
     /// Start in a home folder of an earlier run (settings, drafts, the
     /// workflow that was open).
     fn launch_in(display: &Display, home: tempfile::TempDir, args: &[&Path]) -> Self {
+        Self::launch_with(display, home, args, &[])
+    }
+
+    /// Start with extra environment variables.
+    fn launch_with(
+        display: &Display,
+        home: tempfile::TempDir,
+        args: &[&Path],
+        env: &[(&str, &str)],
+    ) -> Self {
         std::fs::create_dir_all(home.path().join("downloads")).expect("downloads");
         let runtime = home.path().join("xdg");
         std::fs::create_dir_all(&runtime).expect("runtime dir");
@@ -128,6 +138,7 @@ impl App {
             // A desktop without a portal, as on many remote desktops.
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env_remove("PANORAMA_FILE_DIALOG")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -678,4 +689,36 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.move_to((1, 1));
     app.settle();
     app.shot("viewer_stack_axes");
+    drop(app);
+
+    // A session bus that takes connections and never answers (the keyring
+    // probe then waits 5 s for the Secret Service): the window still comes
+    // up as fast as without one.
+    let bus_dir = tempfile::tempdir().expect("tmp");
+    let socket = bus_dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bus socket");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let t0 = Instant::now();
+    let app = App::launch(&display, &[]);
+    let plain = t0.elapsed();
+    drop(app);
+    let address = format!("unix:path={}", socket.display());
+    let t0 = Instant::now();
+    let app = App::launch_with(
+        &display,
+        tempfile::tempdir().expect("home"),
+        &[],
+        &[("DBUS_SESSION_BUS_ADDRESS", &address)],
+    );
+    let stuck = t0.elapsed();
+    drop(app);
+    assert!(
+        stuck < plain + Duration::from_secs(3),
+        "with a stuck session bus the window took {stuck:?} (without: {plain:?})"
+    );
 }

@@ -193,6 +193,15 @@ impl Vault {
         }
     }
 
+    /// [`Self::describe`] once the probe has ended (for the command line,
+    /// which has no window to keep responsive).
+    pub fn describe_settled(&self) -> String {
+        if let Self::Probed(_) = self {
+            let _ = self.resolved();
+        }
+        self.describe()
+    }
+
     /// Whether a stored secret outlives this process.
     pub fn persistent(&self) -> bool {
         matches!(self.resolved(), Target::Keyring(_))

@@ -139,7 +139,7 @@ pub fn accounts(dirs: &AppDirs, json: bool) -> ExitCode {
             }
         );
     }
-    println!("Keyring: {}", book.vault().describe());
+    println!("Keyring: {}", book.vault().describe_settled());
     ExitCode::SUCCESS
 }
 
