@@ -85,18 +85,35 @@ fn workflows_run_on_a_real_slurm_cluster() {
     let home = tempfile::tempdir().expect("home");
     let bin = env!("CARGO_BIN_EXE_panorama");
 
-    // The same workflow, with a changed parameter, locally and on the cluster.
-    let run = |extra: &[&str], out: &Path| {
+    // `panorama run FILE --json --out OUT` with more arguments.
+    let run_file = |file: &Path, extra: &[&str], out: &Path| {
         Process::new(bin)
             .arg("run")
-            .arg(example())
-            .args(["--set", "2.value=2", "--json", "--out"])
+            .arg(file)
+            .args(["--json", "--out"])
             .arg(out)
             .args(extra)
             .env("PANORAMA_HOME", home.path())
             .env("SLURM_JWT", &token)
             .output()
             .expect("run")
+    };
+    let jobs_dir = jobs.display().to_string();
+    let on_cluster = [
+        "--on",
+        url.as_str(),
+        "--shared-dir",
+        jobs_dir.as_str(),
+        "--slurm-user",
+        user.as_str(),
+        "--remote-panorama",
+        bin,
+    ];
+    // The same workflow, with a changed parameter, locally and on the cluster.
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["--set", "2.value=2"];
+        args.extend_from_slice(extra);
+        run_file(&example(), &args, out)
     };
     let local_dir = tempfile::tempdir().expect("out");
     let local = run(&[], local_dir.path());
@@ -106,19 +123,7 @@ fn workflows_run_on_a_real_slurm_cluster() {
         String::from_utf8_lossy(&local.stderr)
     );
     let remote_dir = tempfile::tempdir().expect("out");
-    let remote = run(
-        &[
-            "--on",
-            &url,
-            "--shared-dir",
-            &jobs.display().to_string(),
-            "--slurm-user",
-            &user,
-            "--remote-panorama",
-            bin,
-        ],
-        remote_dir.path(),
-    );
+    let remote = run(&on_cluster, remote_dir.path());
     let log = String::from_utf8_lossy(&remote.stderr);
     assert!(remote.status.success(), "{log}");
     assert!(
@@ -174,18 +179,7 @@ fn workflows_run_on_a_real_slurm_cluster() {
         .to_string(),
     )
     .expect("workflow");
-    let run_big = |extra: &[&str], out: &Path| {
-        Process::new(bin)
-            .arg("run")
-            .arg(&big)
-            .args(["--json", "--out"])
-            .arg(out)
-            .args(extra)
-            .env("PANORAMA_HOME", home.path())
-            .env("SLURM_JWT", &token)
-            .output()
-            .expect("run")
-    };
+    let run_big = |extra: &[&str], out: &Path| run_file(&big, extra, out);
     let local_big = tempfile::tempdir().expect("out");
     let done = run_big(&[], local_big.path());
     assert!(
@@ -194,19 +188,7 @@ fn workflows_run_on_a_real_slurm_cluster() {
         String::from_utf8_lossy(&done.stderr)
     );
     let remote_big = tempfile::tempdir().expect("out");
-    let done = run_big(
-        &[
-            "--on",
-            &url,
-            "--shared-dir",
-            &jobs.display().to_string(),
-            "--slurm-user",
-            &user,
-            "--remote-panorama",
-            bin,
-        ],
-        remote_big.path(),
-    );
+    let done = run_big(&on_cluster, remote_big.path());
     assert!(
         done.status.success(),
         "{}",

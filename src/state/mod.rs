@@ -1110,21 +1110,33 @@ impl AppState {
                     if cfg.kind == crate::catalogue::SourceKind::Offline {
                         q.facets = self.search.facets.clone();
                     }
-                    let handle = self
-                        .tasks
-                        .spawn(&format!("Searching {}", cfg.name), move |_| async move {
-                            cat.search(&q).await
-                        });
-                    self.pending.push(Pending::Search {
-                        generation,
-                        source: cfg.id.clone(),
-                        handle,
-                    });
+                    self.spawn_search(cat, &cfg, q, generation);
                 }
                 Err(e) => run.status = Load::Failed(e),
             }
             self.search.runs.push(run);
         }
+    }
+
+    /// Search one source in the background; its answer counts for search
+    /// `generation` only.
+    fn spawn_search(
+        &mut self,
+        cat: std::sync::Arc<dyn crate::catalogue::Catalogue>,
+        cfg: &crate::catalogue::SourceConfig,
+        q: crate::catalogue::SearchQuery,
+        generation: u64,
+    ) {
+        let handle = self
+            .tasks
+            .spawn(&format!("Searching {}", cfg.name), move |_| async move {
+                cat.search(&q).await
+            });
+        self.pending.push(Pending::Search {
+            generation,
+            source: cfg.id.clone(),
+            handle,
+        });
     }
 
     /// Ask the sources that filter every match by themselves (the offline
@@ -1180,16 +1192,7 @@ impl AppState {
                 facets: self.search.facets.clone(),
                 limit: 0,
             };
-            let handle = self
-                .tasks
-                .spawn(&format!("Searching {}", cfg.name), move |_| async move {
-                    cat.search(&q).await
-                });
-            self.pending.push(Pending::Search {
-                generation,
-                source: id,
-                handle,
-            });
+            self.spawn_search(cat, &cfg, q, generation);
         }
     }
 

@@ -242,19 +242,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, [out])
         return self.send(404, {"statusCode": 404, "message": "Not Found"})
 
+    def signed_in_body(self):
+        """The account the provider vouches for and the JSON body; (None,
+        None) once a 401 or 400 has been answered."""
+        who = oidc_guard.introspect(self.headers.get("Authorization", "")) if oidc_guard.enabled() else None
+        if who is None:
+            self.send(401, {"statusCode": 401, "message": "Unauthorized"})
+            return None, None
+        length = int(self.headers.get("Content-Length", "0"))
+        try:
+            return who, json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError:
+            self.send(400, {"statusCode": 400, "message": "Invalid JSON", "error": "Bad Request"})
+            return None, None
+
     def do_POST(self):
         u = urllib.parse.urlparse(self.path)
         if u.path not in ("/api/v3/Datasets", "/api/v4/datasets"):
             return self.send(404, {"statusCode": 404, "message": "Not Found"})
         v4 = u.path == "/api/v4/datasets"
-        who = oidc_guard.introspect(self.headers.get("Authorization", "")) if oidc_guard.enabled() else None
-        if who is None:
-            return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
-        length = int(self.headers.get("Content-Length", "0"))
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except json.JSONDecodeError:
-            return self.send(400, {"statusCode": 400, "message": "Invalid JSON", "error": "Bad Request"})
+        who, body = self.signed_in_body()
+        if body is None:
+            return
         required = ["owner", "contactEmail", "sourceFolder", "creationTime", "type", "ownerGroup"]
         if body.get("type") == "derived":
             required += ["investigator", "inputDatasets", "usedSoftware"]
@@ -290,14 +299,9 @@ class Handler(BaseHTTPRequestHandler):
                 pid = urllib.parse.unquote(u.path[len(prefix):])
         if not pid:
             return self.send(404, {"statusCode": 404, "message": "Not Found"})
-        who = oidc_guard.introspect(self.headers.get("Authorization", "")) if oidc_guard.enabled() else None
-        if who is None:
-            return self.send(401, {"statusCode": 401, "message": "Unauthorized"})
-        length = int(self.headers.get("Content-Length", "0"))
-        try:
-            body = json.loads(self.rfile.read(length) or b"{}")
-        except json.JSONDecodeError:
-            return self.send(400, {"statusCode": 400, "message": "Invalid JSON", "error": "Bad Request"})
+        who, body = self.signed_in_body()
+        if body is None:
+            return
         for d in DATASETS:
             if d.get("pid") == pid:
                 body.pop("pid", None)
