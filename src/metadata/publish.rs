@@ -123,14 +123,6 @@ async fn send(
     }
 }
 
-/// An id as one path segment: everything but letters, digits and `-_.~`
-/// encoded (a SciCat PID's `/` becomes `%2F`).
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 fn client() -> Result<reqwest::Client, MetadataError> {
     crate::net::async_client(std::time::Duration::from_secs(300)).map_err(|e| err("network", e))
 }
@@ -158,7 +150,7 @@ pub async fn to_scicat(
         Some(pid) => {
             let url = format!(
                 "{collection}/{}",
-                percent_encoding::utf8_percent_encode(pid, SEGMENT)
+                percent_encoding::utf8_percent_encode(pid, crate::net::PATH_SEGMENT)
             );
             send(auth, "SciCat", |t| {
                 c.patch(&url).bearer_auth(t.expose()).json(&body)
@@ -224,7 +216,7 @@ pub async fn to_invenio(
         Some(prev) => {
             let versions = format!(
                 "{base}/records/{}/versions",
-                percent_encoding::utf8_percent_encode(prev, SEGMENT)
+                percent_encoding::utf8_percent_encode(prev, crate::net::PATH_SEGMENT)
             );
             send(auth, "InvenioRDM", |t| {
                 c.post(&versions).bearer_auth(t.expose())

@@ -174,6 +174,14 @@ pub fn with_bearer(
     }
 }
 
+/// What a URI path segment keeps as it is (RFC 3986 unreserved characters);
+/// everything else, `/` included, is percent-encoded.
+pub const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~');
+
 /// True for http and https URLs, the only ones Panorama opens.
 pub fn is_web_url(s: &str) -> bool {
     url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())

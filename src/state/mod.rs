@@ -1401,16 +1401,14 @@ impl AppState {
                     }),
                     Ok(result) if generation == self.search.generation => {
                         let mut total = None;
+                        // The page's own counts; an error leaves the last ones.
+                        let mut facets = None;
                         let status = match result {
                             Ok(page) => {
                                 let v = page.datasets;
                                 let n = v.len();
                                 total = page.total.filter(|t| *t > n as u64);
-                                if let Some(run) =
-                                    self.search.runs.iter_mut().find(|r| r.id == source)
-                                {
-                                    run.facets = page.facet_counts;
-                                }
+                                facets = Some(page.facet_counts);
                                 for d in &v {
                                     self.search
                                         .origins
@@ -1429,6 +1427,9 @@ impl AppState {
                         if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == source) {
                             run.status = status;
                             run.total = total;
+                            if let Some(f) = facets {
+                                run.facets = f;
+                            }
                         }
                     }
                     // An older search: its results are dropped.

@@ -60,7 +60,6 @@ const MIGRATIONS: &[&str] = &[
     // counted and filtered over every match of a search, not the best few
     // (filled from the records already there when this version arrives).
     "CREATE TABLE record_facets (key TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
-     CREATE INDEX record_facets_value ON record_facets (facet, value, key);
      CREATE INDEX record_facets_key ON record_facets (key);",
 ];
 
@@ -125,6 +124,20 @@ static FACET_INDEXES: std::sync::Mutex<
 > = std::sync::Mutex::new(Vec::new());
 
 const GENERATION_KEY: &str = "index.generation";
+
+/// Write a record's facet rows (`INSERT INTO record_facets (key, facet, value)`).
+fn insert_facets(
+    insert: &mut rusqlite::CachedStatement<'_>,
+    key: &str,
+    d: &crate::catalogue::Dataset,
+) -> Result<(), StoreError> {
+    for f in crate::catalogue::FACETS {
+        for v in crate::catalogue::facet_values(d, f) {
+            insert.execute(params![key, f, v])?;
+        }
+    }
+    Ok(())
+}
 
 /// Mark the offline index changed (facet indexes built before are stale).
 fn bump_generation(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
@@ -197,11 +210,7 @@ impl Store {
                 let Ok(d) = serde_json::from_str::<crate::catalogue::Dataset>(&json) else {
                     continue;
                 };
-                for f in crate::catalogue::FACETS {
-                    for v in crate::catalogue::facet_values(&d, f) {
-                        ins.execute(params![key, f, v])?;
-                    }
-                }
+                insert_facets(&mut ins, &key, &d)?;
             }
         }
         bump_generation(&tx)?;
@@ -335,11 +344,7 @@ impl Store {
             for d in datasets {
                 let key = d.key();
                 drop_facets.execute([&key])?;
-                for f in crate::catalogue::FACETS {
-                    for v in crate::catalogue::facet_values(d, f) {
-                        facet.execute(params![key, f, v])?;
-                    }
-                }
+                insert_facets(&mut facet, &key, d)?;
                 let json =
                     serde_json::to_string(d).map_err(|e| StoreError::Encode(e.to_string()))?;
                 let people: Vec<String> = d

@@ -24,13 +24,6 @@ pub struct RunRecord<'a> {
     pub outputs: &'a [OutputFile],
 }
 
-/// What a URI path segment keeps as it is (RFC 3986 unreserved characters).
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'~');
-
 /// A file a run's output node wrote, inside the crate's folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -65,8 +58,11 @@ impl OutputFile {
         let id: Vec<String> = rel
             .components()
             .map(|c| {
-                percent_encoding::utf8_percent_encode(&c.as_os_str().to_string_lossy(), SEGMENT)
-                    .to_string()
+                percent_encoding::utf8_percent_encode(
+                    &c.as_os_str().to_string_lossy(),
+                    crate::net::PATH_SEGMENT,
+                )
+                .to_string()
             })
             .collect();
         Some(Self {
