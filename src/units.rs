@@ -17,9 +17,31 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// A number in few characters (four decimals at most): 16321.5671, 0.0012, 1.235e-7.
+pub fn short(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        format!("{v:.3e}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::human_bytes;
+    use super::{human_bytes, short};
+
+    #[test]
+    fn numbers_are_short() {
+        assert_eq!(short(16_321.567_122_371_81), "16321.5671");
+        assert_eq!(short(-41.398_280_940_949_92), "-41.3983");
+        assert_eq!(short(2.5), "2.5");
+        assert_eq!(short(1212.0), "1212");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(1.234_56e-7), "1.235e-7");
+        assert_eq!(short(9.87e12), "9.870e12");
+    }
 
     #[test]
     fn sizes_read_well() {

@@ -205,7 +205,7 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
     h.get_by_label("Run").click();
     settle(&mut h);
     h.get_by_label("last run computed 7 node(s)");
-    h.get_by_label("= [400, 512] array, -7.954151630401611 … 9987.6689453125");
+    h.get_by_label("= [400, 512] array, -7.9542 … 9987.6689");
     assert!(
         h.get_all_by_label("amplitude").count() >= 1,
         "the fit's table"
@@ -235,9 +235,6 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
         panic!("the window's run crate: {issues}");
     }
     h.get_by_label("Open folder");
-    if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
-        let _ = h.try_snapshot("workflow_detector_pipeline");
-    }
 }
 
 #[test]
@@ -320,10 +317,6 @@ fn a_workflow_runs_over_many_files_each_with_its_crate() {
         "{meta}"
     );
     assert!(runs.join("001-scan_001/results.json").exists());
-    // The window shows temporary paths, so it is a README screenshot only.
-    if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
-        let _ = h.try_snapshot("workflow_map");
-    }
 }
 
 /// A node dragged from the palette lands where it is dropped, also on a

@@ -12,333 +12,10 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::live::{App, Display, demo, need, range};
 use serde_json::Value as J;
-
-fn demo(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/demo")
-        .join(name)
-}
-
-fn need(tool: &str) {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "{tool} is needed (make test installs xvfb, xdotool and x11-apps)"
-    );
-}
-
-/// A private X display.
-struct Display {
-    xvfb: Child,
-    name: String,
-}
-
-impl Display {
-    fn start() -> Self {
-        for n in 140..200 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-                continue;
-            }
-            let Ok(mut xvfb) = Command::new("Xvfb")
-                .args([
-                    &format!(":{n}"),
-                    "-screen",
-                    "0",
-                    "1400x900x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-            else {
-                continue;
-            };
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-            let t0 = Instant::now();
-            while !socket.exists() && t0.elapsed() < Duration::from_secs(10) {
-                if xvfb.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if socket.exists() && xvfb.try_wait().ok().flatten().is_none() {
-                return Self {
-                    xvfb,
-                    name: format!(":{n}"),
-                };
-            }
-            let _ = xvfb.kill();
-        }
-        panic!("no free X display for Xvfb");
-    }
-}
-
-impl Drop for Display {
-    fn drop(&mut self) {
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
-    }
-}
-
-/// One run of the app in the display.
-struct App {
-    child: Child,
-    home: tempfile::TempDir,
-    report: PathBuf,
-    display: String,
-    origin: (f32, f32),
-}
-
-impl App {
-    fn launch(display: &Display, args: &[&Path]) -> Self {
-        Self::launch_in(display, tempfile::tempdir().expect("home"), args)
-    }
-
-    /// Start in a home folder of an earlier run (settings, drafts, the
-    /// workflow that was open).
-    fn launch_in(display: &Display, home: tempfile::TempDir, args: &[&Path]) -> Self {
-        Self::launch_with(display, home, args, &[])
-    }
-
-    /// Start with extra environment variables.
-    fn launch_with(
-        display: &Display,
-        home: tempfile::TempDir,
-        args: &[&Path],
-        env: &[(&str, &str)],
-    ) -> Self {
-        std::fs::create_dir_all(home.path().join("downloads")).expect("downloads");
-        let runtime = home.path().join("xdg");
-        std::fs::create_dir_all(&runtime).expect("runtime dir");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700));
-        }
-        let report = home.path().join("report.json");
-        let child = Command::new(env!("CARGO_BIN_EXE_panorama"))
-            .args(args)
-            .env("DISPLAY", &display.name)
-            .env("PANORAMA_HOME", home.path())
-            .env("PANORAMA_REPORT", &report)
-            .env("PANORAMA_OFFLINE", "1")
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .env_remove("WAYLAND_DISPLAY")
-            // A desktop without a portal, as on many remote desktops.
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env_remove("PANORAMA_FILE_DIALOG")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("panorama");
-        let mut app = Self {
-            child,
-            home,
-            report,
-            display: display.name.clone(),
-            origin: (0.0, 0.0),
-        };
-        app.wait_for("the window's first report", |_| true);
-        app.origin = app.window_origin();
-        app
-    }
-
-    fn xdotool(&self, args: &[&str]) -> String {
-        let out = Command::new("xdotool")
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .output()
-            .expect("xdotool");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Keys typed as on a keyboard, into the window (no window manager
-    /// gives it the keyboard here, so it is given first, as a desktop does).
-    fn keys(&self, args: &[&str]) {
-        let pid = self.child.id().to_string();
-        if let Some(id) = self.xdotool(&["search", "--pid", &pid]).lines().last() {
-            self.xdotool(&["windowfocus", "--sync", id]);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-        self.xdotool(args);
-    }
-
-    fn window_origin(&self) -> (f32, f32) {
-        let pid = self.child.id().to_string();
-        let id = self.xdotool(&["search", "--sync", "--pid", &pid]);
-        let Some(id) = id.lines().last() else {
-            return (0.0, 0.0);
-        };
-        let geo = self.xdotool(&["getwindowgeometry", "--shell", id]);
-        let get = |k: &str| -> f32 {
-            geo.lines()
-                .find_map(|l| l.strip_prefix(k))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0.0)
-        };
-        (get("X="), get("Y="))
-    }
-
-    fn read_report(&self) -> Option<J> {
-        let text = std::fs::read_to_string(&self.report).ok()?;
-        serde_json::from_str(&text).ok()
-    }
-
-    /// Wait (up to a minute: debug builds on software rendering) until the
-    /// report satisfies `ok`.
-    fn wait_for(&mut self, what: &str, ok: impl Fn(&J) -> bool) -> J {
-        let t0 = Instant::now();
-        loop {
-            if let Some(r) = self.read_report()
-                && ok(&r)
-            {
-                return r;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let mut err = String::new();
-                if let Some(e) = self.child.stderr.as_mut() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!("panorama exited ({status}) waiting for {what}: {err}");
-            }
-            assert!(
-                t0.elapsed() < Duration::from_secs(60),
-                "waited a minute for {what}; last report: {:?}",
-                self.read_report()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Wait until two reports a moment apart are the same (the app settled).
-    fn settle(&mut self) -> J {
-        let mut last = self.read_report();
-        for _ in 0..100 {
-            std::thread::sleep(Duration::from_millis(400));
-            let now = self.read_report();
-            if now == last {
-                break;
-            }
-            last = now;
-        }
-        last.expect("a report")
-    }
-
-    /// Screen position of a point in window points.
-    fn screen(&self, x: f32, y: f32, ppp: f32) -> (i32, i32) {
-        (
-            (self.origin.0 + x * ppp).round() as i32,
-            (self.origin.1 + y * ppp).round() as i32,
-        )
-    }
-
-    fn move_to(&self, (x, y): (i32, i32)) {
-        self.xdotool(&["mousemove", "--sync", &x.to_string(), &y.to_string()]);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn click_widget(&mut self, name: &str) {
-        let r = self.wait_for(name, |r| r["widgets"].get(name).is_some());
-        let w = &r["widgets"][name];
-        let c = |i: usize| w[i].as_f64().unwrap_or_default() as f32;
-        let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
-        let ppp = if ppp > 0.0 { ppp } else { 1.0 };
-        let at = self.screen((c(0) + c(2)) / 2.0, (c(1) + c(3)) / 2.0, ppp);
-        self.move_to(at);
-        self.xdotool(&["click", "1"]);
-        std::thread::sleep(Duration::from_millis(300));
-    }
-
-    /// The screen as RGB rows, from `xwd` (ZPixmap, 24-bit depth in 32 bits).
-    fn screenshot(&self) -> (usize, usize, Vec<u8>) {
-        let out = Command::new("xwd")
-            .args(["-root", "-silent", "-display", &self.display])
-            .output()
-            .expect("xwd");
-        let d = out.stdout;
-        let u = |i: usize| {
-            u32::from_be_bytes([d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3]]) as usize
-        };
-        let (header, width, height) = (u(0), u(4), u(5));
-        let (byte_order, bpp, line, ncolors) = (u(7), u(11), u(12), u(19));
-        assert_eq!(bpp, 32, "xwd bits per pixel");
-        let start = header + ncolors * 12;
-        let mut rgb = Vec::with_capacity(width * height * 3);
-        for y in 0..height {
-            for x in 0..width {
-                let p = start + y * line + x * 4;
-                let px = &d[p..p + 4];
-                // LSBFirst: B, G, R, pad; MSBFirst: pad, R, G, B.
-                if byte_order == 0 {
-                    rgb.extend_from_slice(&[px[2], px[1], px[0]]);
-                } else {
-                    rgb.extend_from_slice(&[px[1], px[2], px[3]]);
-                }
-            }
-        }
-        (width, height, rgb)
-    }
-}
-
-impl App {
-    /// With `PANORAMA_LIVE_SHOTS=DIR`: keep a screenshot of the window as
-    /// DIR/NAME.png (the README's screenshots are taken this way).
-    fn shot(&self, name: &str) {
-        let Some(dir) = std::env::var_os("PANORAMA_LIVE_SHOTS") else {
-            return;
-        };
-        let (w, h, rgb) = self.screenshot();
-        let Some(img) = image::RgbImage::from_raw(w as u32, h as u32, rgb) else {
-            return;
-        };
-        let (x, y) = (self.origin.0.max(0.0) as u32, self.origin.1.max(0.0) as u32);
-        let pid = self.child.id().to_string();
-        let id = self.xdotool(&["search", "--pid", &pid]);
-        let geo = id
-            .lines()
-            .last()
-            .map(|id| self.xdotool(&["getwindowgeometry", "--shell", id]))
-            .unwrap_or_default();
-        let get = |k: &str, d: u32| -> u32 {
-            geo.lines()
-                .find_map(|l| l.strip_prefix(k))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(d)
-        };
-        let (ww, wh) = (get("WIDTH=", w as u32 - x), get("HEIGHT=", h as u32 - y));
-        let crop =
-            image::imageops::crop_imm(&img, x, y, ww.min(w as u32 - x), wh.min(h as u32 - y))
-                .to_image();
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = crop.save(Path::new(&dir).join(format!("{name}.png")));
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn range(r: &J, key: &str) -> (f64, f64) {
-    (
-        r[key][0].as_f64().unwrap_or(f64::NAN),
-        r[key][1].as_f64().unwrap_or(f64::NAN),
-    )
-}
 
 #[test]
 fn the_real_window_shows_and_does_what_it_says() {
@@ -479,6 +156,145 @@ fn the_real_window_shows_and_does_what_it_says() {
             .map(|f| f.value.clone())
     });
     assert_eq!(name, Some(J::from("ESRF")));
+    drop(app);
+
+    // Three drafts, two from HZDR and one from ESS; Bulk edit shows where
+    // they differ and previews setting the publisher in all.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("tab:Metadata");
+    for publisher in ["HZDR", "HZDR", "ESS"] {
+        app.click_widget("button:New draft");
+        app.click_widget("field:/publisher/name");
+        app.keys(&["type", "--delay", "120", publisher]);
+        app.settle();
+    }
+    app.click_widget("button:Bulk edit…");
+    // The open draft (the newest) is ticked; tick the two others.
+    let r = app.wait_for("the drafts", |r| {
+        r["widgets"]
+            .as_object()
+            .is_some_and(|w| w.keys().filter(|k| k.starts_with("bulk draft:")).count() == 3)
+    });
+    let mut ticks: Vec<(i64, String)> = r["widgets"]
+        .as_object()
+        .map(|w| {
+            w.keys()
+                .filter_map(|k| Some((k.strip_prefix("bulk draft:")?.parse().ok()?, k.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    ticks.sort();
+    for (_, name) in &ticks[..2] {
+        app.click_widget(name);
+    }
+    app.click_widget("bulk field:/publisher/name");
+    app.click_widget("field:bulk value");
+    app.keys(&["key", "ctrl+a", "BackSpace"]);
+    app.keys(&["type", "--delay", "120", "HZDR"]);
+    app.wait_for("the preview", |r| {
+        r["widgets"]
+            .get("label:Preview: 1 draft(s) change")
+            .is_some()
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("metadata_bulk_edit");
+    drop(app);
+
+    // A graph built by hand: two nodes dragged from the palette, wired
+    // output to input, run.
+    let mut app = App::launch(&display, &[]);
+    app.click_widget("tab:Workflows");
+    app.click_widget("button:New workflow");
+    let (palette, ppp) = app.rect_of("palette:Evenly spaced values");
+    let from = (
+        (palette[0] + palette[2]) / 2.0,
+        (palette[1] + palette[3]) / 2.0,
+    );
+    app.drag(from, (palette[2] + 140.0, 300.0), ppp);
+    app.wait_for("the first node", |r| r["workflow_nodes"] == 1);
+    let (sum, _) = app.rect_of("palette:Sum (along an axis, or all)");
+    let from = ((sum[0] + sum[2]) / 2.0, (sum[1] + sum[3]) / 2.0);
+    app.drag(from, (palette[2] + 480.0, 300.0), ppp);
+    app.wait_for("the second node", |r| r["workflow_nodes"] == 2);
+    let input = app.find_widget("in:");
+    let node = input.split(':').nth(1).unwrap_or_default().to_owned();
+    let r = app.settle();
+    let output = r["widgets"]
+        .as_object()
+        .and_then(|w| {
+            w.keys()
+                .find(|k| k.starts_with("out:") && !k.starts_with(&format!("out:{node}:")))
+                .cloned()
+        })
+        .expect("the first node's output");
+    let (out, _) = app.rect_of(&output);
+    let (inp, _) = app.rect_of(&input);
+    app.drag(
+        (out[2] + 3.0, (out[1] + out[3]) / 2.0),
+        (inp[0] - 14.0, (inp[1] + inp[3]) / 2.0),
+        ppp,
+    );
+    app.wait_for("the wire", |r| r["workflow_wires"] == 1);
+    app.click_widget("button:Run");
+    app.wait_for("the run", |r| {
+        r["widgets"].get("label:computed 2").is_some()
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("workflow_editor");
+    drop(app);
+
+    // One workflow run over two stacks, one of them downloaded from a
+    // catalogue dataset (its origin recorded as a download records it).
+    let scans = tempfile::tempdir().expect("tmp");
+    for name in ["scan_001.nxs", "scan_002.nxs"] {
+        std::fs::copy(demo("demo_stack3d.nxs"), scans.path().join(name)).expect("copy");
+    }
+    let home = tempfile::tempdir().expect("home");
+    let dirs = panorama::paths::AppDirs::under(home.path());
+    std::fs::create_dir_all(&dirs.data).expect("data dir");
+    panorama::store::Store::open(&dirs.database())
+        .expect("store")
+        .record_origin(
+            &scans.path().join("scan_002.nxs"),
+            &panorama::store::FileOrigin {
+                dataset: "https://doi.org/10.5281/zenodo.42".into(),
+                title: "Stack from the beamline".into(),
+                source: "zenodo".into(),
+                url: "https://zenodo.org/records/42/files/scan_002.nxs".into(),
+            },
+        )
+        .expect("origin");
+    let mut app = App::launch_in(&display, home, &[]);
+    app.click_widget("tab:Workflows");
+    app.click_widget("button:Open example…");
+    app.click_widget("menu:sum_frames");
+    app.click_widget("button:Run over files…");
+    app.click_widget("field:File or pattern");
+    let pattern = scans.path().join("scan_*.nxs").display().to_string();
+    app.keys(&["type", "--delay", "30", &pattern]);
+    app.click_widget("button:Add");
+    app.click_widget("button:Run over files");
+    app.wait_for("both runs", |r| {
+        ["scan_001.nxs", "scan_002.nxs"]
+            .iter()
+            .all(|f| r["widgets"].get(format!("map done:{f}")).is_some())
+    });
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("workflow_map");
+    let runs = std::fs::read_dir(app.home.path().join("data/runs"))
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(Result::ok)
+        .map(|e| e.path())
+        .expect("a folder of the runs");
+    assert!(
+        runs.join("002-scan_002/ro-crate-metadata.json").exists(),
+        "each run has its crate in {}",
+        runs.display()
+    );
     drop(app);
 
     // The demo data opened from the welcome page: the main window.

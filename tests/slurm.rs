@@ -9,58 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Duration;
 
+use common::slurm::Slurm;
 use panorama::auth::Secret;
 use panorama::workflow::slurm::{Cluster, JobSpec, JobState, SlurmError};
 use tokio_util::sync::CancellationToken;
-
-struct Slurm {
-    state: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl Slurm {
-    /// Start the cluster; it also accepts tokens signed by the keys in `jwks`
-    /// (an identity provider's, as a site that maps its accounts would).
-    fn start(jwks: &Path) -> Self {
-        let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join("slurm-test");
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/slurm/start-slurm.sh");
-        let out = Process::new("bash")
-            .arg(script)
-            .env("SLURM_TEST_STATE_DIR", &state)
-            .env("SLURM_JWKS_FILE", jwks)
-            .output()
-            .expect("start-slurm.sh runs");
-        assert!(
-            out.status.success(),
-            "the Slurm test cluster did not start (it needs root and apt's slurm-wlm, slurmrestd, munge; `make test` installs them):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let env = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-        Self { state, env }
-    }
-
-    fn get(&self, key: &str) -> String {
-        self.env
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| panic!("start-slurm.sh printed no {key}"))
-    }
-}
-
-impl Drop for Slurm {
-    fn drop(&mut self) {
-        let _ = Process::new("bash")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/slurm/stop-slurm.sh"))
-            .env("SLURM_TEST_STATE_DIR", &self.state)
-            .output();
-    }
-}
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/workflows/normalise_and_sum.json")
@@ -384,10 +336,6 @@ fn gui_run(url: &str, user: &str, token: &str, jobs: &Path, bin: &str) {
     settle(&mut h);
     h.get_by_label_contains("completed; results below");
     h.get_by_label("= 1212");
-    if std::env::var_os("PANORAMA_SCREENSHOTS").is_some() {
-        // The job number and paths vary: a screenshot for the README, not a snapshot.
-        let _ = h.try_snapshot("workflow_cluster_run");
-    }
     // The token is not kept anywhere on disk.
     for entry in walk(home.path()) {
         let bytes = std::fs::read(&entry).unwrap_or_default();

@@ -37,6 +37,8 @@ pub struct ViewReport {
     pub selected: Option<String>,
     /// Nodes of the open workflow, while the Workflows tab is shown.
     pub workflow_nodes: Option<usize>,
+    /// Wires of the open workflow, while the Workflows tab is shown.
+    pub workflow_wires: Option<usize>,
 }
 
 fn id() -> egui::Id {
@@ -88,6 +90,13 @@ pub fn widget(ctx: &egui::Context, name: &str, rect: egui::Rect) {
             [rect.left(), rect.top(), rect.right(), rect.bottom()],
         );
     });
+}
+
+/// Report a widget under `name` and hand its response on:
+/// `report::named(ui.button("Submit"), "button:Submit")`.
+pub fn named(response: egui::Response, name: &str) -> egui::Response {
+    widget(&response.ctx, name, response.rect);
+    response
 }
 
 /// A text field with keyboard focus names itself.

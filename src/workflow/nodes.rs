@@ -85,7 +85,12 @@ impl Value {
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
                         (l.min(*v), h.max(*v))
                     });
-                format!("{:?} array, {lo} … {hi}", a.shape())
+                format!(
+                    "{:?} array, {} … {}",
+                    a.shape(),
+                    crate::units::short(lo),
+                    crate::units::short(hi)
+                )
             }
             Self::Table(t) => {
                 let first: Vec<String> = t

@@ -3,8 +3,10 @@
 
 pub mod gui;
 pub mod image;
+pub mod live;
 pub mod oidc;
 pub mod peaks;
+pub mod slurm;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

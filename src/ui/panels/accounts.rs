@@ -71,7 +71,7 @@ fn account_card(ui: &mut egui::Ui, state: &AppState, a: &Account, out: &mut Vec<
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width().min(720.0));
         ui.horizontal(|ui| {
-            ui.strong(&a.display_name);
+            crate::ui::report::named(ui.strong(&a.display_name), &format!("account:{}", a.id));
             ui.weak(&a.id);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if state.accounts.is_signing_out(&a.id) {
@@ -123,13 +123,15 @@ fn account_card(ui: &mut egui::Ui, state: &AppState, a: &Account, out: &mut Vec<
                 ui.end_row();
             });
         if !a.entitlements.is_empty() {
-            egui::CollapsingHeader::new(format!("Entitlements ({})", a.entitlements.len()))
-                .id_salt(("entitlements", &a.id))
-                .show(ui, |ui| {
-                    for e in &a.entitlements {
-                        ui.monospace(e);
-                    }
-                });
+            let header =
+                egui::CollapsingHeader::new(format!("Entitlements ({})", a.entitlements.len()))
+                    .id_salt(("entitlements", &a.id))
+                    .show(ui, |ui| {
+                        for e in &a.entitlements {
+                            ui.monospace(e);
+                        }
+                    });
+            crate::ui::report::named(header.header_response, "header:Entitlements");
         }
     });
 }
@@ -147,10 +149,13 @@ fn sign_in_form(
         .show(ui, |ui| {
             ui.label("Identity provider");
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut s.issuer)
-                        .hint_text("https://login.example.org (issuer URL)")
-                        .desired_width((ui.available_width() - 110.0).clamp(120.0, 320.0)),
+                crate::ui::report::named(
+                    ui.add(
+                        egui::TextEdit::singleline(&mut s.issuer)
+                            .hint_text("https://login.example.org (issuer URL)")
+                            .desired_width((ui.available_width() - 110.0).clamp(120.0, 320.0)),
+                    ),
+                    "field:issuer",
                 );
                 egui::ComboBox::from_id_salt("known-issuers")
                     .selected_text("Known…")
@@ -164,10 +169,13 @@ fn sign_in_form(
             });
             ui.end_row();
             ui.label("Client id");
-            ui.add(
-                egui::TextEdit::singleline(&mut s.client_id)
-                    .hint_text("as registered for Panorama (remembered per provider)")
-                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
+            crate::ui::report::named(
+                ui.add(
+                    egui::TextEdit::singleline(&mut s.client_id)
+                        .hint_text("as registered for Panorama (remembered per provider)")
+                        .desired_width(ui.available_width().clamp(120.0, 320.0)),
+                ),
+                "field:client id",
             );
             ui.end_row();
             ui.label("Scopes");
@@ -178,9 +186,12 @@ fn sign_in_form(
             );
             ui.end_row();
             ui.label("");
-            ui.checkbox(
-                &mut s.device,
-                "Use a code on another device (no browser on this computer)",
+            crate::ui::report::named(
+                ui.checkbox(
+                    &mut s.device,
+                    "Use a code on another device (no browser on this computer)",
+                ),
+                "checkbox:device code",
             );
             ui.end_row();
         });
@@ -192,9 +203,11 @@ fn sign_in_form(
             "The identity provider is an http(s) address.",
         );
     }
-    if ui
-        .add_enabled(valid, egui::Button::new("Sign in"))
-        .clicked()
+    if crate::ui::report::named(
+        ui.add_enabled(valid, egui::Button::new("Sign in")),
+        "button:Sign in",
+    )
+    .clicked()
     {
         out.push(Command::SignIn(LoginRequest {
             issuer: issuer.to_owned(),
@@ -221,12 +234,19 @@ fn waiting(
             ui.label("On any device, open");
             ui.hyperlink(&code.verification_uri);
             ui.label("and enter this code:");
-            ui.label(
+            let shown = ui.label(
                 egui::RichText::new(&code.user_code)
                     .monospace()
                     .size(28.0)
                     .strong(),
             );
+            // What the screen shows, for a test that approves the code.
+            crate::ui::report::widget(
+                ui.ctx(),
+                &format!("device page:{}", code.verification_uri),
+                shown.rect,
+            );
+            crate::ui::report::named(shown, &format!("device code:{}", code.user_code));
             ui.label("or scan:");
             qr_code(ui, &code.page);
             let left = code

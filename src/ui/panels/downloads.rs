@@ -130,7 +130,10 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                                 ui.add(bar);
                             }
                         }
-                        ui.label(state_text(item));
+                        crate::ui::report::named(
+                            ui.label(state_text(item)),
+                            &format!("download:{}: {}", item.name, state_text(item)),
+                        );
                         ui.horizontal(|ui| match &item.state {
                             ItemState::Queued | ItemState::Running => {
                                 if ui.small_button("Pause").clicked() {

@@ -767,8 +767,7 @@ fn templates_row(
             s.template_name.clear();
         }
         ui.separator();
-        if ui
-            .button("Bulk edit…")
+        if crate::ui::report::named(ui.button("Bulk edit…"), "button:Bulk edit…")
             .on_hover_text("Compare drafts and set a field in many at once")
             .clicked()
         {
@@ -820,7 +819,8 @@ fn bulk_window(
                         continue;
                     }
                     let mut on = b.selected.contains(id);
-                    if ui.checkbox(&mut on, title).changed() {
+                    let tick = ui.checkbox(&mut on, title);
+                    if crate::ui::report::named(tick, &format!("bulk draft:{id}")).changed() {
                         if on {
                             b.selected.insert(*id);
                         } else {
@@ -842,7 +842,10 @@ fn bulk_window(
                         .striped(true)
                         .show(ui, |ui| {
                             for (p, a) in crate::metadata::bulk::compare(&refs) {
-                                if ui.selectable_label(b.pointer == p, &p).clicked() {
+                                let row = ui.selectable_label(b.pointer == p, &p);
+                                if crate::ui::report::named(row, &format!("bulk field:{p}"))
+                                    .clicked()
+                                {
                                     b.pointer.clone_from(&p);
                                     if let crate::metadata::bulk::Agreement::Same(v) = &a {
                                         b.value = show_value(v);
@@ -877,18 +880,21 @@ fn bulk_window(
                 )
                 .labelled_by(l.id);
                 let l = ui.label("Value");
-                ui.add(
-                    egui::TextEdit::singleline(&mut b.value)
-                        .hint_text("empty clears the field")
-                        .desired_width(220.0),
-                )
-                .labelled_by(l.id);
+                let value = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut b.value)
+                            .hint_text("empty clears the field")
+                            .desired_width(220.0),
+                    )
+                    .labelled_by(l.id);
+                crate::ui::report::named(value, "field:bulk value");
             });
             let pointer = b.pointer.trim().to_owned();
             if pointer.starts_with('/') {
                 let value = typed_value(&b.value);
                 let plan = crate::metadata::bulk::preview(&docs, &pointer, value.as_ref());
-                ui.label(format!("Preview: {} draft(s) change", plan.len()));
+                let preview = format!("Preview: {} draft(s) change", plan.len());
+                crate::ui::report::named(ui.label(&preview), &format!("label:{preview}"));
                 for c in &plan {
                     ui.small(format!(
                         "{}: {} -> {}",

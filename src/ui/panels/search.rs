@@ -355,9 +355,11 @@ fn dataset_page(
                             }
                             if let Some(url) = f.url.as_ref().filter(|u| crate::net::is_web_url(u)) {
                                 offered = true;
-                                if ui
-                                    .button("Download")
-                                    .on_hover_text(format!(
+                                if crate::ui::report::named(
+                                    ui.button("Download"),
+                                    &format!("button:Download {}", f.name),
+                                )
+                                .on_hover_text(format!(
                                         "Download {} (resumable, checksum verified)",
                                         f.name
                                     ))

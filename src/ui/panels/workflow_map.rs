@@ -57,11 +57,10 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                             .desired_width(280.0),
                     )
                     .labelled_by(label.id);
+                let edit = crate::ui::report::named(edit, "field:File or pattern");
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui
-                    .add_enabled(!w.pattern.trim().is_empty(), egui::Button::new("Add"))
-                    .clicked()
-                    || enter)
+                let add = ui.add_enabled(!w.pattern.trim().is_empty(), egui::Button::new("Add"));
+                if (crate::ui::report::named(add, "button:Add").clicked() || enter)
                     && !w.pattern.trim().is_empty()
                 {
                     out.push(Command::AddMapInputs(std::mem::take(&mut w.pattern)));
@@ -125,12 +124,14 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                     if ui.button("Cancel").clicked() {
                         out.push(Command::CancelWorkflowMap);
                     }
-                } else if ui
-                    .add_enabled(
+                } else if crate::ui::report::named(
+                    ui.add_enabled(
                         target.is_some() && !map.inputs.is_empty(),
                         egui::Button::new(format!("Run over {} files", map.inputs.len())),
-                    )
-                    .clicked()
+                    ),
+                    "button:Run over files",
+                )
+                .clicked()
                 {
                     out.push(Command::RunWorkflowMap);
                 }
@@ -156,7 +157,10 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                         for r in &map.results {
                             ui.label(file_name(&r.input)).on_hover_text(&r.input);
                             if r.problems.is_empty() {
-                                ui.label("done");
+                                crate::ui::report::named(
+                                    ui.label("done"),
+                                    &format!("map done:{}", file_name(&r.input)),
+                                );
                             } else {
                                 ui.colored_label(ui.visuals().error_fg_color, &r.problems[0])
                                     .on_hover_text(r.problems.join("\n"));

@@ -194,7 +194,8 @@ fn preview(ui: &mut egui::Ui, previews: &mut Previews, id: NodeId, value: &std::
     let v = value.as_ref();
     match v {
         Value::Scalar(s) => {
-            ui.label(format!("= {s}"));
+            ui.label(format!("= {}", crate::units::short(*s)))
+                .on_hover_text(s.to_string());
         }
         Value::Table(t) => {
             egui::Grid::new(ui.next_auto_id())
@@ -337,7 +338,15 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
             .get(pin.id.input)
             .copied()
             .unwrap_or("in");
-        ui.label(format!("{name}: {}", port_name(t)));
+        let label = ui.label(format!("{name}: {}", port_name(t)));
+        crate::ui::report::named(
+            label,
+            &format!(
+                "in:{}:{}",
+                snarl.get_node(pin.id.node).map_or(u64::MAX, |id| id.0),
+                pin.id.input
+            ),
+        );
         PinInfo::circle().with_fill(port_color(t))
     }
 
@@ -353,7 +362,15 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
             .and_then(|id| self.node(*id))
             .and_then(|n| n.outputs.get(pin.id.output).copied())
             .unwrap_or(PortType::Array);
-        ui.label(format!("out: {}", port_name(t)));
+        let label = ui.label(format!("out: {}", port_name(t)));
+        crate::ui::report::named(
+            label,
+            &format!(
+                "out:{}:{}",
+                snarl.get_node(pin.id.node).map_or(u64::MAX, |id| id.0),
+                pin.id.output
+            ),
+        );
         PinInfo::circle().with_fill(port_color(t))
     }
 
@@ -707,8 +724,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             }
         });
         crate::ui::report::widget(ui.ctx(), "button:Open example…", examples.response.rect);
-        if ui
-            .button("New")
+        if crate::ui::report::named(ui.button("New"), "button:New workflow")
             .on_hover_text("Start an empty workflow")
             .clicked()
         {
@@ -781,15 +797,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                 }
             }
             if !wf.remote_running()
-                && ui
-                    .button("Run on cluster…")
+                && crate::ui::report::named(ui.button("Run on cluster…"), "button:Run on cluster…")
                     .on_hover_text("Submit this workflow to a Slurm cluster")
                     .clicked()
             {
                 s.cluster = Some((wf.cluster.clone(), String::new()));
             }
-            if ui
-                .button("Run over files…")
+            if crate::ui::report::named(ui.button("Run over files…"), "button:Run over files…")
                 .on_hover_text("Run this workflow once for each of many files or datasets")
                 .clicked()
             {
@@ -850,11 +864,12 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                 Some(j) => format!("Cluster job {j}: {}", run.status),
                 None => format!("Cluster run: {}", run.status),
             };
-            if run.failed {
-                ui.colored_label(ui.visuals().error_fg_color, text);
+            let shown = if run.failed {
+                ui.colored_label(ui.visuals().error_fg_color, &text)
             } else {
-                ui.label(text);
-            }
+                ui.label(&text)
+            };
+            crate::ui::report::named(shown, &format!("label:{}", run.status));
             if wf.remote_running() {
                 ui.spinner();
                 if ui
@@ -959,8 +974,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
         s.fitted = false;
     }
     let count = ed.graph.nodes().count();
+    let wires = ed.graph.edges().count();
     crate::ui::report::update(ui.ctx(), |r| {
         r.workflow_nodes = Some(count);
+        r.workflow_wires = Some(wires);
         r.canvas = Some([
             s.transform.scaling,
             s.transform.translation.x,
@@ -1088,7 +1105,8 @@ fn cluster_window(
                 .show(ui, |ui| {
                     let field = |ui: &mut egui::Ui, name: &str, edit: egui::TextEdit<'_>| {
                         let label = ui.label(name);
-                        ui.add(edit.desired_width(280.0)).labelled_by(label.id);
+                        let edit = ui.add(edit.desired_width(280.0)).labelled_by(label.id);
+                        crate::ui::report::named(edit, &format!("field:{name}"));
                         ui.end_row();
                     };
                     field(
@@ -1168,7 +1186,12 @@ fn cluster_window(
             let ready = !settings.address.trim().is_empty()
                 && signed
                 && !settings.shared_dir.trim().is_empty();
-            if ui.add_enabled(ready, egui::Button::new("Submit")).clicked() {
+            if crate::ui::report::named(
+                ui.add_enabled(ready, egui::Button::new("Submit")),
+                "button:Submit",
+            )
+            .clicked()
+            {
                 submit = true;
             }
         });

@@ -226,13 +226,7 @@ pub fn bar_ticks(scale: crate::plot::Scale, range: (f64, f64)) -> Vec<f64> {
 
 /// A number in at most about 8 characters.
 pub fn short(v: f64) -> String {
-    let a = v.abs();
-    if a != 0.0 && !(1e-3..1e5).contains(&a) {
-        format!("{v:.3e}")
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
+    crate::units::short(v)
 }
 
 /// How the pixels reach the screen.
