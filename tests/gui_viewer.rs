@@ -748,3 +748,56 @@ fn a_small_window_keeps_controls_and_windows_in_view() {
     );
     assert!(screen.contains_rect(title), "and within the window");
 }
+
+/// Every view of the registry shows a demo dataset it supports, picked by
+/// its button as a person picks it; a view added to the registry without a
+/// dataset here fails the test.
+#[test]
+fn every_view_in_the_registry_shows_a_demo_dataset() {
+    let cases = [
+        ("Value", "demo_spectrum1d.nxs", "/entry/title"),
+        ("Image", "demo_image2d.nxs", "/entry/image/intensity"),
+        ("Stack", "demo_stack3d.nxs", "/entry/stack/data"),
+        ("Line", "demo_image2d.nxs", "/entry/image/intensity"),
+        (
+            "Table",
+            "demo_reflectivity_orso.nxs",
+            "/entry/orso_header/columns",
+        ),
+    ];
+    let titles: Vec<&str> = panorama::ui::views::registry()
+        .iter()
+        .map(|v| v.title())
+        .collect();
+    for title in &titles {
+        assert!(
+            cases.iter().any(|(t, _, _)| t == title),
+            "the view “{title}” has no dataset in this test"
+        );
+    }
+    let mut results = egui_kittest::SnapshotResults::new();
+    for (title, file, path) in cases {
+        let home = tempfile::tempdir().expect("tmp");
+        let mut h = open(home.path(), &demo(file));
+        let doc = h.state().state().documents[0].id;
+        h.state_mut().run(panorama::command::Command::Select {
+            doc,
+            path: path.into(),
+        });
+        settle(&mut h);
+        // Offered beside others: picked by its button.
+        if let Some(button) = h.query_by_label(title) {
+            button.click();
+            settle(&mut h);
+        }
+        h.run_steps(4);
+        let report = panorama::ui::report::get(&h.ctx);
+        match title {
+            "Line" => assert_eq!(report.view, "line", "{title}"),
+            "Image" | "Stack" => assert_eq!(report.view, "image", "{title}"),
+            _ => {}
+        }
+        h.snapshot(format!("view_{}", title.to_lowercase()));
+        results.extend_harness(&mut h);
+    }
+}

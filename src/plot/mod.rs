@@ -3,6 +3,7 @@
 pub mod colormap;
 mod colormap_data;
 pub mod export;
+pub mod prepare;
 pub mod pyramid;
 
 pub use colormap::{Colormap, Scale};

@@ -148,13 +148,15 @@ impl PanoramaApp {
     /// renderer is wgpu (otherwise images are coloured on the CPU).
     #[must_use]
     pub fn with_gpu(mut self, render_state: Option<&eframe::egui_wgpu::RenderState>) -> Self {
-        self.panels.viewer.gpu_images = super::gpu_image::install(render_state);
+        self.panels
+            .viewer
+            .set_gpu_images(super::gpu_image::install(render_state));
         self
     }
 
     /// Whether images are coloured on the GPU.
     pub fn panels_gpu_images(&self) -> bool {
-        self.panels.viewer.gpu_images
+        self.panels.viewer.gpu_images()
     }
 
     pub fn state(&self) -> &AppState {

@@ -2,9 +2,327 @@
 //! once per value/colormap/scale, placed on NeXus axes, with a colorbar and
 //! a hover readout of pixel index, axis value and data value.
 
+use std::sync::Arc;
+
 use egui_plot::{Plot, PlotImage, PlotPoint};
 
+use super::{ImageSettings, View, ViewCx};
+use crate::data::nexus::DefaultPlot;
+use crate::data::{DatasetInfo, Selection};
 use crate::plot::{Colormap, Scale};
+use crate::state::ValueKey;
+
+/// A 2-D dataset as an image on its NeXus axes.
+#[derive(Default)]
+pub struct ImageView {
+    pane: ImagePane,
+}
+
+impl View for ImageView {
+    fn title(&self) -> &'static str {
+        "Image"
+    }
+
+    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+        crate::plot::prepare::is_image(info)
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        look_toolbar_ui(ui, cx.look);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        let shown = crate::plot::prepare::last_two_axes(cx.info);
+        self.pane.ui(ui, cx, Selection::all(), shown);
+    }
+
+    fn reset(&mut self) {
+        self.pane.reset();
+    }
+
+    fn values_changed(&mut self) {
+        self.pane.values_changed();
+    }
+}
+
+/// Colormap, scale and aspect, shared by every image view.
+pub fn look_toolbar_ui(ui: &mut egui::Ui, look: &mut ImageSettings) {
+    egui::ComboBox::from_id_salt("colormap")
+        .selected_text(look.colormap.name())
+        .show_ui(ui, |ui| {
+            for c in Colormap::ALL {
+                ui.selectable_value(&mut look.colormap, c, c.name());
+            }
+        });
+    egui::ComboBox::from_id_salt("scale")
+        .selected_text(look.scale.name())
+        .show_ui(ui, |ui| {
+            for s in Scale::ALL {
+                ui.selectable_value(&mut look.scale, s, s.name());
+            }
+        });
+    ui.checkbox(&mut look.aspect_lock, "Lock aspect");
+}
+
+/// Ids of the images handed to the GPU cache, unique in the process.
+static NEXT_IMAGE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The image last coloured, with what it was coloured with.
+struct TexCache {
+    key: ValueKey,
+    colormap: Colormap,
+    scale: Scale,
+    image: ImageData,
+    /// The colour range, how it was chosen and what it leaves out.
+    info: crate::plot::ColorRange,
+    /// CPU-coloured texture (when the GPU path is off).
+    texture: Option<egui::TextureHandle>,
+    /// The values as uploaded to the GPU, with the id the GPU cache knows them by.
+    gpu: Option<(u64, Arc<crate::data::Value>)>,
+}
+
+/// One image drawn from a selection of the target: coloured (on the GPU or
+/// into a texture), placed on its axes, with its colour bar, the note of
+/// what its colours span, Export PNG and the hover readout.
+#[derive(Default)]
+pub struct ImagePane {
+    tex: Option<TexCache>,
+    readout: Option<String>,
+}
+
+impl ImagePane {
+    /// Forget the readout (another dataset was selected).
+    pub fn reset(&mut self) {
+        self.readout = None;
+    }
+
+    /// Drop the coloured image (the values were read again).
+    pub fn values_changed(&mut self) {
+        self.tex = None;
+    }
+
+    /// Draw `selection` of the target with axes `shown` (rows, columns) of
+    /// the dataset.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &mut ViewCx<'_>,
+        selection: Selection,
+        shown: (usize, usize),
+    ) {
+        *cx.shown_slice = Some((selection.clone(), shown.0 > shown.1));
+        let key = cx.key(selection.clone());
+        let Some(mut val) = cx.ready(ui, selection) else {
+            return;
+        };
+        // Rows from a later axis than columns: the read gives them the other way round.
+        if shown.0 > shown.1
+            && let Some(t) = val.transposed_2d()
+        {
+            val = Arc::new(t);
+        }
+        let look = *cx.look;
+        // On the GPU a colormap or scale change is a uniform write; on the
+        // CPU it re-colours the texture.
+        let fresh = !matches!(&self.tex, Some(t) if t.key == key
+            && (look.gpu || (t.colormap == look.colormap && t.scale == look.scale
+                && t.info.percentiles != look.full_range)));
+        if fresh {
+            let (h, w) = match val.shape.as_slice() {
+                [.., h, w] => (*h, *w),
+                _ => (1, val.len()),
+            };
+            let img = ImageData::from_value(val.clone(), h, w);
+            let info = crate::plot::color_range(&img.pixels, look.scale, look.full_range);
+            let colours = Look {
+                colormap: look.colormap,
+                scale: look.scale,
+                range: info.range,
+            };
+            let (texture, gpu_values) = if look.gpu {
+                let id = NEXT_IMAGE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                (None, Some((id, img.pixels.clone())))
+            } else {
+                let t = ui.ctx().load_texture(
+                    "viewer-image",
+                    to_color_image(&img, colours),
+                    egui::TextureOptions::NEAREST,
+                );
+                (Some(t), None)
+            };
+            self.tex = Some(TexCache {
+                key,
+                colormap: look.colormap,
+                scale: look.scale,
+                image: img,
+                info,
+                texture,
+                gpu: gpu_values,
+            });
+        }
+        if let Some(t) = &mut self.tex {
+            // On the GPU a new scale or range is a new range only.
+            if t.scale != look.scale || t.info.percentiles == look.full_range {
+                t.info = crate::plot::color_range(&t.image.pixels, look.scale, look.full_range);
+            }
+            t.colormap = look.colormap;
+            t.scale = look.scale;
+        }
+        // Axes may arrive after the image: place it on them every frame.
+        let x_axis = cx.axis_values(shown.1);
+        let y_axis = cx.axis_values(shown.0);
+        let Some(t) = &mut self.tex else {
+            return;
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let (pw, ph) = (
+            (t.image.width * t.image.stride) as f64,
+            (t.image.height * t.image.stride) as f64,
+        );
+        t.image.x_range = (0.0, pw);
+        t.image.y_range = (0.0, ph);
+        t.image.x_label = "x (pixel)".into();
+        t.image.y_label = "y (pixel)".into();
+        if let Some((x, l)) = x_axis
+            && let (Some(&a), Some(&b)) = (x.first(), x.last())
+        {
+            t.image.x_range = (a, b);
+            t.image.x_label = l;
+        }
+        if let Some((y, l)) = y_axis
+            && let (Some(&a), Some(&b)) = (y.first(), y.last())
+        {
+            t.image.y_range = (a, b);
+            t.image.y_label = l;
+        }
+        if t.image.stride > 1 {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Shown at 1/{} resolution: the image is larger than a GPU texture.",
+                    t.image.stride
+                ),
+            );
+        }
+        let colours = Look {
+            colormap: t.colormap,
+            scale: t.scale,
+            range: t.info.range,
+        };
+        let info = t.info;
+        ui.horizontal_wrapped(|ui| {
+            colour_range_note(ui, &info, t.scale, &mut cx.look.full_range);
+        });
+        if ui.button("Export PNG…").clicked() {
+            let img = to_color_image(&t.image, colours);
+            let (w, h) = (img.size[0], img.size[1]);
+            let rgba: Vec<u8> = img
+                .pixels
+                .iter()
+                .flat_map(|c| c.to_srgba_unmultiplied())
+                .collect();
+            cx.exports.start(
+                ui.ctx(),
+                "Exporting PNG",
+                cx.export_name("png"),
+                "png",
+                move |p| crate::plot::export::write_png(p, w, h, &rgba),
+            );
+        }
+        let readout_h = 20.0;
+        let id = egui::Id::new(("image", cx.target.doc, &cx.target.path));
+        let aspect_lock = cx.look.aspect_lock;
+        let mut readout = self.readout.take();
+        ui.horizontal_top(|ui| {
+            let w = ui.available_width() - 96.0;
+            let h = ui.available_height() - readout_h;
+            ui.allocate_ui(egui::vec2(w.max(100.0), h.max(100.0)), |ui| {
+                let pixels = match (&t.texture, &t.gpu) {
+                    (Some(tex), _) => Pixels::Texture(tex),
+                    (None, Some((id, values))) => Pixels::Gpu(crate::ui::gpu_image::Draw {
+                        id: *id,
+                        width: t.image.width,
+                        height: t.image.height,
+                        values: values.clone(),
+                        colormap: t.colormap,
+                        scale: t.scale,
+                        range: t.info.range,
+                        flip: t.image.flips(),
+                        // Placed by the image view, on this frame's transform.
+                        placed: egui::Rect::NOTHING,
+                    }),
+                    (None, None) => return,
+                };
+                readout = image_ui(ui, id, &t.image, pixels, aspect_lock);
+                super::report_plotted(ui);
+            });
+            colorbar_ui(ui, colours, &info);
+        });
+        ui.weak(
+            readout
+                .clone()
+                .unwrap_or_else(|| "Hover the image to read values.".into()),
+        );
+        self.readout = readout;
+    }
+}
+
+/// What the colours span and leave out, in words, with one click to the
+/// whole range (or back to the percentiles).
+fn colour_range_note(
+    ui: &mut egui::Ui,
+    info: &crate::plot::ColorRange,
+    scale: Scale,
+    full_range: &mut bool,
+) {
+    let mut parts = Vec::new();
+    if info.percentiles {
+        parts.push(format!(
+            "Colours span the 0.5–99.5 % percentiles, {} to {}",
+            short(info.range.0),
+            short(info.range.1)
+        ));
+        if info.clips() {
+            parts.push(format!(
+                "clipped: the values run from {} to {}",
+                short(info.min),
+                short(info.max)
+            ));
+        }
+    } else {
+        parts.push(format!(
+            "Colours span the whole range, {} to {}",
+            short(info.range.0),
+            short(info.range.1)
+        ));
+    }
+    if info.not_on_scale > 0 {
+        let what = if scale == Scale::Log { "≤ 0" } else { "< 0" };
+        parts.push(format!(
+            "{} values {what} are not shown on the {} scale",
+            info.not_on_scale,
+            scale.name()
+        ));
+    }
+    if info.gaps > 0 {
+        parts.push(format!(
+            "{} pixels at the type's largest value (detector gaps) are left out",
+            info.gaps
+        ));
+    }
+    ui.weak(parts.join("; "));
+    let (label, hint) = if info.percentiles {
+        ("Full range", "Colour the whole range of the values")
+    } else {
+        (
+            "Percentiles",
+            "Colour the 0.5–99.5 % percentiles (outliers clipped)",
+        )
+    };
+    if ui.small_button(label).on_hover_text(hint).clicked() {
+        *full_range = !*full_range;
+    }
+}
 
 /// Largest texture side; larger images are shown downsampled with a notice.
 pub const MAX_SIDE: usize = 8192;

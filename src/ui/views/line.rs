@@ -9,7 +9,149 @@ use egui_plot::{
     CoordinatesFormatter, Corner, FilledArea, Legend, Line, Plot, PlotPoint, PlotPoints,
 };
 
+use super::{View, ViewCx};
+use crate::data::DatasetInfo;
+use crate::data::nexus::DefaultPlot;
 use crate::plot::MinMaxPyramid;
+use crate::state::ValueKey;
+
+/// A 1-D dataset, or a row of a 2-D one, on its NeXus axis, with its errors
+/// and auxiliary signals.
+#[derive(Default)]
+pub struct LineView {
+    /// The row shown of a 2-D dataset.
+    row: usize,
+    /// Plot log10(y); kept when another dataset is selected.
+    log_y: bool,
+    /// The pyramid of the values shown.
+    cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
+    /// Pyramids of the auxiliary signals shown with the line.
+    aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
+}
+
+impl View for LineView {
+    fn title(&self) -> &'static str {
+        "Line"
+    }
+
+    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+        crate::plot::prepare::is_line(info)
+    }
+
+    fn reset(&mut self) {
+        self.row = 0;
+    }
+
+    fn values_changed(&mut self) {
+        self.cache = None;
+        self.aux_cache.clear();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        if cx.info.shape.len() == 2 {
+            let rows = usize::try_from(cx.info.shape[0]).unwrap_or(1);
+            ui.add(egui::Slider::new(&mut self.row, 0..=rows.saturating_sub(1)).text("row"));
+        }
+        let selection = crate::plot::prepare::line_selection(cx.info, self.row);
+        *cx.shown_slice = Some((selection.clone(), false));
+        let key = cx.key(selection.clone());
+        let Some(val) = cx.ready(ui, selection.clone()) else {
+            return;
+        };
+        let pyramid = match &self.cache {
+            Some((k, p)) if *k == key => p.clone(),
+            _ => {
+                let p = Arc::new(MinMaxPyramid::new(val.to_f64().unwrap_or_default()));
+                self.cache = Some((key, p.clone()));
+                p
+            }
+        };
+        let dim = cx.info.shape.len() - 1;
+        let (x, x_label) = match cx.axis_values(dim) {
+            Some((x, l)) => (Some(x), l),
+            None => (None, "index".to_owned()),
+        };
+        let parts = crate::plot::prepare::line_parts(cx.entity, cx.plot);
+        // Auxiliary signals (NeXus `@auxiliary_signals`) over the same axes.
+        let doc = cx.target.doc;
+        let mut extra = Vec::new();
+        for (aux, name) in parts.auxiliary {
+            let key = ValueKey {
+                doc,
+                path: aux.clone(),
+                selection: selection.clone(),
+            };
+            if let Some((_, p)) = self.aux_cache.iter().find(|(k, _)| *k == key) {
+                extra.push((name, p.clone()));
+            } else if let Some(vals) = cx.numbers(&aux, selection.clone()) {
+                let p = Arc::new(MinMaxPyramid::new(vals));
+                self.aux_cache.retain(|(k, _)| k.doc == doc);
+                self.aux_cache.push((key, p.clone()));
+                extra.push((name, p));
+            }
+        }
+        let errors = parts
+            .errors
+            .and_then(|e| cx.numbers(&e, selection))
+            .map(Arc::new);
+        let series = Series {
+            pyramid,
+            x,
+            errors,
+            x_label,
+            y_label: parts.y_label,
+            log_y: self.log_y,
+            extra,
+        };
+        ui.horizontal(|ui| {
+            let log = ui.checkbox(&mut self.log_y, "Log scale");
+            crate::ui::report::widget(ui.ctx(), "checkbox:Log scale", log.rect);
+            let csv = ui.button("Export CSV…");
+            crate::ui::report::widget(ui.ctx(), "button:Export CSV…", csv.rect);
+            if csv.clicked() {
+                let y = series.pyramid.values().to_vec();
+                let x = series.x.as_ref().map(|x| x.to_vec());
+                let e = series.errors.as_ref().map(|e| e.to_vec());
+                let (xl, yl) = (series.x_label.clone(), series.y_label.clone());
+                cx.exports.start(
+                    ui.ctx(),
+                    "Exporting CSV",
+                    cx.export_name("csv"),
+                    "csv",
+                    move |p| {
+                        #[allow(clippy::cast_precision_loss)]
+                        let xs: Vec<f64> =
+                            x.unwrap_or_else(|| (0..y.len()).map(|i| i as f64).collect());
+                        match &e {
+                            Some(e) => crate::plot::export::write_csv(
+                                p,
+                                &[&xl, &yl, "uncertainty"],
+                                &[&xs, &y, e],
+                            ),
+                            None => crate::plot::export::write_csv(p, &[&xl, &yl], &[&xs, &y]),
+                        }
+                    },
+                );
+            }
+            if ui.button("Export SVG…").clicked() {
+                let svg = crate::plot::export::line_svg(
+                    &overview(&series, 2000),
+                    &series.x_label,
+                    &series.y_label,
+                );
+                cx.exports.start(
+                    ui.ctx(),
+                    "Exporting SVG",
+                    cx.export_name("svg"),
+                    "svg",
+                    move |p| crate::plot::export::write_svg(p, &svg),
+                );
+            }
+        });
+        line_ui(ui, egui::Id::new(("line", doc, &cx.target.path)), &series);
+        super::report_plotted(ui);
+    }
+}
 
 /// A series ready to draw.
 pub struct Series {

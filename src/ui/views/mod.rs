@@ -1,6 +1,289 @@
-//! Visualizations: each takes prepared values and draws; none reads files.
+//! Visualizations. Each view is one file with one type behind [`View`]:
+//! it says which datasets it can show and draws them from prepared values
+//! (`plot::prepare` says what to read; the state's caches read it). None
+//! reads files. [`registry`] lists them, the natural view first; the viewer
+//! panel offers every view that supports the selected dataset.
+//!
+//! To add a view: a file here with a type implementing [`View`], and one
+//! line in [`registry`].
 
 pub mod axes;
 pub mod image;
 pub mod line;
+pub mod stack;
 pub mod table;
+pub mod value;
+
+use std::sync::Arc;
+
+use crate::command::Command;
+use crate::data::nexus::DefaultPlot;
+use crate::data::{DatasetInfo, Entity, Selection, Value};
+use crate::plot::{Colormap, Scale};
+use crate::state::{AppState, Load, Target, ValueKey};
+use crate::ui::file_dialog;
+
+/// One way of showing a dataset.
+pub trait View {
+    /// The name on its button in the viewer.
+    fn title(&self) -> &'static str;
+    /// Whether it can show this dataset (with its NeXus default plot, when
+    /// the dataset is a plot's signal).
+    fn supports(&self, info: &DatasetInfo, plot: Option<&DefaultPlot>) -> bool;
+    /// Controls of its own in the row of view buttons (colours, scales).
+    fn toolbar_ui(&mut self, _ui: &mut egui::Ui, _cx: &mut ViewCx<'_>) {}
+    /// Draw the selected dataset.
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>);
+    /// Another dataset was selected: start again (slices, readouts).
+    fn reset(&mut self) {}
+    /// The values were read again (the CF switch): drop what was built
+    /// from the old ones.
+    fn values_changed(&mut self) {}
+}
+
+/// Every view, the most natural first: a dataset opens in the first view
+/// that supports it.
+pub fn registry() -> Vec<Box<dyn View>> {
+    vec![
+        Box::new(value::ValueView),
+        Box::new(image::ImageView::default()),
+        Box::new(stack::StackView::default()),
+        Box::new(line::LineView::default()),
+        Box::new(table::TableView),
+    ]
+}
+
+/// What a view works with this frame.
+pub struct ViewCx<'a> {
+    pub state: &'a mut AppState,
+    pub target: &'a Target,
+    pub entity: &'a Entity,
+    pub info: &'a DatasetInfo,
+    pub plot: Option<&'a DefaultPlot>,
+    pub out: &'a mut Vec<Command>,
+    /// The colour settings every image view shares.
+    pub look: &'a mut ImageSettings,
+    /// The part of the dataset shown (and whether transposed), for
+    /// **Export data… → The slice shown**; a view sets it when it draws.
+    pub shown_slice: &'a mut Option<(Selection, bool)>,
+    pub exports: &'a mut Exports,
+}
+
+impl ViewCx<'_> {
+    /// The value of the target under `selection`, or its loading or error
+    /// state drawn in its place.
+    pub fn ready(&mut self, ui: &mut egui::Ui, selection: Selection) -> Option<Arc<Value>> {
+        let key = self.key(selection);
+        crate::ui::loaded(ui, Some(&self.state.value(&key))).cloned()
+    }
+
+    /// The cache key of the target under `selection`.
+    pub fn key(&self, selection: Selection) -> ValueKey {
+        ValueKey {
+            doc: self.target.doc,
+            path: self.target.path.clone(),
+            selection,
+        }
+    }
+
+    /// Axis values for signal dimension `dim`, from the NeXus default plot,
+    /// once loaded (asked for otherwise).
+    pub fn axis_values(&mut self, dim: usize) -> Option<(Arc<Vec<f64>>, String)> {
+        let axis = self.plot?.axis(dim)?;
+        let key = ValueKey {
+            doc: self.target.doc,
+            path: axis.path.clone(),
+            selection: Selection::all(),
+        };
+        match self.state.value(&key) {
+            Load::Ready(v) => v.to_f64().map(|x| (Arc::new(x), axis.label())),
+            _ => None,
+        }
+    }
+
+    /// Another dataset of the same file as numbers, once loaded.
+    pub fn numbers(&mut self, path: &str, selection: Selection) -> Option<Vec<f64>> {
+        let key = ValueKey {
+            doc: self.target.doc,
+            path: path.to_owned(),
+            selection,
+        };
+        self.state.value(&key).ready().and_then(|v| v.to_f64())
+    }
+
+    /// A file name for an export of the target: its last path part.
+    pub fn export_name(&self, ext: &str) -> String {
+        format!(
+            "{}.{ext}",
+            crate::plot::prepare::last_part(&self.target.path)
+        )
+    }
+}
+
+/// Colours of images, the same in every image view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImageSettings {
+    /// Colour on the GPU (wgpu renderer with the colormap pipeline installed).
+    pub gpu: bool,
+    pub colormap: Colormap,
+    pub scale: Scale,
+    pub aspect_lock: bool,
+    /// Colours over the whole extent instead of the 0.5–99.5 % percentiles.
+    pub full_range: bool,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        Self {
+            gpu: false,
+            colormap: Colormap::Viridis,
+            scale: Scale::Linear,
+            aspect_lock: false,
+            full_range: false,
+        }
+    }
+}
+
+/// Writes an export to the path chosen.
+type Writer = dyn FnOnce(&std::path::Path) -> Result<(), crate::plot::export::ExportError> + Send;
+
+/// Key of the views' save dialog (see `ui::file_dialog`).
+const EXPORT_DIALOG: &str = "viewer export";
+
+/// A picture or table a view exports: waiting for its save dialog, then
+/// written on a background task.
+#[derive(Default)]
+pub struct Exports {
+    running: Option<crate::runtime::TaskHandle<Option<String>>>,
+    /// Waiting for its save dialog: its title and writer.
+    pending: Option<(String, Box<Writer>)>,
+}
+
+impl Exports {
+    /// Ask where to save, then write the file with `write` in the background.
+    pub fn start(
+        &mut self,
+        ctx: &egui::Context,
+        title: &str,
+        default_name: String,
+        ext: &'static str,
+        write: impl FnOnce(&std::path::Path) -> Result<(), crate::plot::export::ExportError>
+        + Send
+        + 'static,
+    ) {
+        if self.running.is_some() || self.pending.is_some() {
+            return;
+        }
+        self.pending = Some((title.to_owned(), Box::new(write)));
+        file_dialog::request(
+            ctx,
+            EXPORT_DIALOG,
+            file_dialog::Request::new(title, file_dialog::Mode::Save(default_name))
+                .filter(&ext.to_uppercase(), &[ext]),
+        );
+    }
+
+    /// The save dialog answered: write there (a cancelled dialog writes
+    /// nothing and says nothing); a finished export says where it went.
+    pub fn poll(&mut self, ctx: &egui::Context, state: &mut AppState) {
+        if let Some(answer) = file_dialog::take_answer(ctx, EXPORT_DIALOG)
+            && let Some((title, write)) = self.pending.take()
+            && let file_dialog::Answer::Picked(path) = answer
+        {
+            self.running = Some(state.tasks().spawn(&title, move |_| async move {
+                write(&path).map(|()| Some(path.display().to_string()))
+            }));
+        }
+        let Some(h) = self.running.take() else {
+            return;
+        };
+        match h.try_take() {
+            Err(h) => self.running = Some(h),
+            Ok(Ok(Some(path))) => state.notify(crate::state::Level::Info, "Exported", path),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => state.notify(crate::state::Level::Error, "Export failed", e.to_string()),
+        }
+    }
+}
+
+/// With `PANORAMA_REPORT_PLOTTED=1` (the time-to-window benchmark): print
+/// `PANORAMA_PLOTTED` on the frame after the first one that drew a plot with
+/// its data (so that frame has reached the screen), then close the window.
+pub fn report_plotted(ui: &egui::Ui) {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0: nothing drawn yet, 1: the first plot was drawn, 2: reported.
+    static STAGE: AtomicU8 = AtomicU8::new(0);
+    if std::env::var_os("PANORAMA_REPORT_PLOTTED").is_none() {
+        return;
+    }
+    let ctx = ui.ctx();
+    match STAGE.load(Ordering::SeqCst) {
+        0 => {
+            STAGE.store(1, Ordering::SeqCst);
+            ctx.request_repaint();
+        }
+        1 if ctx.cumulative_pass_nr() > 0 => {
+            STAGE.store(2, Ordering::SeqCst);
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "PANORAMA_PLOTTED");
+            let _ = out.flush();
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry;
+    use crate::data::{DType, DatasetInfo};
+
+    fn info(shape: &[u64], numeric: bool) -> DatasetInfo {
+        DatasetInfo {
+            shape: shape.to_vec(),
+            dtype: if numeric {
+                DType::Float {
+                    bytes: 4,
+                    big_endian: false,
+                }
+            } else {
+                DType::Str {
+                    fixed: None,
+                    utf8: true,
+                }
+            },
+            chunks: None,
+            filters: Vec::new(),
+            storage_size: None,
+            fill_value: None,
+        }
+    }
+
+    fn offered(info: &DatasetInfo) -> Vec<&'static str> {
+        registry()
+            .iter()
+            .filter(|v| v.supports(info, None))
+            .map(|v| v.title())
+            .collect()
+    }
+
+    #[test]
+    fn ambiguous_data_offers_alternatives() {
+        assert_eq!(offered(&info(&[], true)), ["Value"]);
+        assert_eq!(offered(&info(&[10], true)), ["Line", "Table"]);
+        assert_eq!(offered(&info(&[4, 5], true)), ["Image", "Line", "Table"]);
+        assert_eq!(offered(&info(&[3, 4, 5], true)), ["Stack", "Table"]);
+        assert_eq!(offered(&info(&[3], false)), ["Table"]);
+        assert_eq!(offered(&info(&[], false)), ["Value"]);
+    }
+
+    #[test]
+    fn every_view_has_its_own_name() {
+        let mut titles: Vec<&str> = registry().iter().map(|v| v.title()).collect();
+        let n = titles.len();
+        titles.sort_unstable();
+        titles.dedup();
+        assert_eq!(titles.len(), n);
+    }
+}

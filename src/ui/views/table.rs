@@ -3,7 +3,55 @@
 
 use egui_extras::{Column, TableBuilder};
 
-use crate::data::Value;
+use super::{View, ViewCx};
+use crate::command::Command;
+use crate::data::nexus::DefaultPlot;
+use crate::data::{DType, DatasetInfo, Selection, Value};
+
+/// Any dataset with elements as rows and columns: the first frame of a
+/// stack, compound fields as named columns, references as links.
+pub struct TableView;
+
+impl View for TableView {
+    fn title(&self) -> &'static str {
+        "Table"
+    }
+
+    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+        !info.shape.is_empty()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        let selection = if cx.info.shape.len() >= 3 {
+            crate::plot::prepare::frame_selection(cx.info, 0)
+        } else {
+            Selection::all()
+        };
+        let Some(val) = cx.ready(ui, selection) else {
+            return;
+        };
+        // Compound data: one column per field, named; references: links.
+        let names: Option<Vec<String>> = match &cx.info.dtype {
+            DType::Compound { fields } if val.shape.last() == Some(&fields.len()) => {
+                Some(fields.iter().map(|(n, _)| n.clone()).collect())
+            }
+            _ => None,
+        };
+        let columns = Columns {
+            names: names.as_deref(),
+            links: cx.info.dtype == DType::Reference,
+        };
+        let doc = cx.target.doc;
+        if let Some(path) = table_ui(
+            ui,
+            egui::Id::new(("table", doc, &cx.target.path)),
+            &val,
+            &columns,
+        ) {
+            cx.out.push(Command::Select { doc, path });
+        }
+    }
+}
 
 /// Most cells copied at once.
 const COPY_LIMIT: usize = 1_000_000;

@@ -1,0 +1,31 @@
+//! A single value, large, with its units.
+
+use super::{View, ViewCx};
+use crate::data::nexus::DefaultPlot;
+use crate::data::{DatasetInfo, Selection};
+
+/// A scalar of any type.
+pub struct ValueView;
+
+impl View for ValueView {
+    fn title(&self) -> &'static str {
+        "Value"
+    }
+
+    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+        info.shape.is_empty()
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        let Some(val) = cx.ready(ui, Selection::all()) else {
+            return;
+        };
+        ui.add_space(12.0);
+        let units = cx
+            .entity
+            .attr_text("units")
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default();
+        ui.heading(format!("{}{units}", val.preview(16)));
+    }
+}
