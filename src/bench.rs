@@ -193,105 +193,6 @@ pub fn reduction_graph(stack: &Path, dark: &Path, save: &Path) -> crate::workflo
     g
 }
 
-/// A deterministic stream of pseudo-random numbers (no dependency, same
-/// records on every machine).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        usize::try_from(self.0 >> 33).unwrap_or(0) % n.max(1)
-    }
-}
-
-const FACILITIES: [&str; 8] = [
-    "ESRF", "PSI", "HZDR", "DESY", "ESS", "ILL", "ISIS", "Diamond",
-];
-const TECHNIQUES: [&str; 8] = [
-    "powder diffraction",
-    "small-angle scattering",
-    "X-ray fluorescence",
-    "reflectometry",
-    "tomography",
-    "spectroscopy",
-    "crystallography",
-    "inelastic scattering",
-];
-const SAMPLES: [&str; 12] = [
-    "lysozyme",
-    "basalt",
-    "graphene",
-    "perovskite",
-    "silicon",
-    "zeolite",
-    "cellulose",
-    "magnetite",
-    "insulin",
-    "quartz",
-    "polymer film",
-    "lithium anode",
-];
-const PROJECTS: [&str; 10] = [
-    "Aurora", "Borealis", "Cascade", "Delta", "Ember", "Fjord", "Glacier", "Horizon", "Iris",
-    "Juniper",
-];
-const PEOPLE: [&str; 10] = [
-    "Schmidt, Maja",
-    "Dubois, Sami",
-    "Rossi, Elena",
-    "Novak, Petr",
-    "Larsen, Ingrid",
-    "Okafor, Chidi",
-    "Tanaka, Yui",
-    "García, Lucía",
-    "Müller, Jonas",
-    "Kowalski, Anna",
-];
-
-/// `n` synthetic catalogue records for the offline-index benchmark.
-pub fn synthetic_records(n: usize) -> Vec<crate::catalogue::Dataset> {
-    let mut r = Lcg(42);
-    (0..n)
-        .map(|i| {
-            let technique = TECHNIQUES[r.next(TECHNIQUES.len())];
-            let sample = SAMPLES[r.next(SAMPLES.len())];
-            let project = PROJECTS[r.next(PROJECTS.len())];
-            let facility = FACILITIES[r.next(FACILITIES.len())];
-            crate::catalogue::Dataset {
-                id: format!("bench-{i}"),
-                title: format!("{technique} of {sample}, {project} beamtime, run {i}"),
-                creators: (0..1 + r.next(3))
-                    .map(|_| crate::catalogue::Creator {
-                        name: PEOPLE[r.next(PEOPLE.len())].into(),
-                        orcid: None,
-                        affiliations: vec![facility.into()],
-                    })
-                    .collect(),
-                pid: Some(format!("10.5555/bench.{i}")),
-                description: Some(format!(
-                    "Measurements of {sample} by {technique} at {facility}, project {project}."
-                )),
-                facility: Some(facility.into()),
-                technique: Some(technique.into()),
-                project: Some(project.into()),
-                sample: Some(sample.into()),
-                created: Some(format!(
-                    "20{:02}-0{}-1{}",
-                    10 + r.next(15),
-                    1 + r.next(9),
-                    r.next(9)
-                )),
-                keywords: vec![sample.into(), technique.into()],
-                sources: vec!["bench".into()],
-                ..Default::default()
-            }
-        })
-        .collect()
-}
-
 /// Percentiles of an offline search benchmark, in seconds.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchTimes {
@@ -304,6 +205,9 @@ pub struct SearchTimes {
 /// Build (once) an offline index of `n` synthetic records in `dir`, then time
 /// `queries` searches of one to three words, as the Search tab makes them:
 /// the best 500 hits and the facet counts over every match.
+pub use crate::catalogue::synthetic::synthetic_records;
+use crate::catalogue::synthetic::{FACILITIES, Lcg, PROJECTS, SAMPLES};
+
 pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTimes, String> {
     let path = dir.join(format!("offline{n}.sqlite"));
     let mut store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;

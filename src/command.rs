@@ -262,7 +262,7 @@ pub enum Command {
     /// Run the open workflow on a Slurm cluster (settings are remembered,
     /// the token is not).
     RunWorkflowOnCluster {
-        cluster: crate::state::workflow::ClusterSettings,
+        cluster: crate::workflow::slurm::ClusterSettings,
         token: crate::auth::Secret,
     },
     /// Stop the cluster run (the job is cancelled on the cluster).

@@ -1,6 +1,9 @@
-//! Architecture rule: only `src/ui/` may use the GUI toolkit. Domain modules
-//! (data, catalogue, metadata, workflow, auth, store, plot, …) stay usable from
-//! the CLI and tests without a window. This test fails the build otherwise.
+//! Architecture rules that hold themselves: only `src/ui/` may use the GUI
+//! toolkit, so domain modules (data, catalogue, metadata, workflow, auth,
+//! store, plot, …) stay usable from the CLI and tests without a window; and
+//! top-level modules follow a layer order (`LAYERS`): each uses only its own
+//! layer and below, and no two modules use each other. The build fails
+//! otherwise.
 
 use std::path::{Path, PathBuf};
 
@@ -110,5 +113,193 @@ fn the_check_catches_a_domain_module_that_imports_egui() {
             "src/data/plot_helper.rs:3: uses `egui_plot`: move this code to src/ui/",
             "src/store.rs:1: uses `eframe`: move this code to src/ui/",
         ]
+    );
+}
+
+/// The layers, lowest first. A module may use modules of its own layer or
+/// below, never above; within a layer no two modules may use each other.
+/// A new top-level module must be placed here (the test says so).
+const LAYERS: &[&[&str]] = &[
+    &["paths", "runtime", "units"],
+    &["net"],
+    // `auth` keeps its account book in the store, so it shares the store's
+    // layer until the store sits below as plain rows.
+    &[
+        "auth",
+        "data",
+        "catalogue",
+        "store",
+        "plot",
+        "inspect",
+        "doctor",
+        "logging",
+    ],
+    &["metadata", "workflow"],
+    &["command", "state"],
+    &["bench"],
+    &["ui"],
+    &["cli"],
+];
+
+/// Pairs of modules in one layer that still use each other, with why; the
+/// test fails when one of them is mended (so it leaves this list) and on
+/// any new pair.
+const KNOWN_CYCLES: &[(&str, &str, &str)] = &[(
+    "catalogue",
+    "store",
+    "the offline record index (records, facets, its migrations) still lives in the store",
+)];
+
+/// Which top-level modules each top-level module of `src` names as
+/// `crate::…` in code (comments left out): module → used module → first place.
+fn module_uses(
+    src: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+    let mut tops = Vec::new();
+    for e in std::fs::read_dir(src).into_iter().flatten().flatten() {
+        let p = e.path();
+        let name = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if p.is_dir()
+            || (p.extension().is_some_and(|x| x == "rs") && name != "lib" && name != "main")
+        {
+            tops.push(name);
+        }
+    }
+    let mut uses = std::collections::BTreeMap::new();
+    for top in &tops {
+        let mut files = Vec::new();
+        let dir = src.join(top);
+        if dir.is_dir() {
+            let mut stack = vec![dir];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "rs") {
+                        files.push(p);
+                    }
+                }
+            }
+        } else {
+            files.push(src.join(format!("{top}.rs")));
+        }
+        files.sort();
+        let mut used = std::collections::BTreeMap::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for (i, _) in code.match_indices("crate::") {
+                    let name: String = code[i + 7..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if name != *top && tops.contains(&name) {
+                        used.entry(name)
+                            .or_insert_with(|| format!("{}:{}", rel(src, &f).display(), n + 1));
+                    }
+                }
+            }
+        }
+        uses.insert(top.clone(), used);
+    }
+    uses
+}
+
+/// What breaks the layer order: uses of a higher layer, pairs that use
+/// each other, and modules in no layer.
+fn layer_violations(src: &Path, layers: &[&[&str]], known: &[(&str, &str, &str)]) -> Vec<String> {
+    let level = |m: &str| layers.iter().position(|l| l.contains(&m));
+    let uses = module_uses(src);
+    let mut found = Vec::new();
+    for (m, used) in &uses {
+        let Some(lm) = level(m) else {
+            found.push(format!(
+                "src/{m}: in no layer: add it to LAYERS in tests/layering.rs"
+            ));
+            continue;
+        };
+        for (u, at) in used {
+            match level(u) {
+                Some(lu) if lu > lm => found.push(format!(
+                    "{at}: `{m}` uses `{u}`, a higher layer: move the shared part down"
+                )),
+                Some(lu) if lu == lm && m < u && uses[u].contains_key(m) => {
+                    let listed = known
+                        .iter()
+                        .any(|(a, b, _)| (a, b) == (&m.as_str(), &u.as_str()));
+                    if !listed {
+                        found.push(format!(
+                            "{at} and {}: `{m}` and `{u}` use each other",
+                            uses[u][m]
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (a, b, _) in known {
+        let still = uses.get(*a).is_some_and(|x| x.contains_key(*b))
+            && uses.get(*b).is_some_and(|x| x.contains_key(*a));
+        if !still {
+            found.push(format!(
+                "`{a}` and `{b}` no longer use each other: take them off KNOWN_CYCLES"
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn modules_use_only_their_layer_and_below() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let v = layer_violations(&src, LAYERS, KNOWN_CYCLES);
+    assert!(v.is_empty(), "the layer order is broken:\n{}", v.join("\n"));
+}
+
+#[test]
+fn the_layer_check_catches_an_upward_use_and_a_cycle() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(src.join("net")).expect("mkdir");
+    std::fs::write(
+        src.join("net/mod.rs"),
+        "use crate::auth::Secret; // crate::ui in a comment\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("auth.rs"),
+        "pub struct Secret; fn f() { crate::net::get(); }\n",
+    )
+    .expect("write");
+    std::fs::write(src.join("data.rs"), "use crate::store::Store;\n").expect("write");
+    std::fs::write(src.join("store.rs"), "fn f(_: crate::data::Value) {}\n").expect("write");
+    std::fs::write(src.join("extra.rs"), "\n").expect("write");
+    let layers: &[&[&str]] = &[&["net"], &["auth"], &["data", "store"]];
+    assert_eq!(
+        layer_violations(&src, layers, &[]),
+        [
+            "src/data.rs:1 and src/store.rs:1: `data` and `store` use each other",
+            "src/extra: in no layer: add it to LAYERS in tests/layering.rs",
+            "src/net/mod.rs:1: `net` uses `auth`, a higher layer: move the shared part down",
+        ]
+    );
+    // A listed pair is allowed while it lasts, and must leave the list after.
+    assert!(
+        layer_violations(&src, layers, &[("data", "store", "why")])
+            .iter()
+            .all(|l| !l.contains("`data` and `store`"))
+    );
+    std::fs::write(src.join("store.rs"), "\n").expect("write");
+    assert!(
+        layer_violations(&src, layers, &[("data", "store", "why")])
+            .iter()
+            .any(|l| l.contains("no longer use each other"))
     );
 }

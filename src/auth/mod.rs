@@ -12,39 +12,12 @@ pub mod http;
 pub mod keystore;
 pub mod provider;
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::runtime::BoxFuture;
 
+pub use crate::net::credentials::Secret;
 pub use accounts::{Account, AccountBook, LoginRequest, Session};
-
-/// A token or password. Printing it shows `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for an `Authorization` header or the keyring.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// The tokens of one sign-in.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ pub mod offline;
 pub mod panosc;
 pub mod queue;
 pub mod scicat;
+pub mod synthetic;
 pub mod webdav;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};

@@ -4,7 +4,9 @@
 use std::sync::Once;
 use std::time::Duration;
 
-use crate::auth::Secret;
+pub mod credentials;
+
+use credentials::Secret;
 
 /// Errors building the client.
 #[derive(Debug, thiserror::Error)]

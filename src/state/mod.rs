@@ -1650,7 +1650,7 @@ mod tests {
         s.store
             .as_mut()
             .expect("store")
-            .index_datasets(&crate::bench::synthetic_records(3000))
+            .index_datasets(&crate::catalogue::synthetic::synthetic_records(3000))
             .expect("index");
         let offline: Vec<_> = s
             .sources

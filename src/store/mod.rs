@@ -624,7 +624,7 @@ mod tests {
     #[test]
     fn facets_count_and_filter_over_every_match() {
         let mut store = Store::in_memory().expect("store");
-        let records = crate::bench::synthetic_records(3000);
+        let records = crate::catalogue::synthetic::synthetic_records(3000);
         store.index_datasets(&records).expect("index");
         let every = store
             .search_index("beamtime", 100_000)

@@ -568,6 +568,25 @@ fn check_own(paths: &[&std::path::Path], other: Option<u32>) -> Result<(), Slurm
     Ok(())
 }
 
+/// Where cluster runs go (settings key `workflow.cluster`; never the token).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClusterSettings {
+    /// `slurm://host:port` of the cluster's slurmrestd.
+    pub address: String,
+    pub user: String,
+    /// A folder this computer and the cluster both see.
+    pub shared_dir: String,
+    /// The panorama program on the cluster's nodes.
+    pub panorama: String,
+    /// Sign in with this account's provider tokens instead of a typed token
+    /// (sites whose Slurm accepts them); empty for a typed token.
+    #[serde(default)]
+    pub account: String,
+    /// The audience (resource indicator) of the cluster's tokens.
+    #[serde(default)]
+    pub audience: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
