@@ -253,6 +253,8 @@ pub enum Command {
     AnswerDiscard(DiscardAnswer),
     /// Change the open workflow (add, connect, move, undo…).
     EditWorkflow(crate::workflow::edit::Edit),
+    /// Pause, resume, cancel or limit downloads.
+    Queue(crate::catalogue::queue::QueueAction),
     /// Choose the folder downloads go to.
     ChooseDownloadFolder,
     /// Downloads go to this folder from now on (remembered).
@@ -357,6 +359,16 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
         CommandSpec::new("Theme: light", None, C::SetTheme(ThemeChoice::Light)),
         CommandSpec::new("Clear recent files", None, C::ClearRecentFiles),
         CommandSpec::new("About Panorama", Some(Shortcut::plain(Key::F1)), C::About),
+        CommandSpec::new(
+            "Pause all downloads",
+            None,
+            C::Queue(crate::catalogue::queue::QueueAction::PauseAll),
+        ),
+        CommandSpec::new(
+            "Resume all downloads",
+            None,
+            C::Queue(crate::catalogue::queue::QueueAction::ResumeAll),
+        ),
         CommandSpec::new("Quit", Some(Shortcut::ctrl(Key::Letter('q'))), C::Quit),
     ];
     for tab in TabKind::ALL {

@@ -101,13 +101,7 @@ fn a_source_added_in_the_ui_is_searched_with_the_demo() {
 
 #[test]
 fn a_file_downloads_from_the_dataset_page_and_opens() {
-    let files = tempfile::tempdir().expect("files");
-    let sample = common::h5grove_sample(files.path());
-    std::fs::rename(&sample, files.path().join("romans_scan.h5")).expect("rename");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/invenio_serve.py");
-    let mut cmd = std::process::Command::new(common::venv_python());
-    cmd.arg(script).env("FILES_DIR", files.path());
-    let peer = common::start_peer(cmd, "INVENIO_READY");
+    let (files, peer) = common::invenio_with_a_file();
 
     let home = tempfile::tempdir().expect("tmp");
     let mut h = common::gui::window(home.path(), 1280.0, 800.0);

@@ -240,26 +240,8 @@ fn a_detector_pipeline_shows_thumbnails_tables_and_fits() {
 #[test]
 fn a_workflow_runs_over_many_files_each_with_its_crate() {
     let home = tempfile::tempdir().expect("tmp");
-    let scans = tempfile::tempdir().expect("tmp");
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo_stack3d.nxs");
-    for name in ["scan_001.nxs", "scan_002.nxs"] {
-        std::fs::copy(demo, scans.path().join(name)).expect("copy");
-    }
     // The second file was downloaded from a catalogue record.
-    let dirs = panorama::paths::AppDirs::under(home.path());
-    std::fs::create_dir_all(&dirs.data).expect("data dir");
-    panorama::store::Store::open(&dirs.database())
-        .expect("store")
-        .record_origin(
-            &scans.path().join("scan_002.nxs"),
-            &panorama::store::FileOrigin {
-                dataset: "https://doi.org/10.5281/zenodo.42".into(),
-                title: "Stack from the beamline".into(),
-                source: "zenodo".into(),
-                url: "https://zenodo.org/records/42/files/scan_002.nxs".into(),
-            },
-        )
-        .expect("origin");
+    let scans = common::two_scans(home.path());
     let mut h = window(home.path(), 1200.0, 900.0);
     h.run_steps(4);
     h.get_by_label("Workflows").click();

@@ -72,13 +72,7 @@ fn the_real_window_with_real_peers() {
 /// Search an InvenioRDM, open the dataset page, Download: the queue shows
 /// the file checked, and it is the server's file byte for byte.
 fn downloads(display: &Display) {
-    let files = tempfile::tempdir().expect("files");
-    let sample = common::h5grove_sample(files.path());
-    std::fs::rename(&sample, files.path().join("romans_scan.h5")).expect("rename");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/invenio_serve.py");
-    let mut cmd = std::process::Command::new(common::venv_python());
-    cmd.arg(script).env("FILES_DIR", files.path());
-    let peer = common::start_peer(cmd, "INVENIO_READY");
+    let (files, peer) = common::invenio_with_a_file();
     let home = home_with(&[source(
         "rdm",
         "Loopback InvenioRDM",

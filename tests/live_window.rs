@@ -247,25 +247,8 @@ fn the_real_window_shows_and_does_what_it_says() {
 
     // One workflow run over two stacks, one of them downloaded from a
     // catalogue dataset (its origin recorded as a download records it).
-    let scans = tempfile::tempdir().expect("tmp");
-    for name in ["scan_001.nxs", "scan_002.nxs"] {
-        std::fs::copy(demo("demo_stack3d.nxs"), scans.path().join(name)).expect("copy");
-    }
     let home = tempfile::tempdir().expect("home");
-    let dirs = panorama::paths::AppDirs::under(home.path());
-    std::fs::create_dir_all(&dirs.data).expect("data dir");
-    panorama::store::Store::open(&dirs.database())
-        .expect("store")
-        .record_origin(
-            &scans.path().join("scan_002.nxs"),
-            &panorama::store::FileOrigin {
-                dataset: "https://doi.org/10.5281/zenodo.42".into(),
-                title: "Stack from the beamline".into(),
-                source: "zenodo".into(),
-                url: "https://zenodo.org/records/42/files/scan_002.nxs".into(),
-            },
-        )
-        .expect("origin");
+    let scans = common::two_scans(home.path());
     let mut app = App::launch_in(&display, home, &[]);
     app.click_widget("tab:Workflows");
     app.click_widget("button:Open example…");

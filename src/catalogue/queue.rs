@@ -72,6 +72,23 @@ struct Inner {
 
 type Notify = Arc<dyn Fn() + Send + Sync>;
 
+/// What a person does to the queue (the Downloads tab's buttons, the
+/// command palette), as a command carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueAction {
+    PauseAll,
+    ResumeAll,
+    /// Remove finished, failed and cancelled files from the list.
+    ClearFinished,
+    /// How many files download at once.
+    SetLimit(usize),
+    Pause(u64),
+    Resume(u64),
+    Cancel(u64),
+    /// Download again over the file already in the folder.
+    Replace(u64),
+}
+
 /// A download queue running on a tokio runtime.
 #[derive(Clone)]
 pub struct Queue {
@@ -368,6 +385,20 @@ impl Queue {
     }
 
     /// Forget the finished items.
+    /// Carry out what a person asked for.
+    pub fn apply(&self, action: QueueAction) {
+        match action {
+            QueueAction::PauseAll => self.pause_all(),
+            QueueAction::ResumeAll => self.resume_all(),
+            QueueAction::ClearFinished => self.clear_finished(),
+            QueueAction::SetLimit(n) => self.set_limit(n),
+            QueueAction::Pause(id) => self.pause(id),
+            QueueAction::Resume(id) => self.resume(id),
+            QueueAction::Cancel(id) => self.cancel(id),
+            QueueAction::Replace(id) => self.replace(id),
+        }
+    }
+
     pub fn clear_finished(&self) {
         lock(&self.inner)
             .entries

@@ -128,6 +128,19 @@ pub struct DatasetInfo {
 }
 
 impl DatasetInfo {
+    /// A dataset of `shape` and type `dtype`, stored plainly (no chunks, no
+    /// filters): what tests and synthetic data describe.
+    pub fn plain(shape: &[u64], dtype: DType) -> Self {
+        Self {
+            shape: shape.to_vec(),
+            dtype,
+            chunks: None,
+            filters: Vec::new(),
+            storage_size: None,
+            fill_value: None,
+        }
+    }
+
     /// Number of elements (`u64::MAX` when the declared shape overflows, so
     /// every size guard refuses it).
     pub fn element_count(&self) -> u64 {
@@ -632,17 +645,13 @@ mod tests {
 
     #[test]
     fn kinds_read_well() {
-        let k = EntityKind::Dataset(DatasetInfo {
-            shape: vec![4096, 4096],
-            dtype: DType::Float {
+        let k = EntityKind::Dataset(DatasetInfo::plain(
+            &[4096, 4096],
+            DType::Float {
                 bytes: 4,
                 big_endian: false,
             },
-            chunks: None,
-            filters: Vec::new(),
-            storage_size: None,
-            fill_value: None,
-        });
+        ));
         assert_eq!(k.to_string(), "float32 [4096 × 4096]");
     }
 }

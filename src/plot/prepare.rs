@@ -151,17 +151,11 @@ mod tests {
     use crate::data::DType;
 
     fn info(shape: &[u64]) -> DatasetInfo {
-        DatasetInfo {
-            shape: shape.to_vec(),
-            dtype: DType::Float {
-                bytes: 4,
-                big_endian: false,
-            },
-            chunks: None,
-            filters: Vec::new(),
-            storage_size: None,
-            fill_value: None,
-        }
+        let f32 = DType::Float {
+            bytes: 4,
+            big_endian: false,
+        };
+        DatasetInfo::plain(shape, f32)
     }
 
     #[test]

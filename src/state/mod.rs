@@ -718,6 +718,12 @@ impl AppState {
                 self.cancel_workflow_map();
                 Vec::new()
             }
+            Command::Queue(action) => {
+                if let Some(q) = &self.downloads {
+                    q.apply(action);
+                }
+                Vec::new()
+            }
             Command::ChooseDownloadFolder => vec![UiEffect::PickDownloadFolder],
             Command::SetDownloadFolder(dir) => {
                 match std::fs::create_dir_all(&dir) {
@@ -1628,6 +1634,25 @@ mod tests {
 
     fn state(rt: &Runtime, root: &Path) -> AppState {
         AppState::new(AppDirs::under(root), rt.tasks().clone())
+    }
+
+    #[test]
+    fn the_download_queue_is_driven_by_commands() {
+        use crate::catalogue::queue::QueueAction;
+        let rt = Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = state(&rt, tmp.path());
+        let queue = s.downloads.clone().expect("queue");
+        assert_ne!(queue.limit(), 5);
+        s.apply(Command::Queue(QueueAction::SetLimit(5)));
+        assert_eq!(queue.limit(), 5);
+        // The palette offers pausing and resuming them all.
+        let titles: Vec<&str> = crate::command::catalogue_of_commands()
+            .iter()
+            .map(|c| c.title)
+            .collect();
+        assert!(titles.contains(&"Pause all downloads"), "{titles:?}");
+        assert!(titles.contains(&"Resume all downloads"));
     }
 
     fn settle(s: &mut AppState) {

@@ -178,3 +178,42 @@ pub fn roc_validate(dir: &Path) -> Result<(), String> {
         .unwrap_or_default();
     Err(issues.join("\n"))
 }
+
+/// Two copies of the demo stack (`scan_001.nxs`, `scan_002.nxs`) in a new
+/// folder, the second recorded in `home`'s store as downloaded from a
+/// catalogue dataset, as a download records it.
+pub fn two_scans(home: &Path) -> tempfile::TempDir {
+    let scans = tempfile::tempdir().expect("tmp");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_stack3d.nxs");
+    for name in ["scan_001.nxs", "scan_002.nxs"] {
+        std::fs::copy(&demo, scans.path().join(name)).expect("copy");
+    }
+    let dirs = panorama::paths::AppDirs::under(home);
+    std::fs::create_dir_all(&dirs.data).expect("data dir");
+    panorama::store::Store::open(&dirs.database())
+        .expect("store")
+        .record_origin(
+            &scans.path().join("scan_002.nxs"),
+            &panorama::store::FileOrigin {
+                dataset: "https://doi.org/10.5281/zenodo.42".into(),
+                title: "Stack from the beamline".into(),
+                source: "zenodo".into(),
+                url: "https://zenodo.org/records/42/files/scan_002.nxs".into(),
+            },
+        )
+        .expect("origin");
+    scans
+}
+
+/// The loopback InvenioRDM (tests/servers/invenio_serve.py) serving
+/// `romans_scan.h5` (an h5grove sample file) from a folder of its own.
+pub fn invenio_with_a_file() -> (tempfile::TempDir, Peer) {
+    let files = tempfile::tempdir().expect("files");
+    let sample = h5grove_sample(files.path());
+    std::fs::rename(&sample, files.path().join("romans_scan.h5")).expect("rename");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/invenio_serve.py");
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(script).env("FILES_DIR", files.path());
+    let peer = start_peer(cmd, "INVENIO_READY");
+    (files, peer)
+}

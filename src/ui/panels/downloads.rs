@@ -2,7 +2,7 @@
 //! resume and cancel per file or for all, the parallelism limit, and the
 //! folder files go to.
 
-use crate::catalogue::queue::{Item, ItemState};
+use crate::catalogue::queue::{Item, ItemState, QueueAction};
 use crate::command::Command;
 use crate::state::AppState;
 
@@ -66,17 +66,17 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
             if unknown { " +" } else { "" }
         )));
         if ui.button("Pause all").clicked() {
-            queue.pause_all();
+            out.push(Command::Queue(QueueAction::PauseAll));
         }
         if ui.button("Resume all").clicked() {
-            queue.resume_all();
+            out.push(Command::Queue(QueueAction::ResumeAll));
         }
         if ui
             .button("Clear finished")
             .on_hover_text("Remove finished, failed and cancelled files from this list")
             .clicked()
         {
-            queue.clear_finished();
+            out.push(Command::Queue(QueueAction::ClearFinished));
         }
         ui.separator();
         let mut limit = queue.limit();
@@ -86,7 +86,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
             .on_hover_text("How many files download at the same time")
             .changed()
         {
-            queue.set_limit(limit);
+            out.push(Command::Queue(QueueAction::SetLimit(limit)));
         }
     });
     let folder = state
@@ -137,18 +137,18 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                         ui.horizontal(|ui| match &item.state {
                             ItemState::Queued | ItemState::Running => {
                                 if ui.small_button("Pause").clicked() {
-                                    queue.pause(item.id);
+                                    out.push(Command::Queue(QueueAction::Pause(item.id)));
                                 }
                                 if ui.small_button("Cancel").clicked() {
-                                    queue.cancel(item.id);
+                                    out.push(Command::Queue(QueueAction::Cancel(item.id)));
                                 }
                             }
                             ItemState::Paused | ItemState::Failed(_) => {
                                 if ui.small_button("Resume").clicked() {
-                                    queue.resume(item.id);
+                                    out.push(Command::Queue(QueueAction::Resume(item.id)));
                                 }
                                 if ui.small_button("Cancel").clicked() {
-                                    queue.cancel(item.id);
+                                    out.push(Command::Queue(QueueAction::Cancel(item.id)));
                                 }
                             }
                             ItemState::Done(path) => {
@@ -163,7 +163,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                                     .on_hover_text("Download it again over the file in the folder")
                                     .clicked()
                                 {
-                                    queue.replace(item.id);
+                                    out.push(Command::Queue(QueueAction::Replace(item.id)));
                                 }
                             }
                             ItemState::Cancelled => {}

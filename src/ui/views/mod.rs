@@ -240,24 +240,18 @@ mod tests {
     use crate::data::{DType, DatasetInfo};
 
     fn info(shape: &[u64], numeric: bool) -> DatasetInfo {
-        DatasetInfo {
-            shape: shape.to_vec(),
-            dtype: if numeric {
-                DType::Float {
-                    bytes: 4,
-                    big_endian: false,
-                }
-            } else {
-                DType::Str {
-                    fixed: None,
-                    utf8: true,
-                }
-            },
-            chunks: None,
-            filters: Vec::new(),
-            storage_size: None,
-            fill_value: None,
-        }
+        let dtype = if numeric {
+            DType::Float {
+                bytes: 4,
+                big_endian: false,
+            }
+        } else {
+            DType::Str {
+                fixed: None,
+                utf8: true,
+            }
+        };
+        DatasetInfo::plain(shape, dtype)
     }
 
     fn offered(info: &DatasetInfo) -> Vec<&'static str> {
