@@ -72,7 +72,7 @@ fn engine(c: &mut Criterion) {
 fn search(c: &mut Criterion) {
     let mut store = panorama::store::Store::in_memory().expect("store");
     store
-        .index_datasets(&panorama::bench::synthetic_records(20_000))
+        .index_datasets(&panorama::catalogue::synthetic::synthetic_records(20_000))
         .expect("index");
     c.bench_function("offline search: 2 words over 20,000 records", |b| {
         b.iter(|| black_box(store.search_index("neutron powder", 50).expect("search")));

@@ -80,7 +80,7 @@ fn main() {
     h.run_steps(5);
     {
         let s = h.state_mut().state_mut();
-        let records = panorama::bench::synthetic_records(5_000);
+        let records = panorama::catalogue::synthetic::synthetic_records(5_000);
         let mut merged = Vec::new();
         for part in records.chunks(1_700) {
             panorama::catalogue::merge(&mut merged, part.to_vec());

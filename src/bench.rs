@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::catalogue::synthetic::{FACILITIES, Lcg, PROJECTS, SAMPLES, synthetic_records};
 use crate::data::local_hdf5::LocalHdf5;
 use crate::data::{Data, DataError, DataSource, NoProgress, Selection};
 use crate::plot::{Colormap, Scale, decimate_minmax};
@@ -205,9 +206,6 @@ pub struct SearchTimes {
 /// Build (once) an offline index of `n` synthetic records in `dir`, then time
 /// `queries` searches of one to three words, as the Search tab makes them:
 /// the best 500 hits and the facet counts over every match.
-pub use crate::catalogue::synthetic::synthetic_records;
-use crate::catalogue::synthetic::{FACILITIES, Lcg, PROJECTS, SAMPLES};
-
 pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTimes, String> {
     let path = dir.join(format!("offline{n}.sqlite"));
     let mut store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;

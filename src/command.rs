@@ -115,7 +115,6 @@ impl fmt::Display for Shortcut {
     }
 }
 
-/// One thing the user can ask for.
 /// The answer to "save the open workflow's changes first?", asked before
 /// New or Open would replace it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +127,7 @@ pub enum DiscardAnswer {
     Cancel,
 }
 
+/// One thing the user can ask for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Ask for a file with the native dialog, then open it.

@@ -180,9 +180,7 @@ fn cluster_run(display: &Display) {
         )
         .expect("cluster settings");
     let mut app = App::launch_in(display, home, &[]);
-    app.click_widget("tab:Workflows");
-    app.click_widget("button:Open example…");
-    app.click_widget("menu:normalise_and_sum");
+    app.open_example("normalise_and_sum");
     app.click_widget("button:Run on cluster…");
     app.click_widget("field:Token");
     app.keys(&["type", "--delay", "5", &token]);

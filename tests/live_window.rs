@@ -250,9 +250,7 @@ fn the_real_window_shows_and_does_what_it_says() {
     let home = tempfile::tempdir().expect("home");
     let scans = common::two_scans(home.path());
     let mut app = App::launch_in(&display, home, &[]);
-    app.click_widget("tab:Workflows");
-    app.click_widget("button:Open example…");
-    app.click_widget("menu:sum_frames");
+    app.open_example("sum_frames");
     app.click_widget("button:Run over files…");
     app.click_widget("field:File or pattern");
     let pattern = scans.path().join("scan_*.nxs").display().to_string();
@@ -312,9 +310,7 @@ fn the_real_window_shows_and_does_what_it_says() {
 
     // The example workflow run in the window: every node computed.
     let mut app = App::launch(&display, &[]);
-    app.click_widget("tab:Workflows");
-    app.click_widget("button:Open example…");
-    app.click_widget("menu:normalise_and_sum");
+    app.open_example("normalise_and_sum");
     app.click_widget("button:Run");
     app.wait_for("the run", |r| {
         r["widgets"].get("label:computed 7").is_some()
@@ -406,9 +402,7 @@ fn the_real_window_shows_and_does_what_it_says() {
 
     // The detector pipeline example run in the window: thumbnails, tables, fits.
     let mut app = App::launch(&display, &[]);
-    app.click_widget("tab:Workflows");
-    app.click_widget("button:Open example…");
-    app.click_widget("menu:image_to_iq_fit");
+    app.open_example("image_to_iq_fit");
     app.click_widget("button:Run");
     app.wait_for("the run", |r| {
         r["widgets"].get("label:computed 7").is_some()

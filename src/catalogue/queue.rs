@@ -384,7 +384,6 @@ impl Queue {
         }
     }
 
-    /// Forget the finished items.
     /// Carry out what a person asked for.
     pub fn apply(&self, action: QueueAction) {
         match action {
@@ -399,6 +398,7 @@ impl Queue {
         }
     }
 
+    /// Forget the finished items.
     pub fn clear_finished(&self) {
         lock(&self.inner)
             .entries

@@ -6,26 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::catalogue::download::{Request, sanitize_file_name};
+use crate::catalogue::download::{Request, split_relative};
 use crate::catalogue::queue::{ItemState, Queue};
 use crate::catalogue::{DataFile, webdav};
 use crate::paths::AppDirs;
 
-/// What `get` fetches: files with their URL or local copy, each placed in a
-/// sub-folder of the output folder (for WebDAV folders).
+/// What `get` fetches: files with their URL or local copy. A name with
+/// folders (`run1/data.h5`, from a WebDAV folder or a catalogue) keeps them
+/// under the output folder.
 struct Planned {
     file: DataFile,
-    subdir: PathBuf,
     /// The catalogue record the file belongs to (for a DOI or PID).
     origin: Option<crate::store::FileOrigin>,
-}
-
-/// Safe sub-folders from a relative path such as `run1/raw/scan.h5` (the
-/// last component is the file name and is left out).
-fn safe_subdir(rel: &str) -> PathBuf {
-    crate::catalogue::download::split_relative(rel)
-        .map(|(dir, _)| dir)
-        .unwrap_or_default()
 }
 
 fn plan_url(rt: &crate::runtime::Runtime, url: &str) -> Result<Vec<Planned>, String> {
@@ -36,7 +28,6 @@ fn plan_url(rt: &crate::runtime::Runtime, url: &str) -> Result<Vec<Planned>, Str
         return Ok(files
             .into_iter()
             .map(|f| Planned {
-                subdir: safe_subdir(&f.name),
                 file: f,
                 origin: None,
             })
@@ -61,7 +52,6 @@ fn plan_url(rt: &crate::runtime::Runtime, url: &str) -> Result<Vec<Planned>, Str
             url: Some(url.to_owned()),
             ..DataFile::default()
         },
-        subdir: PathBuf::new(),
         origin: None,
     }])
 }
@@ -122,7 +112,6 @@ fn plan_pid(
     Ok(d.files
         .iter()
         .map(|f| Planned {
-            subdir: safe_subdir(&f.name),
             origin: Some(
                 d.file_origin(f.url.as_deref().or(f.local.as_deref()).unwrap_or_default()),
             ),
@@ -132,9 +121,12 @@ fn plan_pid(
 }
 
 /// Copy a file shipped with Panorama (the demo catalogue's samples).
+/// Copy a local file into `dir`, in the folders its name gives (sanitised
+/// as the download queue does).
 fn copy_local(from: &Path, dir: &Path, name: &str, overwrite: bool) -> Result<PathBuf, String> {
-    let name = sanitize_file_name(name).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (sub, name) = split_relative(name).map_err(|e| e.to_string())?;
+    let dir = dir.join(sub);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let to = dir.join(name);
     if to.exists() && !overwrite {
         return Err(format!(
@@ -196,10 +188,8 @@ pub fn get(
     let mut origins = std::collections::HashMap::new();
     let store = crate::store::Store::open(&dirs.database()).ok();
     for p in &planned {
-        let into = dir.join(&p.subdir);
         match (&p.file.url, &p.file.local) {
             (Some(url), _) => {
-                // The queue keeps the name's folders itself.
                 let id = queue.add_sized(
                     Request {
                         url: url.clone(),
@@ -216,7 +206,7 @@ pub fn get(
                 }
             }
             (None, Some(local)) => {
-                match copy_local(Path::new(local), &into, &p.file.name, overwrite) {
+                match copy_local(Path::new(local), &dir, &p.file.name, overwrite) {
                     Ok(to) => {
                         if let (Some(s), Some(o)) = (&store, &p.origin) {
                             let _ = s.record_origin(&to, o);
@@ -320,9 +310,24 @@ mod tests {
 
     #[test]
     fn sub_folders_cannot_climb_out() {
-        assert_eq!(safe_subdir("a/b/c.h5"), PathBuf::from("a/b"));
-        assert_eq!(safe_subdir("c.h5"), PathBuf::new());
-        assert_eq!(safe_subdir("../../etc/passwd"), PathBuf::from("etc"));
-        assert_eq!(safe_subdir("/x/../y/z"), PathBuf::from("x/y"));
+        let subdir = |rel: &str| split_relative(rel).map(|(d, _)| d).unwrap_or_default();
+        assert_eq!(subdir("a/b/c.h5"), PathBuf::from("a/b"));
+        assert_eq!(subdir("c.h5"), PathBuf::new());
+        assert_eq!(subdir("../../etc/passwd"), PathBuf::from("etc"));
+        assert_eq!(subdir("/x/../y/z"), PathBuf::from("x/y"));
+    }
+
+    #[test]
+    fn a_local_copy_keeps_the_folders_of_its_name() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let from = tmp.path().join("source.h5");
+        std::fs::write(&from, "data").expect("write");
+        let out = tmp.path().join("out");
+        let to = copy_local(&from, &out, "run1/../raw/scan.h5", false).expect("copy");
+        assert_eq!(to, out.join("run1/raw/scan.h5"));
+        assert!(
+            copy_local(&from, &out, "run1/raw/scan.h5", false).is_err(),
+            "no overwrite"
+        );
     }
 }

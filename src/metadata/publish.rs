@@ -364,6 +364,7 @@ pub fn embargo_until(today: chrono::NaiveDate, years: u32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// What was sent is remembered per draft and per source, so the next
     /// publish of that draft to that source names the record to update,
@@ -385,7 +386,6 @@ mod tests {
         assert!(sent_record(&store, 7, "other").is_none());
         assert!(sent_record(&store, 8, "scicat").is_none());
     }
-    use super::*;
 
     #[test]
     fn refusals_read_in_words() {

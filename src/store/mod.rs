@@ -1,9 +1,12 @@
 //! The embedded SQLite store: settings, recent files, and later the offline
 //! index and drafts. Opened in WAL mode so a crash never loses a committed write.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::catalogue::FacetCounts;
 
 mod drafts;
 pub use drafts::{DraftRow, HistoryStep};
@@ -66,9 +69,6 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version that added `record_facets`.
 const FACETS_VERSION: i64 = 6;
 
-use crate::catalogue::FacetCounts;
-use std::collections::HashMap;
-
 /// The catalogue record a downloaded file belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileOrigin {
@@ -125,7 +125,10 @@ static FACET_INDEXES: std::sync::Mutex<
 
 const GENERATION_KEY: &str = "index.generation";
 
-/// Write a record's facet rows (`INSERT INTO record_facets (key, facet, value)`).
+/// The statement [`insert_facets`] runs, prepared by its caller.
+const INSERT_FACET: &str = "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)";
+
+/// Write a record's facet rows (with a prepared [`INSERT_FACET`]).
 fn insert_facets(
     insert: &mut rusqlite::CachedStatement<'_>,
     key: &str,
@@ -203,9 +206,7 @@ impl Store {
             let rows: Vec<(String, String)> = all
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)",
-            )?;
+            let mut ins = tx.prepare_cached(INSERT_FACET)?;
             for (key, json) in rows {
                 let Ok(d) = serde_json::from_str::<crate::catalogue::Dataset>(&json) else {
                     continue;
@@ -338,9 +339,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             let mut drop_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
-            let mut facet = tx.prepare_cached(
-                "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)",
-            )?;
+            let mut facet = tx.prepare_cached(INSERT_FACET)?;
             for d in datasets {
                 let key = d.key();
                 drop_facets.execute([&key])?;
@@ -616,6 +615,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// Facets are counted and filtered over every match of a search, not
     /// the best 500: the index's SQL counts equal the catalogue's own
@@ -693,7 +693,6 @@ mod tests {
             .expect("filtered");
         assert_eq!(after, n - 1);
     }
-    use super::*;
 
     #[test]
     fn a_downloaded_file_remembers_its_dataset() {

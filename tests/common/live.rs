@@ -256,6 +256,13 @@ impl App {
         std::thread::sleep(Duration::from_millis(300));
     }
 
+    /// The Workflows tab with example workflow `name` opened from its menu.
+    pub fn open_example(&mut self, name: &str) {
+        self.click_widget("tab:Workflows");
+        self.click_widget("button:Open example…");
+        self.click_widget(&format!("menu:{name}"));
+    }
+
     /// Where a reported widget is: (left, top, right, bottom) in points and
     /// pixels per point.
     pub fn rect_of(&mut self, name: &str) -> ([f32; 4], f32) {

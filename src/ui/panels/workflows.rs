@@ -113,6 +113,20 @@ pub fn port_color(t: PortType) -> egui::Color32 {
     }
 }
 
+/// A pin's label, and the pin in the port's colour; the label is reported
+/// as `in:NODE:INDEX` or `out:NODE:INDEX` for tests that drag wires.
+fn pin_ui(
+    ui: &mut egui::Ui,
+    text: String,
+    t: PortType,
+    (side, node, index): (&str, Option<NodeId>, usize),
+) -> PinInfo {
+    let label = ui.label(text);
+    let node = node.map_or(u64::MAX, |id| id.0);
+    crate::ui::report::named(label, &format!("{side}:{node}:{index}"));
+    PinInfo::circle().with_fill(port_color(t))
+}
+
 fn port_name(t: PortType) -> &'static str {
     match t {
         PortType::Array => "array",
@@ -329,25 +343,21 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
 
     #[allow(refining_impl_trait)]
     fn show_input(&mut self, pin: &InPin, ui: &mut egui::Ui, snarl: &mut Snarl<NodeId>) -> PinInfo {
-        let t = snarl
-            .get_node(pin.id.node)
-            .and_then(|id| self.node(*id))
+        let node = snarl.get_node(pin.id.node).copied();
+        let t = node
+            .and_then(|id| self.node(id))
             .and_then(|n| n.inputs.get(pin.id.input).copied())
             .unwrap_or(PortType::Array);
         let name = ["a", "b", "c", "d"]
             .get(pin.id.input)
             .copied()
             .unwrap_or("in");
-        let label = ui.label(format!("{name}: {}", port_name(t)));
-        crate::ui::report::named(
-            label,
-            &format!(
-                "in:{}:{}",
-                snarl.get_node(pin.id.node).map_or(u64::MAX, |id| id.0),
-                pin.id.input
-            ),
-        );
-        PinInfo::circle().with_fill(port_color(t))
+        pin_ui(
+            ui,
+            format!("{name}: {}", port_name(t)),
+            t,
+            ("in", node, pin.id.input),
+        )
     }
 
     #[allow(refining_impl_trait)]
@@ -357,21 +367,17 @@ impl SnarlViewer<NodeId> for Viewer<'_> {
         ui: &mut egui::Ui,
         snarl: &mut Snarl<NodeId>,
     ) -> PinInfo {
-        let t = snarl
-            .get_node(pin.id.node)
-            .and_then(|id| self.node(*id))
+        let node = snarl.get_node(pin.id.node).copied();
+        let t = node
+            .and_then(|id| self.node(id))
             .and_then(|n| n.outputs.get(pin.id.output).copied())
             .unwrap_or(PortType::Array);
-        let label = ui.label(format!("out: {}", port_name(t)));
-        crate::ui::report::named(
-            label,
-            &format!(
-                "out:{}:{}",
-                snarl.get_node(pin.id.node).map_or(u64::MAX, |id| id.0),
-                pin.id.output
-            ),
-        );
-        PinInfo::circle().with_fill(port_color(t))
+        pin_ui(
+            ui,
+            format!("out: {}", port_name(t)),
+            t,
+            ("out", node, pin.id.output),
+        )
     }
 
     fn has_body(&mut self, node: &NodeId) -> bool {

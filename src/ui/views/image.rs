@@ -111,8 +111,8 @@ impl ImagePane {
         shown: (usize, usize),
     ) {
         *cx.shown_slice = Some((selection.clone(), shown.0 > shown.1));
-        let key = cx.key(selection.clone());
-        let Some(mut val) = cx.ready(ui, selection) else {
+        let key = cx.key(selection);
+        let Some(mut val) = cx.ready(ui, &key) else {
             return;
         };
         // Rows from a later axis than columns: the read gives them the other way round.

@@ -55,7 +55,7 @@ impl View for LineView {
         let selection = crate::plot::prepare::line_selection(cx.info, self.row);
         *cx.shown_slice = Some((selection.clone(), false));
         let key = cx.key(selection.clone());
-        let Some(val) = cx.ready(ui, selection.clone()) else {
+        let Some(val) = cx.ready(ui, &key) else {
             return;
         };
         let pyramid = match &self.cache {

@@ -70,11 +70,10 @@ pub struct ViewCx<'a> {
 }
 
 impl ViewCx<'_> {
-    /// The value of the target under `selection`, or its loading or error
+    /// The value under `key` (see [`Self::key`]), or its loading or error
     /// state drawn in its place.
-    pub fn ready(&mut self, ui: &mut egui::Ui, selection: Selection) -> Option<Arc<Value>> {
-        let key = self.key(selection);
-        crate::ui::loaded(ui, Some(&self.state.value(&key))).cloned()
+    pub fn ready(&mut self, ui: &mut egui::Ui, key: &ValueKey) -> Option<Arc<Value>> {
+        crate::ui::loaded(ui, Some(&self.state.value(key))).cloned()
     }
 
     /// The cache key of the target under `selection`.

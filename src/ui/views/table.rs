@@ -27,7 +27,8 @@ impl View for TableView {
         } else {
             Selection::all()
         };
-        let Some(val) = cx.ready(ui, selection) else {
+        let key = cx.key(selection);
+        let Some(val) = cx.ready(ui, &key) else {
             return;
         };
         // Compound data: one column per field, named; references: links.

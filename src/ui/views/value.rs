@@ -17,7 +17,8 @@ impl View for ValueView {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
-        let Some(val) = cx.ready(ui, Selection::all()) else {
+        let key = cx.key(Selection::all());
+        let Some(val) = cx.ready(ui, &key) else {
             return;
         };
         ui.add_space(12.0);
