@@ -52,11 +52,11 @@ fn image(c: &mut Criterion) {
 }
 
 fn engine(c: &mut Criterion) {
-    use panorama::workflow::{Graph, engine::Engine, nodes};
+    use panorama::workflow::{Graph, engine::Engine, library};
     let mut g = Graph::default();
-    let mut prev = g.add(nodes::make("constant").expect("node"));
+    let mut prev = g.add(library::make("constant").expect("node"));
     for _ in 1..1000 {
-        let id = g.add(nodes::make("scale").expect("node"));
+        let id = g.add(library::make("scale").expect("node"));
         g.connect((prev, 0), (id, 0)).expect("edge");
         prev = id;
     }

@@ -153,9 +153,9 @@ pub fn run(dir: &Path, runs: usize) -> Result<Vec<Measurement>, DataError> {
 /// The reduction benchmark's workflow: each frame of `stack` less the dark
 /// frame, summed over frames, saved as NeXus.
 pub fn reduction_graph(stack: &Path, dark: &Path, save: &Path) -> crate::workflow::Graph {
-    use crate::workflow::{Graph, nodes};
+    use crate::workflow::{Graph, library};
     let node = |kind: &str, params: &[(&str, serde_json::Value)]| {
-        let mut n = nodes::make(kind).unwrap_or_else(|| unreachable!("{kind} is in the library"));
+        let mut n = library::make(kind).unwrap_or_else(|| unreachable!("{kind} is in the library"));
         for (k, v) in params {
             n.params.insert((*k).to_owned(), v.clone());
         }
@@ -323,11 +323,11 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
 /// Engine overhead: a chain of `n` scalar nodes (a number, then `n − 1`
 /// scale nodes), run from an empty cache; returns seconds per node (median).
 pub fn workflow_chain(n: usize, runs: usize) -> Result<f64, String> {
-    use crate::workflow::{Graph, NodeId, engine::Engine, nodes};
+    use crate::workflow::{Graph, NodeId, engine::Engine, library};
     let mut g = Graph::default();
-    let mut prev: NodeId = g.add(nodes::make("constant").ok_or("no constant node")?);
+    let mut prev: NodeId = g.add(library::make("constant").ok_or("no constant node")?);
     for _ in 1..n {
-        let id = g.add(nodes::make("scale").ok_or("no scale node")?);
+        let id = g.add(library::make("scale").ok_or("no scale node")?);
         g.connect((prev, 0), (id, 0)).map_err(|e| e.to_string())?;
         prev = id;
     }

@@ -2,7 +2,8 @@
 //! toolkit, so domain modules (data, catalogue, metadata, workflow, auth,
 //! store, plot, …) stay usable from the CLI and tests without a window; and
 //! top-level modules follow a layer order (`LAYERS`): each uses only its own
-//! layer and below, and no two modules use each other. The build fails
+//! layer and below, and no two modules use each other; and within each
+//! module, its sub-modules use each other in no loop. The build fails
 //! otherwise.
 
 use std::path::{Path, PathBuf};
@@ -302,4 +303,191 @@ fn the_layer_check_catches_an_upward_use_and_a_cycle() {
             .iter()
             .any(|l| l.contains("no longer use each other"))
     );
+}
+
+/// A file's code without comments and without its test module (tests may
+/// use what they like).
+fn code_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut out = String::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() == "#[cfg(test)]"
+            && lines
+                .peek()
+                .is_some_and(|next| next.trim_start().starts_with("mod "))
+        {
+            break;
+        }
+        out.push_str(line.split("//").next().unwrap_or(""));
+        out.push('\n');
+    }
+    out
+}
+
+/// The names a path prefix such as `super::` leads to in `code`: the
+/// first segment after it, or each item of a `{…}` list after it.
+fn names_after(code: &str, prefix: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices(prefix) {
+        // Only where the prefix starts a path (not `super::super::` read
+        // from its second half, nor `x::crate::`).
+        if code[..i].ends_with("::") {
+            continue;
+        }
+        let rest = &code[i + prefix.len()..];
+        if let Some(list) = rest.strip_prefix('{') {
+            let list = list.split('}').next().unwrap_or("");
+            names.extend(list.split(',').map(ident));
+        } else {
+            names.push(ident(rest));
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
+}
+
+/// For each module that is a folder, its sub-modules that use each other in
+/// a loop (through `super::…` or `crate::module::…`), one line per loop.
+fn sub_module_loops(src: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut tops: Vec<PathBuf> = std::fs::read_dir(src)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    tops.sort();
+    for dir in tops {
+        let top = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Sub-module name → its files, with how many `super::` reach `top`.
+        let mut subs: std::collections::BTreeMap<String, Vec<(PathBuf, usize)>> =
+            std::collections::BTreeMap::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") {
+                    continue;
+                }
+                let rel = p.strip_prefix(&dir).unwrap_or(&p).to_path_buf();
+                let parts: Vec<String> = rel
+                    .with_extension("")
+                    .iter()
+                    .map(|c| c.to_string_lossy().into_owned())
+                    .collect();
+                if parts == ["mod"] {
+                    continue;
+                }
+                let depth = parts.len() - usize::from(parts.last().is_some_and(|l| l == "mod"));
+                subs.entry(parts[0].clone()).or_default().push((p, depth));
+            }
+        }
+        let mut uses: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+            std::collections::BTreeMap::new();
+        for (name, files) in &subs {
+            let used = uses.entry(name.as_str()).or_default();
+            for (file, depth) in files {
+                let code = code_of(file);
+                let to_top = "super::".repeat(*depth);
+                let mut names = names_after(&code, &format!("crate::{top}::"));
+                names.extend(
+                    names_after(&code, &to_top)
+                        .into_iter()
+                        .filter(|n| n != "super"),
+                );
+                for n in names {
+                    if let Some((other, _)) = subs.get_key_value(&n)
+                        && other != name
+                    {
+                        used.insert(other.as_str());
+                    }
+                }
+            }
+        }
+        // Modules that reach each other form one loop.
+        let reach = |from: &str| -> std::collections::BTreeSet<&str> {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut todo = vec![from];
+            while let Some(m) = todo.pop() {
+                for &n in uses.get(m).into_iter().flatten() {
+                    if seen.insert(n) {
+                        todo.push(n);
+                    }
+                }
+            }
+            seen
+        };
+        let mut reported: Vec<std::collections::BTreeSet<&str>> = Vec::new();
+        for m in uses.keys() {
+            let loop_: std::collections::BTreeSet<&str> = reach(m)
+                .into_iter()
+                .filter(|n| reach(n).contains(m))
+                .collect();
+            if !loop_.is_empty() && !reported.contains(&loop_) {
+                found.push(format!(
+                    "src/{top}: {} use each other in a loop: move what they share into one \
+                     of them, below the others",
+                    loop_.iter().copied().collect::<Vec<_>>().join(", ")
+                ));
+                reported.push(loop_);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn sub_modules_use_each_other_in_no_loop() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let v = sub_module_loops(&src);
+    assert!(v.is_empty(), "{}", v.join("\n"));
+}
+
+#[test]
+fn the_loop_check_sees_grouped_and_nested_uses_and_ignores_tests() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(src.join("wf/library")).expect("mkdir");
+    std::fs::write(src.join("wf/mod.rs"), "pub mod a; pub mod b; pub mod c;\n").expect("write");
+    std::fs::write(src.join("wf/value.rs"), "pub struct V;\n").expect("write");
+    // a → b through a grouped use, b → library through crate::wf::…,
+    // library/x.rs → a through super::super.
+    std::fs::write(src.join("wf/a.rs"), "use super::{value::V,\n b};\n").expect("write");
+    std::fs::write(src.join("wf/b.rs"), "fn f() { crate::wf::library::g(); }\n").expect("write");
+    std::fs::write(src.join("wf/library/mod.rs"), "pub mod x;\n").expect("write");
+    std::fs::write(
+        src.join("wf/library/x.rs"),
+        "use super::super::a; // super::value in a comment\n",
+    )
+    .expect("write");
+    // A test module may use anything.
+    std::fs::write(
+        src.join("wf/value.rs"),
+        "pub struct V;\n#[cfg(test)]\nmod tests {\n    use super::super::a;\n}\n",
+    )
+    .expect("write");
+    assert_eq!(
+        sub_module_loops(&src),
+        [
+            "src/wf: a, b, library use each other in a loop: move what they share into one of \
+          them, below the others"
+        ]
+    );
+    std::fs::write(src.join("wf/library/x.rs"), "use super::super::value::V;\n").expect("write");
+    assert!(sub_module_loops(&src).is_empty());
 }

@@ -151,9 +151,9 @@ fn workflows_run_on_a_real_slurm_cluster() {
             .expect("the full results")
     };
     let (here, there) = (read(local_big.path()), read(remote_big.path()));
-    let bits = |v: &panorama::workflow::nodes::Value| -> (Vec<usize>, Vec<u64>) {
+    let bits = |v: &panorama::workflow::value::Value| -> (Vec<usize>, Vec<u64>) {
         match v {
-            panorama::workflow::nodes::Value::Array(a) => {
+            panorama::workflow::value::Value::Array(a) => {
                 (a.shape().to_vec(), a.iter().map(|x| x.to_bits()).collect())
             }
             other => (Vec::new(), vec![other.to_array().sum().to_bits()]),

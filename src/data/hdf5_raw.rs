@@ -8,7 +8,7 @@ use std::ffi::{CStr, CString, c_char, c_uint, c_void};
 use hdf5::types::TypeDescriptor;
 
 use super::DataError;
-use super::typed::{Elem, Field, Typed, arr as take};
+use super::typed::{Elem, Field, Typed, arr as take, decode_text};
 use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5a::H5Aread;
 use hdf5_sys::h5d::{H5Dget_create_plist, H5Dget_space, H5Dget_type, H5Dread, H5Dwrite};
@@ -395,32 +395,6 @@ pub fn read_reference_paths(
         }
     }
     Ok(out)
-}
-
-/// Text of bytes that should be UTF-8: as UTF-8 where they are, otherwise
-/// as Latin-1 (what old instrument software writes), never failing.
-pub fn decode_text(bytes: &[u8]) -> String {
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return s.to_owned();
-    }
-    // The valid UTF-8 runs as they are; each stray byte as Latin-1; a
-    // multi-byte character cut off by a fixed length at the end as U+FFFD.
-    let mut out = String::with_capacity(bytes.len());
-    let mut chunks = bytes.utf8_chunks().peekable();
-    while let Some(chunk) = chunks.next() {
-        out.push_str(chunk.valid());
-        let bad = chunk.invalid();
-        let cut_at_end = chunks.peek().is_none()
-            && !bad.is_empty()
-            && bad[0] >= 0xc0
-            && std::str::from_utf8(bad).is_err_and(|e| e.error_len().is_none());
-        if cut_at_end {
-            out.push('\u{fffd}');
-        } else {
-            out.extend(bad.iter().map(|&b| char::from(b)));
-        }
-    }
-    out
 }
 
 /// The bytes of a fixed-length string up to its padding (NUL or, for

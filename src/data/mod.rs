@@ -7,7 +7,6 @@ pub mod export;
 pub mod h5grove;
 pub mod hdf5_library;
 mod hdf5_raw;
-mod hdf5_write;
 pub mod local_hdf5;
 pub mod nexus;
 pub mod selection;

@@ -320,7 +320,7 @@ fn elem_text(e: &Elem, b: &[u8]) -> String {
         Elem::Bool => (b.first().copied().unwrap_or(0) != 0).to_string(),
         Elem::Bytes(_) => {
             let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-            super::hdf5_raw::decode_text(&b[..end])
+            decode_text(&b[..end])
         }
         Elem::Utf32(_) => b
             .chunks_exact(4)
@@ -349,6 +349,32 @@ fn elem_text(e: &Elem, b: &[u8]) -> String {
             format!("[{}]", parts.join(", "))
         }
     }
+}
+
+/// Text of bytes that should be UTF-8: as UTF-8 where they are, otherwise
+/// as Latin-1 (what old instrument software writes), never failing.
+pub fn decode_text(bytes: &[u8]) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_owned();
+    }
+    // The valid UTF-8 runs as they are; each stray byte as Latin-1; a
+    // multi-byte character cut off by a fixed length at the end as U+FFFD.
+    let mut out = String::with_capacity(bytes.len());
+    let mut chunks = bytes.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        out.push_str(chunk.valid());
+        let bad = chunk.invalid();
+        let cut_at_end = chunks.peek().is_none()
+            && !bad.is_empty()
+            && bad[0] >= 0xc0
+            && std::str::from_utf8(bad).is_err_and(|e| e.error_len().is_none());
+        if cut_at_end {
+            out.push('\u{fffd}');
+        } else {
+            out.extend(bad.iter().map(|&b| char::from(b)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

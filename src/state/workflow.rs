@@ -10,6 +10,7 @@ use crate::workflow::NodeId;
 use crate::workflow::edit::{Edit, Editor};
 use crate::workflow::engine::{Engine, Outcome};
 use crate::workflow::file::WorkflowFile;
+use crate::workflow::library::{self, AfterRun};
 
 pub use crate::workflow::slurm::ClusterSettings;
 
@@ -416,9 +417,7 @@ impl AppState {
         if let Some(h) = self.workflow.running.take() {
             h.cancel();
         }
-        let writes = g
-            .nodes()
-            .any(|(_, n)| crate::workflow::nodes::writes_files(&n.kind));
+        let writes = g.nodes().any(|(_, n)| library::writes_files(&n.kind));
         let dir = writes.then(|| self.run_folder(&name));
         let outputs = match dir
             .as_ref()
@@ -894,7 +893,10 @@ impl AppState {
         let nodes: Vec<(NodeId, String)> = editor
             .graph
             .nodes()
-            .filter(|(id, n)| n.kind == "describe_derived" && out.values.contains_key(id))
+            .filter(|(id, n)| {
+                library::after_run(&n.kind) == AfterRun::DescribeDerived
+                    && out.values.contains_key(id)
+            })
             .map(|(id, n)| {
                 (
                     id,
@@ -933,7 +935,7 @@ impl AppState {
         let saved_to = editor
             .graph
             .nodes()
-            .find(|(_, n)| n.kind == "save_nexus")
+            .find(|(_, n)| library::writes_files(&n.kind))
             .and_then(|(_, n)| n.params.get("file").and_then(|f| f.as_str()))
             .and_then(|f| std::path::Path::new(f).parent())
             .map(|p| p.display().to_string())
@@ -997,7 +999,7 @@ impl AppState {
         let views: Vec<NodeId> = editor
             .graph
             .nodes()
-            .filter(|(_, n)| n.kind == "view")
+            .filter(|(_, n)| library::after_run(&n.kind) == AfterRun::Show)
             .map(|(id, _)| id)
             .collect();
         for id in views {
@@ -1036,7 +1038,7 @@ impl AppState {
 /// The results a cluster job wrote (`results.json` of `panorama run`) as an
 /// outcome the editor shows like a local run's.
 pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
-    use crate::workflow::nodes::Value;
+    use crate::workflow::value::Value;
     let mut out = Outcome::default();
     for (id, v) in results
         .get("values")
@@ -1050,7 +1052,7 @@ pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
         let value = match v {
             serde_json::Value::Number(n) => n.as_f64().map(Value::Scalar),
             serde_json::Value::Object(o) if o.contains_key("columns") => {
-                Some(Value::Table(crate::workflow::nodes::Table {
+                Some(Value::Table(crate::workflow::value::Table {
                     columns: o
                         .get("columns")
                         .and_then(|c| c.as_array())

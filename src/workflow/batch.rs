@@ -10,14 +10,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::crate_meta::{self, InputFile};
 use super::engine::{Engine, Outcome};
-use super::nodes::Value;
+use super::value::Value;
 use super::{Graph, NodeId, WorkflowError};
 use crate::store::FileOrigin;
 
 /// The node whose `file` each run of a map replaces.
 pub fn input_node(g: &Graph) -> Option<NodeId> {
     g.nodes()
-        .find(|(_, n)| super::nodes::reads_files(&n.kind))
+        .find(|(_, n)| super::library::reads_files(&n.kind))
         .map(|(id, _)| id)
 }
 
@@ -109,7 +109,7 @@ pub fn read_values(path: &Path) -> hdf5::Result<std::collections::BTreeMap<NodeI
                     .iter()
                     .map(|c| c.as_str().to_owned())
                     .collect();
-                Value::Table(super::nodes::Table {
+                Value::Table(super::value::Table {
                     columns,
                     rows: a.outer_iter().map(|r| r.to_vec()).collect(),
                 })
@@ -303,7 +303,7 @@ pub fn map(
                 let feeds = one.edges().any(|e| e.from.0 == *id);
                 let wired = n.inputs.is_empty()
                     || (0..n.inputs.len()).any(|p| one.source_of(*id, p).is_some());
-                super::nodes::writes_files(&n.kind) || (!feeds && wired)
+                super::library::writes_files(&n.kind) || (!feeds && wired)
             })
             .map(|(id, _)| id)
             .collect();
@@ -357,7 +357,7 @@ mod tests {
         out.values
             .insert(NodeId(1), Arc::new(Value::Array(a.clone())));
         out.values.insert(NodeId(2), Arc::new(Value::Scalar(-0.0)));
-        let table = super::super::nodes::Table {
+        let table = super::super::value::Table {
             columns: vec!["q".into(), "I".into()],
             rows: vec![vec![0.1, f64::NAN], vec![0.2, 3.5]],
         };
@@ -411,8 +411,8 @@ mod tests {
         let copy = tmp.path().join("copy.nxs");
         std::fs::copy(demo, &copy).expect("copy");
         let mut g = Graph::default();
-        let read = g.add(super::super::nodes::make("nexus_signal").expect("node"));
-        let total = g.add(super::super::nodes::make("sum").expect("node"));
+        let read = g.add(super::super::library::make("nexus_signal").expect("node"));
+        let total = g.add(super::super::library::make("sum").expect("node"));
         g.connect((read, 0), (total, 0)).expect("edge");
         let inputs = vec![demo.to_owned(), copy.display().to_string()];
         let origin = |p: &str| {
@@ -467,7 +467,7 @@ mod tests {
         );
         // A graph without a file input cannot be mapped.
         let mut plain = Graph::default();
-        plain.add(super::super::nodes::make("constant").expect("node"));
+        plain.add(super::super::library::make("constant").expect("node"));
         assert!(matches!(
             map(
                 &mut Engine::default(),
@@ -498,11 +498,11 @@ mod tests {
             "/assets/demo/demo_spectrum1d.nxs"
         );
         let mut g = Graph::default();
-        let read = g.add(super::super::nodes::make("nexus_signal").expect("node"));
-        let save = g.add(super::super::nodes::make("export_csv").expect("node"));
+        let read = g.add(super::super::library::make("nexus_signal").expect("node"));
+        let save = g.add(super::super::library::make("export_csv").expect("node"));
         g.connect((read, 0), (save, 0)).expect("edge");
         // Left over: a sum with nothing wired into it.
-        g.add(super::super::nodes::make("sum").expect("node"));
+        g.add(super::super::library::make("sum").expect("node"));
         let runs = map(
             &mut Engine::default(),
             &g,

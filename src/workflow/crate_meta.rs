@@ -183,16 +183,7 @@ pub fn store_origins(
 pub fn inputs_of(g: &super::Graph) -> Vec<InputFile> {
     let mut seen = Vec::new();
     for (_, n) in g.nodes() {
-        let files = match (n.params.get("file"), n.params.get("dataset")) {
-            (Some(J::String(pattern)), _) if super::nodes::reads_files(&n.kind) => {
-                super::stream::expand(pattern).unwrap_or_default()
-            }
-            (_, Some(J::String(dataset))) if n.kind == "dataset_frames" => {
-                super::io_nodes::dataset_files(dataset).unwrap_or_default()
-            }
-            _ => continue,
-        };
-        for f in files {
+        for f in super::library::files_read(&n.kind, &n.params) {
             if !seen.iter().any(|x: &InputFile| x.location == f) {
                 seen.push(InputFile::of(&f));
             }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::file::WorkflowFile;
-use super::{Graph, NodeId, WorkflowError, nodes};
+use super::{Graph, NodeId, WorkflowError, library};
 
 /// How many changes undo remembers.
 const UNDO_DEPTH: usize = 200;
@@ -146,7 +146,7 @@ impl Editor {
 
     /// Add a node of a library kind at a canvas position.
     pub fn add(&mut self, kind: &str, pos: [f32; 2]) -> Result<NodeId, WorkflowError> {
-        let mut node = nodes::make(kind)
+        let mut node = library::make(kind)
             .ok_or_else(|| WorkflowError::Invalid(format!("there is no node kind “{kind}”")))?;
         node.pos = Some(pos);
         self.checkpoint();
@@ -177,7 +177,7 @@ impl Editor {
         let spec = self
             .graph
             .node(to.0)
-            .and_then(|n| super::nodes::spec(&n.kind));
+            .and_then(|n| super::library::spec(&n.kind));
         if let (Some(out), Some(spec)) = (out, spec)
             && let Some(needs) = spec.rank(to.1).refuses(*out)
         {
@@ -337,7 +337,7 @@ fn only_moved(before: &Graph, after: &Graph, id: NodeId) -> bool {
 /// where the default is `null` or a number (an optional axis).
 pub fn check_param(kind: &str, name: &str, value: &serde_json::Value) -> Result<(), WorkflowError> {
     use serde_json::Value as J;
-    let Some(default) = nodes::spec(kind).and_then(|s| (s.params)().get(name).cloned()) else {
+    let Some(default) = library::spec(kind).and_then(|s| (s.params)().get(name).cloned()) else {
         return Err(WorkflowError::Invalid(format!(
             "a {kind} node has no parameter “{name}”"
         )));
@@ -462,10 +462,10 @@ mod tests {
     #[test]
     fn nodes_without_positions_are_laid_out_by_depth() {
         let mut g = Graph::default();
-        let a = g.add(nodes::make("linspace").expect("node"));
-        let b = g.add(nodes::make("constant").expect("node"));
-        let c = g.add(nodes::make("normalise").expect("node"));
-        let d = g.add(nodes::make("sum").expect("node"));
+        let a = g.add(library::make("linspace").expect("node"));
+        let b = g.add(library::make("constant").expect("node"));
+        let c = g.add(library::make("normalise").expect("node"));
+        let d = g.add(library::make("sum").expect("node"));
         g.connect((a, 0), (c, 0)).expect("a→c");
         g.connect((b, 0), (c, 1)).expect("b→c");
         g.connect((c, 0), (d, 0)).expect("c→d");

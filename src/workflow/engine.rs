@@ -9,7 +9,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tokio_util::sync::CancellationToken;
 
-use super::nodes::{self, Value};
+use super::library;
+use super::value::{NodeError, Value};
 use super::{Graph, NodeId, WorkflowError};
 
 /// What a run produced.
@@ -39,16 +40,7 @@ fn key(kind: &str, params: &BTreeMap<String, serde_json::Value>, inputs: &[u64])
     inputs.hash(&mut h);
     // A node that reads files reruns when one changes on disk (or a pattern
     // matches other files).
-    let files = match (kind, params.get("file"), params.get("dataset")) {
-        (_, Some(serde_json::Value::String(pattern)), _) if nodes::reads_files(kind) => {
-            super::stream::expand(pattern).unwrap_or_default()
-        }
-        ("dataset_frames", _, Some(serde_json::Value::String(dataset))) => {
-            super::io_nodes::dataset_files(dataset).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
-    for file in files {
+    for file in library::files_read(kind, params) {
         file.hash(&mut h);
         if let Ok(meta) = std::fs::metadata(&file) {
             meta.len().hash(&mut h);
@@ -120,13 +112,13 @@ impl Engine {
                     _ => work.push((*id, k, node, inputs)),
                 }
             }
-            let results: Vec<(NodeId, u64, Result<Value, nodes::NodeError>)> = work
+            let results: Vec<(NodeId, u64, Result<Value, NodeError>)> = work
                 .into_par_iter()
                 .map(|(id, k, node, inputs)| {
                     (
                         id,
                         k,
-                        nodes::eval_with(&node.kind, &node.params, &inputs, cancel),
+                        library::eval_with(&node.kind, &node.params, &inputs, cancel),
                     )
                 })
                 .collect();
@@ -171,10 +163,10 @@ mod tests {
 
     fn chain() -> (Graph, NodeId, NodeId, NodeId, NodeId) {
         let mut g = Graph::default();
-        let x = g.add(nodes::make("linspace").expect("node"));
-        let k = g.add(nodes::make("constant").expect("node"));
-        let scaled = g.add(nodes::make("multiply").expect("node"));
-        let total = g.add(nodes::make("sum").expect("node"));
+        let x = g.add(library::make("linspace").expect("node"));
+        let k = g.add(library::make("constant").expect("node"));
+        let scaled = g.add(library::make("multiply").expect("node"));
+        let total = g.add(library::make("sum").expect("node"));
         g.connect((x, 0), (scaled, 0)).expect("edge");
         g.connect((k, 0), (scaled, 1)).expect("edge");
         g.connect((scaled, 0), (total, 0)).expect("edge");
@@ -204,9 +196,9 @@ mod tests {
     #[test]
     fn a_failing_branch_stops_only_what_depends_on_it() {
         let (mut g, x, _k, scaled, total) = chain();
-        let bad = g.add(nodes::make("rebin").expect("node"));
+        let bad = g.add(library::make("rebin").expect("node"));
         g.set_param(bad, "factor", json!(0)).expect("param");
-        let after = g.add(nodes::make("sum").expect("node"));
+        let after = g.add(library::make("sum").expect("node"));
         g.connect((x, 0), (bad, 0)).expect("edge");
         g.connect((bad, 0), (after, 0)).expect("edge");
         let out = Engine::default()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::nodes::{NodeError, Value};
+use super::value::{NodeError, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {

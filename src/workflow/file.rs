@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Graph, NodeId, WorkflowError, nodes};
+use super::{Graph, NodeId, WorkflowError, library};
 
 /// The version this Panorama writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -98,7 +98,7 @@ impl WorkflowFile {
     pub fn to_graph(&self) -> Result<Graph, WorkflowError> {
         let mut g = Graph::default();
         for n in &self.nodes {
-            let mut node = nodes::make(&n.kind)
+            let mut node = library::make(&n.kind)
                 .ok_or_else(|| bad(format!("node {} is of an unknown kind “{}”", n.id, n.kind)))?;
             node.params.extend(n.params.clone());
             node.pos = n.position;
@@ -145,7 +145,7 @@ fn file_params(g: &Graph, kinds: fn(&str) -> bool) -> Vec<(NodeId, String)> {
 /// Input files named relative to the workflow file (as in the examples) are
 /// found next to it.
 pub fn resolve_inputs(g: &mut Graph, workflow_dir: &std::path::Path) {
-    for (id, file) in file_params(g, super::nodes::reads_files) {
+    for (id, file) in file_params(g, super::library::reads_files) {
         let file = file.as_str();
         let p = std::path::Path::new(file);
         if file.is_empty() || p.is_absolute() || crate::net::is_web_url(file) || p.exists() {
@@ -172,7 +172,7 @@ pub fn resolve_outputs(
     dir: &std::path::Path,
 ) -> Result<Vec<std::path::PathBuf>, WorkflowError> {
     let mut out = Vec::new();
-    for (id, file) in file_params(g, super::nodes::writes_files) {
+    for (id, file) in file_params(g, super::library::writes_files) {
         let file = file.as_str();
         let p = std::path::Path::new(file);
         if file.trim().is_empty() {
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn outputs_resolve_inside_the_run_folder_and_never_climb_out() {
         let mut g = Graph::default();
-        let csv = g.add(nodes::make("export_csv").expect("node"));
+        let csv = g.add(library::make("export_csv").expect("node"));
         let dir = std::path::Path::new("/runs/001");
         let out = resolve_outputs(&mut g, dir).expect("inside");
         assert_eq!(out, vec![dir.join("result.csv")]);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::nodes::{NodeError, Value};
+use super::value::{NodeError, Value};
 use crate::data::{DataSource, NoProgress, Selection};
 
 fn failed(e: impl std::fmt::Display) -> NodeError {
@@ -42,7 +42,7 @@ pub fn read_dataset(location: &str, path: &str) -> Result<Value, NodeError> {
         && d.shape.len() >= 3
         && d.element_count().saturating_mul(8) > super::stream::STREAM_ABOVE_BYTES
     {
-        return super::stream::Stack::of_dataset(location, path)
+        return super::value::Stack::of_dataset(location, path)
             .map(|s| Value::Stack(std::sync::Arc::new(s)));
     }
     read(src.as_ref(), path)
@@ -231,7 +231,7 @@ mod tests {
     fn csv_of_tables_and_arrays() {
         let tmp = tempfile::tempdir().expect("tmp");
         let f = tmp.path().join("t.csv").to_string_lossy().into_owned();
-        let t = Value::Table(super::super::nodes::Table {
+        let t = Value::Table(super::super::value::Table {
             columns: vec!["q".into(), "I".into()],
             rows: vec![vec![0.1, 5.0], vec![0.2, 4.0]],
         });

@@ -8,10 +8,11 @@ pub mod engine;
 pub mod expr;
 pub mod file;
 pub mod io_nodes;
-pub mod nodes;
+pub mod library;
 pub mod science;
 pub mod slurm;
 pub mod stream;
+pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet};
 

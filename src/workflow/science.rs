@@ -7,7 +7,7 @@
 
 use ndarray::{ArrayD, Axis, IxDyn, SliceInfoElem};
 
-use super::nodes::{NodeError, Table, Value};
+use super::value::{NodeError, Table, Value};
 
 fn compute(msg: impl Into<String>) -> NodeError {
     NodeError::Compute(msg.into())

@@ -509,7 +509,7 @@ pub async fn follow(
 #[derive(Debug)]
 pub struct RemoteResults {
     pub summary: J,
-    pub values: BTreeMap<super::NodeId, super::nodes::Value>,
+    pub values: BTreeMap<super::NodeId, super::value::Value>,
 }
 
 /// This process's user id.

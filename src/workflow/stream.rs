@@ -9,7 +9,6 @@
 //! and only within the memory budget ([`memory_budget`]), otherwise with an
 //! error that says how to go on.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, Axis, IxDyn};
@@ -17,7 +16,7 @@ use rayon::prelude::*;
 use serde_json::Value as J;
 use tokio_util::sync::CancellationToken;
 
-use super::nodes::{NodeError, Value};
+use super::value::{Args, BinOp, Elementwise, FrameStep, NodeError, Part, Reduction, Stack, Value};
 use crate::data::selection::AxisKey;
 use crate::data::{DataSource, NoProgress, Selection};
 
@@ -35,49 +34,6 @@ pub fn memory_budget() -> u64 {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|mb| *mb > 0)
         .map_or(4 << 30, |mb| mb << 20)
-}
-
-/// Nodes that act on each frame on its own, so a stack passes through them
-/// frame by frame.
-pub const FRAME_WISE: &[&str] = &[
-    "add",
-    "subtract",
-    "multiply",
-    "normalise",
-    "scale",
-    "flat_field",
-    "expression",
-    "roi",
-];
-
-/// One dataset that gives frames.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Part {
-    /// A local file or an h5grove URL.
-    pub location: String,
-    pub path: String,
-    pub frames: usize,
-    /// Whether the dataset has a frame axis in front (else it is one frame).
-    pub framed: bool,
-}
-
-/// One step each frame goes through: a node with the frame in one input.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrameStep {
-    pub kind: String,
-    pub params: BTreeMap<String, J>,
-    pub inputs: Vec<Option<Arc<Value>>>,
-    pub slot: usize,
-}
-
-/// Frames from one or more datasets, with the steps they go through.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stack {
-    pub parts: Vec<Part>,
-    /// The shape of a frame as read (steps such as a region of interest may
-    /// make it smaller).
-    pub frame_shape: Vec<usize>,
-    pub steps: Vec<FrameStep>,
 }
 
 fn failed(e: impl std::fmt::Display) -> NodeError {
@@ -204,7 +160,7 @@ impl Stack {
             if let Some(slot) = inputs.get_mut(step.slot) {
                 *slot = Some(Arc::new(Value::Array(frame)));
             }
-            frame = match super::nodes::eval(&step.kind, &step.params, &inputs)? {
+            frame = match (step.eval)(&Args::new(&step.params, &inputs))? {
                 Value::Array(a) => a,
                 Value::Scalar(s) => ArrayD::from_elem(IxDyn(&[]), s),
                 other => {
@@ -296,16 +252,12 @@ impl Stack {
         self.steps
             .iter()
             .map(|step| {
-                if step.kind == "scale" {
-                    let num = |n: &str| step.params.get(n).and_then(J::as_f64);
-                    return Some(Simple::Scale(num("factor")?, num("offset")?));
-                }
-                let op = match step.kind.as_str() {
-                    "add" => Op::Add,
-                    "subtract" => Op::Sub,
-                    "multiply" => Op::Mul,
-                    "normalise" => Op::Div,
-                    _ => return None,
+                let op = match step.elementwise? {
+                    Elementwise::ScaleOffset => {
+                        let num = |n: &str| step.params.get(n).and_then(J::as_f64);
+                        return Some(Simple::Scale(num("factor")?, num("offset")?));
+                    }
+                    Elementwise::Binary(op) => op,
                 };
                 if step.inputs.len() != 2 || step.slot > 1 {
                     return None;
@@ -404,11 +356,11 @@ impl Stack {
     /// (axis 0), or within each frame (a later axis).
     pub fn reduce(
         &self,
-        kind: &str,
+        r: Reduction,
         axis: Option<usize>,
         cancel: &CancellationToken,
     ) -> Result<Value, NodeError> {
-        let max = kind == "max";
+        let max = r == Reduction::Max;
         if matches!(axis, None | Some(0))
             && let Some(steps) = self.simple_steps()
         {
@@ -417,14 +369,18 @@ impl Stack {
                 return Err(NodeError::Compute("the stack has no frames".into()));
             }
             let n = acc.len();
-            return Ok(match (axis, kind) {
-                (None, "max") => Value::Scalar(acc.into_iter().fold(f64::NEG_INFINITY, f64::max)),
-                (None, "mean") => Value::Scalar(acc.iter().sum::<f64>() / (count * n) as f64),
-                (None, _) => Value::Scalar(acc.iter().sum()),
+            return Ok(match (axis, r) {
+                (None, Reduction::Max) => {
+                    Value::Scalar(acc.into_iter().fold(f64::NEG_INFINITY, f64::max))
+                }
+                (None, Reduction::Mean) => {
+                    Value::Scalar(acc.iter().sum::<f64>() / (count * n) as f64)
+                }
+                (None, Reduction::Sum) => Value::Scalar(acc.iter().sum()),
                 (_, _) => {
                     let mut a =
                         ArrayD::from_shape_vec(IxDyn(&self.frame_shape), acc).map_err(failed)?;
-                    if kind == "mean" {
+                    if r == Reduction::Mean {
                         a.mapv_inplace(|v| v / count as f64);
                     }
                     Value::Array(a)
@@ -453,10 +409,10 @@ impl Stack {
                     count += c;
                     Ok(())
                 })?;
-                Ok(Value::Scalar(match kind {
-                    "mean" if count > 0 => total / count as f64,
-                    "mean" => f64::NAN,
-                    _ => total,
+                Ok(Value::Scalar(match r {
+                    Reduction::Mean if count > 0 => total / count as f64,
+                    Reduction::Mean => f64::NAN,
+                    Reduction::Sum | Reduction::Max => total,
                 }))
             }
             Some(0) => {
@@ -494,26 +450,19 @@ impl Stack {
                 })?;
                 let mut acc =
                     acc.ok_or_else(|| NodeError::Compute("the stack has no frames".into()))?;
-                if kind == "mean" {
+                if r == Reduction::Mean {
                     acc.mapv_inplace(|v| v / count as f64);
                 }
                 Ok(Value::Array(acc))
             }
             Some(ax) => {
                 let mut rows: Vec<ArrayD<f64>> = Vec::with_capacity(self.frames());
-                // Each frame reduced by the node itself, along the frame's axis.
-                let params = BTreeMap::from([("axis".to_owned(), J::from(ax - 1))]);
+                // Each frame reduced along the frame's axis.
                 self.for_each_batch(cancel, |_, batch| {
                     let reduced: Vec<ArrayD<f64>> = batch
                         .into_par_iter()
-                        .map(|f| {
-                            let frame = [Some(Arc::new(Value::Array(f)))];
-                            Ok(match super::nodes::eval(kind, &params, &frame)? {
-                                Value::Array(a) => a,
-                                other => other.to_array(),
-                            })
-                        })
-                        .collect::<Result<_, NodeError>>()?;
+                        .map(|f| r.apply(&f, Some(ax - 1)).to_array())
+                        .collect();
                     rows.extend(reduced);
                     Ok(())
                 })?;
@@ -541,20 +490,12 @@ impl Stack {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
 /// An element-wise step on a frame's numbers.
 enum Simple {
     /// The frame with a number or a frame-sized array; `frame_first` when
     /// the frame is the left operand.
     Bin {
-        op: Op,
+        op: BinOp,
         operand: Arc<Value>,
         frame_first: bool,
     },
@@ -573,12 +514,7 @@ impl Simple {
             } => {
                 let f = |x: f64, y: f64| {
                     let (a, b) = if *frame_first { (x, y) } else { (y, x) };
-                    match op {
-                        Op::Add => a + b,
-                        Op::Sub => a - b,
-                        Op::Mul => a * b,
-                        Op::Div => a / b,
-                    }
+                    op.apply(a, b)
                 };
                 match operand.as_ref() {
                     Value::Scalar(y) => buf.iter_mut().for_each(|x| *x = f(*x, *y)),
@@ -674,58 +610,12 @@ pub fn expand(pattern: &str) -> Result<Vec<String>, NodeError> {
     Ok(files)
 }
 
-/// A node whose inputs include a stack: a frame step, a streamed reduction,
-/// or `None` when the node needs its inputs whole.
-pub fn eval(
-    kind: &str,
-    params: &BTreeMap<String, J>,
-    inputs: &[Option<Arc<Value>>],
-    cancel: &CancellationToken,
-) -> Result<Option<Value>, NodeError> {
-    let stacks: Vec<(usize, &Arc<Stack>)> = inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| match v.as_deref() {
-            Some(Value::Stack(s)) => Some((i, s)),
-            _ => None,
-        })
-        .collect();
-    let [(slot, stack)] = stacks.as_slice() else {
-        return Ok(None);
-    };
-    if FRAME_WISE.contains(&kind) {
-        // Other inputs must fit one frame (a dark image, a number), not the stack.
-        let frame_nd = stack.frame_shape.len();
-        let fits = inputs.iter().enumerate().all(|(i, v)| {
-            i == *slot
-                || match v.as_deref() {
-                    None | Some(Value::Scalar(_)) => true,
-                    Some(other) => other.ndim() <= frame_nd,
-                }
-        });
-        if !fits {
-            return Ok(None);
-        }
-        let mut step_inputs = inputs.to_vec();
-        step_inputs[*slot] = None;
-        return Ok(Some(Value::Stack(Arc::new(stack.then(FrameStep {
-            kind: kind.to_owned(),
-            params: params.clone(),
-            inputs: step_inputs,
-            slot: *slot,
-        })))));
-    }
-    if matches!(kind, "sum" | "mean" | "max") && *slot == 0 {
-        let axis = super::nodes::axis(params, stack.frame_shape.len() + 1)?;
-        return stack.reduce(kind, axis, cancel).map(Some);
-    }
-    Ok(None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workflow::library::eval_with as eval;
     use ndarray::Array3;
+    use std::collections::BTreeMap;
 
     fn write(path: &std::path::Path, data: &Array3<f64>, chunk: [usize; 3]) {
         let f = hdf5::File::create(path).expect("create");
@@ -760,8 +650,7 @@ mod tests {
             &[Some(s), Some(dark)],
             &cancel,
         )
-        .expect("step")
-        .expect("streams");
+        .expect("step");
         let Value::Stack(c) = &corrected else {
             panic!("a frame step keeps the stack: {corrected:?}");
         };
@@ -774,14 +663,10 @@ mod tests {
             ("mean", (expect.sum_axis(Axis(0)) / 7.0).into_dyn()),
         ] {
             let params = BTreeMap::from([("axis".to_owned(), J::from(0))]);
-            let got = eval(kind, &params, &[Some(c.clone())], &cancel)
-                .expect(kind)
-                .expect("streams");
+            let got = eval(kind, &params, &[Some(c.clone())], &cancel).expect(kind);
             assert_eq!(got, Value::Array(want), "{kind}");
         }
-        let total = eval("sum", &BTreeMap::new(), &[Some(c.clone())], &cancel)
-            .expect("sum")
-            .expect("streams");
+        let total = eval("sum", &BTreeMap::new(), &[Some(c.clone())], &cancel).expect("sum");
         assert_eq!(total, Value::Scalar(expect.sum()));
         let per_frame = eval(
             "sum",
@@ -789,8 +674,7 @@ mod tests {
             &[Some(c.clone())],
             &cancel,
         )
-        .expect("sum")
-        .expect("streams");
+        .expect("sum");
         assert_eq!(per_frame, Value::Array(expect.sum_axis(Axis(2)).into_dyn()));
         // A step that is not element-wise (a region of interest) goes the
         // general way, frame by frame, and gives the same numbers.
@@ -800,17 +684,14 @@ mod tests {
             ("col_start".to_owned(), J::from(0)),
             ("col_end".to_owned(), J::from(2)),
         ]);
-        let roi = eval("roi", &roi_params, &[Some(c.clone())], &cancel)
-            .expect("roi")
-            .expect("streams");
+        let roi = eval("roi", &roi_params, &[Some(c.clone())], &cancel).expect("roi");
         let roi_sum = eval(
             "sum",
             &BTreeMap::from([("axis".to_owned(), J::from(0))]),
             &[Some(Arc::new(roi))],
             &cancel,
         )
-        .expect("sum")
-        .expect("streams");
+        .expect("sum");
         let want = expect
             .slice(ndarray::s![.., 1..3, 0..2])
             .sum_axis(Axis(0))
@@ -838,7 +719,7 @@ mod tests {
         let stack = Stack::of_files(&pattern, "/frames").expect("stack");
         assert_eq!(stack.shape(), vec![3, 3, 4]);
         let cancel = CancellationToken::new();
-        let sum = stack.reduce("sum", Some(0), &cancel).expect("sum");
+        let sum = stack.reduce(Reduction::Sum, Some(0), &cancel).expect("sum");
         let want = data
             .slice(ndarray::s![0..3, .., ..])
             .sum_axis(Axis(0))

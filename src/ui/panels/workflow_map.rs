@@ -32,7 +32,7 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
             let target = wf.open.as_ref().and_then(|ed| {
                 let id = crate::workflow::batch::input_node(&ed.graph)?;
                 let node = ed.graph.node(id)?;
-                let title = crate::workflow::nodes::spec(&node.kind)
+                let title = crate::workflow::library::spec(&node.kind)
                     .map_or(node.kind.as_str(), |s| s.title);
                 Some(format!("{title} (node {})", id.0))
             });

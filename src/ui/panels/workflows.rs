@@ -19,7 +19,8 @@ use crate::command::Command;
 use crate::state::AppState;
 use crate::workflow::edit::Edit;
 use crate::workflow::engine::Outcome;
-use crate::workflow::nodes::{self, Value};
+use crate::workflow::library;
+use crate::workflow::value::Value;
 use crate::workflow::{Graph, NodeId, PortType};
 
 /// What the tab remembers between frames.
@@ -290,9 +291,9 @@ impl Viewer<'_> {
 
     fn add_menu(&mut self, ui: &mut egui::Ui, pos: [f32; 2]) {
         ui.label("Add a node");
-        for category in nodes::categories() {
+        for category in library::categories() {
             ui.menu_button(category, |ui| {
-                for spec in nodes::LIBRARY.iter().filter(|s| s.category == category) {
+                for spec in library::all().filter(|s| s.category == category) {
                     if ui.button(spec.title).clicked() {
                         self.edits.push(Edit::Add {
                             kind: spec.kind.into(),
@@ -309,7 +310,7 @@ impl Viewer<'_> {
 impl SnarlViewer<NodeId> for Viewer<'_> {
     fn title(&mut self, node: &NodeId) -> String {
         self.node(*node)
-            .and_then(|n| nodes::spec(&n.kind))
+            .and_then(|n| library::spec(&n.kind))
             .map_or_else(|| "(unknown node)".into(), |s| s.title.to_owned())
     }
 
@@ -595,12 +596,11 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
     // Entries and where they were drawn: a drag picks up the entry under
     // the press, not the one the pointer is over by the time the drag is
     // recognised (a quick flick moves past the next entries in one frame).
-    let mut drawn: Vec<(egui::Rect, &'static nodes::NodeSpec)> = Vec::new();
+    let mut drawn: Vec<(egui::Rect, &'static library::NodeSpec)> = Vec::new();
     let mut drag_started = false;
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for category in nodes::categories() {
-            let hits: Vec<&'static nodes::NodeSpec> = nodes::LIBRARY
-                .iter()
+        for category in library::categories() {
+            let hits: Vec<&'static library::NodeSpec> = library::all()
                 .filter(|spec| spec.category == category)
                 .filter(|spec| {
                     q.is_empty()
@@ -652,7 +652,7 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
     }
     // The entry being carried follows the pointer.
     if let Some(kind) = egui::DragAndDrop::payload::<String>(&ctx)
-        && let Some(spec) = nodes::spec(&kind)
+        && let Some(spec) = library::spec(&kind)
         && let Some(at) = ctx.pointer_interact_pos()
         && ctx.input(|i| i.pointer.primary_down())
     {

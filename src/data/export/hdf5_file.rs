@@ -3,9 +3,9 @@
 
 use hdf5::types::{CompoundField, CompoundType, FloatSize, IntSize, TypeDescriptor, VarLenUnicode};
 
-use super::export::Request;
-use super::typed::Elem;
-use super::{Data, Value, hdf5_raw};
+use super::Request;
+use crate::data::typed::Elem;
+use crate::data::{Data, Value, hdf5_raw};
 
 fn int_size(bytes: usize) -> Result<IntSize, String> {
     IntSize::from_int(bytes).ok_or_else(|| format!("{bytes}-byte integers"))

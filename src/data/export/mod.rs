@@ -5,6 +5,8 @@
 //! viewer's **Export data…** call [`export`]. Adding a format is one entry in
 //! [`FORMATS`].
 
+mod hdf5_file;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -431,7 +433,7 @@ fn write_hdf5(r: &Request, nexus: bool) -> Result<(), ExportError> {
         .rsplit('/')
         .find(|s| !s.is_empty())
         .unwrap_or("data");
-    super::hdf5_write::write_copy(r, name, nexus).map_err(|message| ExportError::Hdf5 {
+    hdf5_file::write_copy(r, name, nexus).map_err(|message| ExportError::Hdf5 {
         path: r.out.display().to_string(),
         message,
     })
