@@ -70,6 +70,7 @@ fn engine(c: &mut Criterion) {
 }
 
 fn search(c: &mut Criterion) {
+    use panorama::catalogue::offline::RecordIndex as _;
     let mut store = panorama::store::Store::in_memory().expect("store");
     store
         .index_datasets(&panorama::catalogue::synthetic::synthetic_records(20_000))

@@ -2,6 +2,7 @@
 //! (tests/tools/h5py_baseline.py) on the same generated files, so `make bench`
 //! can print ratios. Each figure is the median of several warm runs.
 
+use crate::catalogue::offline::RecordIndex as _;
 use std::path::Path;
 use std::time::Instant;
 

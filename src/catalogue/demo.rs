@@ -2,6 +2,7 @@
 //! synthetic open-data records, four linked to the demo NeXus files, searched
 //! offline through the same full-text index as harvested records.
 
+use crate::catalogue::offline::RecordIndex as _;
 use std::path::Path;
 use std::sync::Mutex;
 

@@ -2,6 +2,7 @@
 //! tokens, sets and incremental `from`, `oai_dc` records mapped into the
 //! common model. The XML reader never panics on bad input.
 
+use crate::catalogue::offline::RecordIndex as _;
 use std::time::Duration;
 
 use quick_xml::events::Event;

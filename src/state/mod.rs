@@ -7,6 +7,7 @@ mod export;
 pub mod metadata;
 pub mod workflow;
 
+use crate::catalogue::offline::RecordIndex as _;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -59,7 +59,7 @@ pub fn dataset_files(dataset: &str) -> Result<Vec<String>, NodeError> {
     }
     let dirs = crate::paths::AppDirs::from_env().map_err(failed)?;
     let store = crate::store::Store::open(&dirs.database()).map_err(failed)?;
-    let files = store.files_of(dataset).map_err(failed)?;
+    let files = crate::catalogue::offline::downloaded_files(&store, dataset).map_err(failed)?;
     if files.is_empty() {
         return Err(NodeError::Compute(format!(
             "no files of {} are downloaded; download them from the dataset's page or with \
