@@ -81,8 +81,8 @@ fn a_source_added_in_the_ui_is_searched_with_the_demo() {
     assert!(
         h.state()
             .state()
-            .setting("catalogue.sources")
-            .is_some_and(|s| s.contains("Loopback PaNOSC"))
+            .load(&panorama::state::settings::SOURCES)
+            .is_some_and(|s| s.iter().any(|c| c.name == "Loopback PaNOSC"))
     );
 
     let search = h

@@ -490,12 +490,15 @@ fn the_real_window_shows_and_does_what_it_says() {
     let bus_dir = tempfile::tempdir().expect("tmp");
     let socket = bus_dir.path().join("bus");
     let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bus socket");
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for c in listener.incoming().flatten() {
-            held.push(c);
-        }
-    });
+    std::thread::Builder::new()
+        .name("silent bus".into())
+        .spawn(move || {
+            let mut held = Vec::new();
+            for c in listener.incoming().flatten() {
+                held.push(c);
+            }
+        })
+        .expect("bus thread");
     let t0 = Instant::now();
     let app = App::launch(&display, &[]);
     let plain = t0.elapsed();

@@ -450,9 +450,7 @@ impl AppState {
 
     /// Years an embargo lasts when a draft names no end (setting, default 3).
     pub fn embargo_years(&self) -> u32 {
-        self.setting("metadata.embargo_years")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3)
+        self.load(&super::settings::EMBARGO_YEARS).unwrap_or(3)
     }
 
     /// Publish the open draft to a source with the account bound to it.

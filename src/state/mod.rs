@@ -5,6 +5,7 @@
 pub mod accounts;
 mod export;
 pub mod metadata;
+pub mod settings;
 pub mod workflow;
 
 use crate::catalogue::offline::RecordIndex as _;
@@ -320,14 +321,6 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(u.origin().ascii_serialization()).filter(|o| o != "null")
 }
 
-fn theme_key(t: ThemeChoice) -> &'static str {
-    match t {
-        ThemeChoice::System => "system",
-        ThemeChoice::Dark => "dark",
-        ThemeChoice::Light => "light",
-    }
-}
-
 impl AppState {
     /// Load settings and recent files from the store in `dirs`. A store that
     /// cannot be opened becomes a notification; Panorama still starts.
@@ -369,11 +362,7 @@ impl AppState {
             });
         match opened {
             Ok(store) => {
-                state.theme = match store.get("theme").ok().flatten().as_deref() {
-                    Some("dark") => ThemeChoice::Dark,
-                    Some("light") => ThemeChoice::Light,
-                    _ => ThemeChoice::System,
-                };
+                state.theme = settings::THEME.load(&store).unwrap_or_default();
                 state.recent = store.recent().unwrap_or_default();
                 state.sources.insert(
                     1,
@@ -387,12 +376,7 @@ impl AppState {
                         h5grove: None,
                     },
                 );
-                if let Some(sources) = store
-                    .get("catalogue.sources")
-                    .ok()
-                    .flatten()
-                    .and_then(|j| serde_json::from_str(&j).ok())
-                {
+                if let Some(sources) = settings::SOURCES.load(&store) {
                     state.sources = sources;
                 }
                 // The sources file, when there is one, is what the user edited last.
@@ -405,23 +389,13 @@ impl AppState {
                         format!("{e}. Panorama uses the sources it knew before; fix the file or save the sources again from Search › Sources."),
                     ),
                 }
-                if let Some(dir) = store.get("downloads.folder").ok().flatten() {
-                    state.dirs.downloads = PathBuf::from(dir);
+                if let Some(dir) = settings::DOWNLOADS_FOLDER.load(&store) {
+                    state.dirs.downloads = dir;
                 }
-                if let Some(cluster) = store
-                    .get("workflow.cluster")
-                    .ok()
-                    .flatten()
-                    .and_then(|j| serde_json::from_str(&j).ok())
-                {
+                if let Some(cluster) = settings::CLUSTER.load(&store) {
                     state.workflow.cluster = cluster;
                 }
-                if let Some(bound) = store
-                    .get("data.server_accounts")
-                    .ok()
-                    .flatten()
-                    .and_then(|j| serde_json::from_str(&j).ok())
-                {
+                if let Some(bound) = settings::SERVER_ACCOUNTS.load(&store) {
                     state.server_accounts = bound;
                 }
                 state.store = Some(store);
@@ -475,14 +449,14 @@ impl AppState {
         self.notifications.retain(|n| n.id != id);
     }
 
-    /// A stored setting (layout, window state) for the GUI.
-    pub fn setting(&self, key: &str) -> Option<String> {
-        self.store.as_ref()?.get(key).ok().flatten()
+    /// A stored setting ([`settings`] lists them); `None` without a store.
+    pub fn load<T>(&self, setting: &settings::Setting<T>) -> Option<T> {
+        setting.load(self.store.as_ref()?)
     }
 
     /// Save a setting; failures become a notification.
-    pub fn save_setting(&mut self, key: &str, value: &str) {
-        if let Some(Err(e)) = self.store.as_ref().map(|s| s.set(key, value)) {
+    pub fn save<T>(&mut self, setting: &settings::Setting<T>, value: &T) {
+        if let Some(Err(e)) = self.store.as_ref().map(|s| setting.save(s, value)) {
             self.notify(Level::Warning, "A setting was not saved", e.to_string());
         }
     }
@@ -561,9 +535,8 @@ impl AppState {
                 if let Some(origin) = origin_of(&url) {
                     self.server_accounts.retain(|(o, _)| *o != origin);
                     self.server_accounts.push((origin, account));
-                    if let Ok(json) = serde_json::to_string(&self.server_accounts) {
-                        self.save_setting("data.server_accounts", &json);
-                    }
+                    let bound = self.server_accounts.clone();
+                    self.save(&settings::SERVER_ACCOUNTS, &bound);
                 }
                 let failed: Vec<u64> = self
                     .documents
@@ -652,7 +625,7 @@ impl AppState {
                 vec![UiEffect::ShowTab(TabKind::Metadata)]
             }
             Command::SetEmbargoYears(years) => {
-                self.save_setting("metadata.embargo_years", &years.to_string());
+                self.save(&settings::EMBARGO_YEARS, &years);
                 Vec::new()
             }
             Command::CheckNexus { doc, definition } => {
@@ -729,7 +702,7 @@ impl AppState {
             Command::SetDownloadFolder(dir) => {
                 match std::fs::create_dir_all(&dir) {
                     Ok(()) => {
-                        self.save_setting("downloads.folder", &dir.display().to_string());
+                        self.save(&settings::DOWNLOADS_FOLDER, &dir);
                         self.dirs.downloads = dir;
                     }
                     Err(e) => self.notify(
@@ -779,7 +752,7 @@ impl AppState {
             Command::ResetLayout => vec![UiEffect::ResetLayout],
             Command::SetTheme(theme) => {
                 self.theme = theme;
-                self.save_setting("theme", theme_key(theme));
+                self.save(&settings::THEME, &theme);
                 vec![UiEffect::ApplyTheme(theme)]
             }
             Command::ToggleCommandPalette => vec![UiEffect::TogglePalette],
@@ -1063,9 +1036,8 @@ impl AppState {
     /// Replace the catalogue sources and remember them.
     pub fn set_sources(&mut self, sources: Vec<crate::catalogue::SourceConfig>) {
         self.sources = sources;
-        if let Ok(json) = serde_json::to_string(&self.sources) {
-            self.save_setting("catalogue.sources", &json);
-        }
+        let sources = self.sources.clone();
+        self.save(&settings::SOURCES, &sources);
         if let Err(e) = crate::catalogue::write_sources_file(&self.dirs.config, &self.sources) {
             self.notify(Level::Warning, "The sources file was not written", e);
         }

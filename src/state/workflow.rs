@@ -71,9 +71,10 @@ pub enum Discard {
 
 pub use crate::command::DiscardAnswer;
 
-/// Settings key of the open workflow's copy: written on every change, so a
-/// crash or a kill loses nothing, and read back at the next start.
-const AUTOSAVE_KEY: &str = "workflow.autosave";
+/// The open workflow's copy: written on every change, so a crash or a kill
+/// loses nothing, and read back at the next start.
+const AUTOSAVE: super::settings::Setting<Autosave> =
+    super::settings::Setting::json("workflow.autosave");
 
 /// What the autosave keeps.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -280,18 +281,13 @@ impl AppState {
             path: self.workflow.path.clone(),
             dirty: self.workflow.is_dirty(),
         };
-        if let Ok(json) = serde_json::to_string(&copy) {
-            self.save_setting(AUTOSAVE_KEY, &json);
-        }
+        self.save(&AUTOSAVE, &copy);
     }
 
     /// At start: the workflow that was open when Panorama last stopped
     /// (quit, crash or kill), with its unsaved changes.
     pub(super) fn restore_workflow(&mut self) {
-        let Some(copy) = self
-            .setting(AUTOSAVE_KEY)
-            .and_then(|j| serde_json::from_str::<Autosave>(&j).ok())
-        else {
+        let Some(copy) = self.load(&AUTOSAVE) else {
             return;
         };
         let Ok(file) = WorkflowFile::parse(&copy.text) else {
@@ -711,9 +707,7 @@ impl AppState {
             return;
         };
         let text = WorkflowFile::from_graph(&name, &g).to_text();
-        if let Ok(json) = serde_json::to_string(&settings) {
-            self.save_setting("workflow.cluster", &json);
-        }
+        self.save(&super::settings::CLUSTER, &settings);
         self.workflow.cluster = settings.clone();
         // With an account, its provider token for the cluster's audience is
         // fetched in the background; otherwise the typed token is used.

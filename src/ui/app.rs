@@ -8,13 +8,15 @@ use egui_dock::{DockArea, DockState, NodeIndex, Style, TabViewer};
 use crate::command::{Command, CommandSpec, TabKind, catalogue_of_commands};
 use crate::paths::AppDirs;
 use crate::runtime::Runtime;
+use crate::state::settings::Setting;
 use crate::state::{AppState, UiEffect};
 
 use super::notifications::Notifications;
 use super::palette::Palette;
 
 /// Settings key of the saved dock layout.
-const LAYOUT_KEY: &str = "ui.layout";
+/// The dock layout: tabs, splits and sizes.
+const LAYOUT: Setting<DockState<TabKind>> = Setting::json("ui.layout");
 
 /// The layout a first start shows, and "Reset layout" restores.
 pub fn default_layout(first_start: bool) -> DockState<TabKind> {
@@ -116,8 +118,7 @@ impl PanoramaApp {
             q.set_on_change(move || c.request_repaint());
         }
         let dock = state
-            .setting(LAYOUT_KEY)
-            .and_then(|json| serde_json::from_str::<DockState<TabKind>>(&json).ok())
+            .load(&LAYOUT)
             .filter(|d| d.iter_all_tabs().count() > 0)
             .unwrap_or_else(|| default_layout(state.is_first_start()));
         super::theme::apply(&ctx, state.theme);
@@ -201,10 +202,7 @@ impl PanoramaApp {
 
     /// Save the layout to the settings store.
     pub fn persist(&mut self) {
-        match serde_json::to_string(&self.dock) {
-            Ok(json) => self.state.save_setting(LAYOUT_KEY, &json),
-            Err(e) => tracing::warn!("layout not saved: {e}"),
-        }
+        self.state.save(&LAYOUT, &self.dock);
     }
 
     /// Run a command as if the user had picked it.

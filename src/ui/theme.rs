@@ -1,7 +1,37 @@
-//! Look and feel: theme choice and the few colours Panorama adds to egui's.
+//! Look and feel: theme choice and the few colours Panorama adds to egui's,
+//! as named design tokens. Interface colours are made here only (clippy's
+//! `disallowed_methods` refuses `Color32::from_rgb` elsewhere), so one role
+//! has one colour everywhere.
+#![allow(clippy::disallowed_methods)]
+
+use egui::Color32;
 
 use crate::command::ThemeChoice;
 use crate::state::Level;
+use crate::workflow::PortType;
+
+/// Something finished well, as a filled shape (a completed progress bar).
+pub const SUCCESS_FILL: Color32 = Color32::from_rgb(60, 140, 80);
+
+/// Something checked and good, as text (lighter than the fill, to read on
+/// both themes).
+pub const SUCCESS_TEXT: Color32 = Color32::from_rgb(80, 170, 90);
+
+/// Port colours: one per type, so a wire's colour says what flows.
+pub fn port_color(t: PortType) -> Color32 {
+    match t {
+        PortType::Array => Color32::from_rgb(80, 150, 230),
+        PortType::Scalar => Color32::from_rgb(230, 170, 60),
+        PortType::Table => Color32::from_rgb(120, 200, 120),
+        PortType::DatasetRef => Color32::from_rgb(200, 110, 210),
+        PortType::File => Color32::from_rgb(170, 170, 170),
+    }
+}
+
+/// A colour of the data (a colormap entry), not of the interface.
+pub fn data_rgb([r, g, b]: [u8; 3]) -> Color32 {
+    Color32::from_rgb(r, g, b)
+}
 
 pub fn apply(ctx: &egui::Context, choice: ThemeChoice) {
     ctx.set_theme(match choice {

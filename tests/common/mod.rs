@@ -65,13 +65,16 @@ pub fn start_peer(mut cmd: Command, ready_word: &str) -> Peer {
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     let word = ready_word.to_owned();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix(&format!("{word} ")) {
-                let _ = tx.send(url.trim().to_owned());
+    std::thread::Builder::new()
+        .name(format!("peer {word}"))
+        .spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix(&format!("{word} ")) {
+                    let _ = tx.send(url.trim().to_owned());
+                }
             }
-        }
-    });
+        })
+        .expect("peer output thread");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(url) = rx.recv_timeout(Duration::from_millis(100)) {

@@ -124,7 +124,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                                 ui.colored_label(ui.visuals().error_fg_color, "failed");
                             }
                             ItemState::Done(_) => {
-                                ui.add(bar.fill(egui::Color32::from_rgb(60, 140, 80)));
+                                ui.add(bar.fill(crate::ui::theme::SUCCESS_FILL));
                             }
                             _ => {
                                 ui.add(bar);

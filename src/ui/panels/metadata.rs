@@ -187,7 +187,7 @@ fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, s: &MetadataUi, out: &mut Vec<Co
                 );
             }
             0 => {
-                ui.colored_label(egui::Color32::from_rgb(80, 170, 90), "✔ valid");
+                ui.colored_label(crate::ui::theme::SUCCESS_TEXT, "✔ valid");
             }
             n => {
                 ui.colored_label(

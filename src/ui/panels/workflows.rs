@@ -17,6 +17,7 @@ use serde_json::Value as J;
 
 use crate::command::Command;
 use crate::state::AppState;
+use crate::ui::theme::port_color;
 use crate::workflow::edit::Edit;
 use crate::workflow::engine::Outcome;
 use crate::workflow::library;
@@ -100,17 +101,6 @@ fn thumbnail(
         let size = tex.size_vec2();
         let scale = 96.0 / size.x.max(size.y).max(1.0);
         ui.image((tex.id(), size * scale));
-    }
-}
-
-/// Port colours: one per type, so a wire's colour says what flows.
-pub fn port_color(t: PortType) -> egui::Color32 {
-    match t {
-        PortType::Array => egui::Color32::from_rgb(80, 150, 230),
-        PortType::Scalar => egui::Color32::from_rgb(230, 170, 60),
-        PortType::Table => egui::Color32::from_rgb(120, 200, 120),
-        PortType::DatasetRef => egui::Color32::from_rgb(200, 110, 210),
-        PortType::File => egui::Color32::from_rgb(170, 170, 170),
     }
 }
 

@@ -452,14 +452,14 @@ pub fn colorbar_ui(ui: &mut egui::Ui, look: Look, info: &crate::plot::ColorRange
     for i in 0..steps {
         #[allow(clippy::cast_precision_loss)]
         let t = i as f32 / steps as f32;
-        let [r, g, b] = look.colormap.rgb(f64::from(1.0 - t));
+        let rgb = look.colormap.rgb(f64::from(1.0 - t));
         let y0 = rect.top() + t * rect.height();
         let cell = egui::Rect::from_min_max(
             egui::pos2(rect.left(), y0),
             egui::pos2(rect.right(), y0 + rect.height() / steps as f32 + 0.5),
         );
         ui.painter()
-            .rect_filled(cell, 0.0, egui::Color32::from_rgb(r, g, b));
+            .rect_filled(cell, 0.0, crate::ui::theme::data_rgb(rgb));
     }
     let font = egui::FontId::proportional(11.0);
     let color = ui.visuals().text_color();
