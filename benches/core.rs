@@ -5,6 +5,12 @@
 //!
 //!     cargo bench --bench core
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -8,6 +8,12 @@
 //!
 //!     cargo bench --bench frames
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 use std::time::Instant;
 
 use egui_kittest::Harness;

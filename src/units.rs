@@ -1,9 +1,31 @@
 //! Numbers for people.
 
+/// How much of `whole` `part` is, from 0 to 1 (0 for nothing to do).
+pub fn fraction(part: u64, whole: u64) -> f32 {
+    if whole == 0 {
+        return 0.0;
+    }
+    // Within 0..=1, so nothing is lost to f32 but digits.
+    #[allow(clippy::cast_possible_truncation)]
+    let f = (part as f64 / whole as f64).min(1.0) as f32;
+    f
+}
+
+/// A whole number read from a file (an axis index, a count) as an index:
+/// `None` for negative, fractional, huge or NaN values.
+pub fn whole_index(v: f64) -> Option<usize> {
+    if !(v >= 0.0 && v.fract() == 0.0 && v < 1e15) {
+        return None;
+    }
+    // Checked above: finite, whole and within range.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let i = v as usize;
+    Some(i)
+}
+
 /// 1536 → "1.5 KiB".
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    #[allow(clippy::cast_precision_loss)]
     let mut v = n as f64;
     let mut u = 0;
     while v >= 1024.0 && u < UNITS.len() - 1 {

@@ -365,13 +365,13 @@ async fn attacks_are_refused() {
 
 /// Re-sign a JWT's header and claims with a fresh RSA key (Node's crypto).
 fn forge(jwt: &str) -> String {
-    let script = r#"
+    let script = r"
 const crypto = require('node:crypto');
 const [h, p] = process.argv[1].split('.');
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const sig = crypto.sign('sha256', Buffer.from(h + '.' + p), privateKey).toString('base64url');
 process.stdout.write(h + '.' + p + '.' + sig);
-"#;
+";
     let out = std::process::Command::new("node")
         .arg("-e")
         .arg(script)

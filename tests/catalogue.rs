@@ -51,7 +51,8 @@ fn the_panosc_client_maps_real_records() {
     assert_eq!(d.instrument.as_deref(), Some("FREIA"));
     assert_eq!(d.technique.as_deref(), Some("x-ray absorption"));
     assert_eq!(
-        d.parameter("temperature").map(|p| p.value_text()),
+        d.parameter("temperature")
+            .map(panorama::catalogue::Parameter::value_text),
         Some("20 celsius".into())
     );
     assert_eq!(d.files[0].name, "panosc-file3.hdf");
@@ -299,7 +300,8 @@ fn scicat_shows_published_data_and_more_with_a_token() {
     assert_eq!(d.creators[0].name, "John Smith");
     assert_eq!(d.creators[0].orcid.as_deref(), Some("0000-0000-0000-0000"));
     assert_eq!(
-        d.parameter("chemical_formula").map(|p| p.value_text()),
+        d.parameter("chemical_formula")
+            .map(panorama::catalogue::Parameter::value_text),
         Some("Cu".into())
     );
     assert_eq!(d.license.as_deref(), Some("CC-BY-4.0"));

@@ -163,7 +163,10 @@ fn export_writes_every_format_and_refuses_what_does_not_fit() {
         let to = out.path().join(name);
         let (code, err) = export(demo, image, "10:20, 5:9", &to);
         assert_eq!(code, Some(0), "{err}");
-        let inner = if name.ends_with(".nxs") {
+        let inner = if std::path::Path::new(name)
+            .extension()
+            .is_some_and(|e| e == "nxs")
+        {
             "/entry/data/intensity"
         } else {
             "/intensity"

@@ -2,6 +2,12 @@
 //! resumed with HTTP Range, checksums are verified, names cannot escape the
 //! folder, nothing is overwritten unasked. WebDAV (wsgidav) serves ranged reads.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 mod common;
 
 use std::path::Path;
@@ -312,7 +318,7 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
             .await
-            .expect("idle")
+            .expect("idle");
     });
     let s = states();
     assert!(
@@ -332,7 +338,7 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
             .await
-            .expect("idle")
+            .expect("idle");
     });
     assert!(matches!(&states()[2], ItemState::Done(_)), "{:?}", states());
     assert_eq!(
@@ -352,7 +358,7 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
             .await
-            .expect("idle")
+            .expect("idle");
     });
     let state_of = |id: u64| q.items().into_iter().find(|i| i.id == id).map(|i| i.state);
     assert!(
@@ -364,7 +370,7 @@ fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
             .await
-            .expect("idle")
+            .expect("idle");
     });
     assert!(
         matches!(state_of(again), Some(ItemState::Done(_))),
@@ -545,7 +551,7 @@ fn same_named_files_from_different_folders_both_arrive_intact() {
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(30), q.wait_idle())
             .await
-            .expect("idle")
+            .expect("idle");
     });
     let states: Vec<ItemState> = q.items().into_iter().map(|i| i.state).collect();
     assert_eq!(states.len(), 3, "{states:?}");

@@ -79,7 +79,7 @@ fn device_sign_in_shows_the_account_and_sign_out_forgets_it() {
         .accounts
         .signing_in
         .as_ref()
-        .and_then(|p| p.device_code())
+        .and_then(panorama::state::accounts::SignInProgress::device_code)
         .expect("code");
     h.get_by_label(&code.user_code);
     h.get_by_label("QR code of the sign-in page");

@@ -303,8 +303,8 @@ fn typing_into_an_added_creator_adds_no_blank_one() {
         .map(|(k, r)| (k.clone(), *r))
         .expect("a field of the first creator");
     let at = egui::pos2(
-        (field.1[0] + field.1[2]) / 2.0,
-        (field.1[1] + field.1[3]) / 2.0,
+        f32::midpoint(field.1[0], field.1[2]),
+        f32::midpoint(field.1[1], field.1[3]),
     );
     h.hover_at(at);
     h.run_steps(2);

@@ -1,6 +1,12 @@
 //! The viewer driven by clicks on the bundled demo files: default plots,
 //! tree navigation, view switching. Snapshots in `tests/snapshots/`.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -348,7 +354,7 @@ fn an_eiger_master_shows_the_values_h5py_reads() {
     // value h5py has there.
     let hint = h.get_by_label("Hover the image to read values.").rect();
     let top = h.get_by_label("Export data…").rect();
-    let at = egui::pos2(hint.left() + 200.0, (top.bottom() + hint.top()) / 2.0);
+    let at = egui::pos2(hint.left() + 200.0, f32::midpoint(top.bottom(), hint.top()));
     for _ in 0..3 {
         h.hover_at(at);
         h.run_steps(2);
@@ -360,8 +366,10 @@ fn an_eiger_master_shows_the_values_h5py_reads() {
     let inner = readout
         .split_once("pixel [")
         .and_then(|(_, rest)| rest.split_once(']'))
-        .map(|(rc, _)| rc.to_owned())
-        .unwrap_or_else(|| panic!("pixel [r, c] in {readout:?}"));
+        .map_or_else(
+            || panic!("pixel [r, c] in {readout:?}"),
+            |(rc, _)| rc.to_owned(),
+        );
     let (row, col) = inner.split_once(", ").expect("r, c");
     let (row, col): (usize, usize) = (row.parse().expect("row"), col.parse().expect("col"));
     let value: f64 = readout
@@ -459,8 +467,10 @@ fn readout(h: &Harness<'_, PanoramaApp>) -> (usize, usize, f64, f64, f64) {
     let inner = text
         .split_once("pixel [")
         .and_then(|(_, rest)| rest.split_once(']'))
-        .map(|(rc, _)| rc.to_owned())
-        .unwrap_or_else(|| panic!("pixel [r, c] in {text:?}"));
+        .map_or_else(
+            || panic!("pixel [r, c] in {text:?}"),
+            |(rc, _)| rc.to_owned(),
+        );
     let (row, col) = inner.split_once(", ").expect("r, c");
     (
         row.parse().expect("row"),
@@ -501,7 +511,7 @@ fn a_zoomed_and_panned_image_stays_registered_to_its_axes() {
         assert!(width < 8.0, "zoomed in: x {:?}", zoomed.x_range);
         // Pan by dragging a third of the plot to the left.
         let [l, t, rr, b] = zoomed.frame;
-        let mid = egui::pos2((l + rr) / 2.0, (t + b) / 2.0);
+        let mid = egui::pos2(f32::midpoint(l, rr), f32::midpoint(t, b));
         drag(&mut h, mid, mid - egui::vec2((rr - l) / 8.0, 0.0));
         let panned = panorama::ui::report::get(&h.ctx);
         assert!(
@@ -576,7 +586,7 @@ fn a_spectrum_opens_on_its_whole_range_and_a_reset_returns_there() {
     let log = panorama::ui::report::get(&h.ctx);
     assert!(covers(&log), "x range on a log scale: {:?}", log.x_range);
     let [l, t, rr, b] = log.frame;
-    let mid = egui::pos2((l + rr) / 2.0, (t + b) / 2.0);
+    let mid = egui::pos2(f32::midpoint(l, rr), f32::midpoint(t, b));
     wheel(&mut h, mid, 6);
     let zoomed = panorama::ui::report::get(&h.ctx);
     assert!(!covers(&zoomed), "zoomed in: {:?}", zoomed.x_range);

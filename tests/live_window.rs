@@ -10,6 +10,12 @@
 //! the file through the built-in dialog. With `PANORAMA_LIVE_SHOTS=screenshots`
 //! it retakes the README's screenshots of these views from the real window.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};
@@ -84,7 +90,7 @@ fn the_real_window_shows_and_does_what_it_says() {
     let f: Vec<f32> = (0..4)
         .map(|i| zoomed["frame"][i].as_f64().unwrap_or(0.0) as f32)
         .collect();
-    let mid = ((f[0] + f[2]) / 2.0, (f[1] + f[3]) / 2.0);
+    let mid = (f32::midpoint(f[0], f[2]), f32::midpoint(f[1], f[3]));
     app.move_to(app.screen(mid.0, mid.1, ppp));
     app.xdotool(&["mousedown", "1"]);
     for i in 1..=10 {
@@ -208,13 +214,13 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.click_widget("button:New workflow");
     let (palette, ppp) = app.rect_of("palette:Evenly spaced values");
     let from = (
-        (palette[0] + palette[2]) / 2.0,
-        (palette[1] + palette[3]) / 2.0,
+        f32::midpoint(palette[0], palette[2]),
+        f32::midpoint(palette[1], palette[3]),
     );
     app.drag(from, (palette[2] + 140.0, 300.0), ppp);
     app.wait_for("the first node", |r| r["workflow_nodes"] == 1);
     let (sum, _) = app.rect_of("palette:Sum (along an axis, or all)");
-    let from = ((sum[0] + sum[2]) / 2.0, (sum[1] + sum[3]) / 2.0);
+    let from = (f32::midpoint(sum[0], sum[2]), f32::midpoint(sum[1], sum[3]));
     app.drag(from, (palette[2] + 480.0, 300.0), ppp);
     app.wait_for("the second node", |r| r["workflow_nodes"] == 2);
     let input = app.find_widget("in:");
@@ -231,8 +237,8 @@ fn the_real_window_shows_and_does_what_it_says() {
     let (out, _) = app.rect_of(&output);
     let (inp, _) = app.rect_of(&input);
     app.drag(
-        (out[2] + 3.0, (out[1] + out[3]) / 2.0),
-        (inp[0] - 14.0, (inp[1] + inp[3]) / 2.0),
+        (out[2] + 3.0, f32::midpoint(out[1], out[3])),
+        (inp[0] - 14.0, f32::midpoint(inp[1], inp[3])),
         ppp,
     );
     app.wait_for("the wire", |r| r["workflow_wires"] == 1);
@@ -473,11 +479,11 @@ fn the_real_window_shows_and_does_what_it_says() {
         .expect("slider");
     let s = |i: usize| slider[i].as_f64().unwrap_or_default() as f32;
     let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
-    app.move_to(app.screen(s(0) + 50.0, (s(1) + s(3)) / 2.0, ppp));
+    app.move_to(app.screen(s(0) + 50.0, f32::midpoint(s(1), s(3)), ppp));
     // Pressed for a few frames, as a hand does.
     app.xdotool(&["mousedown", "1"]);
     std::thread::sleep(Duration::from_millis(300));
-    app.move_to(app.screen(s(0) + 51.0, (s(1) + s(3)) / 2.0, ppp));
+    app.move_to(app.screen(s(0) + 51.0, f32::midpoint(s(1), s(3)), ppp));
     app.xdotool(&["mouseup", "1"]);
     app.move_to((1, 1));
     app.settle();

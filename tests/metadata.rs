@@ -263,7 +263,7 @@ fn cli_validate_and_extract() {
         let mut t = panorama::metadata::templates::Template {
             name: "POWTEX".into(),
             schema: "datacite".into(),
-            values: Default::default(),
+            values: std::collections::BTreeMap::new(),
         };
         t.values.insert(
             "/rightsList/0/rights".into(),
@@ -756,7 +756,7 @@ fn datacite_xml_records_are_validated_by_the_kernel_they_name() {
         let (code, out, err) = validate(&f);
         assert_eq!(
             code,
-            Some(if valid { 0 } else { 1 }),
+            Some(i32::from(!valid)),
             "{kernel} {general_type}: {out}{err}"
         );
     }

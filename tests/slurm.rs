@@ -26,7 +26,7 @@ fn workflows_run_on_a_real_slurm_cluster() {
     let jwks = keys.path().join("jwks.json");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let body = reqwest::blocking::get(format!("{}/jwks", op.url))
-        .and_then(|r| r.text())
+        .and_then(reqwest::blocking::Response::text)
         .expect("the provider's keys");
     std::fs::write(&jwks, body).expect("write");
     let slurm = Slurm::start(&jwks);

@@ -299,7 +299,7 @@ pub async fn login_with_browser(
                     "Signed in to Panorama",
                     "You can close this tab and go back to Panorama.",
                 )
-                .await
+                .await;
             }
             Err(e) => {
                 respond(
@@ -308,7 +308,7 @@ pub async fn login_with_browser(
                     "Sign-in failed",
                     &e.to_string(),
                 )
-                .await
+                .await;
             }
         }
         return outcome;
@@ -475,7 +475,7 @@ mod tests {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
-                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+                s.push(alphabet[usize::try_from(seed % alphabet.len() as u64).unwrap_or(0)]);
             }
             let line = String::from_utf8_lossy(&s);
             let _ = parse_callback(&line, "/callback");

@@ -147,7 +147,7 @@ fn keyring_error(e: keyring::Error) -> super::AuthError {
 impl Vault {
     /// A vault that keeps secrets in memory only.
     pub fn memory() -> Self {
-        Self::Memory(Default::default())
+        Self::Memory(std::sync::Arc::default())
     }
 
     /// The backend named by `PANORAMA_KEYRING` (`secret-service`, `keyutils`,
@@ -160,7 +160,7 @@ impl Vault {
             _ => {}
         }
         start_probe();
-        Self::Probed(Default::default())
+        Self::Probed(std::sync::Arc::default())
     }
 
     /// Where secrets go now: a probed vault waits here for the probe.

@@ -80,6 +80,8 @@ pub struct Provider {
     pub http: OidcHttp,
 }
 
+// Only the issuer: the rest holds keys and the HTTP client.
+#[allow(clippy::missing_fields_in_debug)]
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provider")
@@ -424,7 +426,7 @@ pub fn identity_from_payload(token: &str) -> Identity {
                 }
             }
             Some(serde_json::Value::String(v)) if !entitlements.contains(v) => {
-                entitlements.push(v.clone())
+                entitlements.push(v.clone());
             }
             _ => {}
         }
@@ -435,6 +437,9 @@ pub fn identity_from_payload(token: &str) -> Identity {
         username: text("preferred_username"),
         email: text("email"),
         entitlements,
-        expires_at: payload.get("exp").and_then(|v| v.as_i64()).unwrap_or(0),
+        expires_at: payload
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0),
     }
 }

@@ -77,11 +77,11 @@ impl DemoCatalogue {
 pub struct DemoSource;
 
 impl Catalogue for DemoSource {
-    fn id(&self) -> &str {
+    fn id(&self) -> &'static str {
         "demo"
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "Demo catalogue"
     }
 

@@ -149,7 +149,14 @@ pub fn file_checksum(path: &Path, algorithm: &str) -> Result<String, DownloadErr
             H::Adler(x) => x.write_slice(&buf[..n]),
         }
     }
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = |b: &[u8]| {
+        b.iter()
+            .fold(String::with_capacity(b.len() * 2), |mut s, x| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{x:02x}");
+                s
+            })
+    };
     Ok(match h {
         H::Md5(x) => hex(&x.finalize()),
         H::Sha256(x) => hex(&x.finalize()),
@@ -251,7 +258,7 @@ async fn fetch_once(
     }
     let part = req.dir.join(format!(".{name}.part"));
     let validator_file = validator_path(&part);
-    let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    let have = std::fs::metadata(&part).map_or(0, |m| m.len());
     let validator = std::fs::read_to_string(&validator_file).ok();
     let start_again = |why: String| {
         let _ = std::fs::remove_file(&part);

@@ -509,8 +509,10 @@ pub fn bibtex(d: &Dataset) -> String {
     let key: String = d
         .creators
         .first()
-        .map(|c| c.name.split(',').next().unwrap_or("").trim().to_lowercase())
-        .unwrap_or_else(|| "dataset".into())
+        .map_or_else(
+            || "dataset".into(),
+            |c| c.name.split(',').next().unwrap_or("").trim().to_lowercase(),
+        )
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()

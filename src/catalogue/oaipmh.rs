@@ -135,16 +135,16 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
                             if deleted {
                                 page.records.push(Harvested::Deleted(ident.clone()));
                             } else {
-                                d.id = ident.clone();
+                                d.id.clone_from(&ident);
                                 if d.title.is_empty() {
-                                    d.title = ident.clone();
+                                    d.title.clone_from(&ident);
                                 }
                                 page.records.push(Harvested::Record(Box::new(d)));
                             }
                         }
                     }
                     (field, Some(d)) if in_resource && !text.is_empty() => {
-                        datacite_field(d, field, &kind, path.last().map(String::as_str), text)
+                        datacite_field(d, field, &kind, path.last().map(String::as_str), text);
                     }
                     (field, Some(d)) if in_dc && !text.is_empty() => match field {
                         "title" if d.title.is_empty() => d.title = text,
@@ -155,7 +155,7 @@ pub fn parse_list_records(xml: &str, source: &str) -> Result<Page, CatalogueErro
                         "description" if d.description.is_none() => d.description = Some(text),
                         "subject" => d.keywords.push(text),
                         "date" if d.created.is_none() => {
-                            d.created = Some(text.chars().take(10).collect())
+                            d.created = Some(text.chars().take(10).collect());
                         }
                         "rights" if d.license.is_none() => d.license = Some(text),
                         "publisher" if d.facility.is_none() => d.facility = Some(text),
@@ -214,7 +214,7 @@ fn datacite_field(d: &mut Dataset, field: &str, kind: &str, parent: Option<&str>
         ("publisher", _) if d.facility.is_none() => d.facility = Some(text),
         ("publicationYear", _) if d.created.is_none() => d.created = Some(text),
         ("date", _) if kind == "issued" || kind == "created" => {
-            d.created = Some(text.chars().take(10).collect())
+            d.created = Some(text.chars().take(10).collect());
         }
         ("date", _) if kind == "available" => {
             // An availability date in the future is an embargo end.
@@ -521,7 +521,7 @@ pub async fn harvest(
         on_page(&page.records, &summary);
         match page.token {
             Some(t) if !page.records.is_empty() || token.as_deref() != Some(t.as_str()) => {
-                token = Some(t)
+                token = Some(t);
             }
             _ => break,
         }

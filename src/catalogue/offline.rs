@@ -162,11 +162,11 @@ impl OfflineIndex {
 }
 
 impl Catalogue for OfflineIndex {
-    fn id(&self) -> &str {
+    fn id(&self) -> &'static str {
         "offline"
     }
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "Offline index"
     }
 

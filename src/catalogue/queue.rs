@@ -49,10 +49,9 @@ pub struct Item {
 impl Item {
     /// The fraction done, when the size is known.
     pub fn fraction(&self) -> Option<f32> {
-        #[allow(clippy::cast_precision_loss)]
         self.total
             .filter(|t| *t > 0)
-            .map(|t| (self.done as f64 / t as f64).min(1.0) as f32)
+            .map(|t| crate::units::fraction(self.done, t))
     }
 }
 
@@ -417,7 +416,7 @@ impl Queue {
                 .filter(|e| e.item.state == ItemState::Running)
                 .count();
             let limit = inner.limit;
-            for e in inner.entries.iter_mut() {
+            for e in &mut inner.entries {
                 if running >= limit {
                     break;
                 }

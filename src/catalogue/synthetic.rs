@@ -71,7 +71,7 @@ pub fn synthetic_records(n: usize) -> Vec<super::Dataset> {
             super::Dataset {
                 id: format!("bench-{i}"),
                 title: format!("{technique} of {sample}, {project} beamtime, run {i}"),
-                creators: (0..1 + r.next(3))
+                creators: (0..=r.next(3))
                     .map(|_| super::Creator {
                         name: PEOPLE[r.next(PEOPLE.len())].into(),
                         orcid: None,

@@ -47,7 +47,7 @@ pub fn parse_multistatus(xml: &str) -> Result<Vec<Entry>, CatalogueError> {
                             href: String::new(),
                             folder: false,
                             size: None,
-                        })
+                        });
                     }
                     "collection" => {
                         if let Some(c) = cur.as_mut() {

@@ -245,7 +245,6 @@ pub fn get(
                 .filter(|i| i.state == ItemState::Running)
                 .count();
             let share = if total > 0 && !unknown {
-                #[allow(clippy::cast_precision_loss)]
                 let pct = done as f64 * 100.0 / total as f64;
                 format!(" ({pct:.0}%)")
             } else {

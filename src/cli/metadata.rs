@@ -262,7 +262,7 @@ pub fn export(input: &str, to: super::ExportFormat) -> ExitCode {
             print!("{}", crate::metadata::datacite::to_xml(&doc));
         }
         super::ExportFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
     }
     ExitCode::SUCCESS

@@ -321,7 +321,7 @@ pub fn search(
     for f in facets {
         match f.split_once('=') {
             Some((k, v)) if crate::catalogue::FACETS.contains(&k) => {
-                parsed.push((k.to_owned(), v.to_owned()))
+                parsed.push((k.to_owned(), v.to_owned()));
             }
             _ => {
                 eprintln!(

@@ -521,7 +521,7 @@ mod tests {
             let mut raw: Vec<u8> = (0..len).map(|_| (next() & 0xff) as u8).collect();
             // Now and then a plausible bitshuffle header, so the block walk runs.
             if round % 3 == 0 && raw.len() >= 12 {
-                raw[..8].copy_from_slice(&(u64::from(next() as u8) * 2).to_be_bytes());
+                raw[..8].copy_from_slice(&((next() % 256) * 2).to_be_bytes());
                 raw[8..12].copy_from_slice(&(8u32 * 2).to_be_bytes());
             }
             let elem = [1usize, 2, 4, 8][usize::try_from(next() % 4).unwrap_or(0)];

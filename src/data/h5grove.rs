@@ -451,6 +451,7 @@ impl H5Grove {
         })
     }
 
+    #[allow(clippy::unused_self)] // one of the source's readers, beside the others
     fn to_entity(&self, m: &Meta, path: &str) -> Entity {
         let kind = match m.kind.as_str() {
             "group" => EntityKind::Group,
@@ -531,7 +532,10 @@ impl DataSource for H5Grove {
         let path = if path.is_empty() { "/" } else { path };
         let meta: Meta = self.json("meta", &[("path", path)], path)?;
         let mut e = self.to_entity(&meta, path);
-        e.name = path.rsplit('/').next().unwrap_or_default().to_owned();
+        path.rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .clone_into(&mut e.name);
         if !meta.attributes.is_empty() {
             let values: serde_json::Map<String, serde_json::Value> =
                 self.json("attr", &[("path", path)], path)?;

@@ -149,7 +149,6 @@ impl DatasetInfo {
     /// Uncompressed size over stored size, when both are known.
     pub fn compression_ratio(&self, element_size: u64) -> Option<f64> {
         let stored = self.storage_size.filter(|&s| s > 0)?;
-        #[allow(clippy::cast_precision_loss)]
         Some(self.element_count().saturating_mul(element_size) as f64 / stored as f64)
     }
 

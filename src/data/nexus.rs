@@ -179,9 +179,9 @@ pub fn plot_of(src: &dyn DataSource, path: &str) -> Result<Option<DefaultPlot>, 
     }
     match nxdata_plot(src, &group) {
         Ok(p) if p.signal == path => Ok(Some(p)),
-        Ok(_) => Ok(None),
-        // A broken NXdata still lets its datasets be plotted plainly.
-        Err(_) => Ok(None),
+        // Another signal's group; or a broken NXdata, whose datasets are
+        // still plotted plainly.
+        Ok(_) | Err(_) => Ok(None),
     }
 }
 
@@ -238,9 +238,10 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
         let dim = group
             .attr(&format!("{name}_indices"))
             .and_then(|a| a.value.as_ref().ok())
-            .and_then(|v| v.to_f64())
+            .and_then(super::value::Value::to_f64)
             .and_then(|v| v.first().copied())
-            .map_or(i, |d| d as usize);
+            .and_then(crate::units::whole_index)
+            .unwrap_or(i);
         let apath = join_path(gpath, name);
         let Ok(axis) = src.entity(&apath) else {
             warnings.push(format!(

@@ -231,7 +231,6 @@ impl Value {
                 }
             };
         }
-        #[allow(clippy::cast_precision_loss)]
         let v = match &self.data {
             Data::I8(v) => conv!(v, |&x| f64::from(x)),
             Data::I16(v) => conv!(v, |&x| f64::from(x)),
@@ -262,7 +261,7 @@ impl Value {
                     .collect()
             };
         }
-        #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+        #[allow(clippy::cast_lossless)]
         let v = match &self.data {
             Data::I8(v) => conv!(v),
             Data::I16(v) => conv!(v),
@@ -320,7 +319,7 @@ impl Value {
     }
 
     /// One element as a number (`None` past the end or for text).
-    #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+    #[allow(clippy::cast_lossless)]
     pub fn element_f64(&self, i: usize) -> Option<f64> {
         match &self.data {
             Data::I8(v) => v.get(i).map(|&x| x as f64),

@@ -198,7 +198,7 @@ pub fn diff(old: &Draft, new: &Draft) -> Vec<String> {
         match old.fields.get(k) {
             None => out.push(format!("+ {k}: {}", show(&f.value))),
             Some(o) if o.value != f.value => {
-                out.push(format!("~ {k}: {} → {}", show(&o.value), show(&f.value)))
+                out.push(format!("~ {k}: {} → {}", show(&o.value), show(&f.value)));
             }
             _ => {}
         }

@@ -196,7 +196,7 @@ fn leaves_of(v: &serde_json::Value, at: String, out: &mut Vec<(String, serde_jso
             }
         }
         // Arrays of scalars (keywords) are one field; arrays of objects unfold.
-        serde_json::Value::Array(items) if items.iter().any(|i| i.is_object()) => {
+        serde_json::Value::Array(items) if items.iter().any(serde_json::Value::is_object) => {
             for (i, v) in items.iter().enumerate() {
                 leaves_of(v, format!("{at}/{i}"), out);
             }

@@ -43,7 +43,7 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
         .find(|a| a.key.as_ref() == name)
         .map(|a| {
             let raw = String::from_utf8_lossy(&a.value).into_owned();
-            quick_xml::escape::unescape(&raw).map_or(raw.clone(), |v| v.into_owned())
+            quick_xml::escape::unescape(&raw).map_or(raw.clone(), std::borrow::Cow::into_owned)
         })
 }
 
@@ -126,7 +126,7 @@ pub fn parse(xml: &str) -> Result<Definition, MetadataError> {
                     && let Some(Some(Spec::Field { values, .. })) = stack
                         .iter_mut()
                         .rev()
-                        .find(|s| matches!(s, Some(Spec::Field { .. }) | Some(Spec::Group { .. })))
+                        .find(|s| matches!(s, Some(Spec::Field { .. } | Spec::Group { .. })))
                 {
                     values.push(v);
                 }
@@ -479,7 +479,7 @@ mod tests {
                 seed ^= seed << 13;
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
-                xml.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+                xml.push_str(pieces[usize::try_from(seed % pieces.len() as u64).unwrap_or(0)]);
             }
             let _ = parse(&xml);
         }

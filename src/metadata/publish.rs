@@ -63,7 +63,7 @@ fn refusal(status: u16, body: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
     match j.get("message") {
         Some(J::Array(items)) => {
-            parts.extend(items.iter().filter_map(J::as_str).map(str::to_owned))
+            parts.extend(items.iter().filter_map(J::as_str).map(str::to_owned));
         }
         Some(J::String(m)) => parts.push(m.clone()),
         _ => {}

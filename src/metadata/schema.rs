@@ -75,8 +75,7 @@ pub fn load_file(path: &Path) -> Result<SchemaInfo, MetadataError> {
     })?;
     let name = path
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "schema".into());
+        .map_or_else(|| "schema".into(), |s| s.to_string_lossy().into_owned());
     let title = schema
         .get("title")
         .and_then(J::as_str)

@@ -92,11 +92,7 @@ pub fn percentile_range(values: &[f64], lo: f64, hi: f64) -> Option<(f64, f64)> 
         return None;
     }
     let n = sample.len();
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let at = |p: f64| ((p / 100.0) * (n - 1) as f64).round() as usize;
     let (i_lo, i_hi) = (at(lo).min(n - 1), at(hi).min(n - 1));
     let (_, &mut a, _) = sample.select_nth_unstable_by(i_lo, f64::total_cmp);

@@ -31,7 +31,11 @@ pub fn csv(header: &[&str], columns: &[&[f64]]) -> String {
     for r in 0..rows {
         let cells: Vec<String> = columns
             .iter()
-            .map(|c| c.get(r).map(|v| v.to_string()).unwrap_or_default())
+            .map(|c| {
+                c.get(r)
+                    .map(std::string::ToString::to_string)
+                    .unwrap_or_default()
+            })
             .collect();
         out.push_str(&cells.join(","));
         out.push('\n');

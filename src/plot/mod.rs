@@ -32,11 +32,7 @@ macro_rules! with_numbers {
 }
 
 /// The 0.5–99.5 % percentile range of a numeric value (sampled), for autoscale.
-#[allow(
-    clippy::cast_precision_loss,
-    clippy::cast_lossless,
-    clippy::unnecessary_cast
-)]
+#[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
 pub fn value_range(v: &Value) -> (f64, f64) {
     with_numbers!(v, d => {
         let step = (d.len() / 200_000).max(1);
@@ -75,11 +71,7 @@ impl ColorRange {
 /// on a log scale only values > 0, on a sqrt scale only values ≥ 0, as silx
 /// does — leaving out the integer type's largest value, which detectors
 /// write into gaps between modules and into dead pixels.
-#[allow(
-    clippy::cast_precision_loss,
-    clippy::cast_lossless,
-    clippy::unnecessary_cast
-)]
+#[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
 pub fn color_range(v: &Value, scale: Scale, full: bool) -> ColorRange {
     let gap: Option<f64> = match &v.data {
         Data::U8(_) => Some(f64::from(u8::MAX)),
@@ -142,11 +134,7 @@ pub fn color_range(v: &Value, scale: Scale, full: bool) -> ColorRange {
 }
 
 /// A numeric value coloured between `range`, without an f64 copy.
-#[allow(
-    clippy::cast_precision_loss,
-    clippy::cast_lossless,
-    clippy::unnecessary_cast
-)]
+#[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
 pub fn colorize_value(v: &Value, cmap: Colormap, scale: Scale, range: (f64, f64)) -> Vec<[u8; 4]> {
     with_numbers!(v, d => colormap::colorize_with(d, |&x| x as f64, cmap, scale, range),
         _ => colormap::colorize(&v.to_f64().unwrap_or_default(), cmap, scale, range))
@@ -155,7 +143,6 @@ pub fn colorize_value(v: &Value, cmap: Colormap, scale: Scale, range: (f64, f64)
 /// The elements as f32 for a float texture: borrowed when they are f32
 /// already, converted on all cores otherwise.
 #[allow(
-    clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_lossless,
     clippy::unnecessary_cast

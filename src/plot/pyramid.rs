@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn range_queries_match_brute_force() {
         let v: Vec<f64> = (0..1000)
-            .map(|i| ((i * 7919) % 1013) as f64 - 500.0)
+            .map(|i| f64::from((i * 7919) % 1013) - 500.0)
             .collect();
         let p = MinMaxPyramid::new(v.clone());
         for (s, e) in [

@@ -197,7 +197,7 @@ impl AccountsState {
                         browser_url,
                         device,
                         handle,
-                    })
+                    });
                 }
                 Ok(Ok(account)) => {
                     self.reload();

@@ -510,7 +510,8 @@ impl AppState {
         let handle = self
             .tasks
             .spawn(&format!("Publishing to {name}"), move |_| async move {
-                let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+                let paths: Vec<&std::path::Path> =
+                    files.iter().map(std::path::PathBuf::as_path).collect();
                 crate::metadata::publish::publish(
                     &cfg,
                     auth.as_ref(),
@@ -534,7 +535,7 @@ impl AppState {
             match handle.try_take() {
                 Err(handle) => self.metadata.checking = Some((label, def, handle)),
                 Ok(r) => {
-                    self.metadata.nexus_check = Some((label, def, r.map_err(|e| e.to_string())))
+                    self.metadata.nexus_check = Some((label, def, r.map_err(|e| e.to_string())));
                 }
             }
         }

@@ -1087,7 +1087,7 @@ impl AppState {
                     let mut q = query.clone();
                     // The offline index filters every match by itself.
                     if cfg.kind == crate::catalogue::SourceKind::Offline {
-                        q.facets = self.search.facets.clone();
+                        q.facets.clone_from(&self.search.facets);
                     }
                     self.spawn_search(cat, &cfg, q, generation);
                 }
@@ -1521,7 +1521,7 @@ impl AppState {
                     ),
                 ),
                 crate::catalogue::queue::ItemState::Failed(e) => {
-                    self.notify(Level::Error, format!("Could not download {}", item.name), e)
+                    self.notify(Level::Error, format!("Could not download {}", item.name), e);
                 }
                 _ => {}
             }
@@ -1554,7 +1554,7 @@ impl AppState {
                     format!("{} at {}", a.id, a.issuer),
                 ),
                 accounts::AccountEvent::SignInFailed(e) => {
-                    self.notify(Level::Error, "Sign-in failed", e)
+                    self.notify(Level::Error, "Sign-in failed", e);
                 }
                 accounts::AccountEvent::SignedOut(out) => self.notify(
                     Level::Info,
@@ -1568,7 +1568,7 @@ impl AppState {
                     },
                 ),
                 accounts::AccountEvent::SignOutFailed(e) => {
-                    self.notify(Level::Error, "Sign-out failed", e)
+                    self.notify(Level::Error, "Sign-out failed", e);
                 }
             }
         }

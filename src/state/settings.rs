@@ -72,6 +72,8 @@ impl<T> Setting<T> {
     }
 }
 
+// The shape every setting's writer has.
+#[allow(clippy::trivially_copy_pass_by_ref, clippy::unnecessary_wraps)]
 fn theme_text(t: &ThemeChoice) -> Option<String> {
     Some(
         match t {

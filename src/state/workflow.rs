@@ -262,7 +262,10 @@ impl AppState {
     }
 
     fn start_new_workflow(&mut self) {
-        self.workflow.open = Some(Editor::new("Untitled workflow", Default::default()));
+        self.workflow.open = Some(Editor::new(
+            "Untitled workflow",
+            crate::workflow::Graph::default(),
+        ));
         self.workflow.path = None;
         self.workflow.saved = None;
         self.workflow.refusal = None;
@@ -1079,8 +1082,8 @@ pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
                     .and_then(|s| s.as_array())
                     .map(|s| {
                         s.iter()
-                            .filter_map(|x| x.as_u64())
-                            .map(|x| x as usize)
+                            .filter_map(serde_json::Value::as_u64)
+                            .filter_map(|x| usize::try_from(x).ok())
                             .collect()
                     })
                     .unwrap_or_default();

@@ -481,8 +481,7 @@ impl eframe::App for PanoramaApp {
                 .filter(|i| i.state == ItemState::Queued)
                 .count();
             let (done, total, unknown) = q.totals();
-            #[allow(clippy::cast_precision_loss)]
-            let fraction = (total > 0 && !unknown).then(|| (done as f64 / total as f64) as f32);
+            let fraction = (total > 0 && !unknown).then(|| crate::units::fraction(done, total));
             (running + queued > 0).then_some(super::status_bar::DownloadSummary {
                 running,
                 queued,

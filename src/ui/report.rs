@@ -62,7 +62,7 @@ pub fn plot(ctx: &egui::Context, view: &str, t: &egui_plot::PlotTransform) {
     let f = t.frame();
     let ppp = ctx.pixels_per_point();
     update(ctx, |r| {
-        r.view = view.to_owned();
+        view.clone_into(&mut r.view);
         r.x_range = [b.min()[0], b.max()[0]];
         r.y_range = [b.min()[1], b.max()[1]];
         r.frame = [f.left(), f.top(), f.right(), f.bottom()];

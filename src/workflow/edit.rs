@@ -311,7 +311,6 @@ pub fn auto_layout(g: &Graph) -> BTreeMap<NodeId, [f32; 2]> {
         .into_iter()
         .map(|(id, d)| {
             let row = rows.entry(d).or_default();
-            #[allow(clippy::cast_precision_loss)]
             let pos = [40.0 + COLUMN * d as f32, 40.0 + ROW * *row as f32];
             *row += 1;
             (id, pos)
@@ -343,11 +342,13 @@ pub fn check_param(kind: &str, name: &str, value: &serde_json::Value) -> Result<
         )));
     };
     let ok = match (&default, value) {
-        (J::Null, J::Null | J::Number(_)) => true,
+        (J::Null, J::Null | J::Number(_))
+        | (J::String(_), J::String(_))
+        | (J::Bool(_), J::Bool(_))
+        | (J::Array(_), J::Array(_))
+        | (J::Object(_), J::Object(_)) => true,
         (J::Number(d), J::Number(v)) => !(d.is_u64() || d.is_i64()) || v.is_i64() || v.is_u64(),
         (J::Number(_), J::Null) => name == "axis",
-        (J::String(_), J::String(_)) | (J::Bool(_), J::Bool(_)) => true,
-        (J::Array(_), J::Array(_)) | (J::Object(_), J::Object(_)) => true,
         _ => false,
     };
     if ok {
@@ -431,7 +432,6 @@ mod tests {
         let mut e = Editor::new("t", Graph::default());
         let a = e.add("constant", [0.0, 0.0]).expect("add");
         for x in 1..20 {
-            #[allow(clippy::cast_precision_loss)]
             e.move_node(a, [x as f32, 0.0]);
         }
         assert_eq!(e.graph.node(a).expect("a").pos, Some([19.0, 0.0]));

@@ -381,6 +381,7 @@ mod tests {
 
     use super::*;
 
+    #[allow(clippy::unnecessary_wraps)] // an input slot, as the nodes get it
     fn arr(v: &[f64]) -> Option<Arc<Value>> {
         Some(Arc::new(Value::Array(
             ndarray::Array1::from(v.to_vec()).into_dyn(),

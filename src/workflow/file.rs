@@ -57,7 +57,7 @@ fn port(s: &str) -> Result<(NodeId, usize), WorkflowError> {
 fn migrate(mut v: serde_json::Value) -> Result<serde_json::Value, WorkflowError> {
     let version = v
         .get("schema_version")
-        .and_then(|x| x.as_u64())
+        .and_then(serde_json::Value::as_u64)
         .unwrap_or(0);
     if version > u64::from(SCHEMA_VERSION) {
         return Err(bad(format!(

@@ -539,7 +539,7 @@ trait Number: Copy + Sync {
 macro_rules! number {
     ($($t:ty),*) => {$(
         impl Number for $t {
-            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            #[allow(clippy::cast_lossless)]
             fn f64(self) -> f64 {
                 self as f64
             }
@@ -561,6 +561,8 @@ fn fused_batch<T: Number>(
     const BLOCK: usize = 4096;
     acc.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
         let start = b * BLOCK;
+        // 32 KiB on the task's stack: one block of pixels, kept in cache.
+        #[allow(clippy::large_stack_arrays)]
         let mut buf = [0.0f64; BLOCK];
         let buf = &mut buf[..out.len()];
         for f in 0..frames {

@@ -1,5 +1,11 @@
 //! Checking a picture of an image against the values h5py reads.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 /// The datasets at `paths` of `file`, as h5py reads them (nested lists).
 pub fn h5py_datasets(file: &std::path::Path, paths: &[&str]) -> Vec<serde_json::Value> {
     let out = std::process::Command::new(super::venv_python())

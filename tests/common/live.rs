@@ -7,6 +7,12 @@
 //! With `PANORAMA_LIVE_SHOTS=DIR`, `App::shot` keeps screenshots of the
 //! window (the README's are taken this way).
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "screen positions and sizes rounded to whole pixels"
+)]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -250,7 +256,7 @@ impl App {
         let c = |i: usize| w[i].as_f64().unwrap_or_default() as f32;
         let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
         let ppp = if ppp > 0.0 { ppp } else { 1.0 };
-        let at = self.screen((c(0) + c(2)) / 2.0, (c(1) + c(3)) / 2.0, ppp);
+        let at = self.screen(f32::midpoint(c(0), c(2)), f32::midpoint(c(1), c(3)), ppp);
         self.move_to(at);
         self.xdotool(&["click", "1"]);
         std::thread::sleep(Duration::from_millis(300));

@@ -185,7 +185,7 @@ impl Browser {
                     "login" => fields.push(("login".into(), user.into())),
                     "password" => fields.push(("password".into(), "test".into())),
                     "user_code" => {
-                        fields.push(("user_code".into(), user_code.expect("a user code").into()))
+                        fields.push(("user_code".into(), user_code.expect("a user code").into()));
                     }
                     _ => {}
                 }

@@ -36,11 +36,10 @@ impl Slurm {
     }
 
     pub fn get(&self, key: &str) -> String {
-        self.env
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| panic!("start-slurm.sh printed no {key}"))
+        self.env.iter().find(|(k, _)| k == key).map_or_else(
+            || panic!("start-slurm.sh printed no {key}"),
+            |(_, v)| v.clone(),
+        )
     }
 }
 

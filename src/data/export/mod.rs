@@ -207,7 +207,7 @@ pub fn export_with(
         let _ = std::fs::remove_file(&part);
     }
     result?;
-    let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    let bytes = std::fs::metadata(out).map_or(0, |m| m.len());
     Ok(Exported {
         path: out.to_path_buf(),
         format: format.name,

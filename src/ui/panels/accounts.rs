@@ -162,7 +162,7 @@ fn sign_in_form(
                     .show_ui(ui, |ui| {
                         for (name, url) in KNOWN_ISSUERS {
                             if ui.selectable_label(s.issuer == url, name).clicked() {
-                                s.issuer = url.to_owned();
+                                url.clone_into(&mut s.issuer);
                             }
                         }
                     });

@@ -53,12 +53,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let (done, total, unknown) = queue.totals();
         ui.strong("All files");
-        #[allow(clippy::cast_precision_loss)]
-        let f = if total > 0 {
-            (done as f64 / total as f64) as f32
-        } else {
-            0.0
-        };
+        let f = crate::units::fraction(done, total);
         ui.add(egui::ProgressBar::new(f).desired_width(220.0).text(format!(
             "{} of {}{}",
             crate::units::human_bytes(done),

@@ -242,7 +242,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
                                 .as_ref()
                                 .is_some_and(|t| t.doc == doc.id && t.path == e.path);
                             let mut shown = e.clone();
-                            shown.name = e.path.clone();
+                            shown.name.clone_from(&e.path);
                             leaf_row(ui, doc, &shown, sel, out);
                         }
                     }

@@ -981,10 +981,10 @@ fn publish_ui(
             // Sent here before: the difference to what was sent, and that
             // record is updated (SciCat) or given a new version (InvenioRDM).
             let sent = state.sent_to(open.doc.id, &target);
-            let before = sent
-                .as_ref()
-                .map(|r| r.draft.clone())
-                .unwrap_or_else(|| crate::metadata::Draft::new(&open.doc.draft.schema));
+            let before = sent.as_ref().map_or_else(
+                || crate::metadata::Draft::new(&open.doc.draft.schema),
+                |r| r.draft.clone(),
+            );
             let lines = crate::metadata::drafts::diff(&before, &open.doc.draft);
             match &sent {
                 Some(r) => {

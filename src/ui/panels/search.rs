@@ -572,7 +572,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     .as_ref()
                     .filter(|(k, _)| *k == d.key())
                     .map(|(_, l)| l);
-                dataset_page(ui, d, files, out)
+                dataset_page(ui, d, files, out);
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {

@@ -173,7 +173,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut V
         .max_size(480.0)
         .show(ui, |ui| inspector_ui(ui, &entity, plot.as_ref()));
     egui::CentralPanel::default().show(ui, |ui| {
-        view_ui(ui, state, v, &target, &entity, plot.as_ref(), out)
+        view_ui(ui, state, v, &target, &entity, plot.as_ref(), out);
     });
 }
 

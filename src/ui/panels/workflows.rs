@@ -139,7 +139,6 @@ fn rebuild(snarl: &mut Snarl<NodeId>, g: &Graph) {
     *snarl = Snarl::new();
     let mut ids = BTreeMap::new();
     for (i, (id, node)) in g.nodes().enumerate() {
-        #[allow(clippy::cast_precision_loss)]
         let fallback = Some([40.0 + 220.0 * (i % 4) as f32, 40.0 + 160.0 * (i / 4) as f32]);
         ids.insert(id, snarl.insert_node(pos2(node.pos.or(fallback)), id));
     }
@@ -237,7 +236,7 @@ fn preview(ui: &mut egui::Ui, previews: &mut Previews, id: NodeId, value: &std::
                 let painter = ui.painter_at(rect);
                 painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
                 let span = if hi > lo { hi - lo } else { 1.0 };
-                #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+                #[allow(clippy::cast_possible_truncation)]
                 let pts: Vec<egui::Pos2> = p
                     .cols
                     .iter()

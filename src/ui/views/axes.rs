@@ -52,7 +52,6 @@ pub fn nice_grid(input: GridInput) -> Vec<GridMark> {
     let (first, last) = ((lo / fine).ceil() as i64, (hi / fine).floor() as i64);
     (first..=last)
         .map(|k| {
-            #[allow(clippy::cast_precision_loss)]
             let value = k as f64 * fine;
             let step_size = levels
                 .iter()
@@ -82,7 +81,6 @@ pub fn log_grid(input: GridInput) -> Vec<GridMark> {
     #[allow(clippy::cast_possible_truncation)]
     let (first, last) = (lo.floor() as i64, hi.ceil() as i64);
     // Whole decades: as `nice_grid`, so they thin out evenly.
-    #[allow(clippy::cast_precision_loss)]
     let decades = nice_grid(GridInput {
         bounds: (first as f64, last as f64),
         base_step_size: 1.0,
@@ -96,7 +94,6 @@ pub fn log_grid(input: GridInput) -> Vec<GridMark> {
     if input.base_step_size < 0.3 {
         for k in first..=last {
             for m in 2..=9 {
-                #[allow(clippy::cast_precision_loss)]
                 let value = k as f64 + f64::from(m).log10();
                 if (lo..=hi).contains(&value) {
                     let step_size = if m == 2 || m == 5 { 0.3 } else { 0.1 };

@@ -174,7 +174,6 @@ impl ImagePane {
         let Some(t) = &mut self.tex else {
             return;
         };
-        #[allow(clippy::cast_precision_loss)]
         let (pw, ph) = (
             (t.image.width * t.image.stride) as f64,
             (t.image.height * t.image.stride) as f64,
@@ -219,7 +218,7 @@ impl ImagePane {
             let rgba: Vec<u8> = img
                 .pixels
                 .iter()
-                .flat_map(|c| c.to_srgba_unmultiplied())
+                .flat_map(egui::Color32::to_srgba_unmultiplied)
                 .collect();
             cx.exports.start(
                 ui.ctx(),
@@ -368,7 +367,6 @@ impl ImageData {
                 data: crate::data::Data::F64(v),
             })
         };
-        #[allow(clippy::cast_precision_loss)]
         Self {
             pixels,
             width: w,
@@ -403,11 +401,7 @@ impl ImageData {
         let (flip_x, flip_y) = self.flips();
         let fx = if flip_x { 1.0 - fx } else { fx };
         let fy = if flip_y { 1.0 - fy } else { fy };
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss
-        )]
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let (col, row) = (
             ((fx * self.width as f64) as usize).min(self.width.saturating_sub(1)),
             ((fy * self.height as f64) as usize).min(self.height.saturating_sub(1)),
@@ -450,7 +444,6 @@ pub fn colorbar_ui(ui: &mut egui::Ui, look: Look, info: &crate::plot::ColorRange
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, &range));
     let steps = 64;
     for i in 0..steps {
-        #[allow(clippy::cast_precision_loss)]
         let t = i as f32 / steps as f32;
         let rgb = look.colormap.rgb(f64::from(1.0 - t));
         let y0 = rect.top() + t * rect.height();
@@ -565,7 +558,7 @@ pub fn image_ui(
 ) -> Option<String> {
     let (x0, x1) = img.x_range;
     let (y0, y1) = img.y_range;
-    let center = PlotPoint::new((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let center = PlotPoint::new(f64::midpoint(x0, x1), f64::midpoint(y0, y1));
     #[allow(clippy::cast_possible_truncation)]
     let size = egui::vec2((x1 - x0).abs() as f32, (y1 - y0).abs() as f32);
     let plot = Plot::new(id)

@@ -119,7 +119,6 @@ impl View for LineView {
                     cx.export_name("csv"),
                     "csv",
                     move |p| {
-                        #[allow(clippy::cast_precision_loss)]
                         let xs: Vec<f64> =
                             x.unwrap_or_else(|| (0..y.len()).map(|i| i as f64).collect());
                         match &e {
@@ -212,7 +211,6 @@ pub fn overview(s: &Series, columns: usize) -> Vec<[f64; 2]> {
 }
 
 fn x_at(x: Option<&Arc<Vec<f64>>>, i: usize) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
     x.and_then(|x| x.get(i).copied()).unwrap_or(i as f64)
 }
 
@@ -354,7 +352,6 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
                 .gamma_multiply(0.7),
         );
         // Caps only where the bars are far enough apart to tell them apart.
-        #[allow(clippy::cast_precision_loss)]
         let caps = (bars.len() as f32) * 10.0 < rect.width();
         let t = &response.transform;
         for (x, lo, hi) in bars {

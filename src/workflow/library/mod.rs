@@ -197,7 +197,6 @@ impl Rank {
     /// `None` if it can (or only a run can tell).
     pub fn refuses(self, from: PortType) -> Option<&'static str> {
         match (self, from) {
-            (Self::Any, _) => None,
             (Self::One | Self::Series, PortType::Scalar) => {
                 Some("a 1-D array, not a single number")
             }
@@ -209,6 +208,7 @@ impl Rank {
             }
             (Self::Image, PortType::Scalar) => Some("a 2-D image, not a single number"),
             (Self::Image, PortType::Table) => Some("a 2-D image, not a table"),
+            // Any rank, or arrays (whose rank only a run can tell).
             _ => None,
         }
     }

@@ -66,6 +66,8 @@ fn histogram(args: &Args<'_>) -> Result<Value, NodeError> {
             1.0
         };
         for v in a.iter().filter(|v| v.is_finite()) {
+            // Finite and at least 0: `v` is finite and not below `lo`.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let i = (((v - lo) / width) as usize).min(bins - 1);
             h[i] += 1.0;
         }
