@@ -282,7 +282,7 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
     let cfg = |i: usize, url: &str| crate::catalogue::SourceConfig {
         id: format!("s{i}"),
         name: format!("source {i}"),
-        kind: crate::catalogue::SourceKind::Panosc,
+        kind: crate::catalogue::panosc::KIND.kind(),
         url: url.to_owned(),
         enabled: true,
         account: None,

@@ -189,6 +189,18 @@ impl<T: Send + 'static> TaskHandle<T> {
         })
     }
 
+    /// The result of the task in `slot` once it has ended, leaving the slot
+    /// empty; `None` (and the task in place) while it runs.
+    pub fn take_ready(slot: &mut Option<Self>) -> Option<Result<T, TaskError>> {
+        slot.as_ref()?.ready()?;
+        slot.take()?.try_take().ok()
+    }
+
+    /// Whether the task has ended (its result is ready).
+    pub fn is_finished(&self) -> bool {
+        self.ready().is_some()
+    }
+
     /// Ask the task to stop. Its result becomes [`TaskError::Cancelled`].
     pub fn cancel(&self) {
         self.cancel.cancel();
@@ -197,6 +209,78 @@ impl<T: Send + 'static> TaskHandle<T> {
     /// Wait for the result (CLI and tests only; the UI polls instead).
     pub fn block(self) -> Result<T, TaskError> {
         self.promise.block_and_take()
+    }
+}
+
+/// What `slot` holds once the task in it (found by `handle`) has ended,
+/// leaving the slot empty; `None`, and the slot as it was, while it runs.
+/// For a task kept with what it was started for (a sign-in, a publish).
+pub fn take_finished<S, T: Send + 'static>(
+    slot: &mut Option<S>,
+    handle: impl Fn(&S) -> &TaskHandle<T>,
+) -> Option<S> {
+    if slot.as_ref().is_some_and(|s| handle(s).is_finished()) {
+        slot.take()
+    } else {
+        None
+    }
+}
+
+/// Background tasks of one kind, each with the key it was started for (a
+/// document, a path, a search source), collected together when they end.
+pub struct TaskSet<K, T: Send + 'static> {
+    tasks: Vec<(K, TaskHandle<T>)>,
+}
+
+impl<K, T: Send + 'static> Default for TaskSet<K, T> {
+    fn default() -> Self {
+        Self { tasks: Vec::new() }
+    }
+}
+
+impl<K, T: Send + 'static> TaskSet<K, T> {
+    pub fn push(&mut self, key: K, handle: TaskHandle<T>) {
+        self.tasks.push((key, handle));
+    }
+
+    /// The tasks that have ended, with their keys, in the order they were
+    /// started; the others keep running.
+    pub fn drain_ready(&mut self) -> Vec<(K, Result<T, TaskError>)> {
+        let mut done = Vec::new();
+        let mut still = Vec::with_capacity(self.tasks.len());
+        for (key, handle) in self.tasks.drain(..) {
+            match handle.try_take() {
+                Ok(result) => done.push((key, result)),
+                Err(handle) => still.push((key, handle)),
+            }
+        }
+        self.tasks = still;
+        done
+    }
+
+    /// Cancel and forget the tasks whose key matches; their results are
+    /// never collected.
+    pub fn cancel_where(&mut self, mut matches: impl FnMut(&K) -> bool) {
+        self.tasks.retain(|(key, handle)| {
+            let hit = matches(key);
+            if hit {
+                handle.cancel();
+            }
+            !hit
+        });
+    }
+
+    /// Whether a task for a matching key is running.
+    pub fn any(&self, mut matches: impl FnMut(&K) -> bool) -> bool {
+        self.tasks.iter().any(|(k, _)| matches(k))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.tasks.len()
     }
 }
 
@@ -433,5 +517,52 @@ mod tests {
                 panic!("boom");
             });
         assert!(matches!(panicked.block(), Err(TaskError::Panicked(m)) if m == "boom"));
+    }
+
+    /// A set hands back each task once, with its key, when it ends; a
+    /// cancelled key is never handed back, and the others keep running.
+    #[test]
+    fn a_task_set_collects_each_finished_task_once_with_its_key() {
+        let rt = runtime();
+        let mut set: TaskSet<&str, u32> = TaskSet::default();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        set.push(
+            "quick",
+            rt.tasks().spawn_blocking("quick", |_| Ok::<_, String>(1)),
+        );
+        set.push(
+            "waits",
+            rt.tasks().spawn_blocking("waits", move |_| {
+                rx.recv().map_err(|e| e.to_string())?;
+                Ok::<_, String>(2)
+            }),
+        );
+        set.push(
+            "dropped",
+            rt.tasks().spawn("dropped", |_ctx| async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok::<_, String>(3)
+            }),
+        );
+        set.cancel_where(|k| *k == "dropped");
+        assert!(!set.any(|k| *k == "dropped"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut got = Vec::new();
+        while got.is_empty() {
+            got = set.drain_ready();
+            assert!(Instant::now() < deadline, "the quick task never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(got, [("quick", Ok(1))]);
+        assert_eq!(set.len(), 1);
+        tx.send(()).expect("send");
+        let mut rest = Vec::new();
+        while rest.is_empty() {
+            rest = set.drain_ready();
+            assert!(Instant::now() < deadline, "the waiting task never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(rest, [("waits", Ok(2))]);
+        assert!(set.is_empty());
     }
 }

@@ -9,7 +9,7 @@ use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use panorama::catalogue::panosc::Panosc;
-use panorama::catalogue::{SearchQuery, SourceConfig, SourceKind};
+use panorama::catalogue::{SearchQuery, SourceConfig};
 use panorama::command::Command;
 use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
@@ -26,7 +26,7 @@ fn source(id: &str, url: &str) -> SourceConfig {
     SourceConfig {
         id: id.into(),
         name: id.into(),
-        kind: SourceKind::Panosc,
+        kind: panorama::catalogue::panosc::KIND.kind(),
         url: url.into(),
         enabled: true,
         account: None,
@@ -401,7 +401,7 @@ fn scicat_v4_lists_files_from_origdatablocks_and_opens_them_remotely() {
     s.set_sources(vec![SourceConfig {
         id: "scicat".into(),
         name: "SciCat".into(),
-        kind: SourceKind::Scicat,
+        kind: panorama::catalogue::scicat::KIND.kind(),
         url: v4.clone(),
         enabled: true,
         account: None,
@@ -498,7 +498,7 @@ fn datacite_finds_dois_and_explains_what_it_cannot() {
     let cfg = |id: &str, url: &str| SourceConfig {
         id: id.into(),
         name: id.into(),
-        kind: SourceKind::Datacite,
+        kind: panorama::catalogue::datacite::KIND.kind(),
         url: url.into(),
         enabled: true,
         account: None,

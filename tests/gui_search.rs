@@ -111,7 +111,7 @@ fn a_file_downloads_from_the_dataset_page_and_opens() {
         .set_sources(vec![panorama::catalogue::SourceConfig {
             id: "rdm".into(),
             name: "Loopback InvenioRDM".into(),
-            kind: panorama::catalogue::SourceKind::Invenio,
+            kind: panorama::catalogue::invenio::KIND.kind(),
             url: peer.url.clone(),
             enabled: true,
             account: None,

@@ -76,7 +76,7 @@ fn downloads(display: &Display) {
     let home = home_with(&[source(
         "rdm",
         "Loopback InvenioRDM",
-        SourceKind::Invenio,
+        panorama::catalogue::invenio::KIND.kind(),
         &peer.url,
         None,
     )]);
@@ -119,7 +119,7 @@ fn accounts(display: &Display) {
     let home = home_with(&[source(
         "panosc",
         "PaNOSC",
-        SourceKind::Panosc,
+        panorama::catalogue::panosc::KIND.kind(),
         "https://data.panosc.eu/api",
         Some(id.clone()),
     )]);

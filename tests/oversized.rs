@@ -52,9 +52,13 @@ fn an_endless_answer_from_any_kind_of_server_is_refused_at_its_limit() {
         let peer = huge(mode);
         let url = peer.url.trim_end_matches('/').to_owned();
 
-        for kind in [SourceKind::Panosc, SourceKind::Scicat, SourceKind::Invenio] {
+        for kind in [
+            panorama::catalogue::panosc::KIND.kind(),
+            panorama::catalogue::scicat::KIND.kind(),
+            panorama::catalogue::invenio::KIND.kind(),
+        ] {
             let t0 = Instant::now();
-            let cat = panorama::catalogue::connect(&source(kind, &url)).expect("client");
+            let cat = panorama::catalogue::connect(&source(kind.clone(), &url)).expect("client");
             let got = rt.block_on(cat.search(&SearchQuery {
                 text: "x".into(),
                 ..SearchQuery::default()
@@ -94,7 +98,7 @@ fn an_endless_answer_from_any_kind_of_server_is_refused_at_its_limit() {
         let t0 = Instant::now();
         let token = StaticToken(Secret::new(String::from("t")));
         let published = rt.block_on(panorama::metadata::publish::publish(
-            &source(SourceKind::Scicat, &url),
+            &source(panorama::catalogue::scicat::KIND.kind(), &url),
             &token,
             &serde_json::json!({"datasetName": "x"}),
             &[],

@@ -43,8 +43,8 @@ async fn a_raw_dataset_is_created_in_scicat_with_the_account() {
     let op = start_op(&[]);
     let scicat = guarded("scicat_serve.py", "SCICAT_READY", &op.url);
     let (_book, session) = sign_in(&op.url, "hana").await;
-    let src = source(SourceKind::Scicat, &scicat.url);
-    assert_eq!(publish::schema_for(src.kind), Some("scicat"));
+    let src = source(panorama::catalogue::scicat::KIND.kind(), &scicat.url);
+    assert_eq!(publish::schema_for(&src.kind), Some("scicat"));
 
     // Missing required fields: SciCat's own messages come back.
     let thin = serde_json::json!({"type": "raw", "owner": "Hana"});
@@ -92,7 +92,7 @@ async fn a_raw_dataset_is_created_in_scicat_with_the_account() {
 
     // The same draft to SciCat's v4 API, in its shape.
     let v4 = source(
-        SourceKind::Scicat,
+        panorama::catalogue::scicat::KIND.kind(),
         &scicat.url.replace("/api/v3", "/api/v4"),
     );
     let with_ids = {
@@ -118,7 +118,7 @@ async fn a_record_with_a_file_is_published_to_invenio() {
     let op = start_op(&[]);
     let invenio = guarded("invenio_serve.py", "INVENIO_READY", &op.url);
     let (_book, session) = sign_in(&op.url, "hana").await;
-    let src = source(SourceKind::Invenio, &invenio.url);
+    let src = source(panorama::catalogue::invenio::KIND.kind(), &invenio.url);
     let tmp = tempfile::tempdir().expect("tmp");
     let file = tmp.path().join("scan1.nxs");
     std::fs::write(&file, b"not really NeXus, but bytes to upload").expect("write");

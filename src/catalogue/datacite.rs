@@ -12,6 +12,18 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The public DataCite REST API.
 pub const PUBLIC_API: &str = "https://api.datacite.org";
+/// The DataCite kind of source.
+pub const KIND: super::KindSpec = super::KindSpec {
+    id: "datacite",
+    label: "DataCite",
+    local: false,
+    place: None,
+    connect: |cfg, auth| {
+        let mut c = DataCite::new(&cfg.id, &cfg.name, &cfg.url)?;
+        c.ep.auth = auth;
+        Ok(std::sync::Arc::new(c))
+    },
+};
 
 pub struct DataCite {
     pub(crate) ep: super::Endpoint,

@@ -74,6 +74,15 @@ impl DemoCatalogue {
 }
 
 /// The installation's demo catalogue as a source (loaded on first search).
+/// The bundled demo catalogue.
+pub const KIND: super::KindSpec = super::KindSpec {
+    id: "demo",
+    label: "bundled",
+    local: true,
+    place: None,
+    connect: |_, _| Ok(std::sync::Arc::new(DemoSource)),
+};
+
 pub struct DemoSource;
 
 impl Catalogue for DemoSource {

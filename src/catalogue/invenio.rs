@@ -10,6 +10,18 @@ use super::{
 use crate::runtime::BoxFuture;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
+/// The InvenioRDM kind of source.
+pub const KIND: super::KindSpec = super::KindSpec {
+    id: "invenio",
+    label: "InvenioRDM",
+    local: false,
+    place: None,
+    connect: |cfg, auth| {
+        let mut c = Invenio::new(&cfg.id, &cfg.name, &cfg.url)?;
+        c.ep.auth = auth;
+        Ok(std::sync::Arc::new(c))
+    },
+};
 
 pub struct Invenio {
     pub(crate) ep: super::Endpoint,

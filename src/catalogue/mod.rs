@@ -16,6 +16,8 @@ pub mod webdav;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
+use std::sync::Arc;
+
 use crate::auth::SharedTokens;
 use crate::runtime::BoxFuture;
 
@@ -48,20 +50,77 @@ pub enum CatalogueError {
     Account { source_name: String, detail: String },
 }
 
-/// Which kind of service a source is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    Demo,
-    Panosc,
-    /// InvenioRDM: Zenodo, RODARE and any InvenioRDM instance.
-    Invenio,
-    /// SciCat (v3 or v4 API, as the URL says).
-    Scicat,
-    /// DataCite's REST API: DOI search and citation metadata.
-    Datacite,
-    /// This computer's offline index of harvested and seen records.
-    Offline,
+/// How a kind makes the client of a configured source.
+pub type ConnectFn =
+    fn(&SourceConfig, Option<SharedTokens>) -> Result<Arc<dyn Catalogue>, CatalogueError>;
+
+/// One kind of catalogue service (PaNOSC, SciCat, …): what the program
+/// needs to know about it, kept in the kind's own file as its `KIND`.
+/// Adding a kind is its file and one line in [`KINDS`].
+#[derive(Debug)]
+pub struct KindSpec {
+    /// The name `sources.json` uses (`"kind": "panosc"`).
+    pub id: &'static str,
+    /// What the Sources window calls it.
+    pub label: &'static str,
+    /// Served from this computer: no URL to check, no account, searched
+    /// when offline.
+    pub local: bool,
+    /// What the Sources window shows instead of the URL, if anything.
+    pub place: Option<&'static str>,
+    /// The client for a configured source; requests carry the tokens of
+    /// `auth`.
+    pub connect: ConnectFn,
+}
+
+impl KindSpec {
+    /// Sources of this kind are configured with this.
+    pub fn kind(&self) -> SourceKind {
+        SourceKind(std::borrow::Cow::Borrowed(self.id))
+    }
+}
+
+/// Every kind of catalogue, in the order the Sources window explains them.
+pub const KINDS: &[&KindSpec] = &[
+    &demo::KIND,
+    &panosc::KIND,
+    &invenio::KIND,
+    &scicat::KIND,
+    &datacite::KIND,
+    &offline::KIND,
+];
+
+/// Which kind of service a source is: the id of an entry of [`KINDS`]. A
+/// kind this version does not know (a `sources.json` from a newer one) is
+/// kept and reported when the source is searched.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SourceKind(std::borrow::Cow<'static, str>);
+
+impl SourceKind {
+    /// Its entry in [`KINDS`], if this version knows it.
+    pub fn spec(&self) -> Option<&'static KindSpec> {
+        KINDS.iter().copied().find(|k| k.id == self.0)
+    }
+
+    /// Whether this is the kind `spec` describes.
+    pub fn is(&self, spec: &KindSpec) -> bool {
+        self.0 == spec.id
+    }
+
+    pub fn id(&self) -> &str {
+        &self.0
+    }
+
+    /// What people call it (its id when unknown).
+    pub fn label(&self) -> &str {
+        self.spec().map_or(&self.0, |k| k.label)
+    }
+
+    /// Served from this computer (see [`KindSpec::local`]).
+    pub fn is_local(&self) -> bool {
+        self.spec().is_some_and(|k| k.local)
+    }
 }
 
 /// A configured catalogue source.
@@ -96,7 +155,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "demo".into(),
             name: "Demo catalogue".into(),
-            kind: SourceKind::Demo,
+            kind: demo::KIND.kind(),
             url: String::new(),
             enabled: true,
             account: None,
@@ -105,7 +164,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "panosc".into(),
             name: "PaNOSC".into(),
-            kind: SourceKind::Panosc,
+            kind: panosc::KIND.kind(),
             url: "https://data.panosc.eu/api".into(),
             enabled: true,
             account: None,
@@ -114,7 +173,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "zenodo".into(),
             name: "Zenodo".into(),
-            kind: SourceKind::Invenio,
+            kind: invenio::KIND.kind(),
             url: "https://zenodo.org/api".into(),
             enabled: true,
             account: None,
@@ -123,7 +182,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "rodare".into(),
             name: "RODARE".into(),
-            kind: SourceKind::Invenio,
+            kind: invenio::KIND.kind(),
             url: "https://rodare.hzdr.de/api".into(),
             enabled: true,
             account: None,
@@ -133,7 +192,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "psi".into(),
             name: "PSI (SciCat)".into(),
-            kind: SourceKind::Scicat,
+            kind: scicat::KIND.kind(),
             url: "https://dacat.psi.ch/api/v3".into(),
             enabled: true,
             account: None,
@@ -142,7 +201,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "ess".into(),
             name: "ESS (SciCat)".into(),
-            kind: SourceKind::Scicat,
+            kind: scicat::KIND.kind(),
             url: "https://scicat.ess.eu/api/v3".into(),
             enabled: true,
             account: None,
@@ -152,7 +211,7 @@ pub fn default_sources() -> Vec<SourceConfig> {
         SourceConfig {
             id: "datacite".into(),
             name: "DataCite".into(),
-            kind: SourceKind::Datacite,
+            kind: datacite::KIND.kind(),
             url: datacite::PUBLIC_API.into(),
             enabled: false,
             account: None,
@@ -176,9 +235,10 @@ pub fn read_sources_file(config: &std::path::Path) -> Result<Option<Vec<SourceCo
     };
     let sources: Vec<SourceConfig> =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    if let Some(bad) = sources.iter().find(|s| {
-        !matches!(s.kind, SourceKind::Demo | SourceKind::Offline) && !crate::net::is_web_url(&s.url)
-    }) {
+    if let Some(bad) = sources
+        .iter()
+        .find(|s| !s.kind.is_local() && !crate::net::is_web_url(&s.url))
+    {
         return Err(format!(
             "{}: source “{}” needs an http or https URL",
             path.display(),
@@ -205,7 +265,7 @@ pub fn write_sources_file(
 pub fn offline_blocks(cfg: &SourceConfig) -> bool {
     let offline = std::env::var("PANORAMA_OFFLINE").is_ok_and(|v| v == "1");
     offline
-        && !matches!(cfg.kind, SourceKind::Demo | SourceKind::Offline)
+        && !cfg.kind.is_local()
         && !url::Url::parse(&cfg.url)
             .is_ok_and(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
 }
@@ -220,30 +280,16 @@ pub fn connect_with(
     cfg: &SourceConfig,
     auth: Option<SharedTokens>,
 ) -> Result<std::sync::Arc<dyn Catalogue>, CatalogueError> {
-    Ok(match cfg.kind {
-        SourceKind::Demo => std::sync::Arc::new(demo::DemoSource),
-        SourceKind::Panosc => {
-            let mut c = panosc::Panosc::new(&cfg.id, &cfg.name, &cfg.url)?;
-            c.ep.auth = auth;
-            std::sync::Arc::new(c)
-        }
-        SourceKind::Invenio => {
-            let mut c = invenio::Invenio::new(&cfg.id, &cfg.name, &cfg.url)?;
-            c.ep.auth = auth;
-            std::sync::Arc::new(c)
-        }
-        SourceKind::Offline => std::sync::Arc::new(offline::OfflineIndex::new(&cfg.url)),
-        SourceKind::Datacite => {
-            let mut c = datacite::DataCite::new(&cfg.id, &cfg.name, &cfg.url)?;
-            c.ep.auth = auth;
-            std::sync::Arc::new(c)
-        }
-        SourceKind::Scicat => {
-            let mut c = scicat::SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?;
-            c.ep.auth = auth;
-            std::sync::Arc::new(c)
-        }
-    })
+    let spec = cfg.kind.spec().ok_or_else(|| CatalogueError::Malformed {
+        source_name: cfg.name.clone(),
+        detail: format!(
+            "“{}” is not a kind of catalogue this version knows ({}); update Panorama or \
+             remove the source",
+            cfg.kind.id(),
+            KINDS.iter().map(|k| k.id).collect::<Vec<_>>().join(", ")
+        ),
+    })?;
+    (spec.connect)(cfg, auth)
 }
 
 /// What every HTTP catalogue client holds: its id and name, the base URL and
@@ -467,7 +513,7 @@ pub struct SearchPage {
 }
 
 /// Facet counts: each facet with its values and how many records have each.
-pub type FacetCounts = Vec<(String, Vec<(String, usize)>)>;
+pub use crate::store::FacetCounts;
 
 impl SearchPage {
     /// The datasets that pass the facet filters (for sources that cannot
@@ -701,5 +747,54 @@ mod tests {
             .1;
         assert_eq!(sources[0], ("zenodo".to_owned(), 2));
         assert_eq!(sources[1], ("datacite".to_owned(), 1));
+    }
+
+    /// Every kind in the registry connects from a configuration the way
+    /// `sources.json` spells it, under its own id; the default sources all
+    /// have known kinds.
+    #[test]
+    fn every_kind_connects_under_its_id() {
+        let mut ids = Vec::new();
+        for k in KINDS {
+            assert!(!ids.contains(&k.id), "{} is listed twice", k.id);
+            ids.push(k.id);
+            let cfg: SourceConfig = serde_json::from_value(serde_json::json!({
+                "id": "x", "name": "X", "kind": k.id, "url": "http://127.0.0.1:9/api"
+            }))
+            .expect("config");
+            assert_eq!(cfg.kind.spec().map(|s| s.id), Some(k.id));
+            let c = connect(&cfg).unwrap_or_else(|e| panic!("{}: {e}", k.id));
+            if !k.local {
+                assert_eq!(c.id(), "x", "{}", k.id);
+            }
+        }
+        assert!(default_sources().iter().all(|s| s.kind.spec().is_some()));
+    }
+
+    /// A `sources.json` from a newer version, with a kind this one does not
+    /// know, still reads: that source says why it cannot be searched and the
+    /// others are kept.
+    #[test]
+    fn an_unknown_kind_is_kept_and_explained() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join(SOURCES_FILE),
+            r#"[{"id": "h", "name": "HSDS", "kind": "hsds", "url": "https://hsds.example"},
+                {"id": "z", "name": "Zenodo", "kind": "invenio", "url": "https://zenodo.org/api"}]"#,
+        )
+        .expect("write");
+        let sources = read_sources_file(dir.path())
+            .expect("reads")
+            .expect("sources");
+        assert_eq!(sources.len(), 2);
+        assert_eq!(sources[0].kind.label(), "hsds");
+        let Err(e) = connect(&sources[0]) else {
+            panic!("an unknown kind connects");
+        };
+        assert!(e.to_string().contains("not a kind of catalogue"), "{e}");
+        assert!(connect(&sources[1]).is_ok());
+        // Written back as it was read.
+        let json = serde_json::to_value(&sources[0]).expect("json");
+        assert_eq!(json["kind"], "hsds");
     }
 }

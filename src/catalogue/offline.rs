@@ -130,6 +130,15 @@ pub fn downloaded_files(store: &Store, dataset: &str) -> Result<Vec<PathBuf>, St
     store.files_of(&names)
 }
 
+/// This computer's offline index of harvested and seen records.
+pub const KIND: super::KindSpec = super::KindSpec {
+    id: "offline",
+    label: "this computer",
+    local: true,
+    place: Some("harvested and seen records"),
+    connect: |cfg, _| Ok(std::sync::Arc::new(OfflineIndex::new(&cfg.url))),
+};
+
 /// The store file whose index is searched (the `url` of the source config).
 pub struct OfflineIndex {
     path: PathBuf,

@@ -13,6 +13,18 @@ use crate::runtime::BoxFuture;
 
 /// Longest a search may take before the source counts as down.
 const TIMEOUT: Duration = Duration::from_secs(20);
+/// The PaNOSC kind of source.
+pub const KIND: super::KindSpec = super::KindSpec {
+    id: "panosc",
+    label: "PaNOSC",
+    local: false,
+    place: None,
+    connect: |cfg, auth| {
+        let mut c = Panosc::new(&cfg.id, &cfg.name, &cfg.url)?;
+        c.ep.auth = auth;
+        Ok(std::sync::Arc::new(c))
+    },
+};
 
 pub struct Panosc {
     pub(crate) ep: super::Endpoint,

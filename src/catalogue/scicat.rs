@@ -16,6 +16,18 @@ use crate::auth::{Secret, SharedTokens, StaticToken};
 use crate::runtime::BoxFuture;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
+/// The SciCat kind of source.
+pub const KIND: super::KindSpec = super::KindSpec {
+    id: "scicat",
+    label: "SciCat",
+    local: false,
+    place: None,
+    connect: |cfg, auth| {
+        let mut c = SciCat::new(&cfg.id, &cfg.name, &cfg.url, None)?;
+        c.ep.auth = auth;
+        Ok(std::sync::Arc::new(c))
+    },
+};
 
 pub struct SciCat {
     pub(crate) ep: super::Endpoint,

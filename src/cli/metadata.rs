@@ -302,11 +302,11 @@ pub fn publish(dirs: &AppDirs, draft: &str, to: &str, files: &[std::path::PathBu
         eprintln!("panorama: the draft {id} cannot be read");
         return ExitCode::FAILURE;
     };
-    if crate::metadata::publish::schema_for(cfg.kind) != Some(doc.draft.schema.as_str()) {
+    if crate::metadata::publish::schema_for(&cfg.kind) != Some(doc.draft.schema.as_str()) {
         eprintln!(
             "panorama: {} takes {} metadata; “{title}” is a {} draft",
             cfg.name,
-            crate::metadata::publish::schema_for(cfg.kind).unwrap_or("no new"),
+            crate::metadata::publish::schema_for(&cfg.kind).unwrap_or("no new"),
             doc.draft.schema
         );
         return ExitCode::from(2);

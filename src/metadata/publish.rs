@@ -332,11 +332,10 @@ pub async fn publish(
     files: &[&Path],
     previous: Option<&str>,
 ) -> Result<Published, MetadataError> {
-    match source.kind {
-        crate::catalogue::SourceKind::Scicat => to_scicat(&source.url, auth, doc, previous).await,
-        crate::catalogue::SourceKind::Invenio => {
-            to_invenio(&source.url, auth, doc, files, previous).await
-        }
+    use crate::catalogue::{invenio, scicat};
+    match &source.kind {
+        k if k.is(&scicat::KIND) => to_scicat(&source.url, auth, doc, previous).await,
+        k if k.is(&invenio::KIND) => to_invenio(&source.url, auth, doc, files, previous).await,
         _ => Err(err(
             &source.name,
             "only SciCat and InvenioRDM sources take new datasets",
@@ -345,10 +344,11 @@ pub async fn publish(
 }
 
 /// The schema a source's drafts are written in.
-pub fn schema_for(kind: crate::catalogue::SourceKind) -> Option<&'static str> {
+pub fn schema_for(kind: &crate::catalogue::SourceKind) -> Option<&'static str> {
+    use crate::catalogue::{invenio, scicat};
     match kind {
-        crate::catalogue::SourceKind::Scicat => Some("scicat"),
-        crate::catalogue::SourceKind::Invenio => Some("invenio"),
+        k if k.is(&scicat::KIND) => Some("scicat"),
+        k if k.is(&invenio::KIND) => Some("invenio"),
         _ => None,
     }
 }

@@ -183,28 +183,14 @@ impl AccountsState {
     /// Collect finished work.
     pub fn poll(&mut self) -> Vec<AccountEvent> {
         let mut events = Vec::new();
-        if let Some(p) = self.signing_in.take() {
-            let SignInProgress {
-                request,
-                browser_url,
-                device,
-                handle,
-            } = p;
-            match handle.try_take() {
-                Err(handle) => {
-                    self.signing_in = Some(SignInProgress {
-                        request,
-                        browser_url,
-                        device,
-                        handle,
-                    });
-                }
-                Ok(Ok(account)) => {
+        if let Some(p) = crate::runtime::take_finished(&mut self.signing_in, |p| &p.handle) {
+            match p.handle.block() {
+                Ok(account) => {
                     self.reload();
                     events.push(AccountEvent::SignedIn(account));
                 }
-                Ok(Err(TaskError::Cancelled)) => {}
-                Ok(Err(e)) => {
+                Err(TaskError::Cancelled) => {}
+                Err(e) => {
                     let msg = e.to_string();
                     self.last_error = Some(msg.clone());
                     events.push(AccountEvent::SignInFailed(msg));

@@ -6,7 +6,7 @@ use serde_json::Value as J;
 use super::{AppState, Level};
 use crate::metadata::schema::{self, Checker, Field, FieldError, SchemaInfo};
 use crate::metadata::{Draft, Origin, drafts, extract};
-use crate::runtime::TaskHandle;
+use crate::runtime::{TaskHandle, take_finished};
 
 /// The draft being edited.
 pub struct OpenDraft {
@@ -422,7 +422,7 @@ impl AppState {
     pub fn publish_targets(&self, schema: &str) -> Vec<crate::catalogue::SourceConfig> {
         self.sources
             .iter()
-            .filter(|s| crate::metadata::publish::schema_for(s.kind) == Some(schema))
+            .filter(|s| crate::metadata::publish::schema_for(&s.kind) == Some(schema))
             .cloned()
             .collect()
     }
@@ -461,14 +461,14 @@ impl AppState {
         let Some(cfg) = self.sources.iter().find(|s| s.id == source).cloned() else {
             return;
         };
-        if crate::metadata::publish::schema_for(cfg.kind) != Some(open.schema.name.as_str()) {
+        if crate::metadata::publish::schema_for(&cfg.kind) != Some(open.schema.name.as_str()) {
             self.notify(
                 Level::Error,
                 format!("{} takes other metadata", cfg.name),
                 format!(
                     "This draft is written in “{}”; start a draft of the schema {} needs.",
                     open.schema.title,
-                    crate::metadata::publish::schema_for(cfg.kind).unwrap_or("?")
+                    crate::metadata::publish::schema_for(&cfg.kind).unwrap_or("?")
                 ),
             );
             return;
@@ -531,15 +531,11 @@ impl AppState {
     }
 
     pub(super) fn poll_metadata(&mut self) {
-        if let Some((label, def, handle)) = self.metadata.checking.take() {
-            match handle.try_take() {
-                Err(handle) => self.metadata.checking = Some((label, def, handle)),
-                Ok(r) => {
-                    self.metadata.nexus_check = Some((label, def, r.map_err(|e| e.to_string())));
-                }
-            }
+        if let Some((label, def, handle)) = take_finished(&mut self.metadata.checking, |c| &c.2) {
+            let r = handle.block();
+            self.metadata.nexus_check = Some((label, def, r.map_err(|e| e.to_string())));
         }
-        if let Some(p) = self.metadata.publishing.take() {
+        if let Some(p) = take_finished(&mut self.metadata.publishing, |p| &p.handle) {
             let Publishing {
                 draft,
                 source,
@@ -547,17 +543,8 @@ impl AppState {
                 sent,
                 handle,
             } = p;
-            match handle.try_take() {
-                Err(handle) => {
-                    self.metadata.publishing = Some(Publishing {
-                        draft,
-                        source,
-                        name,
-                        sent,
-                        handle,
-                    });
-                }
-                Ok(Ok(done)) => {
+            match handle.block() {
+                Ok(done) => {
                     // What was sent (not the draft as it is now, which may
                     // have changed while the publish ran).
                     let record = crate::metadata::publish::SentRecord {
@@ -583,20 +570,19 @@ impl AppState {
                         },
                     );
                 }
-                Ok(Err(e)) => self.notify(
+                Err(e) => self.notify(
                     Level::Error,
                     format!("Not published to {name}"),
                     e.to_string(),
                 ),
             }
         }
-        let Some((schema, handle)) = self.metadata.extracting.take() else {
+        let Some((schema, handle)) = take_finished(&mut self.metadata.extracting, |e| &e.1) else {
             return;
         };
-        match handle.try_take() {
-            Err(handle) => self.metadata.extracting = Some((schema, handle)),
-            Ok(Ok((title, values))) => self.create_draft(&schema, &title, &values),
-            Ok(Err(e)) => self.notify(Level::Error, "No metadata could be read", e.to_string()),
+        match handle.block() {
+            Ok((title, values)) => self.create_draft(&schema, &title, &values),
+            Err(e) => self.notify(Level::Error, "No metadata could be read", e.to_string()),
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::data::local_hdf5::LocalHdf5;
 use crate::data::nexus::{self, DefaultPlot};
 use crate::data::{DataError, DataSource, Entity, Selection, Value};
 use crate::paths::AppDirs;
-use crate::runtime::{TaskError, TaskHandle, TaskRegistry};
+use crate::runtime::{TaskError, TaskHandle, TaskRegistry, TaskSet};
 use crate::store::Store;
 
 /// How serious a notification is.
@@ -230,39 +230,38 @@ const VALUE_CACHE_KEEP: usize = 4;
 
 type Opened = (Arc<dyn DataSource>, Entity, Result<DefaultPlot, String>);
 
-enum Pending {
-    Open {
-        doc: u64,
-        show_default: bool,
-        handle: Box<TaskHandle<Opened>>,
-    },
-    Entity {
-        doc: u64,
-        path: String,
-        handle: TaskHandle<Entity>,
-    },
-    Value {
-        key: ValueKey,
-        handle: TaskHandle<Value>,
-    },
-    Index {
-        doc: u64,
-        handle: TaskHandle<Vec<Entity>>,
-    },
-    Plot {
-        doc: u64,
-        path: String,
-        handle: TaskHandle<Option<DefaultPlot>>,
-    },
-    Files {
-        key: String,
-        handle: TaskHandle<Vec<crate::catalogue::DataFile>>,
-    },
-    Search {
-        generation: u64,
-        source: String,
-        handle: TaskHandle<crate::catalogue::SearchPage>,
-    },
+/// Background reads in progress, by what each was started for.
+#[derive(Default)]
+struct Pending {
+    opens: TaskSet<(u64, bool), Opened>,
+    entities: TaskSet<(u64, String), Entity>,
+    values: TaskSet<ValueKey, Value>,
+    indexes: TaskSet<u64, Vec<Entity>>,
+    plots: TaskSet<(u64, String), Option<DefaultPlot>>,
+    files: TaskSet<String, Vec<crate::catalogue::DataFile>>,
+    /// By search generation and source id.
+    searches: TaskSet<(u64, String), crate::catalogue::SearchPage>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.opens.is_empty()
+            && self.entities.is_empty()
+            && self.values.is_empty()
+            && self.indexes.is_empty()
+            && self.plots.is_empty()
+            && self.files.is_empty()
+            && self.searches.is_empty()
+    }
+
+    /// Stop every read of a document.
+    fn cancel_document(&mut self, id: u64) {
+        self.opens.cancel_where(|(doc, _)| *doc == id);
+        self.entities.cancel_where(|(doc, _)| *doc == id);
+        self.values.cancel_where(|key| key.doc == id);
+        self.indexes.cancel_where(|doc| *doc == id);
+        self.plots.cancel_where(|(doc, _)| *doc == id);
+    }
 }
 
 /// Everything Panorama knows, minus pixels.
@@ -301,7 +300,7 @@ pub struct AppState {
     value_order: Vec<ValueKey>,
     store: Option<Store>,
     tasks: TaskRegistry,
-    pending: Vec<Pending>,
+    pending: Pending,
     /// Data exports in progress (`Command::ExportData`).
     exports: Vec<TaskHandle<crate::data::export::Exported>>,
     next_id: u64,
@@ -349,7 +348,7 @@ impl AppState {
             value_order: Vec::new(),
             store: None,
             tasks,
-            pending: Vec::new(),
+            pending: Pending::default(),
             exports: Vec::new(),
             next_id: 0,
         };
@@ -369,7 +368,7 @@ impl AppState {
                     crate::catalogue::SourceConfig {
                         id: "offline".into(),
                         name: "Offline index".into(),
-                        kind: crate::catalogue::SourceKind::Offline,
+                        kind: crate::catalogue::offline::KIND.kind(),
                         url: state.dirs.data.join(STORE_FILE).display().to_string(),
                         enabled: true,
                         account: None,
@@ -823,11 +822,7 @@ impl AppState {
                 let plot = nexus::default_plot(source.as_ref(), "/").map_err(|p| p.0);
                 Ok::<_, DataError>((source, root, plot))
             });
-        self.pending.push(Pending::Open {
-            doc: id,
-            show_default,
-            handle: Box::new(handle),
-        });
+        self.pending.opens.push((id, show_default), handle);
     }
 
     /// The document with this id.
@@ -851,11 +846,7 @@ impl AppState {
         let handle = self
             .tasks
             .spawn_blocking(&format!("Reading {path}"), move |_| source.entity(&p));
-        self.pending.push(Pending::Entity {
-            doc,
-            path: path.to_owned(),
-            handle,
-        });
+        self.pending.entities.push((doc, path.to_owned()), handle);
     }
 
     /// A loaded object, if any.
@@ -922,10 +913,7 @@ impl AppState {
                     None => v,
                 })
             });
-        self.pending.push(Pending::Value {
-            key: key.clone(),
-            handle,
-        });
+        self.pending.values.push(key.clone(), handle);
         Load::Loading
     }
 
@@ -999,10 +987,7 @@ impl AppState {
             &format!("Listing files at {}", cfg.name),
             move |_| async move { cat.files(&d).await },
         );
-        self.pending.push(Pending::Files {
-            key: key.to_owned(),
-            handle,
-        });
+        self.pending.files.push(key.to_owned(), handle);
     }
 
     /// The client for a source, with the tokens of its bound account.
@@ -1046,14 +1031,7 @@ impl AppState {
     /// Search every enabled source at once; results arrive as each answers.
     /// A search still running is cancelled.
     pub fn start_search(&mut self, text: String) {
-        self.pending.retain(|p| {
-            if let Pending::Search { handle, .. } = p {
-                handle.cancel();
-                false
-            } else {
-                true
-            }
-        });
+        self.pending.searches.cancel_where(|_| true);
         self.search.generation += 1;
         let generation = self.search.generation;
         self.search.query = Some(text.clone());
@@ -1086,7 +1064,7 @@ impl AppState {
                 Ok(cat) => {
                     let mut q = query.clone();
                     // The offline index filters every match by itself.
-                    if cfg.kind == crate::catalogue::SourceKind::Offline {
+                    if cfg.kind.is(&crate::catalogue::offline::KIND) {
                         q.facets.clone_from(&self.search.facets);
                     }
                     self.spawn_search(cat, &cfg, q, generation);
@@ -1111,11 +1089,9 @@ impl AppState {
             .spawn(&format!("Searching {}", cfg.name), move |_| async move {
                 cat.search(&q).await
             });
-        self.pending.push(Pending::Search {
-            generation,
-            source: cfg.id.clone(),
-            handle,
-        });
+        self.pending
+            .searches
+            .push((generation, cfg.id.clone()), handle);
     }
 
     /// Ask the sources that filter every match by themselves (the offline
@@ -1155,13 +1131,9 @@ impl AppState {
                     true
                 }
             });
-            self.pending.retain(|p| match p {
-                Pending::Search { source, handle, .. } if *source == id => {
-                    handle.cancel();
-                    false
-                }
-                _ => true,
-            });
+            self.pending
+                .searches
+                .cancel_where(|(_, source)| *source == id);
             if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == id) {
                 run.status = Load::Loading;
                 run.started = std::time::Instant::now();
@@ -1193,7 +1165,7 @@ impl AppState {
             .spawn_blocking(&format!("Indexing {label}"), move |ctx| {
                 crate::data::list_all(source.as_ref(), &ctx)
             });
-        self.pending.push(Pending::Index { doc, handle });
+        self.pending.indexes.push(doc, handle);
     }
 
     /// A cached value without starting a read.
@@ -1255,11 +1227,7 @@ impl AppState {
             .spawn_blocking(&format!("Finding the plot of {path}"), move |_| {
                 nexus::plot_of(source.as_ref(), &p).map_err(|e| e.0)
             });
-        self.pending.push(Pending::Plot {
-            doc,
-            path: path.to_owned(),
-            handle,
-        });
+        self.pending.plots.push((doc, path.to_owned()), handle);
     }
 
     /// Open a remote file on an h5grove server (`http://host:port/?file=NAME`).
@@ -1302,165 +1270,136 @@ impl AppState {
         self.poll_metadata();
         self.poll_workflow();
         self.poll_exports();
-        let mut still = Vec::new();
         let mut effects = Vec::new();
-        for p in std::mem::take(&mut self.pending) {
-            match p {
-                Pending::Open {
-                    doc,
-                    show_default,
-                    handle,
-                } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Open {
-                        doc,
-                        show_default,
-                        handle: Box::new(handle),
-                    }),
-                    Ok(result) => {
-                        self.finish_open(doc, result);
-                        if show_default
-                            && self
-                                .document(doc)
-                                .is_some_and(|d| matches!(d.default_plot, Some(Ok(_))))
-                        {
-                            effects.push(doc);
-                        }
-                    }
-                },
-                Pending::Entity { doc, path, handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Entity { doc, path, handle }),
-                    Ok(result) => {
-                        let load = match result {
-                            Ok(e) => Load::Ready(e),
-                            Err(e) => Load::Failed(e.to_string()),
-                        };
-                        if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
-                            d.entities.insert(path, load);
-                        }
-                    }
-                },
-                Pending::Plot { doc, path, handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Plot { doc, path, handle }),
-                    Ok(result) => {
-                        let plot = result.ok().flatten();
-                        if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
-                            if let Some(p) = &plot
-                                && p.signal != path
-                            {
-                                // The signal stands for the same plot.
-                                d.plots
-                                    .insert(p.signal.clone(), Load::Ready(Some(p.clone())));
-                            }
-                            d.plots.insert(path, Load::Ready(plot));
-                        }
-                    }
-                },
-                Pending::Value { key, handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Value { key, handle }),
-                    Ok(result) => {
-                        let load = match result {
-                            Ok(v) => Load::Ready(Arc::new(v)),
-                            Err(e) => Load::Failed(e.to_string()),
-                        };
-                        if let Some(slot) = self.values.get_mut(&key) {
-                            *slot = load;
-                            self.trim_values();
-                        }
-                    }
-                },
-                Pending::Search {
-                    generation,
-                    source,
-                    handle,
-                } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Search {
-                        generation,
-                        source,
-                        handle,
-                    }),
-                    Ok(result) if generation == self.search.generation => {
-                        let mut total = None;
-                        // The page's own counts; an error leaves the last ones.
-                        let mut facets = None;
-                        let status = match result {
-                            Ok(page) => {
-                                let v = page.datasets;
-                                let n = v.len();
-                                total = page.total.filter(|t| *t > n as u64);
-                                facets = Some(page.facet_counts);
-                                for d in &v {
-                                    self.search
-                                        .origins
-                                        .entry(d.key())
-                                        .or_default()
-                                        .insert(source.clone());
-                                }
-                                if !matches!(source.as_str(), "demo" | "offline") {
-                                    self.remember_records(v.clone());
-                                }
-                                crate::catalogue::merge(&mut self.search.results, v);
-                                Load::Ready(n)
-                            }
-                            Err(e) => Load::Failed(e.to_string()),
-                        };
-                        if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == source) {
-                            run.status = status;
-                            run.total = total;
-                            if let Some(f) = facets {
-                                run.facets = f;
-                            }
-                        }
-                    }
-                    // An older search: its results are dropped.
-                    Ok(_) => {}
-                },
-                Pending::Files { key, handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Files { key, handle }),
-                    Ok(result) => {
-                        let status = match result {
-                            Ok(files) => {
-                                let n = files.len();
-                                let sources = self.sources.clone();
-                                if let Some(d) =
-                                    self.search.results.iter_mut().find(|d| d.key() == key)
-                                {
-                                    d.files = files;
-                                    let h5grove = d.sources.iter().find_map(|id| {
-                                        sources
-                                            .iter()
-                                            .find(|s| &s.id == id)
-                                            .and_then(|s| s.h5grove.clone())
-                                    });
-                                    if let Some(base) = h5grove {
-                                        crate::catalogue::link_h5grove(&base, d);
-                                    }
-                                }
-                                Load::Ready(n)
-                            }
-                            Err(e) => Load::Failed(e.to_string()),
-                        };
-                        self.search.files = Some((key, status));
-                    }
-                },
-                Pending::Index { doc, handle } => match handle.try_take() {
-                    Err(handle) => still.push(Pending::Index { doc, handle }),
-                    Ok(result) => {
-                        let load = match result {
-                            Ok(v) => Load::Ready(Arc::new(v)),
-                            Err(e) => Load::Failed(e.to_string()),
-                        };
-                        if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
-                            d.index = Some(load);
-                        }
-                    }
-                },
+        for ((doc, show_default), result) in self.pending.opens.drain_ready() {
+            self.finish_open(doc, result);
+            if show_default
+                && self
+                    .document(doc)
+                    .is_some_and(|d| matches!(d.default_plot, Some(Ok(_))))
+            {
+                effects.push(doc);
             }
         }
-        self.pending.append(&mut still);
+        for ((doc, path), result) in self.pending.entities.drain_ready() {
+            let load = match result {
+                Ok(e) => Load::Ready(e),
+                Err(e) => Load::Failed(e.to_string()),
+            };
+            if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
+                d.entities.insert(path, load);
+            }
+        }
+        for ((doc, path), result) in self.pending.plots.drain_ready() {
+            let plot = result.ok().flatten();
+            if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
+                if let Some(p) = &plot
+                    && p.signal != path
+                {
+                    // The signal stands for the same plot.
+                    d.plots
+                        .insert(p.signal.clone(), Load::Ready(Some(p.clone())));
+                }
+                d.plots.insert(path, Load::Ready(plot));
+            }
+        }
+        for (key, result) in self.pending.values.drain_ready() {
+            let load = match result {
+                Ok(v) => Load::Ready(Arc::new(v)),
+                Err(e) => Load::Failed(e.to_string()),
+            };
+            if let Some(slot) = self.values.get_mut(&key) {
+                *slot = load;
+                self.trim_values();
+            }
+        }
+        for ((generation, source), result) in self.pending.searches.drain_ready() {
+            // An older search: its results are dropped.
+            if generation == self.search.generation {
+                self.finish_search(&source, result);
+            }
+        }
+        for (key, result) in self.pending.files.drain_ready() {
+            let status = match result {
+                Ok(files) => {
+                    let n = files.len();
+                    let sources = self.sources.clone();
+                    if let Some(d) = self.search.results.iter_mut().find(|d| d.key() == key) {
+                        d.files = files;
+                        let h5grove = d.sources.iter().find_map(|id| {
+                            sources
+                                .iter()
+                                .find(|s| &s.id == id)
+                                .and_then(|s| s.h5grove.clone())
+                        });
+                        if let Some(base) = h5grove {
+                            crate::catalogue::link_h5grove(&base, d);
+                        }
+                    }
+                    Load::Ready(n)
+                }
+                Err(e) => Load::Failed(e.to_string()),
+            };
+            self.search.files = Some((key, status));
+        }
+        for (doc, result) in self.pending.indexes.drain_ready() {
+            let load = match result {
+                Ok(v) => Load::Ready(Arc::new(v)),
+                Err(e) => Load::Failed(e.to_string()),
+            };
+            if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc) {
+                d.index = Some(load);
+            }
+        }
         effects
             .into_iter()
             .flat_map(|doc| self.show_default_plot(doc))
             .collect()
+    }
+
+    /// One source's page of the current search: its results merged in,
+    /// its status, total and facet counts (an error leaves the last counts).
+    fn finish_search(
+        &mut self,
+        source: &str,
+        result: Result<crate::catalogue::SearchPage, TaskError>,
+    ) {
+        let mut total = None;
+        let mut facets = None;
+        let status = match result {
+            Ok(page) => {
+                let v = page.datasets;
+                let n = v.len();
+                total = page.total.filter(|t| *t > n as u64);
+                facets = Some(page.facet_counts);
+                for d in &v {
+                    self.search
+                        .origins
+                        .entry(d.key())
+                        .or_default()
+                        .insert(source.to_owned());
+                }
+                // Records from the network are kept for offline search.
+                let local = self
+                    .sources
+                    .iter()
+                    .find(|s| s.id == source)
+                    .is_some_and(|s| s.kind.is_local());
+                if !local {
+                    self.remember_records(v.clone());
+                }
+                crate::catalogue::merge(&mut self.search.results, v);
+                Load::Ready(n)
+            }
+            Err(e) => Load::Failed(e.to_string()),
+        };
+        if let Some(run) = self.search.runs.iter_mut().find(|r| r.id == source) {
+            run.status = status;
+            run.total = total;
+            if let Some(f) = facets {
+                run.facets = f;
+            }
+        }
     }
 
     fn finish_open(&mut self, doc: u64, result: Result<Opened, TaskError>) {
@@ -1582,21 +1521,7 @@ impl AppState {
         }
         self.values.retain(|k, _| k.doc != id);
         self.value_order.retain(|k| k.doc != id);
-        self.pending.retain(|p| {
-            let (doc, cancel): (u64, &dyn Fn()) = match p {
-                Pending::Open { doc, handle, .. } => (*doc, &|| handle.cancel()),
-                Pending::Entity { doc, handle, .. } => (*doc, &|| handle.cancel()),
-                Pending::Value { key, handle } => (key.doc, &|| handle.cancel()),
-                Pending::Index { doc, handle } => (*doc, &|| handle.cancel()),
-                Pending::Plot { doc, handle, .. } => (*doc, &|| handle.cancel()),
-                Pending::Search { .. } => (u64::MAX, &|| {}),
-                Pending::Files { .. } => (u64::MAX, &|| {}),
-            };
-            if doc == id {
-                cancel();
-            }
-            doc != id
-        });
+        self.pending.cancel_document(id);
     }
 }
 

@@ -646,12 +646,11 @@ impl AppState {
     }
 
     fn poll_workflow_map(&mut self) {
-        let Some(handle) = self.workflow.map.running.take() else {
+        let Some(result) = TaskHandle::take_ready(&mut self.workflow.map.running) else {
             return;
         };
-        match handle.try_take() {
-            Err(h) => self.workflow.map.running = Some(h),
-            Ok(Ok(runs)) => {
+        match result {
+            Ok(runs) => {
                 let failed = runs.iter().filter(|r| r.failed()).count();
                 self.workflow.map.results = runs
                     .iter()
@@ -694,7 +693,7 @@ impl AppState {
                     self.workflow.last = Some(last.outcome);
                 }
             }
-            Ok(Err(e)) => self.notify(Level::Error, "The runs over files stopped", e.to_string()),
+            Err(e) => self.notify(Level::Error, "The runs over files stopped", e.to_string()),
         }
     }
 
@@ -814,21 +813,21 @@ impl AppState {
     }
 
     fn poll_cluster_run(&mut self) {
-        let Some(handle) = self.workflow.remote.take() else {
+        if self.workflow.remote.is_none() {
             return;
-        };
+        }
         let now = self
             .workflow
             .remote_status
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        match handle.try_take() {
-            Err(h) => {
-                self.workflow.remote = Some(h);
-                self.workflow.cluster_run = Some(now);
-            }
-            Ok(Ok(results)) => {
+        let Some(result) = TaskHandle::take_ready(&mut self.workflow.remote) else {
+            self.workflow.cluster_run = Some(now);
+            return;
+        };
+        match result {
+            Ok(results) => {
                 let mut out = outcome_from_results(&results.summary);
                 // The values in full (the summary shortens long arrays).
                 for (id, v) in results.values {
@@ -841,7 +840,7 @@ impl AppState {
                     ..now
                 });
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 let status = match e {
                     crate::runtime::TaskError::Cancelled => match now.job {
                         Some(j) => format!("cancelled; job {j} was cancelled on the cluster"),
@@ -862,12 +861,11 @@ impl AppState {
         self.poll_map_inputs();
         self.poll_cluster_run();
         self.poll_workflow_map();
-        let Some(handle) = self.workflow.running.take() else {
+        let Some(result) = TaskHandle::take_ready(&mut self.workflow.running) else {
             return;
         };
-        match handle.try_take() {
-            Err(h) => self.workflow.running = Some(h),
-            Ok(Ok((out, dir, write_error))) => {
+        match result {
+            Ok((out, dir, write_error)) => {
                 if let Some(e) = write_error {
                     self.notify(Level::Error, "The run's RO-Crate was not written", e);
                 }
@@ -876,7 +874,7 @@ impl AppState {
                 self.workflow.last = Some(out);
                 self.workflow.last_dir = dir;
             }
-            Ok(Err(e)) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
+            Err(e) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
         }
     }
 

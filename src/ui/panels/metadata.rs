@@ -966,7 +966,7 @@ fn publish_ui(
         .map_or(target.clone(), |t| t.name.clone());
     let takes_files = targets
         .iter()
-        .any(|t| t.id == target && t.kind == crate::catalogue::SourceKind::Invenio);
+        .any(|t| t.id == target && t.kind.is(&crate::catalogue::invenio::KIND));
     // A local file open in Panorama can go with the record.
     let local = open_doc
         .and_then(|id| state.document(id))

@@ -1,7 +1,7 @@
 //! Catalogue search: one box, facets that filter instantly, results, and the
 //! dataset page with authors, PID, citation, parameters and files.
 
-use crate::catalogue::{Access, Dataset, SourceConfig, SourceKind, citation};
+use crate::catalogue::{Access, Dataset, SourceConfig, citation};
 use crate::command::Command;
 use crate::state::{AppState, Load};
 use crate::units::human_bytes;
@@ -38,20 +38,12 @@ fn sources_window(
                 .show(ui, |ui| {
                     for (i, src) in list.iter_mut().enumerate() {
                         ui.checkbox(&mut src.enabled, &src.name);
-                        ui.weak(match src.kind {
-                            SourceKind::Demo => "bundled",
-                            SourceKind::Panosc => "PaNOSC",
-                            SourceKind::Invenio => "InvenioRDM",
-                            SourceKind::Scicat => "SciCat",
-                            SourceKind::Datacite => "DataCite",
-                            SourceKind::Offline => "this computer",
-                        });
-                        if src.kind == SourceKind::Offline {
-                            ui.weak("harvested and seen records");
-                        } else {
-                            ui.monospace(&src.url);
-                        }
-                        if matches!(src.kind, SourceKind::Demo | SourceKind::Offline) {
+                        ui.weak(src.kind.label());
+                        match src.kind.spec().and_then(|k| k.place) {
+                            Some(place) => ui.weak(place),
+                            None => ui.monospace(&src.url),
+                        };
+                        if src.kind.is_local() {
                             ui.label("");
                             ui.label("");
                         } else {
@@ -94,7 +86,7 @@ fn sources_window(
                     list.push(SourceConfig {
                         id,
                         name: s.new_name.trim().to_owned(),
-                        kind: SourceKind::Panosc,
+                        kind: crate::catalogue::panosc::KIND.kind(),
                         url: s.new_url.trim().to_owned(),
                         enabled: true,
                         account: None,
