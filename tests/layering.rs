@@ -125,8 +125,10 @@ const LAYERS: &[&[&str]] = &[
     // The store keeps plain rows (settings, drafts, the record index), so
     // it knows no domain type.
     &["net", "store"],
-    &["auth"],
-    &["data", "catalogue", "plot", "inspect", "doctor", "logging"],
+    // Clients take tokens as `net::credentials::TokenSource`; signing in
+    // sits above them.
+    &["data", "catalogue", "plot", "inspect", "logging"],
+    &["auth", "doctor"],
     &["metadata", "workflow"],
     &["command", "state"],
     &["bench"],

@@ -12,7 +12,7 @@ use super::flow::SignedIn;
 use super::http::OidcHttp;
 use super::keystore::Vault;
 use super::provider::Provider;
-use super::{AuthError, Secret, TokenSource};
+use super::{AuthError, Secret, TokenError, TokenSource};
 use crate::runtime::BoxFuture;
 
 /// Settings key of the account list.
@@ -283,14 +283,14 @@ impl TokenSource for Session {
         self.account().entitlements
     }
 
-    fn access_token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
-        Box::pin(self.token())
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, TokenError>> {
+        Box::pin(async move { Ok(self.token().await?) })
     }
 
     fn after_unauthorized<'a>(
         &'a self,
         rejected: &'a Secret,
-    ) -> BoxFuture<'a, Result<Secret, AuthError>> {
+    ) -> BoxFuture<'a, Result<Secret, TokenError>> {
         Box::pin(async move {
             let mut live = self.live.lock().await;
             if let Some(current) = &live.access
@@ -299,7 +299,7 @@ impl TokenSource for Session {
                 return Ok(current.clone());
             }
             tracing::info!(account = %self.account().id, "token refused; refreshing once");
-            self.refresh_locked(&mut live).await
+            Ok(self.refresh_locked(&mut live).await?)
         })
     }
 }

@@ -12,11 +12,9 @@ pub mod http;
 pub mod keystore;
 pub mod provider;
 
-use std::sync::Arc;
-
-use crate::runtime::BoxFuture;
-
-pub use crate::net::credentials::Secret;
+pub use crate::net::credentials::{
+    Secret, SharedTokens, StaticToken, TokenError, TokenSource, block_on_token,
+};
 pub use accounts::{Account, AccountBook, LoginRequest, Session};
 
 /// The tokens of one sign-in.
@@ -137,62 +135,10 @@ where
     }
 }
 
-/// Where an authenticated request gets its bearer token: a signed-in
-/// account ([`Session`]) or a fixed token.
-pub trait TokenSource: Send + Sync {
-    /// Who the token speaks for, e.g. `alice@login.example.org`.
-    fn label(&self) -> String;
-    /// The entitlements/groups of the account, to explain a 403.
-    fn entitlements(&self) -> Vec<String>;
-    /// A valid access token, refreshed first when it is about to expire.
-    fn access_token(&self) -> BoxFuture<'_, Result<Secret, AuthError>>;
-    /// The server refused `rejected` with 401: refresh once and hand out
-    /// the new token (or the current one when another request already did).
-    fn after_unauthorized<'a>(
-        &'a self,
-        rejected: &'a Secret,
-    ) -> BoxFuture<'a, Result<Secret, AuthError>>;
-}
-
-/// A fixed token (`PANORAMA_TOKEN`, scripts). It cannot be refreshed.
-pub struct StaticToken(pub Secret);
-
-impl TokenSource for StaticToken {
-    fn label(&self) -> String {
-        "the given token".into()
+impl From<AuthError> for TokenError {
+    fn from(e: AuthError) -> Self {
+        Self(e.to_string())
     }
-    fn entitlements(&self) -> Vec<String> {
-        Vec::new()
-    }
-    fn access_token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
-        Box::pin(async move { Ok(self.0.clone()) })
-    }
-    fn after_unauthorized<'a>(
-        &'a self,
-        _rejected: &'a Secret,
-    ) -> BoxFuture<'a, Result<Secret, AuthError>> {
-        Box::pin(async move { Err(AuthError::Refused) })
-    }
-}
-
-/// Run a token request from blocking code (readers on the blocking pool, the
-/// CLI): on a private current-thread runtime in a scoped thread, so it works
-/// inside and outside a tokio runtime alike.
-pub fn block_on_token<T: Send>(
-    fut: impl std::future::Future<Output = Result<T, AuthError>> + Send,
-) -> Result<T, AuthError> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| AuthError::Network(e.to_string()))?
-                    .block_on(fut)
-            })
-            .join()
-            .unwrap_or_else(|_| Err(AuthError::Network("the token request failed".into())))
-    })
 }
 
 /// Open an http(s) address in the system browser; any other scheme is refused.
@@ -202,9 +148,6 @@ pub fn open_in_browser(url: &str) -> Result<(), String> {
     }
     webbrowser::open(url).map_err(|e| e.to_string())
 }
-
-/// A token source shared by clients.
-pub type SharedTokens = Arc<dyn TokenSource>;
 
 #[cfg(test)]
 mod tests {

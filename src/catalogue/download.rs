@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::SharedTokens;
+use crate::net::credentials::SharedTokens;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {

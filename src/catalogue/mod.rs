@@ -18,7 +18,7 @@ pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 
 use std::sync::Arc;
 
-use crate::auth::SharedTokens;
+use crate::net::credentials::SharedTokens;
 use crate::runtime::BoxFuture;
 
 /// Errors from a catalogue, worded for the person searching.
@@ -339,7 +339,7 @@ impl Endpoint {
                 other => other,
             });
         };
-        let account_error = |e: crate::auth::AuthError| CatalogueError::Account {
+        let account_error = |e: crate::net::credentials::TokenError| CatalogueError::Account {
             source_name: self.name.clone(),
             detail: e.to_string(),
         };

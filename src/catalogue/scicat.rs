@@ -12,7 +12,7 @@ use super::{
     Access, Catalogue, CatalogueError, Creator, DataFile, Dataset, Parameter, SearchPage,
     SearchQuery,
 };
-use crate::auth::{Secret, SharedTokens, StaticToken};
+use crate::net::credentials::{Secret, SharedTokens, StaticToken};
 use crate::runtime::BoxFuture;
 
 const TIMEOUT: Duration = Duration::from_secs(20);

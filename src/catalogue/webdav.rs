@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use super::{CatalogueError, DataFile};
-use crate::auth::Secret;
+use crate::net::credentials::Secret;
 
 /// One entry of a `multistatus` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

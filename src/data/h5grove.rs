@@ -12,7 +12,7 @@ use super::{
 };
 use std::sync::Arc;
 
-use crate::auth::{Secret, SharedTokens, StaticToken};
+use crate::net::credentials::{Secret, SharedTokens, StaticToken};
 
 /// Longest a single request may take.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -359,7 +359,7 @@ impl H5Grove {
         ));
         let mut query: Vec<(&str, &str)> = vec![("file", self.file.as_str())];
         query.extend_from_slice(params);
-        let auth_error = |e: crate::auth::AuthError| DataError::Remote {
+        let auth_error = |e: crate::net::credentials::TokenError| DataError::Remote {
             object: object.to_owned(),
             status: 401,
             message: e.to_string(),
@@ -380,7 +380,9 @@ impl H5Grove {
                 })
         };
         let token = match &self.auth {
-            Some(a) => Some(crate::auth::block_on_token(a.access_token()).map_err(auth_error)?),
+            Some(a) => Some(
+                crate::net::credentials::block_on_token(a.access_token()).map_err(auth_error)?,
+            ),
             None => None,
         };
         let mut resp = send(token.as_ref())?;
@@ -388,7 +390,8 @@ impl H5Grove {
             && let (Some(a), Some(t)) = (&self.auth, &token)
         {
             // Refresh once and try again: the token may have been revoked or expired early.
-            let fresh = crate::auth::block_on_token(a.after_unauthorized(t)).map_err(auth_error)?;
+            let fresh = crate::net::credentials::block_on_token(a.after_unauthorized(t))
+                .map_err(auth_error)?;
             resp = send(Some(&fresh))?;
         }
         let status = resp.status();

@@ -565,13 +565,13 @@ pub fn open(location: &str) -> Result<Box<dyn DataSource>, DataError> {
 /// [`open`], sending the tokens of a signed-in account to a remote server.
 pub fn open_with_auth(
     location: &str,
-    auth: Option<crate::auth::SharedTokens>,
+    auth: Option<crate::net::credentials::SharedTokens>,
 ) -> Result<Box<dyn DataSource>, DataError> {
     if crate::net::is_web_url(location) {
         let token = std::env::var("PANORAMA_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
-            .map(crate::auth::Secret::new);
+            .map(crate::net::credentials::Secret::new);
         return Ok(Box::new(
             h5grove::H5Grove::from_url(location, token)?.with_auth(auth),
         ));

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value as J, json};
 
 use super::MetadataError;
-use crate::auth::{Secret, TokenSource};
+use crate::net::credentials::{Secret, TokenSource};
 
 /// Where a draft went.
 #[derive(Debug, Clone, PartialEq, Eq)]
