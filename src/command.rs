@@ -254,7 +254,7 @@ pub enum Command {
     /// Change the open workflow (add, connect, move, undo…).
     EditWorkflow(crate::workflow::edit::Edit),
     /// Pause, resume, cancel or limit downloads.
-    Queue(crate::catalogue::queue::QueueAction),
+    Queue(crate::transfer::queue::QueueAction),
     /// Choose the folder downloads go to.
     ChooseDownloadFolder,
     /// Downloads go to this folder from now on (remembered).
@@ -362,12 +362,12 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
         CommandSpec::new(
             "Pause all downloads",
             None,
-            C::Queue(crate::catalogue::queue::QueueAction::PauseAll),
+            C::Queue(crate::transfer::queue::QueueAction::PauseAll),
         ),
         CommandSpec::new(
             "Resume all downloads",
             None,
-            C::Queue(crate::catalogue::queue::QueueAction::ResumeAll),
+            C::Queue(crate::transfer::queue::QueueAction::ResumeAll),
         ),
         CommandSpec::new("Quit", Some(Shortcut::ctrl(Key::Letter('q'))), C::Quit),
     ];

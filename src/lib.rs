@@ -22,6 +22,7 @@ pub mod plot;
 pub mod runtime;
 pub mod state;
 pub mod store;
+pub mod transfer;
 pub mod ui;
 pub mod units;
 pub mod workflow;

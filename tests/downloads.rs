@@ -14,8 +14,8 @@ use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
-use panorama::catalogue::download::{DownloadError, Request, fetch, file_checksum};
 use panorama::runtime::Runtime;
+use panorama::transfer::download::{DownloadError, Request, fetch, file_checksum};
 use tokio_util::sync::CancellationToken;
 
 fn random_file(path: &Path, n: usize) {
@@ -264,8 +264,8 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
 
 #[test]
 fn a_webdav_folder_is_listed_and_fetched_through_the_queue() {
-    use panorama::catalogue::queue::{ItemState, Queue};
-    use panorama::catalogue::webdav::Lister;
+    use panorama::transfer::queue::{ItemState, Queue};
+    use panorama::transfer::webdav::Lister;
 
     let dav = tempfile::tempdir().expect("dav");
     let (_server, base) = webdav(dav.path());
@@ -505,8 +505,8 @@ fn a_changed_file_or_a_wrong_range_restarts_instead_of_splicing() {
 /// file of the same name and folder is kept beside as `data (2).h5`.
 #[test]
 fn same_named_files_from_different_folders_both_arrive_intact() {
-    use panorama::catalogue::queue::{ItemState, Queue};
-    use panorama::catalogue::webdav::Lister;
+    use panorama::transfer::queue::{ItemState, Queue};
+    use panorama::transfer::webdav::Lister;
 
     let dav = tempfile::tempdir().expect("dav");
     let (_server, base) = webdav(dav.path());

@@ -127,7 +127,14 @@ const LAYERS: &[&[&str]] = &[
     &["net", "store"],
     // Clients take tokens as `net::credentials::TokenSource`; signing in
     // sits above them.
-    &["data", "catalogue", "plot", "inspect", "logging"],
+    &[
+        "data",
+        "catalogue",
+        "transfer",
+        "plot",
+        "inspect",
+        "logging",
+    ],
     &["auth", "doctor"],
     &["metadata", "workflow"],
     &["command", "state"],

@@ -82,7 +82,7 @@ fn an_endless_answer_from_any_kind_of_server_is_refused_at_its_limit() {
         refused(&format!("{mode} OAI-PMH"), t0, &err);
 
         let t0 = Instant::now();
-        let lister = panorama::catalogue::webdav::Lister::new(None).expect("lister");
+        let lister = panorama::transfer::webdav::Lister::new(None).expect("lister");
         let listing = rt.block_on(lister.walk(&format!("{url}/folder/")));
         let err = listing.err().map(|e| e.to_string()).unwrap_or_default();
         refused(&format!("{mode} WebDAV"), t0, &err);

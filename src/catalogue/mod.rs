@@ -3,16 +3,13 @@
 
 pub mod datacite;
 pub mod demo;
-pub mod download;
 pub mod invenio;
 pub mod model;
 pub mod oaipmh;
 pub mod offline;
 pub mod panosc;
-pub mod queue;
 pub mod scicat;
 pub mod synthetic;
-pub mod webdav;
 
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
 

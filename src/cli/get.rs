@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::catalogue::download::{Request, split_relative};
-use crate::catalogue::queue::{ItemState, Queue};
-use crate::catalogue::{DataFile, webdav};
+use crate::catalogue::DataFile;
 use crate::paths::AppDirs;
+use crate::transfer::download::{Request, split_relative};
+use crate::transfer::queue::{ItemState, Queue};
+use crate::transfer::webdav;
 
 /// What `get` fetches: files with their URL or local copy. A name with
 /// folders (`run1/data.h5`, from a WebDAV folder or a catalogue) keeps them

@@ -248,7 +248,7 @@ pub async fn to_invenio(
         .await?;
     }
     for path in files {
-        let key = crate::catalogue::download::sanitize_file_name(
+        let key = crate::transfer::download::sanitize_file_name(
             &path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -261,7 +261,7 @@ pub async fn to_invenio(
         };
         let size = std::fs::metadata(path).map_err(|e| unreadable(&e))?.len();
         // The file's checksum, read once; the upload streams it from disk.
-        let sent = crate::catalogue::download::file_checksum(path, "md5")
+        let sent = crate::transfer::download::file_checksum(path, "md5")
             .map(|hex| format!("md5:{hex}"))
             .map_err(|e| unreadable(&e))?;
         let files_url = format!("{draft_url}/files");

@@ -286,7 +286,7 @@ pub struct AppState {
     /// The open workflow and its last run.
     pub workflow: workflow::WorkflowState,
     /// Downloads: queued, running, paused and finished files.
-    pub downloads: Option<crate::catalogue::queue::Queue>,
+    pub downloads: Option<crate::transfer::queue::Queue>,
     /// The catalogue record of each queued download, by queue item.
     download_origins: HashMap<u64, crate::store::FileOrigin>,
     /// Download items whose end was already announced.
@@ -325,7 +325,7 @@ impl AppState {
     /// cannot be opened becomes a notification; Panorama still starts.
     pub fn new(dirs: AppDirs, tasks: TaskRegistry) -> Self {
         let accounts = accounts::AccountsState::open(&dirs);
-        let downloads = crate::catalogue::queue::Queue::new(tasks.handle().clone(), 3);
+        let downloads = crate::transfer::queue::Queue::new(tasks.handle().clone(), 3);
         let mut state = Self {
             dirs,
             theme: ThemeChoice::System,
@@ -928,7 +928,7 @@ impl AppState {
                     .map(|(_, a)| a.clone())
             })
             .and_then(|account| self.accounts.tokens(&account));
-        let req = crate::catalogue::download::Request {
+        let req = crate::transfer::download::Request {
             url,
             dir: self.dirs.downloads.clone(),
             name,
@@ -1437,7 +1437,7 @@ impl AppState {
             if !item.state.is_final() || !self.announced.insert(item.id) {
                 continue;
             }
-            if let (crate::catalogue::queue::ItemState::Done(path), Some(origin), Some(store)) = (
+            if let (crate::transfer::queue::ItemState::Done(path), Some(origin), Some(store)) = (
                 &item.state,
                 self.download_origins.remove(&item.id),
                 &self.store,
@@ -1446,12 +1446,12 @@ impl AppState {
                 tracing::warn!("where {} came from was not remembered: {e}", path.display());
             }
             match item.state {
-                crate::catalogue::queue::ItemState::Done(path) => self.notify(
+                crate::transfer::queue::ItemState::Done(path) => self.notify(
                     Level::Info,
                     format!("Downloaded {}", item.name),
                     path.display().to_string(),
                 ),
-                crate::catalogue::queue::ItemState::Exists(path) => self.notify(
+                crate::transfer::queue::ItemState::Exists(path) => self.notify(
                     Level::Warning,
                     format!("{} is already in the folder", item.name),
                     format!(
@@ -1459,7 +1459,7 @@ impl AppState {
                         path.display()
                     ),
                 ),
-                crate::catalogue::queue::ItemState::Failed(e) => {
+                crate::transfer::queue::ItemState::Failed(e) => {
                     self.notify(Level::Error, format!("Could not download {}", item.name), e);
                 }
                 _ => {}
@@ -1536,7 +1536,7 @@ mod tests {
 
     #[test]
     fn the_download_queue_is_driven_by_commands() {
-        use crate::catalogue::queue::QueueAction;
+        use crate::transfer::queue::QueueAction;
         let rt = Runtime::new().expect("rt");
         let tmp = tempfile::tempdir().expect("tmp");
         let mut s = state(&rt, tmp.path());

@@ -530,8 +530,8 @@ impl AppState {
                 q.items()
                     .into_iter()
                     .filter_map(|i| match i.state {
-                        crate::catalogue::queue::ItemState::Done(p)
-                        | crate::catalogue::queue::ItemState::Exists(p) => {
+                        crate::transfer::queue::ItemState::Done(p)
+                        | crate::transfer::queue::ItemState::Exists(p) => {
                             Some(p.display().to_string())
                         }
                         _ => None,

@@ -470,7 +470,7 @@ impl eframe::App for PanoramaApp {
         let tasks = self.state.tasks().clone();
         let notes = self.state.notifications.len();
         let downloads = self.state.downloads.as_ref().and_then(|q| {
-            use crate::catalogue::queue::ItemState;
+            use crate::transfer::queue::ItemState;
             let items = q.items();
             let running = items
                 .iter()

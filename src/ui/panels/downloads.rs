@@ -2,9 +2,9 @@
 //! resume and cancel per file or for all, the parallelism limit, and the
 //! folder files go to.
 
-use crate::catalogue::queue::{Item, ItemState, QueueAction};
 use crate::command::Command;
 use crate::state::AppState;
+use crate::transfer::queue::{Item, ItemState, QueueAction};
 
 fn state_text(item: &Item) -> String {
     let size = |n: u64| crate::units::human_bytes(n);

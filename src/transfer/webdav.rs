@@ -7,7 +7,7 @@ use std::time::Duration;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use super::{CatalogueError, DataFile};
+use crate::catalogue::{CatalogueError, DataFile};
 use crate::net::credentials::Secret;
 
 /// One entry of a `multistatus` answer.
@@ -72,7 +72,7 @@ pub fn parse_multistatus(xml: &str) -> Result<Vec<Entry>, CatalogueError> {
             }
             Ok(Event::GeneralRef(g)) => {
                 let name = g.decode().map_err(|e| bad(e.to_string()))?;
-                text.push_str(super::xml_entity(&name));
+                text.push_str(crate::catalogue::xml_entity(&name));
             }
             Ok(Event::End(_)) => {
                 let name = path.pop().unwrap_or_default();
