@@ -764,14 +764,17 @@ fn a_small_window_keeps_controls_and_windows_in_view() {
 /// dataset here fails the test.
 #[test]
 fn every_view_in_the_registry_shows_a_demo_dataset() {
+    let photo_dir = tempfile::tempdir().expect("tmp");
+    let photo = true_colour_file(photo_dir.path());
     let cases = [
-        ("Value", "demo_spectrum1d.nxs", "/entry/title"),
-        ("Image", "demo_image2d.nxs", "/entry/image/intensity"),
-        ("Stack", "demo_stack3d.nxs", "/entry/stack/data"),
-        ("Line", "demo_image2d.nxs", "/entry/image/intensity"),
+        ("RGB", photo, "/photo"),
+        ("Value", demo("demo_spectrum1d.nxs"), "/entry/title"),
+        ("Image", demo("demo_image2d.nxs"), "/entry/image/intensity"),
+        ("Stack", demo("demo_stack3d.nxs"), "/entry/stack/data"),
+        ("Line", demo("demo_image2d.nxs"), "/entry/image/intensity"),
         (
             "Table",
-            "demo_reflectivity_orso.nxs",
+            demo("demo_reflectivity_orso.nxs"),
             "/entry/orso_header/columns",
         ),
     ];
@@ -788,7 +791,7 @@ fn every_view_in_the_registry_shows_a_demo_dataset() {
     let mut results = egui_kittest::SnapshotResults::new();
     for (title, file, path) in cases {
         let home = tempfile::tempdir().expect("tmp");
-        let mut h = open(home.path(), &demo(file));
+        let mut h = open(home.path(), &file);
         let doc = h.state().state().documents[0].id;
         h.state_mut().run(panorama::command::Command::Select {
             doc,
@@ -805,9 +808,103 @@ fn every_view_in_the_registry_shows_a_demo_dataset() {
         match title {
             "Line" => assert_eq!(report.view, "line", "{title}"),
             "Image" | "Stack" => assert_eq!(report.view, "image", "{title}"),
+            "RGB" => assert_eq!(report.view, "rgb", "{title}"),
             _ => {}
         }
         h.snapshot(format!("view_{}", title.to_lowercase()));
         results.extend_harness(&mut h);
     }
+}
+
+/// A 48 × 64 true-colour picture as h5py writes it with the HDF5 image
+/// convention (`CLASS`, `IMAGE_SUBCLASS`, `INTERLACE_MODE`): red along x,
+/// green along y, blue along both.
+fn true_colour_file(dir: &Path) -> PathBuf {
+    let file = dir.join("photo.h5");
+    let out = std::process::Command::new(common::venv_python())
+        .arg("-c")
+        .arg(
+            "import sys, h5py, numpy as np\n\
+             y, x = np.mgrid[0:48, 0:64]\n\
+             rgb = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype('uint8')\n\
+             with h5py.File(sys.argv[1], 'w') as f:\n\
+             \x20   d = f.create_dataset('photo', data=rgb)\n\
+             \x20   d.attrs['CLASS'] = np.bytes_('IMAGE')\n\
+             \x20   d.attrs['IMAGE_SUBCLASS'] = np.bytes_('IMAGE_TRUECOLOR')\n\
+             \x20   d.attrs['INTERLACE_MODE'] = np.bytes_('INTERLACE_PIXEL')\n",
+        )
+        .arg(&file)
+        .output()
+        .expect("h5py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    file
+}
+
+/// A true-colour image opens in the RGB view (not as a stack of three
+/// planes): the colour drawn at each place is the colour h5py reads for the
+/// pixel there, row 0 at the top, and the readout names that pixel's R, G
+/// and B.
+#[test]
+fn a_true_colour_image_shows_the_colours_h5py_reads() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = true_colour_file(dir.path());
+    let rgb: Vec<Vec<Vec<u8>>> =
+        serde_json::from_value(common::image::h5py_datasets(&file, &["/photo"])[0].clone())
+            .expect("rgb");
+    let (rows, cols) = (rgb.len(), rgb[0].len());
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    let doc = h.state().state().documents[0].id;
+    h.state_mut().run(panorama::command::Command::Select {
+        doc,
+        path: "/photo".into(),
+    });
+    settle(&mut h);
+    h.run_steps(4);
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "rgb");
+    let [l, t, r, b] = report.image_screen.expect("the image's place");
+    let ppp = report.pixels_per_point;
+    let mut checked = 0;
+    for i in 0..6 {
+        for j in 0..6 {
+            // The middle of a pixel, so no border between two is sampled.
+            let (row, col) = (3 + j * 8, 5 + i * 10);
+            let p = egui::pos2(
+                l + (r - l) * (col as f32 + 0.5) / cols as f32,
+                t + (b - t) * (row as f32 + 0.5) / rows as f32,
+            );
+            h.hover_at(p);
+            h.run_steps(2);
+            let want = &rgb[row][col];
+            let text =
+                egui_kittest::kittest::NodeT::accesskit_node(&h.get_by_label_contains("pixel ["))
+                    .value()
+                    .unwrap_or_default();
+            assert!(
+                text.contains(&format!("pixel [{row}, {col}]"))
+                    && text.contains(&format!(
+                        "R = {}   G = {}   B = {}",
+                        want[0], want[1], want[2]
+                    )),
+                "at [{row}, {col}] h5py reads {want:?}; the readout says {text:?}"
+            );
+            h.remove_cursor();
+            h.run_steps(2);
+            let img = h.render().expect("render");
+            let px = img.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32);
+            for k in 0..3 {
+                assert!(
+                    (i32::from(px[k]) - i32::from(want[k])).abs() <= 2,
+                    "at [{row}, {col}] the screen shows {px:?}, h5py reads {want:?}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 36);
 }

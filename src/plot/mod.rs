@@ -5,6 +5,7 @@ mod colormap_data;
 pub mod export;
 pub mod prepare;
 pub mod pyramid;
+pub mod rgb;
 
 pub use colormap::{Colormap, Scale};
 pub use pyramid::MinMaxPyramid;

@@ -250,7 +250,7 @@ fn view_ui(
     }
     // The views that can show it, in the registry's order (the natural first).
     let offered: Vec<usize> = (0..v.views.len())
-        .filter(|i| v.views[*i].supports(info, plot))
+        .filter(|i| v.views[*i].supports(info, &entity.attributes, plot))
         .collect();
     let Some(&first) = offered.first() else {
         ui.weak("No view shows this dataset.");

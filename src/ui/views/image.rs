@@ -8,7 +8,7 @@ use egui_plot::{Plot, PlotImage, PlotPoint};
 
 use super::{ImageSettings, View, ViewCx};
 use crate::data::nexus::DefaultPlot;
-use crate::data::{DatasetInfo, Selection};
+use crate::data::{Attribute, DatasetInfo, Selection};
 use crate::plot::{Colormap, Scale};
 use crate::state::ValueKey;
 
@@ -23,7 +23,12 @@ impl View for ImageView {
         "Image"
     }
 
-    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+    fn supports(
+        &self,
+        info: &DatasetInfo,
+        _attrs: &[Attribute],
+        _plot: Option<&DefaultPlot>,
+    ) -> bool {
         crate::plot::prepare::is_image(info)
     }
 
@@ -252,7 +257,8 @@ impl ImagePane {
                     }),
                     (None, None) => return,
                 };
-                readout = image_ui(ui, id, &t.image, pixels, aspect_lock);
+                readout = image_ui(ui, id, "image", &t.image, pixels, aspect_lock)
+                    .map(|h| value_readout(&t.image, h));
                 super::report_plotted(ui);
             });
             colorbar_ui(ui, colours, &info);
@@ -548,14 +554,40 @@ pub enum Pixels<'a> {
     Gpu(crate::ui::gpu_image::Draw),
 }
 
-/// Draw the image; returns the hover readout text, if the pointer is over it.
+/// The pixel under the pointer: its row and column among the pixels shown,
+/// and the plot coordinates there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hover {
+    pub row: usize,
+    pub col: usize,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// The readout of a hovered pixel: where it is, and its value in its own
+/// type's shortest exact form (a float32 reads as 24.9, not
+/// 24.899999618530273).
+pub fn value_readout(img: &ImageData, h: Hover) -> String {
+    let v = img.pixels.element_text(h.row * img.width + h.col);
+    format!("{}   value = {v}", place_readout(img, h))
+}
+
+/// Where a hovered pixel is: its index in the dataset and its axis values.
+pub fn place_readout(img: &ImageData, h: Hover) -> String {
+    let (r, c) = (h.row * img.stride, h.col * img.stride);
+    format!("pixel [{r}, {c}]   x = {}   y = {}", short(h.x), short(h.y))
+}
+
+/// Draw the image and report it as view `view`; returns the pixel under
+/// the pointer, if it is over the image.
 pub fn image_ui(
     ui: &mut egui::Ui,
     id: egui::Id,
+    view: &str,
     img: &ImageData,
     pixels: Pixels<'_>,
     aspect_lock: bool,
-) -> Option<String> {
+) -> Option<Hover> {
     let (x0, x1) = img.x_range;
     let (y0, y1) = img.y_range;
     let center = PlotPoint::new(f64::midpoint(x0, x1), f64::midpoint(y0, y1));
@@ -604,7 +636,7 @@ pub fn image_ui(
     let a = t.position_from_point(&PlotPoint::new(x0.min(x1), y0.min(y1)));
     let b = t.position_from_point(&PlotPoint::new(x0.max(x1), y0.max(y1)));
     let placed = egui::Rect::from_two_pos(a, b);
-    crate::ui::report::plot(ui.ctx(), "image", t);
+    crate::ui::report::plot(ui.ctx(), view, t);
     crate::ui::report::update(ui.ctx(), |r| {
         r.image_screen = Some([placed.left(), placed.top(), placed.right(), placed.bottom()]);
         r.image_extent = Some([x0, x1, y0, y1]);
@@ -621,15 +653,12 @@ pub fn image_ui(
     }
     let p = resp.inner?;
     let (row, col) = img.pixel_at(p.x, p.y)?;
-    // The value in its own type's shortest exact form (a float32 reads as
-    // 24.9, not 24.899999618530273).
-    let v = img.pixels.element_text(row * img.width + col);
-    let (r, c) = (row * img.stride, col * img.stride);
-    Some(format!(
-        "pixel [{r}, {c}]   x = {}   y = {}   value = {v}",
-        short(p.x),
-        short(p.y)
-    ))
+    Some(Hover {
+        row,
+        col,
+        x: p.x,
+        y: p.y,
+    })
 }
 
 #[cfg(test)]

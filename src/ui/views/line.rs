@@ -10,6 +10,7 @@ use egui_plot::{
 };
 
 use super::{View, ViewCx};
+use crate::data::Attribute;
 use crate::data::DatasetInfo;
 use crate::data::nexus::DefaultPlot;
 use crate::plot::MinMaxPyramid;
@@ -34,7 +35,12 @@ impl View for LineView {
         "Line"
     }
 
-    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+    fn supports(
+        &self,
+        info: &DatasetInfo,
+        _attrs: &[Attribute],
+        _plot: Option<&DefaultPlot>,
+    ) -> bool {
         crate::plot::prepare::is_line(info)
     }
 

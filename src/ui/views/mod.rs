@@ -10,6 +10,7 @@
 pub mod axes;
 pub mod image;
 pub mod line;
+pub mod rgb;
 pub mod stack;
 pub mod table;
 pub mod value;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use crate::command::Command;
 use crate::data::nexus::DefaultPlot;
-use crate::data::{DatasetInfo, Entity, Selection, Value};
+use crate::data::{Attribute, DatasetInfo, Entity, Selection, Value};
 use crate::plot::{Colormap, Scale};
 use crate::state::{AppState, Load, Target, ValueKey};
 use crate::ui::file_dialog;
@@ -27,9 +28,10 @@ use crate::ui::file_dialog;
 pub trait View {
     /// The name on its button in the viewer.
     fn title(&self) -> &'static str;
-    /// Whether it can show this dataset (with its NeXus default plot, when
-    /// the dataset is a plot's signal).
-    fn supports(&self, info: &DatasetInfo, plot: Option<&DefaultPlot>) -> bool;
+    /// Whether it can show this dataset, given its attributes (with its
+    /// NeXus default plot, when the dataset is a plot's signal).
+    fn supports(&self, info: &DatasetInfo, attrs: &[Attribute], plot: Option<&DefaultPlot>)
+    -> bool;
     /// Controls of its own in the row of view buttons (colours, scales).
     fn toolbar_ui(&mut self, _ui: &mut egui::Ui, _cx: &mut ViewCx<'_>) {}
     /// Draw the selected dataset.
@@ -46,6 +48,7 @@ pub trait View {
 pub fn registry() -> Vec<Box<dyn View>> {
     vec![
         Box::new(value::ValueView),
+        Box::new(rgb::RgbView::default()),
         Box::new(image::ImageView::default()),
         Box::new(stack::StackView::default()),
         Box::new(line::LineView::default()),
@@ -256,7 +259,7 @@ mod tests {
     fn offered(info: &DatasetInfo) -> Vec<&'static str> {
         registry()
             .iter()
-            .filter(|v| v.supports(info, None))
+            .filter(|v| v.supports(info, &[], None))
             .map(|v| v.title())
             .collect()
     }
@@ -269,6 +272,32 @@ mod tests {
         assert_eq!(offered(&info(&[3, 4, 5], true)), ["Stack", "Table"]);
         assert_eq!(offered(&info(&[3], false)), ["Table"]);
         assert_eq!(offered(&info(&[], false)), ["Value"]);
+    }
+
+    /// Three numbers a pixel are a colour image only when the dataset says
+    /// so; then the RGB view comes first.
+    #[test]
+    fn a_colour_image_opens_in_the_rgb_view() {
+        let says = crate::data::Attribute {
+            name: "interpretation".into(),
+            dtype: DType::Str {
+                fixed: None,
+                utf8: true,
+            },
+            shape: vec![],
+            value: Ok(crate::data::Value {
+                shape: vec![],
+                data: crate::data::Data::Str(vec!["rgb-image".into()]),
+            }),
+        };
+        let rgb = info(&[4, 5, 3], true);
+        let views: Vec<&str> = registry()
+            .iter()
+            .filter(|v| v.supports(&rgb, std::slice::from_ref(&says), None))
+            .map(|v| v.title())
+            .collect();
+        assert_eq!(views, ["RGB", "Stack", "Table"]);
+        assert_eq!(offered(&rgb), ["Stack", "Table"]);
     }
 
     #[test]

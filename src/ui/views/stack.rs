@@ -3,6 +3,7 @@
 
 use super::image::{ImagePane, look_toolbar_ui};
 use super::{View, ViewCx};
+use crate::data::Attribute;
 use crate::data::DatasetInfo;
 use crate::data::nexus::DefaultPlot;
 use crate::plot::prepare;
@@ -21,7 +22,12 @@ impl View for StackView {
         "Stack"
     }
 
-    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+    fn supports(
+        &self,
+        info: &DatasetInfo,
+        _attrs: &[Attribute],
+        _plot: Option<&DefaultPlot>,
+    ) -> bool {
         prepare::is_stack(info)
     }
 

@@ -5,6 +5,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::{View, ViewCx};
 use crate::command::Command;
+use crate::data::Attribute;
 use crate::data::nexus::DefaultPlot;
 use crate::data::{DType, DatasetInfo, Selection, Value};
 
@@ -17,7 +18,12 @@ impl View for TableView {
         "Table"
     }
 
-    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+    fn supports(
+        &self,
+        info: &DatasetInfo,
+        _attrs: &[Attribute],
+        _plot: Option<&DefaultPlot>,
+    ) -> bool {
         !info.shape.is_empty()
     }
 

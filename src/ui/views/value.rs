@@ -2,7 +2,7 @@
 
 use super::{View, ViewCx};
 use crate::data::nexus::DefaultPlot;
-use crate::data::{DatasetInfo, Selection};
+use crate::data::{Attribute, DatasetInfo, Selection};
 
 /// A scalar of any type.
 pub struct ValueView;
@@ -12,7 +12,12 @@ impl View for ValueView {
         "Value"
     }
 
-    fn supports(&self, info: &DatasetInfo, _plot: Option<&DefaultPlot>) -> bool {
+    fn supports(
+        &self,
+        info: &DatasetInfo,
+        _attrs: &[Attribute],
+        _plot: Option<&DefaultPlot>,
+    ) -> bool {
         info.shape.is_empty()
     }
 
