@@ -1,6 +1,9 @@
 //! The few HDF5 calls the safe bindings do not offer: link targets, and
 //! reading elements of any type (compound, enum, strings of any length) as
 //! text. Every call runs under the bindings' global HDF5 lock.
+//!
+//! One file of about 950 lines on purpose: it is the only place with
+//! `unsafe` HDF5 calls, so a review of memory safety reads one file.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_char, c_uint, c_void};

@@ -1,7 +1,8 @@
 //! 256-entry sRGB lookup tables of the perceptually uniform colormaps.
 //! Generated from matplotlib 3.11.2's colormap data (viridis, magma, inferno: CC0 by
 //! Stéfan van der Walt and Nathaniel Smith; cividis: Nuñez, Anderton and Renslow, PLOS ONE 2018),
-//! with `tests/tools/gen_colormaps.py`.
+//! with `tests/tools/gen_colormaps.py`. Long because it is data: 256 rows a
+//! map.
 
 pub const VIRIDIS: [[u8; 3]; 256] = [
     [68, 1, 84],

@@ -55,7 +55,7 @@ pub struct AccountsState {
     pub signing_in: Option<SignInProgress>,
     /// Failure of the last sign-in, shown in the form.
     pub last_error: Option<String>,
-    signing_out: Vec<(String, TaskHandle<SignedOut>)>,
+    signing_out: crate::runtime::TaskSet<String, SignedOut>,
 }
 
 impl AccountsState {
@@ -68,7 +68,7 @@ impl AccountsState {
                 book_error: None,
                 signing_in: None,
                 last_error: None,
-                signing_out: Vec::new(),
+                signing_out: crate::runtime::TaskSet::default(),
             },
             Err(e) => Self {
                 book: None,
@@ -77,7 +77,7 @@ impl AccountsState {
                 keyring: String::new(),
                 signing_in: None,
                 last_error: None,
-                signing_out: Vec::new(),
+                signing_out: crate::runtime::TaskSet::default(),
             },
         }
     }
@@ -167,11 +167,11 @@ impl AccountsState {
         let handle = tasks.spawn(&format!("Signing out {id}"), move |_| async move {
             book.sign_out(&who).await
         });
-        self.signing_out.push((id, handle));
+        self.signing_out.push(id, handle);
     }
 
     pub fn is_signing_out(&self, id: &str) -> bool {
-        self.signing_out.iter().any(|(i, _)| i == id)
+        self.signing_out.any(|i| i == id)
     }
 
     fn reload(&mut self) {
@@ -197,14 +197,13 @@ impl AccountsState {
                 }
             }
         }
-        for (id, handle) in std::mem::take(&mut self.signing_out) {
-            match handle.try_take() {
-                Err(handle) => self.signing_out.push((id, handle)),
-                Ok(Ok(out)) => {
+        for (_, result) in self.signing_out.drain_ready() {
+            match result {
+                Ok(out) => {
                     self.reload();
                     events.push(AccountEvent::SignedOut(out));
                 }
-                Ok(Err(e)) => {
+                Err(e) => {
                     self.reload();
                     events.push(AccountEvent::SignOutFailed(e.to_string()));
                 }

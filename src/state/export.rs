@@ -32,6 +32,7 @@ impl AppState {
             || to.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+        let key = to.clone();
         let handle = self
             .tasks()
             .spawn_blocking(&format!("Exporting {name}"), move |ctx| {
@@ -44,14 +45,13 @@ impl AppState {
                     &ctx,
                 )
             });
-        self.exports.push(handle);
+        self.exports.push(key, handle);
     }
 
     pub(super) fn poll_exports(&mut self) {
-        for handle in std::mem::take(&mut self.exports) {
-            match handle.try_take() {
-                Err(h) => self.exports.push(h),
-                Ok(Ok(done)) => {
+        for (_, result) in self.exports.drain_ready() {
+            match result {
+                Ok(done) => {
                     let dims: Vec<String> = done.shape.iter().map(usize::to_string).collect();
                     self.notify(
                         Level::Info,
@@ -65,8 +65,8 @@ impl AppState {
                         ),
                     );
                 }
-                Ok(Err(crate::runtime::TaskError::Cancelled)) => {}
-                Ok(Err(e)) => self.notify(Level::Error, "Export failed", e.to_string()),
+                Err(crate::runtime::TaskError::Cancelled) => {}
+                Err(e) => self.notify(Level::Error, "Export failed", e.to_string()),
             }
         }
     }

@@ -1,5 +1,9 @@
 //! The Workflows tab's state: the open workflow, its engine (whose cache
 //! survives between runs) and the last run's results.
+//!
+//! Over 800 lines until the state is split into slices (each with its own
+//! commands and poll): runs over files and cluster runs are the parts to
+//! move out.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -49,7 +53,7 @@ pub struct MapState {
     pub progress: Arc<Mutex<(usize, usize, String)>>,
     running: Option<TaskHandle<Vec<crate::workflow::batch::MapRun>>>,
     /// Patterns being expanded into files, in the background.
-    expanding: Vec<TaskHandle<Vec<String>>>,
+    expanding: crate::runtime::TaskSet<String, Vec<String>>,
     pub results: Vec<MapResult>,
     /// The folder the last map wrote into.
     pub out_dir: Option<PathBuf>,
@@ -476,25 +480,25 @@ impl AppState {
     /// in the background; the files are added when it ends.
     pub fn add_map_inputs(&mut self, pattern: &str) {
         let pattern = pattern.trim().to_owned();
+        let key = pattern.clone();
         let handle =
             self.tasks
                 .spawn_blocking(&format!("Finding files matching {pattern}"), move |ctx| {
                     ctx.progress(0.0, "listing folders…");
                     crate::workflow::stream::expand(&pattern)
                 });
-        self.workflow.map.expanding.push(handle);
+        self.workflow.map.expanding.push(key, handle);
     }
 
     fn poll_map_inputs(&mut self) {
-        for handle in std::mem::take(&mut self.workflow.map.expanding) {
-            match handle.try_take() {
-                Err(h) => self.workflow.map.expanding.push(h),
-                Ok(Ok(files)) => {
+        for (_, result) in self.workflow.map.expanding.drain_ready() {
+            match result {
+                Ok(files) => {
                     for f in files {
                         self.add_map_input(f);
                     }
                 }
-                Ok(Err(e)) => self.notify(Level::Warning, "No files added", e.to_string()),
+                Err(e) => self.notify(Level::Warning, "No files added", e.to_string()),
             }
         }
     }

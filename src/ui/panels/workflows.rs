@@ -4,6 +4,10 @@
 //! the node, a preview of each node's last result, undo/redo, copy/paste,
 //! delete, fit to view, and Run.
 //!
+//! Over 800 lines: the editor (the `SnarlViewer`), the palette and the
+//! cluster window in one file; the palette and the cluster window are the
+//! next to move out.
+//!
 //! The workflow itself lives in `state.workflow.open` (`workflow::edit::Editor`);
 //! the canvas is rebuilt from it whenever it changes, and every gesture becomes
 //! a `Command::EditWorkflow`.

@@ -196,14 +196,12 @@ impl Exports {
                 write(&path).map(|()| Some(path.display().to_string()))
             }));
         }
-        let Some(h) = self.running.take() else {
-            return;
-        };
-        match h.try_take() {
-            Err(h) => self.running = Some(h),
-            Ok(Ok(Some(path))) => state.notify(crate::state::Level::Info, "Exported", path),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => state.notify(crate::state::Level::Error, "Export failed", e.to_string()),
+        match crate::runtime::TaskHandle::take_ready(&mut self.running) {
+            Some(Ok(Some(path))) => state.notify(crate::state::Level::Info, "Exported", path),
+            Some(Ok(None)) | None => {}
+            Some(Err(e)) => {
+                state.notify(crate::state::Level::Error, "Export failed", e.to_string());
+            }
         }
     }
 }
