@@ -24,7 +24,18 @@ pub use config::{
 pub(crate) use endpoint::Endpoint;
 pub use facets::{FACETS, apply_facets, facet_counts, facet_value, facet_values};
 pub use model::{Access, Creator, DataFile, Dataset, Parameter};
-pub use source::{ConnectFn, KINDS, KindSpec, SourceKind, connect, connect_with};
+pub use source::{ConnectFn, KindSpec, SourceKind, connect, connect_with};
+
+/// Every kind of catalogue, in the order the Sources window explains them.
+/// A new kind: its file (with its `KIND`) above, and one line here.
+pub const KINDS: &[&KindSpec] = &[
+    &demo::KIND,
+    &panosc::KIND,
+    &invenio::KIND,
+    &scicat::KIND,
+    &datacite::KIND,
+    &offline::KIND,
+];
 
 use crate::runtime::BoxFuture;
 

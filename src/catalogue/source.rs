@@ -1,12 +1,10 @@
 //! The kinds of catalogue and how a configured source becomes a client:
-//! [`KindSpec`] (each kind's file holds its `KIND`), the [`KINDS`]
-//! registry, [`SourceKind`] and [`connect_with`].
+//! [`KindSpec`] (each kind's file holds its `KIND`), [`SourceKind`] and
+//! [`connect_with`]; the registry, `KINDS`, is beside the module list.
 
 use std::sync::Arc;
 
-use super::{
-    Catalogue, CatalogueError, SourceConfig, datacite, demo, invenio, offline, panosc, scicat,
-};
+use super::{Catalogue, CatalogueError, KINDS, SourceConfig};
 use crate::net::credentials::SharedTokens;
 
 /// How a kind makes the client of a configured source.
@@ -38,16 +36,6 @@ impl KindSpec {
         SourceKind(std::borrow::Cow::Borrowed(self.id))
     }
 }
-
-/// Every kind of catalogue, in the order the Sources window explains them.
-pub const KINDS: &[&KindSpec] = &[
-    &demo::KIND,
-    &panosc::KIND,
-    &invenio::KIND,
-    &scicat::KIND,
-    &datacite::KIND,
-    &offline::KIND,
-];
 
 /// Which kind of service a source is: the id of an entry of [`KINDS`]. A
 /// kind this version does not know (a `sources.json` from a newer one) is
