@@ -51,8 +51,11 @@ fn fs_main(v: VsOut) -> @location(0) vec4<f32> {
     }
     let p = clamp(uv * size, vec2<f32>(0.0), size - vec2<f32>(1.0));
     let value = textureLoad(data, vec2<i32>(p), 0).r;
-    if (value != value) {
-        discard; // NaN
+    // NaN and ±∞ (all exponent bits set; read from the bits, as float
+    // comparisons with NaN may be optimised away): magenta, as on the CPU
+    // path (plot::colormap::INVALID).
+    if (((bitcast<u32>(value) >> 23u) & 0xffu) == 0xffu) {
+        return vec4<f32>(1.0, 0.0, 1.0, 1.0);
     }
     var s = value;
     if (params.scale == 1u) {

@@ -908,3 +908,73 @@ fn a_true_colour_image_shows_the_colours_h5py_reads() {
     }
     assert_eq!(checked, 36);
 }
+
+/// An image with holes (a block of NaN, a block of +∞, as masked detector
+/// frames have) shows them in magenta on the GPU and on the CPU path, says
+/// how many there are, and colours the rest from its real numbers.
+#[test]
+fn values_that_are_not_numbers_show_in_their_own_colour() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("holes.h5");
+    let out = std::process::Command::new(common::venv_python())
+        .arg("-c")
+        .arg(
+            "import sys, h5py, numpy as np\n\
+             y, x = np.mgrid[0:48, 0:64]\n\
+             z = (x + y).astype('float32')\n\
+             z[10:20, 10:20] = np.nan\n\
+             z[30:40, 40:50] = np.inf\n\
+             with h5py.File(sys.argv[1], 'w') as f:\n\
+             \x20   f['image'] = z\n",
+        )
+        .arg(&file)
+        .output()
+        .expect("h5py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for gpu in [true, false] {
+        let home = tempfile::tempdir().expect("home");
+        let mut h = open_with(home.path(), &file, gpu);
+        let doc = h.state().state().documents[0].id;
+        h.state_mut().run(panorama::command::Command::Select {
+            doc,
+            path: "/image".into(),
+        });
+        settle(&mut h);
+        h.run_steps(4);
+        let report = panorama::ui::report::get(&h.ctx);
+        assert_eq!(report.view, "image");
+        h.get_by_label_contains("200 values are not numbers");
+        let [l, t, r, b] = report.image_screen.expect("the image's place");
+        let ppp = report.pixels_per_point;
+        // Row 0 at the bottom (an increasing pixel axis).
+        let at = |row: f32, col: f32| {
+            egui::pos2(
+                l + (r - l) * (col + 0.5) / 64.0,
+                b - (b - t) * (row + 0.5) / 48.0,
+            )
+        };
+        let img = h.render().expect("render");
+        let colour = |p: egui::Pos2| {
+            let px = img.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32);
+            [px[0], px[1], px[2]]
+        };
+        for (row, col) in [(15.0, 15.0), (12.0, 18.0), (35.0, 45.0), (31.0, 48.0)] {
+            assert_eq!(
+                colour(at(row, col)),
+                [255, 0, 255],
+                "gpu {gpu}: [{row}, {col}] is not a number"
+            );
+        }
+        for (row, col) in [(5.0, 5.0), (25.0, 30.0), (45.0, 60.0)] {
+            assert_ne!(
+                colour(at(row, col)),
+                [255, 0, 255],
+                "gpu {gpu}: [{row}, {col}] holds a number"
+            );
+        }
+    }
+}

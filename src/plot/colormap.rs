@@ -100,8 +100,14 @@ pub fn percentile_range(values: &[f64], lo: f64, hi: f64) -> Option<(f64, f64)> 
     Some((a, b))
 }
 
+/// The colour of values that are not numbers (NaN, ±∞), in every colormap:
+/// pure magenta, far from each map's colours and the same in linear and
+/// sRGB terms (so the GPU path draws it alike).
+pub const INVALID: [u8; 4] = [255, 0, 255, 255];
+
 /// RGBA pixels for `values` mapped through `cmap` between `range` on `scale`.
-/// NaN and out-of-scale values (log of ≤ 0) become transparent. Runs on all cores.
+/// NaN and infinities take [`INVALID`]; values the scale cannot show (log
+/// of ≤ 0) are left transparent. Runs on all cores.
 pub fn colorize(values: &[f64], cmap: Colormap, scale: Scale, range: (f64, f64)) -> Vec<[u8; 4]> {
     colorize_with(values, |&v| v, cmap, scale, range)
 }
@@ -123,12 +129,18 @@ pub fn colorize_with<T: Sync>(
     values
         .par_iter()
         .with_min_len(4096)
-        .map(|v| match scale.apply(to_f64(v)).filter(|s| s.is_finite()) {
-            Some(s) => {
-                let [r, g, b] = cmap.rgb((s - lo) / span);
-                [r, g, b, 255]
+        .map(|v| {
+            let x = to_f64(v);
+            if !x.is_finite() {
+                return INVALID;
             }
-            None => [0, 0, 0, 0],
+            match scale.apply(x).filter(|s| s.is_finite()) {
+                Some(s) => {
+                    let [r, g, b] = cmap.rgb((s - lo) / span);
+                    [r, g, b, 255]
+                }
+                None => [0, 0, 0, 0],
+            }
         })
         .collect()
 }
@@ -170,5 +182,39 @@ mod tests {
         assert_eq!(px[1], [0, 0, 0, 255]);
         assert_eq!(px[2], [128, 128, 128, 255]);
         assert_eq!(px[3], [255, 255, 255, 255]);
+    }
+
+    /// NaN and infinities are drawn in the one colour no map has, on every
+    /// scale, and counted; values a scale cannot show stay see-through.
+    #[test]
+    fn values_that_are_not_numbers_are_magenta() {
+        for scale in Scale::ALL {
+            let px = colorize(
+                &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 5.0],
+                Colormap::Magma,
+                scale,
+                (1.0, 10.0),
+            );
+            assert_eq!(&px[..3], [INVALID; 3], "{}", scale.name());
+            assert_ne!(px[3], INVALID);
+        }
+        for c in Colormap::ALL {
+            for i in 0..=255 {
+                let [r, g, b] = c.rgb(f64::from(i) / 255.0);
+                let far = (i32::from(r) - 255).abs() + i32::from(g) + (i32::from(b) - 255).abs();
+                assert!(
+                    far > 60,
+                    "{} at {i} is {:?}, close to magenta",
+                    c.name(),
+                    (r, g, b)
+                );
+            }
+        }
+        let v = crate::data::Value {
+            shape: vec![4],
+            data: crate::data::Data::F32(vec![f32::NAN, f32::INFINITY, 1.0, 2.0]),
+        };
+        let info = super::super::color_range(&v, Scale::Linear, true);
+        assert_eq!((info.invalid, info.range), (2, (1.0, 2.0)));
     }
 }

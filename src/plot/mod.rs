@@ -53,6 +53,8 @@ pub struct ColorRange {
     pub max: f64,
     /// Values the scale cannot show: ≤ 0 on a log scale, < 0 on a sqrt scale.
     pub not_on_scale: usize,
+    /// Values that are not numbers (NaN, ±∞), drawn in `colormap::INVALID`.
+    pub invalid: usize,
     /// Values at the integer type's largest value (detector gaps and dead
     /// pixels, as Eiger and Pilatus frames mark them), left out of the range.
     pub gaps: usize,
@@ -83,13 +85,14 @@ pub fn color_range(v: &Value, scale: Scale, full: bool) -> ColorRange {
     };
     // One pass over the values, without an f64 copy of the image.
     let scan = |n: usize, at: &dyn Fn(usize) -> f64| {
-        let (mut not_on_scale, mut gaps) = (0usize, 0usize);
+        let (mut not_on_scale, mut gaps, mut invalid) = (0usize, 0usize, 0usize);
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         let step = (n / 200_000).max(1);
         let mut sample = Vec::with_capacity(n / step + 1);
         for i in 0..n {
             let x = at(i);
             if !x.is_finite() {
+                invalid += 1;
                 continue;
             }
             if gap == Some(x) {
@@ -106,9 +109,9 @@ pub fn color_range(v: &Value, scale: Scale, full: bool) -> ColorRange {
                 sample.push(x);
             }
         }
-        (not_on_scale, gaps, min, max, sample)
+        (not_on_scale, gaps, invalid, min, max, sample)
     };
-    let (not_on_scale, gaps, min, max, sample) = with_numbers!(v, d => scan(d.len(), &|i| d[i] as f64),
+    let (not_on_scale, gaps, invalid, min, max, sample) = with_numbers!(v, d => scan(d.len(), &|i| d[i] as f64),
     _ => {
         let all = v.to_f64().unwrap_or_default();
         scan(all.len(), &|i| all[i])
@@ -129,6 +132,7 @@ pub fn color_range(v: &Value, scale: Scale, full: bool) -> ColorRange {
         min: if min > max { range.0 } else { min },
         max: if min > max { range.1 } else { max },
         not_on_scale,
+        invalid,
         gaps,
         percentiles: !full,
     }

@@ -309,6 +309,12 @@ fn colour_range_note(
             scale.name()
         ));
     }
+    if info.invalid > 0 {
+        parts.push(format!(
+            "{} values are not numbers (NaN or infinite), shown in magenta",
+            info.invalid
+        ));
+    }
     if info.gaps > 0 {
         parts.push(format!(
             "{} pixels at the type's largest value (detector gaps) are left out",
