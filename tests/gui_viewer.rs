@@ -821,25 +821,15 @@ fn every_view_in_the_registry_shows_a_demo_dataset() {
 /// green along y, blue along both.
 fn true_colour_file(dir: &Path) -> PathBuf {
     let file = dir.join("photo.h5");
-    let out = std::process::Command::new(common::venv_python())
-        .arg("-c")
-        .arg(
-            "import sys, h5py, numpy as np\n\
-             y, x = np.mgrid[0:48, 0:64]\n\
-             rgb = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype('uint8')\n\
-             with h5py.File(sys.argv[1], 'w') as f:\n\
-             \x20   d = f.create_dataset('photo', data=rgb)\n\
-             \x20   d.attrs['CLASS'] = np.bytes_('IMAGE')\n\
-             \x20   d.attrs['IMAGE_SUBCLASS'] = np.bytes_('IMAGE_TRUECOLOR')\n\
-             \x20   d.attrs['INTERLACE_MODE'] = np.bytes_('INTERLACE_PIXEL')\n",
-        )
-        .arg(&file)
-        .output()
-        .expect("h5py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:48, 0:64]\n\
+         rgb = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype('uint8')\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   d = f.create_dataset('photo', data=rgb)\n\
+         \x20   d.attrs['CLASS'] = np.bytes_('IMAGE')\n\
+         \x20   d.attrs['IMAGE_SUBCLASS'] = np.bytes_('IMAGE_TRUECOLOR')\n\
+         \x20   d.attrs['INTERLACE_MODE'] = np.bytes_('INTERLACE_PIXEL')\n",
+        &file,
     );
     file
 }
@@ -916,24 +906,14 @@ fn a_true_colour_image_shows_the_colours_h5py_reads() {
 fn values_that_are_not_numbers_show_in_their_own_colour() {
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("holes.h5");
-    let out = std::process::Command::new(common::venv_python())
-        .arg("-c")
-        .arg(
-            "import sys, h5py, numpy as np\n\
-             y, x = np.mgrid[0:48, 0:64]\n\
-             z = (x + y).astype('float32')\n\
-             z[10:20, 10:20] = np.nan\n\
-             z[30:40, 40:50] = np.inf\n\
-             with h5py.File(sys.argv[1], 'w') as f:\n\
-             \x20   f['image'] = z\n",
-        )
-        .arg(&file)
-        .output()
-        .expect("h5py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:48, 0:64]\n\
+         z = (x + y).astype('float32')\n\
+         z[10:20, 10:20] = np.nan\n\
+         z[30:40, 40:50] = np.inf\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['image'] = z\n",
+        &file,
     );
     for gpu in [true, false] {
         let home = tempfile::tempdir().expect("home");

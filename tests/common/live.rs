@@ -47,8 +47,17 @@ pub struct Display {
 impl Display {
     pub fn start() -> Self {
         for n in 140..200 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-                continue;
+            let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+            if lock.exists() {
+                // A lock whose server is gone (killed without cleaning up)
+                // frees its number; a live server keeps it.
+                let pid = std::fs::read_to_string(&lock).unwrap_or_default();
+                let pid = pid.trim();
+                if pid.is_empty() || Path::new(&format!("/proc/{pid}")).exists() {
+                    continue;
+                }
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
             }
             let Ok(mut xvfb) = Command::new("Xvfb")
                 .args([
@@ -86,7 +95,19 @@ impl Display {
 }
 
 impl Drop for Display {
+    /// Stop the server with SIGTERM, so it removes its lock and socket;
+    /// SIGKILL only if it does not stop within a few seconds.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.xvfb.id().to_string()])
+            .status();
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if self.xvfb.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
     }

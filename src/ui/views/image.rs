@@ -225,13 +225,7 @@ impl ImagePane {
                 .iter()
                 .flat_map(egui::Color32::to_srgba_unmultiplied)
                 .collect();
-            cx.exports.start(
-                ui.ctx(),
-                "Exporting PNG",
-                cx.export_name("png"),
-                "png",
-                move |p| crate::plot::export::write_png(p, w, h, &rgba),
-            );
+            cx.export_png(ui.ctx(), w, h, rgba);
         }
         let readout_h = 20.0;
         let id = egui::Id::new(("image", cx.target.doc, &cx.target.path));

@@ -113,6 +113,16 @@ impl ViewCx<'_> {
         self.state.value(&key).ready().and_then(|v| v.to_f64())
     }
 
+    /// Save a `width` × `height` RGBA picture as PNG, where the user picks
+    /// (the views' **Export PNG…**).
+    pub fn export_png(&mut self, ctx: &egui::Context, width: usize, height: usize, rgba: Vec<u8>) {
+        let name = self.export_name("png");
+        self.exports
+            .start(ctx, "Exporting PNG", name, "png", move |p| {
+                crate::plot::export::write_png(p, width, height, &rgba)
+            });
+    }
+
     /// A file name for an export of the target: its last path part.
     pub fn export_name(&self, ext: &str) -> String {
         format!(

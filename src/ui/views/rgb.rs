@@ -81,13 +81,7 @@ impl View for RgbView {
         if ui.button("Export PNG…").clicked() {
             let (w, h) = (layout.width, layout.height);
             let rgba: Vec<u8> = s.pixels.iter().flatten().copied().collect();
-            cx.exports.start(
-                ui.ctx(),
-                "Exporting PNG",
-                cx.export_name("png"),
-                "png",
-                move |p| crate::plot::export::write_png(p, w, h, &rgba),
-            );
+            cx.export_png(ui.ctx(), w, h, rgba);
         }
         // Pixel geometry for the plot: one unit per pixel, row 0 at the top
         // (a picture's first row is its top line).
