@@ -299,9 +299,15 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT key, json FROM records WHERE key NOT IN (SELECT key FROM record_facets)",
         )?;
-        let rows = stmt
+        let rows: Vec<(String, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        if rows.is_empty() {
+            // Nothing left from before (an empty index, or every record
+            // indexed again since): no need to look again.
+            self.conn
+                .execute("DELETE FROM kv WHERE key = ?1", [FACETS_PENDING_KEY])?;
+        }
         Ok(rows)
     }
 
@@ -401,6 +407,7 @@ mod tests {
             .expect("fts");
         }
         let mut s = Store::open(&path).expect("upgrade");
+        assert!(s.get(FACETS_PENDING_KEY).expect("get").is_some());
         assert_eq!(s.search_records("old", 10).expect("q").len(), 1);
         // Its facets are asked for once, then kept.
         let pending = s.records_without_facets().expect("pending");
@@ -440,5 +447,25 @@ mod tests {
         assert_eq!(s.remove_records(&["a".into()]).expect("remove"), 1);
         assert!(s.search_records("crystals", 10).expect("q").is_empty());
         assert_eq!(s.index_len().expect("len"), 0);
+    }
+
+    /// An old index with nothing left to fill is asked once, not on every
+    /// search.
+    #[test]
+    fn an_upgraded_empty_index_is_marked_done_at_the_first_look() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("old.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).expect("open");
+            for sql in &super::super::MIGRATIONS[..3] {
+                conn.execute_batch(sql).expect("old schema");
+            }
+            conn.pragma_update(None, "user_version", 3)
+                .expect("version");
+        }
+        let s = Store::open(&path).expect("upgrade");
+        assert!(s.get(FACETS_PENDING_KEY).expect("get").is_some());
+        assert!(s.records_without_facets().expect("none").is_empty());
+        assert_eq!(s.get(FACETS_PENDING_KEY).expect("get"), None);
     }
 }
