@@ -3,7 +3,6 @@
 //! settings that were always written so, which keeps old stores readable).
 //! `AppState::load` and `AppState::save` take these, never a key string.
 
-use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -19,7 +18,6 @@ pub struct Setting<T> {
     pub key: &'static str,
     encode: fn(&T) -> Option<String>,
     decode: fn(&str) -> Option<T>,
-    kind: PhantomData<fn() -> T>,
 }
 
 fn to_json<T: Serialize>(v: &T) -> Option<String> {
@@ -37,7 +35,6 @@ impl<T: Serialize + DeserializeOwned> Setting<T> {
             key,
             encode: to_json::<T>,
             decode: from_json::<T>,
-            kind: PhantomData,
         }
     }
 }
@@ -53,7 +50,6 @@ impl<T> Setting<T> {
             key,
             encode,
             decode,
-            kind: PhantomData,
         }
     }
 
