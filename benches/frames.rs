@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use panorama::command::Command;
+use panorama::command::WorkflowCommand;
 use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
@@ -114,21 +114,21 @@ fn main() {
     {
         use panorama::workflow::edit::Edit;
         let s = h.state_mut().state_mut();
-        s.apply(Command::NewWorkflow);
+        s.apply(WorkflowCommand::NewWorkflow);
         for i in 0..20 {
-            s.apply(Command::EditWorkflow(Edit::Add {
+            s.apply(WorkflowCommand::EditWorkflow(Edit::Add {
                 kind: "linspace".into(),
                 pos: [(i % 5) as f32 * 250.0, (i / 5) as f32 * 200.0],
             }));
         }
         for id in 1..=20 {
-            s.apply(Command::SetNodeParam {
+            s.apply(WorkflowCommand::SetNodeParam {
                 node: id,
                 name: "count".into(),
                 value: serde_json::json!(1_000_000),
             });
         }
-        s.apply(Command::RunWorkflow);
+        s.apply(WorkflowCommand::RunWorkflow);
     }
     settle(&mut h);
     h.get_by_label("Workflows").click();

@@ -3,6 +3,7 @@
 //! can print ratios. Each figure is the median of several warm runs.
 
 use crate::catalogue::offline::RecordIndex as _;
+use crate::command::DocumentsCommand;
 use std::path::Path;
 use std::time::Instant;
 
@@ -290,14 +291,14 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
     };
     let search = |state: &mut crate::state::AppState| -> Result<f64, String> {
         let t0 = Instant::now();
-        state.apply(crate::command::Command::Search("dataset".into()));
+        state.apply(crate::command::SearchCommand::Run("dataset".into()));
         while state.search.running() {
             let _ = state.poll();
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
         let t = t0.elapsed().as_secs_f64();
         if let Some(failed) = state.search.runs.iter().find_map(|r| match &r.status {
-            crate::state::Load::Failed(m) => Some(format!("{}: {m}", r.name)),
+            crate::state::Requested::Failed { error: m, .. } => Some(format!("{}: {m}", r.name)),
             _ => None,
         }) {
             return Err(failed);
@@ -306,12 +307,12 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
     };
     let mut slowest: f64 = 0.0;
     for (i, url) in urls.iter().enumerate() {
-        state.sources = vec![cfg(i, url)];
+        state.search.sources = vec![cfg(i, url)];
         search(&mut state)?;
         let t: Result<Vec<f64>, String> = (0..runs).map(|_| search(&mut state)).collect();
         slowest = slowest.max(median(t?));
     }
-    state.sources = urls.iter().enumerate().map(|(i, u)| cfg(i, u)).collect();
+    state.search.sources = urls.iter().enumerate().map(|(i, u)| cfg(i, u)).collect();
     search(&mut state)?;
     let t: Result<Vec<f64>, String> = (0..runs).map(|_| search(&mut state)).collect();
     let federated = median(t?);
@@ -380,8 +381,7 @@ pub fn peak_rss_mb() -> Option<f64> {
 /// through `frames` frames of `path` one by one with the viewer's prefetch
 /// of the next two, each frame coloured as an image; report peak memory.
 pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMemory, String> {
-    use crate::command::Command;
-    use crate::state::{AppState, Load, ValueKey};
+    use crate::state::{AppState, Requested, ValueKey};
     let t0 = Instant::now();
     let rt = crate::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let home = std::env::temp_dir().join(format!("panorama-browse-{}", std::process::id()));
@@ -392,15 +392,17 @@ pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMem
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
     };
-    state.apply(Command::OpenPath(file.to_path_buf()));
+    state.apply(DocumentsCommand::OpenPath(file.to_path_buf()));
     settle(&mut state);
     let doc = state
         .documents
+        .open
         .first()
         .map(|d| d.id)
         .ok_or("the file did not open")?;
     let src = state
         .documents
+        .open
         .first()
         .and_then(|d| d.source.clone())
         .ok_or_else(|| "the file did not open".to_owned())?;
@@ -412,7 +414,7 @@ pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMem
         .ok_or_else(|| format!("{path} is not a dataset of {}", file.display()))?;
     let logical = info.element_count().saturating_mul(2);
     let n = usize::try_from(info.shape.first().copied().unwrap_or(0)).unwrap_or(0);
-    state.apply(Command::OpenDefaultPlot(doc));
+    state.apply(DocumentsCommand::OpenDefaultPlot(doc));
     settle(&mut state);
     let key = |f: usize| ValueKey {
         doc,
@@ -430,7 +432,7 @@ pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMem
                 }
             }
             match now {
-                Load::Ready(v) => {
+                Requested::Ready(v) => {
                     std::hint::black_box(crate::plot::image_rgba(
                         &v,
                         Colormap::Viridis,
@@ -438,14 +440,14 @@ pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMem
                     ));
                     break;
                 }
-                Load::Failed(e) => return Err(e),
-                Load::Loading => {
+                Requested::Failed { error: e, .. } => return Err(e),
+                Requested::Pending { .. } => {
                     let _ = state.poll();
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
             }
         }
-        peak_cache = peak_cache.max(state.cached_value_bytes());
+        peak_cache = peak_cache.max(state.documents.cached_value_bytes());
     }
     settle(&mut state);
     let _ = std::fs::remove_dir_all(&home);

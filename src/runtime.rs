@@ -284,6 +284,85 @@ impl<K, T: Send + 'static> TaskSet<K, T> {
     }
 }
 
+/// Something asked of a background task, as it stands. A refresh keeps
+/// what was there before (`previous`), so what shows it can go on showing
+/// that instead of flickering to empty (rerun's pattern).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Requested<T> {
+    Pending { previous: Option<T> },
+    Ready(T),
+    Failed { error: String, previous: Option<T> },
+}
+
+impl<T> Requested<T> {
+    /// Asked for the first time.
+    pub const fn pending() -> Self {
+        Self::Pending { previous: None }
+    }
+
+    /// Failed with nothing before it.
+    pub fn failed(error: impl Into<String>) -> Self {
+        Self::Failed {
+            error: error.into(),
+            previous: None,
+        }
+    }
+
+    /// The value, once it has come.
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Self::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The value, or the one before it while a refresh runs or after it failed.
+    pub fn latest(&self) -> Option<&T> {
+        match self {
+            Self::Ready(v) => Some(v),
+            Self::Pending { previous } | Self::Failed { previous, .. } => previous.as_ref(),
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::Pending { .. })
+    }
+
+    /// Why it failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::Failed { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Asked again: pending, keeping the latest value.
+    pub fn refresh(&mut self) {
+        let previous = match std::mem::replace(self, Self::pending()) {
+            Self::Ready(v) => Some(v),
+            Self::Pending { previous } | Self::Failed { previous, .. } => previous,
+        };
+        *self = Self::Pending { previous };
+    }
+
+    /// The answer came: the value, or the error with the latest value kept.
+    pub fn finish<E: std::fmt::Display>(&mut self, result: Result<T, E>) {
+        *self = match result {
+            Ok(v) => Self::Ready(v),
+            Err(e) => {
+                let previous = match std::mem::replace(self, Self::pending()) {
+                    Self::Ready(v) => Some(v),
+                    Self::Pending { previous } | Self::Failed { previous, .. } => previous,
+                };
+                Self::Failed {
+                    error: e.to_string(),
+                    previous,
+                }
+            }
+        };
+    }
+}
+
 impl TaskRegistry {
     fn new(handle: tokio::runtime::Handle) -> Self {
         Self {
@@ -457,6 +536,27 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_refresh_keeps_the_value_until_the_new_one_comes() {
+        let mut r: Requested<u32> = Requested::pending();
+        assert_eq!(r.latest(), None);
+        r.finish(Ok::<_, String>(7));
+        assert_eq!(r.ready(), Some(&7));
+        r.refresh();
+        assert!(r.is_pending());
+        assert_eq!((r.ready(), r.latest()), (None, Some(&7)));
+        r.finish(Err::<u32, _>("server down"));
+        assert_eq!(r.error(), Some("server down"));
+        assert_eq!(
+            r.latest(),
+            Some(&7),
+            "a failed refresh keeps the last value"
+        );
+        r.refresh();
+        r.finish(Ok::<_, String>(9));
+        assert_eq!(r, Requested::Ready(9));
+    }
+
     use super::*;
 
     fn runtime() -> Runtime {

@@ -4,16 +4,17 @@
 
 mod common;
 
+use panorama::command::{DocumentsCommand, SearchCommand};
 use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use panorama::catalogue::panosc::Panosc;
 use panorama::catalogue::{SearchQuery, SourceConfig};
-use panorama::command::Command;
+
 use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
-use panorama::state::{AppState, Load};
+use panorama::state::{AppState, Requested};
 
 fn panosc(mode: &str) -> common::Peer {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
@@ -107,7 +108,7 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
         source("refused", &refused),
     ]);
     let t0 = Instant::now();
-    s.apply(Command::Search("dataset".into()));
+    s.apply(SearchCommand::Run("dataset".into()));
     let status = |s: &AppState, id: &str| {
         s.search
             .runs
@@ -119,7 +120,7 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
     // Everything but the slow source answers well before it does.
     while ["ok", "mirror", "failing", "garbage", "refused"]
         .iter()
-        .any(|id| matches!(status(&s, id), Load::Loading))
+        .any(|id| matches!(status(&s, id), Requested::Pending { .. }))
     {
         s.poll();
         assert!(
@@ -129,16 +130,22 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(
-        matches!(status(&s, "slow"), Load::Loading),
+        matches!(status(&s, "slow"), Requested::Pending { .. }),
         "the slow source is still running"
     );
     assert!(
         !s.search.results.is_empty(),
         "results arrived while the slow source runs"
     );
-    assert!(matches!(status(&s, "failing"), Load::Failed(m) if m.contains("500")));
-    assert!(matches!(status(&s, "garbage"), Load::Failed(m) if m.contains("cannot read")));
-    assert!(matches!(status(&s, "refused"), Load::Failed(m) if m.contains("cannot connect")));
+    assert!(
+        matches!(status(&s, "failing"), Requested::Failed { error: m, .. } if m.contains("500"))
+    );
+    assert!(
+        matches!(status(&s, "garbage"), Requested::Failed { error: m, .. } if m.contains("cannot read"))
+    );
+    assert!(
+        matches!(status(&s, "refused"), Requested::Failed { error: m, .. } if m.contains("cannot connect"))
+    );
     // The same records from two sources are one row naming both.
     let d = s
         .search
@@ -159,7 +166,7 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(matches!(status(&s, "slow"), Load::Ready(_)));
+    assert!(matches!(status(&s, "slow"), Requested::Ready(_)));
     assert_eq!(
         s.search.results.len(),
         n_before,
@@ -174,8 +181,8 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
     assert_eq!(fast, ["mirror", "ok"], "{sources:?}");
 
     // A new search drops the results of the old one, even if they arrive later.
-    s.apply(Command::Search("dataset".into()));
-    s.apply(Command::Search("nothing-matches-this".into()));
+    s.apply(SearchCommand::Run("dataset".into()));
+    s.apply(SearchCommand::Run("nothing-matches-this".into()));
     let t1 = Instant::now();
     while s.search.running() {
         s.poll();
@@ -407,7 +414,7 @@ fn scicat_v4_lists_files_from_origdatablocks_and_opens_them_remotely() {
         account: None,
         h5grove: Some(h5grove.url.clone()),
     }]);
-    s.apply(Command::Search("loki".into()));
+    s.apply(SearchCommand::Run("loki".into()));
     let wait = |s: &mut AppState| {
         let t0 = Instant::now();
         while s.busy() {
@@ -418,7 +425,7 @@ fn scicat_v4_lists_files_from_origdatablocks_and_opens_them_remotely() {
     };
     wait(&mut s);
     let key = s.search.results[0].key();
-    s.apply(Command::ShowDataset(key));
+    s.apply(SearchCommand::ShowDataset(key));
     wait(&mut s);
     let shown = s.search.shown_dataset().expect("shown").clone();
     assert_eq!(shown.files.len(), 6);
@@ -432,9 +439,9 @@ fn scicat_v4_lists_files_from_origdatablocks_and_opens_them_remotely() {
         shown.files.iter().filter(|f| f.remote.is_some()).count() == 1,
         "tif files are not offered"
     );
-    s.apply(Command::OpenUrl(remote));
+    s.apply(DocumentsCommand::OpenUrl(remote));
     wait(&mut s);
-    let doc = s.documents.last().expect("opened");
+    let doc = s.documents.open.last().expect("opened");
     assert!(
         matches!(doc.status, panorama::state::DocStatus::Ready),
         "{:?}",
@@ -505,7 +512,7 @@ fn datacite_finds_dois_and_explains_what_it_cannot() {
         h5grove: None,
     };
     s.set_sources(vec![cfg("good", &peer.url), cfg("bad", &failing.url)]);
-    s.apply(Command::Search("figshare".into()));
+    s.apply(SearchCommand::Run("figshare".into()));
     let t0 = Instant::now();
     while s.search.running() {
         s.poll();
@@ -515,7 +522,7 @@ fn datacite_finds_dois_and_explains_what_it_cannot() {
     assert!(!s.search.results.is_empty());
     let bad = s.search.runs.iter().find(|r| r.id == "bad").expect("bad");
     assert!(
-        matches!(&bad.status, Load::Failed(m) if m.contains("500")),
+        matches!(&bad.status, Requested::Failed { error: m, .. } if m.contains("500")),
         "{:?}",
         bad.status
     );
@@ -528,6 +535,7 @@ fn records_seen_online_are_found_again_offline() {
     let rt = Runtime::new().expect("rt");
     let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
     let offline = s
+        .search
         .sources
         .iter()
         .find(|c| c.id == "offline")
@@ -549,18 +557,18 @@ fn records_seen_online_are_found_again_offline() {
             std::thread::sleep(Duration::from_millis(10));
         }
     };
-    s.apply(Command::Search("dataset".into()));
+    s.apply(SearchCommand::Run("dataset".into()));
     wait(&mut s);
     assert_eq!(s.search.results.len(), 4);
     drop(peer); // the service goes away
     s.set_sources(vec![offline]);
-    s.apply(Command::Search("test dataset 2".into()));
+    s.apply(SearchCommand::Run("test dataset 2".into()));
     wait(&mut s);
     assert_eq!(
         s.search.results.first().and_then(|d| d.pid.as_deref()),
         Some("20.500.12269/panosc-dataset2")
     );
-    assert!(matches!(s.search.runs[0].status, Load::Ready(_)));
+    assert!(matches!(s.search.runs[0].status, Requested::Ready(_)));
 }
 
 #[test]
@@ -676,7 +684,7 @@ fn sources_live_in_an_editable_file() {
     // … and an edit to the file wins at the next start.
     std::fs::write(&file, text.replace("\"ess\"", "\"ess-edited\"")).expect("edit");
     let s = AppState::new(dirs.clone(), rt.tasks().clone());
-    assert_eq!(s.sources[0].id, "ess-edited");
+    assert_eq!(s.search.sources[0].id, "ess-edited");
     // A broken file is a warning that says what to do, not a crash.
     std::fs::write(
         &file,
@@ -694,5 +702,5 @@ fn sources_live_in_an_editable_file() {
         "{}",
         warning.detail
     );
-    assert_eq!(s.sources[0].id, "ess", "the sources known before");
+    assert_eq!(s.search.sources[0].id, "ess", "the sources known before");
 }

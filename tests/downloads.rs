@@ -10,6 +10,7 @@
 
 mod common;
 
+use panorama::command::{DownloadsCommand, SearchCommand};
 use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
@@ -188,7 +189,6 @@ fn webdav_serves_ranged_resumes() {
 
 #[test]
 fn the_app_downloads_in_the_background_and_reports_the_result() {
-    use panorama::command::Command;
     use panorama::state::{AppState, Level};
 
     let src = tempfile::tempdir().expect("src");
@@ -215,7 +215,7 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
     };
     // The first try is cut off by the server; the second resumes.
     for _ in 0..2 {
-        s.apply(Command::Download {
+        s.apply(SearchCommand::Download {
             url: peer.url.clone(),
             name: "data.bin".into(),
             checksum: checksum.clone(),
@@ -236,8 +236,8 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
     );
     // A chosen folder is used from then on, and remembered.
     let chosen = home.path().join("beamtime-2026");
-    s.apply(Command::SetDownloadFolder(chosen.clone()));
-    s.apply(Command::Download {
+    s.apply(DownloadsCommand::SetFolder(chosen.clone()));
+    s.apply(SearchCommand::Download {
         url: peer.url.clone(),
         name: "data.bin".into(),
         checksum: checksum.clone(),
@@ -247,7 +247,7 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
     let in_chosen = chosen.join("data.bin");
     if !in_chosen.exists() {
         // The server cuts every first transfer short: resume once.
-        s.apply(Command::Download {
+        s.apply(SearchCommand::Download {
             url: peer.url.clone(),
             name: "data.bin".into(),
             checksum: checksum.clone(),
@@ -259,7 +259,7 @@ fn the_app_downloads_in_the_background_and_reports_the_result() {
         panorama::paths::AppDirs::under(home.path()),
         rt.tasks().clone(),
     );
-    assert_eq!(again.dirs.downloads, chosen);
+    assert_eq!(again.downloads.folder, chosen);
 }
 
 #[test]

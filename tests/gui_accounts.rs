@@ -106,7 +106,7 @@ fn device_sign_in_shows_the_account_and_sign_out_forgets_it() {
     // Bind it to a source: the card says which sources use it.
     h.state_mut()
         .state_mut()
-        .apply(panorama::command::Command::BindAccount {
+        .apply(panorama::command::SearchCommand::BindAccount {
             source: "panosc".into(),
             account: Some(id.clone()),
         });
@@ -135,9 +135,9 @@ fn device_sign_in_shows_the_account_and_sign_out_forgets_it() {
     let url = format!("{}/?file=sample.h5", grove.url);
     h.state_mut()
         .state_mut()
-        .apply(panorama::command::Command::OpenUrl(url.clone()));
+        .apply(panorama::command::DocumentsCommand::OpenUrl(url.clone()));
     step_until(&mut h, "the refusal", |app| {
-        app.state().documents.iter().any(
+        app.state().documents.open.iter().any(
             |d| matches!(&d.status, panorama::state::DocStatus::Failed(m) if m.contains("sign in")),
         )
     });
@@ -145,11 +145,12 @@ fn device_sign_in_shows_the_account_and_sign_out_forgets_it() {
     step_until(&mut h, "the signed-in read", |app| {
         app.state()
             .documents
+            .open
             .iter()
             .any(|d| d.location == url && d.status == panorama::state::DocStatus::Ready)
     });
     assert_eq!(
-        h.state().state().documents.len(),
+        h.state().state().documents.open.len(),
         1,
         "the failed entry was replaced"
     );

@@ -5,12 +5,12 @@
 
 mod common;
 
+use panorama::command::{DocumentsCommand, MetadataCommand};
 use std::path::Path;
 
 use common::gui::{settle, window};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use panorama::command::Command;
 use panorama::paths::AppDirs;
 use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
@@ -110,7 +110,7 @@ fn a_datacite_draft_is_filled_fixed_and_undone() {
     let home2 = AppDirs::under(home.path());
     let rt = Runtime::new().expect("rt");
     let mut again = panorama::state::AppState::new(home2, rt.tasks().clone());
-    again.apply(Command::OpenDraft(id));
+    again.apply(MetadataCommand::OpenDraft(id));
     let doc = again
         .metadata
         .open
@@ -128,7 +128,9 @@ fn a_draft_filled_from_a_file_names_its_sources() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo_spectrum1d.nxs");
     let mut h = window(home.path(), 1200.0, 800.0);
     h.run_steps(4);
-    h.state_mut().state_mut().apply(Command::OpenPath(file));
+    h.state_mut()
+        .state_mut()
+        .apply(DocumentsCommand::OpenPath(file));
     settle(&mut h);
     h.get_by_label("Metadata").click();
     h.run_steps(4);
@@ -199,7 +201,7 @@ fn a_template_fills_a_draft_and_bulk_edit_sets_three() {
     // A third draft with another publisher.
     h.get_by_label("New draft").click();
     settle(&mut h);
-    h.state_mut().state_mut().apply(Command::EditDraft {
+    h.state_mut().state_mut().apply(MetadataCommand::EditDraft {
         pointer: "/publisher/name".into(),
         value: Some(serde_json::json!("ESS")),
     });

@@ -76,7 +76,7 @@ fn a_source_added_in_the_ui_is_searched_with_the_demo() {
     h.run_steps(2);
     h.get_by_label("Save").click();
     h.run_steps(2);
-    assert_eq!(h.state().state().sources.len(), 2);
+    assert_eq!(h.state().state().search.sources.len(), 2);
     // The sources are remembered.
     assert!(
         h.state()
@@ -158,6 +158,7 @@ fn a_file_downloads_from_the_dataset_page_and_opens() {
         h.state()
             .state()
             .documents
+            .open
             .iter()
             .any(|d| d.location.ends_with("romans_scan.h5")),
         "the downloaded file opened"
@@ -187,7 +188,7 @@ fn active_filters_stay_visible_and_clear() {
         .collect();
     h.state_mut().state_mut().set_sources(demo);
     h.state_mut()
-        .run(panorama::command::Command::Search(String::new()));
+        .run(panorama::command::SearchCommand::Run(String::new()));
     settle(&mut h);
     let results = h.state().state().search.results.clone();
     let facility = results
@@ -200,20 +201,21 @@ fn active_filters_stay_visible_and_clear() {
         .expect("a dataset from elsewhere")
         .key();
     h.state_mut()
-        .run(panorama::command::Command::ShowDataset(other));
+        .run(panorama::command::SearchCommand::ShowDataset(other));
     h.run_steps(3);
     assert!(h.state().state().search.shown_dataset().is_some());
-    h.state_mut().run(panorama::command::Command::ToggleFacet {
-        facet: "facility".into(),
-        value: facility.clone(),
-    });
+    h.state_mut()
+        .run(panorama::command::SearchCommand::ToggleFacet {
+            facet: "facility".into(),
+            value: facility.clone(),
+        });
     h.run_steps(3);
     assert!(
         h.state().state().search.shown_dataset().is_none(),
         "the page of a dataset the filter removed closes"
     );
     // A search with nothing at all: the filter is still there to clear.
-    h.state_mut().run(panorama::command::Command::Search(
+    h.state_mut().run(panorama::command::SearchCommand::Run(
         "zzqqxx nothing matches".into(),
     ));
     settle(&mut h);

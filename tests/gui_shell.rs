@@ -2,13 +2,14 @@
 //! drag-and-drop, rendered headless with wgpu (Mesa lavapipe on CI).
 //! Snapshots live in `tests/snapshots/`; see docs/TESTING.md to update them.
 
+use panorama::command::{DocumentsCommand, ShellCommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use panorama::command::{Command, TabKind, ThemeChoice};
+use panorama::command::{TabKind, ThemeChoice};
 use panorama::paths::AppDirs;
 use panorama::runtime::{Runtime, TaskStatus};
 use panorama::ui::PanoramaApp;
@@ -101,7 +102,7 @@ fn command_palette_filters_and_runs_an_action() {
     h.key_press(Key::Enter);
     h.run();
     assert!(!h.state().palette_open());
-    assert_eq!(h.state().state().theme, ThemeChoice::Light);
+    assert_eq!(h.state().state().shell.theme, ThemeChoice::Light);
 }
 
 #[test]
@@ -236,11 +237,11 @@ fn layout_theme_and_recent_files_survive_a_restart() {
     {
         let mut h = harness(home.path());
         h.run();
-        h.state_mut().run(Command::ShowTab(TabKind::Workflows));
-        h.state_mut().run(Command::CloseFocusedTab);
-        h.state_mut().run(Command::SetTheme(ThemeChoice::Dark));
+        h.state_mut().run(ShellCommand::ShowTab(TabKind::Workflows));
+        h.state_mut().run(ShellCommand::CloseFocusedTab);
+        h.state_mut().run(ShellCommand::SetTheme(ThemeChoice::Dark));
         h.state_mut()
-            .run(Command::OpenPath(home.path().join("gone.h5")));
+            .run(DocumentsCommand::OpenPath(home.path().join("gone.h5")));
         h.run_steps(3);
         h.state_mut().persist();
     }
@@ -249,8 +250,8 @@ fn layout_theme_and_recent_files_survive_a_restart() {
     let tabs = h.state().open_tabs();
     assert!(!tabs.contains(&TabKind::Workflows), "{tabs:?}");
     assert!(tabs.contains(&TabKind::Accounts));
-    assert_eq!(h.state().state().theme, ThemeChoice::Dark);
-    assert_eq!(h.state().state().recent.len(), 1);
+    assert_eq!(h.state().state().shell.theme, ThemeChoice::Dark);
+    assert_eq!(h.state().state().documents.recent.len(), 1);
 }
 
 #[test]
@@ -264,11 +265,13 @@ fn demo_data_opens_from_the_welcome_view_on_its_default_plot() {
         .click();
     step_until(&mut h, "the demo image in the viewer", |app| {
         let s = app.state();
-        s.documents.len() == 4
+        s.documents.open.len() == 4
             && s.documents
+                .open
                 .iter()
                 .all(|d| matches!(d.status, panorama::state::DocStatus::Ready))
-            && s.selected
+            && s.documents
+                .selected
                 .as_ref()
                 .is_some_and(|t| t.path == "/entry/image/intensity")
             && !s.busy()
@@ -313,17 +316,17 @@ fn number_shortcuts_follow_the_tabs_as_shown() {
 
     // Search closed and opened again: it is now the last tab, and Ctrl+N
     // for its new place brings it.
-    h.state_mut().run(Command::ShowTab(TabKind::Search));
-    h.state_mut().run(Command::CloseFocusedTab);
+    h.state_mut().run(ShellCommand::ShowTab(TabKind::Search));
+    h.state_mut().run(ShellCommand::CloseFocusedTab);
     h.run_steps(2);
-    h.state_mut().run(Command::ShowTab(TabKind::Search));
+    h.state_mut().run(ShellCommand::ShowTab(TabKind::Search));
     h.run_steps(3);
     let now = h.state().visible_tabs();
     assert_eq!(now.last(), Some(&TabKind::Search), "{now:?}");
     press(&mut h, Key::Num2);
     assert_eq!(h.state_mut().focused_tab(), Some(now[1]));
     let last = u8::try_from(now.len()).expect("few tabs");
-    h.state_mut().run(Command::ShowTab(TabKind::Welcome));
+    h.state_mut().run(ShellCommand::ShowTab(TabKind::Welcome));
     h.run_steps(2);
     let key = Key::from_name(&last.to_string()).expect("digit key");
     press(&mut h, key);

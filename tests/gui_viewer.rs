@@ -73,7 +73,13 @@ fn settle(h: &mut Harness<'_, PanoramaApp>) {
 fn a_spectrum_opens_on_its_line_plot_with_axis_labels() {
     let home = tempfile::tempdir().expect("tmp");
     let mut h = open(home.path(), &demo("demo_spectrum1d.nxs"));
-    let t = h.state().state().selected.clone().expect("selected");
+    let t = h
+        .state()
+        .state()
+        .documents
+        .selected
+        .clone()
+        .expect("selected");
     assert_eq!(t.path, "/entry/spectrum/counts");
     h.get_by_label("energy (keV)");
     h.get_by_label("/entry/spectrum/counts");
@@ -180,12 +186,23 @@ fn the_tree_opens_groups_and_shows_attributes() {
     h.get_by_label(&format!("{} orso_header", icon(Some("NXcollection"))))
         .click();
     settle(&mut h);
-    let t = h.state().state().selected.clone().expect("selected");
+    let t = h
+        .state()
+        .state()
+        .documents
+        .selected
+        .clone()
+        .expect("selected");
     assert_eq!(t.path, "/entry/orso_header");
     h.get_by_label("▦ columns").click();
     settle(&mut h);
     assert_eq!(
-        h.state().state().selected.as_ref().map(|t| t.path.as_str()),
+        h.state()
+            .state()
+            .documents
+            .selected
+            .as_ref()
+            .map(|t| t.path.as_str()),
         Some("/entry/orso_header/columns")
     );
     // A string array is shown as a table.
@@ -208,7 +225,12 @@ fn search_as_you_type_finds_objects_anywhere_in_the_file() {
     h.get_by_label("▦ /entry/reflectivity/Qz_errors").click();
     settle(&mut h);
     assert_eq!(
-        h.state().state().selected.as_ref().map(|t| t.path.as_str()),
+        h.state()
+            .state()
+            .documents
+            .selected
+            .as_ref()
+            .map(|t| t.path.as_str()),
         Some("/entry/reflectivity/Qz_errors")
     );
     assert!(
@@ -275,7 +297,12 @@ fn a_trainee_goes_from_search_to_a_plotted_image() {
     h.get_by_label("Open").click();
     settle(&mut h);
     assert_eq!(
-        h.state().state().selected.as_ref().map(|t| t.path.as_str()),
+        h.state()
+            .state()
+            .documents
+            .selected
+            .as_ref()
+            .map(|t| t.path.as_str()),
         Some("/entry/image/intensity")
     );
 }
@@ -336,10 +363,10 @@ fn an_eiger_master_shows_the_values_h5py_reads() {
 
     let mut h = open(home.path(), &master);
     // The master's NXdata names data_000001 as its signal: the default plot.
-    let doc = h.state().state().documents[0].id;
+    let doc = h.state().state().documents.open[0].id;
     h.state_mut()
         .state_mut()
-        .apply(panorama::command::Command::Select {
+        .apply(panorama::command::DocumentsCommand::Select {
             doc,
             path: "/entry/data/data_000001".into(),
         });
@@ -383,7 +410,7 @@ fn an_eiger_master_shows_the_values_h5py_reads() {
     let out = work.path().join("frame0.npy");
     h.state_mut()
         .state_mut()
-        .apply(panorama::command::Command::ExportData {
+        .apply(panorama::command::DocumentsCommand::ExportData {
             doc,
             path: "/entry/data/data_000001".into(),
             selection: panorama::data::Selection::parse("0").expect("sel"),
@@ -685,16 +712,17 @@ fn any_nxdata_plots_with_its_own_axes() {
         String::from_utf8_lossy(&made.stderr)
     );
     let mut h = open(home.path(), &file);
-    let doc = h.state().state().documents[0].id;
+    let doc = h.state().state().documents.open[0].id;
     let x_covers = |h: &Harness<'_, PanoramaApp>, lo: f64, hi: f64| {
         let r = panorama::ui::report::get(&h.ctx);
         r.view == "line" && r.x_range[0] <= lo && r.x_range[1] >= hi && r.x_range[1] < hi + 20.0
     };
     // The signal of the second entry, chosen in the tree: against q, 40–90.
-    h.state_mut().run(panorama::command::Command::Select {
-        doc,
-        path: "/entry23/data/intensity".into(),
-    });
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/entry23/data/intensity".into(),
+        });
     settle(&mut h);
     h.run_steps(5);
     assert!(
@@ -703,15 +731,22 @@ fn any_nxdata_plots_with_its_own_axes() {
         panorama::ui::report::get(&h.ctx).x_range
     );
     // The second entry's group: "Show the plot" plots its own signal.
-    h.state_mut().run(panorama::command::Command::Select {
-        doc,
-        path: "/entry23".into(),
-    });
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/entry23".into(),
+        });
     settle(&mut h);
     h.get_by_label("Show the plot").click();
     settle(&mut h);
     h.run_steps(5);
-    let selected = h.state().state().selected.clone().expect("selected");
+    let selected = h
+        .state()
+        .state()
+        .documents
+        .selected
+        .clone()
+        .expect("selected");
     assert_eq!(selected.path, "/entry23/data/intensity");
     assert!(x_covers(&h, 40.0, 90.0));
 }
@@ -747,7 +782,7 @@ fn a_small_window_keeps_controls_and_windows_in_view() {
     h.get_by_label("Search").click();
     h.run_steps(3);
     h.state_mut()
-        .run(panorama::command::Command::Search(String::new()));
+        .run(panorama::command::SearchCommand::Run(String::new()));
     settle(&mut h);
     h.get_by_label("Sources…").click();
     h.run_steps(4);
@@ -792,11 +827,12 @@ fn every_view_in_the_registry_shows_a_demo_dataset() {
     for (title, file, path) in cases {
         let home = tempfile::tempdir().expect("tmp");
         let mut h = open(home.path(), &file);
-        let doc = h.state().state().documents[0].id;
-        h.state_mut().run(panorama::command::Command::Select {
-            doc,
-            path: path.into(),
-        });
+        let doc = h.state().state().documents.open[0].id;
+        h.state_mut()
+            .run(panorama::command::DocumentsCommand::Select {
+                doc,
+                path: path.into(),
+            });
         settle(&mut h);
         // Offered beside others: picked by its button.
         if let Some(button) = h.query_by_label(title) {
@@ -848,11 +884,12 @@ fn a_true_colour_image_shows_the_colours_h5py_reads() {
     let (rows, cols) = (rgb.len(), rgb[0].len());
     let home = tempfile::tempdir().expect("home");
     let mut h = open(home.path(), &file);
-    let doc = h.state().state().documents[0].id;
-    h.state_mut().run(panorama::command::Command::Select {
-        doc,
-        path: "/photo".into(),
-    });
+    let doc = h.state().state().documents.open[0].id;
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/photo".into(),
+        });
     settle(&mut h);
     h.run_steps(4);
     let report = panorama::ui::report::get(&h.ctx);
@@ -918,11 +955,12 @@ fn values_that_are_not_numbers_show_in_their_own_colour() {
     for gpu in [true, false] {
         let home = tempfile::tempdir().expect("home");
         let mut h = open_with(home.path(), &file, gpu);
-        let doc = h.state().state().documents[0].id;
-        h.state_mut().run(panorama::command::Command::Select {
-            doc,
-            path: "/image".into(),
-        });
+        let doc = h.state().state().documents.open[0].id;
+        h.state_mut()
+            .run(panorama::command::DocumentsCommand::Select {
+                doc,
+                path: "/image".into(),
+            });
         settle(&mut h);
         h.run_steps(4);
         let report = panorama::ui::report::get(&h.ctx);

@@ -5,7 +5,7 @@ mod common;
 
 use common::gui::{settle, window};
 use egui_kittest::kittest::Queryable;
-use panorama::command::Command;
+use panorama::command::WorkflowCommand;
 
 #[test]
 fn a_pipeline_runs_and_reruns_only_what_changed() {
@@ -38,11 +38,13 @@ fn a_pipeline_runs_and_reruns_only_what_changed() {
         .expect("panorama run");
     let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).expect("json");
     assert_eq!(gui, cli, "the headless run equals the window's");
-    h.state_mut().state_mut().apply(Command::SetNodeParam {
-        node: 2,
-        name: "value".into(),
-        value: serde_json::json!(2.0),
-    });
+    h.state_mut()
+        .state_mut()
+        .apply(WorkflowCommand::SetNodeParam {
+            node: 2,
+            name: "value".into(),
+            value: serde_json::json!(2.0),
+        });
     h.run_steps(2);
     h.get_by_label("Run").click();
     settle(&mut h);

@@ -3,6 +3,7 @@
 mod common;
 
 use panorama::auth::Secret;
+use panorama::command::DocumentsCommand;
 use panorama::data::h5grove::H5Grove;
 use panorama::data::local_hdf5::LocalHdf5;
 use panorama::data::{Data, DataError, DataSource, EntityKind, NoProgress, Selection};
@@ -110,7 +111,6 @@ fn a_server_that_is_down_gives_a_clear_error() {
 
 #[test]
 fn the_app_opens_an_h5grove_url_like_a_file() {
-    use panorama::command::Command;
     use panorama::paths::AppDirs;
     use panorama::runtime::Runtime;
     use panorama::state::{AppState, DocStatus};
@@ -123,19 +123,22 @@ fn the_app_opens_an_h5grove_url_like_a_file() {
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
     let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
-    s.apply(Command::OpenUrl(format!("{}/?file=spectrum.nxs", peer.url)));
+    s.apply(DocumentsCommand::OpenUrl(format!(
+        "{}/?file=spectrum.nxs",
+        peer.url
+    )));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while s.busy() {
         s.poll();
         assert!(std::time::Instant::now() < deadline, "never finished");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let doc = &s.documents[0];
+    let doc = &s.documents.open[0];
     assert_eq!(doc.label, "spectrum.nxs");
     assert_eq!(doc.status, DocStatus::Ready, "{:?}", doc.status);
     // The remote file's NeXus default plot is found and selected, as for a local file.
     assert_eq!(
-        s.selected.as_ref().map(|t| t.path.as_str()),
+        s.documents.selected.as_ref().map(|t| t.path.as_str()),
         Some("/entry/spectrum/counts")
     );
 }

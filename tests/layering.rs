@@ -137,7 +137,10 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["auth", "doctor"],
     &["metadata", "workflow"],
-    &["command", "state"],
+    // The state's slices own their commands; the command catalogue
+    // (titles, shortcuts) lists them.
+    &["state"],
+    &["command"],
     &["bench"],
     &["ui"],
     &["cli"],

@@ -4,6 +4,7 @@
 
 mod common;
 
+use panorama::command::{MetadataCommand, SearchCommand};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -488,7 +489,6 @@ fn catalogue_records_start_valid_datacite_drafts() {
 
 #[test]
 fn describe_starts_a_draft_from_a_search_result() {
-    use panorama::command::Command;
     let home = tempfile::tempdir().expect("home");
     let (_rt, mut s) = app_state(home.path());
     s.set_sources(
@@ -497,7 +497,7 @@ fn describe_starts_a_draft_from_a_search_result() {
             .filter(|c| c.id == "demo")
             .collect(),
     );
-    s.apply(Command::Search("diffraction".into()));
+    s.apply(SearchCommand::Run("diffraction".into()));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while s.search.running() || s.busy() {
         s.poll();
@@ -508,7 +508,7 @@ fn describe_starts_a_draft_from_a_search_result() {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let first = s.search.results.first().cloned().expect("a result");
-    s.apply(Command::DraftFromRecord(first.key()));
+    s.apply(MetadataCommand::DraftFromRecord(first.key()));
     let open = s.metadata.open.as_ref().expect("draft opened");
     assert_eq!(open.doc.title, first.title);
     assert_eq!(open.schema.name, "datacite");
@@ -778,12 +778,11 @@ fn regex_free_replace<'a>(
 
 #[test]
 fn a_draft_starts_from_a_datacite_xml_file() {
-    use panorama::command::Command;
     let home = tempfile::tempdir().expect("home");
     let (_rt, mut s) = app_state(home.path());
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/datacite/xml/datacite-example-full-v4.5.xml");
-    s.apply(Command::DraftFromDataCiteXml(file.clone()));
+    s.apply(MetadataCommand::DraftFromDataCiteXml(file.clone()));
     let open = s.metadata.open.as_ref().expect("draft opened");
     assert_eq!(open.schema.name, "datacite");
     assert!(open.errors.is_empty(), "{:?}", open.errors);
@@ -795,7 +794,7 @@ fn a_draft_starts_from_a_datacite_xml_file() {
     ));
     // Not DataCite: a notification in words, no draft.
     let before = s.metadata.drafts.len();
-    s.apply(Command::DraftFromDataCiteXml(
+    s.apply(MetadataCommand::DraftFromDataCiteXml(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/datacite/xml/datacite_dataset.xml"),
     ));

@@ -126,7 +126,6 @@ fn an_endless_answer_from_any_kind_of_server_is_refused_at_its_limit() {
                 g.entity("/").map(|_| ())
             });
         let err = opened.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("more than"), "{mode} h5grove: {err}");
-        assert!(t0.elapsed() < Duration::from_secs(60));
+        refused(&format!("{mode} h5grove"), t0, &err);
     }
 }

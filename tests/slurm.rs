@@ -314,7 +314,7 @@ fn gui_run(url: &str, user: &str, token: &str, jobs: &Path, bin: &str) {
     h.run_steps(2);
     h.state_mut()
         .state_mut()
-        .apply(panorama::command::Command::OpenWorkflow(example()));
+        .apply(panorama::command::WorkflowCommand::OpenWorkflow(example()));
     h.run_steps(4);
     h.get_by_label("Run on cluster…").click();
     h.run_steps(3);

@@ -70,7 +70,7 @@ fn plan_pid(
         ..crate::catalogue::Dataset::default()
     }
     .key();
-    state.apply(crate::command::Command::Search(pid.trim().to_owned()));
+    state.apply(crate::command::SearchCommand::Run(pid.trim().to_owned()));
     while state.search.running() {
         let _ = state.poll();
         std::thread::sleep(Duration::from_millis(20));
@@ -81,7 +81,9 @@ fn plan_pid(
             .runs
             .iter()
             .filter_map(|r| match &r.status {
-                crate::state::Load::Failed(m) => Some(format!("{}: {m}", r.name)),
+                crate::state::Requested::Failed { error: m, .. } => {
+                    Some(format!("{}: {m}", r.name))
+                }
                 _ => None,
             })
             .collect();
@@ -96,12 +98,12 @@ fn plan_pid(
     };
     eprintln!("{}  ({})", d.title, d.sources.join(", "));
     let key = d.key();
-    state.apply(crate::command::Command::ShowDataset(key.clone()));
+    state.apply(crate::command::SearchCommand::ShowDataset(key.clone()));
     while state.busy() {
         let _ = state.poll();
         std::thread::sleep(Duration::from_millis(20));
     }
-    if let Some((_, crate::state::Load::Failed(e))) = &state.search.files {
+    if let Some((_, crate::state::Requested::Failed { error: e, .. })) = &state.search.files {
         return Err(format!("the file list could not be read: {e}"));
     }
     let d = state

@@ -290,6 +290,7 @@ pub fn publish(dirs: &AppDirs, draft: &str, to: &str, files: &[std::path::PathBu
         return ExitCode::from(2);
     };
     let Some(cfg) = state
+        .search
         .sources
         .iter()
         .find(|s| s.id == to || s.name == to)

@@ -343,6 +343,7 @@ pub fn search(
     let mut state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
     if !sources.is_empty() {
         let chosen: Vec<_> = state
+            .search
             .sources
             .iter()
             .filter(|s| sources.contains(&s.id))
@@ -353,16 +354,16 @@ pub fn search(
             })
             .collect();
         if chosen.is_empty() {
-            let ids: Vec<&str> = state.sources.iter().map(|s| s.id.as_str()).collect();
+            let ids: Vec<&str> = state.search.sources.iter().map(|s| s.id.as_str()).collect();
             eprintln!(
                 "panorama: no such source; the sources are {}",
                 ids.join(", ")
             );
             return ExitCode::from(2);
         }
-        state.sources = chosen;
+        state.search.sources = chosen;
     }
-    state.apply(crate::command::Command::Search(query.to_owned()));
+    state.apply(crate::command::SearchCommand::Run(query.to_owned()));
     while state.search.running() {
         let _ = state.poll();
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -370,15 +371,15 @@ pub fn search(
     let mut failed = 0;
     for run in &state.search.runs {
         match &run.status {
-            crate::state::Load::Ready(n) => match run.total {
+            crate::state::Requested::Ready(n) => match run.total {
                 Some(t) => eprintln!("[{}] ok · {n} of {t}", run.name),
                 None => eprintln!("[{}] ok · {n}", run.name),
             },
-            crate::state::Load::Failed(m) => {
+            crate::state::Requested::Failed { error: m, .. } => {
                 failed += 1;
                 eprintln!("[{}] failed: {m}", run.name);
             }
-            crate::state::Load::Loading => {}
+            crate::state::Requested::Pending { .. } => {}
         }
     }
     if failed == state.search.runs.len() {

@@ -26,28 +26,11 @@ fn read_limited(
     limit: u64,
     object: &str,
 ) -> Result<Vec<u8>, DataError> {
-    use std::io::Read;
-    if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(DataError::Malformed {
-            object: object.to_owned(),
-            message: format!("the server announced more than {limit} bytes"),
-        });
-    }
-    let mut body = Vec::new();
-    resp.take(limit + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| DataError::Remote {
-            object: object.to_owned(),
-            status: 0,
-            message: format!("the answer broke off: {e}"),
-        })?;
-    if body.len() as u64 > limit {
-        return Err(DataError::Malformed {
-            object: object.to_owned(),
-            message: format!("the server sent more than {limit} bytes"),
-        });
-    }
-    Ok(body)
+    Ok(crate::net::read_limited_blocking(
+        resp,
+        limit,
+        &format!("“{object}”"),
+    )?)
 }
 
 /// A file served by h5grove.

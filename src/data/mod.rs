@@ -1,6 +1,7 @@
 //! Data sources: local HDF5/NeXus files and remote ones (h5grove), behind one
 //! trait shaped like h5web's providers. Views never know where data lives.
 
+pub mod cache;
 pub mod cf;
 mod chunks;
 pub mod export;
@@ -72,6 +73,9 @@ pub enum DataError {
     Malformed { object: String, message: String },
     #[error("cancelled")]
     Cancelled,
+    /// An answer too large or broken off (`net::read_limited`).
+    #[error(transparent)]
+    Body(#[from] crate::net::BodyError),
     #[error("the server answered {status} for {object}: {message}")]
     Remote {
         object: String,

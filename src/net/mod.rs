@@ -36,16 +36,34 @@ pub mod limits {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
     #[error(
-        "the answer from {host} is larger than {limit_mib} MiB, the most Panorama reads for {what}; \
-         check the address, or ask the service's operators"
+        "the answer from {host} is larger than {}, the most Panorama reads for {what}; \
+         check the address, or ask the service's operators",
+        size_words(*limit)
     )]
     TooLarge {
         host: String,
-        what: &'static str,
-        limit_mib: u64,
+        what: String,
+        limit: u64,
     },
     #[error("the answer from {host} broke off: {detail}")]
     Broken { host: String, detail: String },
+}
+
+/// A size limit in words: whole MiB from 1 MiB up, else bytes.
+fn size_words(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes.div_ceil(1 << 20))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn too_large(url: &url::Url, what: &str, limit: u64) -> BodyError {
+    BodyError::TooLarge {
+        host: url.host_str().unwrap_or("the server").to_owned(),
+        what: what.to_owned(),
+        limit,
+    }
 }
 
 /// Read a body, at most `limit` bytes: an announced or actual longer body
@@ -53,30 +71,25 @@ pub enum BodyError {
 pub async fn read_limited(
     mut resp: reqwest::Response,
     limit: u64,
-    what: &'static str,
+    what: &str,
 ) -> Result<Vec<u8>, BodyError> {
-    let host = resp.url().host_str().unwrap_or("the server").to_owned();
-    let too_large = |host: String| BodyError::TooLarge {
-        host,
-        what,
-        limit_mib: limit.div_ceil(1 << 20),
-    };
+    let url = resp.url().clone();
     if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large(host));
+        return Err(too_large(&url, what, limit));
     }
     let mut body = Vec::new();
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if (body.len() + chunk.len()) as u64 > limit {
-                    return Err(too_large(host));
+                    return Err(too_large(&url, what, limit));
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
             Err(e) => {
                 return Err(BodyError::Broken {
-                    host,
+                    host: url.host_str().unwrap_or("the server").to_owned(),
                     detail: e.to_string(),
                 });
             }
@@ -84,11 +97,35 @@ pub async fn read_limited(
     }
 }
 
+/// [`read_limited`] for a blocking client's answer.
+pub fn read_limited_blocking(
+    resp: reqwest::blocking::Response,
+    limit: u64,
+    what: &str,
+) -> Result<Vec<u8>, BodyError> {
+    use std::io::Read;
+    let url = resp.url().clone();
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large(&url, what, limit));
+    }
+    let mut body = Vec::new();
+    resp.take(limit + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| BodyError::Broken {
+            host: url.host_str().unwrap_or("the server").to_owned(),
+            detail: e.to_string(),
+        })?;
+    if body.len() as u64 > limit {
+        return Err(too_large(&url, what, limit));
+    }
+    Ok(body)
+}
+
 /// [`read_limited`] as text (invalid UTF-8 replaced).
 pub async fn text_limited(
     resp: reqwest::Response,
     limit: u64,
-    what: &'static str,
+    what: &str,
 ) -> Result<String, BodyError> {
     let bytes = read_limited(resp, limit, what).await?;
     Ok(match String::from_utf8(bytes) {

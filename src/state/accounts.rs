@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::{Cx, Level, TabKind, Tokens, UiEffect};
 use crate::auth::accounts::SignedOut;
 use crate::auth::{Account, AccountBook, LoginRequest, SharedTokens};
 use crate::runtime::{TaskError, TaskHandle, TaskRegistry};
@@ -37,12 +38,18 @@ impl SignInProgress {
     }
 }
 
-/// What finished since the last poll, for notifications.
-pub enum AccountEvent {
-    SignedIn(Account),
-    SignInFailed(String),
-    SignedOut(SignedOut),
-    SignOutFailed(String),
+/// Signing in and out, and which account each data server gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountsCommand {
+    /// Sign in at an OpenID Connect issuer (browser or device code).
+    SignIn(LoginRequest),
+    /// Stop the sign-in in progress.
+    CancelSignIn,
+    /// Sign out of an account (revoke and forget its tokens).
+    SignOut(String),
+    /// Requests to a data server (`scheme://host:port`) carry this
+    /// account's tokens from now on (remembered).
+    BindServer { origin: String, account: String },
 }
 
 pub struct AccountsState {
@@ -56,10 +63,16 @@ pub struct AccountsState {
     /// Failure of the last sign-in, shown in the form.
     pub last_error: Option<String>,
     signing_out: crate::runtime::TaskSet<String, SignedOut>,
+    /// Which account's tokens go to which data server (origin → account
+    /// id). Tokens go nowhere else.
+    pub server_accounts: Vec<(String, String)>,
 }
 
 impl AccountsState {
-    pub fn open(dirs: &crate::paths::AppDirs) -> Self {
+    pub fn open(dirs: &crate::paths::AppDirs, store: Option<&crate::store::Store>) -> Self {
+        let server_accounts = store
+            .and_then(|s| super::settings::SERVER_ACCOUNTS.load(s))
+            .unwrap_or_default();
         match AccountBook::system(dirs) {
             Ok(book) => Self {
                 list: book.accounts(),
@@ -69,6 +82,7 @@ impl AccountsState {
                 signing_in: None,
                 last_error: None,
                 signing_out: crate::runtime::TaskSet::default(),
+                server_accounts,
             },
             Err(e) => Self {
                 book: None,
@@ -78,6 +92,7 @@ impl AccountsState {
                 signing_in: None,
                 last_error: None,
                 signing_out: crate::runtime::TaskSet::default(),
+                server_accounts,
             },
         }
     }
@@ -106,8 +121,25 @@ impl AccountsState {
         self.book.as_ref()?.session(id).ok()?.expires_at()
     }
 
+    pub fn apply(&mut self, command: AccountsCommand, cx: &mut Cx<'_>) -> Vec<UiEffect> {
+        match command {
+            AccountsCommand::SignIn(request) => {
+                self.sign_in(cx.tasks, request);
+                return vec![UiEffect::ShowTab(TabKind::Accounts)];
+            }
+            AccountsCommand::CancelSignIn => self.cancel_sign_in(),
+            AccountsCommand::SignOut(id) => self.sign_out(cx.tasks, id),
+            AccountsCommand::BindServer { origin, account } => {
+                self.server_accounts.retain(|(o, _)| *o != origin);
+                self.server_accounts.push((origin, account));
+                cx.save(&super::settings::SERVER_ACCOUNTS, &self.server_accounts);
+            }
+        }
+        Vec::new()
+    }
+
     /// Start signing in; a sign-in already running is cancelled first.
-    pub fn sign_in(&mut self, tasks: &TaskRegistry, request: LoginRequest) {
+    fn sign_in(&mut self, tasks: &TaskRegistry, request: LoginRequest) {
         let Some(book) = self.book.clone() else {
             self.last_error = self.book_error.clone();
             return;
@@ -153,13 +185,13 @@ impl AccountsState {
         });
     }
 
-    pub fn cancel_sign_in(&mut self) {
+    fn cancel_sign_in(&mut self) {
         if let Some(p) = self.signing_in.take() {
             p.handle.cancel();
         }
     }
 
-    pub fn sign_out(&mut self, tasks: &TaskRegistry, id: String) {
+    fn sign_out(&mut self, tasks: &TaskRegistry, id: String) {
         let Some(book) = self.book.clone() else {
             return;
         };
@@ -180,40 +212,63 @@ impl AccountsState {
         }
     }
 
-    /// Collect finished work.
-    pub fn poll(&mut self) -> Vec<AccountEvent> {
-        let mut events = Vec::new();
+    /// Collect finished sign-ins and sign-outs; each becomes a notification.
+    pub fn poll(&mut self, cx: &mut Cx<'_>) {
         if let Some(p) = crate::runtime::take_finished(&mut self.signing_in, |p| &p.handle) {
             match p.handle.block() {
-                Ok(account) => {
+                Ok(a) => {
                     self.reload();
-                    events.push(AccountEvent::SignedIn(account));
+                    cx.notify(
+                        Level::Info,
+                        format!("Signed in as {}", a.display_name),
+                        format!("{} at {}", a.id, a.issuer),
+                    );
                 }
                 Err(TaskError::Cancelled) => {}
                 Err(e) => {
                     let msg = e.to_string();
                     self.last_error = Some(msg.clone());
-                    events.push(AccountEvent::SignInFailed(msg));
+                    cx.notify(Level::Error, "Sign-in failed", msg);
                 }
             }
         }
         for (_, result) in self.signing_out.drain_ready() {
+            self.reload();
             match result {
-                Ok(out) => {
-                    self.reload();
-                    events.push(AccountEvent::SignedOut(out));
-                }
-                Err(e) => {
-                    self.reload();
-                    events.push(AccountEvent::SignOutFailed(e.to_string()));
-                }
+                Ok(out) => cx.notify(
+                    Level::Info,
+                    format!("Signed out of {}", out.account),
+                    match (out.revoked, out.revocation_error) {
+                        (true, _) => "Its tokens are revoked and forgotten.".to_owned(),
+                        (false, Some(e)) => format!(
+                            "Its tokens are forgotten; the provider could not revoke them ({e})."
+                        ),
+                        (false, None) => "Its tokens are forgotten.".to_owned(),
+                    },
+                ),
+                Err(e) => cx.notify(Level::Error, "Sign-out failed", e.to_string()),
             }
         }
-        events
     }
 
     /// True while a sign-in or sign-out runs.
     pub fn busy(&self) -> bool {
         self.signing_in.is_some() || !self.signing_out.is_empty()
+    }
+}
+
+impl Tokens for AccountsState {
+    fn account(&self, id: &str) -> Option<SharedTokens> {
+        self.tokens(id)
+    }
+
+    fn session(&self, id: &str) -> Option<Arc<crate::auth::Session>> {
+        AccountsState::session(self, id)
+    }
+
+    fn for_url(&self, url: &str) -> Option<SharedTokens> {
+        let origin = super::origin_of(url)?;
+        let (_, account) = self.server_accounts.iter().find(|(o, _)| *o == origin)?;
+        self.tokens(account)
     }
 }

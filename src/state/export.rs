@@ -1,24 +1,26 @@
-//! Exporting data from an open document (`Command::ExportData`): on the
+//! Exporting data from an open document (`DocumentsCommand::ExportData`): on the
 //! blocking pool with progress and cancel, a notification when it ends.
 
 use std::path::PathBuf;
 
-use super::{AppState, Level};
+use super::documents::DocumentsState;
+use super::{Cx, Level};
 use crate::data::Selection;
 
-impl AppState {
+impl DocumentsState {
     /// Write `path` of document `doc` (the part `selection` picks, its two
     /// axes swapped when `transpose`) to `to`, in the background.
-    pub fn export_data(
+    pub(super) fn export_data(
         &mut self,
         doc: u64,
         path: &str,
         selection: Selection,
         transpose: bool,
         to: PathBuf,
+        cx: &mut Cx<'_>,
     ) {
         let Some(source) = self.document(doc).and_then(|d| d.source.clone()) else {
-            self.notify(
+            cx.notify(
                 Level::Warning,
                 "Nothing exported",
                 "The file is not open (any more). Open it again, then export.",
@@ -33,8 +35,8 @@ impl AppState {
             |n| n.to_string_lossy().into_owned(),
         );
         let key = to.clone();
-        let handle = self
-            .tasks()
+        let handle = cx
+            .tasks
             .spawn_blocking(&format!("Exporting {name}"), move |ctx| {
                 crate::data::export::export_with(
                     source.as_ref(),
@@ -48,12 +50,12 @@ impl AppState {
         self.exports.push(key, handle);
     }
 
-    pub(super) fn poll_exports(&mut self) {
+    pub(super) fn poll_exports(&mut self, cx: &mut Cx<'_>) {
         for (_, result) in self.exports.drain_ready() {
             match result {
                 Ok(done) => {
                     let dims: Vec<String> = done.shape.iter().map(usize::to_string).collect();
-                    self.notify(
+                    cx.notify(
                         Level::Info,
                         "Exported",
                         format!(
@@ -66,7 +68,7 @@ impl AppState {
                     );
                 }
                 Err(crate::runtime::TaskError::Cancelled) => {}
-                Err(e) => self.notify(Level::Error, "Export failed", e.to_string()),
+                Err(e) => cx.notify(Level::Error, "Export failed", e.to_string()),
             }
         }
     }

@@ -3,10 +3,83 @@
 
 use serde_json::Value as J;
 
-use super::{AppState, Level};
+use super::{AppState, Cx, Level, Peers, TabKind, UiEffect};
 use crate::metadata::schema::{self, Checker, Field, FieldError, SchemaInfo};
 use crate::metadata::{Draft, Origin, drafts, extract};
 use crate::runtime::{TaskHandle, take_finished};
+
+/// Why a file gave no draft.
+#[derive(Debug, thiserror::Error)]
+pub enum DraftFileError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Xml(#[from] crate::metadata::datacite_xml::DataCiteXmlError),
+}
+
+/// Drafts, templates, NeXus checks and publishing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataCommand {
+    /// Start a draft for a schema, prefilled from an open file if given.
+    NewDraft {
+        schema: String,
+        from_doc: Option<u64>,
+    },
+    OpenDraft(i64),
+    /// Set (or clear, with `None`) a field of the open draft; saved at once.
+    EditDraft {
+        pointer: String,
+        value: Option<J>,
+    },
+    /// Remove item `index` of the array at `pointer` in the open draft.
+    RemoveDraftItem {
+        pointer: String,
+        index: usize,
+    },
+    UndoDraft,
+    RedoDraft,
+    DeleteDraft(i64),
+    /// Start a DataCite draft from a catalogue record (by its key), each
+    /// value marked as coming from that catalogue.
+    DraftFromRecord(String),
+    /// Start a DataCite draft from a DataCite XML file (kernel 4), each
+    /// value marked as coming from that file.
+    DraftFromDataCiteXml(std::path::PathBuf),
+    /// Check an open file against a NeXus application definition or base class.
+    CheckNexus {
+        doc: u64,
+        definition: String,
+    },
+    /// How many years an embargo without an end date lasts.
+    SetEmbargoYears(u32),
+    /// Publish the open draft to a catalogue source (SciCat, InvenioRDM)
+    /// with the account bound to that source.
+    PublishDraft {
+        source: String,
+        /// Files to upload with the record (InvenioRDM).
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Keep the values typed into the open draft as a named template.
+    SaveTemplate(String),
+    /// Fill the open draft from a template of its schema.
+    ApplyTemplate(String),
+    /// Set one field in many drafts (bulk edit); `None` clears it.
+    BulkSet {
+        ids: Vec<i64>,
+        pointer: String,
+        value: Option<J>,
+    },
+    /// Start a draft with these values, each marked with where it came
+    /// from (a workflow run describing what it derived).
+    CreateDraft {
+        schema: String,
+        title: String,
+        values: Vec<(String, J, Origin)>,
+    },
+}
 
 /// The draft being edited.
 pub struct OpenDraft {
@@ -64,7 +137,7 @@ pub struct MetadataState {
     pub nexus_check: Option<(
         String,
         String,
-        Result<Vec<crate::metadata::nxdl::Issue>, String>,
+        Result<Vec<crate::metadata::nxdl::Issue>, crate::runtime::TaskError>,
     )>,
     checking: Option<(
         String,
@@ -102,24 +175,76 @@ fn now_title() -> String {
     chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
 }
 
-impl AppState {
-    /// Folder where users put their own JSON Schema files.
-    pub fn schema_dir(&self) -> std::path::PathBuf {
-        self.dirs.config.join("schemas")
+impl MetadataState {
+    pub fn apply(
+        &mut self,
+        command: MetadataCommand,
+        cx: &mut Cx<'_>,
+        peers: &Peers<'_>,
+    ) -> Vec<UiEffect> {
+        let show = vec![UiEffect::ShowTab(TabKind::Metadata)];
+        match command {
+            MetadataCommand::NewDraft { schema, from_doc } => {
+                self.new_draft(&schema, from_doc, cx, peers);
+                return show;
+            }
+            MetadataCommand::OpenDraft(id) => {
+                self.open_draft(id, cx);
+                return show;
+            }
+            MetadataCommand::EditDraft { pointer, value } => self.edit_draft(&pointer, value, cx),
+            MetadataCommand::RemoveDraftItem { pointer, index } => {
+                self.remove_draft_item(&pointer, index, cx);
+            }
+            MetadataCommand::UndoDraft => self.undo_draft(false, cx),
+            MetadataCommand::RedoDraft => self.undo_draft(true, cx),
+            MetadataCommand::DeleteDraft(id) => self.delete_draft(id, cx),
+            MetadataCommand::DraftFromRecord(key) => {
+                self.draft_from_record(&key, cx, peers);
+                return show;
+            }
+            MetadataCommand::DraftFromDataCiteXml(path) => {
+                self.draft_from_datacite_xml(&path, cx);
+                return show;
+            }
+            MetadataCommand::CheckNexus { doc, definition } => {
+                self.check_nexus(doc, &definition, cx, peers);
+                return show;
+            }
+            MetadataCommand::SetEmbargoYears(years) => {
+                cx.save(&super::settings::EMBARGO_YEARS, &years);
+            }
+            MetadataCommand::PublishDraft { source, files } => {
+                self.publish_draft(&source, files, cx, peers);
+            }
+            MetadataCommand::SaveTemplate(name) => self.save_template(&name, cx),
+            MetadataCommand::ApplyTemplate(name) => self.apply_template(&name, cx),
+            MetadataCommand::BulkSet {
+                ids,
+                pointer,
+                value,
+            } => self.bulk_set(&ids, &pointer, value.as_ref(), cx),
+            MetadataCommand::CreateDraft {
+                schema,
+                title,
+                values,
+            } => self.create_draft(&schema, &title, &values, cx),
+        }
+        Vec::new()
     }
 
     /// Read the schemas and the list of drafts.
-    pub fn load_metadata(&mut self) {
-        let (schemas, problems) = schema::all(Some(&self.schema_dir()));
-        self.metadata.schemas = schemas;
-        self.metadata.schema_problems = problems.iter().map(ToString::to_string).collect();
-        self.refresh_drafts();
+    pub fn load(&mut self, cx: &mut Cx<'_>) {
+        let (schemas, problems) = schema::all(Some(&schema_dir(cx.dirs)));
+        self.schemas = schemas;
+        self.schema_problems = problems.iter().map(ToString::to_string).collect();
+        self.refresh_drafts(cx);
     }
 
-    fn refresh_drafts(&mut self) {
-        if let Some(store) = &self.store {
-            self.metadata.templates = crate::metadata::templates::list(store);
-            self.metadata.drafts = drafts::list(store)
+    fn refresh_drafts(&mut self, cx: &Cx<'_>) {
+        if let Some(store) = cx.store() {
+            self.templates = crate::metadata::templates::list(store);
+            self.drafts = drafts::list(store)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|d| (d.id, d.title, d.draft.schema))
@@ -128,18 +253,20 @@ impl AppState {
     }
 
     fn schema_named(&self, name: &str) -> Option<SchemaInfo> {
-        self.metadata
-            .schemas
-            .iter()
-            .find(|s| s.name == name)
-            .cloned()
+        self.schemas.iter().find(|s| s.name == name).cloned()
     }
 
     /// Start a draft for `schema`; with `from_doc`, prefilled from that open
     /// file on a background task.
-    pub fn new_draft(&mut self, schema: &str, from_doc: Option<u64>) {
+    fn new_draft(
+        &mut self,
+        schema: &str,
+        from_doc: Option<u64>,
+        cx: &mut Cx<'_>,
+        peers: &Peers<'_>,
+    ) {
         if self.schema_named(schema).is_none() {
-            self.notify(
+            cx.notify(
                 Level::Error,
                 "Unknown schema",
                 format!("There is no schema “{schema}”."),
@@ -147,15 +274,15 @@ impl AppState {
             return;
         }
         let source = from_doc.and_then(|id| {
-            let d = self.document(id)?;
+            let d = peers.documents.document(id)?;
             Some((d.label.clone(), d.source.clone()?))
         });
         match source {
             Some((label, src)) => {
                 let name = schema.to_owned();
-                let handle = self.tasks.spawn_blocking(
+                let handle = cx.tasks.spawn_blocking(
                     &format!("Reading metadata from {label}"),
-                    move |_| -> Result<Extraction, String> {
+                    move |_| -> Result<Extraction, std::convert::Infallible> {
                         let found = extract::from_nexus(src.as_ref());
                         let title = found
                             .get("title")
@@ -163,18 +290,24 @@ impl AppState {
                         Ok((title, extract::for_schema(&name, &found)))
                     },
                 );
-                self.metadata.extracting = Some((schema.to_owned(), handle));
+                self.extracting = Some((schema.to_owned(), handle));
             }
             None => {
-                let title = format!("Draft {} ({})", self.metadata.drafts.len() + 1, now_title());
-                self.create_draft(schema, &title, &[]);
+                let title = format!("Draft {} ({})", self.drafts.len() + 1, now_title());
+                self.create_draft(schema, &title, &[], cx);
             }
         }
     }
 
     /// Start a DataCite draft from a catalogue record shown in Search.
-    pub fn draft_from_record(&mut self, key: &str) {
-        let Some(d) = self.search.results.iter().find(|d| d.key() == key).cloned() else {
+    fn draft_from_record(&mut self, key: &str, cx: &mut Cx<'_>, peers: &Peers<'_>) {
+        let Some(d) = peers
+            .search
+            .results
+            .iter()
+            .find(|d| d.key() == key)
+            .cloned()
+        else {
             return;
         };
         let origin = Origin::Catalogue {
@@ -187,21 +320,22 @@ impl AppState {
             .into_iter()
             .map(|(p, f)| (p, f.value, f.origin))
             .collect();
-        self.create_draft("datacite", &d.title, &values);
+        self.create_draft("datacite", &d.title, &values, cx);
     }
 
     /// Start a DataCite draft from a DataCite XML file (the format DataCite,
     /// OAI-PMH `oai_datacite` and repositories exchange).
-    pub fn draft_from_datacite_xml(&mut self, path: &std::path::Path) {
+    fn draft_from_datacite_xml(&mut self, path: &std::path::Path, cx: &mut Cx<'_>) {
         let read = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|text| {
-                crate::metadata::datacite_xml::from_xml(&text).map_err(|e| e.to_string())
-            });
+            .map_err(|source| DraftFileError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+            .and_then(|text| Ok(crate::metadata::datacite_xml::from_xml(&text)?));
         let (doc, _version) = match read {
             Ok(x) => x,
             Err(e) => {
-                self.notify(Level::Error, "No draft from that file", e);
+                cx.notify(Level::Error, "No draft from that file", e.to_string());
                 return;
             }
         };
@@ -218,14 +352,15 @@ impl AppState {
             .pointer("/titles/0/title")
             .and_then(J::as_str)
             .map_or_else(now_title, str::to_owned);
-        self.create_draft("datacite", &title, &values);
+        self.create_draft("datacite", &title, &values, cx);
     }
 
-    pub(super) fn create_draft(
+    fn create_draft(
         &mut self,
         schema: &str,
         title: &str,
         values: &[(String, J, Origin)],
+        cx: &mut Cx<'_>,
     ) {
         let mut draft = Draft::new(schema);
         // A required field with only one possible value is filled at once.
@@ -247,8 +382,8 @@ impl AppState {
         for (p, v, o) in values {
             draft.prefill(p, v.clone(), o.clone());
         }
-        let Some(store) = &self.store else {
-            self.notify(
+        let Some(store) = cx.store() else {
+            cx.notify(
                 Level::Error,
                 "Drafts cannot be kept",
                 "The settings store could not be opened, so drafts would be lost.",
@@ -257,43 +392,44 @@ impl AppState {
         };
         match drafts::create(store, title, &draft) {
             Ok(id) => {
-                self.refresh_drafts();
-                self.open_draft(id);
+                self.refresh_drafts(cx);
+                self.open_draft(id, cx);
             }
-            Err(e) => self.notify(Level::Error, "The draft was not created", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "The draft was not created", e.to_string()),
         }
     }
 
-    pub fn open_draft(&mut self, id: i64) {
-        let Some(store) = &self.store else {
+    fn open_draft(&mut self, id: i64, cx: &mut Cx<'_>) {
+        let Some(store) = cx.store() else {
             return;
         };
         match drafts::open(store, id) {
             Ok(doc) => match self.schema_named(&doc.draft.schema) {
-                Some(s) => self.metadata.open = Some(OpenDraft::new(doc, s)),
-                None => self.notify(
+                Some(s) => self.open = Some(OpenDraft::new(doc, s)),
+                None => cx.notify(
                     Level::Error,
                     "The draft's schema is missing",
                     format!(
                         "“{}” uses the schema “{}”, which is not installed. Put it back into {}.",
                         doc.title,
                         doc.draft.schema,
-                        self.schema_dir().display()
+                        schema_dir(cx.dirs).display()
                     ),
                 ),
             },
-            Err(e) => self.notify(Level::Error, "The draft could not be opened", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "The draft could not be opened", e.to_string()),
         }
     }
 
     fn with_open_draft(
         &mut self,
+        cx: &mut Cx<'_>,
         change: impl FnOnce(
             &mut crate::store::Store,
             i64,
         ) -> Result<drafts::DraftDoc, crate::metadata::MetadataError>,
     ) {
-        let (Some(store), Some(open)) = (self.store.as_mut(), self.metadata.open.as_mut()) else {
+        let (Some(store), Some(open)) = (cx.store_mut(), self.open.as_mut()) else {
             return;
         };
         match change(store, open.doc.id) {
@@ -301,24 +437,24 @@ impl AppState {
                 open.doc = doc;
                 open.recheck();
             }
-            Err(e) => self.notify(Level::Error, "The change was not saved", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "The change was not saved", e.to_string()),
         }
     }
 
-    pub fn edit_draft(&mut self, pointer: &str, value: Option<J>) {
-        self.with_open_draft(|s, id| drafts::set(s, id, pointer, value));
+    fn edit_draft(&mut self, pointer: &str, value: Option<J>, cx: &mut Cx<'_>) {
+        self.with_open_draft(cx, |s, id| drafts::set(s, id, pointer, value));
     }
 
-    pub fn remove_draft_item(&mut self, pointer: &str, index: usize) {
-        self.with_open_draft(|s, id| {
+    fn remove_draft_item(&mut self, pointer: &str, index: usize, cx: &mut Cx<'_>) {
+        self.with_open_draft(cx, |s, id| {
             let mut d = drafts::open(s, id)?.draft;
             d.remove_item(pointer, index);
             drafts::replace(s, id, &d)
         });
     }
 
-    pub fn undo_draft(&mut self, redo: bool) {
-        self.with_open_draft(|s, id| {
+    fn undo_draft(&mut self, redo: bool, cx: &mut Cx<'_>) {
+        self.with_open_draft(cx, |s, id| {
             if redo {
                 drafts::redo(s, id)
             } else {
@@ -327,57 +463,46 @@ impl AppState {
         });
     }
 
-    pub fn delete_draft(&mut self, id: i64) {
-        if let Some(store) = &self.store
+    fn delete_draft(&mut self, id: i64, cx: &mut Cx<'_>) {
+        if let Some(store) = cx.store()
             && let Err(e) = store.delete_draft(id)
         {
-            self.notify(Level::Error, "The draft was not deleted", e.to_string());
+            cx.notify(Level::Error, "The draft was not deleted", e.to_string());
             return;
         }
-        if self.metadata.open.as_ref().is_some_and(|o| o.doc.id == id) {
-            self.metadata.open = None;
+        if self.open.as_ref().is_some_and(|o| o.doc.id == id) {
+            self.open = None;
         }
-        self.refresh_drafts();
-    }
-
-    /// Drafts by id, read from the store (for bulk edit).
-    pub fn draft_docs(&self, ids: &[i64]) -> Vec<drafts::DraftDoc> {
-        let Some(store) = &self.store else {
-            return Vec::new();
-        };
-        ids.iter()
-            .filter_map(|id| drafts::open(store, *id).ok())
-            .collect()
+        self.refresh_drafts(cx);
     }
 
     /// Keep what was typed into the open draft as a template.
-    pub fn save_template(&mut self, name: &str) {
-        let (Some(store), Some(open)) = (&self.store, &self.metadata.open) else {
+    fn save_template(&mut self, name: &str, cx: &mut Cx<'_>) {
+        let (Some(store), Some(open)) = (cx.store(), &self.open) else {
             return;
         };
         let t = crate::metadata::templates::Template::from_draft(name, &open.doc.draft);
         let n = t.values.len();
         match crate::metadata::templates::save(store, &t) {
             Ok(()) => {
-                self.refresh_drafts();
-                self.notify(
+                self.refresh_drafts(cx);
+                cx.notify(
                     Level::Info,
                     format!("Template “{}” saved", t.name),
                     format!("{n} typed value(s) will fill new drafts."),
                 );
             }
-            Err(e) => self.notify(Level::Error, "The template was not saved", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "The template was not saved", e.to_string()),
         }
     }
 
     /// Fill the open draft from a template (typed values are kept).
-    pub fn apply_template(&mut self, name: &str) {
-        let Some(open) = &self.metadata.open else {
+    fn apply_template(&mut self, name: &str, cx: &mut Cx<'_>) {
+        let Some(open) = &self.open else {
             return;
         };
         let schema = open.doc.draft.schema.clone();
         let Some(t) = self
-            .metadata
             .templates
             .iter()
             .find(|t| t.name == name && t.schema == schema)
@@ -385,84 +510,76 @@ impl AppState {
         else {
             return;
         };
-        self.with_open_draft(|s, id| drafts::prefill(s, id, &t.values()).map(|(d, _)| d));
+        self.with_open_draft(cx, |s, id| {
+            drafts::prefill(s, id, &t.values()).map(|(d, _)| d)
+        });
     }
 
     /// Set one field in many drafts.
-    pub fn bulk_set(&mut self, ids: &[i64], pointer: &str, value: Option<&J>) {
-        let Some(store) = self.store.as_mut() else {
+    fn bulk_set(&mut self, ids: &[i64], pointer: &str, value: Option<&J>, cx: &mut Cx<'_>) {
+        let Some(store) = cx.store_mut() else {
             return;
         };
         match crate::metadata::bulk::apply(store, ids, pointer, value) {
             Ok(n) => {
-                if let Some(id) = self.metadata.open.as_ref().map(|o| o.doc.id) {
-                    self.open_draft(id);
+                if let Some(id) = self.open.as_ref().map(|o| o.doc.id) {
+                    self.open_draft(id, cx);
                 }
-                self.refresh_drafts();
-                self.notify(
+                self.refresh_drafts(cx);
+                cx.notify(
                     Level::Info,
                     format!("{pointer} set in {n} draft(s)"),
                     "Each draft can undo the change on its own.",
                 );
             }
-            Err(e) => self.notify(Level::Error, "Bulk edit stopped", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "Bulk edit stopped", e.to_string()),
         }
     }
 
-    /// What a draft was last sent to a source as (its record there).
-    pub fn sent_to(
-        &self,
-        draft: i64,
-        source: &str,
-    ) -> Option<crate::metadata::publish::SentRecord> {
-        crate::metadata::publish::sent_record(self.store.as_ref()?, draft, source)
-    }
-
-    /// Catalogue sources a draft of `schema` can be published to.
-    pub fn publish_targets(&self, schema: &str) -> Vec<crate::catalogue::SourceConfig> {
-        self.sources
-            .iter()
-            .filter(|s| crate::metadata::publish::schema_for(&s.kind) == Some(schema))
-            .cloned()
-            .collect()
-    }
-
     /// Check an open file against a NeXus definition (NXDL) in the background.
-    pub fn check_nexus(&mut self, doc: u64, definition: &str) {
-        let Some((label, src)) = self
+    fn check_nexus(&mut self, doc: u64, definition: &str, cx: &Cx<'_>, peers: &Peers<'_>) {
+        let Some((label, src)) = peers
+            .documents
             .document(doc)
             .and_then(|d| Some((d.label.clone(), d.source.clone()?)))
         else {
             return;
         };
-        let dirs = crate::metadata::nxdl::search_dirs(&self.dirs.data);
+        let dirs = crate::metadata::nxdl::search_dirs(&cx.dirs.data);
         let name = definition.trim().to_owned();
         let n2 = name.clone();
-        let handle = self.tasks.spawn_blocking(
+        let handle = cx.tasks.spawn_blocking(
             &format!("Checking {label} against {name}"),
-            move |_| -> Result<Vec<crate::metadata::nxdl::Issue>, String> {
-                let def = crate::metadata::nxdl::load(&n2, &dirs).map_err(|e| e.to_string())?;
+            move |_| -> Result<Vec<crate::metadata::nxdl::Issue>, crate::metadata::MetadataError> {
+                let def = crate::metadata::nxdl::load(&n2, &dirs)?;
                 Ok(crate::metadata::nxdl::check(src.as_ref(), &def))
             },
         );
-        self.metadata.checking = Some((label, name, handle));
-    }
-
-    /// Years an embargo lasts when a draft names no end (setting, default 3).
-    pub fn embargo_years(&self) -> u32 {
-        self.load(&super::settings::EMBARGO_YEARS).unwrap_or(3)
+        self.checking = Some((label, name, handle));
     }
 
     /// Publish the open draft to a source with the account bound to it.
-    pub fn publish_draft(&mut self, source: &str, files: Vec<std::path::PathBuf>) {
-        let Some(open) = &self.metadata.open else {
+    fn publish_draft(
+        &mut self,
+        source: &str,
+        files: Vec<std::path::PathBuf>,
+        cx: &mut Cx<'_>,
+        peers: &Peers<'_>,
+    ) {
+        let Some(open) = &self.open else {
             return;
         };
-        let Some(cfg) = self.sources.iter().find(|s| s.id == source).cloned() else {
+        let Some(cfg) = peers
+            .search
+            .sources
+            .iter()
+            .find(|s| s.id == source)
+            .cloned()
+        else {
             return;
         };
         if crate::metadata::publish::schema_for(&cfg.kind) != Some(open.schema.name.as_str()) {
-            self.notify(
+            cx.notify(
                 Level::Error,
                 format!("{} takes other metadata", cfg.name),
                 format!(
@@ -473,8 +590,8 @@ impl AppState {
             );
             return;
         }
-        let Some(auth) = cfg.account.as_deref().and_then(|a| self.accounts.tokens(a)) else {
-            self.notify(
+        let Some(auth) = cfg.account.as_deref().and_then(|a| cx.tokens.account(a)) else {
+            cx.notify(
                 Level::Error,
                 format!("Sign in to publish to {}", cfg.name),
                 "Bind a signed-in account to this source (Search, Sources…), then publish again.",
@@ -493,7 +610,7 @@ impl AppState {
                 "until".into(),
                 J::String(crate::metadata::publish::embargo_until(
                     chrono::Local::now().date_naive(),
-                    self.embargo_years(),
+                    embargo_years(cx),
                 )),
             );
         }
@@ -502,12 +619,11 @@ impl AppState {
         let name = cfg.name.clone();
         let source = cfg.id.clone();
         // Published here before: that record is updated (or versioned).
-        let previous = self
-            .store
-            .as_ref()
+        let previous = cx
+            .store()
             .and_then(|s| crate::metadata::publish::sent_record(s, id, &source))
             .map(|r| r.remote_id);
-        let handle = self
+        let handle = cx
             .tasks
             .spawn(&format!("Publishing to {name}"), move |_| async move {
                 let paths: Vec<&std::path::Path> =
@@ -521,7 +637,7 @@ impl AppState {
                 )
                 .await
             });
-        self.metadata.publishing = Some(Publishing {
+        self.publishing = Some(Publishing {
             draft: id,
             source,
             name,
@@ -530,12 +646,12 @@ impl AppState {
         });
     }
 
-    pub(super) fn poll_metadata(&mut self) {
-        if let Some((label, def, handle)) = take_finished(&mut self.metadata.checking, |c| &c.2) {
+    pub fn poll(&mut self, cx: &mut Cx<'_>) {
+        if let Some((label, def, handle)) = take_finished(&mut self.checking, |c| &c.2) {
             let r = handle.block();
-            self.metadata.nexus_check = Some((label, def, r.map_err(|e| e.to_string())));
+            self.nexus_check = Some((label, def, r));
         }
-        if let Some(p) = take_finished(&mut self.metadata.publishing, |p| &p.handle) {
+        if let Some(p) = take_finished(&mut self.publishing, |p| &p.handle) {
             let Publishing {
                 draft,
                 source,
@@ -552,16 +668,16 @@ impl AppState {
                         url: done.url.clone(),
                         draft: sent,
                     };
-                    if let Some(Err(e)) = self.store.as_ref().map(|s| {
+                    if let Some(Err(e)) = cx.store().map(|s| {
                         crate::metadata::publish::remember_sent(s, draft, &source, &record)
                     }) {
-                        self.notify(
+                        cx.notify(
                             Level::Warning,
                             "Published, but not remembered",
                             format!("{e}. Publishing again would make a new record."),
                         );
                     }
-                    self.notify(
+                    cx.notify(
                         Level::Info,
                         format!("Published to {name}"),
                         match done.url {
@@ -570,19 +686,66 @@ impl AppState {
                         },
                     );
                 }
-                Err(e) => self.notify(
+                Err(e) => cx.notify(
                     Level::Error,
                     format!("Not published to {name}"),
                     e.to_string(),
                 ),
             }
         }
-        let Some((schema, handle)) = take_finished(&mut self.metadata.extracting, |e| &e.1) else {
+        let Some((schema, handle)) = take_finished(&mut self.extracting, |e| &e.1) else {
             return;
         };
         match handle.block() {
-            Ok((title, values)) => self.create_draft(&schema, &title, &values),
-            Err(e) => self.notify(Level::Error, "No metadata could be read", e.to_string()),
+            Ok((title, values)) => self.create_draft(&schema, &title, &values, cx),
+            Err(e) => cx.notify(Level::Error, "No metadata could be read", e.to_string()),
         }
+    }
+}
+
+/// Folder where users put their own JSON Schema files.
+pub fn schema_dir(dirs: &crate::paths::AppDirs) -> std::path::PathBuf {
+    dirs.config.join("schemas")
+}
+
+/// Years an embargo lasts when a draft names no end (setting, default 3).
+fn embargo_years(cx: &Cx<'_>) -> u32 {
+    cx.load(&super::settings::EMBARGO_YEARS).unwrap_or(3)
+}
+
+/// What the Metadata tab reads across slices and from the store.
+impl AppState {
+    /// Drafts by id, read from the store (for bulk edit).
+    pub fn draft_docs(&self, ids: &[i64]) -> Vec<drafts::DraftDoc> {
+        let Some(store) = &self.store else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| drafts::open(store, *id).ok())
+            .collect()
+    }
+
+    /// What a draft was last sent to a source as (its record there).
+    pub fn sent_to(
+        &self,
+        draft: i64,
+        source: &str,
+    ) -> Option<crate::metadata::publish::SentRecord> {
+        crate::metadata::publish::sent_record(self.store.as_ref()?, draft, source)
+    }
+
+    /// Catalogue sources a draft of `schema` can be published to.
+    pub fn publish_targets(&self, schema: &str) -> Vec<crate::catalogue::SourceConfig> {
+        self.search
+            .sources
+            .iter()
+            .filter(|s| crate::metadata::publish::schema_for(&s.kind) == Some(schema))
+            .cloned()
+            .collect()
+    }
+
+    /// Years an embargo lasts when a draft names no end (setting, default 3).
+    pub fn embargo_years(&self) -> u32 {
+        self.load(&super::settings::EMBARGO_YEARS).unwrap_or(3)
     }
 }

@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::catalogue::SourceConfig;
-use crate::command::ThemeChoice;
 use crate::store::{Store, StoreError};
 use crate::workflow::slurm::ClusterSettings;
 
@@ -68,31 +67,6 @@ impl<T> Setting<T> {
     }
 }
 
-// The shape every setting's writer has.
-#[allow(clippy::trivially_copy_pass_by_ref, clippy::unnecessary_wraps)]
-fn theme_text(t: &ThemeChoice) -> Option<String> {
-    Some(
-        match t {
-            ThemeChoice::System => "system",
-            ThemeChoice::Dark => "dark",
-            ThemeChoice::Light => "light",
-        }
-        .to_owned(),
-    )
-}
-
-fn theme_of(s: &str) -> Option<ThemeChoice> {
-    match s {
-        "system" => Some(ThemeChoice::System),
-        "dark" => Some(ThemeChoice::Dark),
-        "light" => Some(ThemeChoice::Light),
-        _ => None,
-    }
-}
-
-/// Light, dark or the desktop's.
-pub const THEME: Setting<ThemeChoice> = Setting::text("theme", theme_text, theme_of);
-
 /// Where downloads go, when the user chose a folder.
 pub const DOWNLOADS_FOLDER: Setting<PathBuf> = Setting::text(
     "downloads.folder",
@@ -123,23 +97,19 @@ mod tests {
     #[test]
     fn settings_round_trip_and_read_what_older_versions_wrote() {
         let store = Store::in_memory().expect("store");
-        assert_eq!(THEME.load(&store), None);
-        THEME.save(&store, &ThemeChoice::Light).expect("save");
-        assert_eq!(THEME.load(&store), Some(ThemeChoice::Light));
+        assert_eq!(EMBARGO_YEARS.load(&store), None);
+        EMBARGO_YEARS.save(&store, &3).expect("save");
+        assert_eq!(EMBARGO_YEARS.load(&store), Some(3));
         // As earlier versions wrote them: plain words and numbers.
-        store.set("theme", "dark").expect("set");
         store.set("metadata.embargo_years", "5").expect("set");
         store.set("downloads.folder", "/data/in").expect("set");
-        assert_eq!(THEME.load(&store), Some(ThemeChoice::Dark));
         assert_eq!(EMBARGO_YEARS.load(&store), Some(5));
         assert_eq!(
             DOWNLOADS_FOLDER.load(&store),
             Some(PathBuf::from("/data/in"))
         );
         // A value that does not read is no value, not a panic.
-        store.set("theme", "purple").expect("set");
         store.set("catalogue.sources", "{not json").expect("set");
-        assert_eq!(THEME.load(&store), None);
         assert_eq!(SOURCES.load(&store), None);
         SERVER_ACCOUNTS
             .save(&store, &vec![("https://h5.example".into(), "acc".into())])

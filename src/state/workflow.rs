@@ -1,14 +1,13 @@
 //! The Workflows tab's state: the open workflow, its engine (whose cache
 //! survives between runs) and the last run's results.
 //!
-//! Over 800 lines until the state is split into slices (each with its own
-//! commands and poll): runs over files and cluster runs are the parts to
-//! move out.
+//! Over 800 lines: runs over files and cluster runs are the parts to move
+//! out into files of their own.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::{AppState, Level};
+use super::{Cx, Level, Peers, TabKind, UiEffect};
 use crate::runtime::TaskHandle;
 use crate::workflow::NodeId;
 use crate::workflow::edit::{Edit, Editor};
@@ -73,12 +72,80 @@ pub enum Discard {
     Open(PathBuf),
 }
 
-pub use crate::command::DiscardAnswer;
+/// The answer to "save the open workflow's changes first?", asked before
+/// New or Open would replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscardAnswer {
+    /// Save to the workflow's file, then go on.
+    Save,
+    /// Go on without saving.
+    Discard,
+    /// Keep the open workflow.
+    Cancel,
+}
+
+/// Why a workflow file or a result file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowFileError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Workflow(#[from] crate::workflow::WorkflowError),
+    #[error(transparent)]
+    Node(#[from] crate::workflow::value::NodeError),
+}
+
+/// Building, running and saving workflows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkflowCommand {
+    /// Open a workflow file in the Workflows tab.
+    OpenWorkflow(PathBuf),
+    /// Set a parameter of a node of the open workflow.
+    SetNodeParam {
+        node: u64,
+        name: String,
+        value: serde_json::Value,
+    },
+    /// Run the open workflow (only what changed recomputes).
+    RunWorkflow,
+    /// Start an empty workflow in the Workflows tab (asks first when the
+    /// open one has unsaved changes).
+    NewWorkflow,
+    /// What becomes of the open workflow's unsaved changes.
+    AnswerDiscard(DiscardAnswer),
+    /// Change the open workflow (add, connect, move, undo…).
+    EditWorkflow(Edit),
+    /// Save the open workflow to a file.
+    SaveWorkflow(PathBuf),
+    /// Run the open workflow on a Slurm cluster (settings are remembered,
+    /// the token is not).
+    RunWorkflowOnCluster {
+        cluster: ClusterSettings,
+        token: crate::net::credentials::Secret,
+    },
+    /// Stop the cluster run (the job is cancelled on the cluster).
+    CancelClusterRun,
+    /// Add files matching a pattern (or one file) to those the workflow runs over.
+    AddMapInputs(String),
+    /// Add the finished downloads to the files the workflow runs over.
+    AddDownloadedMapInputs,
+    /// Add the local files open in the viewer to those the workflow runs over.
+    AddOpenMapInputs,
+    /// Take a file off the list the workflow runs over.
+    RemoveMapInput(usize),
+    /// Run the open workflow once per listed file.
+    RunWorkflowMap,
+    /// Stop running over files (after the file in progress).
+    CancelWorkflowMap,
+}
 
 /// The open workflow's copy: written on every change, so a crash or a kill
 /// loses nothing, and read back at the next start.
 const AUTOSAVE: super::settings::Setting<Autosave> =
     super::settings::Setting::json("workflow.autosave");
+
+/// How long moved nodes wait before the autosave copy is written.
+const MOVE_AUTOSAVE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What the autosave keeps.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -120,6 +187,8 @@ pub struct WorkflowState {
     pub confirm: Option<Discard>,
     engine: Arc<Mutex<Engine>>,
     running: Option<TaskHandle<SingleRun>>,
+    /// Since when node moves wait to be written to the autosave copy.
+    moved: Option<std::time::Instant>,
     /// The last run.
     pub last: Option<Outcome>,
     /// The folder the last run wrote its output files and RO-Crate into.
@@ -168,49 +237,85 @@ impl WorkflowState {
     }
 }
 
-impl AppState {
+impl WorkflowState {
+    pub fn apply(
+        &mut self,
+        command: WorkflowCommand,
+        cx: &mut Cx<'_>,
+        peers: &Peers<'_>,
+    ) -> Vec<UiEffect> {
+        match command {
+            WorkflowCommand::OpenWorkflow(path) => {
+                self.open_workflow(&path, cx);
+                return vec![UiEffect::ShowTab(TabKind::Workflows)];
+            }
+            WorkflowCommand::NewWorkflow => {
+                self.new_workflow(cx);
+                return vec![UiEffect::ShowTab(TabKind::Workflows)];
+            }
+            WorkflowCommand::SetNodeParam { node, name, value } => {
+                self.set_node_param(node, &name, value, cx);
+            }
+            WorkflowCommand::RunWorkflow => self.run_workflow(cx),
+            WorkflowCommand::AnswerDiscard(answer) => self.answer_discard(answer, cx),
+            WorkflowCommand::EditWorkflow(edit) => self.edit_workflow(edit, cx),
+            WorkflowCommand::SaveWorkflow(path) => self.save_workflow(&path, cx),
+            WorkflowCommand::RunWorkflowOnCluster { cluster, token } => {
+                self.run_workflow_on_cluster(cluster, token, cx);
+            }
+            WorkflowCommand::CancelClusterRun => self.cancel_cluster_run(),
+            WorkflowCommand::AddMapInputs(pattern) => self.add_map_inputs(&pattern, cx),
+            WorkflowCommand::AddDownloadedMapInputs => self.add_downloaded_map_inputs(cx, peers),
+            WorkflowCommand::AddOpenMapInputs => self.add_open_map_inputs(cx, peers),
+            WorkflowCommand::RemoveMapInput(i) => self.remove_map_input(i),
+            WorkflowCommand::RunWorkflowMap => self.run_workflow_map(cx),
+            WorkflowCommand::CancelWorkflowMap => self.cancel_workflow_map(),
+        }
+        Vec::new()
+    }
+
     /// Open a workflow file, or ask first if the open one has unsaved
     /// changes ([`Self::answer_discard`]).
-    pub fn open_workflow(&mut self, path: &std::path::Path) {
-        self.replace_workflow(Discard::Open(path.to_path_buf()));
+    pub fn open_workflow(&mut self, path: &std::path::Path, cx: &mut Cx<'_>) {
+        self.replace_workflow(Discard::Open(path.to_path_buf()), cx);
     }
 
     /// Start an empty workflow, or ask first if the open one has unsaved
     /// changes.
-    pub fn new_workflow(&mut self) {
-        self.replace_workflow(Discard::New);
+    pub fn new_workflow(&mut self, cx: &mut Cx<'_>) {
+        self.replace_workflow(Discard::New, cx);
     }
 
-    fn replace_workflow(&mut self, with: Discard) {
-        if self.workflow.is_dirty() {
-            self.workflow.confirm = Some(with);
+    fn replace_workflow(&mut self, with: Discard, cx: &mut Cx<'_>) {
+        if self.is_dirty() {
+            self.confirm = Some(with);
             return;
         }
-        self.workflow.confirm = None;
+        self.confirm = None;
         match with {
-            Discard::New => self.start_new_workflow(),
-            Discard::Open(path) => self.read_workflow(&path),
+            Discard::New => self.start_new_workflow(cx),
+            Discard::Open(path) => self.read_workflow(&path, cx),
         }
     }
 
     /// What becomes of the unsaved changes: saved first, dropped, or kept
     /// (and the New or Open that asked is not done).
-    pub fn answer_discard(&mut self, answer: DiscardAnswer) {
-        let Some(with) = self.workflow.confirm.take() else {
+    pub fn answer_discard(&mut self, answer: DiscardAnswer, cx: &mut Cx<'_>) {
+        let Some(with) = self.confirm.take() else {
             return;
         };
         match answer {
             DiscardAnswer::Cancel => {}
             DiscardAnswer::Save => {
-                if let Some(path) = self.workflow.path.clone() {
-                    self.save_workflow(&path);
+                if let Some(path) = self.path.clone() {
+                    self.save_workflow(&path, cx);
                 }
                 // Saved: go on; not saved (no file, or it failed): ask again.
-                self.replace_workflow(with);
+                self.replace_workflow(with, cx);
             }
             DiscardAnswer::Discard => {
-                self.workflow.saved = self.workflow.open.as_ref().map(|e| e.revision);
-                self.replace_workflow(with);
+                self.saved = self.open.as_ref().map(|e| e.revision);
+                self.replace_workflow(with, cx);
             }
         }
     }
@@ -218,83 +323,88 @@ impl AppState {
     /// Read a workflow file as it is: input files named relative to it stay
     /// relative (Save writes them back unchanged) and are found beside it
     /// when it runs.
-    fn read_workflow(&mut self, path: &std::path::Path) {
+    fn read_workflow(&mut self, path: &std::path::Path, cx: &mut Cx<'_>) {
         let loaded = std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| WorkflowFile::parse(&t).map_err(|e| e.to_string()))
-            .and_then(|f| Ok((f.name.clone(), f.to_graph().map_err(|e| e.to_string())?)));
+            .map_err(WorkflowFileError::from)
+            .and_then(|t| Ok(WorkflowFile::parse(&t)?))
+            .and_then(|f| Ok((f.name.clone(), f.to_graph()?)));
         match loaded {
             Ok((name, g)) => {
-                self.workflow.open = Some(Editor::new(name, g));
-                self.workflow.path = Some(path.to_path_buf());
-                self.workflow.saved = Some(0);
-                self.workflow.refusal = None;
-                self.workflow.engine = Arc::default();
-                self.workflow.last = None;
-                self.autosave_workflow();
+                self.open = Some(Editor::new(name, g));
+                self.path = Some(path.to_path_buf());
+                self.saved = Some(0);
+                self.refusal = None;
+                self.engine = Arc::default();
+                self.last = None;
+                self.autosave_workflow(cx);
             }
-            Err(e) => self.notify(
+            Err(e) => cx.notify(
                 Level::Error,
                 format!("Could not open {}", path.display()),
-                e,
+                e.to_string(),
             ),
         }
     }
 
-    pub fn set_node_param(&mut self, node: u64, name: &str, value: serde_json::Value) {
-        self.edit_workflow(Edit::SetParam {
-            id: NodeId(node),
-            name: name.to_owned(),
-            value,
-        });
+    pub fn set_node_param(
+        &mut self,
+        node: u64,
+        name: &str,
+        value: serde_json::Value,
+        cx: &mut Cx<'_>,
+    ) {
+        self.edit_workflow(
+            Edit::SetParam {
+                id: NodeId(node),
+                name: name.to_owned(),
+                value,
+            },
+            cx,
+        );
     }
 
     /// The open workflow as it runs: its name, and its graph with input files
     /// named relative to the workflow file found beside it.
     fn runnable_workflow(&self) -> Option<(String, crate::workflow::Graph)> {
-        let editor = self.workflow.open.as_ref()?;
+        let editor = self.open.as_ref()?;
         let mut g = editor.graph.clone();
-        if let Some(dir) = self
-            .workflow
-            .path
-            .as_deref()
-            .and_then(std::path::Path::parent)
-        {
+        if let Some(dir) = self.path.as_deref().and_then(std::path::Path::parent) {
             crate::workflow::file::resolve_inputs(&mut g, dir);
         }
         Some((editor.name.clone(), g))
     }
 
-    fn start_new_workflow(&mut self) {
-        self.workflow.open = Some(Editor::new(
+    fn start_new_workflow(&mut self, cx: &mut Cx<'_>) {
+        self.open = Some(Editor::new(
             "Untitled workflow",
             crate::workflow::Graph::default(),
         ));
-        self.workflow.path = None;
-        self.workflow.saved = None;
-        self.workflow.refusal = None;
-        self.workflow.engine = Arc::default();
-        self.workflow.last = None;
-        self.autosave_workflow();
+        self.path = None;
+        self.saved = None;
+        self.refusal = None;
+        self.engine = Arc::default();
+        self.last = None;
+        self.autosave_workflow(cx);
     }
 
     /// Keep a copy of the open workflow in the store, as it is now.
-    fn autosave_workflow(&mut self) {
-        let Some(editor) = &self.workflow.open else {
+    fn autosave_workflow(&mut self, cx: &mut Cx<'_>) {
+        self.moved = None;
+        let Some(editor) = &self.open else {
             return;
         };
         let copy = Autosave {
             text: editor.to_file().to_text(),
-            path: self.workflow.path.clone(),
-            dirty: self.workflow.is_dirty(),
+            path: self.path.clone(),
+            dirty: self.is_dirty(),
         };
-        self.save(&AUTOSAVE, &copy);
+        cx.save(&AUTOSAVE, &copy);
     }
 
     /// At start: the workflow that was open when Panorama last stopped
     /// (quit, crash or kill), with its unsaved changes.
-    pub(super) fn restore_workflow(&mut self) {
-        let Some(copy) = self.load(&AUTOSAVE) else {
+    pub(super) fn restore_workflow(&mut self, cx: &mut Cx<'_>) {
+        let Some(copy) = cx.load(&AUTOSAVE) else {
             return;
         };
         let Ok(file) = WorkflowFile::parse(&copy.text) else {
@@ -308,11 +418,11 @@ impl AppState {
         if copy.dirty {
             editor.revision = 1;
         }
-        self.workflow.open = Some(editor);
-        self.workflow.path = copy.path;
-        self.workflow.saved = Some(0).filter(|_| self.workflow.path.is_some());
+        self.open = Some(editor);
+        self.path = copy.path;
+        self.saved = Some(0).filter(|_| self.path.is_some());
         if copy.dirty {
-            self.notify(
+            cx.notify(
                 Level::Info,
                 format!("Unsaved changes to “{}” were kept", file.name),
                 "The workflow is open in the Workflows tab as you left it.",
@@ -321,59 +431,66 @@ impl AppState {
     }
 
     /// Change the open workflow (an empty one is started for a first node).
-    pub fn edit_workflow(&mut self, edit: Edit) {
-        if self.workflow.open.is_none() {
-            self.new_workflow();
+    pub fn edit_workflow(&mut self, edit: Edit, cx: &mut Cx<'_>) {
+        if self.open.is_none() {
+            self.new_workflow(cx);
         }
-        let Some(editor) = self.workflow.open.as_mut() else {
+        let Some(editor) = self.open.as_mut() else {
             return;
         };
         let moves_only = matches!(edit, Edit::Move { .. });
         let before = editor.revision;
-        self.workflow.refusal = editor.apply(edit).err().map(|e| e.to_string());
+        self.refusal = editor.apply(edit).err().map(|e| e.to_string());
         let changed = editor.revision != before;
         // The graph changed (an edit, an undo): the last run's errors no
         // longer describe it, so they are not shown on it any more.
         if !moves_only
             && changed
-            && let Some(last) = self.workflow.last.as_mut()
+            && let Some(last) = self.last.as_mut()
         {
             last.errors.clear();
         }
-        if changed {
-            self.autosave_workflow();
+        // A drag moves a node every frame: its copy is written once the
+        // node has been still for a moment (`poll`), not each frame.
+        if changed && moves_only {
+            self.moved.get_or_insert_with(std::time::Instant::now);
+        } else if changed {
+            self.autosave_workflow(cx);
         }
     }
 
+    /// How long until moved nodes are written to the autosave copy, while
+    /// some wait (the window polls again then).
+    pub fn autosave_wait(&self) -> Option<std::time::Duration> {
+        self.moved
+            .map(|t| MOVE_AUTOSAVE.saturating_sub(t.elapsed()))
+    }
+
     /// Write the open workflow as a versioned JSON file.
-    pub fn save_workflow(&mut self, path: &std::path::Path) {
+    pub fn save_workflow(&mut self, path: &std::path::Path, cx: &mut Cx<'_>) {
         // Saved into another folder: input files named relative to the old
         // one are named in full, so they are still found.
-        let old_dir = self
-            .workflow
-            .path
-            .as_deref()
-            .and_then(std::path::Path::parent);
+        let old_dir = self.path.as_deref().and_then(std::path::Path::parent);
         if old_dir.is_some()
             && old_dir != path.parent()
             && let Some((_, resolved)) = self.runnable_workflow()
-            && let Some(editor) = self.workflow.open.as_mut()
+            && let Some(editor) = self.open.as_mut()
         {
             editor.graph = resolved;
         }
-        let Some(editor) = &self.workflow.open else {
+        let Some(editor) = &self.open else {
             return;
         };
         let text = editor.to_file().to_text();
         let revision = editor.revision;
         match crate::paths::write_atomic(path, text.as_bytes()) {
             Ok(()) => {
-                self.workflow.path = Some(path.to_path_buf());
-                self.workflow.saved = Some(revision);
-                self.autosave_workflow();
-                self.notify(Level::Info, "Workflow saved", path.display().to_string());
+                self.path = Some(path.to_path_buf());
+                self.saved = Some(revision);
+                self.autosave_workflow(cx);
+                cx.notify(Level::Info, "Workflow saved", path.display().to_string());
             }
-            Err(e) => self.notify(
+            Err(e) => cx.notify(
                 Level::Error,
                 format!("Could not save {}", path.display()),
                 format!("{e}. Choose another folder."),
@@ -384,12 +501,12 @@ impl AppState {
     /// The folder a run of the open workflow writes its outputs into: beside
     /// the saved workflow (`NAME-runs/TIME`), or under the data folder's
     /// `runs/` for an unsaved one or an example.
-    fn run_folder(&self, name: &str) -> PathBuf {
+    fn run_folder(&self, name: &str, cx: &Cx<'_>) -> PathBuf {
         let time = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string();
         let stem = crate::workflow::batch::folder_name(name, "workflow");
         // An example shipped with Panorama is not the user's folder to write in.
         let examples = crate::paths::assets_dir().and_then(|d| std::fs::canonicalize(d).ok());
-        let saved = self.workflow.path.as_deref().filter(|p| {
+        let saved = self.path.as_deref().filter(|p| {
             let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
             !examples.as_ref().is_some_and(|e| p.starts_with(e))
         });
@@ -405,23 +522,23 @@ impl AppState {
                     .join(format!("{file_stem}-runs"))
                     .join(time)
             }
-            None => self.dirs.data.join("runs").join(format!("{stem}-{time}")),
+            None => cx.dirs.data.join("runs").join(format!("{stem}-{time}")),
         }
     }
 
     /// Run the open workflow in the background (only changed parts
     /// recompute). A workflow with output nodes writes them, with the run's
     /// RO-Crate, into a run folder of its own ([`Self::run_folder`]).
-    pub fn run_workflow(&mut self) {
+    pub fn run_workflow(&mut self, cx: &mut Cx<'_>) {
         let Some((name, mut g)) = self.runnable_workflow() else {
             return;
         };
         let bytes = WorkflowFile::from_graph(&name, &g).to_text().into_bytes();
-        if let Some(h) = self.workflow.running.take() {
+        if let Some(h) = self.running.take() {
             h.cancel();
         }
         let writes = g.nodes().any(|(_, n)| library::writes_files(&n.kind));
-        let dir = writes.then(|| self.run_folder(&name));
+        let dir = writes.then(|| self.run_folder(&name, cx));
         let outputs = match dir
             .as_ref()
             .map(|d| crate::workflow::file::resolve_outputs(&mut g, d))
@@ -429,14 +546,14 @@ impl AppState {
         {
             Ok(o) => o.unwrap_or_default(),
             Err(e) => {
-                self.notify(Level::Error, "The workflow did not run", e.to_string());
+                cx.notify(Level::Error, "The workflow did not run", e.to_string());
                 return;
             }
         };
-        let origin = |path: &str| self.file_origin(path);
+        let origin = |path: &str| file_origin(cx, path);
         let inputs = crate::workflow::crate_meta::inputs_with_origins(&g, &origin);
-        let engine = self.workflow.engine.clone();
-        let handle = self
+        let engine = self.engine.clone();
+        let handle = cx
             .tasks
             .spawn_blocking(&format!("Running {name}"), move |ctx| {
                 let started = chrono::Utc::now();
@@ -470,7 +587,7 @@ impl AppState {
                 }
                 Ok::<_, crate::workflow::WorkflowError>((outcome, dir, write_error))
             });
-        self.workflow.running = Some(handle);
+        self.running = Some(handle);
     }
 
     /// Add the files that match `pattern` (or the one file it names) to the
@@ -478,57 +595,51 @@ impl AppState {
     ///
     /// A pattern (`**` over a large tree, a slow network folder) is expanded
     /// in the background; the files are added when it ends.
-    pub fn add_map_inputs(&mut self, pattern: &str) {
+    pub fn add_map_inputs(&mut self, pattern: &str, cx: &mut Cx<'_>) {
         let pattern = pattern.trim().to_owned();
         let key = pattern.clone();
         let handle =
-            self.tasks
+            cx.tasks
                 .spawn_blocking(&format!("Finding files matching {pattern}"), move |ctx| {
                     ctx.progress(0.0, "listing folders…");
                     crate::workflow::stream::expand(&pattern)
                 });
-        self.workflow.map.expanding.push(key, handle);
+        self.map.expanding.push(key, handle);
     }
 
-    fn poll_map_inputs(&mut self) {
-        for (_, result) in self.workflow.map.expanding.drain_ready() {
+    fn poll_map_inputs(&mut self, cx: &mut Cx<'_>) {
+        for (_, result) in self.map.expanding.drain_ready() {
             match result {
                 Ok(files) => {
                     for f in files {
-                        self.add_map_input(f);
+                        self.add_map_input(f, cx);
                     }
                 }
-                Err(e) => self.notify(Level::Warning, "No files added", e.to_string()),
+                Err(e) => cx.notify(Level::Warning, "No files added", e.to_string()),
             }
         }
     }
 
-    /// The catalogue record a downloaded file came from, as the store knows it.
-    fn file_origin(&self, path: &str) -> Option<crate::store::FileOrigin> {
-        self.store
-            .as_ref()
-            .and_then(|s| s.origin(std::path::Path::new(path)).ok().flatten())
-    }
-
-    fn add_map_input(&mut self, path: String) {
-        if self.workflow.map.inputs.iter().any(|i| i.path == path) {
+    fn add_map_input(&mut self, path: String, cx: &mut Cx<'_>) {
+        if self.map.inputs.iter().any(|i| i.path == path) {
             return;
         }
-        let dataset = self.file_origin(&path).map(|o| {
+        let dataset = file_origin(cx, &path).map(|o| {
             if o.title.is_empty() {
                 o.dataset
             } else {
                 o.title
             }
         });
-        self.workflow.map.inputs.push(MapInput { path, dataset });
+        self.map.inputs.push(MapInput { path, dataset });
     }
 
     /// Add every file downloaded in this session (the Downloads tab's
     /// finished files) to the files the workflow runs over.
-    pub fn add_downloaded_map_inputs(&mut self) {
-        let done: Vec<String> = self
+    pub fn add_downloaded_map_inputs(&mut self, cx: &mut Cx<'_>, peers: &Peers<'_>) {
+        let done: Vec<String> = peers
             .downloads
+            .queue
             .as_ref()
             .map(|q| {
                 q.items()
@@ -544,48 +655,49 @@ impl AppState {
             })
             .unwrap_or_default();
         if done.is_empty() {
-            self.notify(
+            cx.notify(
                 Level::Info,
                 "No downloaded files yet",
                 "Download a dataset's files from its page first, or add files by name.",
             );
         }
         for p in done {
-            self.add_map_input(p);
+            self.add_map_input(p, cx);
         }
     }
 
     /// Add the local files open in the viewer.
-    pub fn add_open_map_inputs(&mut self) {
-        let open: Vec<String> = self
+    pub fn add_open_map_inputs(&mut self, cx: &mut Cx<'_>, peers: &Peers<'_>) {
+        let open: Vec<String> = peers
             .documents
+            .open
             .iter()
             .filter(|d| !crate::net::is_web_url(&d.location))
             .map(|d| d.location.clone())
             .collect();
         for p in open {
-            self.add_map_input(p);
+            self.add_map_input(p, cx);
         }
     }
 
     pub fn remove_map_input(&mut self, index: usize) {
-        if index < self.workflow.map.inputs.len() {
-            self.workflow.map.inputs.remove(index);
+        if index < self.map.inputs.len() {
+            self.map.inputs.remove(index);
         }
     }
 
     /// Run the open workflow once for each chosen file, in the background,
     /// each into its own folder (results and RO-Crate) under the data
     /// folder's `runs/`.
-    pub fn run_workflow_map(&mut self) {
-        if self.workflow.map.is_running() || self.workflow.map.inputs.is_empty() {
+    pub fn run_workflow_map(&mut self, cx: &mut Cx<'_>) {
+        if self.map.is_running() || self.map.inputs.is_empty() {
             return;
         }
         let Some((name, g)) = self.runnable_workflow() else {
             return;
         };
         if crate::workflow::batch::input_node(&g).is_none() {
-            self.notify(
+            cx.notify(
                 Level::Warning,
                 "This workflow reads no file",
                 "Add an input node (HDF5 dataset, NeXus default signal or frames); each run sets its file.",
@@ -593,23 +705,17 @@ impl AppState {
             return;
         }
         let bytes = WorkflowFile::from_graph(&name, &g).to_text().into_bytes();
-        let inputs: Vec<String> = self
-            .workflow
-            .map
-            .inputs
-            .iter()
-            .map(|i| i.path.clone())
-            .collect();
+        let inputs: Vec<String> = self.map.inputs.iter().map(|i| i.path.clone()).collect();
         let stem = crate::workflow::batch::folder_name(&name, "workflow");
-        let out = self.dirs.data.join("runs").join(format!(
+        let out = cx.dirs.data.join("runs").join(format!(
             "{stem}-{}",
             chrono::Utc::now().format("%Y%m%dT%H%M%S")
         ));
-        self.workflow.map.out_dir = Some(out.clone());
-        self.workflow.map.results.clear();
-        let progress = self.workflow.map.progress.clone();
-        let dirs = self.dirs.clone();
-        let handle = self.tasks.spawn_blocking(
+        self.map.out_dir = Some(out.clone());
+        self.map.results.clear();
+        let progress = self.map.progress.clone();
+        let dirs = cx.dirs.clone();
+        let handle = cx.tasks.spawn_blocking(
             &format!("Running {name} over {} files", inputs.len()),
             move |ctx| {
                 let origins = crate::workflow::crate_meta::store_origins(&dirs);
@@ -640,23 +746,23 @@ impl AppState {
                 )
             },
         );
-        self.workflow.map.running = Some(handle);
+        self.map.running = Some(handle);
     }
 
     pub fn cancel_workflow_map(&mut self) {
-        if let Some(h) = &self.workflow.map.running {
+        if let Some(h) = &self.map.running {
             h.cancel();
         }
     }
 
-    fn poll_workflow_map(&mut self) {
-        let Some(result) = TaskHandle::take_ready(&mut self.workflow.map.running) else {
+    fn poll_workflow_map(&mut self, cx: &mut Cx<'_>) {
+        let Some(result) = TaskHandle::take_ready(&mut self.map.running) else {
             return;
         };
         match result {
             Ok(runs) => {
                 let failed = runs.iter().filter(|r| r.failed()).count();
-                self.workflow.map.results = runs
+                self.map.results = runs
                     .iter()
                     .map(|r| MapResult {
                         input: r.input.clone().unwrap_or_default(),
@@ -671,20 +777,19 @@ impl AppState {
                     })
                     .collect();
                 let folder = self
-                    .workflow
                     .map
                     .out_dir
                     .as_ref()
                     .map(|d| d.display().to_string())
                     .unwrap_or_default();
                 if failed == 0 {
-                    self.notify(
+                    cx.notify(
                         Level::Info,
                         format!("The workflow ran over {} files", runs.len()),
                         format!("Results and RO-Crates are in {folder}"),
                     );
                 } else {
-                    self.notify(
+                    cx.notify(
                         Level::Warning,
                         format!("{failed} of {} runs had problems", runs.len()),
                         format!(
@@ -694,10 +799,10 @@ impl AppState {
                 }
                 // The nodes show the last file's results.
                 if let Some(last) = runs.into_iter().last() {
-                    self.workflow.last = Some(last.outcome);
+                    self.last = Some(last.outcome);
                 }
             }
-            Err(e) => self.notify(Level::Error, "The runs over files stopped", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "The runs over files stopped", e.to_string()),
         }
     }
 
@@ -707,23 +812,24 @@ impl AppState {
         &mut self,
         settings: ClusterSettings,
         token: crate::auth::Secret,
+        cx: &mut Cx<'_>,
     ) {
         use crate::workflow::slurm::{Cluster, RemoteTarget, follow, submit_workflow};
         let Some((name, g)) = self.runnable_workflow() else {
             return;
         };
         let text = WorkflowFile::from_graph(&name, &g).to_text();
-        self.save(&super::settings::CLUSTER, &settings);
-        self.workflow.cluster = settings.clone();
+        cx.save(&super::settings::CLUSTER, &settings);
+        self.cluster = settings.clone();
         // With an account, its provider token for the cluster's audience is
         // fetched in the background; otherwise the typed token is used.
         let session = if settings.account.trim().is_empty() {
             None
         } else {
-            match self.accounts.session(settings.account.trim()) {
+            match cx.tokens.session(settings.account.trim()) {
                 Some(s) => Some(s),
                 None => {
-                    self.workflow.cluster_run = Some(ClusterRun {
+                    self.cluster_run = Some(ClusterRun {
                         job: None,
                         status: format!(
                             "the account {} is not signed in; sign in from the Accounts tab",
@@ -738,7 +844,7 @@ impl AppState {
         if session.is_none()
             && let Err(e) = Cluster::new(&settings.address, &settings.user, token.clone())
         {
-            self.workflow.cluster_run = Some(ClusterRun {
+            self.cluster_run = Some(ClusterRun {
                 job: None,
                 status: e.to_string(),
                 failed: true,
@@ -755,13 +861,13 @@ impl AppState {
             status: "submitting".into(),
             failed: false,
         }));
-        self.workflow.remote_status = status.clone();
-        self.workflow.cluster_run = Some(ClusterRun {
+        self.remote_status = status.clone();
+        self.cluster_run = Some(ClusterRun {
             job: None,
             status: "submitting".into(),
             failed: false,
         });
-        let handle = self.tasks.spawn(
+        let handle = cx.tasks.spawn(
             &format!("Running {name} on the cluster"),
             move |ctx| async move {
                 let (token, user) = match &session {
@@ -806,28 +912,27 @@ impl AppState {
                 Ok::<_, crate::workflow::slurm::SlurmError>(results)
             },
         );
-        self.workflow.remote = Some(handle);
+        self.remote = Some(handle);
     }
 
     /// Cancel the cluster run; the job is cancelled on the cluster.
     pub fn cancel_cluster_run(&mut self) {
-        if let Some(h) = &self.workflow.remote {
+        if let Some(h) = &self.remote {
             h.cancel();
         }
     }
 
-    fn poll_cluster_run(&mut self) {
-        if self.workflow.remote.is_none() {
+    fn poll_cluster_run(&mut self, cx: &mut Cx<'_>) {
+        if self.remote.is_none() {
             return;
         }
         let now = self
-            .workflow
             .remote_status
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        let Some(result) = TaskHandle::take_ready(&mut self.workflow.remote) else {
-            self.workflow.cluster_run = Some(now);
+        let Some(result) = TaskHandle::take_ready(&mut self.remote) else {
+            self.cluster_run = Some(now);
             return;
         };
         match result {
@@ -837,9 +942,9 @@ impl AppState {
                 for (id, v) in results.values {
                     out.values.insert(id, Arc::new(v));
                 }
-                self.show_view_nodes(&out);
-                self.workflow.last = Some(out);
-                self.workflow.cluster_run = Some(ClusterRun {
+                self.show_view_nodes(&out, cx);
+                self.last = Some(out);
+                self.cluster_run = Some(ClusterRun {
                     status: "completed; results below".into(),
                     ..now
                 });
@@ -852,7 +957,7 @@ impl AppState {
                     },
                     e => e.to_string(),
                 };
-                self.workflow.cluster_run = Some(ClusterRun {
+                self.cluster_run = Some(ClusterRun {
                     status,
                     failed: true,
                     ..now
@@ -861,32 +966,35 @@ impl AppState {
         }
     }
 
-    pub(super) fn poll_workflow(&mut self) {
-        self.poll_map_inputs();
-        self.poll_cluster_run();
-        self.poll_workflow_map();
-        let Some(result) = TaskHandle::take_ready(&mut self.workflow.running) else {
+    pub fn poll(&mut self, cx: &mut Cx<'_>) {
+        if self.moved.is_some_and(|t| t.elapsed() >= MOVE_AUTOSAVE) {
+            self.autosave_workflow(cx);
+        }
+        self.poll_map_inputs(cx);
+        self.poll_cluster_run(cx);
+        self.poll_workflow_map(cx);
+        let Some(result) = TaskHandle::take_ready(&mut self.running) else {
             return;
         };
         match result {
             Ok((out, dir, write_error)) => {
                 if let Some(e) = write_error {
-                    self.notify(Level::Error, "The run's RO-Crate was not written", e);
+                    cx.notify(Level::Error, "The run's RO-Crate was not written", e);
                 }
-                self.show_view_nodes(&out);
-                self.describe_derived(&out);
-                self.workflow.last = Some(out);
-                self.workflow.last_dir = dir;
+                self.show_view_nodes(&out, cx);
+                self.describe_derived(&out, cx);
+                self.last = Some(out);
+                self.last_dir = dir;
             }
-            Err(e) => self.notify(Level::Error, "The workflow did not finish", e.to_string()),
+            Err(e) => cx.notify(Level::Error, "The workflow did not finish", e.to_string()),
         }
     }
 
     /// For a "Describe as derived dataset" node that ran: a SciCat draft of
     /// the derived dataset, linked to the run's inputs, the software and the
     /// parameters, opened in the Metadata tab to complete and publish.
-    fn describe_derived(&mut self, out: &Outcome) {
-        let Some(editor) = &self.workflow.open else {
+    fn describe_derived(&mut self, out: &Outcome, cx: &mut Cx<'_>) {
+        let Some(editor) = &self.open else {
             return;
         };
         let nodes: Vec<(NodeId, String)> = editor
@@ -912,7 +1020,7 @@ impl AppState {
         }
         let name = editor.name.clone();
         // Inputs by the PID of the dataset they were downloaded from, else by path.
-        let origin = |path: &str| self.file_origin(path);
+        let origin = |path: &str| file_origin(cx, path);
         let mut inputs: Vec<String> = Vec::new();
         for f in crate::workflow::crate_meta::inputs_with_origins(&editor.graph, &origin) {
             let id = f.origin.map_or(f.location, |o| o.dataset);
@@ -985,14 +1093,18 @@ impl AppState {
                     origin.clone(),
                 ));
             }
-            self.create_draft("scicat", &title, &values);
+            cx.send(super::MetadataCommand::CreateDraft {
+                schema: "scicat".into(),
+                title,
+                values,
+            });
         }
     }
 
     /// Open the results of "Show in the viewer" nodes in the viewer, as NeXus
     /// files in the cache folder (replacing the previous run's).
-    fn show_view_nodes(&mut self, out: &Outcome) {
-        let Some(editor) = &self.workflow.open else {
+    fn show_view_nodes(&mut self, out: &Outcome, cx: &mut Cx<'_>) {
+        let Some(editor) = &self.open else {
             return;
         };
         let views: Vec<NodeId> = editor
@@ -1005,30 +1117,26 @@ impl AppState {
             let Some(v) = out.values.get(&id) else {
                 continue;
             };
-            let file = self.dirs.cache.join(format!("workflow-node-{}.nxs", id.0));
-            let old: Vec<u64> = self
-                .documents
-                .iter()
-                .filter(|d| std::path::Path::new(&d.location) == file)
-                .map(|d| d.id)
-                .collect();
-            for doc in old {
-                self.close_document(doc);
-            }
-            let written = std::fs::create_dir_all(&self.dirs.cache)
-                .map_err(|e| e.to_string())
+            let file = cx.dirs.cache.join(format!("workflow-node-{}.nxs", id.0));
+            // Written beside it, then put in its place by the documents
+            // slice once it has closed the last run's copy.
+            let written_to = file.with_extension("nxs.new");
+            let written = std::fs::create_dir_all(&cx.dirs.cache)
+                .map_err(WorkflowFileError::from)
                 .and_then(|()| {
-                    crate::workflow::io_nodes::save_nexus(
-                        &file.display().to_string(),
+                    Ok(crate::workflow::io_nodes::save_nexus(
+                        &written_to.display().to_string(),
                         &format!("node_{}", id.0),
                         v,
                         "shown from a workflow",
-                    )
-                    .map_err(|e| e.to_string())
+                    )?)
                 });
             match written {
-                Ok(()) => self.open_path(&file, true),
-                Err(e) => self.notify(Level::Error, "The result could not be shown", e),
+                Ok(()) => cx.send(super::DocumentsCommand::ShowResult {
+                    file: written_to,
+                    at: file,
+                }),
+                Err(e) => cx.notify(Level::Error, "The result could not be shown", e.to_string()),
             }
         }
     }
@@ -1123,18 +1231,26 @@ pub fn outcome_from_results(results: &serde_json::Value) -> Outcome {
     out
 }
 
+/// The catalogue record a downloaded file came from, as the store knows it.
+fn file_origin(cx: &Cx<'_>, path: &str) -> Option<crate::store::FileOrigin> {
+    cx.store()
+        .and_then(|s| s.origin(std::path::Path::new(path)).ok().flatten())
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::command::Command;
+    use super::{AUTOSAVE, MOVE_AUTOSAVE};
     use crate::state::AppState;
+    use crate::state::WorkflowCommand;
     use crate::workflow::edit::Edit;
+    use crate::workflow::file::WorkflowFile;
 
     /// A new workflow in `s` with nodes of `kinds` wired in a chain (output 0
     /// to input 0); their ids in order.
     fn chain(s: &mut AppState, kinds: &[&str]) -> Vec<crate::workflow::NodeId> {
-        s.apply(Command::NewWorkflow);
+        s.apply(WorkflowCommand::NewWorkflow);
         for kind in kinds {
-            s.apply(Command::EditWorkflow(Edit::Add {
+            s.apply(WorkflowCommand::EditWorkflow(Edit::Add {
                 kind: (*kind).into(),
                 pos: [0.0, 0.0],
             }));
@@ -1149,7 +1265,7 @@ mod tests {
             .map(|(id, _)| id)
             .collect();
         for pair in ids.windows(2) {
-            s.apply(Command::EditWorkflow(Edit::Connect {
+            s.apply(WorkflowCommand::EditWorkflow(Edit::Connect {
                 from: (pair[0], 0),
                 to: (pair[1], 0),
             }));
@@ -1167,12 +1283,12 @@ mod tests {
             .display()
             .to_string();
         let ids = chain(&mut s, &["nexus_signal", "sum", "describe_derived"]);
-        s.apply(Command::EditWorkflow(Edit::SetParam {
+        s.apply(WorkflowCommand::EditWorkflow(Edit::SetParam {
             id: ids[0],
             name: "file".into(),
             value: serde_json::json!(demo),
         }));
-        s.apply(Command::RunWorkflow);
+        s.apply(WorkflowCommand::RunWorkflow);
         settle(&mut s);
         let open = s.metadata.open.as_ref().expect("a draft opened");
         let doc = open.doc.draft.to_json();
@@ -1202,11 +1318,12 @@ mod tests {
         let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
         chain(&mut s, &["linspace", "view"]);
         for _ in 0..2 {
-            s.apply(Command::RunWorkflow);
+            s.apply(WorkflowCommand::RunWorkflow);
             settle(&mut s);
         }
         let shown: Vec<_> = s
             .documents
+            .open
             .iter()
             .filter(|d| d.location.contains("workflow-node-"))
             .collect();
@@ -1227,22 +1344,22 @@ mod tests {
         let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
         // A dataset node reading a file that does not exist fails.
         let ids = chain(&mut s, &["nexus_signal", "sum"]);
-        s.apply(Command::EditWorkflow(Edit::SetParam {
+        s.apply(WorkflowCommand::EditWorkflow(Edit::SetParam {
             id: ids[0],
             name: "file".into(),
             value: serde_json::json!(tmp.path().join("missing.nxs").display().to_string()),
         }));
-        s.apply(Command::RunWorkflow);
+        s.apply(WorkflowCommand::RunWorkflow);
         settle(&mut s);
         let errors = |s: &AppState| s.workflow.last.as_ref().map_or(0, |l| l.errors.len());
         assert!(errors(&s) > 0, "the run failed");
         // Moving a node changes nothing the run depends on.
-        s.apply(Command::EditWorkflow(Edit::Move {
+        s.apply(WorkflowCommand::EditWorkflow(Edit::Move {
             id: ids[1],
             pos: [300.0, 0.0],
         }));
         assert!(errors(&s) > 0);
-        s.apply(Command::EditWorkflow(Edit::Undo));
+        s.apply(WorkflowCommand::EditWorkflow(Edit::Undo));
         assert_eq!(errors(&s), 0, "no stale error after the undo");
     }
 
@@ -1265,7 +1382,7 @@ mod tests {
         let dirs = crate::paths::AppDirs::under(tmp.path());
         let mut s = AppState::new(dirs.clone(), rt.tasks().clone());
         let ids = chain(&mut s, &["linspace", "sum"]);
-        s.apply(Command::EditWorkflow(Edit::SetParam {
+        s.apply(WorkflowCommand::EditWorkflow(Edit::SetParam {
             id: ids[0],
             name: "count".into(),
             value: serde_json::json!(7),
@@ -1277,6 +1394,33 @@ mod tests {
         let after = &again.workflow.open.as_ref().expect("restored").graph;
         assert_eq!(after, &before);
         assert!(again.workflow.is_dirty(), "still unsaved");
+    }
+
+    /// Dragging a node moves it every frame; its copy in the store is
+    /// written once it has been still for a moment, not once per frame.
+    #[test]
+    fn a_dragged_node_is_written_to_the_autosave_copy_once_still() {
+        let rt = crate::runtime::Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
+        let ids = chain(&mut s, &["linspace", "sum"]);
+        let saved = |s: &AppState| s.load(&AUTOSAVE).map(|a| a.text).unwrap_or_default();
+        let before = saved(&s);
+        for x in 0..30 {
+            s.apply(WorkflowCommand::EditWorkflow(Edit::Move {
+                id: ids[1],
+                pos: [f32::from(u8::try_from(x).expect("x")) * 10.0, 5.0],
+            }));
+            s.poll();
+        }
+        assert_eq!(saved(&s), before, "not written while the drag goes on");
+        assert!(s.workflow.autosave_wait().is_some());
+        std::thread::sleep(MOVE_AUTOSAVE);
+        s.poll();
+        assert!(s.workflow.autosave_wait().is_none());
+        let file = WorkflowFile::parse(&saved(&s)).expect("copy");
+        let g = file.to_graph().expect("graph");
+        assert_eq!(g.node(ids[1]).and_then(|n| n.pos), Some([290.0, 5.0]));
     }
 
     /// New or Open over unsaved changes asks first; Cancel keeps the work,
@@ -1293,28 +1437,28 @@ mod tests {
                 .as_ref()
                 .map_or(0, |e| e.graph.nodes().count())
         };
-        s.apply(Command::NewWorkflow);
+        s.apply(WorkflowCommand::NewWorkflow);
         assert_eq!(s.workflow.confirm, Some(super::Discard::New));
         assert_eq!(nodes(&s), 2, "nothing replaced while asking");
-        s.apply(Command::AnswerDiscard(super::DiscardAnswer::Cancel));
+        s.apply(WorkflowCommand::AnswerDiscard(super::DiscardAnswer::Cancel));
         assert_eq!((s.workflow.confirm.clone(), nodes(&s)), (None, 2));
         // Saved to a file, it is no longer unsaved: New does not ask.
         let file = tmp.path().join("mine.json");
-        s.apply(Command::SaveWorkflow(file.clone()));
+        s.apply(WorkflowCommand::SaveWorkflow(file.clone()));
         assert!(!s.workflow.is_dirty());
         assert!(file.exists());
-        s.apply(Command::EditWorkflow(Edit::Add {
+        s.apply(WorkflowCommand::EditWorkflow(Edit::Add {
             kind: "constant".into(),
             pos: [0.0, 300.0],
         }));
         let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("assets/workflows/normalise_and_sum.json");
-        s.apply(Command::OpenWorkflow(example.clone()));
+        s.apply(WorkflowCommand::OpenWorkflow(example.clone()));
         assert_eq!(
             s.workflow.confirm,
             Some(super::Discard::Open(example.clone()))
         );
-        s.apply(Command::AnswerDiscard(super::DiscardAnswer::Save));
+        s.apply(WorkflowCommand::AnswerDiscard(super::DiscardAnswer::Save));
         assert_eq!(
             s.workflow.path.as_deref(),
             Some(example.as_path()),
@@ -1330,12 +1474,14 @@ mod tests {
             "the change was saved"
         );
         // Not dirty now: a new workflow needs no question.
-        s.apply(Command::NewWorkflow);
+        s.apply(WorkflowCommand::NewWorkflow);
         assert_eq!((s.workflow.confirm.clone(), nodes(&s)), (None, 0));
         chain(&mut s, &["linspace"]);
-        s.apply(Command::NewWorkflow);
+        s.apply(WorkflowCommand::NewWorkflow);
         assert_eq!(s.workflow.confirm, Some(super::Discard::New));
-        s.apply(Command::AnswerDiscard(super::DiscardAnswer::Discard));
+        s.apply(WorkflowCommand::AnswerDiscard(
+            super::DiscardAnswer::Discard,
+        ));
         assert_eq!(nodes(&s), 0, "discarded on request");
         let left: Vec<_> = std::fs::read_dir(tmp.path())
             .expect("dir")
@@ -1362,16 +1508,16 @@ mod tests {
         let mut s = AppState::new(crate::paths::AppDirs::under(tmp.path()), rt.tasks().clone());
         let ids = chain(&mut s, &["read_hdf5", "sum"]);
         for (name, value) in [("file", "spectrum.nxs"), ("path", "/entry/spectrum/counts")] {
-            s.apply(Command::EditWorkflow(Edit::SetParam {
+            s.apply(WorkflowCommand::EditWorkflow(Edit::SetParam {
                 id: ids[0],
                 name: name.into(),
                 value: serde_json::json!(value),
             }));
         }
         let file = project.join("w.json");
-        s.apply(Command::SaveWorkflow(file.clone()));
-        s.apply(Command::NewWorkflow);
-        s.apply(Command::OpenWorkflow(file.clone()));
+        s.apply(WorkflowCommand::SaveWorkflow(file.clone()));
+        s.apply(WorkflowCommand::NewWorkflow);
+        s.apply(WorkflowCommand::OpenWorkflow(file.clone()));
         let param = |s: &AppState| {
             s.workflow
                 .open
@@ -1388,17 +1534,17 @@ mod tests {
             serde_json::json!("spectrum.nxs"),
             "not made absolute on open"
         );
-        s.apply(Command::SaveWorkflow(file.clone()));
+        s.apply(WorkflowCommand::SaveWorkflow(file.clone()));
         let text = std::fs::read_to_string(&file).expect("read");
         assert!(text.contains("\"spectrum.nxs\""), "{text}");
         // Run from another working folder: the file beside the workflow is read.
-        s.apply(Command::RunWorkflow);
+        s.apply(WorkflowCommand::RunWorkflow);
         settle(&mut s);
         let last = s.workflow.last.as_ref().expect("ran");
         assert!(last.errors.is_empty(), "{:?}", last.errors);
         // Saved into another folder, the input is named in full and still found.
         let elsewhere = tmp.path().join("elsewhere.json");
-        s.apply(Command::SaveWorkflow(elsewhere.clone()));
+        s.apply(WorkflowCommand::SaveWorkflow(elsewhere.clone()));
         let moved = param(&s);
         assert!(
             moved

@@ -1,6 +1,7 @@
 //! The main window: menu bar, dockable workspace, status bar, command palette,
 //! notifications, drag-and-drop.
 
+use crate::command::{DocumentsCommand, DownloadsCommand, ShellCommand};
 use std::path::PathBuf;
 
 use egui_dock::{DockArea, DockState, NodeIndex, Style, TabViewer};
@@ -57,7 +58,7 @@ pub fn visible_tabs(dock: &DockState<TabKind>) -> Vec<TabKind> {
 }
 
 struct Tabs<'a> {
-    state: &'a mut AppState,
+    state: &'a AppState,
     panels: &'a mut super::panels::PanelsUi,
     out: &'a mut Vec<Command>,
 }
@@ -113,7 +114,7 @@ impl PanoramaApp {
         let repaint_ctx = ctx.clone();
         tasks.set_repaint(std::sync::Arc::new(move || repaint_ctx.request_repaint()));
         let state = AppState::new(dirs, tasks.clone());
-        if let Some(q) = &state.downloads {
+        if let Some(q) = &state.downloads.queue {
             let c = ctx.clone();
             q.set_on_change(move || c.request_repaint());
         }
@@ -121,7 +122,7 @@ impl PanoramaApp {
             .load(&LAYOUT)
             .filter(|d| d.iter_all_tabs().count() > 0)
             .unwrap_or_else(|| default_layout(state.is_first_start()));
-        super::theme::apply(&ctx, state.theme);
+        super::theme::apply(&ctx, state.shell.theme);
         let mut app = Self {
             state,
             dock,
@@ -136,9 +137,9 @@ impl PanoramaApp {
         };
         if let Some(target) = open {
             let cmd = if target.contains("://") {
-                Command::OpenUrl(target)
+                DocumentsCommand::OpenUrl(target)
             } else {
-                Command::OpenPath(target.into())
+                DocumentsCommand::OpenPath(target.into())
             };
             app.run(cmd);
         }
@@ -206,7 +207,7 @@ impl PanoramaApp {
     }
 
     /// Run a command as if the user had picked it.
-    pub fn run(&mut self, command: Command) {
+    pub fn run(&mut self, command: impl Into<Command>) {
         for effect in self.state.apply(command) {
             self.effect(effect);
         }
@@ -239,7 +240,7 @@ impl PanoramaApp {
                     "Download into this folder",
                     super::file_dialog::Mode::Folder,
                 )
-                .start_in(self.state.dirs.downloads.clone()),
+                .start_in(self.state.downloads.folder.clone()),
             ),
             UiEffect::ShowAbout => self.show_about = true,
             UiEffect::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
@@ -284,7 +285,7 @@ impl PanoramaApp {
             ("Downloads".to_owned(), d.downloads.clone()),
             ("Panorama data".to_owned(), d.data.clone()),
         ];
-        for r in &self.state.recent {
+        for r in &self.state.documents.recent {
             if let Some(dir) = std::path::Path::new(r).parent()
                 && !places.iter().any(|(_, p)| p == dir)
                 && places.len() < 8
@@ -311,10 +312,10 @@ impl PanoramaApp {
         self.dialogs.update(&self.ctx, &tasks);
         use super::file_dialog::{Answer, take_answer};
         if let Some(Answer::Picked(path)) = take_answer(&self.ctx, OPEN_DIALOG) {
-            self.run(Command::OpenPath(path));
+            self.run(DocumentsCommand::OpenPath(path));
         }
         if let Some(Answer::Picked(dir)) = take_answer(&self.ctx, FOLDER_DIALOG) {
-            self.run(Command::SetDownloadFolder(dir));
+            self.run(DownloadsCommand::SetFolder(dir));
         }
     }
 
@@ -343,7 +344,7 @@ impl PanoramaApp {
                 .collect()
         });
         for p in dropped {
-            self.run(Command::OpenPath(p));
+            self.run(DocumentsCommand::OpenPath(p));
         }
         let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
         if hovering {
@@ -367,35 +368,35 @@ impl PanoramaApp {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 if ui.button("Open file…").clicked() {
-                    out.push(Command::OpenFileDialog);
+                    out.push(DocumentsCommand::OpenFileDialog.into());
                 }
                 if ui.button("Open demo data").clicked() {
-                    out.push(Command::OpenDemo);
+                    out.push(DocumentsCommand::OpenDemo.into());
                 }
                 ui.menu_button("Open recent", |ui| {
-                    if self.state.recent.is_empty() {
+                    if self.state.documents.recent.is_empty() {
                         ui.weak("Nothing yet");
                     }
-                    for r in &self.state.recent {
+                    for r in &self.state.documents.recent {
                         if ui.button(r).clicked() {
-                            out.push(Command::OpenPath(r.into()));
+                            out.push(DocumentsCommand::OpenPath(r.into()).into());
                         }
                     }
                 });
                 ui.separator();
                 if ui.button("Quit").clicked() {
-                    out.push(Command::Quit);
+                    out.push(ShellCommand::Quit.into());
                 }
             });
             ui.menu_button("View", |ui| {
                 for tab in TabKind::ALL {
                     if ui.button(tab.title()).clicked() {
-                        out.push(Command::ShowTab(tab));
+                        out.push(ShellCommand::ShowTab(tab).into());
                     }
                 }
                 ui.separator();
                 if ui.button("Reset layout").clicked() {
-                    out.push(Command::ResetLayout);
+                    out.push(ShellCommand::ResetLayout.into());
                 }
                 ui.menu_button("Theme", |ui| {
                     use crate::command::ThemeChoice as T;
@@ -404,23 +405,23 @@ impl PanoramaApp {
                         ("Dark", T::Dark),
                         ("Light", T::Light),
                     ] {
-                        if ui.radio(self.state.theme == t, label).clicked() {
-                            out.push(Command::SetTheme(t));
+                        if ui.radio(self.state.shell.theme == t, label).clicked() {
+                            out.push(ShellCommand::SetTheme(t).into());
                         }
                     }
                 });
             });
             ui.menu_button("Help", |ui| {
                 if ui.button("Command palette").clicked() {
-                    out.push(Command::ToggleCommandPalette);
+                    out.push(ShellCommand::ToggleCommandPalette.into());
                 }
                 if ui.button("About Panorama").clicked() {
-                    out.push(Command::About);
+                    out.push(ShellCommand::About.into());
                 }
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("⌘ Commands").on_hover_text("Ctrl+K").clicked() {
-                    out.push(Command::ToggleCommandPalette);
+                    out.push(ShellCommand::ToggleCommandPalette.into());
                 }
             });
         });
@@ -469,7 +470,7 @@ impl eframe::App for PanoramaApp {
         let snapshot = self.state.tasks().snapshot();
         let tasks = self.state.tasks().clone();
         let notes = self.state.notifications.len();
-        let downloads = self.state.downloads.as_ref().and_then(|q| {
+        let downloads = self.state.downloads.queue.as_ref().and_then(|q| {
             use crate::transfer::queue::ItemState;
             let items = q.items();
             let running = items
@@ -494,7 +495,7 @@ impl eframe::App for PanoramaApp {
             })
             .inner;
         if show_downloads {
-            out.push(Command::ShowTab(TabKind::Downloads));
+            out.push(ShellCommand::ShowTab(TabKind::Downloads).into());
         }
         egui::CentralPanel::default()
             .frame(egui::Frame::central_panel(ui.style()).inner_margin(0.0))
@@ -521,11 +522,20 @@ impl eframe::App for PanoramaApp {
         let status = snapshot
             .last()
             .map_or_else(|| "Ready".to_owned(), super::status_bar::line);
-        let selected = self.state.selected.as_ref().map(|t| t.path.as_str());
+        let selected = self
+            .state
+            .documents
+            .selected
+            .as_ref()
+            .map(|t| t.path.as_str());
         super::report::finish_frame(&ctx, &status, selected);
         // Finished tasks linger in the status bar for a moment; come back to clear them.
         if !snapshot.is_empty() {
             ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+        // Moved workflow nodes are written to the autosave copy once still.
+        if let Some(wait) = self.state.workflow.autosave_wait() {
+            ctx.request_repaint_after(wait);
         }
     }
 

@@ -47,10 +47,13 @@ pub fn window<'a>(
 
 /// Show a spinner or the error of something loading in the background;
 /// the value once it is there.
-pub fn loaded<'a, T>(ui: &mut egui::Ui, load: Option<&'a crate::state::Load<T>>) -> Option<&'a T> {
+pub fn loaded<'a, T>(
+    ui: &mut egui::Ui,
+    load: Option<&'a crate::state::Requested<T>>,
+) -> Option<&'a T> {
     match load {
-        Some(crate::state::Load::Ready(v)) => Some(v),
-        Some(crate::state::Load::Failed(msg)) => {
+        Some(crate::state::Requested::Ready(v)) => Some(v),
+        Some(crate::state::Requested::Failed { error: msg, .. }) => {
             ui.colored_label(ui.visuals().error_fg_color, msg);
             None
         }

@@ -80,7 +80,7 @@ impl Notifications {
             });
         for id in dismiss {
             self.expanded.remove(&id);
-            state.dismiss(id);
+            state.apply(crate::command::ShellCommand::Dismiss(id));
         }
     }
 }

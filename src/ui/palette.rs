@@ -1,6 +1,7 @@
 //! The command palette (Ctrl+K): type to filter every action, arrows to pick,
 //! Enter to run, Escape to close.
 
+use crate::command::ShellCommand;
 use crate::command::{Command, CommandSpec, filter_commands};
 
 #[derive(Default)]
@@ -86,6 +87,6 @@ impl Palette {
             self.open = false;
         }
         // Toggling the palette from inside itself just closes it.
-        picked.filter(|c| *c != Command::ToggleCommandPalette)
+        picked.filter(|c| *c != ShellCommand::ToggleCommandPalette.into())
     }
 }

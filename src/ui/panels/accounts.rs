@@ -2,6 +2,7 @@
 //! browser or with a code on another device (with a QR code), and out again.
 
 use crate::auth::{Account, LoginRequest};
+use crate::command::AccountsCommand;
 use crate::command::Command;
 use crate::state::AppState;
 use crate::state::accounts::DeviceCode;
@@ -60,6 +61,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut AccountsUi, out: &mut Vec
 
 fn used_by(state: &AppState, account: &Account) -> Vec<String> {
     state
+        .search
         .sources
         .iter()
         .filter(|s| s.account.as_deref() == Some(account.id.as_str()))
@@ -81,7 +83,7 @@ fn account_card(ui: &mut egui::Ui, state: &AppState, a: &Account, out: &mut Vec<
                     .on_hover_text("Revoke this account's tokens and forget them")
                     .clicked()
                 {
-                    out.push(Command::SignOut(a.id.clone()));
+                    out.push(AccountsCommand::SignOut(a.id.clone()).into());
                 }
             });
         });
@@ -209,12 +211,15 @@ fn sign_in_form(
     )
     .clicked()
     {
-        out.push(Command::SignIn(LoginRequest {
-            issuer: issuer.to_owned(),
-            client_id: Some(s.client_id.trim().to_owned()).filter(|c| !c.is_empty()),
-            scopes: s.scopes.split_whitespace().map(str::to_owned).collect(),
-            device: s.device,
-        }));
+        out.push(
+            AccountsCommand::SignIn(LoginRequest {
+                issuer: issuer.to_owned(),
+                client_id: Some(s.client_id.trim().to_owned()).filter(|c| !c.is_empty()),
+                scopes: s.scopes.split_whitespace().map(str::to_owned).collect(),
+                device: s.device,
+            })
+            .into(),
+        );
     }
     if let Some(e) = last_error {
         ui.colored_label(ui.visuals().error_fg_color, e);
@@ -282,7 +287,7 @@ fn waiting(
         }
     }
     if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-        out.push(Command::CancelSignIn);
+        out.push(AccountsCommand::CancelSignIn.into());
     }
 }
 

@@ -2,7 +2,7 @@
 //! resume and cancel per file or for all, the parallelism limit, and the
 //! folder files go to.
 
-use crate::command::Command;
+use crate::command::{Command, DocumentsCommand, DownloadsCommand, ShellCommand};
 use crate::state::AppState;
 use crate::transfer::queue::{Item, ItemState, QueueAction};
 
@@ -22,8 +22,8 @@ fn state_text(item: &Item) -> String {
     }
 }
 
-pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
-    let Some(queue) = state.downloads.clone() else {
+pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
+    let Some(queue) = state.downloads.queue.clone() else {
         super::empty_state(
             ui,
             "Downloads are not available",
@@ -40,11 +40,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
             "No downloads yet",
             &format!(
                 "Files you download from a dataset page appear here. They go to {}.",
-                state.dirs.downloads.display()
+                state.downloads.folder.display()
             ),
             Some((
                 "Search datasets",
-                Command::ShowTab(crate::command::TabKind::Search),
+                ShellCommand::ShowTab(crate::command::TabKind::Search).into(),
             )),
             out,
         );
@@ -61,17 +61,17 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
             if unknown { " +" } else { "" }
         )));
         if ui.button("Pause all").clicked() {
-            out.push(Command::Queue(QueueAction::PauseAll));
+            out.push(DownloadsCommand::Queue(QueueAction::PauseAll).into());
         }
         if ui.button("Resume all").clicked() {
-            out.push(Command::Queue(QueueAction::ResumeAll));
+            out.push(DownloadsCommand::Queue(QueueAction::ResumeAll).into());
         }
         if ui
             .button("Clear finished")
             .on_hover_text("Remove finished, failed and cancelled files from this list")
             .clicked()
         {
-            out.push(Command::Queue(QueueAction::ClearFinished));
+            out.push(DownloadsCommand::Queue(QueueAction::ClearFinished).into());
         }
         ui.separator();
         let mut limit = queue.limit();
@@ -81,7 +81,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
             .on_hover_text("How many files download at the same time")
             .changed()
         {
-            out.push(Command::Queue(QueueAction::SetLimit(limit)));
+            out.push(DownloadsCommand::Queue(QueueAction::SetLimit(limit)).into());
         }
     });
     let folder = state
@@ -92,13 +92,13 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
         .unwrap_or_default();
     ui.horizontal(|ui| {
         ui.weak(format!("Saved to the folder “{folder}”"))
-            .on_hover_text(state.dirs.downloads.display().to_string());
+            .on_hover_text(state.downloads.folder.display().to_string());
         if ui
             .small_button("Change…")
             .on_hover_text("Choose the folder new downloads go to")
             .clicked()
         {
-            out.push(Command::ChooseDownloadFolder);
+            out.push(DownloadsCommand::ChooseFolder.into());
         }
     });
     ui.separator();
@@ -132,24 +132,35 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                         ui.horizontal(|ui| match &item.state {
                             ItemState::Queued | ItemState::Running => {
                                 if ui.small_button("Pause").clicked() {
-                                    out.push(Command::Queue(QueueAction::Pause(item.id)));
+                                    out.push(
+                                        DownloadsCommand::Queue(QueueAction::Pause(item.id)).into(),
+                                    );
                                 }
                                 if ui.small_button("Cancel").clicked() {
-                                    out.push(Command::Queue(QueueAction::Cancel(item.id)));
+                                    out.push(
+                                        DownloadsCommand::Queue(QueueAction::Cancel(item.id))
+                                            .into(),
+                                    );
                                 }
                             }
                             ItemState::Paused | ItemState::Failed(_) => {
                                 if ui.small_button("Resume").clicked() {
-                                    out.push(Command::Queue(QueueAction::Resume(item.id)));
+                                    out.push(
+                                        DownloadsCommand::Queue(QueueAction::Resume(item.id))
+                                            .into(),
+                                    );
                                 }
                                 if ui.small_button("Cancel").clicked() {
-                                    out.push(Command::Queue(QueueAction::Cancel(item.id)));
+                                    out.push(
+                                        DownloadsCommand::Queue(QueueAction::Cancel(item.id))
+                                            .into(),
+                                    );
                                 }
                             }
                             ItemState::Done(path) => {
                                 let p = path.clone();
                                 if ui.small_button("Open").clicked() {
-                                    out.push(Command::OpenPath(p));
+                                    out.push(DocumentsCommand::OpenPath(p).into());
                                 }
                             }
                             ItemState::Exists(_) => {
@@ -158,7 +169,10 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, out: &mut Vec<Command>) {
                                     .on_hover_text("Download it again over the file in the folder")
                                     .clicked()
                                 {
-                                    out.push(Command::Queue(QueueAction::Replace(item.id)));
+                                    out.push(
+                                        DownloadsCommand::Queue(QueueAction::Replace(item.id))
+                                            .into(),
+                                    );
                                 }
                             }
                             ItemState::Cancelled => {}

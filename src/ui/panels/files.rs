@@ -1,8 +1,9 @@
 //! Open files as lazily expanding trees, with a name filter.
 
 use crate::command::Command;
+use crate::command::{DocumentsCommand, ShellCommand};
 use crate::data::{Entity, EntityKind};
-use crate::state::{AppState, DocStatus, Document, Load, Target};
+use crate::state::{AppState, DocStatus, Document, Requested, Target};
 
 #[derive(Default)]
 pub struct FilesUi {
@@ -61,10 +62,13 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
                 })
                 .inner;
             if r.clicked() {
-                out.push(Command::Select {
-                    doc: doc.id,
-                    path: e.path.clone(),
-                });
+                out.push(
+                    DocumentsCommand::Select {
+                        doc: doc.id,
+                        path: e.path.clone(),
+                    }
+                    .into(),
+                );
             }
         }
     }
@@ -95,10 +99,13 @@ fn tree(
                 false,
             );
             if state.is_open() && !doc.entities.contains_key(&c.path) {
-                out.push(Command::ExpandGroup {
-                    doc: doc.id,
-                    path: c.path.clone(),
-                });
+                out.push(
+                    DocumentsCommand::ExpandGroup {
+                        doc: doc.id,
+                        path: c.path.clone(),
+                    }
+                    .into(),
+                );
             }
             let mut clicked = false;
             state
@@ -106,10 +113,13 @@ fn tree(
                     let label = format!("{} {}", kind_icon(c), c.name);
                     if ui.selectable_label(is_selected, label).clicked() {
                         clicked = true;
-                        out.push(Command::Select {
-                            doc: doc.id,
-                            path: c.path.clone(),
-                        });
+                        out.push(
+                            DocumentsCommand::Select {
+                                doc: doc.id,
+                                path: c.path.clone(),
+                            }
+                            .into(),
+                        );
                     }
                     if let Some(class) = &c.nx_class {
                         ui.weak(class);
@@ -142,11 +152,11 @@ fn matches(doc: &Document, needle: &str) -> Vec<Entity> {
         words.iter().all(|w| p.contains(w))
     };
     let mut hits: Vec<Entity> = match &doc.index {
-        Some(Load::Ready(all)) => all.iter().filter(hit).take(MAX_HITS).cloned().collect(),
+        Some(Requested::Ready(all)) => all.iter().filter(hit).take(MAX_HITS).cloned().collect(),
         _ => doc
             .entities
             .values()
-            .filter_map(Load::ready)
+            .filter_map(Requested::ready)
             .flat_map(|e| e.children.iter())
             .filter(hit)
             .cloned()
@@ -157,13 +167,13 @@ fn matches(doc: &Document, needle: &str) -> Vec<Entity> {
     hits
 }
 
-pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mut Vec<Command>) {
-    if state.documents.is_empty() {
+pub fn ui(ui: &mut egui::Ui, state: &AppState, files: &mut FilesUi, out: &mut Vec<Command>) {
+    if state.documents.open.is_empty() {
         super::empty_state(
             ui,
             "No files open",
             "Open an HDF5 or NeXus file, drop one here, or try the demo data.",
-            Some(("Open demo data", Command::OpenDemo)),
+            Some(("Open demo data", DocumentsCommand::OpenDemo.into())),
             out,
         );
         return;
@@ -174,17 +184,16 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
             .desired_width(f32::INFINITY),
     );
     crate::ui::report::widget(ui.ctx(), "field:files filter", filter.rect);
-    let selected = state.selected.clone();
+    let selected = state.documents.selected.clone();
     if !files.filter.trim().is_empty() {
-        let ids: Vec<u64> = state.documents.iter().map(|d| d.id).collect();
-        for id in ids {
-            state.request_index(id);
+        for d in state.documents.open.iter().filter(|d| d.index.is_none()) {
+            out.push(DocumentsCommand::Index(d.id).into());
         }
     }
     egui::ScrollArea::vertical()
         .auto_shrink([false; 2])
         .show(ui, |ui| {
-            for doc in &state.documents {
+            for doc in &state.documents.open {
                 let id = ui.make_persistent_id(("doc", doc.id));
                 egui::collapsing_header::CollapsingState::load_with_default_open(
                     ui.ctx(),
@@ -199,14 +208,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
                             .on_hover_text(format!("Show the default plot of {}", doc.label))
                             .clicked()
                     {
-                        out.push(Command::OpenDefaultPlot(doc.id));
+                        out.push(DocumentsCommand::OpenDefaultPlot(doc.id).into());
                     }
                     if ui
                         .small_button("Close")
                         .on_hover_text(format!("Close {}", doc.label))
                         .clicked()
                     {
-                        out.push(Command::CloseDocument(doc.id));
+                        out.push(DocumentsCommand::Close(doc.id).into());
                     }
                 })
                 .body(|ui| match &doc.status {
@@ -224,7 +233,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, files: &mut FilesUi, out: &mu
                     }
                     DocStatus::Ready if !files.filter.trim().is_empty() => {
                         let hits = matches(doc, files.filter.trim());
-                        if matches!(doc.index, Some(Load::Loading)) {
+                        if matches!(doc.index, Some(Requested::Pending { .. })) {
                             ui.horizontal(|ui| {
                                 ui.spinner();
                                 ui.weak("Indexing the whole file…");
@@ -259,7 +268,7 @@ fn sign_in_here(ui: &mut egui::Ui, state: &AppState, url: &str, out: &mut Vec<Co
         if state.accounts.list.is_empty() {
             ui.label("This server needs you to sign in.");
             if ui.button("Sign in…").clicked() {
-                out.push(Command::ShowTab(crate::command::TabKind::Accounts));
+                out.push(ShellCommand::ShowTab(crate::command::TabKind::Accounts).into());
             }
         }
         for a in &state.accounts.list {
@@ -268,10 +277,13 @@ fn sign_in_here(ui: &mut egui::Ui, state: &AppState, url: &str, out: &mut Vec<Co
                 .on_hover_text("Send this account's tokens to this server from now on")
                 .clicked()
             {
-                out.push(Command::OpenUrlAs {
-                    url: url.to_owned(),
-                    account: a.id.clone(),
-                });
+                out.push(
+                    DocumentsCommand::OpenUrlAs {
+                        url: url.to_owned(),
+                        account: a.id.clone(),
+                    }
+                    .into(),
+                );
             }
         }
     });

@@ -6,6 +6,7 @@
 //! window in one file; the form widgets are the next to move out (one file
 //! per widget kind under `ui/`).
 
+use crate::command::MetadataCommand;
 use std::collections::HashMap;
 
 use serde_json::Value as J;
@@ -51,13 +52,19 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
     if s.new_schema.is_empty() {
         s.new_schema = "datacite".into();
     }
-    let open_doc = state.selected.as_ref().map(|t| t.doc).or_else(|| {
-        state
-            .documents
-            .iter()
-            .find(|d| d.source.is_some())
-            .map(|d| d.id)
-    });
+    let open_doc = state
+        .documents
+        .selected
+        .as_ref()
+        .map(|t| t.doc)
+        .or_else(|| {
+            state
+                .documents
+                .open
+                .iter()
+                .find(|d| d.source.is_some())
+                .map(|d| d.id)
+        });
     ui.horizontal_wrapped(|ui| {
         egui::ComboBox::from_id_salt("draft-schema")
             .selected_text(
@@ -81,10 +88,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
         let new_draft = ui.button("New draft");
         crate::ui::report::widget(ui.ctx(), "button:New draft", new_draft.rect);
         if new_draft.clicked() {
-            out.push(Command::NewDraft {
-                schema: s.new_schema.clone(),
-                from_doc: open_doc.filter(|_| s.from_file && doc_label.is_some()),
-            });
+            out.push(
+                MetadataCommand::NewDraft {
+                    schema: s.new_schema.clone(),
+                    from_doc: open_doc.filter(|_| s.from_file && doc_label.is_some()),
+                }
+                .into(),
+            );
             s.extra_items.clear();
         }
         if ui
@@ -105,7 +115,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
         if let Some(crate::ui::file_dialog::Answer::Picked(path)) =
             crate::ui::file_dialog::take_answer(ui.ctx(), DATACITE_XML_DIALOG)
         {
-            out.push(Command::DraftFromDataCiteXml(path));
+            out.push(MetadataCommand::DraftFromDataCiteXml(path).into());
         }
         if md.is_extracting() {
             ui.spinner();
@@ -125,7 +135,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
                         .selectable_label(current == Some(*id), format!("{title}  ({schema})"))
                         .clicked()
                     {
-                        out.push(Command::OpenDraft(*id));
+                        out.push(MetadataCommand::OpenDraft(*id).into());
                     }
                 }
             });
@@ -174,10 +184,10 @@ fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, s: &MetadataUi, out: &mut Vec<Co
             )
         });
         if undo.clicked() || (z && !shift && open.doc.can_undo) {
-            out.push(Command::UndoDraft);
+            out.push(MetadataCommand::UndoDraft.into());
         }
         if redo.clicked() || (z && shift && open.doc.can_redo) {
-            out.push(Command::RedoDraft);
+            out.push(MetadataCommand::RedoDraft.into());
         }
         let blanks = blank_items(s, &open.doc.draft);
         match open.errors.len() {
@@ -230,7 +240,7 @@ fn toolbar(ui: &mut egui::Ui, open: &OpenDraft, s: &MetadataUi, out: &mut Vec<Co
             );
         }
         if ui.button("Delete draft").clicked() {
-            out.push(Command::DeleteDraft(open.doc.id));
+            out.push(MetadataCommand::DeleteDraft(open.doc.id).into());
         }
     });
 }
@@ -246,10 +256,13 @@ impl FormCtx<'_> {
         self.open.doc.draft.fields.get(pointer)
     }
     fn set(&mut self, pointer: &str, value: Option<J>) {
-        self.out.push(Command::EditDraft {
-            pointer: pointer.to_owned(),
-            value,
-        });
+        self.out.push(
+            MetadataCommand::EditDraft {
+                pointer: pointer.to_owned(),
+                value,
+            }
+            .into(),
+        );
     }
 }
 
@@ -424,10 +437,13 @@ fn array_ui(
                     ui.weak(format!("{singular} {}", i + 1));
                     if ui.small_button("Remove").clicked() {
                         if i < stored {
-                            ctx.out.push(Command::RemoveDraftItem {
-                                pointer: pointer.to_owned(),
-                                index: i,
-                            });
+                            ctx.out.push(
+                                MetadataCommand::RemoveDraftItem {
+                                    pointer: pointer.to_owned(),
+                                    index: i,
+                                }
+                                .into(),
+                            );
                         }
                         ctx.s
                             .extra_items
@@ -750,7 +766,7 @@ fn templates_row(
             }
             for name in &mine {
                 if ui.button(*name).clicked() {
-                    out.push(Command::ApplyTemplate((*name).to_owned()));
+                    out.push(MetadataCommand::ApplyTemplate((*name).to_owned()).into());
                     ui.close();
                 }
             }
@@ -767,7 +783,7 @@ fn templates_row(
             .on_hover_text("Keep the values typed here for new drafts")
             .clicked()
         {
-            out.push(Command::SaveTemplate(name));
+            out.push(MetadataCommand::SaveTemplate(name).into());
             s.template_name.clear();
         }
         ui.separator();
@@ -914,11 +930,14 @@ fn bulk_window(
                     )
                     .clicked()
                 {
-                    out.push(Command::BulkSet {
-                        ids: plan.iter().map(|c| c.id).collect(),
-                        pointer,
-                        value,
-                    });
+                    out.push(
+                        MetadataCommand::BulkSet {
+                            ids: plan.iter().map(|c| c.id).collect(),
+                            pointer,
+                            value,
+                        }
+                        .into(),
+                    );
                 }
             } else if !pointer.is_empty() {
                 ui.colored_label(
@@ -1028,7 +1047,7 @@ fn publish_ui(
                         )
                         .changed()
                     {
-                        out.push(Command::SetEmbargoYears(years));
+                        out.push(MetadataCommand::SetEmbargoYears(years).into());
                     }
                 });
             }
@@ -1057,10 +1076,13 @@ fn publish_ui(
             }
         });
     if go {
-        out.push(Command::PublishDraft {
-            source: target,
-            files: local.filter(|_| s.attach_file).into_iter().collect(),
-        });
+        out.push(
+            MetadataCommand::PublishDraft {
+                source: target,
+                files: local.filter(|_| s.attach_file).into_iter().collect(),
+            }
+            .into(),
+        );
         s.confirm_publish = None;
     } else if !keep {
         s.confirm_publish = None;
@@ -1095,10 +1117,13 @@ fn nexus_check_ui(
             .add_enabled(name.starts_with("NX"), egui::Button::new("Check"))
             .clicked()
         {
-            out.push(Command::CheckNexus {
-                doc,
-                definition: name,
-            });
+            out.push(
+                MetadataCommand::CheckNexus {
+                    doc,
+                    definition: name,
+                }
+                .into(),
+            );
         }
         if state.metadata.is_checking() {
             ui.spinner();
@@ -1107,7 +1132,7 @@ fn nexus_check_ui(
     if let Some((file, def, result)) = &state.metadata.nexus_check {
         match result {
             Err(e) => {
-                ui.colored_label(ui.visuals().error_fg_color, e);
+                ui.colored_label(ui.visuals().error_fg_color, e.to_string());
             }
             Ok(issues) if issues.is_empty() => {
                 ui.label(format!("{file} conforms to {def}."));

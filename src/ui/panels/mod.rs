@@ -30,7 +30,7 @@ pub struct PanelsUi {
 pub fn show(
     tab: TabKind,
     ui: &mut egui::Ui,
-    state: &mut AppState,
+    state: &AppState,
     panels: &mut PanelsUi,
     out: &mut Vec<Command>,
 ) {

@@ -3,7 +3,8 @@
 
 use crate::catalogue::{Access, Dataset, SourceConfig, citation};
 use crate::command::Command;
-use crate::state::{AppState, Load};
+use crate::command::{DocumentsCommand, MetadataCommand, SearchCommand, ShellCommand};
+use crate::state::{AppState, Requested};
 use crate::units::human_bytes;
 
 #[derive(Default)]
@@ -104,7 +105,7 @@ fn sources_window(
             }
             ui.separator();
             if ui.button("Save").clicked() {
-                out.push(Command::SetSources(list.clone()));
+                out.push(SearchCommand::SetSources(list.clone()).into());
                 done = true;
             }
         });
@@ -171,7 +172,7 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
         .on_hover_cursor(egui::CursorIcon::PointingHand);
     crate::ui::report::widget(ui.ctx(), &format!("card:{}", d.title), r.rect);
     if r.clicked() {
-        out.push(Command::ShowDataset(d.key()));
+        out.push(SearchCommand::ShowDataset(d.key()).into());
     }
 }
 
@@ -199,7 +200,7 @@ fn copied_note(ui: &mut egui::Ui) {
 fn dataset_page(
     ui: &mut egui::Ui,
     d: &Dataset,
-    files: Option<&crate::state::Load<usize>>,
+    files: Option<&crate::state::Requested<usize>>,
     out: &mut Vec<Command>,
 ) {
     egui::ScrollArea::vertical()
@@ -270,7 +271,7 @@ fn dataset_page(
                     .on_hover_text("Start a metadata draft from this record")
                     .clicked()
                 {
-                    out.push(Command::DraftFromRecord(d.key()));
+                    out.push(MetadataCommand::DraftFromRecord(d.key()).into());
                 }
             });
             if let Some(desc) = &d.description {
@@ -298,13 +299,13 @@ fn dataset_page(
                 human_bytes(d.total_size())
             ));
             match files {
-                Some(crate::state::Load::Loading) => {
+                Some(crate::state::Requested::Pending { .. }) => {
                     ui.horizontal(|ui| {
                         ui.spinner();
                         ui.weak("Asking the catalogue for the file list…");
                     });
                 }
-                Some(crate::state::Load::Failed(e)) => {
+                Some(crate::state::Requested::Failed { error: e, .. }) => {
                     ui.colored_label(
                         ui.visuals().error_fg_color,
                         format!("The file list could not be read: {e}"),
@@ -328,7 +329,7 @@ fn dataset_page(
                                     .on_hover_text(format!("Open {} in the viewer", f.name))
                                     .clicked()
                                 {
-                                    out.push(Command::OpenPath(local.into()));
+                                    out.push(DocumentsCommand::OpenPath(local.into()).into());
                                 }
                             } else if let Some(remote) =
                                 f.remote.as_ref().filter(|u| crate::net::is_web_url(u))
@@ -342,7 +343,7 @@ fn dataset_page(
                                     ))
                                     .clicked()
                                 {
-                                    out.push(Command::OpenUrl(remote.clone()));
+                                    out.push(DocumentsCommand::OpenUrl(remote.clone()).into());
                                 }
                             }
                             if let Some(url) = f.url.as_ref().filter(|u| crate::net::is_web_url(u)) {
@@ -357,11 +358,11 @@ fn dataset_page(
                                     ))
                                     .clicked()
                                 {
-                                    out.push(Command::Download {
+                                    out.push(SearchCommand::Download {
                                         url: url.clone(),
                                         name: f.name.clone(),
                                         checksum: f.checksum.clone(),
-                                    });
+                                    }.into());
                                 }
                             }
                             if !offered {
@@ -383,11 +384,11 @@ fn dataset_page(
                     .clicked()
             {
                 for f in downloadable {
-                    out.push(Command::Download {
+                    out.push(SearchCommand::Download {
                         url: f.url.clone().unwrap_or_default(),
                         name: f.name.clone(),
                         checksum: f.checksum.clone(),
-                    });
+                    }.into());
                 }
             }
         });
@@ -403,10 +404,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         crate::ui::report::widget(ui.ctx(), "field:search", edit.rect);
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Search").clicked() || enter {
-            out.push(Command::Search(s.text.trim().to_owned()));
+            out.push(SearchCommand::Run(s.text.trim().to_owned()).into());
         }
         if ui.button("Sources…").clicked() {
-            s.editing = Some(state.sources.clone());
+            s.editing = Some(state.search.sources.clone());
         }
     });
     let accounts: Vec<String> = state.accounts.list.iter().map(|a| a.id.clone()).collect();
@@ -418,7 +419,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             "Search open data",
             "Type a few words and press Enter. Every configured catalogue is searched at once; \n\
              the bundled demo catalogue works offline.",
-            Some(("Show everything", Command::Search(String::new()))),
+            Some(("Show everything", SearchCommand::Run(String::new()).into())),
             out,
         );
         return;
@@ -429,24 +430,29 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
     ui.horizontal_wrapped(|ui| {
         for run in &search.runs {
             match &run.status {
-                Load::Ready(n) => {
+                Requested::Ready(n) => {
                     match run.total {
                         Some(t) => ui.small(format!("[{}] ok · {n} of {t}", run.name)),
                         None => ui.small(format!("[{}] ok · {n}", run.name)),
                     };
                 }
-                Load::Loading if run.is_slow() => {
+                Requested::Pending { .. } if run.is_slow() => {
                     ui.colored_label(ui.visuals().warn_fg_color, format!("[{}] slow…", run.name));
                 }
-                Load::Loading => {
+                // Asked again with new filters: the last count stays.
+                Requested::Pending { previous: Some(n) } => {
+                    ui.spinner();
+                    ui.small(format!("[{}] {n}, updating", run.name));
+                }
+                Requested::Pending { previous: None } => {
                     ui.spinner();
                     ui.small(format!("[{}] searching", run.name));
                 }
-                Load::Failed(msg) if run.skipped => {
+                Requested::Failed { error: msg, .. } if run.skipped => {
                     ui.small(format!("[{}] skipped", run.name))
                         .on_hover_text(msg);
                 }
-                Load::Failed(msg) => {
+                Requested::Failed { error: msg, .. } => {
                     ui.colored_label(
                         ui.visuals().error_fg_color,
                         format!("[{}] failed", run.name),
@@ -471,14 +477,17 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     .on_hover_text("Remove this filter")
                     .clicked()
                 {
-                    out.push(Command::ToggleFacet {
-                        facet: facet.clone(),
-                        value: value.clone(),
-                    });
+                    out.push(
+                        SearchCommand::ToggleFacet {
+                            facet: facet.clone(),
+                            value: value.clone(),
+                        }
+                        .into(),
+                    );
                 }
             }
             if ui.small_button("Clear all").clicked() {
-                out.push(Command::ClearFacets);
+                out.push(SearchCommand::ClearFacets.into());
             }
         });
     }
@@ -491,13 +500,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         ));
     }
     for run in search.runs.iter().filter(|r| !r.skipped) {
-        if let Load::Failed(msg) = &run.status {
+        if let Requested::Failed { error: msg, .. } = &run.status {
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(ui.visuals().error_fg_color, msg);
                 if msg.to_lowercase().contains("sign in")
                     && ui.button("Sign in to see this…").clicked()
                 {
-                    out.push(Command::ShowTab(crate::command::TabKind::Accounts));
+                    out.push(ShellCommand::ShowTab(crate::command::TabKind::Accounts).into());
                 }
             });
         }
@@ -543,10 +552,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                                         .checkbox(&mut checked, format!("{value} ({n})"))
                                         .changed()
                                     {
-                                        out.push(Command::ToggleFacet {
-                                            facet: facet.to_owned(),
-                                            value: value.clone(),
-                                        });
+                                        out.push(
+                                            SearchCommand::ToggleFacet {
+                                                facet: facet.to_owned(),
+                                                value: value.clone(),
+                                            }
+                                            .into(),
+                                        );
                                     }
                                 }
                             });

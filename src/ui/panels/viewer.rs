@@ -2,12 +2,13 @@
 //! dataset, with the other views that can show it offered beside it. The
 //! views themselves are in `ui::views`, one file each, listed in its registry.
 
+use crate::command::{DocumentsCommand, ShellCommand};
 use std::collections::HashMap;
 
 use crate::command::{Command, TabKind};
 use crate::data::nexus::DefaultPlot;
 use crate::data::{Entity, Selection};
-use crate::state::{AppState, Load, Target};
+use crate::state::{AppState, Requested, Target};
 use crate::ui::file_dialog;
 use crate::ui::inspector::inspector_ui;
 use crate::ui::views::{Exports, ImageSettings, View, ViewCx};
@@ -92,13 +93,16 @@ fn poll_data_export(
         return;
     };
     if let file_dialog::Answer::Picked(to) = answer {
-        out.push(Command::ExportData {
-            doc: target.doc,
-            path: target.path,
-            selection,
-            transpose,
-            to,
-        });
+        out.push(
+            DocumentsCommand::ExportData {
+                doc: target.doc,
+                path: target.path,
+                selection,
+                transpose,
+                to,
+            }
+            .into(),
+        );
     }
 }
 
@@ -109,10 +113,13 @@ fn breadcrumbs(ui: &mut egui::Ui, state: &AppState, t: &Target, out: &mut Vec<Co
             .map(|d| d.label.clone())
             .unwrap_or_default();
         if ui.link(label).clicked() {
-            out.push(Command::Select {
-                doc: t.doc,
-                path: "/".into(),
-            });
+            out.push(
+                DocumentsCommand::Select {
+                    doc: t.doc,
+                    path: "/".into(),
+                }
+                .into(),
+            );
         }
         let mut acc = String::new();
         for part in t.path.split('/').filter(|p| !p.is_empty()) {
@@ -120,26 +127,29 @@ fn breadcrumbs(ui: &mut egui::Ui, state: &AppState, t: &Target, out: &mut Vec<Co
             acc.push_str(part);
             ui.weak("›");
             if ui.link(part).clicked() {
-                out.push(Command::Select {
-                    doc: t.doc,
-                    path: acc.clone(),
-                });
+                out.push(
+                    DocumentsCommand::Select {
+                        doc: t.doc,
+                        path: acc.clone(),
+                    }
+                    .into(),
+                );
             }
         }
     });
 }
 
-pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {
+pub fn ui(ui: &mut egui::Ui, state: &AppState, v: &mut ViewerUi, out: &mut Vec<Command>) {
     // Values were read again (the CF conventions switched): so are the views'.
-    if v.generation != state.value_generation {
-        v.generation = state.value_generation;
+    if v.generation != state.documents.value_generation {
+        v.generation = state.documents.value_generation;
         for view in &mut v.views {
             view.values_changed();
         }
     }
-    v.exports.poll(&ui.ctx().clone(), state);
-    let Some(target) = state.selected.clone() else {
-        let hint = if state.documents.is_empty() {
+    v.exports.poll(&ui.ctx().clone(), state, out);
+    let Some(target) = state.documents.selected.clone() else {
+        let hint = if state.documents.open.is_empty() {
             "Open a file to see its data here."
         } else {
             "Pick a dataset under Files to see its data here."
@@ -148,7 +158,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut V
             ui,
             "Nothing to plot yet",
             hint,
-            Some(("Show Files", Command::ShowTab(TabKind::Files))),
+            Some(("Show Files", ShellCommand::ShowTab(TabKind::Files).into())),
             out,
         );
         return;
@@ -179,7 +189,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState, v: &mut ViewerUi, out: &mut V
 
 fn view_ui(
     ui: &mut egui::Ui,
-    state: &mut AppState,
+    state: &AppState,
     v: &mut ViewerUi,
     target: &Target,
     entity: &Entity,
@@ -196,7 +206,7 @@ fn view_ui(
         // when it is NXdata); else the file's.
         let doc = state.document(target.doc);
         let own = doc.and_then(|d| match d.plots.get(&target.path) {
-            Some(Load::Ready(Some(p))) => Some(p.clone()),
+            Some(Requested::Ready(Some(p))) => Some(p.clone()),
             _ => None,
         });
         if let Some(p) = own {
@@ -205,15 +215,18 @@ fn view_ui(
                 .on_hover_text(format!("Plot {} with its axes", p.signal))
                 .clicked()
             {
-                out.push(Command::Select {
-                    doc: target.doc,
-                    path: p.signal,
-                });
+                out.push(
+                    DocumentsCommand::Select {
+                        doc: target.doc,
+                        path: p.signal,
+                    }
+                    .into(),
+                );
             }
         } else if doc.is_some_and(|d| matches!(d.default_plot, Some(Ok(_))))
             && ui.button("Show the file's default plot").clicked()
         {
-            out.push(Command::OpenDefaultPlot(target.doc));
+            out.push(DocumentsCommand::OpenDefaultPlot(target.doc).into());
         }
         return;
     };
@@ -221,7 +234,7 @@ fn view_ui(
     // to the raw stored values (the inspector always shows those).
     if let Some(rule) = crate::data::cf::CfRule::of(entity) {
         ui.horizontal_wrapped(|ui| {
-            let mut on = state.cf_conventions;
+            let mut on = state.documents.cf_conventions;
             if ui
                 .checkbox(&mut on, "CF conventions")
                 .on_hover_text(
@@ -229,7 +242,7 @@ fn view_ui(
                 )
                 .changed()
             {
-                out.push(Command::SetCfConventions(on));
+                out.push(DocumentsCommand::SetCfConventions(on).into());
             }
             ui.weak(if on {
                 rule.describe()

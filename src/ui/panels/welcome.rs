@@ -1,6 +1,7 @@
 //! The first thing a new user sees: what Panorama does and where to start.
 
 use crate::command::{Command, TabKind};
+use crate::command::{DocumentsCommand, ShellCommand};
 use crate::state::AppState;
 
 pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
@@ -16,13 +17,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
             let demo = ui.button("Open demo data");
             crate::ui::report::widget(ui.ctx(), "button:Open demo data", demo.rect);
             if demo.clicked() {
-                out.push(Command::OpenDemo);
+                out.push(DocumentsCommand::OpenDemo.into());
             }
             if ui.button("Open a file…").clicked() {
-                out.push(Command::OpenFileDialog);
+                out.push(DocumentsCommand::OpenFileDialog.into());
             }
             if ui.button("Search catalogues").clicked() {
-                out.push(Command::ShowTab(TabKind::Search));
+                out.push(ShellCommand::ShowTab(TabKind::Search).into());
             }
         });
         ui.add_space(4.0);
@@ -31,10 +32,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
         );
         ui.add_space(16.0);
         ui.strong("Recent files");
-        if state.recent.is_empty() {
+        if state.documents.recent.is_empty() {
             ui.weak("Nothing opened yet.");
         }
-        for location in &state.recent {
+        for location in &state.documents.recent {
             // The name only, so the list reads at a glance; the full location on hover.
             let name = location
                 .trim_end_matches('/')
@@ -43,9 +44,9 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                 .unwrap_or(location);
             if ui.link(name).on_hover_text(location).clicked() {
                 out.push(if location.starts_with("http") {
-                    Command::OpenUrl(location.clone())
+                    DocumentsCommand::OpenUrl(location.clone()).into()
                 } else {
-                    Command::OpenPath(location.into())
+                    DocumentsCommand::OpenPath(location.into()).into()
                 });
             }
         }

@@ -3,6 +3,7 @@
 //! the run in progress with Cancel, and how each run ended.
 
 use crate::command::Command;
+use crate::command::WorkflowCommand;
 use crate::state::workflow::WorkflowState;
 
 /// What the window keeps between frames.
@@ -63,7 +64,7 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                 if (crate::ui::report::named(add, "button:Add").clicked() || enter)
                     && !w.pattern.trim().is_empty()
                 {
-                    out.push(Command::AddMapInputs(std::mem::take(&mut w.pattern)));
+                    out.push(WorkflowCommand::AddMapInputs(std::mem::take(&mut w.pattern)).into());
                 }
             });
             ui.horizontal(|ui| {
@@ -72,14 +73,14 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                     .on_hover_text("The files the Downloads tab finished, with their datasets")
                     .clicked()
                 {
-                    out.push(Command::AddDownloadedMapInputs);
+                    out.push(WorkflowCommand::AddDownloadedMapInputs.into());
                 }
                 if ui
                     .button("Add open files")
                     .on_hover_text("The local files open in the viewer")
                     .clicked()
                 {
-                    out.push(Command::AddOpenMapInputs);
+                    out.push(WorkflowCommand::AddOpenMapInputs.into());
                 }
             });
             ui.separator();
@@ -104,7 +105,7 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                                     .add_enabled(!map.is_running(), egui::Button::new("Remove"))
                                     .clicked()
                                 {
-                                    out.push(Command::RemoveMapInput(i));
+                                    out.push(WorkflowCommand::RemoveMapInput(i).into());
                                 }
                                 ui.end_row();
                             }
@@ -122,7 +123,7 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                         file_name(&input)
                     ));
                     if ui.button("Cancel").clicked() {
-                        out.push(Command::CancelWorkflowMap);
+                        out.push(WorkflowCommand::CancelWorkflowMap.into());
                     }
                 } else if crate::ui::report::named(
                     ui.add_enabled(
@@ -133,7 +134,7 @@ pub fn show(ctx: &egui::Context, w: &mut MapWindow, wf: &WorkflowState, out: &mu
                 )
                 .clicked()
                 {
-                    out.push(Command::RunWorkflowMap);
+                    out.push(WorkflowCommand::RunWorkflowMap.into());
                 }
             });
             if !map.results.is_empty() {

@@ -10,8 +10,9 @@
 //!
 //! The workflow itself lives in `state.workflow.open` (`workflow::edit::Editor`);
 //! the canvas is rebuilt from it whenever it changes, and every gesture becomes
-//! a `Command::EditWorkflow`.
+//! a `WorkflowCommand::EditWorkflow`.
 
+use crate::command::WorkflowCommand;
 use std::collections::{BTreeMap, BTreeSet};
 
 use egui::emath::TSTransform;
@@ -625,10 +626,13 @@ fn palette(ui: &mut egui::Ui, s: &mut WorkflowsUi, out: &mut Vec<Command>, cente
                     outs.join(", ")
                 ));
                 if resp.clicked() {
-                    out.push(Command::EditWorkflow(Edit::Add {
-                        kind: spec.kind.into(),
-                        pos: center,
-                    }));
+                    out.push(
+                        WorkflowCommand::EditWorkflow(Edit::Add {
+                            kind: spec.kind.into(),
+                            pos: center,
+                        })
+                        .into(),
+                    );
                 }
             }
         }
@@ -684,19 +688,19 @@ fn confirm_discard(ui: &egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                     .on_hover_text(format!("Write {}", path.display()))
                     .clicked()
                 {
-                    out.push(Command::AnswerDiscard(A::Save));
+                    out.push(WorkflowCommand::AnswerDiscard(A::Save).into());
                 }
             }
             if ui.button("Discard changes").clicked() {
-                out.push(Command::AnswerDiscard(A::Discard));
+                out.push(WorkflowCommand::AnswerDiscard(A::Discard).into());
             }
             if ui.button("Cancel").clicked() {
-                out.push(Command::AnswerDiscard(A::Cancel));
+                out.push(WorkflowCommand::AnswerDiscard(A::Cancel).into());
             }
         });
     });
     if modal.should_close() {
-        out.push(Command::AnswerDiscard(A::Cancel));
+        out.push(WorkflowCommand::AnswerDiscard(A::Cancel).into());
     }
 }
 
@@ -716,7 +720,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                 let entry = ui.button(&name);
                 crate::ui::report::widget(ui.ctx(), &format!("menu:{name}"), entry.rect);
                 if entry.clicked() {
-                    out.push(Command::OpenWorkflow(p.clone()));
+                    out.push(WorkflowCommand::OpenWorkflow(p.clone()).into());
                     s.built = None;
                     ui.close();
                 }
@@ -727,7 +731,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             .on_hover_text("Start an empty workflow")
             .clicked()
         {
-            out.push(Command::NewWorkflow);
+            out.push(WorkflowCommand::NewWorkflow.into());
         }
         if let Some(ed) = &wf.open {
             if let Some(path) = &wf.path
@@ -736,7 +740,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                     .on_hover_text(format!("Write {}", path.display()))
                     .clicked()
             {
-                out.push(Command::SaveWorkflow(path.clone()));
+                out.push(WorkflowCommand::SaveWorkflow(path.clone()).into());
             }
             if ui
                 .button("Save as…")
@@ -757,7 +761,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
             if let Some(crate::ui::file_dialog::Answer::Picked(path)) =
                 crate::ui::file_dialog::take_answer(ui.ctx(), SAVE_AS_DIALOG)
             {
-                out.push(Command::SaveWorkflow(path));
+                out.push(WorkflowCommand::SaveWorkflow(path).into());
             }
             ui.separator();
             ui.strong(&ed.name);
@@ -771,14 +775,14 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                 .on_hover_text("Ctrl+Z")
                 .clicked()
             {
-                out.push(Command::EditWorkflow(Edit::Undo));
+                out.push(WorkflowCommand::EditWorkflow(Edit::Undo).into());
             }
             if ui
                 .add_enabled(ed.can_redo(), egui::Button::new("Redo"))
                 .on_hover_text("Ctrl+Shift+Z")
                 .clicked()
             {
-                out.push(Command::EditWorkflow(Edit::Redo));
+                out.push(WorkflowCommand::EditWorkflow(Edit::Redo).into());
             }
             if ui.button("Fit view").clicked() {
                 s.fit = true;
@@ -792,7 +796,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                 );
                 crate::ui::report::widget(ui.ctx(), "button:Run", run.rect);
                 if run.clicked() {
-                    out.push(Command::RunWorkflow);
+                    out.push(WorkflowCommand::RunWorkflow.into());
                 }
             }
             if !wf.remote_running()
@@ -876,7 +880,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
                     .on_hover_text("Cancel the job on the cluster")
                     .clicked()
                 {
-                    out.push(Command::CancelClusterRun);
+                    out.push(WorkflowCommand::CancelClusterRun.into());
                 }
             }
         });
@@ -1075,7 +1079,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     let moves_only = viewer.edits.iter().all(|e| matches!(e, Edit::Move { .. }));
     let n = viewer.edits.len();
     for e in viewer.edits {
-        out.push(Command::EditWorkflow(e));
+        out.push(WorkflowCommand::EditWorkflow(e).into());
     }
     if n > 0 && moves_only {
         // The canvas already shows the moves; do not rebuild it for them.
@@ -1196,10 +1200,13 @@ fn cluster_window(
         });
     if submit {
         if let Some((settings, token)) = s.cluster.take() {
-            out.push(Command::RunWorkflowOnCluster {
-                cluster: settings,
-                token: crate::auth::Secret::new(token.trim()),
-            });
+            out.push(
+                WorkflowCommand::RunWorkflowOnCluster {
+                    cluster: settings,
+                    token: crate::auth::Secret::new(token.trim()),
+                }
+                .into(),
+            );
         }
     } else if !open {
         s.cluster = None;

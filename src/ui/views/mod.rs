@@ -17,11 +17,11 @@ pub mod value;
 
 use std::sync::Arc;
 
-use crate::command::Command;
+use crate::command::{Command, ShellCommand};
 use crate::data::nexus::DefaultPlot;
 use crate::data::{Attribute, DatasetInfo, Entity, Selection, Value};
 use crate::plot::{Colormap, Scale};
-use crate::state::{AppState, Load, Target, ValueKey};
+use crate::state::{AppState, Requested, Target, ValueKey};
 use crate::ui::file_dialog;
 
 /// One way of showing a dataset.
@@ -58,7 +58,7 @@ pub fn registry() -> Vec<Box<dyn View>> {
 
 /// What a view works with this frame.
 pub struct ViewCx<'a> {
-    pub state: &'a mut AppState,
+    pub state: &'a AppState,
     pub target: &'a Target,
     pub entity: &'a Entity,
     pub info: &'a DatasetInfo,
@@ -76,7 +76,18 @@ impl ViewCx<'_> {
     /// The value under `key` (see [`Self::key`]), or its loading or error
     /// state drawn in its place.
     pub fn ready(&mut self, ui: &mut egui::Ui, key: &ValueKey) -> Option<Arc<Value>> {
-        crate::ui::loaded(ui, Some(&self.state.value(key))).cloned()
+        crate::ui::loaded(ui, Some(&self.fetch(key))).cloned()
+    }
+
+    /// The value under `key` as the cache has it; one not held is asked
+    /// for ([`crate::command::DocumentsCommand::Read`]) and is pending.
+    pub fn fetch(&mut self, key: &ValueKey) -> Requested<Arc<Value>> {
+        if let Some(v) = self.state.cached_value(key) {
+            return v.clone();
+        }
+        self.out
+            .push(crate::command::DocumentsCommand::Read(key.clone()).into());
+        Requested::pending()
     }
 
     /// The cache key of the target under `selection`.
@@ -97,8 +108,8 @@ impl ViewCx<'_> {
             path: axis.path.clone(),
             selection: Selection::all(),
         };
-        match self.state.value(&key) {
-            Load::Ready(v) => v.to_f64().map(|x| (Arc::new(x), axis.label())),
+        match self.fetch(&key) {
+            Requested::Ready(v) => v.to_f64().map(|x| (Arc::new(x), axis.label())),
             _ => None,
         }
     }
@@ -110,7 +121,7 @@ impl ViewCx<'_> {
             path: path.to_owned(),
             selection,
         };
-        self.state.value(&key).ready().and_then(|v| v.to_f64())
+        self.fetch(&key).ready().and_then(|v| v.to_f64())
     }
 
     /// Save a `width` × `height` RGBA picture as PNG, where the user picks
@@ -197,7 +208,7 @@ impl Exports {
 
     /// The save dialog answered: write there (a cancelled dialog writes
     /// nothing and says nothing); a finished export says where it went.
-    pub fn poll(&mut self, ctx: &egui::Context, state: &mut AppState) {
+    pub fn poll(&mut self, ctx: &egui::Context, state: &AppState, out: &mut Vec<Command>) {
         if let Some(answer) = file_dialog::take_answer(ctx, EXPORT_DIALOG)
             && let Some((title, write)) = self.pending.take()
             && let file_dialog::Answer::Picked(path) = answer
@@ -207,11 +218,23 @@ impl Exports {
             }));
         }
         match crate::runtime::TaskHandle::take_ready(&mut self.running) {
-            Some(Ok(Some(path))) => state.notify(crate::state::Level::Info, "Exported", path),
+            Some(Ok(Some(path))) => out.push(
+                ShellCommand::Notify {
+                    level: crate::state::Level::Info,
+                    title: "Exported".into(),
+                    detail: path,
+                }
+                .into(),
+            ),
             Some(Ok(None)) | None => {}
-            Some(Err(e)) => {
-                state.notify(crate::state::Level::Error, "Export failed", e.to_string());
-            }
+            Some(Err(e)) => out.push(
+                ShellCommand::Notify {
+                    level: crate::state::Level::Error,
+                    title: "Export failed".into(),
+                    detail: e.to_string(),
+                }
+                .into(),
+            ),
         }
     }
 }

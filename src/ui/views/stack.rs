@@ -95,7 +95,7 @@ impl View for StackView {
         // Read ahead along the first sliced axis so scrubbing stays smooth.
         for next in prepare::prefetch(info, shown, &self.index, 2) {
             let key = cx.key(next);
-            let _ = cx.state.value(&key);
+            let _ = cx.fetch(&key);
         }
         let selection = prepare::stack_selection(nd, shown, &self.index);
         self.pane.ui(ui, cx, selection, shown);

@@ -1,10 +1,10 @@
 //! Virtualised table for any dataset (numbers, strings, compound rows):
 //! only visible rows are laid out; copy as TSV.
 
+use crate::command::DocumentsCommand;
 use egui_extras::{Column, TableBuilder};
 
 use super::{View, ViewCx};
-use crate::command::Command;
 use crate::data::Attribute;
 use crate::data::nexus::DefaultPlot;
 use crate::data::{DType, DatasetInfo, Selection, Value};
@@ -55,7 +55,7 @@ impl View for TableView {
             &val,
             &columns,
         ) {
-            cx.out.push(Command::Select { doc, path });
+            cx.out.push(DocumentsCommand::Select { doc, path }.into());
         }
     }
 }

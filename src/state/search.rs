@@ -1,0 +1,530 @@
+//! The search slice: one search across every enabled catalogue source,
+//! streamed as each answers, merged by DOI, filtered by facets; the dataset
+//! page with its file list; the sources themselves.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::catalogue::offline::RecordIndex as _;
+
+use super::{Cx, Level, Requested, TabKind, UiEffect, settings};
+use crate::catalogue::SourceConfig;
+use crate::runtime::{TaskError, TaskSet};
+
+/// Why a source could not be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("uses the account {0}, which is not signed in: sign in under Accounts")]
+    NotSignedIn(String),
+    #[error(transparent)]
+    Source(#[from] crate::catalogue::CatalogueError),
+}
+
+/// What the Search tab and the dataset pages ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchCommand {
+    /// Search the catalogues (a new search cancels the previous one).
+    Run(String),
+    /// Turn a facet filter on or off.
+    ToggleFacet { facet: String, value: String },
+    /// Turn every facet filter off.
+    ClearFacets,
+    /// Show a dataset's page (by [`crate::catalogue::Dataset::key`]).
+    ShowDataset(String),
+    /// Download a file of the dataset shown into the downloads folder
+    /// (resumable, verified); the file remembers the record it came from.
+    Download {
+        url: String,
+        name: String,
+        checksum: Option<String>,
+    },
+    /// Replace the catalogue sources (settings).
+    SetSources(Vec<SourceConfig>),
+    /// Let a catalogue source's requests carry an account's tokens (or none).
+    BindAccount {
+        source: String,
+        account: Option<String>,
+    },
+}
+
+/// One source's part of a search.
+#[derive(Debug, Clone)]
+pub struct SourceRun {
+    pub id: String,
+    pub name: String,
+    /// Number of results when done, or why it failed.
+    pub status: Requested<usize>,
+    /// How many match in all, when the source says (more than it sent).
+    pub total: Option<u64>,
+    pub started: std::time::Instant,
+    /// Not asked at all: an online source in offline mode. Shown as
+    /// skipped, not as a failure.
+    pub skipped: bool,
+    /// Facet counts over every match, when the source counts them itself.
+    pub facets: Option<crate::catalogue::FacetCounts>,
+}
+
+/// A source still answering after this long is shown as slow.
+pub const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl SourceRun {
+    pub fn is_slow(&self) -> bool {
+        matches!(self.status, Requested::Pending { .. }) && self.started.elapsed() > SLOW_AFTER
+    }
+}
+
+/// The catalogue search as the Search tab shows it.
+#[derive(Default)]
+pub struct SearchState {
+    /// The query of the results shown (or being fetched); `None` before the first search.
+    pub query: Option<String>,
+    /// Each source's progress, in the order of the settings.
+    pub runs: Vec<SourceRun>,
+    /// Results of every source that answered, duplicates merged.
+    pub results: Vec<crate::catalogue::Dataset>,
+    /// Active facet filters, applied instantly to the results.
+    pub facets: Vec<(String, String)>,
+    /// Key of the dataset whose page is shown.
+    pub shown: Option<String>,
+    /// The file list being asked of a catalogue (dataset key), or why it failed.
+    pub files: Option<(String, Requested<usize>)>,
+    /// Which sources sent each result (by key), so a source that filters
+    /// and counts by itself can be asked again without losing the others'.
+    origins: HashMap<String, std::collections::BTreeSet<String>>,
+    generation: u64,
+    /// The catalogue sources searched (remembered, and kept in the sources
+    /// file the user may edit).
+    pub sources: Vec<SourceConfig>,
+    /// Answers on their way, by search generation and source id.
+    searches: TaskSet<(u64, String), crate::catalogue::SearchPage>,
+    /// File lists on their way, by dataset key.
+    listing: TaskSet<String, Vec<crate::catalogue::DataFile>>,
+    /// Facet counts of the results held ([`Self::facet_counts`]).
+    counts: Vec<(&'static str, Vec<(String, usize)>)>,
+}
+
+impl SearchState {
+    /// The results that pass the facet filters.
+    pub fn visible(&self) -> Vec<&crate::catalogue::Dataset> {
+        crate::catalogue::apply_facets(&self.results, &self.facets)
+    }
+
+    /// Facet counts of the whole search (counted when results arrive or go,
+    /// not each time they are shown).
+    pub fn facet_counts(&self) -> Vec<(&'static str, Vec<(String, usize)>)> {
+        self.counts.clone()
+    }
+
+    /// Count the facets again: a source that counts every match itself (the
+    /// offline index) gives its counts, and the results of the other sources
+    /// are counted here, each result once.
+    fn recount(&mut self) {
+        self.counts = self.count_facets();
+    }
+
+    fn count_facets(&self) -> Vec<(&'static str, Vec<(String, usize)>)> {
+        let counting: Vec<&SourceRun> = self.runs.iter().filter(|r| r.facets.is_some()).collect();
+        let counted_elsewhere = |d: &crate::catalogue::Dataset| {
+            self.origins
+                .get(&d.key())
+                .is_some_and(|o| counting.iter().any(|r| o.contains(&r.id)))
+        };
+        let rest = self.results.iter().filter(|d| !counted_elsewhere(d));
+        let mut counts = crate::catalogue::facet_counts(rest);
+        for run in &counting {
+            for (facet, values) in run.facets.iter().flatten() {
+                let Some((_, mine)) = counts.iter_mut().find(|(f, _)| *f == facet.as_str()) else {
+                    continue;
+                };
+                for (value, n) in values {
+                    match mine.iter_mut().find(|(v, _)| v == value) {
+                        Some((_, m)) => *m += n,
+                        None => mine.push((value.clone(), *n)),
+                    }
+                }
+                mine.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            }
+        }
+        counts
+    }
+
+    /// The dataset whose page is shown, while the filters let it through.
+    pub fn shown_dataset(&self) -> Option<&crate::catalogue::Dataset> {
+        let key = self.shown.as_ref()?;
+        self.visible().into_iter().find(|d| &d.key() == key)
+    }
+
+    /// True while any source has not answered.
+    pub fn running(&self) -> bool {
+        self.runs
+            .iter()
+            .any(|r| matches!(r.status, Requested::Pending { .. }))
+    }
+}
+
+impl SearchState {
+    /// The sources: the defaults with the offline index (when there is a
+    /// store), or those remembered, or the sources file when there is one.
+    pub fn open(cx: &mut Cx<'_>, store_file: &std::path::Path) -> Self {
+        let mut sources = crate::catalogue::default_sources();
+        if let Some(store) = cx.store() {
+            sources.insert(
+                1,
+                SourceConfig {
+                    id: "offline".into(),
+                    name: "Offline index".into(),
+                    kind: crate::catalogue::offline::KIND.kind(),
+                    url: store_file.display().to_string(),
+                    enabled: true,
+                    account: None,
+                    h5grove: None,
+                },
+            );
+            if let Some(saved) = settings::SOURCES.load(store) {
+                sources = saved;
+            }
+            // The sources file, when there is one, is what the user edited last.
+            match crate::catalogue::read_sources_file(&cx.dirs.config) {
+                Ok(Some(from_file)) => sources = from_file,
+                Ok(None) => {}
+                Err(e) => cx.notify(
+                    Level::Warning,
+                    "The sources file was not read",
+                    format!("{e}. Panorama uses the sources it knew before; fix the file or save the sources again from Search › Sources."),
+                ),
+            }
+        }
+        Self {
+            sources,
+            ..Self::default()
+        }
+    }
+
+    pub fn apply(&mut self, command: SearchCommand, cx: &mut Cx<'_>) -> Vec<UiEffect> {
+        match command {
+            SearchCommand::Run(text) => {
+                self.start_search(text, cx);
+                return vec![UiEffect::ShowTab(TabKind::Search)];
+            }
+            SearchCommand::ClearFacets => {
+                self.facets.clear();
+                self.refilter_sources(cx);
+            }
+            SearchCommand::ToggleFacet { facet, value } => {
+                let f = (facet, value);
+                if let Some(i) = self.facets.iter().position(|x| *x == f) {
+                    self.facets.remove(i);
+                } else {
+                    self.facets.push(f);
+                }
+                self.refilter_sources(cx);
+            }
+            SearchCommand::ShowDataset(key) => {
+                self.shown = Some(key.clone());
+                self.load_files(&key, cx);
+                return vec![UiEffect::ShowTab(TabKind::Search)];
+            }
+            SearchCommand::Download {
+                url,
+                name,
+                checksum,
+            } => {
+                // The dataset whose page asked for it, remembered once it is downloaded.
+                let origin = self.shown_dataset().map(|d| d.file_origin(&url));
+                cx.send(super::DownloadsCommand::Add {
+                    url,
+                    name,
+                    checksum,
+                    origin,
+                });
+            }
+            SearchCommand::SetSources(sources) => self.set_sources(sources, cx),
+            SearchCommand::BindAccount { source, account } => {
+                let mut sources = self.sources.clone();
+                if let Some(s) = sources.iter_mut().find(|s| s.id == source) {
+                    s.account = account;
+                }
+                self.set_sources(sources, cx);
+            }
+        }
+        Vec::new()
+    }
+
+    /// Collect the answers and file lists that arrived.
+    pub fn poll(&mut self, cx: &mut Cx<'_>) {
+        for ((generation, source), result) in self.searches.drain_ready() {
+            // An older search: its results are dropped.
+            if generation == self.generation {
+                self.finish_search(cx, &source, result);
+            }
+        }
+        for (key, result) in self.listing.drain_ready() {
+            let status = match result {
+                Ok(files) => {
+                    let n = files.len();
+                    if let Some(d) = self.results.iter_mut().find(|d| d.key() == key) {
+                        d.files = files;
+                        let h5grove = d.sources.iter().find_map(|id| {
+                            self.sources
+                                .iter()
+                                .find(|s| &s.id == id)
+                                .and_then(|s| s.h5grove.clone())
+                        });
+                        if let Some(base) = h5grove {
+                            crate::catalogue::link_h5grove(&base, d);
+                        }
+                    }
+                    Requested::Ready(n)
+                }
+                Err(e) => Requested::failed(e.to_string()),
+            };
+            self.files = Some((key, status));
+        }
+    }
+
+    /// True while an answer or a file list is on its way.
+    pub fn busy(&self) -> bool {
+        !self.searches.is_empty() || !self.listing.is_empty()
+    }
+
+    /// Ask the dataset's catalogue for its file list when the search answer
+    /// had none (SciCat keeps files in origdatablocks).
+    fn load_files(&mut self, key: &str, cx: &Cx<'_>) {
+        let Some(d) = self.results.iter().find(|d| d.key() == key).cloned() else {
+            return;
+        };
+        let Some(cfg) = d
+            .sources
+            .iter()
+            .find_map(|id| self.sources.iter().find(|s| &s.id == id))
+            .cloned()
+        else {
+            return;
+        };
+        if !d.files.is_empty() {
+            if let Some(base) = &cfg.h5grove
+                && let Some(shown) = self.results.iter_mut().find(|x| x.key() == key)
+            {
+                crate::catalogue::link_h5grove(base, shown);
+            }
+            return;
+        }
+        let cat = match Self::source_client(&cfg, cx) {
+            Ok(c) => c,
+            Err(e) => {
+                self.files = Some((key.to_owned(), Requested::failed(e.to_string())));
+                return;
+            }
+        };
+        self.files = Some((key.to_owned(), Requested::pending()));
+        let handle = cx.tasks.spawn(
+            &format!("Listing files at {}", cfg.name),
+            move |_| async move { cat.files(&d).await },
+        );
+        self.listing.push(key.to_owned(), handle);
+    }
+
+    /// The client for a source, with the tokens of its bound account.
+    fn source_client(
+        cfg: &crate::catalogue::SourceConfig,
+        cx: &Cx<'_>,
+    ) -> Result<Arc<dyn crate::catalogue::Catalogue>, SearchError> {
+        let auth = match cfg.account.as_deref() {
+            Some(id) => Some(
+                cx.tokens
+                    .account(id)
+                    .ok_or_else(|| SearchError::NotSignedIn(id.to_owned()))?,
+            ),
+            None => None,
+        };
+        Ok(crate::catalogue::connect_with(cfg, auth)?)
+    }
+
+    /// Keep records seen in a search in the offline index (on a background
+    /// task, with a connection of its own).
+    fn remember_records(records: Vec<crate::catalogue::Dataset>, cx: &Cx<'_>) {
+        let path = cx.dirs.data.join(super::STORE_FILE);
+        // Fire and forget: a failure only means the records are not kept offline.
+        drop(
+            cx.tasks
+                .spawn_blocking("Keeping records offline", move |_| {
+                    let mut store = crate::store::Store::open(&path)?;
+                    store.index_datasets(&records)
+                }),
+        );
+    }
+
+    /// Replace the catalogue sources and remember them.
+    fn set_sources(&mut self, sources: Vec<crate::catalogue::SourceConfig>, cx: &mut Cx<'_>) {
+        self.sources = sources;
+        let sources = self.sources.clone();
+        cx.save(&settings::SOURCES, &sources);
+        if let Err(e) = crate::catalogue::write_sources_file(&cx.dirs.config, &self.sources) {
+            cx.notify(Level::Warning, "The sources file was not written", e);
+        }
+    }
+
+    /// Search every enabled source at once; results arrive as each answers.
+    /// A search still running is cancelled.
+    fn start_search(&mut self, text: String, cx: &Cx<'_>) {
+        self.searches.cancel_where(|_| true);
+        self.generation += 1;
+        let generation = self.generation;
+        self.query = Some(text.clone());
+        self.results.clear();
+        self.origins.clear();
+        self.runs.clear();
+        self.shown = None;
+        let query = crate::catalogue::SearchQuery {
+            text,
+            facets: Vec::new(),
+            limit: 0,
+        };
+        for cfg in self.sources.clone().into_iter().filter(|s| s.enabled) {
+            let mut run = SourceRun {
+                id: cfg.id.clone(),
+                name: cfg.name.clone(),
+                status: Requested::pending(),
+                total: None,
+                started: std::time::Instant::now(),
+                skipped: false,
+                facets: None,
+            };
+            if crate::catalogue::offline_blocks(&cfg) {
+                run.status = Requested::failed("skipped: offline mode (PANORAMA_OFFLINE=1)");
+                run.skipped = true;
+                self.runs.push(run);
+                continue;
+            }
+            match Self::source_client(&cfg, cx) {
+                Ok(cat) => {
+                    let mut q = query.clone();
+                    // The offline index filters every match by itself.
+                    if cfg.kind.is(&crate::catalogue::offline::KIND) {
+                        q.facets.clone_from(&self.facets);
+                    }
+                    self.spawn_search(cx, cat, &cfg, q, generation);
+                }
+                Err(e) => run.status = Requested::failed(e.to_string()),
+            }
+            self.runs.push(run);
+        }
+        self.recount();
+    }
+
+    /// Search one source in the background; its answer counts for search
+    /// `generation` only.
+    fn spawn_search(
+        &mut self,
+        cx: &Cx<'_>,
+        cat: std::sync::Arc<dyn crate::catalogue::Catalogue>,
+        cfg: &crate::catalogue::SourceConfig,
+        q: crate::catalogue::SearchQuery,
+        generation: u64,
+    ) {
+        let handle = cx
+            .tasks
+            .spawn(&format!("Searching {}", cfg.name), move |_| async move {
+                cat.search(&q).await
+            });
+        self.searches.push((generation, cfg.id.clone()), handle);
+    }
+
+    /// Ask the sources that filter every match by themselves (the offline
+    /// index) again with the filters now in force; their results so far
+    /// give way to the new ones, the other sources' stay.
+    fn refilter_sources(&mut self, cx: &Cx<'_>) {
+        let Some(text) = self.query.clone() else {
+            return;
+        };
+        let generation = self.generation;
+        let counting: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|r| r.facets.is_some())
+            .map(|r| r.id.clone())
+            .collect();
+        for id in counting {
+            let Some(cfg) = self.sources.iter().find(|s| s.id == id).cloned() else {
+                continue;
+            };
+            let Ok(cat) = Self::source_client(&cfg, cx) else {
+                continue;
+            };
+            // Results only this source sent go; the others forget it sent them.
+            let origins = &mut self.origins;
+            self.results.retain(|d| {
+                let key = d.key();
+                let Some(o) = origins.get_mut(&key) else {
+                    return true;
+                };
+                o.remove(&id);
+                if o.is_empty() {
+                    origins.remove(&key);
+                    false
+                } else {
+                    true
+                }
+            });
+            self.searches.cancel_where(|(_, source)| *source == id);
+            if let Some(run) = self.runs.iter_mut().find(|r| r.id == id) {
+                run.status.refresh();
+                run.started = std::time::Instant::now();
+            }
+            let q = crate::catalogue::SearchQuery {
+                text: text.clone(),
+                facets: self.facets.clone(),
+                limit: 0,
+            };
+            self.spawn_search(cx, cat, &cfg, q, generation);
+        }
+        self.recount();
+    }
+
+    /// One source's page of the current search: its results merged in,
+    /// its status, total and facet counts (an error leaves the last counts).
+    fn finish_search(
+        &mut self,
+        cx: &Cx<'_>,
+        source: &str,
+        result: Result<crate::catalogue::SearchPage, TaskError>,
+    ) {
+        let mut total = None;
+        let mut facets = None;
+        let count = match result {
+            Ok(page) => {
+                let v = page.datasets;
+                let n = v.len();
+                total = page.total.filter(|t| *t > n as u64);
+                facets = Some(page.facet_counts);
+                for d in &v {
+                    self.origins
+                        .entry(d.key())
+                        .or_default()
+                        .insert(source.to_owned());
+                }
+                // Records from the network are kept for offline search.
+                let local = self
+                    .sources
+                    .iter()
+                    .find(|s| s.id == source)
+                    .is_some_and(|s| s.kind.is_local());
+                if !local {
+                    Self::remember_records(v.clone(), cx);
+                }
+                crate::catalogue::merge(&mut self.results, v);
+                Ok(n)
+            }
+            Err(e) => Err(e),
+        };
+        if let Some(run) = self.runs.iter_mut().find(|r| r.id == source) {
+            // A failed refresh keeps the count it had.
+            run.status.finish(count);
+            run.total = total;
+            if let Some(f) = facets {
+                run.facets = f;
+            }
+        }
+        self.recount();
+    }
+}
