@@ -420,6 +420,7 @@ pub fn browse_memory(file: &Path, path: &str, frames: usize) -> Result<BrowseMem
         doc,
         path: path.to_owned(),
         selection: Selection::parse(&f.to_string()).unwrap_or_default(),
+        part: None,
     };
     let mut peak_cache = 0usize;
     let shown = frames.min(n);

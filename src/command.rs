@@ -18,6 +18,8 @@ pub enum Key {
     Comma,
     F1,
     F5,
+    PageUp,
+    PageDown,
 }
 
 /// A keyboard shortcut. `command` is Ctrl on Linux/Windows and Cmd on macOS.
@@ -66,6 +68,8 @@ impl fmt::Display for Shortcut {
             Key::Comma => f.write_str(","),
             Key::F1 => f.write_str("F1"),
             Key::F5 => f.write_str("F5"),
+            Key::PageUp => f.write_str("Page Up"),
+            Key::PageDown => f.write_str("Page Down"),
         }
     }
 }
@@ -99,6 +103,16 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             D::OpenFileDialog,
         ),
         CommandSpec::new("Open demo data", None, D::OpenDemo),
+        CommandSpec::new(
+            "Next file in the folder",
+            Some(Shortcut::plain(Key::PageDown)),
+            D::Browse { step: 1 },
+        ),
+        CommandSpec::new(
+            "Previous file in the folder",
+            Some(Shortcut::plain(Key::PageUp)),
+            D::Browse { step: -1 },
+        ),
         CommandSpec::new(
             "Command palette",
             Some(Shortcut::ctrl(Key::Letter('k'))),

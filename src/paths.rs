@@ -156,8 +156,93 @@ pub fn show_in_file_manager(dir: &Path) -> std::io::Result<()> {
         .map(|_| ())
 }
 
+/// The file `step` places after `file` (before it, for a negative step)
+/// among the files of its folder with the same extension, in name order
+/// with numbers compared as numbers (`scan_9` before `scan_10`); `None` past
+/// either end.
+pub fn neighbour(file: &Path, step: i32) -> std::io::Result<Option<PathBuf>> {
+    let (Some(dir), Some(ext)) = (file.parent(), file.extension()) else {
+        return Ok(None);
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })?
+    .filter_map(Result::ok)
+    .map(|e| e.path())
+    .filter(|p| p.is_file() && p.extension() == Some(ext))
+    .collect();
+    files.sort_by(|a, b| natural_order(&a.to_string_lossy(), &b.to_string_lossy()));
+    let name = file.file_name();
+    let Some(at) = files.iter().position(|p| p.file_name() == name) else {
+        return Ok(None);
+    };
+    let to = i64::try_from(at).unwrap_or(i64::MAX) + i64::from(step);
+    Ok(usize::try_from(to).ok().and_then(|i| files.get(i).cloned()))
+}
+
+/// Names compared with runs of digits as numbers.
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn parts(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (pa, pb) = (parts(a), parts(b));
+    for (x, y) in pa.iter().zip(&pb) {
+        let o = match (x, y) {
+            ((true, m), (true, n)) => {
+                let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+                m.len().cmp(&n.len()).then_with(|| m.cmp(n))
+            }
+            ((_, m), (_, n)) => m.cmp(n),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    pa.len().cmp(&pb.len()).then_with(|| a.cmp(b))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_next_file_of_a_series_comes_in_number_order() {
+        let dir = tempfile::tempdir().expect("tmp");
+        for n in [
+            "scan_9.h5",
+            "scan_10.h5",
+            "scan_11.h5",
+            "notes.txt",
+            "scan_8.nxs",
+        ] {
+            std::fs::write(dir.path().join(n), b"").expect("write");
+        }
+        let at = |n: &str| dir.path().join(n);
+        assert_eq!(
+            neighbour(&at("scan_9.h5"), 1).expect("list"),
+            Some(at("scan_10.h5"))
+        );
+        assert_eq!(
+            neighbour(&at("scan_10.h5"), -1).expect("list"),
+            Some(at("scan_9.h5"))
+        );
+        assert_eq!(neighbour(&at("scan_11.h5"), 1).expect("list"), None);
+        assert_eq!(
+            neighbour(&at("scan_9.h5"), -1).expect("list"),
+            None,
+            "other kinds are skipped"
+        );
+    }
+
     use super::*;
 
     #[test]

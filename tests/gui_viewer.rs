@@ -996,3 +996,264 @@ fn values_that_are_not_numbers_show_in_their_own_colour() {
         }
     }
 }
+
+/// A line breaks where its values are not numbers instead of joining
+/// across them, and says how many there are; on a log scale it also says
+/// how many values ≤ 0 it leaves out.
+#[test]
+fn a_line_breaks_at_values_that_are_not_numbers_and_counts_what_it_leaves_out() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("gappy.h5");
+    common::image::h5py_write(
+        "y = (np.arange(100) % 10 + 1).astype('float64')\n\
+         y[40:60] = np.nan\n\
+         y[70] = np.inf\n\
+         y[80:83] = [0.0, -1.0, -2.0]\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['y'] = y\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    let doc = h.state().state().documents.open[0].id;
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/y".into(),
+        });
+    settle(&mut h);
+    h.run_steps(4);
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "line");
+    h.get_by_label("21 values are not numbers (NaN/±∞): the line breaks there");
+    // Where the line's colour is drawn, column by column of the plot.
+    let [l, t, r, b] = report.frame;
+    let [x0, x1] = report.x_range;
+    let ppp = report.pixels_per_point;
+    let img = h.render().expect("render");
+    let drawn_at = |x: f64| {
+        #[allow(clippy::cast_possible_truncation)]
+        let sx = (f64::from(l) + (x - x0) / (x1 - x0) * f64::from(r - l)) as f32;
+        let (top, bottom) = ((t * ppp) as u32, (b * ppp) as u32);
+        (top..bottom).any(|y| {
+            let p = img.get_pixel((sx * ppp) as u32, y);
+            // The line is red-hued (the first colour of a plot).
+            i32::from(p[0]) - i32::from(p[1]) > 80 && i32::from(p[0]) - i32::from(p[2]) > 80
+        })
+    };
+    assert!(
+        drawn_at(20.5) && drawn_at(65.5),
+        "the line is drawn beside the gap"
+    );
+    for x in [45.0, 50.0, 55.0] {
+        assert!(!drawn_at(x), "nothing is drawn across the gap at {x}");
+    }
+    h.get_by_label("Log scale").click();
+    h.run_steps(4);
+    h.get_by_label_contains("3 values are ≤ 0, left out of the log scale");
+}
+
+/// A 1-D dataset with no NeXus axes is plotted against any other 1-D
+/// dataset of the same length in the file, picked from the X list (here a
+/// motor scanned downwards: the points are put in increasing X).
+#[test]
+fn a_line_without_axes_is_plotted_against_another_dataset_of_its_length() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("scan.h5");
+    common::image::h5py_write(
+        "with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['counts'] = np.array([5.0, 4.0, 3.0, 2.0, 1.0])\n\
+         \x20   f['motor'] = np.array([50.0, 40.0, 30.0, 20.0, 10.0])\n\
+         \x20   f['longer'] = np.arange(7.0)\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    let doc = h.state().state().documents.open[0].id;
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/counts".into(),
+        });
+    settle(&mut h);
+    h.run_steps(4);
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "line");
+    assert!(
+        report.x_range[1] < 10.0,
+        "on the index first: {:?}",
+        report.x_range
+    );
+    h.get_by_role(egui::accesskit::Role::ComboBox).click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("/longer").is_none(),
+        "another length is not offered"
+    );
+    h.get_by_label("/motor").click();
+    settle(&mut h);
+    h.run_steps(4);
+    let report = panorama::ui::report::get(&h.ctx);
+    let [lo, hi] = report.x_range;
+    assert!(
+        lo <= 10.0 && hi >= 50.0 && lo > 0.0,
+        "against the motor: {lo}..{hi}"
+    );
+}
+
+/// A complex image shows the part picked (phase with the cyclic colormap),
+/// and its readout gives the stored number with its amplitude and phase.
+#[test]
+fn a_complex_image_shows_the_part_picked_and_reads_out_all_four() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("wave.h5");
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:32, 0:48]\n\
+         z = ((x - 24) + 1j * (y - 16)).astype('complex64')\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['z'] = z\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    let doc = h.state().state().documents.open[0].id;
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/z".into(),
+        });
+    settle(&mut h);
+    h.run_steps(4);
+    assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
+    h.get_by_value("amplitude").click();
+    h.run_steps(2);
+    h.get_by_label("phase").click();
+    settle(&mut h);
+    h.run_steps(4);
+    h.get_by_value("cyclic");
+    let report = panorama::ui::report::get(&h.ctx);
+    let mut text = String::new();
+    for _ in 0..3 {
+        h.hover_at(on_screen(&report, 30.5, 20.5));
+        h.run_steps(2);
+        settle(&mut h);
+        if let Some(n) = h.query_by_label_contains("pixel [") {
+            eprintln!(
+                "DEBUG {:?}",
+                egui_kittest::kittest::NodeT::accesskit_node(&n).value()
+            );
+        }
+        if let Some(n) = h.query_by_label_contains("arg = ") {
+            text = egui_kittest::kittest::NodeT::accesskit_node(&n)
+                .value()
+                .unwrap_or_default();
+            break;
+        }
+    }
+    // The pixel the readout names, and h5py's number there: (c − 24) + (r − 16)i.
+    let (row, col) = text
+        .split_once("pixel [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .and_then(|(rc, _)| rc.split_once(", "))
+        .map_or_else(
+            || panic!("a pixel in {text:?}"),
+            |(r, c)| (r.parse::<f64>().expect("r"), c.parse::<f64>().expect("c")),
+        );
+    let (re, im) = (col - 24.0, row - 16.0);
+    assert!(
+        text.contains(&format!("value = {}", im.atan2(re))),
+        "the phase shown: {text}"
+    );
+    assert!(text.contains(&format!("|z| = {}", re.hypot(im))), "{text}");
+    assert!(
+        text.contains(&format!("arg = {} rad", im.atan2(re))),
+        "{text}"
+    );
+    let sign = if im < 0.0 { '−' } else { '+' };
+    assert!(
+        text.contains(&format!("{re} {sign} {}i", im.abs())),
+        "{text}"
+    );
+}
+
+fn press(h: &mut Harness<'_, PanoramaApp>, key: egui::Key) {
+    h.event(egui::Event::Key {
+        key,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+    settle(h);
+    h.run_steps(4);
+}
+
+/// Page Down opens the next file of a scan series (number order: 2 before
+/// 10) and shows the same object there at the same zoom, the file left
+/// closed; Page Up goes back.
+#[test]
+fn page_down_browses_a_scan_series_keeping_the_view() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for n in [1, 2, 10] {
+        common::image::h5py_write(
+            &format!(
+                "with h5py.File(sys.argv[1], 'w') as f:\n\
+                 \x20   f['entry/frame'] = np.full((32, 48), {n}.0) + np.arange(48)\n"
+            ),
+            &dir.path().join(format!("scan_{n}.h5")),
+        );
+    }
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &dir.path().join("scan_1.h5"));
+    let doc = h.state().state().documents.open[0].id;
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: "/entry/frame".into(),
+        });
+    settle(&mut h);
+    h.run_steps(4);
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "image");
+    let centre = on_screen(&report, 24.0, 16.0);
+    wheel(&mut h, centre, 4);
+    let zoomed = panorama::ui::report::get(&h.ctx).x_range;
+    assert!(zoomed[1] - zoomed[0] < 40.0, "zoomed in: {zoomed:?}");
+    let shown = |h: &Harness<'_, PanoramaApp>| {
+        let s = h.state().state();
+        let open: Vec<String> = s
+            .documents
+            .open
+            .iter()
+            .map(|d| d.location.rsplit('/').next().unwrap_or_default().to_owned())
+            .collect();
+        let path = s.documents.selected.as_ref().map(|t| t.path.clone());
+        (open, path)
+    };
+    press(&mut h, egui::Key::PageDown);
+    assert_eq!(
+        shown(&h),
+        (
+            vec!["scan_2.h5".to_owned()],
+            Some("/entry/frame".to_owned())
+        )
+    );
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "image");
+    let kept = report.x_range;
+    assert!(
+        (kept[0] - zoomed[0]).abs() < 1e-6 && (kept[1] - zoomed[1]).abs() < 1e-6,
+        "the zoom is kept: {zoomed:?} → {kept:?}"
+    );
+    for _ in 0..3 {
+        h.hover_at(on_screen(&report, 24.5, 16.5));
+        h.run_steps(2);
+    }
+    let (_, col, _, _, value) = readout(&h);
+    assert_eq!(value, 2.0 + col as f64, "scan 2's values");
+    press(&mut h, egui::Key::PageDown);
+    assert_eq!(shown(&h).0, vec!["scan_10.h5".to_owned()]);
+    press(&mut h, egui::Key::PageUp);
+    assert_eq!(shown(&h).0, vec!["scan_2.h5".to_owned()]);
+}

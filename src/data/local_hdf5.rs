@@ -135,6 +135,15 @@ fn from_descriptor(d: &TypeDescriptor, big_endian: bool) -> DType {
     }
 }
 
+/// A complex number as h5py stores it (a compound {r, i} of two floats);
+/// HDF5 converts float32 parts to these float64 ones as it reads.
+#[derive(hdf5::H5Type, Clone, Copy, Default)]
+#[repr(C)]
+struct ComplexPair {
+    r: f64,
+    i: f64,
+}
+
 /// Read a container (dataset or attribute) whole, typed when numeric.
 fn read_container(
     c: &hdf5::Container,
@@ -166,6 +175,9 @@ fn read_container(
         DType::Float { bytes: 8, .. } => Data::F64(num!(f64)),
         DType::Float { .. } => Data::F32(num!(f32)),
         DType::Bool => Data::Bool(num!(bool)),
+        DType::Complex { .. } => {
+            Data::Complex(num!(ComplexPair).into_iter().map(|z| (z.r, z.i)).collect())
+        }
         DType::Other { description } => return Err(format!("cannot read {description}")),
         other => {
             let desc = c
@@ -952,7 +964,7 @@ fn read_value(
             limit: super::max_read_elements(&info.dtype),
         });
     }
-    if !info.dtype.is_numeric() {
+    if !info.dtype.is_plottable() {
         if !selection.is_all() || count > MAX_TEXT_ELEMENTS {
             return Err(DataError::TooLarge {
                 object: path.to_owned(),
@@ -968,6 +980,7 @@ fn read_value(
         });
     }
     if count > 0
+        && info.dtype.is_numeric()
         && let Some(rows) = leading_rows(selection, &resolved)
         && let Some(v) = src.read_chunks_parallel(ds, info, path, rows, progress)
     {
@@ -1022,8 +1035,8 @@ fn read_numeric_slabs(
         }
         _ => (1, 0),
     };
-    macro_rules! read_typed {
-        ($t:ty, $variant:ident) => {{
+    macro_rules! read_vec {
+        ($t:ty) => {{
             let mut out: Vec<$t> =
                 Vec::with_capacity(usize::try_from(resolved.count()).unwrap_or(0));
             for k in 0..n_slabs {
@@ -1054,8 +1067,13 @@ fn read_numeric_slabs(
                 out.extend(part);
                 progress.report((k + 1) as f32 / n_slabs as f32, "reading");
             }
-            Data::$variant(out)
+            out
         }};
+    }
+    macro_rules! read_typed {
+        ($t:ty, $variant:ident) => {
+            Data::$variant(read_vec!($t))
+        };
     }
     let data = match dtype {
         DType::Int { bytes, signed, .. } => match (bytes, signed) {
@@ -1070,6 +1088,12 @@ fn read_numeric_slabs(
         },
         DType::Float { bytes: 8, .. } => read_typed!(f64, F64),
         DType::Float { .. } => read_typed!(f32, F32),
+        DType::Complex { .. } => Data::Complex(
+            read_vec!(ComplexPair)
+                .into_iter()
+                .map(|z| (z.r, z.i))
+                .collect(),
+        ),
         _ => read_typed!(bool, Bool),
     };
     Value::new(resolved.shape(), data)

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 pub use selection::Selection;
 pub use typed::{Elem, Typed};
-pub use value::{DType, Data, Value};
+pub use value::{ComplexPart, DType, Data, Value, complex_readout};
 
 /// Errors reading data, worded for the person looking at the file.
 #[derive(Debug, thiserror::Error)]

@@ -56,6 +56,15 @@ impl DType {
     pub fn is_numeric(&self) -> bool {
         matches!(self, Self::Int { .. } | Self::Float { .. } | Self::Bool)
     }
+
+    /// True for numbers and complex numbers (plotted one part at a time).
+    pub fn is_plottable(&self) -> bool {
+        self.is_numeric() || self.is_complex()
+    }
+
+    pub fn is_complex(&self) -> bool {
+        matches!(self, Self::Complex { .. })
+    }
 }
 
 impl fmt::Display for DType {
@@ -124,6 +133,52 @@ pub enum Data {
     Str(Vec<String>),
     /// Elements of other types (compound rows, enums, arrays) rendered as text.
     Text(Vec<String>),
+}
+
+/// Which real numbers a view shows of complex values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ComplexPart {
+    /// |z|
+    #[default]
+    Amplitude,
+    /// arg z, in radians in (−π, π] (as numpy's `angle`).
+    Phase,
+    Real,
+    Imaginary,
+}
+
+impl ComplexPart {
+    pub const ALL: [Self; 4] = [Self::Amplitude, Self::Phase, Self::Real, Self::Imaginary];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Amplitude => "amplitude",
+            Self::Phase => "phase",
+            Self::Real => "real",
+            Self::Imaginary => "imaginary",
+        }
+    }
+
+    /// This part of `re + im·i`.
+    pub fn of(self, (re, im): (f64, f64)) -> f64 {
+        match self {
+            Self::Amplitude => re.hypot(im),
+            Self::Phase => im.atan2(re),
+            Self::Real => re,
+            Self::Imaginary => im,
+        }
+    }
+}
+
+/// `re + im·i` as the readout shows it: both parts, amplitude and phase.
+pub fn complex_readout((re, im): (f64, f64)) -> String {
+    format!(
+        "{re} {} {}i   |z| = {}   arg = {} rad",
+        if im.is_sign_negative() { '−' } else { '+' },
+        im.abs(),
+        ComplexPart::Amplitude.of((re, im)),
+        ComplexPart::Phase.of((re, im)),
+    )
 }
 
 macro_rules! each_data {
@@ -213,6 +268,18 @@ impl Value {
             Data::F64(v) => v.len() * 8,
             Data::Complex(v) => v.len() * 16,
             Data::Str(v) | Data::Text(v) => v.iter().map(|s| s.len() + 24).sum(),
+        }
+    }
+
+    /// Complex values as one real part of them (float64, same shape);
+    /// anything else as it is.
+    pub fn complex_part(&self, part: ComplexPart) -> Self {
+        match &self.data {
+            Data::Complex(v) => Self {
+                shape: self.shape.clone(),
+                data: Data::F64(v.iter().map(|&z| part.of(z)).collect()),
+            },
+            _ => self.clone(),
         }
     }
 
@@ -410,6 +477,40 @@ impl Value {
 
 #[cfg(test)]
 mod tests {
+    /// The four parts as numpy gives them (`abs`, `angle`, `real`, `imag`
+    /// of `[3+4j, -1-0j, -2j, 1e-300+0j]`).
+    #[test]
+    fn complex_parts_are_what_numpy_gives() {
+        let v = Value {
+            shape: vec![4],
+            data: Data::Complex(vec![(3.0, 4.0), (-1.0, -0.0), (0.0, -2.0), (1e-300, 0.0)]),
+        };
+        let part = |p: ComplexPart| v.complex_part(p).to_f64().expect("f64");
+        assert_eq!(part(ComplexPart::Amplitude), vec![5.0, 1.0, 2.0, 1e-300]);
+        let phase = part(ComplexPart::Phase);
+        let numpy = [
+            0.927_295_218_001_612_2,
+            -std::f64::consts::PI,
+            -std::f64::consts::FRAC_PI_2,
+            0.0,
+        ];
+        for (a, b) in phase.iter().zip(numpy) {
+            assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        }
+        assert_eq!(part(ComplexPart::Real), vec![3.0, -1.0, 0.0, 1e-300]);
+        assert_eq!(part(ComplexPart::Imaginary), vec![4.0, -0.0, -2.0, 0.0]);
+        assert_eq!(
+            complex_readout((3.0, -4.0)),
+            "3 − 4i   |z| = 5   arg = -0.9272952180016122 rad"
+        );
+        // Real data passes unchanged.
+        let real = Value {
+            shape: vec![2],
+            data: Data::F32(vec![1.0, 2.0]),
+        };
+        assert_eq!(real.complex_part(ComplexPart::Phase), real);
+    }
+
     use super::*;
 
     #[test]

@@ -12,16 +12,34 @@ pub enum Colormap {
     Inferno,
     Cividis,
     Gray,
+    /// Ends where it starts, for angles (the phase of complex values).
+    Cyclic,
 }
 
+/// The loop the cyclic map runs through (light, blue, dark, red, light),
+/// far from the magenta of values that are not numbers.
+const CYCLIC: [[f64; 3]; 5] = [
+    [226.0, 217.0, 226.0],
+    [83.0, 110.0, 190.0],
+    [47.0, 20.0, 54.0],
+    [170.0, 60.0, 50.0],
+    [226.0, 217.0, 226.0],
+];
+
 impl Colormap {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Viridis,
         Self::Magma,
         Self::Inferno,
         Self::Cividis,
         Self::Gray,
+        Self::Cyclic,
     ];
+
+    /// The same colour at both ends (for angles).
+    pub fn is_cyclic(self) -> bool {
+        self == Self::Cyclic
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +48,7 @@ impl Colormap {
             Self::Inferno => "inferno",
             Self::Cividis => "cividis",
             Self::Gray => "gray",
+            Self::Cyclic => "cyclic",
         }
     }
 
@@ -44,6 +63,16 @@ impl Colormap {
             Self::Cividis => lut::CIVIDIS[i],
             #[allow(clippy::cast_possible_truncation)]
             Self::Gray => [i as u8; 3],
+            Self::Cyclic => {
+                let at = t.clamp(0.0, 1.0) * (CYCLIC.len() - 1) as f64;
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let k = (at.floor() as usize).min(CYCLIC.len() - 2);
+                let f = at - k as f64;
+                let (a, b) = (CYCLIC[k], CYCLIC[k + 1]);
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let mix = |j: usize| (a[j] + (b[j] - a[j]) * f).round() as u8;
+                [mix(0), mix(1), mix(2)]
+            }
         }
     }
 }
@@ -150,8 +179,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cyclic_map_ends_where_it_starts() {
+        let c = Colormap::Cyclic;
+        assert_eq!(c.rgb(0.0), c.rgb(1.0));
+        assert_ne!(c.rgb(0.0), c.rgb(0.5));
+        // Neighbouring steps stay close: no jump anywhere on the loop.
+        for i in 0..255 {
+            let (a, b) = (c.rgb(f64::from(i) / 255.0), c.rgb(f64::from(i + 1) / 255.0));
+            let d: i32 = (0..3)
+                .map(|k| (i32::from(a[k]) - i32::from(b[k])).abs())
+                .sum();
+            assert!(d < 24, "step {i}: {a:?} → {b:?}");
+        }
+    }
+
+    #[test]
     fn colormaps_run_dark_to_light() {
-        for c in Colormap::ALL {
+        for c in Colormap::ALL.into_iter().filter(|c| !c.is_cyclic()) {
             let lum = |[r, g, b]: [u8; 3]| u32::from(r) * 3 + u32::from(g) * 6 + u32::from(b);
             assert!(lum(c.rgb(0.0)) < lum(c.rgb(1.0)), "{}", c.name());
         }

@@ -43,6 +43,70 @@ pub fn value_range(v: &Value) -> (f64, f64) {
     .unwrap_or((0.0, 1.0))
 }
 
+/// What of a line's values cannot be drawn as points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineGaps {
+    /// NaN or ±∞: the line breaks there.
+    pub not_numbers: usize,
+    /// Finite values ≤ 0, which a log scale cannot show (left out there).
+    pub not_positive: usize,
+}
+
+impl LineGaps {
+    pub fn of(values: &[f64]) -> Self {
+        values.iter().fold(Self::default(), |mut g, v| {
+            if !v.is_finite() {
+                g.not_numbers += 1;
+            } else if *v <= 0.0 {
+                g.not_positive += 1;
+            }
+            g
+        })
+    }
+
+    /// The note under a line, if anything is left out: on a linear scale
+    /// the values that are not numbers, on a log scale also those ≤ 0.
+    pub fn note(&self, log: bool) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.not_numbers > 0 {
+            parts.push(format!(
+                "{} (NaN/±∞): the line breaks there",
+                counted(
+                    self.not_numbers,
+                    "value is not a number",
+                    "values are not numbers"
+                )
+            ));
+        }
+        if log && self.not_positive > 0 {
+            parts.push(format!(
+                "{} ≤ 0, left out of the log scale",
+                counted(self.not_positive, "value is", "values are")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// A line's points in runs between the points that cannot be drawn (y not
+/// finite: a NaN, or a value ≤ 0 on a log scale), so the line has gaps
+/// there instead of joining across them.
+pub fn finite_runs(points: &[[f64; 2]]) -> Vec<Vec<[f64; 2]>> {
+    points
+        .split(|p| !(p[0].is_finite() && p[1].is_finite()))
+        .filter(|run| !run.is_empty())
+        .map(<[[f64; 2]]>::to_vec)
+        .collect()
+}
+
 /// How the colour range of an image was chosen, and what it leaves out.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ColorRange {
@@ -203,6 +267,40 @@ pub fn decimate_minmax(y: &[f64], columns: usize) -> Vec<(f64, f64)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_line_breaks_at_values_it_cannot_draw() {
+        let nan = f64::NAN;
+        let pts = [
+            [0.0, 1.0],
+            [1.0, nan],
+            [2.0, 3.0],
+            [3.0, 4.0],
+            [4.0, f64::INFINITY],
+        ];
+        assert_eq!(
+            finite_runs(&pts),
+            vec![vec![[0.0, 1.0]], vec![[2.0, 3.0], [3.0, 4.0]]]
+        );
+        assert!(finite_runs(&[[0.0, nan]]).is_empty());
+        let gaps = LineGaps::of(&[1.0, nan, -2.0, 0.0, f64::NEG_INFINITY, 5.0]);
+        assert_eq!(
+            gaps,
+            LineGaps {
+                not_numbers: 2,
+                not_positive: 2
+            }
+        );
+        assert_eq!(
+            gaps.note(false).as_deref(),
+            Some("2 values are not numbers (NaN/±∞): the line breaks there")
+        );
+        assert!(
+            gaps.note(true)
+                .is_some_and(|n| n.ends_with("2 values are ≤ 0, left out of the log scale"))
+        );
+        assert_eq!(LineGaps::of(&[1.0, 2.0]).note(true), None);
+    }
+
     use super::*;
 
     #[test]

@@ -121,6 +121,45 @@ pub fn line_parts(entity: &Entity, plot: Option<&DefaultPlot>) -> LineParts {
     }
 }
 
+/// The datasets of a file that can be the X of a 1-D dataset of `n` values
+/// at `target`: the other numeric 1-D datasets of the same length, by path.
+pub fn x_candidates<'a>(all: &'a [Entity], target: &str, n: u64) -> Vec<&'a str> {
+    all.iter()
+        .filter(|e| e.path != target)
+        .filter(|e| match &e.kind {
+            crate::data::EntityKind::Dataset(info) => info.shape == [n] && info.dtype.is_numeric(),
+            _ => false,
+        })
+        .map(|e| e.path.as_str())
+        .collect()
+}
+
+/// `y` against `x`, in increasing `x` (a line needs its X in order): as
+/// they are when `x` increases already, reversed when it decreases, else
+/// both sorted by `x` (points whose X is not a number last). Also the order
+/// used, to put other values that go with `y` (its errors) in it.
+pub fn against(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>, Option<Vec<usize>>) {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    if x.windows(2).all(|w| w[0] <= w[1]) {
+        return (x.to_vec(), y.to_vec(), None);
+    }
+    let order: Vec<usize> = if x.windows(2).all(|w| w[0] >= w[1]) {
+        (0..n).rev().collect()
+    } else {
+        let mut o: Vec<usize> = (0..n).collect();
+        o.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
+        // total_cmp puts negative NaN first; every NaN goes last.
+        o.sort_by_key(|&i| x[i].is_nan());
+        o
+    };
+    (
+        order.iter().map(|&i| x[i]).collect(),
+        order.iter().map(|&i| y[i]).collect(),
+        Some(order),
+    )
+}
+
 /// The last part of an object's path ("data" for the root), as a file name
 /// for exports or a name in a legend.
 pub fn last_part(path: &str) -> &str {
@@ -132,21 +171,73 @@ pub fn last_part(path: &str) -> &str {
 
 /// Numbers over two axes: an image.
 pub fn is_image(info: &DatasetInfo) -> bool {
-    info.dtype.is_numeric() && info.shape.len() == 2
+    info.dtype.is_plottable() && info.shape.len() == 2
 }
 
 /// Numbers over three axes or more: a stack of images.
 pub fn is_stack(info: &DatasetInfo) -> bool {
-    info.dtype.is_numeric() && info.shape.len() >= 3
+    info.dtype.is_plottable() && info.shape.len() >= 3
 }
 
 /// Numbers over one axis, or the rows of two: a line.
 pub fn is_line(info: &DatasetInfo) -> bool {
-    info.dtype.is_numeric() && (1..=2).contains(&info.shape.len())
+    info.dtype.is_plottable() && (1..=2).contains(&info.shape.len())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn y_goes_against_x_in_increasing_x() {
+        let (x, y, o) = against(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]);
+        assert_eq!(
+            (x, y, o),
+            (vec![1.0, 2.0, 3.0], vec![10.0, 20.0, 30.0], None)
+        );
+        let (x, y, o) = against(&[3.0, 2.0, 1.0], &[30.0, 20.0, 10.0]);
+        assert_eq!((x, y), (vec![1.0, 2.0, 3.0], vec![10.0, 20.0, 30.0]));
+        assert_eq!(o, Some(vec![2, 1, 0]));
+        let (x, y, _) = against(&[2.0, f64::NAN, 1.0, 3.0], &[20.0, 99.0, 10.0, 30.0]);
+        assert_eq!(&x[..3], &[1.0, 2.0, 3.0]);
+        assert!(x[3].is_nan());
+        assert_eq!(y, vec![10.0, 20.0, 30.0, 99.0]);
+    }
+
+    #[test]
+    fn the_x_of_a_line_is_another_numeric_dataset_of_its_length() {
+        use crate::data::{DType, EntityKind};
+        let f64_type = DType::Float {
+            bytes: 8,
+            big_endian: false,
+        };
+        let f32_type = DType::Float {
+            bytes: 4,
+            big_endian: false,
+        };
+        let ds = |path: &str, shape: &[u64], dtype: DType| Entity {
+            name: last_part(path).to_owned(),
+            path: path.to_owned(),
+            kind: EntityKind::Dataset(DatasetInfo::plain(shape, dtype)),
+            nx_class: None,
+            attributes: Vec::new(),
+            children: Vec::new(),
+        };
+        let all = vec![
+            ds("/y", &[5], f64_type.clone()),
+            ds("/motor", &[5], f32_type),
+            ds("/other", &[6], f64_type.clone()),
+            ds("/image", &[5, 5], f64_type),
+            ds(
+                "/names",
+                &[5],
+                DType::Str {
+                    fixed: None,
+                    utf8: true,
+                },
+            ),
+        ];
+        assert_eq!(x_candidates(&all, "/y", 5), vec!["/motor"]);
+    }
+
     use super::*;
     use crate::data::DType;
 

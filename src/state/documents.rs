@@ -61,6 +61,12 @@ pub enum DocumentsCommand {
     ClearRecentFiles,
     /// Read values for a view (a read held or running is not started again).
     Read(ValueKey),
+    /// Go to the next (`step` 1) or previous (−1) file of the same kind in
+    /// the folder of the file shown, in name order, showing the same object
+    /// there; the file left is closed (a scan series, one file a point).
+    Browse {
+        step: i32,
+    },
     /// List every object of a document once, for search-as-you-type.
     Index(u64),
     /// Show a result written to `file` as the file `at` (a workflow's
@@ -109,12 +115,15 @@ pub struct Target {
     pub path: String,
 }
 
-/// Values are cached by document, path and selection.
+/// Values are cached by document, path, selection and, for complex
+/// numbers, the part shown.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ValueKey {
     pub doc: u64,
     pub path: String,
     pub selection: Selection,
+    /// Complex values as this real part of them; `None`: as stored.
+    pub part: Option<crate::data::ComplexPart>,
 }
 
 /// How a value read applies the CF conventions.
@@ -144,6 +153,8 @@ type Opened = (
 #[derive(Default)]
 struct Pending {
     opens: TaskSet<(u64, bool), Opened>,
+    /// The file beside a document's, by that document's id.
+    neighbours: TaskSet<u64, Option<PathBuf>>,
     entities: TaskSet<(u64, String), Entity>,
     values: TaskSet<ValueKey, Value>,
     indexes: TaskSet<u64, Vec<Entity>>,
@@ -153,6 +164,7 @@ struct Pending {
 impl Pending {
     fn is_empty(&self) -> bool {
         self.opens.is_empty()
+            && self.neighbours.is_empty()
             && self.entities.is_empty()
             && self.values.is_empty()
             && self.indexes.is_empty()
@@ -182,6 +194,9 @@ pub struct DocumentsState {
     pub value_generation: u64,
     values: Cache<ValueKey, Arc<Value>>,
     pending: Pending,
+    /// Documents being opened in place of another (by `Browse`): the new
+    /// document's id → the one it replaces and the object to show.
+    replacing: BTreeMap<u64, (u64, String)>,
     /// Data exports in progress.
     pub(super) exports: TaskSet<PathBuf, crate::data::export::Exported>,
     next_id: u64,
@@ -199,6 +214,7 @@ impl DocumentsState {
                 v.nbytes()
             }),
             pending: Pending::default(),
+            replacing: BTreeMap::new(),
             exports: TaskSet::default(),
             next_id: 0,
         }
@@ -275,6 +291,7 @@ impl DocumentsState {
                     self.value_generation += 1;
                 }
             }
+            DocumentsCommand::Browse { step } => self.browse(step, cx),
             DocumentsCommand::Read(key) => {
                 let _ = self.value(&key, cx.tasks);
             }
@@ -313,8 +330,24 @@ impl DocumentsState {
     pub fn poll(&mut self, cx: &mut Cx<'_>) -> Vec<UiEffect> {
         self.poll_exports(cx);
         let mut shown = Vec::new();
+        let mut shown_objects = Vec::new();
+        for (from, next) in self.pending.neighbours.drain_ready() {
+            self.browse_to(from, next, cx);
+        }
         for ((doc, show_default), result) in self.pending.opens.drain_ready() {
             self.finish_open(doc, result, cx);
+            if let Some((old, path)) = self.replacing.remove(&doc)
+                && self
+                    .document(doc)
+                    .is_some_and(|d| d.status == DocStatus::Ready)
+            {
+                // The same object in the new file, in the viewer; the old file goes.
+                self.close_document(old);
+                self.load_entity(doc, &path, cx.tasks);
+                self.resolve_plot(doc, &path, cx.tasks);
+                self.selected = Some(Target { doc, path });
+                shown_objects.push(doc);
+            }
             if show_default
                 && self
                     .document(doc)
@@ -357,10 +390,82 @@ impl DocumentsState {
                 d.index = Some(load);
             }
         }
-        shown
+        let mut effects: Vec<UiEffect> = shown
             .into_iter()
             .flat_map(|doc| self.show_default_plot(doc, cx))
-            .collect()
+            .collect();
+        if !shown_objects.is_empty() {
+            effects.push(UiEffect::ShowTab(TabKind::Viewer));
+        }
+        effects
+    }
+
+    /// Look for the file beside the one shown, in the background (a
+    /// network folder may be slow to list).
+    fn browse(&mut self, step: i32, cx: &mut Cx<'_>) {
+        let Some(target) = self.selected.clone() else {
+            return;
+        };
+        let Some(d) = self.document(target.doc) else {
+            return;
+        };
+        if crate::net::is_web_url(&d.location) {
+            cx.notify(
+                Level::Info,
+                "Only local files are browsed",
+                "Page Down and Page Up go through the files of a folder on this computer.",
+            );
+            return;
+        }
+        let here = PathBuf::from(&d.location);
+        self.pending.neighbours.cancel_where(|_| true);
+        let handle = cx
+            .tasks
+            .spawn_blocking("Looking for the next file", move |_| {
+                crate::paths::neighbour(&here, step)
+            });
+        self.pending.neighbours.push(target.doc, handle);
+    }
+
+    /// Open the file found beside document `from`, to show the same object.
+    fn browse_to(&mut self, from: u64, next: Result<Option<PathBuf>, TaskError>, cx: &mut Cx<'_>) {
+        let Some(path) = self
+            .selected
+            .as_ref()
+            .filter(|t| t.doc == from)
+            .map(|t| t.path.clone())
+        else {
+            return;
+        };
+        match next {
+            Ok(Some(file)) => {
+                // Already open: go there.
+                let location = std::path::absolute(&file)
+                    .unwrap_or_else(|_| file.clone())
+                    .display()
+                    .to_string();
+                if let Some(d) = self.open.iter().find(|d| d.location == location) {
+                    let doc = d.id;
+                    self.load_entity(doc, &path, cx.tasks);
+                    self.resolve_plot(doc, &path, cx.tasks);
+                    self.selected = Some(Target { doc, path });
+                    return;
+                }
+                self.open_path(&file, false, cx);
+                let new = self.next_id;
+                self.replacing.insert(new, (from, path));
+            }
+            Ok(None) => cx.notify(
+                Level::Info,
+                "No more files that way",
+                "This is the first or last file of its kind in the folder.",
+            ),
+            Err(e) => cx.notify(
+                Level::Warning,
+                "The folder could not be listed",
+                e.to_string(),
+            ),
+        }
     }
 
     /// True while a read or an export runs.
@@ -478,7 +583,7 @@ impl DocumentsState {
             return Requested::failed("the file is closed");
         };
         self.values.ask(key.clone());
-        let (path, sel) = (key.path.clone(), key.selection.clone());
+        let (path, sel, part) = (key.path.clone(), key.selection.clone(), key.part);
         // Packed or masked netCDF variables: the values they mean. The rule
         // comes from the entity already read (no second request to a remote
         // source per slice), or is read with the values when it is not.
@@ -499,8 +604,12 @@ impl DocumentsState {
                     .ok()
                     .and_then(|e| crate::data::cf::CfRule::of(&e)),
             };
-            Ok::<_, crate::data::DataError>(match rule {
+            let v = match rule {
                 Some(r) => r.apply(&v),
+                None => v,
+            };
+            Ok::<_, crate::data::DataError>(match part {
+                Some(p) => v.complex_part(p),
                 None => v,
             })
         });

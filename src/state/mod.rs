@@ -507,6 +507,7 @@ mod tests {
             doc: t.doc,
             path: t.path.clone(),
             selection: Selection::all(),
+            part: None,
         };
         assert!(matches!(s.value(&key), Requested::Pending { .. }));
         settle(&mut s);
@@ -545,6 +546,7 @@ mod tests {
             doc,
             path: "/soil_moisture".into(),
             selection: Selection::parse("0, 0:5").expect("sel"),
+            part: None,
         };
         let read = |s: &mut AppState, select_first: bool| {
             if select_first {

@@ -10,6 +10,8 @@ pub fn to_egui(s: Shortcut) -> Option<egui::KeyboardShortcut> {
         Key::Comma => egui::Key::Comma,
         Key::F1 => egui::Key::F1,
         Key::F5 => egui::Key::F5,
+        Key::PageUp => egui::Key::PageUp,
+        Key::PageDown => egui::Key::PageDown,
     };
     let mut mods = egui::Modifiers::NONE;
     if s.command {

@@ -18,6 +18,14 @@ pub const SUCCESS_FILL: Color32 = Color32::from_rgb(60, 140, 80);
 pub const SUCCESS_TEXT: Color32 = Color32::from_rgb(80, 170, 90);
 
 /// Port colours: one per type, so a wire's colour says what flows.
+/// The colour egui_plot gives the `i`-th line of a plot (its own golden-
+/// ratio hues), named so a line drawn in parts (gaps at NaN) keeps one colour.
+pub fn plot_line(i: usize) -> Color32 {
+    #[allow(clippy::cast_precision_loss)]
+    let h = i as f32 * 0.618_034; // the golden ratio less one, as egui_plot turns its hues
+    egui::ecolor::Hsva::new(h, 0.85, 0.5, 1.0).into()
+}
+
 pub fn port_color(t: PortType) -> Color32 {
     match t {
         PortType::Array => Color32::from_rgb(80, 150, 230),

@@ -164,10 +164,15 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, v: &mut ViewerUi, out: &mut Vec<C
         return;
     };
     if v.last_target.as_ref() != Some(&target) {
-        v.last_target = Some(target.clone());
-        for view in &mut v.views {
-            view.reset();
+        // The same object in another file (a scan series browsed with Page
+        // Down) keeps its slice, zoom (the plots are known by the path)
+        // and colours.
+        if v.last_target.as_ref().is_none_or(|t| t.path != target.path) {
+            for view in &mut v.views {
+                view.reset();
+            }
         }
+        v.last_target = Some(target.clone());
     }
     breadcrumbs(ui, state, &target, out);
     let Some(entity) = crate::ui::loaded(ui, state.entity(target.doc, &target.path)).cloned()

@@ -8,7 +8,7 @@ use egui_plot::{Plot, PlotImage, PlotPoint};
 
 use super::{ImageSettings, View, ViewCx};
 use crate::data::nexus::DefaultPlot;
-use crate::data::{Attribute, DatasetInfo, Selection};
+use crate::data::{Attribute, DatasetInfo, Selection, Value};
 use crate::plot::{Colormap, Scale};
 use crate::state::ValueKey;
 
@@ -33,6 +33,7 @@ impl View for ImageView {
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        super::complex_part_ui(ui, cx.look, cx.info);
         look_toolbar_ui(ui, cx.look);
     }
 
@@ -117,6 +118,11 @@ impl ImagePane {
     ) {
         *cx.shown_slice = Some((selection.clone(), shown.0 > shown.1));
         let key = cx.key(selection);
+        // Complex values: the stored numbers too, for the readout.
+        let raw_key = key.part.is_some().then(|| ValueKey {
+            part: None,
+            ..key.clone()
+        });
         let Some(mut val) = cx.ready(ui, &key) else {
             return;
         };
@@ -228,9 +234,10 @@ impl ImagePane {
             cx.export_png(ui.ctx(), w, h, rgba);
         }
         let readout_h = 20.0;
-        let id = egui::Id::new(("image", cx.target.doc, &cx.target.path));
+        let id = egui::Id::new(("image", &cx.target.path));
         let aspect_lock = cx.look.aspect_lock;
         let mut readout = self.readout.take();
+        let mut hover = None;
         ui.horizontal_top(|ui| {
             let w = ui.available_width() - 96.0;
             let h = ui.available_height() - readout_h;
@@ -251,12 +258,23 @@ impl ImagePane {
                     }),
                     (None, None) => return,
                 };
-                readout = image_ui(ui, id, "image", &t.image, pixels, aspect_lock)
-                    .map(|h| value_readout(&t.image, h));
+                hover = image_ui(ui, id, "image", &t.image, pixels, aspect_lock);
+                readout = hover.map(|h| value_readout(&t.image, h));
                 super::report_plotted(ui);
             });
             colorbar_ui(ui, colours, &info);
         });
+        if let (Some(h), Some(raw_key), Some(text)) = (hover, raw_key, readout.as_mut()) {
+            let stride = t.image.stride;
+            if let Some(z) = cx
+                .fetch(&raw_key)
+                .ready()
+                .and_then(|raw| complex_at(raw, h.row * stride, h.col * stride, shown.0 > shown.1))
+            {
+                text.push_str("   ");
+                text.push_str(&crate::data::complex_readout(z));
+            }
+        }
         ui.weak(
             readout
                 .clone()
@@ -562,6 +580,17 @@ pub struct Hover {
     pub col: usize,
     pub x: f64,
     pub y: f64,
+}
+
+/// The complex number at row `r`, column `c` of an image read as `raw`
+/// (its axes the other way round when `transposed`).
+fn complex_at(raw: &Value, r: usize, c: usize, transposed: bool) -> Option<(f64, f64)> {
+    let w = *raw.shape.last()?;
+    let (r, c) = if transposed { (c, r) } else { (r, c) };
+    match &raw.data {
+        crate::data::Data::Complex(v) => v.get(r * w + c).copied(),
+        _ => None,
+    }
 }
 
 /// The readout of a hovered pixel: where it is, and its value in its own

@@ -12,8 +12,9 @@ use egui_plot::{
 use super::{View, ViewCx};
 use crate::data::Attribute;
 use crate::data::DatasetInfo;
+use crate::data::Selection;
 use crate::data::nexus::DefaultPlot;
-use crate::plot::MinMaxPyramid;
+use crate::plot::{LineGaps, MinMaxPyramid, finite_runs};
 use crate::state::ValueKey;
 
 /// A 1-D dataset, or a row of a 2-D one, on its NeXus axis, with its errors
@@ -24,10 +25,67 @@ pub struct LineView {
     row: usize,
     /// Plot log10(y); kept when another dataset is selected.
     log_y: bool,
-    /// The pyramid of the values shown.
-    cache: Option<(ValueKey, Arc<MinMaxPyramid>)>,
+    /// Another 1-D dataset of the file chosen as X (a dataset with no
+    /// NeXus axes); `None`: the index.
+    x_from: Option<String>,
+    /// The values shown, prepared once.
+    cache: Option<Shown>,
     /// Pyramids of the auxiliary signals shown with the line.
     aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
+}
+
+/// The values of a line as drawn: in the order of their X, decimated.
+#[derive(Clone)]
+struct Shown {
+    key: ValueKey,
+    x_from: Option<String>,
+    pyramid: Arc<MinMaxPyramid>,
+    gaps: LineGaps,
+    /// The chosen X, in increasing order (a NeXus axis is read each frame).
+    x: Option<Arc<Vec<f64>>>,
+    /// The order the values were put in against X, when it is not theirs.
+    order: Option<Vec<usize>>,
+}
+
+impl LineView {
+    /// "X: index | <another 1-D dataset of the same length>".
+    fn x_choice_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        let doc = cx.target.doc;
+        let Some(d) = cx.state.document(doc) else {
+            return;
+        };
+        let all = match &d.index {
+            Some(r) => r.ready().cloned(),
+            None => {
+                cx.out
+                    .push(crate::command::DocumentsCommand::Index(doc).into());
+                None
+            }
+        };
+        let n = cx.info.shape.first().copied().unwrap_or(0);
+        let candidates: Vec<String> = all.as_deref().map_or_else(Vec::new, |all| {
+            crate::plot::prepare::x_candidates(all, &cx.target.path, n)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        });
+        if candidates.is_empty() {
+            return;
+        }
+        ui.horizontal(|ui| {
+            ui.label("X:");
+            let shown = self.x_from.as_deref().unwrap_or("index").to_owned();
+            let combo = egui::ComboBox::from_id_salt(("line-x", doc))
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.x_from, None, "index");
+                    for c in candidates {
+                        ui.selectable_value(&mut self.x_from, Some(c.clone()), c);
+                    }
+                });
+            crate::ui::report::widget(ui.ctx(), "combo:X", combo.response.rect);
+        });
+    }
 }
 
 impl View for LineView {
@@ -46,11 +104,16 @@ impl View for LineView {
 
     fn reset(&mut self) {
         self.row = 0;
+        self.x_from = None;
     }
 
     fn values_changed(&mut self) {
         self.cache = None;
         self.aux_cache.clear();
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        super::complex_part_ui(ui, cx.look, cx.info);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
@@ -64,18 +127,49 @@ impl View for LineView {
         let Some(val) = cx.ready(ui, &key) else {
             return;
         };
-        let pyramid = match &self.cache {
-            Some((k, p)) if *k == key => p.clone(),
+        let dim = cx.info.shape.len() - 1;
+        let nexus_x = cx.axis_values(dim);
+        // No NeXus axis: any other 1-D dataset of the same length can be X.
+        let chosen_x = if nexus_x.is_none() && cx.plot.is_none() && cx.info.shape.len() == 1 {
+            self.x_choice_ui(ui, cx);
+            self.x_from
+                .clone()
+                .and_then(|p| cx.numbers(&p, Selection::all()).map(|v| (p, v)))
+        } else {
+            None
+        };
+        let x_from = chosen_x.as_ref().map(|(p, _)| p.clone());
+        let shown = match &self.cache {
+            Some(c) if c.key == key && c.x_from == x_from => c.clone(),
             _ => {
-                let p = Arc::new(MinMaxPyramid::new(val.to_f64().unwrap_or_default()));
-                self.cache = Some((key, p.clone()));
-                p
+                let y = val.to_f64().unwrap_or_default();
+                let (x, y, order) = match &chosen_x {
+                    Some((_, x)) => {
+                        let (x, y, order) = crate::plot::prepare::against(x, &y);
+                        (Some(Arc::new(x)), y, order)
+                    }
+                    None => (None, y, None),
+                };
+                let c = Shown {
+                    key,
+                    x_from: x_from.clone(),
+                    gaps: LineGaps::of(&y),
+                    pyramid: Arc::new(MinMaxPyramid::new(y)),
+                    x,
+                    order,
+                };
+                self.cache = Some(c.clone());
+                c
             }
         };
-        let dim = cx.info.shape.len() - 1;
-        let (x, x_label) = match cx.axis_values(dim) {
-            Some((x, l)) => (Some(x), l),
-            None => (None, "index".to_owned()),
+        let (pyramid, gaps) = (shown.pyramid.clone(), shown.gaps);
+        let (x, x_label) = match (nexus_x, &shown.x, &x_from) {
+            (Some((x, l)), _, _) => (Some(x), l),
+            (None, Some(x), Some(p)) => (
+                Some(x.clone()),
+                crate::plot::prepare::last_part(p).to_owned(),
+            ),
+            _ => (None, "index".to_owned()),
         };
         let parts = crate::plot::prepare::line_parts(cx.entity, cx.plot);
         // Auxiliary signals (NeXus `@auxiliary_signals`) over the same axes.
@@ -86,6 +180,7 @@ impl View for LineView {
                 doc,
                 path: aux.clone(),
                 selection: selection.clone(),
+                part: None,
             };
             if let Some((_, p)) = self.aux_cache.iter().find(|(k, _)| *k == key) {
                 extra.push((name, p.clone()));
@@ -99,6 +194,11 @@ impl View for LineView {
         let errors = parts
             .errors
             .and_then(|e| cx.numbers(&e, selection))
+            .map(|e| match &shown.order {
+                // In the order the points were put in against X.
+                Some(order) => order.iter().filter_map(|&i| e.get(i).copied()).collect(),
+                None => e,
+            })
             .map(Arc::new);
         let series = Series {
             pyramid,
@@ -153,8 +253,20 @@ impl View for LineView {
                 );
             }
         });
-        line_ui(ui, egui::Id::new(("line", doc, &cx.target.path)), &series);
+        if let Some(note) = gaps.note(self.log_y) {
+            ui.weak(note);
+        }
+        line_ui(ui, egui::Id::new(("line", &cx.target.path)), &series);
         super::report_plotted(ui);
+    }
+}
+
+/// The `i`-th line of a plot, in one colour, broken where a point cannot be
+/// drawn (not a number, or ≤ 0 on a log scale) rather than joined across.
+fn line_parts(plot_ui: &mut egui_plot::PlotUi<'_>, name: &str, pts: &[[f64; 2]], i: usize) {
+    let color = crate::ui::theme::plot_line(i);
+    for run in finite_runs(pts) {
+        plot_ui.line(Line::new(name.to_owned(), PlotPoints::from(run)).color(color));
     }
 }
 
@@ -323,8 +435,8 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
                 plot_ui.add(FilledArea::new("uncertainty", &xs, &lo, &hi));
             }
         }
-        plot_ui.line(Line::new(s.y_label.clone(), PlotPoints::from(pts)));
-        for (name, p) in &s.extra {
+        line_parts(plot_ui, &s.y_label, &pts, 0);
+        for (k, (name, p)) in s.extra.iter().enumerate() {
             let n = p.len().min(n);
             let mut pts: Vec<[f64; 2]> = Vec::new();
             for (i, mn, mx) in p.decimate(start.min(n), end.min(n), columns) {
@@ -334,7 +446,7 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
                     pts.push([x, fy(log, mx)]);
                 }
             }
-            plot_ui.line(Line::new(name.clone(), PlotPoints::from(pts)));
+            line_parts(plot_ui, name, &pts, k + 1);
         }
     });
     // This frame's zoom or pan moved the range after the points were chosen:

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::command::{Command, ShellCommand};
 use crate::data::nexus::DefaultPlot;
-use crate::data::{Attribute, DatasetInfo, Entity, Selection, Value};
+use crate::data::{Attribute, ComplexPart, DatasetInfo, Entity, Selection, Value};
 use crate::plot::{Colormap, Scale};
 use crate::state::{AppState, Requested, Target, ValueKey};
 use crate::ui::file_dialog;
@@ -96,6 +96,7 @@ impl ViewCx<'_> {
             doc: self.target.doc,
             path: self.target.path.clone(),
             selection,
+            part: self.info.dtype.is_complex().then_some(self.look.complex),
         }
     }
 
@@ -107,6 +108,7 @@ impl ViewCx<'_> {
             doc: self.target.doc,
             path: axis.path.clone(),
             selection: Selection::all(),
+            part: None,
         };
         match self.fetch(&key) {
             Requested::Ready(v) => v.to_f64().map(|x| (Arc::new(x), axis.label())),
@@ -120,6 +122,7 @@ impl ViewCx<'_> {
             doc: self.target.doc,
             path: path.to_owned(),
             selection,
+            part: None,
         };
         self.fetch(&key).ready().and_then(|v| v.to_f64())
     }
@@ -153,6 +156,8 @@ pub struct ImageSettings {
     pub aspect_lock: bool,
     /// Colours over the whole extent instead of the 0.5–99.5 % percentiles.
     pub full_range: bool,
+    /// The part of complex values every view shows.
+    pub complex: ComplexPart,
 }
 
 impl Default for ImageSettings {
@@ -163,6 +168,31 @@ impl Default for ImageSettings {
             scale: Scale::Linear,
             aspect_lock: false,
             full_range: false,
+            complex: ComplexPart::Amplitude,
+        }
+    }
+}
+
+/// Which part of complex values the views show (amplitude, phase, real,
+/// imaginary); phase comes with the cyclic colormap, and leaves it again.
+pub fn complex_part_ui(ui: &mut egui::Ui, look: &mut ImageSettings, info: &DatasetInfo) {
+    if !info.dtype.is_complex() {
+        return;
+    }
+    let before = look.complex;
+    let combo = egui::ComboBox::from_id_salt("complex-part")
+        .selected_text(look.complex.name())
+        .show_ui(ui, |ui| {
+            for p in ComplexPart::ALL {
+                ui.selectable_value(&mut look.complex, p, p.name());
+            }
+        });
+    crate::ui::report::widget(ui.ctx(), "combo:Part", combo.response.rect);
+    if look.complex != before {
+        if look.complex == ComplexPart::Phase {
+            look.colormap = Colormap::Cyclic;
+        } else if before == ComplexPart::Phase && look.colormap.is_cyclic() {
+            look.colormap = Colormap::default();
         }
     }
 }

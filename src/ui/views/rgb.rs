@@ -95,7 +95,7 @@ impl View for RgbView {
             y_label: "y (pixel)".into(),
             stride: 1,
         };
-        let id = egui::Id::new(("rgb", cx.target.doc, &cx.target.path));
+        let id = egui::Id::new(("rgb", &cx.target.path));
         let readout_h = 20.0;
         let size = egui::vec2(
             ui.available_width().max(100.0),

@@ -32,6 +32,7 @@ impl View for StackView {
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
+        super::complex_part_ui(ui, cx.look, cx.info);
         look_toolbar_ui(ui, cx.look);
     }
 
