@@ -91,8 +91,7 @@ fn main() {
         for part in records.chunks(1_700) {
             panorama::catalogue::merge(&mut merged, part.to_vec());
         }
-        s.search.results = merged;
-        s.search.query = Some("neutron".into());
+        s.search.show_results("neutron", merged);
     }
     h.run_steps(3);
     h.get_by_label("Search").click();

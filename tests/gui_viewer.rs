@@ -52,6 +52,37 @@ fn open_with(home: &Path, file: &Path, gpu: bool) -> Harness<'static, PanoramaAp
     h
 }
 
+/// The window drawn now, and where an image of `(rows, columns)` pixels
+/// is: the colour at pixel (row, column), row 0 at the bottom (an
+/// increasing pixel axis).
+fn pixel_colours(
+    h: &mut Harness<'_, PanoramaApp>,
+    (rows, cols): (f32, f32),
+) -> impl Fn(f32, f32) -> [u8; 3] + use<> {
+    let report = panorama::ui::report::get(&h.ctx);
+    let [l, t, r, b] = report.image_screen.expect("the image's place");
+    let ppp = report.pixels_per_point;
+    let img = h.render().expect("render");
+    move |row, col| {
+        let x = l + (r - l) * (col + 0.5) / cols;
+        let y = b - (b - t) * (row + 0.5) / rows;
+        let px = img.get_pixel((x * ppp) as u32, (y * ppp) as u32);
+        [px[0], px[1], px[2]]
+    }
+}
+
+/// Show `path` of the first open file in the viewer, and wait until it is drawn.
+fn select(h: &mut Harness<'_, PanoramaApp>, path: &str) {
+    let doc = h.state().state().documents.open[0].id;
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::Select {
+            doc,
+            path: path.into(),
+        });
+    settle(h);
+    h.run_steps(4);
+}
+
 /// Step until no background work is left and the status bar is idle.
 fn settle(h: &mut Harness<'_, PanoramaApp>) {
     for _ in 0..3000 {
@@ -884,14 +915,7 @@ fn a_true_colour_image_shows_the_colours_h5py_reads() {
     let (rows, cols) = (rgb.len(), rgb[0].len());
     let home = tempfile::tempdir().expect("home");
     let mut h = open(home.path(), &file);
-    let doc = h.state().state().documents.open[0].id;
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::Select {
-            doc,
-            path: "/photo".into(),
-        });
-    settle(&mut h);
-    h.run_steps(4);
+    select(&mut h, "/photo");
     let report = panorama::ui::report::get(&h.ctx);
     assert_eq!(report.view, "rgb");
     let [l, t, r, b] = report.image_screen.expect("the image's place");
@@ -955,41 +979,21 @@ fn values_that_are_not_numbers_show_in_their_own_colour() {
     for gpu in [true, false] {
         let home = tempfile::tempdir().expect("home");
         let mut h = open_with(home.path(), &file, gpu);
-        let doc = h.state().state().documents.open[0].id;
-        h.state_mut()
-            .run(panorama::command::DocumentsCommand::Select {
-                doc,
-                path: "/image".into(),
-            });
-        settle(&mut h);
-        h.run_steps(4);
+        select(&mut h, "/image");
         let report = panorama::ui::report::get(&h.ctx);
         assert_eq!(report.view, "image");
         h.get_by_label_contains("200 values are not numbers");
-        let [l, t, r, b] = report.image_screen.expect("the image's place");
-        let ppp = report.pixels_per_point;
-        // Row 0 at the bottom (an increasing pixel axis).
-        let at = |row: f32, col: f32| {
-            egui::pos2(
-                l + (r - l) * (col + 0.5) / 64.0,
-                b - (b - t) * (row + 0.5) / 48.0,
-            )
-        };
-        let img = h.render().expect("render");
-        let colour = |p: egui::Pos2| {
-            let px = img.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32);
-            [px[0], px[1], px[2]]
-        };
+        let colour = pixel_colours(&mut h, (48.0, 64.0));
         for (row, col) in [(15.0, 15.0), (12.0, 18.0), (35.0, 45.0), (31.0, 48.0)] {
             assert_eq!(
-                colour(at(row, col)),
+                colour(row, col),
                 [255, 0, 255],
                 "gpu {gpu}: [{row}, {col}] is not a number"
             );
         }
         for (row, col) in [(5.0, 5.0), (25.0, 30.0), (45.0, 60.0)] {
             assert_ne!(
-                colour(at(row, col)),
+                colour(row, col),
                 [255, 0, 255],
                 "gpu {gpu}: [{row}, {col}] holds a number"
             );
@@ -1015,14 +1019,7 @@ fn a_line_breaks_at_values_that_are_not_numbers_and_counts_what_it_leaves_out() 
     );
     let home = tempfile::tempdir().expect("home");
     let mut h = open(home.path(), &file);
-    let doc = h.state().state().documents.open[0].id;
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::Select {
-            doc,
-            path: "/y".into(),
-        });
-    settle(&mut h);
-    h.run_steps(4);
+    select(&mut h, "/y");
     let report = panorama::ui::report::get(&h.ctx);
     assert_eq!(report.view, "line");
     h.get_by_label("21 values are not numbers (NaN/±∞): the line breaks there");
@@ -1069,14 +1066,7 @@ fn a_line_without_axes_is_plotted_against_another_dataset_of_its_length() {
     );
     let home = tempfile::tempdir().expect("home");
     let mut h = open(home.path(), &file);
-    let doc = h.state().state().documents.open[0].id;
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::Select {
-            doc,
-            path: "/counts".into(),
-        });
-    settle(&mut h);
-    h.run_steps(4);
+    select(&mut h, "/counts");
     let report = panorama::ui::report::get(&h.ctx);
     assert_eq!(report.view, "line");
     assert!(
@@ -1084,7 +1074,7 @@ fn a_line_without_axes_is_plotted_against_another_dataset_of_its_length() {
         "on the index first: {:?}",
         report.x_range
     );
-    h.get_by_role(egui::accesskit::Role::ComboBox).click();
+    h.get_by_value("index").click();
     h.run_steps(2);
     assert!(
         h.query_by_label("/longer").is_none(),
@@ -1116,14 +1106,7 @@ fn a_complex_image_shows_the_part_picked_and_reads_out_all_four() {
     );
     let home = tempfile::tempdir().expect("home");
     let mut h = open(home.path(), &file);
-    let doc = h.state().state().documents.open[0].id;
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::Select {
-            doc,
-            path: "/z".into(),
-        });
-    settle(&mut h);
-    h.run_steps(4);
+    select(&mut h, "/z");
     assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
     h.get_by_value("amplitude").click();
     h.run_steps(2);
@@ -1174,6 +1157,7 @@ fn a_complex_image_shows_the_part_picked_and_reads_out_all_four() {
         text.contains(&format!("{re} {sign} {}i", im.abs())),
         "{text}"
     );
+    h.snapshot("viewer_complex_phase");
 }
 
 fn press(h: &mut Harness<'_, PanoramaApp>, key: egui::Key) {
@@ -1206,14 +1190,7 @@ fn page_down_browses_a_scan_series_keeping_the_view() {
     }
     let home = tempfile::tempdir().expect("home");
     let mut h = open(home.path(), &dir.path().join("scan_1.h5"));
-    let doc = h.state().state().documents.open[0].id;
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::Select {
-            doc,
-            path: "/entry/frame".into(),
-        });
-    settle(&mut h);
-    h.run_steps(4);
+    select(&mut h, "/entry/frame");
     let report = panorama::ui::report::get(&h.ctx);
     assert_eq!(report.view, "image");
     let centre = on_screen(&report, 24.0, 16.0);
@@ -1256,4 +1233,122 @@ fn page_down_browses_a_scan_series_keeping_the_view() {
     assert_eq!(shown(&h).0, vec!["scan_10.h5".to_owned()]);
     press(&mut h, egui::Key::PageUp);
     assert_eq!(shown(&h).0, vec!["scan_2.h5".to_owned()]);
+}
+
+/// A detector image is masked on request by its `pixel_mask`: the pixels
+/// it marks are drawn as not-a-number and counted, on the GPU path and on
+/// the CPU path alike.
+#[test]
+fn a_detector_image_is_masked_by_its_pixel_mask_on_request() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("detector.nxs");
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:48, 0:64]\n\
+         mask = np.zeros((48, 64), dtype='uint32')\n\
+         mask[10:20, 10:20] = 1\n\
+         mask[30, :] = 4\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   d = f.create_group('entry/instrument/detector')\n\
+         \x20   d.attrs['NX_class'] = 'NXdetector'\n\
+         \x20   d['data'] = (x + y).astype('float32')\n\
+         \x20   d['pixel_mask'] = mask\n",
+        &file,
+    );
+    for gpu in [true, false] {
+        let home = tempfile::tempdir().expect("home");
+        let mut h = open_with(home.path(), &file, gpu);
+        select(&mut h, "/entry/instrument/detector/data");
+        assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
+        assert!(
+            h.query_by_label_contains("pixels masked").is_none(),
+            "not before it is asked"
+        );
+        h.get_by_value("no mask").click();
+        h.run_steps(2);
+        h.get_by_label("/entry/instrument/detector/pixel_mask")
+            .click();
+        settle(&mut h);
+        h.run_steps(4);
+        // 10 × 10 and one row of 64.
+        h.get_by_label_contains("164 pixels masked by /entry/instrument/detector/pixel_mask");
+        let colour = pixel_colours(&mut h, (48.0, 64.0));
+        // Magenta, give or take the edge blending of a one-pixel row.
+        let near_magenta =
+            |[r, g, b]: [u8; 3]| (255 - i32::from(r)) + i32::from(g) + (255 - i32::from(b)) < 30;
+        for (row, col) in [(15.0, 15.0), (30.0, 50.0)] {
+            let c = colour(row, col);
+            assert!(
+                near_magenta(c),
+                "gpu {gpu}: [{row}, {col}] is masked: {c:?}"
+            );
+        }
+        for (row, col) in [(5.0, 5.0), (25.0, 40.0)] {
+            let c = colour(row, col);
+            assert!(
+                !near_magenta(c),
+                "gpu {gpu}: [{row}, {col}] is not masked: {c:?}"
+            );
+        }
+        if !gpu {
+            h.snapshot("viewer_image_mask");
+        }
+    }
+}
+
+/// A peak is fitted in the viewer to the range shown: the parameters come
+/// back with uncertainties, near the ones the data were made with, and
+/// the fitted curve is drawn over the line.
+#[test]
+fn a_peak_is_fitted_to_the_range_shown() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("peak.nxs");
+    common::image::h5py_write(
+        "x = np.linspace(0, 10, 201)\n\
+         rng = np.random.default_rng(3)\n\
+         y = 7 * np.exp(-4 * np.log(2) * ((x - 4.2) / 0.9) ** 2) + 0.3 * x + 1 + rng.normal(0, 0.01, x.size)\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   e = f.create_group('entry')\n\
+         \x20   e.attrs['NX_class'] = 'NXentry'\n\
+         \x20   e.attrs['default'] = 'data'\n\
+         \x20   d = e.create_group('data')\n\
+         \x20   d.attrs['NX_class'] = 'NXdata'\n\
+         \x20   d.attrs['signal'] = 'counts'\n\
+         \x20   d.attrs['axes'] = ['x']\n\
+         \x20   d['counts'] = y\n\
+         \x20   d['x'] = x\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    settle(&mut h);
+    h.run_steps(4);
+    assert_eq!(panorama::ui::report::get(&h.ctx).view, "line");
+    h.get_by_label("Fit the range shown").click();
+    h.run_steps(2);
+    settle(&mut h);
+    h.run_steps(4);
+    let value = |h: &Harness<'_, PanoramaApp>, name: &str| -> (f64, f64) {
+        let label = format!("{name} = ");
+        let node = h.get_by_label_contains(&label);
+        let access = egui_kittest::kittest::NodeT::accesskit_node(&node);
+        let text = access
+            .label()
+            .or_else(|| access.value())
+            .unwrap_or_default();
+        let rest = text.split_once(" = ").map_or("", |(_, r)| r);
+        let (v, e) = rest.split_once(" ± ").unwrap_or_else(|| panic!("{text}"));
+        (
+            v.trim().parse().expect("value"),
+            e.trim().parse().expect("error"),
+        )
+    };
+    let (centre, err) = value(&h, "center");
+    assert!((centre - 4.2).abs() < 0.01, "centre {centre}");
+    assert!(err > 0.0 && err < 0.01, "uncertainty {err}");
+    let (fwhm, _) = value(&h, "fwhm");
+    assert!((fwhm - 0.9).abs() < 0.02, "fwhm {fwhm}");
+    let (slope, _) = value(&h, "slope");
+    assert!((slope - 0.3).abs() < 0.01, "slope {slope}");
+    h.get_by_label_contains("gaussian fit:");
+    h.snapshot("viewer_line_fit");
 }

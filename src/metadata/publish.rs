@@ -275,16 +275,14 @@ pub async fn to_invenio(
         // Streamed from the file (never whole in memory), with a time-out
         // for silence rather than for the whole transfer. The InvenioRDM
         // API has no resume for a plain upload: a broken one starts again.
-        // Opened once: a try again after a token refresh sends the same
-        // file from its start (a duplicate handle, rewound), even if the
-        // file was renamed or removed meanwhile.
-        let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
-        let body = |_: &Path| -> reqwest::Body {
-            use std::io::Seek;
-            match file.try_clone().and_then(|mut f| f.rewind().map(|()| f)) {
+        // Opened for each try (a try again after a token refresh reads the
+        // file from its start with a position of its own). A file gone
+        // between tries gives an empty body, which the announced
+        // Content-Length makes the request fail rather than succeed.
+        std::fs::File::open(path).map_err(|e| unreadable(&e))?;
+        let body = |path: &Path| -> reqwest::Body {
+            match std::fs::File::open(path) {
                 Ok(f) => reqwest::Body::from(tokio::fs::File::from_std(f)),
-                // No handle left: an empty body, which the announced
-                // Content-Length makes the request fail rather than succeed.
                 Err(_) => reqwest::Body::from(Vec::new()),
             }
         };

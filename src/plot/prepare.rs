@@ -134,6 +134,50 @@ pub fn x_candidates<'a>(all: &'a [Entity], target: &str, n: u64) -> Vec<&'a str>
         .collect()
 }
 
+/// The datasets of a file that can mask an image of `shape` (rows,
+/// columns): integer or boolean datasets of that shape, the NeXus
+/// detectors' `pixel_mask` first.
+pub fn mask_candidates(all: &[Entity], shape: (u64, u64)) -> Vec<&str> {
+    let mut found: Vec<&str> = all
+        .iter()
+        .filter(|e| match &e.kind {
+            crate::data::EntityKind::Dataset(info) => {
+                info.shape == [shape.0, shape.1]
+                    && matches!(
+                        info.dtype,
+                        crate::data::DType::Int { .. } | crate::data::DType::Bool
+                    )
+            }
+            _ => false,
+        })
+        .map(|e| e.path.as_str())
+        .collect();
+    found.sort_by_key(|p| !p.ends_with("/pixel_mask"));
+    found
+}
+
+/// `image` (rows × columns) with the pixels `mask` marks (any non-zero
+/// value, as NeXus `pixel_mask` bits) made not-a-number, as float64; the
+/// number of pixels masked. `None` when the mask's shape is not the image's.
+pub fn apply_mask(
+    image: &crate::data::Value,
+    mask: &crate::data::Value,
+) -> Option<(crate::data::Value, usize)> {
+    if image.shape != mask.shape {
+        return None;
+    }
+    let (mut v, m) = (image.to_f64()?, mask.to_f64()?);
+    let mut n = 0;
+    for (x, marked) in v.iter_mut().zip(&m) {
+        if *marked != 0.0 {
+            *x = f64::NAN;
+            n += 1;
+        }
+    }
+    let masked = crate::data::Value::new(image.shape.clone(), crate::data::Data::F64(v)).ok()?;
+    Some((masked, n))
+}
+
 /// `y` against `x`, in increasing `x` (a line needs its X in order): as
 /// they are when `x` increases already, reversed when it decreases, else
 /// both sorted by `x` (points whose X is not a number last). Also the order
@@ -186,6 +230,23 @@ pub fn is_line(info: &DatasetInfo) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_mask_makes_its_pixels_not_numbers_and_counts_them() {
+        use crate::data::{Data, Value};
+        let image = Value::new(vec![2, 3], Data::U16(vec![1, 2, 3, 4, 5, 6])).expect("image");
+        let mask = Value::new(vec![2, 3], Data::U32(vec![0, 1, 0, 0, 0, 8])).expect("mask");
+        let (masked, n) = apply_mask(&image, &mask).expect("same shape");
+        assert_eq!(n, 2);
+        let v = masked.to_f64().expect("f64");
+        assert_eq!((v[0], v[2], v[3], v[4]), (1.0, 3.0, 4.0, 5.0));
+        assert!(v[1].is_nan() && v[5].is_nan());
+        let other = Value::new(vec![3, 2], Data::U32(vec![0; 6])).expect("mask");
+        assert!(
+            apply_mask(&image, &other).is_none(),
+            "another shape masks nothing"
+        );
+    }
+
     #[test]
     fn y_goes_against_x_in_increasing_x() {
         let (x, y, o) = against(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]);

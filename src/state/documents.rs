@@ -308,11 +308,12 @@ impl DocumentsState {
                 }
                 match std::fs::rename(&file, &at) {
                     Ok(()) => self.open_path(&at, true, cx),
-                    Err(e) => cx.notify(
-                        Level::Error,
-                        "The result could not be shown",
-                        format!("{} → {}: {e}", file.display(), at.display()),
-                    ),
+                    // Not put in place (the old copy still held): shown from
+                    // where it was written.
+                    Err(e) => {
+                        tracing::warn!("{} → {}: {e}", file.display(), at.display());
+                        self.open_path(&file, true, cx);
+                    }
                 }
             }
             DocumentsCommand::ClearRecentFiles => {

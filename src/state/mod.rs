@@ -315,6 +315,7 @@ impl AppState {
             || self.metadata.is_checking()
             || self.workflow.is_running()
             || self.workflow.remote_running()
+            || self.workflow.autosave_waits()
     }
 
     /// The document with this id.

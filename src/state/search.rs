@@ -282,6 +282,14 @@ impl SearchState {
         }
     }
 
+    /// Show `results` as the answer to `query`, counted for the facets, as
+    /// if a search had brought them (benchmarks of the Search tab).
+    pub fn show_results(&mut self, query: &str, results: Vec<crate::catalogue::Dataset>) {
+        self.query = Some(query.to_owned());
+        self.results = results;
+        self.recount();
+    }
+
     /// True while an answer or a file list is on its way.
     pub fn busy(&self) -> bool {
         !self.searches.is_empty() || !self.listing.is_empty()

@@ -137,6 +137,8 @@ pub enum WorkflowCommand {
     RunWorkflowMap,
     /// Stop running over files (after the file in progress).
     CancelWorkflowMap,
+    /// Write the autosave copy now if node moves wait for it (on quit).
+    FlushAutosave,
 }
 
 /// The open workflow's copy: written on every change, so a crash or a kill
@@ -187,7 +189,8 @@ pub struct WorkflowState {
     pub confirm: Option<Discard>,
     engine: Arc<Mutex<Engine>>,
     running: Option<TaskHandle<SingleRun>>,
-    /// Since when node moves wait to be written to the autosave copy.
+    /// When the last node move that waits to be written to the autosave
+    /// copy was made.
     moved: Option<std::time::Instant>,
     /// The last run.
     pub last: Option<Outcome>,
@@ -225,6 +228,11 @@ impl WorkflowState {
 
     pub fn remote_running(&self) -> bool {
         self.remote.is_some()
+    }
+
+    /// Node moves wait to be written to the autosave copy.
+    pub fn autosave_waits(&self) -> bool {
+        self.moved.is_some()
     }
 
     /// The open workflow has changes that are not in its file (a new one
@@ -270,6 +278,11 @@ impl WorkflowState {
             WorkflowCommand::RemoveMapInput(i) => self.remove_map_input(i),
             WorkflowCommand::RunWorkflowMap => self.run_workflow_map(cx),
             WorkflowCommand::CancelWorkflowMap => self.cancel_workflow_map(),
+            WorkflowCommand::FlushAutosave => {
+                if self.moved.is_some() {
+                    self.autosave_workflow(cx);
+                }
+            }
         }
         Vec::new()
     }
@@ -453,7 +466,7 @@ impl WorkflowState {
         // A drag moves a node every frame: its copy is written once the
         // node has been still for a moment (`poll`), not each frame.
         if changed && moves_only {
-            self.moved.get_or_insert_with(std::time::Instant::now);
+            self.moved = Some(std::time::Instant::now());
         } else if changed {
             self.autosave_workflow(cx);
         }
@@ -1136,7 +1149,10 @@ impl WorkflowState {
                     file: written_to,
                     at: file,
                 }),
-                Err(e) => cx.notify(Level::Error, "The result could not be shown", e.to_string()),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&written_to);
+                    cx.notify(Level::Error, "The result could not be shown", e.to_string());
+                }
             }
         }
     }

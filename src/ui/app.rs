@@ -204,6 +204,9 @@ impl PanoramaApp {
     /// Save the layout to the settings store.
     pub fn persist(&mut self) {
         self.state.save(&LAYOUT, &self.dock);
+        // Node moves not yet in the workflow's autosave copy go there now.
+        self.state
+            .apply(crate::command::WorkflowCommand::FlushAutosave);
     }
 
     /// Run a command as if the user had picked it.
@@ -282,7 +285,7 @@ impl PanoramaApp {
     fn dialog_places(&self) -> Vec<(String, PathBuf)> {
         let d = &self.state.dirs;
         let mut places = vec![
-            ("Downloads".to_owned(), d.downloads.clone()),
+            ("Downloads".to_owned(), self.state.downloads.folder.clone()),
             ("Panorama data".to_owned(), d.data.clone()),
         ];
         for r in &self.state.documents.recent {

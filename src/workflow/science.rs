@@ -128,50 +128,107 @@ pub fn flat_field(img: &Value, dark: &Value, flat: &Value) -> Result<Value, Node
     Ok(Value::Array(out))
 }
 
-/// The peak shapes a fit can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The shapes a fit can use: a peak on a linear background, or the line alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Shape {
+    #[default]
     Gaussian,
     Lorentzian,
+    /// η·Lorentzian + (1 − η)·Gaussian of one width, η fitted in [0, 1].
+    PseudoVoigt,
+    /// A straight line (slope, offset) and nothing else.
+    Linear,
 }
 
-fn model(shape: Shape, p: &[f64; 5], x: f64) -> f64 {
-    let [amp, x0, fwhm, slope, offset] = *p;
-    let u = (x - x0) / fwhm;
-    let peak = match shape {
-        Shape::Gaussian => (-4.0 * std::f64::consts::LN_2 * u * u).exp(),
-        Shape::Lorentzian => 1.0 / (1.0 + 4.0 * u * u),
-    };
-    amp * peak + slope * x + offset
+impl Shape {
+    pub const ALL: [Self; 4] = [
+        Self::Gaussian,
+        Self::Lorentzian,
+        Self::PseudoVoigt,
+        Self::Linear,
+    ];
+
+    /// The name the workflow's `shape` parameter and the viewer use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gaussian => "gaussian",
+            Self::Lorentzian => "lorentzian",
+            Self::PseudoVoigt => "pseudo-voigt",
+            Self::Linear => "linear",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The fitted parameters, in the order of [`Self::value`]'s `p`.
+    pub fn parameters(self) -> &'static [&'static str] {
+        match self {
+            Self::Gaussian | Self::Lorentzian => {
+                &["amplitude", "center", "fwhm", "slope", "offset"]
+            }
+            Self::PseudoVoigt => &["amplitude", "center", "fwhm", "slope", "offset", "eta"],
+            Self::Linear => &["slope", "offset"],
+        }
+    }
+
+    /// The model at `x` with parameters `p`.
+    pub fn value(self, p: &[f64], x: f64) -> f64 {
+        if self == Self::Linear {
+            return p[0] * x + p[1];
+        }
+        let (amp, x0, fwhm, slope, offset) = (p[0], p[1], p[2], p[3], p[4]);
+        let u = (x - x0) / fwhm;
+        let gauss = || (-4.0 * std::f64::consts::LN_2 * u * u).exp();
+        let lorentz = || 1.0 / (1.0 + 4.0 * u * u);
+        let peak = match self {
+            Self::Gaussian => gauss(),
+            Self::Lorentzian => lorentz(),
+            _ => {
+                let eta = p[5].clamp(0.0, 1.0);
+                eta * lorentz() + (1.0 - eta) * gauss()
+            }
+        };
+        amp * peak + slope * x + offset
+    }
+}
+
+fn model(shape: Shape, p: &[f64], x: f64) -> f64 {
+    shape.value(p, x)
 }
 
 /// Solve a small linear system (Gaussian elimination with pivoting).
-fn solve(mut a: [[f64; 5]; 5], mut b: [f64; 5]) -> Option<[f64; 5]> {
-    for c in 0..5 {
-        let p = (c..5).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for c in 0..n {
+        let p = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
         if a[p][c].abs() < 1e-300 {
             return None;
         }
         a.swap(c, p);
         b.swap(c, p);
-        for r in c + 1..5 {
+        for r in c + 1..n {
             let f = a[r][c] / a[c][c];
-            for k in c..5 {
+            for k in c..n {
                 a[r][k] -= f * a[c][k];
             }
             b[r] -= f * b[c];
         }
     }
-    let mut x = [0.0; 5];
-    for r in (0..5).rev() {
-        let s: f64 = (r + 1..5).map(|k| a[r][k] * x[k]).sum();
+    let mut x = vec![0.0; n];
+    for r in (0..n).rev() {
+        let s: f64 = (r + 1..n).map(|k| a[r][k] * x[k]).sum();
         x[r] = (b[r] - s) / a[r][r];
     }
     Some(x)
 }
 
-/// Fit one peak on a linear background by Levenberg–Marquardt; the
-/// uncertainties come from the covariance scaled by the reduced χ².
+/// Fit `shape` to the finite points by Levenberg–Marquardt; the
+/// uncertainties come from the covariance scaled by the reduced χ². One
+/// row: the parameters, their errors (`NAME_error`) and `reduced_chi2`.
 pub fn fit_peak(x: &[f64], y: &[f64], shape: Shape) -> Result<Table, NodeError> {
     let pts: Vec<(f64, f64)> = x
         .iter()
@@ -179,9 +236,12 @@ pub fn fit_peak(x: &[f64], y: &[f64], shape: Shape) -> Result<Table, NodeError> 
         .map(|(a, b)| (*a, *b))
         .filter(|(a, b)| a.is_finite() && b.is_finite())
         .collect();
-    if pts.len() < 6 {
+    let n_params = shape.parameters().len();
+    let needed = n_params + 1;
+    if pts.len() < needed {
         return Err(compute(format!(
-            "a peak fit needs at least 6 finite points, not {}",
+            "a {} fit needs at least {needed} finite points, not {}",
+            shape.name(),
             pts.len()
         )));
     }
@@ -204,35 +264,49 @@ pub fn fit_peak(x: &[f64], y: &[f64], shape: Shape) -> Result<Table, NodeError> 
     let span = (pts[pts.len() - 1].0 - pts[0].0)
         .abs()
         .max(f64::MIN_POSITIVE);
-    let mut p = [
-        ymax - ymin,
-        xmax,
-        (right - left).abs().max(span / pts.len() as f64),
-        0.0,
-        ymin,
-    ];
+    let mut p: Vec<f64> = match shape {
+        Shape::Linear => {
+            let (x0, y0) = pts[0];
+            let (x1, y1) = pts[pts.len() - 1];
+            let slope = if x1 == x0 { 0.0 } else { (y1 - y0) / (x1 - x0) };
+            vec![slope, y0 - slope * x0]
+        }
+        _ => {
+            let mut p = vec![
+                ymax - ymin,
+                xmax,
+                (right - left).abs().max(span / pts.len() as f64),
+                0.0,
+                ymin,
+            ];
+            if shape == Shape::PseudoVoigt {
+                p.push(0.5);
+            }
+            p
+        }
+    };
     let residuals =
-        |p: &[f64; 5]| -> Vec<f64> { pts.iter().map(|(x, y)| y - model(shape, p, *x)).collect() };
+        |p: &[f64]| -> Vec<f64> { pts.iter().map(|(x, y)| y - model(shape, p, *x)).collect() };
     let chi2 = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>();
-    let jacobian = |p: &[f64; 5]| -> Vec<[f64; 5]> {
+    let jacobian = |p: &[f64]| -> Vec<Vec<f64>> {
         pts.iter()
             .map(|(x, _)| {
-                let mut row = [0.0; 5];
-                for k in 0..5 {
-                    let h = 1e-7 * p[k].abs().max(1e-7 * span.max(1.0));
-                    let mut q = *p;
-                    q[k] += h;
-                    row[k] = (model(shape, &q, *x) - model(shape, p, *x)) / h;
-                }
-                row
+                (0..n_params)
+                    .map(|k| {
+                        let h = 1e-7 * p[k].abs().max(1e-7 * span.max(1.0));
+                        let mut q = p.to_vec();
+                        q[k] += h;
+                        (model(shape, &q, *x) - model(shape, p, *x)) / h
+                    })
+                    .collect()
             })
             .collect()
     };
-    let normal = |j: &[[f64; 5]]| {
-        let mut a = [[0.0; 5]; 5];
+    let normal = |j: &[Vec<f64>]| {
+        let mut a = vec![vec![0.0; n_params]; n_params];
         for row in j {
-            for r in 0..5 {
-                for c in 0..5 {
+            for r in 0..n_params {
+                for c in 0..n_params {
                     a[r][c] += row[r] * row[c];
                 }
             }
@@ -245,23 +319,20 @@ pub fn fit_peak(x: &[f64], y: &[f64], shape: Shape) -> Result<Table, NodeError> 
     for _ in 0..200 {
         let j = jacobian(&p);
         let a = normal(&j);
-        let mut g = [0.0; 5];
+        let mut g = vec![0.0; n_params];
         for (row, res) in j.iter().zip(&r) {
-            for k in 0..5 {
+            for k in 0..n_params {
                 g[k] += row[k] * res;
             }
         }
-        let mut damped = a;
-        for k in 0..5 {
+        let mut damped = a.clone();
+        for k in 0..n_params {
             damped[k][k] += lambda * a[k][k].max(1e-12);
         }
         let Some(step) = solve(damped, g) else {
             break;
         };
-        let mut trial = p;
-        for k in 0..5 {
-            trial[k] += step[k];
-        }
+        let trial: Vec<f64> = p.iter().zip(&step).map(|(a, b)| a + b).collect();
         let rt = residuals(&trial);
         let ct = chi2(&rt);
         if ct.is_finite() && ct < cost {
@@ -280,23 +351,28 @@ pub fn fit_peak(x: &[f64], y: &[f64], shape: Shape) -> Result<Table, NodeError> 
             }
         }
     }
-    let dof = (pts.len() - 5) as f64;
+    let dof = (pts.len() - n_params) as f64;
     let red = cost / dof;
     let a = normal(&jacobian(&p));
-    let mut sigma = [f64::NAN; 5];
+    let mut sigma = vec![f64::NAN; n_params];
     for (k, s) in sigma.iter_mut().enumerate() {
-        let mut e = [0.0; 5];
+        let mut e = vec![0.0; n_params];
         e[k] = 1.0;
-        if let Some(col) = solve(a, e) {
+        if let Some(col) = solve(a.clone(), e) {
             *s = (col[k] * red).abs().sqrt();
         }
     }
-    p[2] = p[2].abs();
-    let names = ["amplitude", "center", "fwhm", "slope", "offset"];
+    if shape != Shape::Linear {
+        p[2] = p[2].abs();
+    }
+    if shape == Shape::PseudoVoigt {
+        p[5] = p[5].clamp(0.0, 1.0);
+    }
+    let names = shape.parameters();
     let mut columns: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
     columns.extend(names.iter().map(|n| format!("{n}_error")));
     columns.push("reduced_chi2".into());
-    let mut row: Vec<f64> = p.to_vec();
+    let mut row: Vec<f64> = p;
     row.extend(sigma);
     row.push(red);
     Ok(Table {
@@ -486,6 +562,33 @@ mod tests {
         let l = fit_peak(&x, &y, Shape::Lorentzian).expect("fit");
         assert!(l.get("reduced_chi2").expect("chi2") > get("reduced_chi2"));
         assert!(fit_peak(&x[..3], &y[..3], Shape::Gaussian).is_err());
+    }
+
+    /// A pseudo-Voigt and a straight line recover the parameters they were
+    /// made with (the data exact, so the errors are about zero).
+    #[test]
+    fn pseudo_voigt_and_line_fits_find_their_parameters() {
+        let x: Vec<f64> = (0..200).map(|i| f64::from(i) * 0.05).collect();
+        let truth = [5.0, 4.5, 1.2, 0.2, 0.7, 0.35];
+        let y: Vec<f64> = x
+            .iter()
+            .map(|&v| Shape::PseudoVoigt.value(&truth, v))
+            .collect();
+        let t = fit_peak(&x, &y, Shape::PseudoVoigt).expect("fit");
+        assert_eq!(t.columns[5], "eta");
+        for (k, want) in truth.iter().enumerate() {
+            assert!(
+                (t.rows[0][k] - want).abs() < 1e-5,
+                "{}: {} vs {want}",
+                t.columns[k],
+                t.rows[0][k]
+            );
+        }
+        let y: Vec<f64> = x.iter().map(|&v| -2.5 * v + 3.0).collect();
+        let t = fit_peak(&x, &y, Shape::Linear).expect("fit");
+        assert_eq!(t.columns[..2], ["slope", "offset"]);
+        assert!((t.rows[0][0] + 2.5).abs() < 1e-9 && (t.rows[0][1] - 3.0).abs() < 1e-9);
+        assert_eq!(Shape::named("Pseudo-Voigt"), Some(Shape::PseudoVoigt));
     }
 
     #[test]

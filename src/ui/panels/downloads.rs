@@ -85,8 +85,8 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
         }
     });
     let folder = state
-        .dirs
         .downloads
+        .folder
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();

@@ -76,6 +76,8 @@ static NEXT_IMAGE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 /// The image last coloured, with what it was coloured with.
 struct TexCache {
     key: ValueKey,
+    /// The mask applied (its path), and how many pixels it masks.
+    mask: Option<(String, usize)>,
     colormap: Colormap,
     scale: Scale,
     image: ImageData,
@@ -94,9 +96,73 @@ struct TexCache {
 pub struct ImagePane {
     tex: Option<TexCache>,
     readout: Option<String>,
+    /// The dataset masking the image (a detector's `pixel_mask`), when
+    /// the user chose one; kept from file to file.
+    mask: Option<String>,
 }
 
 impl ImagePane {
+    /// "Mask: no mask | <integer datasets of the frame's shape>" when the image
+    /// is a frame of the dataset (its last two axes); the mask chosen, once
+    /// read, in the image's orientation.
+    fn mask_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &mut ViewCx<'_>,
+        shown: (usize, usize),
+    ) -> Option<(String, Arc<Value>)> {
+        let (rows, cols) = crate::plot::prepare::last_two_axes(cx.info);
+        if !(shown == (rows, cols) || shown == (cols, rows)) || cx.info.shape.len() < 2 {
+            return None;
+        }
+        let frame = (cx.info.shape[rows], cx.info.shape[cols]);
+        let doc = cx.target.doc;
+        let all = match &cx.state.document(doc)?.index {
+            Some(r) => r.ready().cloned(),
+            None => {
+                cx.out
+                    .push(crate::command::DocumentsCommand::Index(doc).into());
+                None
+            }
+        };
+        let candidates: Vec<String> = all.as_deref().map_or_else(Vec::new, |all| {
+            crate::plot::prepare::mask_candidates(all, frame)
+                .into_iter()
+                .filter(|p| *p != cx.target.path)
+                .map(str::to_owned)
+                .collect()
+        });
+        if candidates.is_empty() {
+            return None;
+        }
+        ui.horizontal(|ui| {
+            ui.label("Mask:");
+            let combo = egui::ComboBox::from_id_salt("image-mask")
+                .selected_text(self.mask.as_deref().unwrap_or("no mask"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.mask, None, "no mask");
+                    for c in &candidates {
+                        ui.selectable_value(&mut self.mask, Some(c.clone()), c);
+                    }
+                });
+            crate::ui::report::widget(ui.ctx(), "combo:Mask", combo.response.rect);
+        });
+        let path = self.mask.clone().filter(|p| candidates.contains(p))?;
+        let key = ValueKey {
+            doc,
+            path: path.clone(),
+            selection: Selection::all(),
+            part: None,
+        };
+        let mut m = cx.fetch(&key).ready().cloned()?;
+        if shown.0 > shown.1
+            && let Some(t) = m.transposed_2d()
+        {
+            m = Arc::new(t);
+        }
+        Some((path, m))
+    }
+
     /// Forget the readout (another dataset was selected).
     pub fn reset(&mut self) {
         self.readout = None;
@@ -132,10 +198,12 @@ impl ImagePane {
         {
             val = Arc::new(t);
         }
+        let mask = self.mask_ui(ui, cx, shown);
         let look = *cx.look;
         // On the GPU a colormap or scale change is a uniform write; on the
         // CPU it re-colours the texture.
         let fresh = !matches!(&self.tex, Some(t) if t.key == key
+            && t.mask.as_ref().map(|m| &m.0) == mask.as_ref().map(|m| &m.0)
             && (look.gpu || (t.colormap == look.colormap && t.scale == look.scale
                 && t.info.percentiles != look.full_range)));
         if fresh {
@@ -143,7 +211,14 @@ impl ImagePane {
                 [.., h, w] => (*h, *w),
                 _ => (1, val.len()),
             };
-            let img = ImageData::from_value(val.clone(), h, w);
+            // Masked pixels become not-a-number (drawn as such, counted apart).
+            let (val, masked) = match mask.as_ref().and_then(|(p, m)| {
+                crate::plot::prepare::apply_mask(&val, m).map(|(v, n)| (p, v, n))
+            }) {
+                Some((p, v, n)) => (Arc::new(v), Some((p.clone(), n))),
+                None => (val.clone(), None),
+            };
+            let img = ImageData::from_value(val, h, w);
             let info = crate::plot::color_range(&img.pixels, look.scale, look.full_range);
             let colours = Look {
                 colormap: look.colormap,
@@ -163,6 +238,7 @@ impl ImagePane {
             };
             self.tex = Some(TexCache {
                 key,
+                mask: masked,
                 colormap: look.colormap,
                 scale: look.scale,
                 image: img,
@@ -220,8 +296,9 @@ impl ImagePane {
             range: t.info.range,
         };
         let info = t.info;
+        let masked = t.mask.clone();
         ui.horizontal_wrapped(|ui| {
-            colour_range_note(ui, &info, t.scale, &mut cx.look.full_range);
+            colour_range_note(ui, &info, masked.as_ref(), t.scale, &mut cx.look.full_range);
         });
         if ui.button("Export PNG…").clicked() {
             let img = to_color_image(&t.image, colours);
@@ -289,6 +366,7 @@ impl ImagePane {
 fn colour_range_note(
     ui: &mut egui::Ui,
     info: &crate::plot::ColorRange,
+    masked: Option<&(String, usize)>,
     scale: Scale,
     full_range: &mut bool,
 ) {
@@ -321,11 +399,15 @@ fn colour_range_note(
             scale.name()
         ));
     }
-    if info.invalid > 0 {
+    let by_mask = masked.map_or(0, |m| m.1);
+    if info.invalid > by_mask {
         parts.push(format!(
             "{} values are not numbers (NaN or infinite), shown in magenta",
-            info.invalid
+            info.invalid - by_mask
         ));
+    }
+    if let Some((path, n)) = masked {
+        parts.push(format!("{n} pixels masked by {path}, shown in magenta"));
     }
     if info.gaps > 0 {
         parts.push(format!(

@@ -1,7 +1,8 @@
 //! Line plot with per-column min/max decimation over a pyramid, so millions
 //! of points pan and zoom at display rate; uncertainties as a band when
 //! points are dense and as error bars when they are few; auxiliary signals
-//! as more lines with a legend; axis labels.
+//! as more lines with a legend; axis labels; a peak or line fitted to the
+//! range shown (the workflow's fit), drawn over it with its parameters.
 
 use std::sync::Arc;
 
@@ -15,7 +16,10 @@ use crate::data::DatasetInfo;
 use crate::data::Selection;
 use crate::data::nexus::DefaultPlot;
 use crate::plot::{LineGaps, MinMaxPyramid, finite_runs};
+use crate::runtime::TaskHandle;
 use crate::state::ValueKey;
+use crate::workflow::science::{Shape, fit_peak};
+use crate::workflow::value::Table;
 
 /// A 1-D dataset, or a row of a 2-D one, on its NeXus axis, with its errors
 /// and auxiliary signals.
@@ -30,8 +34,54 @@ pub struct LineView {
     x_from: Option<String>,
     /// The values shown, prepared once.
     cache: Option<Shown>,
+    /// The model a fit uses.
+    fit_shape: Shape,
+    /// A fit running in the background: what of, and its task.
+    fitting: Option<(ValueKey, Shape, TaskHandle<Table>)>,
+    /// The last fit, or why it failed.
+    fit: Option<(ValueKey, Result<Fit, String>)>,
+    /// The x range the plot showed in the last frame (what a fit takes).
+    shown_range: Option<(f64, f64)>,
+    /// The range the running fit takes.
+    pending_range: Option<(f64, f64)>,
     /// Pyramids of the auxiliary signals shown with the line.
     aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
+}
+
+/// A fit of the range shown: the parameters with their uncertainties, the
+/// reduced χ², and the fitted curve over the range.
+#[derive(Clone)]
+struct Fit {
+    shape: Shape,
+    params: Vec<(String, f64, f64)>,
+    reduced_chi2: f64,
+    curve: Vec<[f64; 2]>,
+}
+
+impl Fit {
+    fn of(table: &Table, shape: Shape, range: (f64, f64)) -> Option<Self> {
+        let row = table.rows.first()?;
+        let names = shape.parameters();
+        let p: Vec<f64> = row[..names.len()].to_vec();
+        let params = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| ((*n).to_owned(), row[k], row[names.len() + k]))
+            .collect();
+        let steps = 400;
+        let curve = (0..=steps)
+            .map(|i| {
+                let x = range.0 + (range.1 - range.0) * f64::from(i) / f64::from(steps);
+                [x, shape.value(&p, x)]
+            })
+            .collect();
+        Some(Self {
+            shape,
+            params,
+            reduced_chi2: *row.last()?,
+            curve,
+        })
+    }
 }
 
 /// The values of a line as drawn: in the order of their X, decimated.
@@ -48,6 +98,83 @@ struct Shown {
 }
 
 impl LineView {
+    /// "[model] [Fit the range shown]" in the line's toolbar.
+    fn fit_controls_ui(&mut self, ui: &mut egui::Ui, cx: &ViewCx<'_>, s: &Series, key: &ValueKey) {
+        {
+            egui::ComboBox::from_id_salt("fit-shape")
+                .selected_text(self.fit_shape.name())
+                .show_ui(ui, |ui| {
+                    for shape in Shape::ALL {
+                        ui.selectable_value(&mut self.fit_shape, shape, shape.name());
+                    }
+                });
+            let running = self.fitting.is_some();
+            let fit = ui
+                .add_enabled(!running, egui::Button::new("Fit the range shown"))
+                .on_hover_text(
+                    "Fit the model to the points in the x range the plot shows (zoom to choose it)",
+                );
+            crate::ui::report::widget(ui.ctx(), "button:Fit the range shown", fit.rect);
+            if running {
+                ui.spinner();
+            }
+            if fit.clicked()
+                && let Some(range) = self.shown_range
+            {
+                let (xs, ys) = points_in(s, range);
+                // The curve spans the points fitted, not the plot's margins.
+                let (lo, hi) = xs
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                        (a.min(x), b.max(x))
+                    });
+                let range = if lo <= hi { (lo, hi) } else { range };
+                let shape = self.fit_shape;
+                let handle = cx.state.tasks().spawn_blocking(
+                    &format!("Fitting a {} to {} points", shape.name(), xs.len()),
+                    move |_| fit_peak(&xs, &ys, shape),
+                );
+                self.fitting = Some((key.clone(), shape, handle));
+                self.pending_range = Some(range);
+            }
+        }
+    }
+
+    /// The last fit's parameters, under the toolbar.
+    fn fit_result_ui(&self, ui: &mut egui::Ui, key: &ValueKey) {
+        match &self.fit {
+            Some((k, Ok(f))) if k == key => {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!("{} fit:", f.shape.name()));
+                    for (name, v, e) in &f.params {
+                        ui.label(format!("{name} = {} ± {}", short(*v), short(*e)));
+                    }
+                    ui.weak(format!("reduced χ² = {}", short(f.reduced_chi2)));
+                });
+            }
+            Some((k, Err(e))) if k == key => {
+                ui.colored_label(ui.visuals().error_fg_color, format!("No fit: {e}"));
+            }
+            _ => {}
+        }
+    }
+
+    /// A finished fit becomes the one shown.
+    fn poll_fit(&mut self) {
+        let Some(result) = crate::runtime::take_finished(&mut self.fitting, |f| &f.2) else {
+            return;
+        };
+        let (key, shape, handle) = result;
+        let range = self.pending_range.take().unwrap_or((0.0, 0.0));
+        let fit = match handle.block() {
+            Ok(table) => {
+                Fit::of(&table, shape, range).ok_or_else(|| "the fit gave no parameters".to_owned())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        self.fit = Some((key, fit));
+    }
+
     /// "X: index | <another 1-D dataset of the same length>".
     fn x_choice_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
         let doc = cx.target.doc;
@@ -200,6 +327,11 @@ impl View for LineView {
                 None => e,
             })
             .map(Arc::new);
+        self.poll_fit();
+        let curve = match &self.fit {
+            Some((k, Ok(f))) if *k == shown.key => Some(f.curve.clone()),
+            _ => None,
+        };
         let series = Series {
             pyramid,
             x,
@@ -208,6 +340,7 @@ impl View for LineView {
             y_label: parts.y_label,
             log_y: self.log_y,
             extra,
+            fit: curve,
         };
         ui.horizontal(|ui| {
             let log = ui.checkbox(&mut self.log_y, "Log scale");
@@ -252,13 +385,29 @@ impl View for LineView {
                     move |p| crate::plot::export::write_svg(p, &svg),
                 );
             }
+            ui.separator();
+            self.fit_controls_ui(ui, cx, &series, &shown.key);
         });
+        self.fit_result_ui(ui, &shown.key);
         if let Some(note) = gaps.note(self.log_y) {
             ui.weak(note);
         }
-        line_ui(ui, egui::Id::new(("line", &cx.target.path)), &series);
+        self.shown_range = Some(line_ui(
+            ui,
+            egui::Id::new(("line", &cx.target.path)),
+            &series,
+        ));
         super::report_plotted(ui);
     }
+}
+
+/// The finite points of the series whose x lies in `range`.
+fn points_in(s: &Series, (lo, hi): (f64, f64)) -> (Vec<f64>, Vec<f64>) {
+    let y = s.pyramid.values();
+    (0..y.len())
+        .map(|i| (x_at(s.x.as_ref(), i), y[i]))
+        .filter(|(x, v)| (lo..=hi).contains(x) && x.is_finite() && v.is_finite())
+        .unzip()
 }
 
 /// The `i`-th line of a plot, in one colour, broken where a point cannot be
@@ -282,6 +431,8 @@ pub struct Series {
     pub log_y: bool,
     /// More signals over the same x (NeXus `@auxiliary_signals`), by name.
     pub extra: Vec<(String, Arc<MinMaxPyramid>)>,
+    /// A fitted curve drawn over the line.
+    pub fit: Option<Vec<[f64; 2]>>,
 }
 
 /// Error bars are drawn (instead of a band) when at most this many points
@@ -370,7 +521,8 @@ fn visible(x: Option<&Arc<Vec<f64>>>, n: usize, lo: f64, hi: f64) -> (usize, usi
     }
 }
 
-pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
+/// Draw the series; returns the x range shown.
+pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
     let n = s.pyramid.len();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let columns = (ui.available_width().max(100.0) * ui.ctx().pixels_per_point()) as usize;
@@ -386,7 +538,7 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
             }),
         );
     let mut plot = super::axes::readable(plot, s.x_label.clone(), log);
-    if !s.extra.is_empty() {
+    if !s.extra.is_empty() || s.fit.is_some() {
         plot = plot.legend(Legend::default());
     }
     let mut bars: Vec<(f64, f64, f64)> = Vec::new();
@@ -448,6 +600,17 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
             }
             line_parts(plot_ui, name, &pts, k + 1);
         }
+        if let Some(curve) = &s.fit {
+            let pts: Vec<[f64; 2]> = curve.iter().map(|&[x, y]| [x, fy(log, y)]).collect();
+            let color = crate::ui::theme::plot_line(s.extra.len() + 1);
+            for run in finite_runs(&pts) {
+                plot_ui.line(
+                    Line::new("fit", PlotPoints::from(run))
+                        .color(color)
+                        .style(egui_plot::LineStyle::dashed_dense()),
+                );
+            }
+        }
     });
     // This frame's zoom or pan moved the range after the points were chosen:
     // draw once more, so the range shown is never left part empty.
@@ -486,6 +649,8 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) {
             }
         }
     }
+    let b = response.transform.bounds();
+    (b.min()[0], b.max()[0])
 }
 
 #[cfg(test)]

@@ -85,6 +85,13 @@ impl ViewCx<'_> {
         if let Some(v) = self.state.cached_value(key) {
             return v.clone();
         }
+        if self
+            .state
+            .document(key.doc)
+            .is_none_or(|d| d.source.is_none())
+        {
+            return Requested::failed("the file is closed");
+        }
         self.out
             .push(crate::command::DocumentsCommand::Read(key.clone()).into());
         Requested::pending()

@@ -47,16 +47,14 @@ fn peak_fit(a: &Args<'_>) -> Result<Value, NodeError> {
             y.len()
         )));
     }
-    let shape = match a.text("shape")?.to_ascii_lowercase().as_str() {
-        "gaussian" => science::Shape::Gaussian,
-        "lorentzian" => science::Shape::Lorentzian,
-        other => {
-            return Err(NodeError::BadParam {
-                name: "shape".into(),
-                detail: format!("“{other}” is not gaussian or lorentzian"),
-            });
-        }
-    };
+    let text = a.text("shape")?;
+    let shape = science::Shape::named(&text).ok_or_else(|| NodeError::BadParam {
+        name: "shape".into(),
+        detail: format!(
+            "“{text}” is not one of {}",
+            science::Shape::ALL.map(science::Shape::name).join(", ")
+        ),
+    })?;
     science::fit_peak(&x, &y, shape).map(Value::Table)
 }
 
