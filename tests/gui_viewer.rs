@@ -834,6 +834,11 @@ fn every_view_in_the_registry_shows_a_demo_dataset() {
     let photo = true_colour_file(photo_dir.path());
     let cases = [
         ("RGB", photo, "/photo"),
+        (
+            "Scatter",
+            scatter_file(photo_dir.path()),
+            "/entry/points/signal",
+        ),
         ("Value", demo("demo_spectrum1d.nxs"), "/entry/title"),
         ("Image", demo("demo_image2d.nxs"), "/entry/image/intensity"),
         ("Stack", demo("demo_stack3d.nxs"), "/entry/stack/data"),
@@ -1351,4 +1356,64 @@ fn a_peak_is_fitted_to_the_range_shown() {
     assert!((slope - 0.3).abs() < 0.01, "slope {slope}");
     h.get_by_label_contains("gaussian fit:");
     h.snapshot("viewer_line_fit");
+}
+
+/// An NXdata group of five scattered points: a 1-D signal (0 … 4) over two
+/// 1-D axes of its length and no `_indices`.
+fn scatter_file(dir: &Path) -> std::path::PathBuf {
+    let file = dir.join("points.nxs");
+    common::image::h5py_write(
+        "with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   e = f.create_group('entry')\n\
+         \x20   e.attrs['NX_class'] = 'NXentry'\n\
+         \x20   e.attrs['default'] = 'points'\n\
+         \x20   d = e.create_group('points')\n\
+         \x20   d.attrs['NX_class'] = 'NXdata'\n\
+         \x20   d.attrs['signal'] = 'signal'\n\
+         \x20   d.attrs['axes'] = ['x', 'y']\n\
+         \x20   d['signal'] = np.array([0.0, 1.0, 2.0, 3.0, 4.0])\n\
+         \x20   d['x'] = np.array([-10.0, 10.0, 0.0, -10.0, 10.0])\n\
+         \x20   d['y'] = np.array([-5.0, -5.0, 0.0, 5.0, 5.0])\n",
+        &file,
+    );
+    file
+}
+
+/// Scattered points open on their own view, on both axes, each point in
+/// the colour of its value (the lowest dark, the highest light).
+#[test]
+fn scattered_points_are_drawn_at_their_coordinates_in_their_colours() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = scatter_file(dir.path());
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    settle(&mut h);
+    h.run_steps(4);
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "scatter");
+    let ([x0, x1], [y0, y1]) = (report.x_range, report.y_range);
+    assert!(
+        x0 <= -10.0 && x1 >= 10.0 && y0 <= -5.0 && y1 >= 5.0,
+        "{report:?}"
+    );
+    h.get_by_label_contains("5 points");
+    let ppp = report.pixels_per_point;
+    let img = h.render().expect("render");
+    let colour = |x: f64, y: f64| {
+        let p = on_screen(&report, x, y);
+        let px = img.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32);
+        [i32::from(px[0]), i32::from(px[1]), i32::from(px[2])]
+    };
+    let near = |a: [i32; 3], b: [i32; 3]| (0..3).map(|k| (a[k] - b[k]).abs()).sum::<i32>() < 60;
+    // viridis at the bottom and the top of the percentile range.
+    assert!(
+        near(colour(-10.0, -5.0), [68, 1, 84]),
+        "{:?}",
+        colour(-10.0, -5.0)
+    );
+    assert!(
+        near(colour(10.0, 5.0), [253, 231, 37]),
+        "{:?}",
+        colour(10.0, 5.0)
+    );
 }

@@ -50,7 +50,8 @@ pub struct DefaultPlot {
     /// Path of the uncertainties of the signal, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<String>,
-    /// Axes found, at most one per signal dimension.
+    /// Axes found, at most one per signal dimension, except for scattered
+    /// points ([`Self::scattered`]): several, all of dimension 0.
     pub axes: Vec<PlotAxis>,
     /// Other signals to plot with the main one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +75,17 @@ impl DefaultPlot {
     /// The axis for a signal dimension.
     pub fn axis(&self, dim: usize) -> Option<&PlotAxis> {
         self.axes.iter().find(|a| a.dim == dim)
+    }
+
+    /// Scattered points: a 1-D signal with two axes or more of its length,
+    /// each one coordinate of every point.
+    pub fn scattered(&self) -> bool {
+        self.shape.len() == 1
+            && self.axes.len() >= 2
+            && self
+                .axes
+                .iter()
+                .all(|a| a.dim == 0 && Some(&a.len) == self.shape.first())
     }
 }
 
@@ -231,6 +243,17 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
     let axis_names = attr_list(group, "axes")
         .or_else(|| attr_list(&signal, "axes"))
         .unwrap_or_default();
+    // Scattered points: a 1-D signal with several 1-D axes and no
+    // `_indices`, each axis one coordinate of every point (h5web's reading).
+    let named: Vec<&String> = axis_names
+        .iter()
+        .filter(|n| *n != "." && !n.is_empty())
+        .collect();
+    let scattered = shape.len() == 1
+        && named.len() >= 2
+        && named
+            .iter()
+            .all(|n| group.attr(&format!("{n}_indices")).is_none());
     for (i, name) in axis_names.iter().enumerate() {
         if name == "." || name.is_empty() {
             continue;
@@ -241,7 +264,7 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
             .and_then(super::value::Value::to_f64)
             .and_then(|v| v.first().copied())
             .and_then(crate::units::whole_index)
-            .unwrap_or(i);
+            .unwrap_or(if scattered { 0 } else { i });
         let apath = join_path(gpath, name);
         let Ok(axis) = src.entity(&apath) else {
             warnings.push(format!(

@@ -11,6 +11,7 @@ pub mod axes;
 pub mod image;
 pub mod line;
 pub mod rgb;
+pub mod scatter;
 pub mod stack;
 pub mod table;
 pub mod value;
@@ -49,6 +50,7 @@ pub fn registry() -> Vec<Box<dyn View>> {
     vec![
         Box::new(value::ValueView),
         Box::new(rgb::RgbView::default()),
+        Box::new(scatter::ScatterView),
         Box::new(image::ImageView::default()),
         Box::new(stack::StackView::default()),
         Box::new(line::LineView::default()),
