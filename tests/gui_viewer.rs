@@ -1356,6 +1356,25 @@ fn a_peak_is_fitted_to_the_range_shown() {
     assert!((slope - 0.3).abs() < 0.01, "slope {slope}");
     h.get_by_label_contains("gaussian fit:");
     h.snapshot("viewer_line_fit");
+    // The fit's table, saved through the dialog: the workflow's columns.
+    let downloads = home.path().join("downloads");
+    std::fs::create_dir_all(&downloads).expect("downloads");
+    h.get_by_label("Export fit CSV…").click();
+    h.run_steps(5);
+    h.get_by_label("📥  Save").click();
+    settle(&mut h);
+    let text = std::fs::read_to_string(downloads.join("counts_fit.csv")).expect("written");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    assert_eq!(header[..3], ["amplitude", "center", "fwhm"], "{text}");
+    assert_eq!(header.last(), Some(&"reduced_chi2"));
+    let row: Vec<f64> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(|v| v.trim().parse().expect("number"))
+        .collect();
+    assert!((row[1] - centre).abs() < 1e-3, "the centre shown: {row:?}");
 }
 
 /// An NXdata group of five scattered points: a 1-D signal (0 … 4) over two

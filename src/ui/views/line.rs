@@ -59,6 +59,18 @@ struct Fit {
 }
 
 impl Fit {
+    /// The fit as one row of a table, as the workflow's peak fit gives it:
+    /// the parameters, their errors (`NAME_error`) and `reduced_chi2`.
+    fn table_row(&self) -> (Vec<String>, Vec<f64>) {
+        let mut header: Vec<String> = self.params.iter().map(|p| p.0.clone()).collect();
+        header.extend(self.params.iter().map(|p| format!("{}_error", p.0)));
+        header.push("reduced_chi2".into());
+        let mut row: Vec<f64> = self.params.iter().map(|p| p.1).collect();
+        row.extend(self.params.iter().map(|p| p.2));
+        row.push(self.reduced_chi2);
+        (header, row)
+    }
+
     fn of(table: &Table, shape: Shape, range: (f64, f64)) -> Option<Self> {
         let row = table.rows.first()?;
         let names = shape.parameters();
@@ -141,7 +153,7 @@ impl LineView {
     }
 
     /// The last fit's parameters, under the toolbar.
-    fn fit_result_ui(&self, ui: &mut egui::Ui, key: &ValueKey) {
+    fn fit_result_ui(&self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>, key: &ValueKey) {
         match &self.fit {
             Some((k, Ok(f))) if k == key => {
                 ui.horizontal_wrapped(|ui| {
@@ -150,6 +162,20 @@ impl LineView {
                         ui.label(format!("{name} = {} ± {}", short(*v), short(*e)));
                     }
                     ui.weak(format!("reduced χ² = {}", short(f.reduced_chi2)));
+                    if ui.small_button("Export fit CSV…").clicked() {
+                        let (header, row) = f.table_row();
+                        let name = format!(
+                            "{}_fit.csv",
+                            crate::plot::prepare::last_part(&cx.target.path)
+                        );
+                        cx.exports
+                            .start(ui.ctx(), "Exporting the fit", name, "csv", move |p| {
+                                let header: Vec<&str> = header.iter().map(String::as_str).collect();
+                                let columns: Vec<&[f64]> =
+                                    row.iter().map(std::slice::from_ref).collect();
+                                crate::plot::export::write_csv(p, &header, &columns)
+                            });
+                    }
                 });
             }
             Some((k, Err(e))) if k == key => {
@@ -388,7 +414,7 @@ impl View for LineView {
             ui.separator();
             self.fit_controls_ui(ui, cx, &series, &shown.key);
         });
-        self.fit_result_ui(ui, &shown.key);
+        self.fit_result_ui(ui, cx, &shown.key);
         if let Some(note) = gaps.note(self.log_y) {
             ui.weak(note);
         }
@@ -673,6 +699,20 @@ mod tests {
         assert!((bars[2].1 - 0.0).abs() < 1e-12 && (bars[2].2 - 3f64.log10()).abs() < 1e-12);
         // No bar for missing or zero uncertainties.
         assert_eq!(error_bars(&cols, None, &[0.0], false), Vec::new());
+    }
+
+    /// The fit's table row is the workflow's peak-fit table, read back.
+    #[test]
+    fn a_fit_exports_as_the_workflow_table_gives_it() {
+        let x: Vec<f64> = (0..100).map(|i| f64::from(i) * 0.1).collect();
+        let y: Vec<f64> = x.iter().map(|&v| 2.0 * v - 1.0).collect();
+        let table = fit_peak(&x, &y, Shape::Linear).expect("fit");
+        let fit = Fit::of(&table, Shape::Linear, (0.0, 9.9)).expect("fit");
+        let (header, row) = fit.table_row();
+        assert_eq!(header, table.columns);
+        assert_eq!(row, table.rows[0]);
+        let [x0, y0] = fit.curve[0];
+        assert!(x0 == 0.0 && (y0 + 1.0).abs() < 1e-9, "{x0}, {y0}");
     }
 
     #[test]
