@@ -323,11 +323,14 @@ impl PanoramaApp {
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
+        // Keys without Ctrl (Page Down, F1) belong to a text field being typed in.
+        let typing = ctx.egui_wants_keyboard_input();
         let hits: Vec<Command> = self
             .commands
             .iter()
             .filter_map(|s| {
-                let sc = super::keys::to_egui(s.shortcut?)?;
+                let shortcut = s.shortcut.filter(|k| k.command || !typing)?;
+                let sc = super::keys::to_egui(shortcut)?;
                 ctx.input_mut(|i| i.consume_shortcut(&sc))
                     .then(|| s.command.clone())
             })

@@ -219,7 +219,10 @@ impl ImagePane {
                 None => (val.clone(), None),
             };
             let img = ImageData::from_value(val, h, w);
-            let info = crate::plot::color_range(&img.pixels, look.scale, look.full_range);
+            let info = phase_range(
+                crate::plot::color_range(&img.pixels, look.scale, look.full_range),
+                key.part,
+            );
             let colours = Look {
                 colormap: look.colormap,
                 scale: look.scale,
@@ -250,7 +253,10 @@ impl ImagePane {
         if let Some(t) = &mut self.tex {
             // On the GPU a new scale or range is a new range only.
             if t.scale != look.scale || t.info.percentiles == look.full_range {
-                t.info = crate::plot::color_range(&t.image.pixels, look.scale, look.full_range);
+                t.info = phase_range(
+                    crate::plot::color_range(&t.image.pixels, look.scale, look.full_range),
+                    t.key.part,
+                );
             }
             t.colormap = look.colormap;
             t.scale = look.scale;
@@ -662,6 +668,18 @@ pub struct Hover {
     pub col: usize,
     pub x: f64,
     pub y: f64,
+}
+
+/// A phase is coloured over the whole circle, −π to π, so the angles
+/// either side of ±π (the same direction) get the same colour.
+fn phase_range(
+    mut info: crate::plot::ColorRange,
+    part: Option<crate::data::ComplexPart>,
+) -> crate::plot::ColorRange {
+    if part == Some(crate::data::ComplexPart::Phase) {
+        info.range = (-std::f64::consts::PI, std::f64::consts::PI);
+    }
+    info
 }
 
 /// The complex number at row `r`, column `c` of an image read as `raw`

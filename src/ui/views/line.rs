@@ -44,6 +44,8 @@ pub struct LineView {
     shown_range: Option<(f64, f64)>,
     /// The range the running fit takes.
     pending_range: Option<(f64, f64)>,
+    /// The X the last fit was made against (`None`: the index or a NeXus axis).
+    fit_x: Option<String>,
     /// Pyramids of the auxiliary signals shown with the line.
     aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
 }
@@ -148,6 +150,7 @@ impl LineView {
                 );
                 self.fitting = Some((key.clone(), shape, handle));
                 self.pending_range = Some(range);
+                self.fit_x.clone_from(&self.x_from);
             }
         }
     }
@@ -258,6 +261,11 @@ impl View for LineView {
     fn reset(&mut self) {
         self.row = 0;
         self.x_from = None;
+        // Another dataset: a fit still running is for the one left.
+        if let Some((_, _, h)) = self.fitting.take() {
+            h.cancel();
+        }
+        self.fit = None;
     }
 
     fn values_changed(&mut self) {
@@ -354,6 +362,10 @@ impl View for LineView {
             })
             .map(Arc::new);
         self.poll_fit();
+        // A fit made against another X is not this plot's.
+        if self.fit.is_some() && self.fit_x != shown.x_from {
+            self.fit = None;
+        }
         let curve = match &self.fit {
             Some((k, Ok(f))) if *k == shown.key => Some(f.curve.clone()),
             _ => None,
