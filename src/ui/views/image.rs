@@ -117,14 +117,7 @@ impl ImagePane {
         }
         let frame = (cx.info.shape[rows], cx.info.shape[cols]);
         let doc = cx.target.doc;
-        let all = match &cx.state.document(doc)?.index {
-            Some(r) => r.ready().cloned(),
-            None => {
-                cx.out
-                    .push(crate::command::DocumentsCommand::Index(doc).into());
-                None
-            }
-        };
+        let all = cx.file_objects();
         let candidates: Vec<String> = all.as_deref().map_or_else(Vec::new, |all| {
             crate::plot::prepare::mask_candidates(all, frame)
                 .into_iter()

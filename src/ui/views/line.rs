@@ -207,17 +207,7 @@ impl LineView {
     /// "X: index | <another 1-D dataset of the same length>".
     fn x_choice_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
         let doc = cx.target.doc;
-        let Some(d) = cx.state.document(doc) else {
-            return;
-        };
-        let all = match &d.index {
-            Some(r) => r.ready().cloned(),
-            None => {
-                cx.out
-                    .push(crate::command::DocumentsCommand::Index(doc).into());
-                None
-            }
-        };
+        let all = cx.file_objects();
         let n = cx.info.shape.first().copied().unwrap_or(0);
         let candidates: Vec<String> = all.as_deref().map_or_else(Vec::new, |all| {
             crate::plot::prepare::x_candidates(all, &cx.target.path, n)

@@ -81,6 +81,20 @@ impl ViewCx<'_> {
         crate::ui::loaded(ui, Some(&self.fetch(key))).cloned()
     }
 
+    /// Every object of the target's file, once listed; the listing is
+    /// asked for ([`crate::command::DocumentsCommand::Index`]) the first time.
+    pub fn file_objects(&mut self) -> Option<Arc<Vec<Entity>>> {
+        let doc = self.target.doc;
+        match &self.state.document(doc)?.index {
+            Some(r) => r.ready().cloned(),
+            None => {
+                self.out
+                    .push(crate::command::DocumentsCommand::Index(doc).into());
+                None
+            }
+        }
+    }
+
     /// The value under `key` as the cache has it; one not held is asked
     /// for ([`crate::command::DocumentsCommand::Read`]) and is pending.
     pub fn fetch(&mut self, key: &ValueKey) -> Requested<Arc<Value>> {
