@@ -137,6 +137,68 @@ fn search_finds_demo_records_by_project_as_json() {
 
 /// `panorama export` in every format, read back by an independent reader:
 /// h5py for .h5/.nxs, the tiff decoder for .tiff, the text for .csv/.tsv.
+/// A complex dataset exported to HDF5 keeps its complex attributes, in
+/// their width, as h5py reads them back.
+#[test]
+fn complex_attributes_go_with_an_hdf5_export() {
+    let home = tempfile::tempdir().expect("home");
+    let dir = tempfile::tempdir().expect("out");
+    let src = dir.path().join("z.h5");
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/target/venv/bin/python");
+    let made = Command::new(python)
+        .arg("-c")
+        .arg(
+            "import sys, h5py, numpy as np\n\
+             with h5py.File(sys.argv[1], 'w') as f:\n\
+             \x20   d = f.create_dataset('z', data=np.array([1+2j, -3j], dtype='complex64'))\n\
+             \x20   d.attrs['gain'] = np.complex64(2-0.5j)\n\
+             \x20   d.attrs['poles'] = np.array([1e-300j, -1j])\n\
+             \x20   d.attrs['units'] = 'V'",
+        )
+        .arg(&src)
+        .output()
+        .expect("python");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let to = dir.path().join("copy.h5");
+    let o = panorama(home.path())
+        .args([
+            "export",
+            src.to_str().expect("utf8"),
+            "--path",
+            "/z",
+            "--to",
+        ])
+        .arg(&to)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let check = Command::new(python)
+        .arg("-c")
+        .arg(
+            "import sys, h5py, numpy as np\n\
+             a = h5py.File(sys.argv[1])['z']; b = h5py.File(sys.argv[2])['z']\n\
+             assert b.dtype == a.dtype and np.array_equal(b[()], a[()]), 'values'\n\
+             for k in a.attrs:\n\
+             \x20   x, y = a.attrs[k], b.attrs[k]\n\
+             \x20   assert np.asarray(x).dtype == np.asarray(y).dtype, (k, x, y)\n\
+             \x20   assert np.array_equal(x, y), (k, x, y)\n\
+             assert set(a.attrs) == set(b.attrs), (dict(a.attrs), dict(b.attrs))",
+        )
+        .arg(&src)
+        .arg(&to)
+        .output()
+        .expect("python");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
 #[test]
 fn export_writes_every_format_and_refuses_what_does_not_fit() {
     let home = tempfile::tempdir().expect("home");

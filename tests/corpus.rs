@@ -452,3 +452,99 @@ fn cf_variables_export_as_netcdf4_reads_them() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// Reads like orsopy (the ORSO reference reader): every data set of every
+/// real `.ort` file in `tests/corpus/orso` and `tests/fixtures/orso` opens
+/// with the same data set names, column names, units and numbers, and the
+/// header's values as attributes; a text file that is not ORSO is refused.
+#[test]
+fn orso_files_read_like_orsopy() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = ["tests/corpus/orso", "tests/fixtures/orso"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).expect("orso folder"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "ort"))
+        .filter(|p| !p.ends_with("not_orso.ort"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let reference = Command::new(common::venv_python())
+        .arg("-c")
+        .arg(
+            "import sys, json\n\
+             from orsopy.fileio import load_orso\n\
+             out = {}\n\
+             for f in sys.argv[1:]:\n\
+             \x20   out[f] = [{'name': str(d.info.data_set),\n\
+             \x20              'columns': [c.name for c in d.info.columns],\n\
+             \x20              'units': [getattr(c, 'unit', None) for c in d.info.columns],\n\
+             \x20              'owner': d.info.data_source.owner.name,\n\
+             \x20              'data': d.data.T.tolist()} for d in load_orso(f)]\n\
+             print(json.dumps(out))",
+        )
+        .args(&files)
+        .output()
+        .expect("orsopy");
+    assert!(
+        reference.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    let reference: serde_json::Value =
+        serde_json::from_slice(&reference.stdout).expect("orsopy's json");
+    let mut sets = 0;
+    for f in &files {
+        let src = panorama::data::open_local(f).expect("opens");
+        let want = reference[f.display().to_string()]
+            .as_array()
+            .expect("data sets");
+        let top = src.entity("/").expect("root");
+        let names: Vec<&str> = top.children.iter().map(|c| c.name.as_str()).collect();
+        let want_names: Vec<&str> = want.iter().filter_map(|d| d["name"].as_str()).collect();
+        assert_eq!(names, want_names, "{}", f.display());
+        for d in want {
+            sets += 1;
+            let name = d["name"].as_str().expect("name");
+            let set = src.entity(&format!("/{name}")).expect("data set");
+            assert_eq!(
+                set.attr_text("data_source.owner.name"),
+                d["owner"].as_str().map(str::to_owned),
+                "{}: {name}",
+                f.display()
+            );
+            for (k, col) in d["columns"].as_array().expect("columns").iter().enumerate() {
+                let col = col.as_str().expect("column name");
+                let path = format!("/{name}/data/{col}");
+                let e = src.entity(&path).expect(&path);
+                assert_eq!(
+                    e.attr_text("units"),
+                    d["units"][k]
+                        .as_str()
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned),
+                    "{path}"
+                );
+                let got = src
+                    .value(&path, &Selection::all(), &NoProgress)
+                    .expect(&path)
+                    .to_f64()
+                    .expect("numbers");
+                let want: Vec<f64> = d["data"][k]
+                    .as_array()
+                    .expect("values")
+                    .iter()
+                    .filter_map(serde_json::Value::as_f64)
+                    .collect();
+                assert_eq!(got, want, "{}: {path}", f.display());
+            }
+        }
+    }
+    assert!(sets >= 4, "{sets} data sets");
+    let not_orso = root.join("tests/corpus/orso/not_orso.ort");
+    let err = panorama::data::open_local(&not_orso)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("not an ORSO text file"), "{err}");
+}

@@ -1436,3 +1436,144 @@ fn scattered_points_are_drawn_at_their_coordinates_in_their_colours() {
         colour(10.0, 5.0)
     );
 }
+
+/// Type `value` into the `nth` slider's number field, as a person does.
+fn set_slider(h: &mut Harness<'_, PanoramaApp>, nth: usize, value: &str) {
+    let field = h
+        .get_all_by_role(egui::accesskit::Role::SpinButton)
+        .nth(nth)
+        .expect("the slider's number field");
+    field.focus();
+    h.run_steps(2);
+    h.event(egui::Event::Key {
+        key: egui::Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    });
+    h.event(egui::Event::Text(value.into()));
+    h.event(egui::Event::Key {
+        key: egui::Key::Enter,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(3);
+    settle(h);
+}
+
+/// The labels of the sliders shown, in order.
+fn sliders(h: &Harness<'_, PanoramaApp>) -> Vec<String> {
+    h.get_all_by_role(egui::accesskit::Role::Slider)
+        .map(|n| {
+            egui_kittest::kittest::NodeT::accesskit_node(&n)
+                .label()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A line along any axis of a 3-D dataset, the other two at their
+/// sliders; the slice stays when moving to the stack and back.
+#[test]
+fn a_line_runs_along_any_axis_of_a_cube_and_keeps_its_slice_across_views() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("cube.h5");
+    // value = 100 i + 10 j + k
+    common::image::h5py_write(
+        "i, j, k = np.mgrid[0:4, 0:5, 0:6]\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['cube'] = (100 * i + 10 * j + k).astype('float64')\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, "/cube");
+    h.get_by_label("Line").click();
+    h.run_steps(3);
+    settle(&mut h);
+    // Along the last axis by default; sliders for the two others.
+    assert_eq!(sliders(&h), ["axis 0 (4)", "axis 1 (5)"]);
+    h.get_by_value("axis 2 (6)").click();
+    h.run_steps(3);
+    h.get_all_by_label("axis 1 (5)")
+        .find(|n| {
+            egui_kittest::kittest::NodeT::accesskit_node(n).role() != egui::accesskit::Role::Slider
+        })
+        .expect("axis 1 in the list")
+        .click();
+    h.run_steps(3);
+    settle(&mut h);
+    assert_eq!(sliders(&h), ["axis 0 (4)", "axis 2 (6)"]);
+    set_slider(&mut h, 0, "2");
+    set_slider(&mut h, 1, "3");
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "line");
+    // y = 200 + 10 j + 3 for j in 0..5, over x = 0..4.
+    let [y0, y1] = report.y_range;
+    assert!(
+        y0 <= 203.0 && y1 >= 243.0 && y0 > 190.0 && y1 < 256.0,
+        "the line through i = 2, k = 3: {y0}…{y1}"
+    );
+    let [x0, x1] = report.x_range;
+    assert!(x0 <= 0.0 && (4.0..5.0).contains(&x1), "along j: {x0}…{x1}");
+    // The stack shows rows j and columns k of frame i = 2, as chosen.
+    h.get_by_label("Stack").click();
+    h.run_steps(3);
+    settle(&mut h);
+    assert_eq!(sliders(&h), ["axis 0 (4)"]);
+    h.get_by_value("2");
+    for _ in 0..3 {
+        let r = panorama::ui::report::get(&h.ctx);
+        h.hover_at(on_screen(&r, 3.5, 1.5));
+        h.run_steps(2);
+    }
+    let (row, col, _, _, value) = readout(&h);
+    assert_eq!(col, 3);
+    assert_eq!(
+        value,
+        (200 + 10 * row + col) as f64,
+        "frame 2, row {row}, column 3"
+    );
+    // Back in the line view: the same axis and positions.
+    h.get_by_label("Line").click();
+    h.run_steps(3);
+    settle(&mut h);
+    assert_eq!(sliders(&h), ["axis 0 (4)", "axis 2 (6)"]);
+    h.get_by_value("axis 1 (5)");
+    let again = panorama::ui::report::get(&h.ctx).y_range;
+    assert!(
+        again[0] <= 203.0 && again[1] >= 243.0 && again[1] < 256.0,
+        "{again:?}"
+    );
+}
+
+/// An ORSO reflectivity file (the real one orsopy ships) opens like a
+/// NeXus file: R against Qz on a log scale with its error bars, the header
+/// among the data set's attributes.
+#[test]
+fn an_orso_file_opens_as_reflectivity_on_a_log_scale() {
+    let home = tempfile::tempdir().expect("home");
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/orso/prist5_10K_m_025.Rqz.ort");
+    let mut h = open(home.path(), &file);
+    let report = panorama::ui::report::get(&h.ctx);
+    assert_eq!(report.view, "line");
+    let log = h.get_by_label("Log scale");
+    assert_eq!(
+        egui_kittest::kittest::NodeT::accesskit_node(&log).toggled(),
+        Some(egui::accesskit::Toggled::True),
+        "reflectivity spans decades"
+    );
+    // Qz runs over the file's first column (0.0022 to 0.104 Å⁻¹; the last
+    // points, R = 0, have no place on a log scale).
+    let [x0, x1] = report.x_range;
+    assert!(x0 < 0.0022 && x1 > 0.08 && x1 < 0.2, "Qz {x0}…{x1}");
+    // log10 R: the reflectivity falls by decades.
+    let [y0, y1] = report.y_range;
+    assert!(y1 - y0 > 2.0, "log10 R spans {y0}…{y1}");
+    h.get_by_label_contains("Qz (1/angstrom)");
+    h.snapshot("viewer_orso");
+}

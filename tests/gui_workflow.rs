@@ -270,6 +270,33 @@ fn a_workflow_runs_over_many_files_each_with_its_crate() {
     h.run_steps(2);
     h.get_by_label("Add").click();
     h.run_steps(3);
+    settle(&mut h);
+    // What the list is drawn from: the second file's catalogue record.
+    let inputs: Vec<(String, Option<String>)> = h
+        .state()
+        .state()
+        .workflow
+        .map
+        .inputs
+        .iter()
+        .map(|i| {
+            (
+                i.path.rsplit('/').next().unwrap_or_default().to_owned(),
+                i.dataset.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("scan_001.nxs".to_owned(), None),
+            (
+                "scan_002.nxs".to_owned(),
+                Some("Stack from the beamline".to_owned())
+            )
+        ],
+        "the files and where they came from"
+    );
     h.get_by_label("scan_001.nxs");
     h.get_by_label("local file");
     h.get_by_label("from Stack from the beamline");

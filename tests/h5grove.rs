@@ -170,3 +170,55 @@ fn a_remote_walk_ends_at_hard_link_cycles_and_lists_each_object_once() {
     let report = panorama::inspect::inspect(&remote, "/", &NoProgress).expect("inspect");
     assert!(report.objects.len() < 200, "{}", report.objects.len());
 }
+
+/// Complex datasets and attributes read over h5grove as complex numbers,
+/// the same values h5py wrote (and the local reader reads), in both widths.
+#[test]
+fn complex_values_read_over_h5grove_as_complex_numbers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("complex.h5");
+    common::image::h5py_write(
+        "with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   d = f.create_dataset('z64', data=np.array([[1+2j, -3.5j], [0.25, -1-1j]], dtype='complex64'))\n\
+         \x20   d.attrs['gain'] = np.complex128(2-0.5j)\n\
+         \x20   d.attrs['poles'] = np.array([1j, -1j], dtype='complex64')\n\
+         \x20   f['z128'] = np.array([1e-300+1e300j, -0.0-2j], dtype='complex128')\n",
+        &file,
+    );
+    let peer = common::h5grove(dir.path(), None);
+    let remote = H5Grove::new(&peer.url, "complex.h5", None).expect("source");
+    let local = LocalHdf5::open(&file).expect("local");
+    let all = |s: &dyn DataSource, p: &str| s.value(p, &Selection::all(), &NoProgress).expect(p);
+    let z64 = all(&remote, "/z64");
+    assert_eq!(z64.shape, vec![2, 2]);
+    assert_eq!(
+        z64.data,
+        Data::Complex(vec![(1.0, 2.0), (0.0, -3.5), (0.25, 0.0), (-1.0, -1.0)])
+    );
+    assert_eq!(z64.data, all(&local, "/z64").data);
+    let z128 = all(&remote, "/z128");
+    assert_eq!(
+        z128.data,
+        Data::Complex(vec![(1e-300, 1e300), (-0.0, -2.0)])
+    );
+    assert_eq!(z128.data, all(&local, "/z128").data);
+    let sliced = remote
+        .value("/z64", &Selection::parse("1,:").expect("sel"), &NoProgress)
+        .expect("slice");
+    assert_eq!(sliced.data, Data::Complex(vec![(0.25, 0.0), (-1.0, -1.0)]));
+    let e = remote.entity("/z64").expect("meta");
+    let attr = |name: &str| {
+        e.attributes
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.value.clone().ok())
+            .expect(name)
+    };
+    assert_eq!(attr("gain").data, Data::Complex(vec![(2.0, -0.5)]));
+    assert!(attr("gain").shape.is_empty(), "a scalar");
+    assert_eq!(
+        attr("poles").data,
+        Data::Complex(vec![(0.0, 1.0), (0.0, -1.0)])
+    );
+    assert_eq!(attr("poles").shape, vec![2]);
+}

@@ -445,6 +445,19 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.shot("viewer_line_error_bars");
     drop(app);
 
+    // An ORSO reflectivity file (orsopy's example): R against Qz on a log
+    // scale, with its error bars.
+    let orso = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/orso/prist5_10K_m_025.Rqz.ort");
+    let mut app = App::launch(&display, &[&orso]);
+    app.wait_for("the reflectivity", |r| r["view"] == "line");
+    app.move_to((1, 1));
+    let r = app.settle();
+    let (y0, y1) = range(&r, "y_range");
+    assert!(y1 - y0 > 2.0, "log10 R over decades: {y0}…{y1}");
+    app.shot("viewer_orso");
+    drop(app);
+
     // A stack shown as time against x: time picked for the rows, the y
     // slider moved through the spot.
     let mut app = App::launch(&display, &[&demo("demo_stack3d.nxs")]);

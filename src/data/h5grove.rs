@@ -111,7 +111,9 @@ pub fn parse_numpy_dtype(s: &str) -> Option<DType> {
             big_endian,
         },
         'b' => DType::Bool,
-        'c' => DType::Complex { bytes: bytes? },
+        'c' => DType::Complex {
+            bytes: bytes.filter(|b| [8, 16].contains(b))?,
+        },
         'S' => DType::Str {
             fixed: Some(size),
             utf8: false,
@@ -175,8 +177,10 @@ fn safe_size(d: &DType) -> Option<usize> {
     match d {
         DType::Int { bytes, .. } => Some(usize::from(*bytes)),
         DType::Float { bytes: 2 | 4, .. } => Some(4),
-        DType::Float { .. } => Some(8),
+        // Complex numbers: (re, im) pairs, little-endian, as numpy stores them.
+        DType::Float { .. } | DType::Complex { bytes: 8 } => Some(8),
         DType::Bool => Some(1),
+        DType::Complex { bytes: 16 } => Some(16),
         _ => None,
     }
 }
@@ -218,6 +222,28 @@ pub fn decode_bin(
         };
     }
     let data = match (dtype, size) {
+        (DType::Complex { .. }, 8) => Data::Complex(
+            bytes
+                .chunks_exact(8)
+                .map(|c| {
+                    let f = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    (f64::from(f(&c[..4])), f64::from(f(&c[4..])))
+                })
+                .collect(),
+        ),
+        (DType::Complex { .. }, _) => Data::Complex(
+            bytes
+                .chunks_exact(16)
+                .map(|c| {
+                    let f = |b: &[u8]| {
+                        let mut a = [0u8; 8];
+                        a.copy_from_slice(b);
+                        f64::from_le_bytes(a)
+                    };
+                    (f(&c[..8]), f(&c[8..]))
+                })
+                .collect(),
+        ),
         (DType::Bool, _) => Data::Bool(bytes.iter().map(|&b| b != 0).collect()),
         (DType::Int { signed: true, .. }, 1) => le!(i8, I8),
         (DType::Int { signed: true, .. }, 2) => le!(i16, I16),
@@ -231,6 +257,27 @@ pub fn decode_bin(
         _ => le!(f64, F64),
     };
     Value::new(shape, data)
+}
+
+/// A JSON value of a known type: complex numbers arrive as `[re, im]`
+/// pairs (h5grove's encoder), so a last axis of 2 becomes complex values.
+fn typed_json(j: &serde_json::Value, dtype: &DType) -> Value {
+    let v = json_to_value(j);
+    if !matches!(dtype, DType::Complex { .. }) || v.shape.last() != Some(&2) {
+        return v;
+    }
+    let numbers: Option<Vec<f64>> = match &v.data {
+        Data::F64(x) => Some(x.clone()),
+        #[allow(clippy::cast_precision_loss)]
+        Data::I64(x) => Some(x.iter().map(|&i| i as f64).collect()),
+        _ => None,
+    };
+    let Some(numbers) = numbers else {
+        return v;
+    };
+    let shape = v.shape[..v.shape.len() - 1].to_vec();
+    let pairs = numbers.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+    Value::new(shape, Data::Complex(pairs)).unwrap_or(v)
 }
 
 /// A JSON value (scalar or nested arrays) as a typed value.
@@ -528,14 +575,17 @@ impl DataSource for H5Grove {
             e.attributes = meta
                 .attributes
                 .iter()
-                .map(|a| Attribute {
-                    name: a.name.clone(),
-                    dtype: dtype_of(a.ty.as_ref()),
-                    shape: a.shape.clone().unwrap_or_default(),
-                    value: values
-                        .get(&a.name)
-                        .map(json_to_value)
-                        .ok_or_else(|| "not sent by the server".to_owned()),
+                .map(|a| {
+                    let dtype = dtype_of(a.ty.as_ref());
+                    Attribute {
+                        name: a.name.clone(),
+                        shape: a.shape.clone().unwrap_or_default(),
+                        value: values
+                            .get(&a.name)
+                            .map(|j| typed_json(j, &dtype))
+                            .ok_or_else(|| "not sent by the server".to_owned()),
+                        dtype,
+                    }
                 })
                 .collect();
             e.nx_class = e.attr_text("NX_class");

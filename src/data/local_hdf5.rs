@@ -340,6 +340,17 @@ fn open_read_only(path: &Path) -> hdf5::Result<hdf5::File> {
         .or_else(|_| hdf5::File::open(path))
 }
 
+/// HDF5 and NeXus files among the formats Panorama opens (the last one
+/// tried: its own check finds a signature past a user block too).
+pub const FORMAT: super::FileFormat = super::FileFormat {
+    name: "HDF5 / NeXus",
+    extensions: &[
+        "h5", "hdf5", "hdf", "he5", "nxs", "nx5", "nxspe", "cxi", "nc", "nc4",
+    ],
+    sniff: |head| head.starts_with(b"\x89HDF\r\n\x1a\n"),
+    open: |path| Ok(Box::new(LocalHdf5::open(path)?)),
+};
+
 impl LocalHdf5 {
     /// Open a file read-only, after checking it really is HDF5 so a wrong file
     /// gets a plain message instead of an HDF5 error stack.

@@ -10,6 +10,7 @@ pub mod hdf5_library;
 mod hdf5_raw;
 pub mod local_hdf5;
 pub mod nexus;
+pub mod orso;
 pub mod selection;
 pub mod typed;
 pub mod value;
@@ -580,9 +581,51 @@ pub fn open_with_auth(
             h5grove::H5Grove::from_url(location, token)?.with_auth(auth),
         ));
     }
-    Ok(Box::new(local_hdf5::LocalHdf5::open(
-        std::path::Path::new(location),
-    )?))
+    open_local(std::path::Path::new(location))
+}
+
+/// A kind of local file Panorama reads: how it is recognised and opened.
+/// To read another format: a source file here with its `FORMAT`, and one
+/// line in [`FILE_FORMATS`].
+pub struct FileFormat {
+    pub name: &'static str,
+    /// File name extensions, without the dot, for the open dialog.
+    pub extensions: &'static [&'static str],
+    /// Whether a file's first bytes ([`SNIFF_BYTES`]) are of this format.
+    pub sniff: fn(&[u8]) -> bool,
+    pub open: fn(&std::path::Path) -> Result<Box<dyn DataSource>, DataError>,
+}
+
+/// How many bytes of a file the formats' `sniff` look at.
+pub const SNIFF_BYTES: usize = 64;
+
+/// Every local file format. HDF5 comes last: a file no other format
+/// recognises by its content or its extension is opened as HDF5, which
+/// says plainly when it is not.
+pub const FILE_FORMATS: &[FileFormat] = &[orso::FORMAT, local_hdf5::FORMAT];
+
+/// Open a local file in the format its first bytes show (or, failing
+/// that, its extension names).
+pub fn open_local(path: &std::path::Path) -> Result<Box<dyn DataSource>, DataError> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    if let Ok(f) = std::fs::File::open(path) {
+        // An unreadable file is the chosen format's to report.
+        let _ = f.take(SNIFF_BYTES as u64).read_to_end(&mut head);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let format = FILE_FORMATS
+        .iter()
+        .find(|f| (f.sniff)(&head))
+        .or_else(|| {
+            FILE_FORMATS
+                .iter()
+                .find(|f| ext.as_deref().is_some_and(|e| f.extensions.contains(&e)))
+        })
+        .unwrap_or(&FILE_FORMATS[FILE_FORMATS.len() - 1]);
+    (format.open)(path)
 }
 
 /// Join a group path and a member name into an absolute HDF5 path.

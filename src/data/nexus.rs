@@ -58,6 +58,11 @@ pub struct DefaultPlot {
     pub auxiliary: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The file asks for the signal on a log scale (silx's
+    /// `@SILX_style = {"signal_scale_type": "log"}` on the NXdata, which
+    /// h5web honours too).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub log_scale: bool,
     /// Things that are not as NeXus says but did not stop the plot.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -341,6 +346,10 @@ pub fn nxdata_plot(src: &dyn DataSource, group: &Entity) -> Result<DefaultPlot, 
         axes,
         auxiliary,
         title,
+        log_scale: group
+            .attr_text("SILX_style")
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|j| j["signal_scale_type"] == "log"),
         warnings,
     })
 }

@@ -6,13 +6,14 @@
 use crate::data::nexus::DefaultPlot;
 use crate::data::{DatasetInfo, Entity, Selection};
 
-/// The selection of a stack that shows axes `rows` and `cols` whole and
-/// takes `index[a]` on every other axis `a` (trailing whole axes left out, so
-/// a frame of the first axis reads through the parallel chunk path).
-pub fn stack_selection(nd: usize, (rows, cols): (usize, usize), index: &[usize]) -> Selection {
+/// The selection of a dataset of rank `nd` that shows the axes in `shown`
+/// whole and takes `index[a]` on every other axis `a` (trailing whole axes
+/// left out, so a frame of the first axis reads through the parallel chunk
+/// path).
+pub fn slice_selection(nd: usize, shown: &[usize], index: &[usize]) -> Selection {
     let mut parts: Vec<String> = (0..nd)
         .map(|a| {
-            if a == rows || a == cols {
+            if shown.contains(&a) {
                 ":".to_owned()
             } else {
                 index.get(a).copied().unwrap_or(0).to_string()
@@ -23,6 +24,12 @@ pub fn stack_selection(nd: usize, (rows, cols): (usize, usize), index: &[usize])
         parts.pop();
     }
     Selection::parse(&parts.join(",")).unwrap_or_default()
+}
+
+/// The selection of a stack that shows axes `rows` and `cols` whole and
+/// takes `index[a]` on every other axis.
+pub fn stack_selection(nd: usize, (rows, cols): (usize, usize), index: &[usize]) -> Selection {
+    slice_selection(nd, &[rows, cols], index)
 }
 
 /// The last two axes whole, the first at `frame` and other leading axes at 0.
@@ -72,14 +79,10 @@ pub fn axis_name(plot: Option<&DefaultPlot>, info: &DatasetInfo, a: usize) -> St
     }
 }
 
-/// The part of a dataset the line view draws: row `row` of a 2-D dataset,
-/// all of a 1-D one.
-pub fn line_selection(info: &DatasetInfo, row: usize) -> Selection {
-    if info.shape.len() == 2 {
-        Selection::parse(&row.to_string()).unwrap_or_default()
-    } else {
-        Selection::all()
-    }
+/// The part of a dataset the line view draws: the whole of axis `axis`,
+/// `index[a]` on every other axis (all of a 1-D dataset).
+pub fn line_selection(info: &DatasetInfo, axis: usize, index: &[usize]) -> Selection {
+    slice_selection(info.shape.len(), &[axis], index)
 }
 
 /// What goes with the line of a signal: the dataset paths of its errors and
@@ -223,9 +226,9 @@ pub fn is_stack(info: &DatasetInfo) -> bool {
     info.dtype.is_plottable() && info.shape.len() >= 3
 }
 
-/// Numbers over one axis, or the rows of two: a line.
+/// Numbers over one axis or more: a line (along any one of them).
 pub fn is_line(info: &DatasetInfo) -> bool {
-    info.dtype.is_plottable() && (1..=2).contains(&info.shape.len())
+    info.dtype.is_plottable() && !info.shape.is_empty()
 }
 
 #[cfg(test)]
@@ -320,6 +323,17 @@ mod tests {
             "2,:,7"
         );
         assert_eq!(frame_selection(&info(&[5, 4, 4]), 3).to_string(), "3");
+        // A line along any axis, the others at their positions.
+        assert_eq!(line_selection(&info(&[7]), 0, &[]).to_string(), "");
+        assert_eq!(line_selection(&info(&[3, 7]), 1, &[2, 0]).to_string(), "2");
+        assert_eq!(
+            line_selection(&info(&[3, 7]), 0, &[2, 5]).to_string(),
+            ":,5"
+        );
+        assert_eq!(
+            line_selection(&info(&[3, 4, 5]), 1, &[2, 0, 4]).to_string(),
+            "2,:,4"
+        );
         assert_eq!(frame_selection(&info(&[5, 2, 4, 4]), 1).to_string(), "1,0");
     }
 
@@ -343,8 +357,8 @@ mod tests {
 
     #[test]
     fn a_line_is_a_row_of_an_image() {
-        assert_eq!(line_selection(&info(&[4, 5]), 3).to_string(), "3");
-        assert_eq!(line_selection(&info(&[9]), 3), Selection::all());
+        assert_eq!(line_selection(&info(&[4, 5]), 1, &[3]).to_string(), "3");
+        assert_eq!(line_selection(&info(&[9]), 0, &[3]), Selection::all());
     }
 
     #[test]

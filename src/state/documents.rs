@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use super::{Cx, Level, Requested, TabKind, UiEffect};
 use crate::data::cache::Cache;
-use crate::data::local_hdf5::LocalHdf5;
 use crate::data::nexus::{self, DefaultPlot};
 use crate::data::{DataError, DataSource, Entity, Selection, Value};
 use crate::net::credentials::SharedTokens;
@@ -154,7 +153,8 @@ type Opened = (
 struct Pending {
     opens: TaskSet<(u64, bool), Opened>,
     /// The file beside a document's, by that document's id.
-    neighbours: TaskSet<u64, Option<PathBuf>>,
+    /// The next file looked for, by what was shown when Page Down was pressed.
+    neighbours: TaskSet<Target, Option<PathBuf>>,
     entities: TaskSet<(u64, String), Entity>,
     values: TaskSet<ValueKey, Value>,
     indexes: TaskSet<u64, Vec<Entity>>,
@@ -178,6 +178,7 @@ impl Pending {
         self.values.cancel_where(|key| key.doc == id);
         self.indexes.cancel_where(|doc| *doc == id);
         self.plots.cancel_where(|(doc, _)| *doc == id);
+        self.neighbours.cancel_where(|t| t.doc == id);
     }
 }
 
@@ -337,10 +338,16 @@ impl DocumentsState {
         }
         for ((doc, show_default), result) in self.pending.opens.drain_ready() {
             self.finish_open(doc, result, cx);
+            // Only while the user still looks at what was browsed from: a
+            // selection changed in the meantime is theirs and stays.
             if let Some((old, path)) = self.replacing.remove(&doc)
                 && self
                     .document(doc)
                     .is_some_and(|d| d.status == DocStatus::Ready)
+                && self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|t| t.doc == old && t.path == path)
             {
                 // The same object in the new file, in the viewer; the old file goes.
                 self.close_document(old);
@@ -425,28 +432,45 @@ impl DocumentsState {
             .spawn_blocking("Looking for the next file", move |_| {
                 crate::paths::neighbour(&here, step)
             });
-        self.pending.neighbours.push(target.doc, handle);
+        self.pending.neighbours.push(target, handle);
     }
 
     /// Open the file found beside document `from`, to show the same object.
-    fn browse_to(&mut self, from: u64, next: Result<Option<PathBuf>, TaskError>, cx: &mut Cx<'_>) {
-        let Some(path) = self
-            .selected
-            .as_ref()
-            .filter(|t| t.doc == from)
-            .map(|t| t.path.clone())
-        else {
+    fn browse_to(
+        &mut self,
+        from: Target,
+        next: Result<Option<PathBuf>, TaskError>,
+        cx: &mut Cx<'_>,
+    ) {
+        // The user chose something else meanwhile: theirs stands.
+        if self.selected.as_ref() != Some(&from) {
             return;
-        };
+        }
+        let Target { doc: from, path } = from;
         match next {
             Ok(Some(file)) => {
-                // Already open: go there.
                 let location = std::path::absolute(&file)
                     .unwrap_or_else(|_| file.clone())
                     .display()
                     .to_string();
+                // Already open and read: go there. One that failed to open
+                // is opened afresh (it may have been fixed since).
                 if let Some(d) = self.open.iter().find(|d| d.location == location) {
                     let doc = d.id;
+                    match d.status {
+                        DocStatus::Ready => {}
+                        DocStatus::Loading => {
+                            self.replacing.insert(doc, (from, path));
+                            return;
+                        }
+                        DocStatus::Failed(_) => {
+                            self.close_document(doc);
+                            self.open_path(&file, false, cx);
+                            let new = self.next_id;
+                            self.replacing.insert(new, (from, path));
+                            return;
+                        }
+                    }
                     self.load_entity(doc, &path, cx.tasks);
                     self.resolve_plot(doc, &path, cx.tasks);
                     self.selected = Some(Target { doc, path });
@@ -501,7 +525,7 @@ impl DocumentsState {
             .map_or_else(|| location.clone(), |n| n.to_string_lossy().into_owned());
         self.remember(&location, cx);
         self.open_with(cx.tasks, location, label, show_default, move || {
-            Ok(Arc::new(LocalHdf5::open(&path)?) as Arc<dyn DataSource>)
+            Ok(Arc::from(crate::data::open_local(&path)?))
         });
     }
 

@@ -614,4 +614,80 @@ mod tests {
             "Only http and https links can be opened"
         );
     }
+
+    /// A scan file `scan_<n>.h5` in `dir` with `/entry/frame`.
+    fn scan(dir: &Path, n: u32) -> std::path::PathBuf {
+        let path = dir.join(format!("scan_{n}.h5"));
+        let f = hdf5::File::create(&path).expect("create");
+        f.create_group("entry")
+            .expect("group")
+            .new_dataset_builder()
+            .with_data(&[f64::from(n); 4])
+            .create("frame")
+            .expect("frame");
+        path
+    }
+
+    fn open_at(s: &mut AppState, file: &Path, path: &str) -> u64 {
+        s.apply(DocumentsCommand::OpenPath(file.to_path_buf()));
+        settle(s);
+        let doc = s.documents.open.last().expect("open").id;
+        s.apply(DocumentsCommand::Select {
+            doc,
+            path: path.into(),
+        });
+        settle(s);
+        doc
+    }
+
+    /// Page Down that finds its file after the user chose something else
+    /// leaves their choice alone: nothing is closed or reselected.
+    #[test]
+    fn browsing_does_not_override_a_selection_changed_meanwhile() {
+        let rt = Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let files = tempfile::tempdir().expect("files");
+        let first = scan(files.path(), 1);
+        scan(files.path(), 2);
+        let mut s = state(&rt, tmp.path());
+        let doc = open_at(&mut s, &first, "/entry/frame");
+        s.apply(DocumentsCommand::Browse { step: 1 });
+        s.apply(DocumentsCommand::Select {
+            doc,
+            path: "/entry".into(),
+        });
+        settle(&mut s);
+        let selected = s.documents.selected.clone().expect("selected");
+        assert_eq!((selected.doc, selected.path.as_str()), (doc, "/entry"));
+        assert!(s.documents.document(doc).is_some(), "the first file stays");
+    }
+
+    /// Page Down onto a file that failed to open earlier opens it afresh
+    /// (it may have been fixed), rather than showing the failure.
+    #[test]
+    fn browsing_onto_a_file_that_failed_opens_it_again() {
+        let rt = Runtime::new().expect("rt");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let files = tempfile::tempdir().expect("files");
+        let first = scan(files.path(), 1);
+        let second = files.path().join("scan_2.h5");
+        std::fs::write(&second, b"not an HDF5 file").expect("write");
+        let mut s = state(&rt, tmp.path());
+        open_at(&mut s, &second, "/");
+        assert!(matches!(
+            s.documents.open.last().expect("doc").status,
+            documents::DocStatus::Failed(_)
+        ));
+        std::fs::remove_file(&second).expect("rm");
+        scan(files.path(), 2);
+        let from = open_at(&mut s, &first, "/entry/frame");
+        s.apply(DocumentsCommand::Browse { step: 1 });
+        settle(&mut s);
+        let selected = s.documents.selected.clone().expect("selected");
+        let shown = s.documents.document(selected.doc).expect("shown");
+        assert_eq!(shown.status, documents::DocStatus::Ready);
+        assert!(shown.location.ends_with("scan_2.h5"), "{}", shown.location);
+        assert_eq!(selected.path, "/entry/frame");
+        assert!(s.documents.document(from).is_none(), "scan 1 closed");
+    }
 }

@@ -265,19 +265,13 @@ impl PanoramaApp {
     }
 
     fn pick_file(&mut self) {
-        super::file_dialog::request(
-            &self.ctx,
-            OPEN_DIALOG,
-            super::file_dialog::Request::new(
-                "Open an HDF5 or NeXus file",
-                super::file_dialog::Mode::Open,
-            )
-            .filter(
-                "HDF5 / NeXus",
-                &["h5", "hdf5", "hdf", "nxs", "nx5", "he5", "nc"],
-            )
-            .filter("All files", &["*"]),
-        );
+        let mut request =
+            super::file_dialog::Request::new("Open a data file", super::file_dialog::Mode::Open);
+        // The formats Panorama reads, HDF5 (the usual one) first.
+        for f in crate::data::FILE_FORMATS.iter().rev() {
+            request = request.filter(f.name, f.extensions);
+        }
+        super::file_dialog::request(&self.ctx, OPEN_DIALOG, request.filter("All files", &["*"]));
     }
 
     /// Folders the built-in file dialog offers: where downloads go, the

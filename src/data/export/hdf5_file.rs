@@ -120,7 +120,7 @@ pub fn write_copy(r: &Request, name: &str, nexus: bool) -> Result<(), String> {
     if let Ok(entity) = r.source.entity(r.object) {
         for a in &entity.attributes {
             if let Ok(v) = &a.value {
-                write_value_attr(&ds, &a.name, v)?;
+                write_value_attr(&ds, &a.name, v, &a.dtype)?;
             }
         }
     }
@@ -135,9 +135,29 @@ fn write_str_attr(loc: &hdf5::Location, name: &str, value: &str) -> Result<(), S
         .map_err(|e| e.to_string())
 }
 
-/// An attribute from a read value: numbers keep their type, strings and
-/// other text become UTF-8 strings.
-fn write_value_attr(loc: &hdf5::Location, name: &str, v: &Value) -> Result<(), String> {
+/// A complex number as h5py writes it: a compound {r, i} of two floats.
+#[derive(hdf5::H5Type, Clone, Copy)]
+#[repr(C)]
+struct Complex64 {
+    r: f32,
+    i: f32,
+}
+
+#[derive(hdf5::H5Type, Clone, Copy)]
+#[repr(C)]
+struct Complex128 {
+    r: f64,
+    i: f64,
+}
+
+/// An attribute from a read value: numbers keep their type (complex ones
+/// their width, from `dtype`), strings and other text become UTF-8 strings.
+fn write_value_attr(
+    loc: &hdf5::Location,
+    name: &str,
+    v: &Value,
+    dtype: &crate::data::DType,
+) -> Result<(), String> {
     macro_rules! typed {
         ($vec:expr) => {{
             let arr = ndarray::ArrayD::from_shape_vec(v.shape.clone(), $vec.clone())
@@ -161,7 +181,21 @@ fn write_value_attr(loc: &hdf5::Location, name: &str, v: &Value) -> Result<(), S
         Data::F32(x) => typed!(x),
         Data::F64(x) => typed!(x),
         Data::Bool(x) => typed!(x),
-        Data::Complex(_) => Ok(()),
+        #[allow(clippy::cast_possible_truncation)]
+        Data::Complex(z) if matches!(dtype, crate::data::DType::Complex { bytes: 8 }) => {
+            let z: Vec<Complex64> = z
+                .iter()
+                .map(|&(r, i)| Complex64 {
+                    r: r as f32,
+                    i: i as f32,
+                })
+                .collect();
+            typed!(z)
+        }
+        Data::Complex(z) => {
+            let z: Vec<Complex128> = z.iter().map(|&(r, i)| Complex128 { r, i }).collect();
+            typed!(z)
+        }
         Data::Str(x) | Data::Text(x) => {
             let text: Vec<VarLenUnicode> = x
                 .iter()

@@ -27,6 +27,8 @@ pub struct ViewerUi {
     /// The part of the dataset the view shows (and whether it is shown
     /// transposed), for **Export data… → This slice**.
     shown_slice: Option<(Selection, bool)>,
+    /// The axes shown and the slice, shared by the views of the dataset.
+    slicing: crate::ui::views::dims::Slicing,
     /// A data export waiting for its save dialog: what it exports.
     data_export: Option<(Target, Selection, bool)>,
 }
@@ -44,6 +46,7 @@ impl Default for ViewerUi {
             generation: 0,
             exports: Exports::default(),
             shown_slice: None,
+            slicing: crate::ui::views::dims::Slicing::default(),
             data_export: None,
         }
     }
@@ -171,6 +174,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, v: &mut ViewerUi, out: &mut Vec<C
             for view in &mut v.views {
                 view.reset();
             }
+            v.slicing.reset();
         }
         v.last_target = Some(target.clone());
     }
@@ -287,6 +291,7 @@ fn view_ui(
         exports,
         shown_slice,
         data_export,
+        slicing,
         ..
     } = v;
     let mut cx = ViewCx {
@@ -299,6 +304,7 @@ fn view_ui(
         look,
         shown_slice,
         exports,
+        slicing,
     };
     ui.horizontal_wrapped(|ui| {
         if offered.len() > 1 {

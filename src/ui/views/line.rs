@@ -21,14 +21,16 @@ use crate::state::ValueKey;
 use crate::workflow::science::{Shape, fit_peak};
 use crate::workflow::value::Table;
 
-/// A 1-D dataset, or a row of a 2-D one, on its NeXus axis, with its errors
-/// and auxiliary signals.
+/// A 1-D dataset, or a line along any axis of a larger one (the others
+/// at the sliders' positions), on its NeXus axis, with its errors and
+/// auxiliary signals.
 #[derive(Default)]
 pub struct LineView {
-    /// The row shown of a 2-D dataset.
-    row: usize,
     /// Plot log10(y); kept when another dataset is selected.
     log_y: bool,
+    /// The dataset whose file asked for a log scale, once that was applied
+    /// (the user's choice then stands).
+    styled: Option<String>,
     /// Another 1-D dataset of the file chosen as X (a dataset with no
     /// NeXus axes); `None`: the index.
     x_from: Option<String>,
@@ -249,8 +251,8 @@ impl View for LineView {
     }
 
     fn reset(&mut self) {
-        self.row = 0;
         self.x_from = None;
+        self.styled = None;
         // Another dataset: a fit still running is for the one left.
         if let Some((_, _, h)) = self.fitting.take() {
             h.cancel();
@@ -268,17 +270,20 @@ impl View for LineView {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
-        if cx.info.shape.len() == 2 {
-            let rows = usize::try_from(cx.info.shape[0]).unwrap_or(1);
-            ui.add(egui::Slider::new(&mut self.row, 0..=rows.saturating_sub(1)).text("row"));
+        if let Some(p) = cx.plot
+            && p.log_scale
+            && self.styled.as_deref() != Some(cx.target.path.as_str())
+        {
+            self.log_y = true;
+            self.styled = Some(cx.target.path.clone());
         }
-        let selection = crate::plot::prepare::line_selection(cx.info, self.row);
+        let dim = super::dims::line_ui(ui, cx);
+        let selection = crate::plot::prepare::line_selection(cx.info, dim, &cx.slicing.index);
         *cx.shown_slice = Some((selection.clone(), false));
         let key = cx.key(selection.clone());
         let Some(val) = cx.ready(ui, &key) else {
             return;
         };
-        let dim = cx.info.shape.len() - 1;
         let nexus_x = cx.axis_values(dim);
         // No NeXus axis: any other 1-D dataset of the same length can be X.
         let chosen_x = if nexus_x.is_none() && cx.plot.is_none() && cx.info.shape.len() == 1 {

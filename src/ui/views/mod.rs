@@ -8,6 +8,7 @@
 //! line in [`registry`].
 
 pub mod axes;
+pub mod dims;
 pub mod image;
 pub mod line;
 pub mod rgb;
@@ -72,6 +73,9 @@ pub struct ViewCx<'a> {
     /// **Export data… → The slice shown**; a view sets it when it draws.
     pub shown_slice: &'a mut Option<(Selection, bool)>,
     pub exports: &'a mut Exports,
+    /// The axes shown and the slice on the others, shared by the views
+    /// of the dataset (kept when moving between views).
+    pub slicing: &'a mut dims::Slicing,
 }
 
 impl ViewCx<'_> {
@@ -353,7 +357,7 @@ mod tests {
         assert_eq!(offered(&info(&[], true)), ["Value"]);
         assert_eq!(offered(&info(&[10], true)), ["Line", "Table"]);
         assert_eq!(offered(&info(&[4, 5], true)), ["Image", "Line", "Table"]);
-        assert_eq!(offered(&info(&[3, 4, 5], true)), ["Stack", "Table"]);
+        assert_eq!(offered(&info(&[3, 4, 5], true)), ["Stack", "Line", "Table"]);
         assert_eq!(offered(&info(&[3], false)), ["Table"]);
         assert_eq!(offered(&info(&[], false)), ["Value"]);
     }
@@ -380,8 +384,8 @@ mod tests {
             .filter(|v| v.supports(&rgb, std::slice::from_ref(&says), None))
             .map(|v| v.title())
             .collect();
-        assert_eq!(views, ["RGB", "Stack", "Table"]);
-        assert_eq!(offered(&rgb), ["Stack", "Table"]);
+        assert_eq!(views, ["RGB", "Stack", "Line", "Table"]);
+        assert_eq!(offered(&rgb), ["Stack", "Line", "Table"]);
     }
 
     #[test]

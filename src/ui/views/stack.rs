@@ -1,5 +1,6 @@
 //! A stack of images (three axes or more): any two axes shown as rows and
-//! columns, a slider on every other axis, the next frames read ahead.
+//! columns, a slider on every other axis (the shared dimension mapper,
+//! [`super::dims`]), the next frames read ahead.
 
 use super::image::{ImagePane, look_toolbar_ui};
 use super::{View, ViewCx};
@@ -10,10 +11,6 @@ use crate::plot::prepare;
 
 #[derive(Default)]
 pub struct StackView {
-    /// The axes shown as rows and columns (the last two until picked).
-    shown_axes: Option<(usize, usize)>,
-    /// The position on every axis (only those not shown are used).
-    index: Vec<usize>,
     pane: ImagePane,
 }
 
@@ -37,8 +34,6 @@ impl View for StackView {
     }
 
     fn reset(&mut self) {
-        self.shown_axes = None;
-        self.index.clear();
         self.pane.reset();
     }
 
@@ -47,58 +42,15 @@ impl View for StackView {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
-        let (info, plot) = (cx.info, cx.plot);
-        let nd = info.shape.len();
-        let mut shown = self
-            .shown_axes
-            .unwrap_or_else(|| prepare::last_two_axes(info));
-        self.index.resize(nd, 0);
-        // Which two axes are shown (rows, columns); the others get sliders.
-        ui.horizontal(|ui| {
-            for (label, which) in [("Rows", 0), ("Columns", 1)] {
-                let current = if which == 0 { shown.0 } else { shown.1 };
-                let mut pick = current;
-                ui.label(label);
-                let combo = egui::ComboBox::from_id_salt(("stack_axes", which))
-                    .selected_text(prepare::axis_name(plot, info, current))
-                    .show_ui(ui, |ui| {
-                        for a in 0..nd {
-                            let name = prepare::axis_name(plot, info, a);
-                            let item = ui.selectable_value(&mut pick, a, &name);
-                            crate::ui::report::widget(
-                                ui.ctx(),
-                                &format!("axis:{label}:{name}"),
-                                item.rect,
-                            );
-                        }
-                    });
-                crate::ui::report::widget(ui.ctx(), &format!("combo:{label}"), combo.response.rect);
-                if pick != current {
-                    // Picking the other shown axis swaps the two.
-                    shown = match which {
-                        0 if pick == shown.1 => (shown.1, shown.0),
-                        0 => (pick, shown.1),
-                        _ if pick == shown.0 => (shown.1, shown.0),
-                        _ => (shown.0, pick),
-                    };
-                }
-            }
-        });
-        self.shown_axes = Some(shown);
-        for a in (0..nd).filter(|a| *a != shown.0 && *a != shown.1) {
-            let n = usize::try_from(info.shape[a]).unwrap_or(1);
-            self.index[a] = self.index[a].min(n.saturating_sub(1));
-            let name = prepare::axis_name(plot, info, a);
-            let slider =
-                ui.add(egui::Slider::new(&mut self.index[a], 0..=n.saturating_sub(1)).text(&name));
-            crate::ui::report::widget(ui.ctx(), &format!("slider:{name}"), slider.rect);
-        }
+        let shown = super::dims::image_ui(ui, cx);
+        let nd = cx.info.shape.len();
+        let index = cx.slicing.index.clone();
         // Read ahead along the first sliced axis so scrubbing stays smooth.
-        for next in prepare::prefetch(info, shown, &self.index, 2) {
+        for next in prepare::prefetch(cx.info, shown, &index, 2) {
             let key = cx.key(next);
             let _ = cx.fetch(&key);
         }
-        let selection = prepare::stack_selection(nd, shown, &self.index);
+        let selection = prepare::stack_selection(nd, shown, &index);
         self.pane.ui(ui, cx, selection, shown);
     }
 }
