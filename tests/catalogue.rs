@@ -144,7 +144,7 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
         matches!(status(&s, "garbage"), Requested::Failed { error: m, .. } if m.contains("cannot read"))
     );
     assert!(
-        matches!(status(&s, "refused"), Requested::Failed { error: m, .. } if m.contains("cannot connect"))
+        matches!(status(&s, "refused"), Requested::Failed { error: m, .. } if m.contains("could not connect to refused"))
     );
     // The same records from two sources are one row naming both.
     let d = s
@@ -703,4 +703,65 @@ fn sources_live_in_an_editable_file() {
         warning.detail
     );
     assert_eq!(s.search.sources[0].id, "ess", "the sources known before");
+}
+
+/// No network: every online source unreachable. The search still answers
+/// from the bundled catalogue, says so once ("Offline: …", with the count
+/// of online catalogues skipped), and no source is said to have refused.
+#[test]
+fn with_no_network_the_search_says_offline_once() {
+    let closed = || {
+        format!(
+            "http://127.0.0.1:{}/api",
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("bind")
+                .local_addr()
+                .expect("addr")
+                .port()
+        )
+    };
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    let mut sources: Vec<SourceConfig> = s
+        .search
+        .sources
+        .iter()
+        .filter(|c| c.kind.is_local())
+        .cloned()
+        .collect();
+    assert!(!sources.is_empty(), "the bundled catalogue");
+    sources.extend([source("panosc", &closed()), source("mirror", &closed())]);
+    s.set_sources(sources);
+    s.apply(SearchCommand::Run(String::new()));
+    let t0 = Instant::now();
+    while s.search.running() {
+        s.poll();
+        assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!s.search.results.is_empty(), "the bundled records");
+    assert_eq!(s.search.offline_summary(), Some(2), "{:?}", s.search.runs);
+    let unreachable: Vec<_> = s.search.runs.iter().filter(|r| r.unreachable).collect();
+    assert_eq!(unreachable.len(), 2);
+    for run in unreachable {
+        let Requested::Failed { error, .. } = &run.status else {
+            panic!("{run:?}");
+        };
+        assert!(error.starts_with("could not connect to"), "{error}");
+        assert!(!error.contains("refused the request"), "{error}");
+    }
+    // One source answering is not "offline": its errors are its own.
+    let ok = panosc("ok");
+    let mut mixed = s.search.sources.clone();
+    mixed.push(source("ok", &ok.url));
+    s.set_sources(mixed);
+    s.apply(SearchCommand::Run("dataset".into()));
+    let t0 = Instant::now();
+    while s.search.running() {
+        s.poll();
+        assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(s.search.offline_summary(), None, "{:?}", s.search.runs);
 }

@@ -225,3 +225,90 @@ fn active_filters_stay_visible_and_clear() {
     h.run_steps(3);
     assert!(h.state().state().search.facets.is_empty());
 }
+
+/// No network (every online catalogue unreachable): the search answers
+/// from the bundled catalogue and says so in one quiet line with Retry;
+/// no red error line per source, and what each said stays one click away.
+#[test]
+fn offline_the_search_says_so_once_and_retries() {
+    let closed = || {
+        format!(
+            "http://127.0.0.1:{}/api",
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("bind")
+                .local_addr()
+                .expect("addr")
+                .port()
+        )
+    };
+    let home = tempfile::tempdir().expect("tmp");
+    let dirs = AppDirs::under(home.path());
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .wgpu()
+        .build_eframe(move |cc| {
+            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
+        });
+    h.run();
+    let mut sources: Vec<_> = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    for (id, name) in [("panosc", "PaNOSC"), ("zenodo", "Zenodo")] {
+        sources.push(panorama::catalogue::SourceConfig {
+            id: id.into(),
+            name: name.into(),
+            kind: panorama::catalogue::panosc::KIND.kind(),
+            url: closed(),
+            enabled: true,
+            account: None,
+            h5grove: None,
+        });
+    }
+    h.state_mut().state_mut().set_sources(sources);
+    h.get_by_label("Search").click();
+    h.run();
+    let search = h
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("search box");
+    search.focus();
+    h.run_steps(2);
+    for c in "BrightnESS".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.run_steps(1);
+    }
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    h.get_by_label(
+        "Offline: searched the bundled catalogue and the offline index; 2 online catalogues skipped",
+    );
+    assert_eq!(h.query_all_by_label_contains("refused").count(), 0);
+    assert_eq!(
+        h.query_all_by_label_contains("could not connect").count(),
+        0,
+        "details folded"
+    );
+    h.get_by_label_contains("[PaNOSC] skipped");
+    h.get_by_label("What each catalogue said").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.query_all_by_label_contains("could not connect to")
+            .count(),
+        2
+    );
+    let before = h.state().state().search.runs[0].started;
+    h.get_by_label("Retry").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(
+        h.state().state().search.runs[0].started > before,
+        "asked again"
+    );
+    assert_eq!(
+        h.state().state().search.query.as_deref(),
+        Some("BrightnESS")
+    );
+    h.get_by_label_contains("Offline: searched");
+    h.snapshot("search_offline");
+}

@@ -96,23 +96,10 @@ pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(
     source_name: &str,
 ) -> Result<T, CatalogueError> {
     let name = || source_name.to_owned();
-    let resp = req.send().await.map_err(|e| {
-        if e.is_timeout() {
-            CatalogueError::Timeout {
-                source_name: name(),
-            }
-        } else {
-            CatalogueError::Http {
-                source_name: name(),
-                status: 0,
-                detail: if e.is_connect() {
-                    "cannot connect: the service is down or unreachable".into()
-                } else {
-                    e.to_string()
-                },
-            }
-        }
-    })?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| CatalogueError::sending(&e, source_name))?;
     let status = resp.status().as_u16();
     if status == 401 {
         return Err(CatalogueError::SignInRequired {

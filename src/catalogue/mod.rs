@@ -46,6 +46,12 @@ pub enum CatalogueError {
         "{source_name} did not answer in time. It may be slow or down; the other sources still work"
     )]
     Timeout { source_name: String },
+    #[error(
+        "could not connect to {source_name} ({detail}). Check the network or try again later; the other sources still work"
+    )]
+    Unreachable { source_name: String, detail: String },
+    #[error("the request to {source_name} did not go through: {detail}")]
+    RequestFailed { source_name: String, detail: String },
     #[error("{source_name} refused the request ({status}): {detail}")]
     Http {
         source_name: String,
@@ -66,6 +72,38 @@ pub enum CatalogueError {
     },
     #[error("{source_name}: {detail}")]
     Account { source_name: String, detail: String },
+}
+
+impl CatalogueError {
+    /// A request that got no answer: timed out, could not connect (no
+    /// network, the service down), or failed on the way.
+    pub fn sending(e: &reqwest::Error, source_name: &str) -> Self {
+        let source_name = source_name.to_owned();
+        if e.is_timeout() {
+            Self::Timeout { source_name }
+        } else if e.is_connect() {
+            // The innermost cause names what went wrong (DNS, refused).
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            Self::Unreachable {
+                source_name,
+                detail: cause.to_string(),
+            }
+        } else {
+            Self::RequestFailed {
+                source_name,
+                detail: e.to_string(),
+            }
+        }
+    }
+
+    /// Whether the source could not be reached at all (no network, DNS,
+    /// nothing listening): what every online source says when offline.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable { .. })
+    }
 }
 
 /// Give the HDF5 files of `d` that the facility's h5grove service (at

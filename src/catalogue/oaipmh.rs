@@ -376,11 +376,7 @@ async fn get_verb(
         .query(params)
         .send()
         .await
-        .map_err(|e| CatalogueError::Http {
-            source_name: "OAI-PMH".into(),
-            status: 0,
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| CatalogueError::sending(&e, "OAI-PMH"))?;
     let status = resp.status().as_u16();
     let body = crate::net::text_limited(resp, crate::net::limits::OAI_PMH, "an OAI-PMH page")
         .await
@@ -493,11 +489,7 @@ pub async fn harvest(
         let send = client.get(&req.base).query(&params).send();
         let resp = tokio::select! {
             () = cancel.cancelled() => return Err(bad("cancelled")),
-            r = send => r.map_err(|e| CatalogueError::Http {
-                source_name: "OAI-PMH".into(),
-                status: 0,
-                detail: e.to_string(),
-            })?,
+            r = send => r.map_err(|e| CatalogueError::sending(&e, "OAI-PMH"))?,
         };
         let status = resp.status().as_u16();
         let body = crate::net::text_limited(resp, crate::net::limits::OAI_PMH, "an OAI-PMH page")

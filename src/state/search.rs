@@ -62,6 +62,8 @@ pub struct SourceRun {
     pub skipped: bool,
     /// Facet counts over every match, when the source counts them itself.
     pub facets: Option<crate::catalogue::FacetCounts>,
+    /// The last answer was that the source could not be reached at all.
+    pub unreachable: bool,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -96,7 +98,12 @@ pub struct SearchState {
     /// file the user may edit).
     pub sources: Vec<SourceConfig>,
     /// Answers on their way, by search generation and source id.
-    searches: TaskSet<(u64, String), crate::catalogue::SearchPage>,
+    /// Each source's answer, its error kept typed (an unreachable source
+    /// is told apart from one that refused).
+    searches: TaskSet<
+        (u64, String),
+        Result<crate::catalogue::SearchPage, crate::catalogue::CatalogueError>,
+    >,
     /// File lists on their way, by dataset key.
     listing: TaskSet<String, Vec<crate::catalogue::DataFile>>,
     /// Facet counts of the results held ([`Self::facet_counts`]).
@@ -152,6 +159,27 @@ impl SearchState {
     pub fn shown_dataset(&self) -> Option<&crate::catalogue::Dataset> {
         let key = self.shown.as_ref()?;
         self.visible().into_iter().find(|d| &d.key() == key)
+    }
+
+    /// How many online sources were tried and could not be reached, when
+    /// that is every online source of a finished search: no network. The
+    /// Search tab then says so in one quiet line instead of an error each.
+    pub fn offline_summary(&self) -> Option<usize> {
+        if self.running() {
+            return None;
+        }
+        let online: Vec<&SourceRun> = self
+            .runs
+            .iter()
+            .filter(|r| !r.skipped)
+            .filter(|r| {
+                self.sources
+                    .iter()
+                    .find(|s| s.id == r.id)
+                    .is_some_and(|s| !s.kind.is_local())
+            })
+            .collect();
+        (!online.is_empty() && online.iter().all(|r| r.unreachable)).then_some(online.len())
     }
 
     /// True while any source has not answered.
@@ -397,6 +425,7 @@ impl SearchState {
                 started: std::time::Instant::now(),
                 skipped: false,
                 facets: None,
+                unreachable: false,
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Requested::failed("skipped: offline mode (PANORAMA_OFFLINE=1)");
@@ -433,7 +462,7 @@ impl SearchState {
         let handle = cx
             .tasks
             .spawn(&format!("Searching {}", cfg.name), move |_| async move {
-                cat.search(&q).await
+                Ok::<_, std::convert::Infallible>(cat.search(&q).await)
             });
         self.searches.push((generation, cfg.id.clone()), handle);
     }
@@ -495,10 +524,22 @@ impl SearchState {
         &mut self,
         cx: &Cx<'_>,
         source: &str,
-        result: Result<crate::catalogue::SearchPage, TaskError>,
+        result: Result<
+            Result<crate::catalogue::SearchPage, crate::catalogue::CatalogueError>,
+            TaskError,
+        >,
     ) {
         let mut total = None;
         let mut facets = None;
+        let mut unreachable = false;
+        let result = match result {
+            Ok(Ok(page)) => Ok(page),
+            Ok(Err(e)) => {
+                unreachable = e.is_unreachable();
+                Err(e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
         let count = match result {
             Ok(page) => {
                 let v = page.datasets;
@@ -528,6 +569,7 @@ impl SearchState {
         if let Some(run) = self.runs.iter_mut().find(|r| r.id == source) {
             // A failed refresh keeps the count it had.
             run.status.finish(count);
+            run.unreachable = unreachable;
             run.total = total;
             if let Some(f) = facets {
                 run.facets = f;

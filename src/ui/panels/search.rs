@@ -426,6 +426,8 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
     }
     let all = &search.results[..];
     let visible = search.visible();
+    // No network: every online source unreachable, said once, quietly.
+    let offline = search.offline_summary();
     // One chip per source: ok with its count, loading, slow, or failed with the reason.
     ui.horizontal_wrapped(|ui| {
         for run in &search.runs {
@@ -448,7 +450,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     ui.spinner();
                     ui.small(format!("[{}] searching", run.name));
                 }
-                Requested::Failed { error: msg, .. } if run.skipped => {
+                Requested::Failed { error: msg, .. } if run.skipped || offline.is_some() => {
                     ui.small(format!("[{}] skipped", run.name))
                         .on_hover_text(msg);
                 }
@@ -499,7 +501,39 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
              the bundled catalogue and the offline index were searched."
         ));
     }
-    for run in search.runs.iter().filter(|r| !r.skipped) {
+    if let Some(n) = offline {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!(
+                "Offline: searched the bundled catalogue and the offline index; \
+                 {n} online catalogue{} skipped",
+                if n == 1 { "" } else { "s" }
+            ));
+            if ui
+                .small_button("Retry")
+                .on_hover_text("Search every catalogue again")
+                .clicked()
+                && let Some(q) = &search.query
+            {
+                out.push(SearchCommand::Run(q.clone()).into());
+            }
+        });
+        egui::CollapsingHeader::new("What each catalogue said")
+            .id_salt("offline-details")
+            .show(ui, |ui| {
+                for run in &search.runs {
+                    if let Requested::Failed { error: msg, .. } = &run.status
+                        && run.unreachable
+                    {
+                        ui.weak(msg);
+                    }
+                }
+            });
+    }
+    for run in search
+        .runs
+        .iter()
+        .filter(|r| !(r.skipped || (offline.is_some() && r.unreachable)))
+    {
         if let Requested::Failed { error: msg, .. } = &run.status {
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(ui.visuals().error_fg_color, msg);
