@@ -687,7 +687,7 @@ impl DataSource for H5Grove {
             // Text can be long (embedded XML, configurations): the read limit.
             let limit = super::MAX_READ_BYTES;
             let j: serde_json::Value = self.json_limited("data", &params, path, limit)?;
-            let mut v = json_to_value(&j);
+            let mut v = typed_json(&j, &dtype);
             if v.len() == resolved.count().try_into().unwrap_or(usize::MAX) {
                 v.shape = resolved.shape();
             }

@@ -29,7 +29,10 @@ use super::{
 pub const MAGIC: &str = "# # ORSO";
 
 /// The largest `.ort` file read (text; the data are held in memory).
-const MAX_BYTES: u64 = 1 << 30;
+const MAX_BYTES: u64 = 512 << 20;
+
+/// The most numbers held of one file (1 GiB of them).
+const MAX_VALUES: usize = 1 << 27;
 
 /// How deep the header's nesting is turned into attributes.
 const MAX_DEPTH: usize = 16;
@@ -111,12 +114,12 @@ fn yaml_attr(name: String, y: &Yaml) -> Option<Attribute> {
             },
             Data::I64(vec![*i]),
         ),
-        Yaml::Real(s) => (
+        Yaml::Real(_) => (
             DType::Float {
                 bytes: 8,
                 big_endian: false,
             },
-            Data::F64(vec![s.parse().ok()?]),
+            Data::F64(vec![y.as_f64()?]),
         ),
         Yaml::Boolean(b) => (DType::Bool, Data::Bool(vec![*b])),
         Yaml::String(s) => {
@@ -183,29 +186,73 @@ fn merge(base: &mut Yaml, over: &Yaml) {
     }
 }
 
-/// One data set as it stands in the file: its header lines and its rows.
-struct Raw {
-    header: String,
-    rows: Vec<Vec<f64>>,
+/// How deep a header's YAML may nest (ORSO headers are a few levels deep).
+const MAX_YAML_DEPTH: usize = 64;
+
+/// Refuse a header that would take the YAML loader down: nesting past
+/// [`MAX_YAML_DEPTH`] (the loader recurses) or aliases (each use copies
+/// its node: a few lines can stand for billions). Walks the parser's
+/// events one by one, without building anything.
+fn check_yaml(s: &str) -> Result<(), String> {
+    use yaml_rust2::Event;
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(s);
+    let mut depth = 0usize;
+    loop {
+        let (event, _) = parser
+            .next_token()
+            .map_err(|e| format!("is not valid YAML: {e}"))?;
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    return Err(format!("nests deeper than {MAX_YAML_DEPTH} levels"));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            Event::Alias(_) => {
+                return Err("uses YAML aliases (*name), which ORSO headers do not".into());
+            }
+            _ => {}
+        }
+    }
 }
 
-/// The `# `-prefixed header lines and the rows of numbers, split into
-/// data sets at each `# data_set:` line that follows data.
+/// One data set as it stands in the file: its header lines and its
+/// columns of numbers.
+struct Raw {
+    header: String,
+    /// Column by column (one vector of numbers each, not one per row).
+    columns: Vec<Vec<f64>>,
+    rows: usize,
+}
+
+impl Raw {
+    fn new() -> Self {
+        Self {
+            header: String::new(),
+            columns: Vec::new(),
+            rows: 0,
+        }
+    }
+}
+
+/// The `# `-prefixed header lines and the columns of numbers, split into
+/// data sets as orsopy splits them: at every line starting `# data_set`
+/// after the first.
 fn split(text: &str, object: &str) -> Result<Vec<Raw>, DataError> {
-    let mut sets = vec![Raw {
-        header: String::new(),
-        rows: Vec::new(),
-    }];
+    let mut sets = vec![Raw::new()];
+    let mut seen_data_set = false;
+    let mut values = 0usize;
     for (n, line) in text.lines().enumerate() {
-        let current = sets.len() - 1;
         if let Some(rest) = line.strip_prefix('#') {
-            let rest = rest.strip_prefix(' ').unwrap_or(rest);
-            if !sets[current].rows.is_empty() && rest.trim_start().starts_with("data_set:") {
-                sets.push(Raw {
-                    header: String::new(),
-                    rows: Vec::new(),
-                });
+            if line.starts_with("# data_set") {
+                if seen_data_set {
+                    sets.push(Raw::new());
+                }
+                seen_data_set = true;
             }
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
             let last = sets.len() - 1;
             sets[last].header.push_str(rest);
             sets[last].header.push('\n');
@@ -214,28 +261,49 @@ fn split(text: &str, object: &str) -> Result<Vec<Raw>, DataError> {
         if line.trim().is_empty() {
             continue;
         }
-        let row = line
-            .split_whitespace()
-            .map(|t| {
-                t.parse::<f64>().map_err(|_| {
-                    malformed(object, format!("line {}: “{t}” is not a number", n + 1))
-                })
-            })
-            .collect::<Result<Vec<f64>, DataError>>()?;
-        if let Some(first) = sets[current].rows.first()
-            && first.len() != row.len()
-        {
+        let current = sets.len() - 1;
+        let set = &mut sets[current];
+        let mut width = 0;
+        for (k, t) in line.split_whitespace().enumerate() {
+            let v = t
+                .parse::<f64>()
+                .map_err(|_| malformed(object, format!("line {}: “{t}” is not a number", n + 1)))?;
+            if set.rows == 0 {
+                set.columns.push(Vec::new());
+            }
+            match set.columns.get_mut(k) {
+                Some(c) => c.push(v),
+                None => {
+                    return Err(malformed(
+                        object,
+                        format!(
+                            "line {}: more numbers than the {} of the rows before",
+                            n + 1,
+                            set.columns.len()
+                        ),
+                    ));
+                }
+            }
+            width = k + 1;
+        }
+        if width != set.columns.len() {
             return Err(malformed(
                 object,
                 format!(
-                    "line {}: {} numbers where the rows before have {}",
+                    "line {}: {width} numbers where the rows before have {}",
                     n + 1,
-                    row.len(),
-                    first.len()
+                    set.columns.len()
                 ),
             ));
         }
-        sets[current].rows.push(row);
+        set.rows += 1;
+        values += width;
+        if values > MAX_VALUES {
+            return Err(malformed(
+                object,
+                format!("more than {MAX_VALUES} numbers, more than Panorama holds of a text file"),
+            ));
+        }
     }
     Ok(sets)
 }
@@ -343,6 +411,8 @@ impl Orso {
             .to_owned();
         let raw = split(text, label)?;
         let parse_yaml = |s: &str, which: usize| -> Result<Yaml, DataError> {
+            check_yaml(s)
+                .map_err(|e| malformed(label, format!("the header of data set {which} {e}")))?;
             let docs = yaml_rust2::YamlLoader::load_from_str(s).map_err(|e| {
                 malformed(
                     label,
@@ -367,7 +437,7 @@ impl Orso {
             while sets.iter().any(|s| s.name == name) {
                 name = format!("{name}_{i}");
             }
-            let width = r.rows.first().map_or(0, Vec::len);
+            let width = r.columns.len();
             let mut declared = declared_columns(&header);
             declared.truncate(width);
             for k in declared.len()..width {
@@ -375,12 +445,12 @@ impl Orso {
             }
             let columns = declared
                 .into_iter()
-                .enumerate()
-                .map(|(k, (name, attributes, error_of))| Column {
+                .zip(r.columns.iter())
+                .map(|((name, attributes, error_of), values)| Column {
                     name: path_part(&name),
                     attributes,
                     error_of,
-                    values: r.rows.iter().map(|row| row[k]).collect(),
+                    values: values.clone(),
                 })
                 .collect();
             let mut attributes = vec![
@@ -690,6 +760,37 @@ mod tests {
         ));
     }
 
+    /// orsopy's reading: a new data set at every `# data_set` line after
+    /// the first, with or without rows between; Windows line ends, tabs,
+    /// `nan`, and comments among the rows are read as it reads them.
+    #[test]
+    fn data_sets_split_where_orsopy_splits_them() {
+        let text = "# # ORSO reflectivity data file | 1.0 standard | YAML encoding\r\n\
+# columns:\r\n# - {name: Qz}\r\n# - {name: R}\r\n# data_set: a\r\n\
+0.1\t1.0\r\n# # a comment among the rows\r\n0.2  nan\r\n\
+# data_set: b\r\n# data_set: c\r\n0.3 inf\r\n";
+        let o = Orso::parse(text.as_bytes(), "t.ort").expect("parse");
+        let names: Vec<String> = o
+            .entity("/")
+            .expect("root")
+            .children
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        let r = |p: &str| {
+            o.value(p, &Selection::all(), &super::super::NoProgress)
+                .expect(p)
+                .to_f64()
+                .expect("numbers")
+        };
+        assert_eq!(r("/a/data/Qz"), [0.1, 0.2]);
+        let ra = r("/a/data/R");
+        assert!(ra[0] == 1.0 && ra[1].is_nan(), "{ra:?}");
+        assert!(o.entity("/b/data").expect("b").children.is_empty());
+        assert_eq!(r("/c/data/R"), [f64::INFINITY]);
+    }
+
     #[test]
     fn broken_files_are_refused_in_words() {
         let err = |text: &str| {
@@ -706,6 +807,19 @@ mod tests {
         );
         assert!(err("# # ORSO\n# a: [unclosed\n").contains("not valid YAML"));
         assert!(err("# # ORSO\n# owner: x\n0.1 0.2\n").contains("names no columns"));
+        assert!(
+            err(&format!("{head}0.1 1.0\n0.2 1.0 3\n"))
+                .contains("line 6: more numbers than the 2 of the rows before")
+        );
+        // A billion laughs, or nesting that would take the loader's stack.
+        let laughs = "# # ORSO\n# a: &a [x, x, x, x, x, x, x, x, x]\n# b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n# c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+        assert!(err(laughs).contains("aliases"));
+        let deep = format!("# # ORSO\n# x: {}\n", "[".repeat(100_000));
+        let deep = err(&deep);
+        assert!(deep.contains("recursion limit"), "{deep}");
+        let block = format!("# # ORSO\n# {}1\n", "- ".repeat(100_000));
+        let block = err(&block);
+        assert!(block.contains("nests deeper than 64"), "{block}");
         // Hostile names never leave their group.
         let odd = format!("{head}# data_set: ../../etc\n0.1 1.0\n");
         let o = Orso::parse(odd.as_bytes(), "x.ort").expect("parse");

@@ -787,5 +787,8 @@ impl DocumentsState {
         }
         self.values.retain(|k| k.doc != id);
         self.pending.cancel_document(id);
+        // No swap waits on a file closed, nor from one.
+        self.replacing.remove(&id);
+        self.replacing.retain(|_, (old, _)| *old != id);
     }
 }
