@@ -88,14 +88,7 @@ fn a_slow_or_broken_source_never_blocks_the_others() {
     let slow = panosc("slow");
     let failing = panosc("error");
     let garbage = panosc("malformed");
-    let refused = format!(
-        "http://127.0.0.1:{}/api",
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port()
-    );
+    let refused = common::closed_port_url();
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
     let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
@@ -710,16 +703,6 @@ fn sources_live_in_an_editable_file() {
 /// of online catalogues skipped), and no source is said to have refused.
 #[test]
 fn with_no_network_the_search_says_offline_once() {
-    let closed = || {
-        format!(
-            "http://127.0.0.1:{}/api",
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .expect("bind")
-                .local_addr()
-                .expect("addr")
-                .port()
-        )
-    };
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
     let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
@@ -731,7 +714,10 @@ fn with_no_network_the_search_says_offline_once() {
         .cloned()
         .collect();
     assert!(!sources.is_empty(), "the bundled catalogue");
-    sources.extend([source("panosc", &closed()), source("mirror", &closed())]);
+    sources.extend([
+        source("panosc", &common::closed_port_url()),
+        source("mirror", &common::closed_port_url()),
+    ]);
     s.set_sources(sources);
     s.apply(SearchCommand::Run(String::new()));
     let t0 = Instant::now();

@@ -231,16 +231,6 @@ fn active_filters_stay_visible_and_clear() {
 /// no red error line per source, and what each said stays one click away.
 #[test]
 fn offline_the_search_says_so_once_and_retries() {
-    let closed = || {
-        format!(
-            "http://127.0.0.1:{}/api",
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .expect("bind")
-                .local_addr()
-                .expect("addr")
-                .port()
-        )
-    };
     let home = tempfile::tempdir().expect("tmp");
     let dirs = AppDirs::under(home.path());
     let mut h = Harness::builder()
@@ -259,7 +249,7 @@ fn offline_the_search_says_so_once_and_retries() {
             id: id.into(),
             name: name.into(),
             kind: panorama::catalogue::panosc::KIND.kind(),
-            url: closed(),
+            url: common::closed_port_url(),
             enabled: true,
             account: None,
             h5grove: None,

@@ -166,40 +166,11 @@ fn a_stack_shows_any_two_axes_with_a_slider_for_the_other() {
     h.run_steps(3);
     settle(&mut h);
     // One slider now, for y; time runs down the image.
-    let sliders: Vec<String> = h
-        .get_all_by_role(egui::accesskit::Role::Slider)
-        .map(|n| {
-            egui_kittest::kittest::NodeT::accesskit_node(&n)
-                .label()
-                .unwrap_or_default()
-        })
-        .collect();
+    let sliders = sliders(&h);
     assert_eq!(sliders.len(), 1, "{sliders:?}");
     assert!(sliders[0].starts_with('y'), "{sliders:?}");
     // Through the moving spot: y index 62, typed into the slider's field.
-    let field = h
-        .get_all_by_role(egui::accesskit::Role::SpinButton)
-        .next()
-        .expect("the slider's number field");
-    field.focus();
-    h.run_steps(2);
-    h.event(egui::Event::Key {
-        key: egui::Key::A,
-        physical_key: None,
-        pressed: true,
-        repeat: false,
-        modifiers: egui::Modifiers::COMMAND,
-    });
-    h.event(egui::Event::Text("62".into()));
-    h.event(egui::Event::Key {
-        key: egui::Key::Enter,
-        physical_key: None,
-        pressed: true,
-        repeat: false,
-        modifiers: egui::Modifiers::NONE,
-    });
-    h.run_steps(3);
-    settle(&mut h);
+    set_slider(&mut h, 0, "62");
     h.get_by_value("62");
     h.snapshot("viewer_stack_axes");
 }

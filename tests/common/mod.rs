@@ -14,6 +14,19 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The Python of the test venv (`make test` creates it).
+/// A loopback URL where nothing listens (a port bound and let go): a
+/// service that is down, or no network.
+pub fn closed_port_url() -> String {
+    format!(
+        "http://127.0.0.1:{}/api",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port()
+    )
+}
+
 pub fn venv_python() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python");
     assert!(
