@@ -7,8 +7,6 @@ use std::path::Path;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use panorama::paths::AppDirs;
-use panorama::runtime::Runtime;
 use panorama::ui::PanoramaApp;
 
 fn settle(h: &mut Harness<'_, PanoramaApp>) {
@@ -32,13 +30,7 @@ fn a_source_added_in_the_ui_is_searched_with_the_demo() {
     let peer = common::start_peer(cmd, "PANOSC_READY");
 
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run();
     // Start from the bundled catalogue only.
     let demo: Vec<_> = panorama::catalogue::default_sources()
@@ -174,13 +166,7 @@ fn a_file_downloads_from_the_dataset_page_and_opens() {
 #[test]
 fn active_filters_stay_visible_and_clear() {
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run();
     let demo: Vec<_> = panorama::catalogue::default_sources()
         .into_iter()
@@ -232,13 +218,7 @@ fn active_filters_stay_visible_and_clear() {
 #[test]
 fn offline_the_search_says_so_once_and_retries() {
     let home = tempfile::tempdir().expect("tmp");
-    let dirs = AppDirs::under(home.path());
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .wgpu()
-        .build_eframe(move |cc| {
-            PanoramaApp::new(cc.egui_ctx.clone(), Runtime::new().expect("rt"), dirs, None)
-        });
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run();
     let mut sources: Vec<_> = panorama::catalogue::default_sources()
         .into_iter()
