@@ -237,24 +237,76 @@ impl Raw {
     }
 }
 
-/// The `# `-prefixed header lines and the columns of numbers, split into
-/// data sets as orsopy splits them: at every line starting `# data_set`
+/// Every line with its number and the data set it belongs to, counted as
+/// orsopy counts them: a new one at every line starting `# data_set`
 /// after the first.
+fn lines_by_set(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut seen_data_set = false;
+    let mut set = 0;
+    text.lines().enumerate().map(move |(n, line)| {
+        if line.starts_with("# data_set") {
+            if seen_data_set {
+                set += 1;
+            }
+            seen_data_set = true;
+        }
+        (set, n, line)
+    })
+}
+
+/// The YAML of a header line (`# ` taken off); `None` for a row of numbers.
+fn header_part(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('#')?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// A data set's header as YAML, checked first ([`check_yaml`]); `which`
+/// names the data set in errors.
+fn load_yaml(s: &str, which: usize, label: &str) -> Result<Yaml, DataError> {
+    check_yaml(s).map_err(|e| malformed(label, format!("the header of data set {which} {e}")))?;
+    let docs = yaml_rust2::YamlLoader::load_from_str(s).map_err(|e| {
+        malformed(
+            label,
+            format!("the header of data set {which} is not valid YAML: {e}"),
+        )
+    })?;
+    Ok(docs.into_iter().next().unwrap_or(Yaml::Null))
+}
+
+/// The first data set's header of an ORSO text file, read as [`Orso`]
+/// reads it, without its numbers (what the metadata editor takes from a
+/// file).
+pub fn first_header(text: &str, label: &str) -> Result<Yaml, DataError> {
+    if !sniff(text.as_bytes()) {
+        return Err(not_orso(label));
+    }
+    let header: String = lines_by_set(text)
+        .take_while(|(set, _, _)| *set == 0)
+        .filter_map(|(_, _, line)| header_part(line))
+        .flat_map(|yaml| [yaml, "\n"])
+        .collect();
+    load_yaml(&header, 0, label)
+}
+
+fn not_orso(label: &str) -> DataError {
+    malformed(
+        label,
+        "not an ORSO text file (it must start with “# # ORSO”)",
+    )
+}
+
+/// The `# `-prefixed header lines and the columns of numbers, split into
+/// data sets as orsopy splits them ([`lines_by_set`]).
 fn split(text: &str, object: &str) -> Result<Vec<Raw>, DataError> {
     let mut sets = vec![Raw::new()];
-    let mut seen_data_set = false;
     let mut values = 0usize;
-    for (n, line) in text.lines().enumerate() {
-        if let Some(rest) = line.strip_prefix('#') {
-            if line.starts_with("# data_set") {
-                if seen_data_set {
-                    sets.push(Raw::new());
-                }
-                seen_data_set = true;
-            }
-            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    for (set, n, line) in lines_by_set(text) {
+        if set == sets.len() {
+            sets.push(Raw::new());
+        }
+        if let Some(yaml) = header_part(line) {
             let last = sets.len() - 1;
-            sets[last].header.push_str(rest);
+            sets[last].header.push_str(yaml);
             sets[last].header.push('\n');
             continue;
         }
@@ -395,10 +447,7 @@ impl Orso {
     /// Read an ORSO text file from its bytes; `label` names it in errors.
     pub fn parse(bytes: &[u8], label: &str) -> Result<Self, DataError> {
         if !sniff(bytes) {
-            return Err(malformed(
-                label,
-                "not an ORSO text file (it must start with “# # ORSO”)",
-            ));
+            return Err(not_orso(label));
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|e| malformed(label, format!("the text is not UTF-8 ({e})")))?;
@@ -410,18 +459,7 @@ impl Orso {
             .unwrap_or_default()
             .to_owned();
         let raw = split(text, label)?;
-        let parse_yaml = |s: &str, which: usize| -> Result<Yaml, DataError> {
-            check_yaml(s)
-                .map_err(|e| malformed(label, format!("the header of data set {which} {e}")))?;
-            let docs = yaml_rust2::YamlLoader::load_from_str(s).map_err(|e| {
-                malformed(
-                    label,
-                    format!("the header of data set {which} is not valid YAML: {e}"),
-                )
-            })?;
-            Ok(docs.into_iter().next().unwrap_or(Yaml::Null))
-        };
-        let first = parse_yaml(&raw[0].header, 0)?;
+        let first = load_yaml(&raw[0].header, 0, label)?;
         if first["columns"].as_vec().is_none() {
             return Err(malformed(label, "the header names no columns"));
         }
@@ -429,7 +467,7 @@ impl Orso {
         for (i, r) in raw.iter().enumerate() {
             let mut header = first.clone();
             if i > 0 {
-                let over = parse_yaml(&r.header, i)?;
+                let over = load_yaml(&r.header, i, label)?;
                 merge(&mut header, &over);
             }
             let mut name =
@@ -631,16 +669,19 @@ impl DataSource for Orso {
         selection: &Selection,
         progress: &dyn Progress,
     ) -> Result<Value, DataError> {
-        let Some(Node::Column(_, c, _)) = self.lookup(path) else {
-            return match self.lookup(path) {
-                Some(_) => Err(DataError::NotADataset {
+        let c = match self.lookup(path) {
+            Some(Node::Column(_, c, _)) => c,
+            Some(_) => {
+                return Err(DataError::NotADataset {
                     object: path.to_owned(),
                     kind: "group".into(),
-                }),
-                None => Err(DataError::NoSuchObject {
+                });
+            }
+            None => {
+                return Err(DataError::NoSuchObject {
                     object: path.to_owned(),
-                }),
-            };
+                });
+            }
         };
         if progress.cancelled() {
             return Err(DataError::Cancelled);

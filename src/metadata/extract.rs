@@ -183,25 +183,6 @@ pub fn from_nexus(src: &dyn DataSource) -> Extracted {
     out
 }
 
-/// The YAML header of an ORSO text file (`# `-prefixed lines before the data).
-fn orso_header(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix('#') else {
-            break;
-        };
-        // A second YAML document (another data set) ends the first header.
-        if rest.trim_start().starts_with("data_set:") && !out.is_empty() {
-            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            out.push('\n');
-            break;
-        }
-        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-        out.push('\n');
-    }
-    out
-}
-
 /// Read what an ORSO reflectivity text file's header says (owner, experiment,
 /// sample, reduction), each value with its place in the header.
 pub fn from_orso(path: &std::path::Path) -> Result<Extracted, super::MetadataError> {
@@ -210,16 +191,17 @@ pub fn from_orso(path: &std::path::Path) -> Result<Extracted, super::MetadataErr
         detail: d,
     };
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-    if !text.starts_with("# # ORSO") {
-        return Err(bad(
-            "not an ORSO text file (it must start with “# # ORSO”)".into()
-        ));
-    }
-    let docs = yaml_rust2::YamlLoader::load_from_str(&orso_header(&text))
-        .map_err(|e| bad(format!("the header is not valid YAML: {e}")))?;
-    let Some(h) = docs.first() else {
+    // Read as the viewer reads it (hostile YAML refused before loading).
+    let header = crate::data::orso::first_header(&text, &path.display().to_string()).map_err(
+        |e| match e {
+            crate::data::DataError::Malformed { message, .. } => bad(message),
+            e => bad(e.to_string()),
+        },
+    )?;
+    if header.is_null() {
         return Err(bad("the header is empty".into()));
-    };
+    }
+    let h = &header;
     let mut out = Extracted {
         file: path
             .file_name()

@@ -152,7 +152,6 @@ type Opened = (
 #[derive(Default)]
 struct Pending {
     opens: TaskSet<(u64, bool), Opened>,
-    /// The file beside a document's, by that document's id.
     /// The next file looked for, by what was shown when Page Down was pressed.
     neighbours: TaskSet<Target, Option<PathBuf>>,
     entities: TaskSet<(u64, String), Entity>,
@@ -453,28 +452,24 @@ impl DocumentsState {
                     .unwrap_or_else(|_| file.clone())
                     .display()
                     .to_string();
-                // Already open and read: go there. One that failed to open
-                // is opened afresh (it may have been fixed since).
+                // Already open and read: go there; still opening: wait for
+                // it. One that failed to open is opened afresh (it may have
+                // been fixed since).
                 if let Some(d) = self.open.iter().find(|d| d.location == location) {
                     let doc = d.id;
                     match d.status {
-                        DocStatus::Ready => {}
+                        DocStatus::Ready => {
+                            self.load_entity(doc, &path, cx.tasks);
+                            self.resolve_plot(doc, &path, cx.tasks);
+                            self.selected = Some(Target { doc, path });
+                            return;
+                        }
                         DocStatus::Loading => {
                             self.replacing.insert(doc, (from, path));
                             return;
                         }
-                        DocStatus::Failed(_) => {
-                            self.close_document(doc);
-                            self.open_path(&file, false, cx);
-                            let new = self.next_id;
-                            self.replacing.insert(new, (from, path));
-                            return;
-                        }
+                        DocStatus::Failed(_) => self.close_document(doc),
                     }
-                    self.load_entity(doc, &path, cx.tasks);
-                    self.resolve_plot(doc, &path, cx.tasks);
-                    self.selected = Some(Target { doc, path });
-                    return;
                 }
                 self.open_path(&file, false, cx);
                 let new = self.next_id;

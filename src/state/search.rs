@@ -531,15 +531,10 @@ impl SearchState {
     ) {
         let mut total = None;
         let mut facets = None;
-        let mut unreachable = false;
-        let result = match result {
-            Ok(Ok(page)) => Ok(page),
-            Ok(Err(e)) => {
-                unreachable = e.is_unreachable();
-                Err(e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
+        let unreachable = matches!(&result, Ok(Err(e)) if e.is_unreachable());
+        let result = result
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
         let count = match result {
             Ok(page) => {
                 let v = page.datasets;
