@@ -1548,3 +1548,255 @@ fn an_orso_file_opens_as_reflectivity_on_a_log_scale() {
     h.get_by_label_contains("Qz (1/angstrom)");
     h.snapshot("viewer_orso");
 }
+
+/// The x and y bounds of a rectangle as the region table gives them
+/// ("x 10…30, y 8…20").
+fn rect_bounds(geometry: &str) -> [usize; 4] {
+    let nums: Vec<usize> = geometry
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().expect("a whole pixel"))
+        .collect();
+    [nums[0], nums[1], nums[2], nums[3]]
+}
+
+/// numpy's count, sum, mean, std, min and max of `z[y0:y1, x0:x1]` of
+/// dataset `path` (a 3-D one frame by frame: its sums).
+fn numpy_rect(file: &Path, path: &str, [x0, x1, y0, y1]: [usize; 4]) -> serde_json::Value {
+    let out = std::process::Command::new(common::venv_python())
+        .arg("-c")
+        .arg(format!(
+            "import sys, json, h5py, numpy as np\n\
+             z = h5py.File(sys.argv[1], 'r')['{path}'][()].astype('float64')\n\
+             if z.ndim == 2:\n\
+             \x20   v = z[{y0}:{y1}, {x0}:{x1}]\n\
+             \x20   print(json.dumps([v.size, v.sum(), v.mean(), v.std(), v.min(), v.max()]))\n\
+             else:\n\
+             \x20   print(json.dumps([float(f[{y0}:{y1}, {x0}:{x1}].sum()) for f in z]))"
+        ))
+        .arg(file)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// Where pixel coordinate (x, y) of a `rows` × `cols` image with
+/// increasing pixel axes is on screen.
+fn pixel_on_screen(
+    h: &Harness<'_, PanoramaApp>,
+    (rows, cols): (f32, f32),
+    x: f32,
+    y: f32,
+) -> egui::Pos2 {
+    let [l, t, r, b] = panorama::ui::report::get(&h.ctx)
+        .image_screen
+        .expect("the image's place");
+    egui::pos2(l + (r - l) * x / cols, b - (b - t) * y / rows)
+}
+
+/// A rectangle dragged on an image is measured while it is drawn, and once
+/// drawn (and moved by a drag inside it) its count, sum, mean, std, min
+/// and max are numpy's on the pixels the table says it holds.
+#[test]
+fn a_rectangle_dragged_on_an_image_reads_numpys_statistics() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("roi.h5");
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:48, 0:64]\n\
+         z = (100 + 40 * np.sin(x / 5.0) * np.cos(y / 7.0) + (x * y) % 13).astype('float32')\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['image'] = z\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, "/image");
+    assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
+    h.get_by_label("Rectangle").click();
+    h.run_steps(3);
+    let size = (48.0, 64.0);
+    let (from, to) = (
+        pixel_on_screen(&h, size, 10.2, 8.1),
+        pixel_on_screen(&h, size, 30.1, 20.2),
+    );
+    // Half way through the drag the region is already measured.
+    h.hover_at(from);
+    h.run_steps(2);
+    h.drag_at(from);
+    h.run_steps(2);
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.run_steps(1);
+    }
+    let live = panorama::ui::report::get(&h.ctx).rois;
+    assert_eq!(live.len(), 1, "measured while drawn: {live:?}");
+    assert!(live[0].stats.is_some_and(|s| s[0] > 0.0));
+    for i in 6..=10 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(5);
+    let check = |h: &Harness<'_, PanoramaApp>| {
+        let rois = panorama::ui::report::get(&h.ctx).rois;
+        assert_eq!(rois.len(), 1, "{rois:?}");
+        assert_eq!(rois[0].name, "ROI 1");
+        let bounds = rect_bounds(&rois[0].geometry);
+        let want = numpy_rect(&file, "/image", bounds);
+        let got = rois[0].stats.expect("statistics");
+        for k in 0..6 {
+            let w = want[k].as_f64().expect("number");
+            assert!(
+                (got[k] - w).abs() <= 1e-9 * w.abs().max(1.0),
+                "{} statistic {k}: Panorama {}, numpy {w}",
+                rois[0].geometry,
+                got[k]
+            );
+        }
+        bounds
+    };
+    assert_eq!(check(&h), [10, 30, 8, 20]);
+    h.get_by_label_contains("ROI 1: Rectangle");
+    h.snapshot("viewer_image_roi");
+    // A drag inside it moves it (5 pixels right, 4 up) and it is measured there.
+    let (a, b) = (
+        pixel_on_screen(&h, size, 20.0, 14.0),
+        pixel_on_screen(&h, size, 25.0, 18.0),
+    );
+    drag(&mut h, a, b);
+    assert_eq!(check(&h), [15, 35, 12, 24]);
+}
+
+/// On a stack a region is followed through every frame: its sum in each
+/// is numpy's.
+#[test]
+fn a_region_on_a_stack_is_summed_through_its_frames() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("stack.h5");
+    common::image::h5py_write(
+        "k, y, x = np.mgrid[0:6, 0:32, 0:40]\n\
+         z = ((x + 2 * y) * (k + 1) + k * k).astype('int32')\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['frames'] = z\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, "/frames");
+    assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
+    h.get_by_label("Rectangle").click();
+    h.run_steps(3);
+    let size = (32.0, 40.0);
+    let (a, b) = (
+        pixel_on_screen(&h, size, 4.2, 3.1),
+        pixel_on_screen(&h, size, 17.9, 11.2),
+    );
+    drag(&mut h, a, b);
+    settle(&mut h);
+    h.run_steps(3);
+    let rois = panorama::ui::report::get(&h.ctx).rois;
+    assert_eq!(rois.len(), 1, "{rois:?}");
+    let bounds = rect_bounds(&rois[0].geometry);
+    assert_eq!(bounds, [4, 18, 3, 11]);
+    let want: Vec<f64> =
+        serde_json::from_value(numpy_rect(&file, "/frames", bounds)).expect("sums");
+    assert_eq!(rois[0].per_frame.as_deref(), Some(&want[..]));
+}
+
+/// Click once at `at`, with frames between, as a person does.
+fn click_at(h: &mut Harness<'_, PanoramaApp>, at: egui::Pos2) {
+    h.hover_at(at);
+    h.run_steps(2);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    // Far enough apart not to make a double-click with the next.
+    h.run_steps(30);
+}
+
+/// A polygon clicked corner by corner and closed with Enter holds the
+/// pixels scikit-image's `draw.polygon` gives for those corners, and its
+/// sum is numpy's over them.
+#[test]
+fn a_polygon_clicked_on_an_image_holds_scikit_images_pixels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("poly.h5");
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:48, 0:64]\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['image'] = (x * 3 + y * 100).astype('uint16')\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, "/image");
+    h.get_by_label("Polygon").click();
+    h.run_steps(3);
+    let size = (48.0, 64.0);
+    for (x, y) in [
+        (8.3, 6.2),
+        (50.7, 10.4),
+        (30.2, 22.6),
+        (40.4, 40.3),
+        (12.6, 33.8),
+    ] {
+        let at = pixel_on_screen(&h, size, x, y);
+        click_at(&mut h, at);
+    }
+    assert!(
+        panorama::ui::report::get(&h.ctx).rois.len() == 1,
+        "measured before it is closed"
+    );
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    let rois = panorama::ui::report::get(&h.ctx).rois;
+    assert_eq!(rois.len(), 1, "{rois:?}");
+    // The corners as the table gives them (the clicks, in pixels).
+    let corners: Vec<(f64, f64)> = rois[0]
+        .geometry
+        .split(") (")
+        .map(|p| {
+            let nums: Vec<f64> = p
+                .trim_matches(|c| c == '(' || c == ')')
+                .split(", ")
+                .map(|v| v.parse().expect("number"))
+                .collect();
+            (nums[0], nums[1])
+        })
+        .collect();
+    assert_eq!(corners.len(), 5, "{}", rois[0].geometry);
+    let xs: Vec<String> = corners.iter().map(|c| (c.0 - 0.5).to_string()).collect();
+    let ys: Vec<String> = corners.iter().map(|c| (c.1 - 0.5).to_string()).collect();
+    let out = std::process::Command::new(common::venv_python())
+        .arg("-c")
+        .arg(format!(
+            "import sys, json, h5py, numpy as np, skimage.draw\n\
+             z = h5py.File(sys.argv[1], 'r')['/image'][()].astype('float64')\n\
+             rr, cc = skimage.draw.polygon([{}], [{}], z.shape)\n\
+             print(json.dumps([len(rr), float(z[rr, cc].sum())]))",
+            ys.join(","),
+            xs.join(",")
+        ))
+        .arg(&file)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want: (f64, f64) = serde_json::from_slice(&out.stdout).expect("json");
+    let got = rois[0].stats.expect("statistics");
+    assert_eq!((got[0], got[1]), want, "count and sum");
+}

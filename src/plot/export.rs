@@ -115,8 +115,9 @@ pub fn line_svg(points: &[[f64; 2]], x_label: &str, y_label: &str) -> String {
     )
 }
 
-pub fn write_svg(path: &Path, svg: &str) -> Result<(), ExportError> {
-    std::fs::write(path, svg).map_err(io(path))
+/// Write a text export (an SVG picture, a CSV table made elsewhere).
+pub fn write_text(path: &Path, text: &str) -> Result<(), ExportError> {
+    std::fs::write(path, text).map_err(io(path))
 }
 
 /// Write RGBA pixels as a PNG file.

@@ -6,6 +6,7 @@ pub mod export;
 pub mod prepare;
 pub mod pyramid;
 pub mod rgb;
+pub mod roi;
 
 pub use colormap::{Colormap, Scale};
 pub use pyramid::MinMaxPyramid;

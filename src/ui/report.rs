@@ -39,6 +39,37 @@ pub struct ViewReport {
     pub workflow_nodes: Option<usize>,
     /// Wires of the open workflow, while the Workflows tab is shown.
     pub workflow_wires: Option<usize>,
+    /// The regions of interest on the image shown, with what they measure.
+    pub rois: Vec<RoiReport>,
+}
+
+/// One region of interest as its table row shows it, at full precision.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RoiReport {
+    pub name: String,
+    /// Where it is, in pixels (as the table says).
+    pub geometry: String,
+    /// Count, sum, mean, std, min, max; absent for a profile.
+    pub stats: Option<[f64; 6]>,
+    /// Pixels that are not numbers, left out.
+    pub invalid: usize,
+    pub centre: Option<(f64, f64)>,
+    /// Its sum or mean in each frame of a stack, once followed through them.
+    pub per_frame: Option<Vec<f64>>,
+}
+
+impl RoiReport {
+    pub fn new(name: &str, geometry: &str, s: Option<&crate::plot::roi::Stats>) -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        Self {
+            name: name.to_owned(),
+            geometry: geometry.to_owned(),
+            stats: s.map(|s| [s.count as f64, s.sum, s.mean, s.std, s.min, s.max]),
+            invalid: s.map_or(0, |s| s.invalid),
+            centre: s.and_then(|s| s.centre),
+            per_frame: None,
+        }
+    }
 }
 
 fn id() -> egui::Id {

@@ -39,7 +39,7 @@ impl View for ImageView {
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
         let shown = crate::plot::prepare::last_two_axes(cx.info);
-        self.pane.ui(ui, cx, Selection::all(), shown);
+        self.pane.ui(ui, cx, Selection::all(), shown, None);
     }
 
     fn reset(&mut self) {
@@ -81,6 +81,9 @@ struct TexCache {
     colormap: Colormap,
     scale: Scale,
     image: ImageData,
+    /// The values at full resolution as shown (oriented, mask applied):
+    /// what the regions of interest measure.
+    full: Arc<Value>,
     /// The colour range, how it was chosen and what it leaves out.
     info: crate::plot::ColorRange,
     /// CPU-coloured texture (when the GPU path is off).
@@ -99,6 +102,10 @@ pub struct ImagePane {
     /// The dataset masking the image (a detector's `pixel_mask`), when
     /// the user chose one; kept from file to file.
     mask: Option<String>,
+    /// Regions of interest drawn on the image, kept from file to file.
+    rois: super::roi::RoiTools,
+    /// The image's values as numbers, for the regions.
+    numbers: Option<(Arc<Value>, Arc<Vec<f64>>)>,
 }
 
 impl ImagePane {
@@ -156,9 +163,11 @@ impl ImagePane {
         Some((path, m))
     }
 
-    /// Forget the readout (another dataset was selected).
+    /// Forget the readout and the regions (another dataset was selected).
     pub fn reset(&mut self) {
         self.readout = None;
+        self.rois = super::roi::RoiTools::default();
+        self.numbers = None;
     }
 
     /// Drop the coloured image (the values were read again).
@@ -167,13 +176,15 @@ impl ImagePane {
     }
 
     /// Draw `selection` of the target with axes `shown` (rows, columns) of
-    /// the dataset.
+    /// the dataset; `stack` when it is a frame of a stack (its regions are
+    /// then also followed through the frames).
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         cx: &mut ViewCx<'_>,
         selection: Selection,
         shown: (usize, usize),
+        stack: Option<super::roi::StackCx>,
     ) {
         *cx.shown_slice = Some((selection.clone(), shown.0 > shown.1));
         let key = cx.key(selection);
@@ -211,7 +222,7 @@ impl ImagePane {
                 Some((p, v, n)) => (Arc::new(v), Some((p.clone(), n))),
                 None => (val.clone(), None),
             };
-            let img = ImageData::from_value(val, h, w);
+            let img = ImageData::from_value(val.clone(), h, w);
             let info = phase_range(
                 crate::plot::color_range(&img.pixels, look.scale, look.full_range),
                 key.part,
@@ -238,6 +249,7 @@ impl ImagePane {
                 colormap: look.colormap,
                 scale: look.scale,
                 image: img,
+                full: val,
                 info,
                 texture,
                 gpu: gpu_values,
@@ -260,10 +272,7 @@ impl ImagePane {
         let Some(t) = &mut self.tex else {
             return;
         };
-        let (pw, ph) = (
-            (t.image.width * t.image.stride) as f64,
-            (t.image.height * t.image.stride) as f64,
-        );
+        let (pw, ph) = (t.image.full_width as f64, t.image.full_height as f64);
         t.image.x_range = (0.0, pw);
         t.image.y_range = (0.0, ph);
         t.image.x_label = "x (pixel)".into();
@@ -299,24 +308,37 @@ impl ImagePane {
         ui.horizontal_wrapped(|ui| {
             colour_range_note(ui, &info, masked.as_ref(), t.scale, &mut cx.look.full_range);
         });
-        if ui.button("Export PNG…").clicked() {
-            let img = to_color_image(&t.image, colours);
-            let (w, h) = (img.size[0], img.size[1]);
-            let rgba: Vec<u8> = img
-                .pixels
-                .iter()
-                .flat_map(egui::Color32::to_srgba_unmultiplied)
-                .collect();
-            cx.export_png(ui.ctx(), w, h, rgba);
-        }
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Export PNG…").clicked() {
+                let img = to_color_image(&t.image, colours);
+                let (w, h) = (img.size[0], img.size[1]);
+                let rgba: Vec<u8> = img
+                    .pixels
+                    .iter()
+                    .flat_map(egui::Color32::to_srgba_unmultiplied)
+                    .collect();
+                cx.export_png(ui.ctx(), w, h, rgba);
+            }
+            ui.separator();
+            self.rois.toolbar_ui(ui);
+        });
         let readout_h = 20.0;
+        // Room for the regions' table and plots under the image, kept
+        // while a tool is on so the image does not move under a drag.
+        let panel_h = if self.rois.rois.is_empty() && !self.rois.active() {
+            0.0
+        } else {
+            (ui.available_height() * 0.4).clamp(120.0, 320.0)
+        };
+        let geometry = super::roi::Geometry::of(&t.image);
+        let rois = &mut self.rois;
         let id = egui::Id::new(("image", &cx.target.path));
         let aspect_lock = cx.look.aspect_lock;
         let mut readout = self.readout.take();
         let mut hover = None;
         ui.horizontal_top(|ui| {
             let w = ui.available_width() - 96.0;
-            let h = ui.available_height() - readout_h;
+            let h = ui.available_height() - readout_h - panel_h;
             ui.allocate_ui(egui::vec2(w.max(100.0), h.max(100.0)), |ui| {
                 let pixels = match (&t.texture, &t.gpu) {
                     (Some(tex), _) => Pixels::Texture(tex),
@@ -334,7 +356,15 @@ impl ImagePane {
                     }),
                     (None, None) => return,
                 };
-                hover = image_ui(ui, id, "image", &t.image, pixels, aspect_lock);
+                hover = image_ui(
+                    ui,
+                    id,
+                    "image",
+                    &t.image,
+                    pixels,
+                    aspect_lock,
+                    Some((rois, geometry)),
+                );
                 readout = hover.map(|h| value_readout(&t.image, h));
                 super::report_plotted(ui);
             });
@@ -357,6 +387,20 @@ impl ImagePane {
                 .unwrap_or_else(|| "Hover the image to read values.".into()),
         );
         self.readout = readout;
+        let full = t.full.clone();
+        if let (Some(numbers), [.., height, width]) = (
+            super::roi::numbers(&full, &mut self.numbers),
+            full.shape.as_slice(),
+        ) {
+            let px = super::roi::Pixels {
+                values: &numbers,
+                height: *height,
+                width: *width,
+            };
+            self.rois.panel_ui(ui, cx, &px, stack.as_ref());
+        } else {
+            crate::ui::report::update(ui.ctx(), |r| r.rois.clear());
+        }
     }
 }
 
@@ -445,6 +489,9 @@ pub struct ImageData {
     pub y_label: String,
     /// Every how many pixels one was kept, when downsampled.
     pub stride: usize,
+    /// The size of the image before any downsampling.
+    pub full_height: usize,
+    pub full_width: usize,
 }
 
 impl ImageData {
@@ -481,6 +528,8 @@ impl ImageData {
             x_label: "x (pixel)".into(),
             y_label: "y (pixel)".into(),
             stride,
+            full_height: height,
+            full_width: width,
         }
     }
 
@@ -709,6 +758,7 @@ pub fn image_ui(
     img: &ImageData,
     pixels: Pixels<'_>,
     aspect_lock: bool,
+    mut rois: Option<(&mut super::roi::RoiTools, super::roi::Geometry)>,
 ) -> Option<Hover> {
     let (x0, x1) = img.x_range;
     let (y0, y1) = img.y_range;
@@ -727,6 +777,10 @@ pub fn image_ui(
     if aspect_lock {
         plot = plot.data_aspect(1.0);
     }
+    // While a region tool is on, a drag draws instead of panning.
+    if rois.as_ref().is_some_and(|(r, _)| r.active()) {
+        plot = plot.allow_drag(false).allow_double_click_reset(false);
+    }
     let texture = match &pixels {
         Pixels::Texture(t) => Some(t.id()),
         Pixels::Gpu(_) => None,
@@ -743,6 +797,9 @@ pub fn image_ui(
                 plot_ui.image(PlotImage::new("image", tex, center, size).uv(
                     egui::Rect::from_min_max(egui::pos2(u0, v0), egui::pos2(u1, v1)),
                 ));
+            }
+            if let Some((rois, geometry)) = rois.as_mut() {
+                rois.plot_ui(plot_ui, *geometry);
             }
             // Only over the plot: outside it, the pointer's coordinates can
             // still fall on the (zoomed) image, off screen.
@@ -772,6 +829,9 @@ pub fn image_ui(
                 eframe::egui_wgpu::Callback::new_paint_callback(visible, draw),
             );
         }
+    }
+    if let Some((rois, geometry)) = &rois {
+        rois.paint(ui, t, *geometry);
     }
     let p = resp.inner?;
     let (row, col) = img.pixel_at(p.x, p.y)?;

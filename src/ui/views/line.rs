@@ -415,7 +415,7 @@ impl View for LineView {
                     "Exporting SVG",
                     cx.export_name("svg"),
                     "svg",
-                    move |p| crate::plot::export::write_svg(p, &svg),
+                    move |p| crate::plot::export::write_text(p, &svg),
                 );
             }
             ui.separator();

@@ -12,6 +12,7 @@ pub mod dims;
 pub mod image;
 pub mod line;
 pub mod rgb;
+pub mod roi;
 pub mod scatter;
 pub mod stack;
 pub mod table;

@@ -94,6 +94,8 @@ impl View for RgbView {
             x_label: "x (pixel)".into(),
             y_label: "y (pixel)".into(),
             stride: 1,
+            full_height: layout.height,
+            full_width: layout.width,
         };
         let id = egui::Id::new(("rgb", &cx.target.path));
         let readout_h = 20.0;
@@ -103,7 +105,15 @@ impl View for RgbView {
         );
         let mut hover: Option<Hover> = None;
         ui.allocate_ui(size, |ui| {
-            hover = image_ui(ui, id, "rgb", &geometry, Pixels::Texture(&s.texture), true);
+            hover = image_ui(
+                ui,
+                id,
+                "rgb",
+                &geometry,
+                Pixels::Texture(&s.texture),
+                true,
+                None,
+            );
             super::report_plotted(ui);
         });
         if let Some(h) = hover {

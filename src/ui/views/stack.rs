@@ -51,6 +51,15 @@ impl View for StackView {
             let _ = cx.fetch(&key);
         }
         let selection = prepare::stack_selection(nd, shown, &index);
-        self.pane.ui(ui, cx, selection, shown);
+        // The regions are followed along the first axis with a slider.
+        let stack = (0..nd)
+            .find(|a| *a != shown.0 && *a != shown.1)
+            .map(|frame_axis| super::roi::StackCx {
+                selection: selection.clone(),
+                shown,
+                frame_axis,
+                frame: index.get(frame_axis).copied().unwrap_or(0),
+            });
+        self.pane.ui(ui, cx, selection, shown, stack);
     }
 }
