@@ -1800,3 +1800,108 @@ fn a_polygon_clicked_on_an_image_holds_scikit_images_pixels() {
     let got = rois[0].stats.expect("statistics");
     assert_eq!((got[0], got[1]), want, "count and sum");
 }
+
+/// A widget the window reported this frame, by name: its centre.
+fn widget_centre(h: &Harness<'_, PanoramaApp>, name: &str) -> egui::Pos2 {
+    let report = panorama::ui::report::get(&h.ctx);
+    let [l, t, r, b] = *report
+        .widgets
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} is not on screen: {:?}", report.widgets.keys()));
+    egui::pos2(f32::midpoint(l, r), f32::midpoint(t, b))
+}
+
+/// A 1-D dataset of another file, found with the Files filter and dragged
+/// onto the line plot, is drawn over it on its own NeXus axis with its own
+/// legend entry: its first and last points are h5py's; an offset typed
+/// beside it moves it by that much; Remove takes it away again.
+#[test]
+fn a_dataset_of_another_file_dragged_onto_a_line_plot_is_drawn_over_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
+    let nexus = "def write(path, entry, signal, axis, x, y):\n\
+                 \x20   with h5py.File(path, 'w') as f:\n\
+                 \x20       f.attrs['default'] = entry\n\
+                 \x20       e = f.create_group(entry)\n\
+                 \x20       e.attrs['NX_class'] = 'NXentry'\n\
+                 \x20       e.attrs['default'] = 'data'\n\
+                 \x20       d = e.create_group('data')\n\
+                 \x20       d.attrs['NX_class'] = 'NXdata'\n\
+                 \x20       d.attrs['signal'] = signal\n\
+                 \x20       d.attrs['axes'] = [axis]\n\
+                 \x20       d[signal] = y\n\
+                 \x20       d[axis] = x\n";
+    common::image::h5py_write(
+        &format!(
+            "{nexus}x = np.linspace(0, 10, 50)\n\
+             write(sys.argv[1], 'entry', 'y', 'x', x, np.sin(x))\n"
+        ),
+        &a,
+    );
+    common::image::h5py_write(
+        &format!(
+            "{nexus}q = np.linspace(5, 15, 30)\n\
+             write(sys.argv[1], 'scan', 'intensity', 'q', q, 0.01 * q ** 2)\n"
+        ),
+        &b,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &a);
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::OpenPath(b.clone()));
+    settle(&mut h);
+    select(&mut h, "/entry/data/y");
+    assert_eq!(panorama::ui::report::get(&h.ctx).view, "line");
+    // Find it in the Files panel, and drag it onto the plot.
+    let filter = widget_centre(&h, "field:files filter");
+    h.hover_at(filter);
+    h.run_steps(1);
+    h.drag_at(filter);
+    h.drop_at(filter);
+    h.run_steps(2);
+    h.event(egui::Event::Text("intensity".into()));
+    settle(&mut h);
+    h.run_steps(3);
+    let row = widget_centre(&h, "object:/scan/data/intensity");
+    let [l, t, r, bb] = panorama::ui::report::get(&h.ctx).frame;
+    drag(
+        &mut h,
+        row,
+        egui::pos2(f32::midpoint(l, r), f32::midpoint(t, bb)),
+    );
+    settle(&mut h);
+    h.run_steps(4);
+    assert_eq!(
+        h.state().state().documents.overlays.len(),
+        1,
+        "dropped on the plot"
+    );
+    let name = "b.h5 › /scan/data/intensity";
+    let line = |h: &Harness<'_, PanoramaApp>| {
+        let lines = panorama::ui::report::get(&h.ctx).lines;
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0].name, "y");
+        assert_eq!(lines[1].name, name);
+        lines[1].clone()
+    };
+    let want = common::image::h5py_datasets(&b, &["/scan/data/q", "/scan/data/intensity"]);
+    let (q, y): (Vec<f64>, Vec<f64>) = (
+        serde_json::from_value(want[0].clone()).expect("q"),
+        serde_json::from_value(want[1].clone()).expect("intensity"),
+    );
+    let drawn = line(&h);
+    assert_eq!(drawn.points, 30);
+    assert_eq!(drawn.first, Some([q[0], y[0]]));
+    assert_eq!(drawn.last, Some([q[29], y[29]]));
+    // Its legend entry is there, with its name.
+    h.get_by_label(name);
+    h.snapshot("viewer_line_overlay");
+    set_slider(&mut h, 0, "2");
+    h.run_steps(3);
+    let moved = line(&h);
+    assert_eq!(moved.first, Some([q[0], y[0] + 2.0]));
+    h.get_by_label("Remove").click();
+    h.run_steps(4);
+    assert!(h.state().state().documents.overlays.is_empty());
+    assert_eq!(panorama::ui::report::get(&h.ctx).lines.len(), 1);
+}

@@ -15,7 +15,7 @@ use crate::net::credentials::SharedTokens;
 use crate::runtime::{TaskError, TaskRegistry, TaskSet};
 
 /// Opening, reading and exporting files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DocumentsCommand {
     /// Ask for a file with the native dialog, then open it.
     OpenFileDialog,
@@ -76,6 +76,36 @@ pub enum DocumentsCommand {
         file: PathBuf,
         at: PathBuf,
     },
+    /// Change the lines drawn over the line plot from other datasets.
+    Overlay(OverlayCommand),
+}
+
+/// The lines from other datasets (of any open file) drawn over the line
+/// plot, each with its legend entry, colour and offset.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverlayCommand {
+    /// Draw a 1-D dataset over the line plot (once; at most
+    /// [`MAX_OVERLAYS`]).
+    Add(Target),
+    Remove(usize),
+    /// Shift line `index` by `offset` in the plot's units (decades on a log
+    /// scale), to set lines apart.
+    Offset {
+        index: usize,
+        offset: f64,
+    },
+    Clear,
+}
+
+/// The most lines drawn over a plot.
+pub const MAX_OVERLAYS: usize = 16;
+
+/// A line from another dataset drawn over the line plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    pub target: Target,
+    /// Added to its values in the plot's units (decades on a log scale).
+    pub offset: f64,
 }
 
 /// Where a document is in being opened.
@@ -199,6 +229,8 @@ pub struct DocumentsState {
     replacing: BTreeMap<u64, (u64, String)>,
     /// Data exports in progress.
     pub(super) exports: TaskSet<PathBuf, crate::data::export::Exported>,
+    /// Lines of other datasets drawn over the line plot.
+    pub overlays: Vec<Overlay>,
     next_id: u64,
 }
 
@@ -216,6 +248,7 @@ impl DocumentsState {
             pending: Pending::default(),
             replacing: BTreeMap::new(),
             exports: TaskSet::default(),
+            overlays: Vec::new(),
             next_id: 0,
         }
     }
@@ -284,6 +317,7 @@ impl DocumentsState {
                 ),
             },
             DocumentsCommand::Close(id) => self.close_document(id),
+            DocumentsCommand::Overlay(c) => self.overlay(c, cx),
             DocumentsCommand::SetCfConventions(on) => {
                 if self.cf_conventions != on {
                     self.cf_conventions = on;
@@ -775,7 +809,49 @@ impl DocumentsState {
     }
 
     /// Close a document.
+    fn overlay(&mut self, command: OverlayCommand, cx: &mut Cx<'_>) {
+        match command {
+            OverlayCommand::Add(target) => {
+                if self.overlays.iter().any(|o| o.target == target)
+                    || self.document(target.doc).is_none()
+                {
+                    return;
+                }
+                if self.overlays.len() >= MAX_OVERLAYS {
+                    cx.notify(
+                        Level::Warning,
+                        "Too many lines",
+                        format!(
+                            "At most {MAX_OVERLAYS} lines are drawn over a plot; remove one first."
+                        ),
+                    );
+                    return;
+                }
+                self.load_entity(target.doc, &target.path, cx.tasks);
+                self.resolve_plot(target.doc, &target.path, cx.tasks);
+                self.overlays.push(Overlay {
+                    target,
+                    offset: 0.0,
+                });
+            }
+            OverlayCommand::Remove(i) => {
+                if i < self.overlays.len() {
+                    self.overlays.remove(i);
+                }
+            }
+            OverlayCommand::Offset { index, offset } => {
+                if let Some(o) = self.overlays.get_mut(index)
+                    && offset.is_finite()
+                {
+                    o.offset = offset;
+                }
+            }
+            OverlayCommand::Clear => self.overlays.clear(),
+        }
+    }
+
     pub fn close_document(&mut self, id: u64) {
+        self.overlays.retain(|o| o.target.doc != id);
         self.open.retain(|d| d.id != id);
         if self.selected.as_ref().is_some_and(|t| t.doc == id) {
             self.selected = None;

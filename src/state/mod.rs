@@ -43,7 +43,7 @@ use crate::store::Store;
 pub use documents::VALUE_CACHE_BYTES;
 
 /// One thing the user can ask for, addressed to the slice that does it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Documents(DocumentsCommand),
     Search(SearchCommand),

@@ -41,6 +41,28 @@ pub struct ViewReport {
     pub workflow_wires: Option<usize>,
     /// The regions of interest on the image shown, with what they measure.
     pub rois: Vec<RoiReport>,
+    /// The lines of the line plot shown last, in the order drawn.
+    pub lines: Vec<LineReport>,
+}
+
+/// One line of a line plot as drawn this frame (plot coordinates).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LineReport {
+    pub name: String,
+    pub points: usize,
+    pub first: Option<[f64; 2]>,
+    pub last: Option<[f64; 2]>,
+}
+
+impl LineReport {
+    pub fn of(name: &str, pts: &[[f64; 2]]) -> Self {
+        Self {
+            name: name.to_owned(),
+            points: pts.len(),
+            first: pts.first().copied(),
+            last: pts.last().copied(),
+        }
+    }
 }
 
 /// One region of interest as its table row shows it, at full precision.

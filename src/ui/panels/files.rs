@@ -3,6 +3,7 @@
 use crate::command::Command;
 use crate::command::{DocumentsCommand, ShellCommand};
 use crate::data::{Entity, EntityKind};
+use crate::state::documents::OverlayCommand;
 use crate::state::{AppState, DocStatus, Document, Requested, Target};
 
 #[derive(Default)]
@@ -42,9 +43,23 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
                 .on_hover_text(reason);
         }
         kind => {
+            let target = Target {
+                doc: doc.id,
+                path: e.path.clone(),
+            };
+            let line = matches!(kind, EntityKind::Dataset(d) if d.shape.len() == 1 && d.dtype.is_plottable());
             let r = ui
                 .horizontal(|ui| {
-                    let r = ui.selectable_label(selected, text);
+                    // A 1-D dataset can be dragged onto a line plot.
+                    let r = if line {
+                        let id = egui::Id::new(("drag-object", doc.id, &e.path));
+                        ui.dnd_drag_source(id, target.clone(), |ui| {
+                            ui.selectable_label(selected, &text)
+                        })
+                        .inner
+                    } else {
+                        ui.selectable_label(selected, text)
+                    };
                     crate::ui::report::widget(ui.ctx(), &format!("object:{}", e.path), r.rect);
                     let detail = match kind {
                         EntityKind::Dataset(d) => {
@@ -69,6 +84,18 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
                     }
                     .into(),
                 );
+            }
+            if line {
+                r.context_menu(|ui| {
+                    if ui
+                        .button("Draw over the line plot")
+                        .on_hover_text("Add this dataset as another line in the plot shown (or drag it onto the plot)")
+                        .clicked()
+                    {
+                        out.push(DocumentsCommand::Overlay(OverlayCommand::Add(target)).into());
+                        ui.close();
+                    }
+                });
             }
         }
     }

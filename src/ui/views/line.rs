@@ -50,6 +50,8 @@ pub struct LineView {
     fit_x: Option<String>,
     /// Pyramids of the auxiliary signals shown with the line.
     aux_cache: Vec<(ValueKey, Arc<MinMaxPyramid>)>,
+    /// Pyramids of the lines of other datasets drawn over it.
+    overlay_cache: super::overlays::OverlayCache,
 }
 
 /// A fit of the range shown: the parameters with their uncertainties, the
@@ -263,6 +265,7 @@ impl View for LineView {
     fn values_changed(&mut self) {
         self.cache = None;
         self.aux_cache.clear();
+        self.overlay_cache.clear();
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
@@ -365,7 +368,9 @@ impl View for LineView {
             Some((k, Ok(f))) if *k == shown.key => Some(f.curve.clone()),
             _ => None,
         };
-        let series = Series {
+        let overlay_states = super::overlays::gather(cx, &mut self.overlay_cache);
+        let first_overlay = overlay_colour_base(extra.len());
+        let mut series = Series {
             pyramid,
             x,
             errors,
@@ -374,6 +379,7 @@ impl View for LineView {
             log_y: self.log_y,
             extra,
             fit: curve,
+            overlays: Vec::new(),
         };
         ui.horizontal(|ui| {
             let log = ui.checkbox(&mut self.log_y, "Log scale");
@@ -422,14 +428,33 @@ impl View for LineView {
             self.fit_controls_ui(ui, cx, &series, &shown.key);
         });
         self.fit_result_ui(ui, cx, &shown.key);
+        super::overlays::list_ui(
+            ui,
+            &overlay_states,
+            |k| crate::ui::theme::plot_line(first_overlay + k),
+            cx.out,
+        );
+        series.overlays = overlay_states
+            .into_iter()
+            .filter_map(|(_, s)| match s {
+                super::overlays::State::Shown(line) => Some(line),
+                super::overlays::State::Not(..) => None,
+            })
+            .collect();
         if let Some(note) = gaps.note(self.log_y) {
             ui.weak(note);
         }
-        self.shown_range = Some(line_ui(
-            ui,
-            egui::Id::new(("line", &cx.target.path)),
-            &series,
-        ));
+        let (range, dropped) = line_ui(ui, egui::Id::new(("line", &cx.target.path)), &series);
+        self.shown_range = Some(range);
+        // A dataset dragged from the Files panel onto the plot is drawn over it.
+        if let Some(t) = dropped {
+            cx.out.push(
+                crate::command::DocumentsCommand::Overlay(
+                    crate::state::documents::OverlayCommand::Add((*t).clone()),
+                )
+                .into(),
+            );
+        }
         super::report_plotted(ui);
     }
 }
@@ -466,6 +491,14 @@ pub struct Series {
     pub extra: Vec<(String, Arc<MinMaxPyramid>)>,
     /// A fitted curve drawn over the line.
     pub fit: Option<Vec<[f64; 2]>>,
+    /// Lines of other datasets, each on its own X.
+    pub overlays: Vec<super::overlays::OverlayLine>,
+}
+
+/// The colour index of the first overlaid line: after the line, its
+/// auxiliary signals and the fit.
+fn overlay_colour_base(extra: usize) -> usize {
+    extra + 2
 }
 
 /// Error bars are drawn (instead of a band) when at most this many points
@@ -554,8 +587,13 @@ fn visible(x: Option<&Arc<Vec<f64>>>, n: usize, lo: f64, hi: f64) -> (usize, usi
     }
 }
 
-/// Draw the series; returns the x range shown.
-pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
+/// Draw the series; returns the x range shown, and a dataset dropped on
+/// the plot.
+pub fn line_ui(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    s: &Series,
+) -> ((f64, f64), Option<Arc<crate::state::Target>>) {
     let n = s.pyramid.len();
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let columns = (ui.available_width().max(100.0) * ui.ctx().pixels_per_point()) as usize;
@@ -571,9 +609,10 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
             }),
         );
     let mut plot = super::axes::readable(plot, s.x_label.clone(), log);
-    if !s.extra.is_empty() || s.fit.is_some() {
+    if !s.extra.is_empty() || s.fit.is_some() || !s.overlays.is_empty() {
         plot = plot.legend(Legend::default());
     }
+    let mut drawn_lines = Vec::new();
     let mut bars: Vec<(f64, f64, f64)> = Vec::new();
     let extent = extent(s.x.as_ref(), n);
     let mut drawn = extent;
@@ -583,7 +622,8 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
         // scale): every point, so the fit covers the data's whole extent.
         // Zoomed or panned: the points in last frame's range.
         let b = plot_ui.plot_bounds();
-        let (lo, hi) = if plot_ui.auto_bounds().x || !(b.is_valid() && b.width() > 0.0) {
+        let auto = plot_ui.auto_bounds().x || !(b.is_valid() && b.width() > 0.0);
+        let (lo, hi) = if auto {
             extent
         } else {
             (b.min()[0], b.max()[0])
@@ -620,6 +660,7 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
                 plot_ui.add(FilledArea::new("uncertainty", &xs, &lo, &hi));
             }
         }
+        drawn_lines.push(crate::ui::report::LineReport::of(&s.y_label, &pts));
         line_parts(plot_ui, &s.y_label, &pts, 0);
         for (k, (name, p)) in s.extra.iter().enumerate() {
             let n = p.len().min(n);
@@ -632,6 +673,32 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
                 }
             }
             line_parts(plot_ui, name, &pts, k + 1);
+        }
+        for (k, o) in s.overlays.iter().enumerate() {
+            let n = o.pyramid.len();
+            // Every point while the plot fits the data (so the overlaid
+            // lines widen it), else those in range.
+            let increasing = o.x.as_ref().is_none_or(|x| x.first() <= x.last());
+            let (a, b) = if auto || !increasing {
+                (0, n)
+            } else {
+                visible(o.x.as_ref(), n, lo, hi)
+            };
+            let mut pts: Vec<[f64; 2]> = Vec::new();
+            for (i, mn, mx) in o.pyramid.decimate(a, b, columns) {
+                let x = x_at(o.x.as_ref(), i);
+                pts.push([x, fy(log, mn) + o.offset]);
+                if mx != mn {
+                    pts.push([x, fy(log, mx) + o.offset]);
+                }
+            }
+            drawn_lines.push(crate::ui::report::LineReport::of(&o.name, &pts));
+            line_parts(
+                plot_ui,
+                &o.name,
+                &pts,
+                overlay_colour_base(s.extra.len()) + k,
+            );
         }
         if let Some(curve) = &s.fit {
             let pts: Vec<[f64; 2]> = curve.iter().map(|&[x, y]| [x, fy(log, y)]).collect();
@@ -648,6 +715,23 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
     // This frame's zoom or pan moved the range after the points were chosen:
     // draw once more, so the range shown is never left part empty.
     crate::ui::report::plot(ui.ctx(), "line", &response.transform);
+    crate::ui::report::update(ui.ctx(), |r| r.lines = drawn_lines);
+    // A dataset dragged from the Files panel: outlined while over the plot.
+    let dropped = response
+        .response
+        .dnd_release_payload::<crate::state::Target>();
+    if response
+        .response
+        .dnd_hover_payload::<crate::state::Target>()
+        .is_some()
+    {
+        ui.painter().rect_stroke(
+            response.response.rect,
+            2.0,
+            ui.visuals().selection.stroke,
+            egui::StrokeKind::Inside,
+        );
+    }
     if needs_redraw(&response.transform, extent, drawn) {
         ui.ctx().request_repaint();
     }
@@ -683,7 +767,7 @@ pub fn line_ui(ui: &mut egui::Ui, id: egui::Id, s: &Series) -> (f64, f64) {
         }
     }
     let b = response.transform.bounds();
-    (b.min()[0], b.max()[0])
+    ((b.min()[0], b.max()[0]), dropped)
 }
 
 #[cfg(test)]

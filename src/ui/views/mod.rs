@@ -11,6 +11,7 @@ pub mod axes;
 pub mod dims;
 pub mod image;
 pub mod line;
+pub mod overlays;
 pub mod rgb;
 pub mod roi;
 pub mod scatter;
