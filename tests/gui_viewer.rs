@@ -1663,13 +1663,23 @@ fn a_rectangle_dragged_on_an_image_reads_numpys_statistics() {
     assert_eq!(check(&h), [10, 30, 8, 20]);
     h.get_by_label_contains("ROI 1: Rectangle");
     h.snapshot("viewer_image_roi");
-    // A drag inside it moves it (5 pixels right, 4 up) and it is measured there.
+    // A drag from its edge moves it (5 pixels right, 4 up) and it is
+    // measured there.
     let (a, b) = (
-        pixel_on_screen(&h, size, 20.0, 14.0),
-        pixel_on_screen(&h, size, 25.0, 18.0),
+        pixel_on_screen(&h, size, 10.0, 14.0),
+        pixel_on_screen(&h, size, 15.0, 18.0),
     );
     drag(&mut h, a, b);
     assert_eq!(check(&h), [15, 35, 12, 24]);
+    // A drag inside it draws another, inside.
+    let (a, b) = (
+        pixel_on_screen(&h, size, 18.2, 14.1),
+        pixel_on_screen(&h, size, 24.1, 20.2),
+    );
+    drag(&mut h, a, b);
+    let rois = panorama::ui::report::get(&h.ctx).rois;
+    assert_eq!(rois.len(), 2, "{rois:?}");
+    assert_eq!(rect_bounds(&rois[1].geometry), [18, 24, 14, 20]);
 }
 
 /// On a stack a region is followed through every frame: its sum in each
@@ -1744,38 +1754,36 @@ fn a_polygon_clicked_on_an_image_holds_scikit_images_pixels() {
     h.get_by_label("Polygon").click();
     h.run_steps(3);
     let size = (48.0, 64.0);
-    for (x, y) in [
+    let clicks = [
         (8.3, 6.2),
         (50.7, 10.4),
         (30.2, 22.6),
         (40.4, 40.3),
         (12.6, 33.8),
-    ] {
+    ];
+    for (x, y) in clicks {
         let at = pixel_on_screen(&h, size, x, y);
         click_at(&mut h, at);
     }
+    let open = panorama::ui::report::get(&h.ctx).rois;
     assert!(
-        panorama::ui::report::get(&h.ctx).rois.len() == 1,
-        "measured before it is closed"
+        open.len() == 1 && open[0].drawing,
+        "measured before it is closed: {open:?}"
     );
     h.key_press(egui::Key::Enter);
     h.run_steps(3);
     let rois = panorama::ui::report::get(&h.ctx).rois;
     assert_eq!(rois.len(), 1, "{rois:?}");
-    // The corners as the table gives them (the clicks, in pixels).
-    let corners: Vec<(f64, f64)> = rois[0]
-        .geometry
-        .split(") (")
-        .map(|p| {
-            let nums: Vec<f64> = p
-                .trim_matches(|c| c == '(' || c == ')')
-                .split(", ")
-                .map(|v| v.parse().expect("number"))
-                .collect();
-            (nums[0], nums[1])
-        })
-        .collect();
-    assert_eq!(corners.len(), 5, "{}", rois[0].geometry);
+    assert!(!rois[0].drawing, "Enter closes it");
+    // Its corners are where the clicks were.
+    let corners = rois[0].points.clone();
+    assert_eq!(corners.len(), 5, "{corners:?}");
+    for (got, want) in corners.iter().zip(clicks) {
+        assert!(
+            (got.0 - f64::from(want.0)).abs() < 0.05 && (got.1 - f64::from(want.1)).abs() < 0.05,
+            "a corner at {got:?}, clicked at {want:?}"
+        );
+    }
     let xs: Vec<String> = corners.iter().map(|c| (c.0 - 0.5).to_string()).collect();
     let ys: Vec<String> = corners.iter().map(|c| (c.1 - 0.5).to_string()).collect();
     let out = std::process::Command::new(common::venv_python())

@@ -200,23 +200,31 @@ fn a_region_through_the_frames_of_a_stack_is_numpys_per_frame() {
     // Frames along the last axis, as a stack shown on axes (0, 1) has them.
     let (h, w, v) = image();
     let frames = 4;
-    let block: Vec<f64> = (0..h * w * frames)
+    // The block read around the region (rows 3..29, columns 7..41), as
+    // the viewer reads it: frames last.
+    let (r0, c0, bh, bw) = (3, 7, 26, 34);
+    let block: Vec<f64> = (0..bh * bw * frames)
         .map(|i| {
             let (p, f) = (i / frames, i % frames);
-            v[p] * (f as f64 + 1.0)
+            let (r, c) = (r0 + p / bw, c0 + p % bw);
+            v[r * w + c] * (f as f64 + 1.0)
         })
         .collect();
     let rect = Shape::Rect {
         a: (7.0, 3.0),
         b: (41.0, 29.0),
     };
+    assert_eq!(rect.pixel_box(h, w), Some((r0, r0 + bh, c0, c0 + bw)));
+    let strides = roi::block_strides(2, (0, 1), (frames, bh, bw));
+    assert_eq!(strides, (1, bw * frames, frames));
     let got = roi::frame_stats(
         &block,
         frames,
-        (h, w),
-        (1, w * frames, frames),
-        (0, 0),
+        (bh, bw),
+        strides,
+        (r0, c0),
         &rect,
+        &|_, _| false,
     );
     let want = python(
         &format!(

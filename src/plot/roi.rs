@@ -95,24 +95,62 @@ impl Shape {
     /// Row-major indices of the pixels of an `height` × `width` image whose
     /// centres lie inside the area (none for a profile).
     pub fn pixels(&self, height: usize, width: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.for_each_pixel(height, width, |r, c| out.push(r * width + c));
+        out
+    }
+
+    /// Call `f(row, column)` for each pixel whose centre lies inside the
+    /// area, row by row: a rectangle's rows and columns directly, a
+    /// polygon's by scanline (the even–odd rule), so a large region costs
+    /// no more than its pixels.
+    pub fn for_each_pixel(&self, height: usize, width: usize, mut f: impl FnMut(usize, usize)) {
         let Some((x0, x1, y0, y1)) = self.bounds() else {
-            return Vec::new();
+            return;
         };
         let (c0, c1) = (first_centre(x0, width), first_centre(x1, width));
         let (r0, r1) = (first_centre(y0, height), first_centre(y1, height));
-        let mut out = Vec::new();
+        let mut crossings = Vec::new();
         for r in r0..r1 {
             #[allow(clippy::cast_precision_loss)]
             let y = r as f64 + 0.5;
-            for c in c0..c1 {
-                #[allow(clippy::cast_precision_loss)]
-                let x = c as f64 + 0.5;
-                if matches!(self, Self::Rect { .. }) || self.hit((x, y), 0.0) {
-                    out.push(r * width + c);
+            match self {
+                Self::Rect { .. } => (c0..c1).for_each(|c| f(r, c)),
+                Self::Polygon(v) => {
+                    // Where the row's centre line crosses the edges; the
+                    // centres in [x₀, x₁), [x₂, x₃), … are inside.
+                    crossings.clear();
+                    let mut j = v.len() - 1;
+                    for i in 0..v.len() {
+                        let ((xi, yi), (xj, yj)) = (v[i], v[j]);
+                        if (yi > y) != (yj > y) {
+                            crossings.push((xj - xi) * (y - yi) / (yj - yi) + xi);
+                        }
+                        j = i;
+                    }
+                    crossings.sort_by(f64::total_cmp);
+                    for pair in crossings.chunks_exact(2) {
+                        let (a, b) = (first_centre(pair[0], width), first_centre(pair[1], width));
+                        (a.max(c0)..b.min(c1)).for_each(|c| f(r, c));
+                    }
                 }
+                _ => {}
             }
         }
-        out
+    }
+
+    /// Whether `p` is on the shape's outline (within `slack` pixels of an
+    /// edge of an area, of a line, or of a cross's centre): where a drag
+    /// moves the shape rather than draws a new one.
+    pub fn near_outline(&self, p: Point, slack: f64) -> bool {
+        let edges = |v: &[Point]| {
+            (0..v.len()).any(|i| distance_to_segment(p, v[i], v[(i + 1) % v.len()]) <= slack)
+        };
+        match self {
+            Self::Rect { a, b } => edges(&[*a, (b.0, a.1), *b, (a.0, b.1)]),
+            Self::Polygon(v) => v.len() >= 2 && edges(v),
+            Self::Line { .. } | Self::Cross(_) => self.hit(p, slack),
+        }
     }
 
     /// The extent of an area: `(x0, x1, y0, y1)`; `None` for a profile.
@@ -207,6 +245,33 @@ pub struct Stats {
 
 /// Statistics of the pixels `indices` of a row-major image `width` wide.
 pub fn stats(values: &[f64], width: usize, indices: &[usize]) -> Stats {
+    stats_from(|f: &mut dyn FnMut(f64, usize, usize)| {
+        for &i in indices {
+            if let (Some(v), Some(r), Some(c)) =
+                (values.get(i), i.checked_div(width), i.checked_rem(width))
+            {
+                f(*v, r, c);
+            }
+        }
+    })
+}
+
+/// Statistics of the area `shape` of a row-major `height` × `width` image,
+/// without listing its pixels.
+pub fn stats_of(values: &[f64], height: usize, width: usize, shape: &Shape) -> Stats {
+    stats_from(|f: &mut dyn FnMut(f64, usize, usize)| {
+        shape.for_each_pixel(height, width, |r, c| {
+            if let Some(v) = values.get(r * width + c) {
+                f(*v, r, c);
+            }
+        });
+    })
+}
+
+/// Statistics of the `(value, row, column)` a walk visits (walked twice:
+/// the sum, then the deviations from the mean, so large offsets keep their
+/// precision).
+fn stats_from(walk: impl Fn(&mut dyn FnMut(f64, usize, usize))) -> Stats {
     let mut s = Stats {
         min: f64::NAN,
         max: f64::NAN,
@@ -216,22 +281,21 @@ pub fn stats(values: &[f64], width: usize, indices: &[usize]) -> Stats {
     };
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut sum, mut wr, mut wc) = (Kahan::default(), Kahan::default(), Kahan::default());
-    for &i in indices {
-        let Some(&v) = values.get(i) else { continue };
+    walk(&mut |v, r, c| {
         if !v.is_finite() {
             s.invalid += 1;
-            continue;
+            return;
         }
         s.count += 1;
         sum.add(v);
         #[allow(clippy::cast_precision_loss)]
-        if let (Some(r), Some(c)) = (i.checked_div(width), i.checked_rem(width)) {
+        {
             wr.add(v * r as f64);
             wc.add(v * c as f64);
         }
         min = min.min(v);
         max = max.max(v);
-    }
+    });
     if s.count == 0 {
         return s;
     }
@@ -239,16 +303,13 @@ pub fn stats(values: &[f64], width: usize, indices: &[usize]) -> Stats {
     #[allow(clippy::cast_precision_loss)]
     let n = s.count as f64;
     s.mean = s.sum / n;
-    // Two passes: the deviations from the mean, so large offsets keep
-    // their precision.
     let mut dev = Kahan::default();
-    for &i in indices {
-        if let Some(&v) = values.get(i)
-            && v.is_finite()
-        {
-            dev.add((v - s.mean).powi(2));
+    let mean = s.mean;
+    walk(&mut |v, _, _| {
+        if v.is_finite() {
+            dev.add((v - mean).powi(2));
         }
-    }
+    });
     s.std = (dev.total() / n).sqrt();
     s.min = min;
     s.max = max;
@@ -296,8 +357,9 @@ const MAX_SAMPLES: usize = 1 << 17;
 /// scikit-image's `profile_line(image, src, dst, linewidth=width, order=1)`:
 /// `ceil(length + 1)` points evenly from one end to the other, each the
 /// mean of `width` bilinear samples across the line. A sample beyond the
-/// image's outer pixel centres takes the nearest edge value; one more
-/// than half a pixel outside is not a number.
+/// image's outer pixel centres takes the nearest edge value (scikit-image's
+/// `mode='nearest'`); one more than half a pixel outside the image is not
+/// a number (so is the mean it is part of).
 pub fn line_profile(
     values: &[f64],
     height: usize,
@@ -424,7 +486,8 @@ fn index_of(x: f64, n: usize) -> Option<usize> {
 /// `height` × `width` pixels read around it (its corner at pixel `origin`
 /// = (row, column) of the whole image). `strides` says where frame `f`,
 /// row `r` and column `c` of the block are: `f·strides.0 + r·strides.1 +
-/// c·strides.2` (the block keeps the dataset's own axis order).
+/// c·strides.2` (see [`block_strides`]). Pixels `masked(row, column)` (of
+/// the whole image) count as not numbers, as on the image itself.
 pub fn frame_stats(
     values: &[f64],
     frames: usize,
@@ -432,29 +495,44 @@ pub fn frame_stats(
     strides: (usize, usize, usize),
     origin: (usize, usize),
     shape: &Shape,
+    masked: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<Stats> {
     #[allow(clippy::cast_precision_loss)]
     let local = shape.translated(-(origin.1 as f64), -(origin.0 as f64));
-    let indices = local.pixels(height, width);
-    let mut frame = vec![f64::NAN; height * width];
+    let mut pixels = Vec::new();
+    local.for_each_pixel(height, width, |r, c| {
+        pixels.push((r, c, masked(r + origin.0, c + origin.1)));
+    });
     (0..frames)
         .map(|f| {
-            for &i in &indices {
-                let (r, c) = (i / width, i % width);
-                frame[i] = values
-                    .get(f * strides.0 + r * strides.1 + c * strides.2)
-                    .copied()
-                    .unwrap_or(f64::NAN);
-            }
-            let mut s = stats(&frame, width, &indices);
-            // Centres of mass in the whole image's pixels.
-            #[allow(clippy::cast_precision_loss)]
-            if let Some((r, c)) = s.centre {
-                s.centre = Some((r + origin.0 as f64, c + origin.1 as f64));
-            }
-            s
+            stats_from(|g: &mut dyn FnMut(f64, usize, usize)| {
+                for &(r, c, m) in &pixels {
+                    let at = f * strides.0 + r * strides.1 + c * strides.2;
+                    if let Some(v) = values.get(at) {
+                        g(if m { f64::NAN } else { *v }, r + origin.0, c + origin.1);
+                    }
+                }
+            })
         })
         .collect()
+}
+
+/// Where frames, rows and columns are in a block read of three axes of a
+/// dataset, kept in the dataset's order: the strides (frame, row, column)
+/// of a block of `frames` frames of `height` × `width` pixels, the frames
+/// along axis `frame_axis` and the rows and columns along `shown`.
+pub fn block_strides(
+    frame_axis: usize,
+    shown: (usize, usize),
+    (frames, height, width): (usize, usize, usize),
+) -> (usize, usize, usize) {
+    let mut axes = [(frame_axis, frames), (shown.0, height), (shown.1, width)];
+    axes.sort_unstable_by_key(|a| a.0);
+    let stride = |axis: usize| -> usize {
+        let k = axes.iter().position(|a| a.0 == axis).unwrap_or(0);
+        axes[k + 1..].iter().map(|a| a.1).product()
+    };
+    (stride(frame_axis), stride(shown.0), stride(shown.1))
 }
 
 /// One line of the table of regions: its name and what it measured.
@@ -608,15 +686,34 @@ mod tests {
             b: (3.0, 3.0),
         };
         assert_eq!(r.pixel_box(4, 5), Some((1, 3, 1, 3)));
-        let s = frame_stats(&block, 2, (2, 2), (4, 2, 1), (1, 1), &r);
+        let none = |_: usize, _: usize| false;
+        assert_eq!(block_strides(0, (1, 2), (2, 2, 2)), (4, 2, 1));
+        let s = frame_stats(&block, 2, (2, 2), (4, 2, 1), (1, 1), &r, &none);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].sum, 66.0);
         assert_eq!(s[1].sum, 4.0);
         assert_eq!(s[1].centre, Some((1.5, 1.5)));
         // The frames as the last axis: (row, column, frame).
         let last = [11.0, 1.0, 12.0, 1.0, 21.0, 1.0, 22.0, 1.0];
-        let t = frame_stats(&last, 2, (2, 2), (1, 4, 2), (1, 1), &r);
+        assert_eq!(block_strides(2, (0, 1), (2, 2, 2)), (1, 4, 2));
+        let t = frame_stats(&last, 2, (2, 2), (1, 4, 2), (1, 1), &r, &none);
         assert_eq!(t, s);
+        // Rows after columns in the dataset (a transposed view), frames
+        // between: (column, frame, row).
+        assert_eq!(block_strides(1, (2, 0), (2, 2, 2)), (2, 1, 4));
+        let mid = [11.0, 21.0, 1.0, 1.0, 12.0, 22.0, 1.0, 1.0];
+        assert_eq!(
+            frame_stats(&mid, 2, (2, 2), (2, 1, 4), (1, 1), &r, &none),
+            s
+        );
+        // A masked pixel is left out of every frame.
+        let masked = frame_stats(&block, 2, (2, 2), (4, 2, 1), (1, 1), &r, &|r, c| {
+            (r, c) == (1, 1)
+        });
+        assert_eq!(
+            (masked[0].count, masked[0].invalid, masked[0].sum),
+            (3, 1, 55.0)
+        );
     }
 
     #[test]

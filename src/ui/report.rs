@@ -78,6 +78,11 @@ pub struct RoiReport {
     pub centre: Option<(f64, f64)>,
     /// Its sum or mean in each frame of a stack, once followed through them.
     pub per_frame: Option<Vec<f64>>,
+    /// Still being drawn (not yet in the table's export).
+    pub drawing: bool,
+    /// Its corners (a rectangle's two, a polygon's, a line's ends, a
+    /// cross's centre), exactly, in pixel coordinates.
+    pub points: Vec<(f64, f64)>,
 }
 
 impl RoiReport {
@@ -90,6 +95,8 @@ impl RoiReport {
             invalid: s.map_or(0, |s| s.invalid),
             centre: s.and_then(|s| s.centre),
             per_frame: None,
+            drawing: false,
+            points: Vec::new(),
         }
     }
 }

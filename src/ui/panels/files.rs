@@ -50,13 +50,29 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
             let line = matches!(kind, EntityKind::Dataset(d) if d.shape.len() == 1 && d.dtype.is_plottable());
             let r = ui
                 .horizontal(|ui| {
-                    // A 1-D dataset can be dragged onto a line plot.
+                    // A 1-D dataset can be dragged onto a line plot (and
+                    // clicked, as any row).
                     let r = if line {
-                        let id = egui::Id::new(("drag-object", doc.id, &e.path));
-                        ui.dnd_drag_source(id, target.clone(), |ui| {
-                            ui.selectable_label(selected, &text)
-                        })
-                        .inner
+                        let r = ui.add(
+                            egui::Button::selectable(selected, &text)
+                                .sense(egui::Sense::click_and_drag()),
+                        );
+                        if r.drag_started() {
+                            egui::DragAndDrop::set_payload(ui.ctx(), target.clone());
+                        }
+                        if r.dragged()
+                            && let Some(at) = ui.ctx().pointer_interact_pos()
+                        {
+                            let layer = egui::LayerId::new(egui::Order::Tooltip, r.id);
+                            ui.ctx().layer_painter(layer).text(
+                                at + egui::vec2(12.0, 4.0),
+                                egui::Align2::LEFT_TOP,
+                                &text,
+                                egui::TextStyle::Body.resolve(ui.style()),
+                                ui.visuals().strong_text_color(),
+                            );
+                        }
+                        r.on_hover_cursor(egui::CursorIcon::Grab)
                     } else {
                         ui.selectable_label(selected, text)
                     };

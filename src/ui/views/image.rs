@@ -102,7 +102,8 @@ pub struct ImagePane {
     /// The dataset masking the image (a detector's `pixel_mask`), when
     /// the user chose one; kept from file to file.
     mask: Option<String>,
-    /// Regions of interest drawn on the image, kept from file to file.
+    /// Regions of interest drawn on the image, kept while the same object
+    /// is shown (a scan series browsed with Page Down keeps them).
     rois: super::roi::RoiTools,
     /// The image's values as numbers, for the regions.
     numbers: Option<(Arc<Value>, Arc<Vec<f64>>)>,
@@ -170,9 +171,12 @@ impl ImagePane {
         self.numbers = None;
     }
 
-    /// Drop the coloured image (the values were read again).
+    /// Drop the coloured image and what was measured on it (the values
+    /// were read again).
     pub fn values_changed(&mut self) {
         self.tex = None;
+        self.numbers = None;
+        self.rois.values_changed();
     }
 
     /// Draw `selection` of the target with axes `shown` (rows, columns) of
@@ -388,7 +392,11 @@ impl ImagePane {
         );
         self.readout = readout;
         let full = t.full.clone();
-        if let (Some(numbers), [.., height, width]) = (
+        // Converted to numbers only while there are regions to measure.
+        if !self.rois.in_use() {
+            self.numbers = None;
+            crate::ui::report::update(ui.ctx(), |r| r.rois.clear());
+        } else if let (Some(numbers), [.., height, width]) = (
             super::roi::numbers(&full, &mut self.numbers),
             full.shape.as_slice(),
         ) {
@@ -396,6 +404,7 @@ impl ImagePane {
                 values: &numbers,
                 height: *height,
                 width: *width,
+                mask: mask.as_ref(),
             };
             self.rois.panel_ui(ui, cx, &px, stack.as_ref());
         } else {

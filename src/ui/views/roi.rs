@@ -74,8 +74,13 @@ enum Drawing {
     Drag { tool: Tool, from: Point, to: Point },
     /// The corners clicked so far.
     Polygon(Vec<Point>),
-    /// Region `index` moved by a drag now at `last`.
-    Move { index: usize, last: Point },
+    /// Region `index` moved by a drag now at `last` (Escape puts it back
+    /// where it was, `original`).
+    Move {
+        index: usize,
+        last: Point,
+        original: Shape,
+    },
 }
 
 /// Where the image is on the plot: maps plot coordinates to pixel
@@ -138,6 +143,8 @@ fn colour(n: usize) -> egui::Color32 {
 /// The block of a stack read to follow the areas through its frames.
 struct FrameCurves {
     key: ValueKey,
+    /// The mask the frames were measured with.
+    mask: Option<String>,
     /// What each area measured in each frame (by region number).
     stats: Vec<(usize, Shape, Vec<Stats>)>,
 }
@@ -154,6 +161,20 @@ pub struct RoiTools {
     line_width: usize,
     per_frame: PerFrame,
     curves: Option<FrameCurves>,
+    /// What each region measured, and each profile, on the values they
+    /// were measured on: only a region that moved is measured again.
+    measured: Option<MeasuredOn>,
+}
+
+/// What the regions measured, and the values they measured it on.
+type MeasuredOn = (Arc<Vec<f64>>, Vec<(Shape, Measure)>);
+
+/// What a region measures.
+#[derive(Clone)]
+enum Measure {
+    Area(Stats),
+    /// A profile (two for a cross: its row and its column).
+    Profiles(Vec<(String, Profile)>),
 }
 
 impl Default for RoiTools {
@@ -166,6 +187,7 @@ impl Default for RoiTools {
             line_width: 1,
             per_frame: PerFrame::Sum,
             curves: None,
+            measured: None,
         }
     }
 }
@@ -173,9 +195,12 @@ impl Default for RoiTools {
 /// The image the regions measure, as numbers: the full-resolution values
 /// of the image shown (rows × columns, row-major), mask applied.
 pub struct Pixels<'a> {
-    pub values: &'a [f64],
+    pub values: &'a Arc<Vec<f64>>,
     pub height: usize,
     pub width: usize,
+    /// The mask applied (its path, and its values in the image's
+    /// orientation), which the frames of a stack are masked with too.
+    pub mask: Option<&'a (String, Arc<crate::data::Value>)>,
 }
 
 /// The stack around the image shown: how to read a block of it through
@@ -194,6 +219,17 @@ impl RoiTools {
     /// Whether a tool is active (the plot then does not pan on a drag).
     pub fn active(&self) -> bool {
         self.tool.is_some()
+    }
+
+    /// Whether there is anything to measure: regions, or a tool to draw one.
+    pub fn in_use(&self) -> bool {
+        self.tool.is_some() || !self.rois.is_empty()
+    }
+
+    /// The values were read again: what was measured on them goes.
+    pub fn values_changed(&mut self) {
+        self.curves = None;
+        self.measured = None;
     }
 
     /// The tool buttons, the line width and **Clear**, in the view's row.
@@ -265,15 +301,25 @@ impl RoiTools {
             .ctx()
             .input(|i| i.pointer.latest_pos())
             .map(|p| geom.to_pixel(t.value_from_position(p)));
+        // Enter and Escape are the plot's only while no field has the keys.
+        let free = plot_ui.ctx().memory(|m| m.focused().is_none());
         let (enter, escape) = plot_ui.ctx().input(|i| {
             (
-                i.key_pressed(egui::Key::Enter),
-                i.key_pressed(egui::Key::Escape),
+                free && i.key_pressed(egui::Key::Enter),
+                free && i.key_pressed(egui::Key::Escape),
             )
         });
-        if escape {
-            self.drawing = None;
+        // Escape drops what is being drawn, and puts a moved region back.
+        if escape
+            && let Some(Drawing::Move {
+                index, original, ..
+            }) = self.drawing.take()
+            && let Some(r) = self.rois.get_mut(index)
+        {
+            r.shape = original;
         }
+        // Off the image's axes (an axis of one value spans nothing).
+        let at = at.filter(|p| p.0.is_finite() && p.1.is_finite());
         if let Some(p) = at {
             if resp.drag_started_by(egui::PointerButton::Primary) {
                 // From where the button went down, not where the drag was
@@ -282,11 +328,20 @@ impl RoiTools {
                     .ctx()
                     .input(|i| i.pointer.press_origin())
                     .map_or(p, |o| geom.to_pixel(t.value_from_position(o)));
-                let hit = self.rois.iter().rposition(|r| r.shape.hit(p, slack));
+                // On a region's outline (or anywhere on it with Shift), a
+                // drag moves it; elsewhere, even inside another, it draws.
+                let shift = plot_ui.ctx().input(|i| i.modifiers.shift);
+                let hit = self.rois.iter().rposition(|r| {
+                    r.shape.near_outline(p, slack) || (shift && r.shape.hit(p, 0.0))
+                });
                 self.drawing = match (hit, tool, self.drawing.take()) {
                     // A polygon being drawn takes its corners by clicks.
                     (_, _, Some(Drawing::Polygon(v))) => Some(Drawing::Polygon(v)),
-                    (Some(index), _, _) => Some(Drawing::Move { index, last: p }),
+                    (Some(index), _, _) => Some(Drawing::Move {
+                        index,
+                        last: p,
+                        original: self.rois[index].shape.clone(),
+                    }),
                     (None, Tool::Rect | Tool::Line, _) => Some(Drawing::Drag {
                         tool,
                         from: p,
@@ -297,7 +352,7 @@ impl RoiTools {
             } else if resp.dragged_by(egui::PointerButton::Primary) {
                 match &mut self.drawing {
                     Some(Drawing::Drag { to, .. }) => *to = p,
-                    Some(Drawing::Move { index, last }) => {
+                    Some(Drawing::Move { index, last, .. }) => {
                         if let Some(r) = self.rois.get_mut(*index) {
                             r.shape = r.shape.translated(p.0 - last.0, p.1 - last.1);
                         }
@@ -306,7 +361,10 @@ impl RoiTools {
                     _ => {}
                 }
             }
-            if resp.double_clicked() {
+            // A double-click closes a polygon of three corners or more (two
+            // quick clicks on the first corners are two corners).
+            let closes = matches!(&self.drawing, Some(Drawing::Polygon(v)) if v.len() >= 3);
+            if resp.double_clicked() && closes {
                 if let Some(Drawing::Polygon(v)) = self.drawing.take() {
                     self.add(Shape::Polygon(v));
                 }
@@ -334,7 +392,6 @@ impl RoiTools {
                     if let Some(r) = self.rois.get_mut(index) {
                         r.shape = r.shape.snapped();
                     }
-                    self.curves = None;
                 }
                 other => self.drawing = other,
             }
@@ -377,28 +434,47 @@ impl RoiTools {
             n: self.next,
         });
         self.next += 1;
-        self.curves = None;
     }
 
-    /// The regions with what they measure now (the one being drawn last,
-    /// unnamed yet), for the table and the report.
-    fn measured(&self, px: &Pixels<'_>) -> Vec<(String, Shape, Option<Stats>, usize)> {
-        let mut all: Vec<(String, Shape, usize)> = self
+    /// The regions with what they measure now (the one being drawn last:
+    /// `drawing`), for the table, the profiles and the report. Measured
+    /// again only where a region changed or the values did.
+    fn measure(&mut self, px: &Pixels<'_>) -> Vec<Measured> {
+        let mut all: Vec<(String, Shape, usize, bool)> = self
             .rois
             .iter()
-            .map(|r| (r.name.clone(), r.shape.clone(), r.n))
+            .map(|r| (r.name.clone(), r.shape.clone(), r.n, false))
             .collect();
         if let Some(s) = self.preview() {
-            all.push((format!("ROI {}", self.next), s, self.next));
+            all.push((format!("ROI {}", self.next), s, self.next, true));
         }
-        all.into_iter()
-            .map(|(name, shape, n)| {
-                let stats = shape
-                    .is_area()
-                    .then(|| roi::stats(px.values, px.width, &shape.pixels(px.height, px.width)));
-                (name, shape, stats, n)
+        let mut known = match self.measured.take() {
+            Some((v, known)) if Arc::ptr_eq(&v, px.values) => known,
+            _ => Vec::new(),
+        };
+        let out: Vec<Measured> = all
+            .into_iter()
+            .map(|(name, shape, n, drawing)| {
+                let measure = match known.iter().position(|(s, _)| *s == shape) {
+                    Some(k) => known.swap_remove(k).1,
+                    None => measure(px, &name, &shape),
+                };
+                Measured {
+                    name,
+                    shape,
+                    n,
+                    drawing,
+                    measure,
+                }
             })
-            .collect()
+            .collect();
+        self.measured = Some((
+            px.values.clone(),
+            out.iter()
+                .map(|m| (m.shape.clone(), m.measure.clone()))
+                .collect(),
+        ));
+        out
     }
 
     /// The panel under the image: the table, the profiles, the areas through
@@ -410,15 +486,14 @@ impl RoiTools {
         px: &Pixels<'_>,
         stack: Option<&StackCx>,
     ) {
-        let rows = self.measured(px);
+        let measured = self.measure(px);
         crate::ui::report::update(ui.ctx(), |r| {
-            r.rois = rows
-                .iter()
-                .map(|(name, shape, s, _)| {
-                    crate::ui::report::RoiReport::new(name, &roi::geometry(shape), s.as_ref())
-                })
-                .collect();
+            r.rois = measured.iter().map(Measured::report).collect();
         });
+        let rows: Vec<(String, Shape, Option<Stats>, usize)> = measured
+            .iter()
+            .map(|m| (m.name.clone(), m.shape.clone(), m.stats(), m.n))
+            .collect();
         if rows.is_empty() {
             return;
         }
@@ -497,8 +572,9 @@ impl RoiTools {
             let b = ui.button("Export table CSV…");
             crate::ui::report::widget(ui.ctx(), "button:Export table CSV…", b.rect);
             if b.clicked() {
+                // The regions drawn, not one still being drawn.
                 let csv = roi::table_csv(
-                    &rows
+                    &rows[..self.rois.len().min(rows.len())]
                         .iter()
                         .map(|(name, shape, stats, _)| roi::Row {
                             name,
@@ -523,7 +599,16 @@ impl RoiTools {
                 ui.selectable_value(&mut self.per_frame, PerFrame::Mean, "Mean");
             }
         });
-        let profiles = self.profiles(px);
+        let profiles: Vec<(String, usize, Profile)> = measured
+            .iter()
+            .flat_map(|m| match &m.measure {
+                Measure::Profiles(p) => p
+                    .iter()
+                    .map(|(name, prof)| (name.clone(), m.n, prof.clone()))
+                    .collect(),
+                Measure::Area(_) => Vec::new(),
+            })
+            .collect();
         let curves = stack.and_then(|s| self.frame_curves(ui, cx, px, s));
         if let Some((lines, _)) = &curves {
             crate::ui::report::update(ui.ctx(), |r| {
@@ -582,35 +667,6 @@ impl RoiTools {
         });
     }
 
-    /// The profile of each line and cross, by name and number.
-    fn profiles(&self, px: &Pixels<'_>) -> Vec<(String, usize, Profile)> {
-        let mut out = Vec::new();
-        for r in &self.rois {
-            match &r.shape {
-                Shape::Line { a, b, width } => out.push((
-                    r.name.clone(),
-                    r.n,
-                    roi::line_profile(px.values, px.height, px.width, *a, *b, *width),
-                )),
-                Shape::Cross(p) => {
-                    let (row, col) = roi::cross_profile(px.values, px.height, px.width, *p);
-                    out.push((format!("{} row", r.name), r.n, row));
-                    out.push((format!("{} column", r.name), r.n + 1, col));
-                }
-                _ => {}
-            }
-        }
-        if let Some(shape @ Shape::Line { a, b, width }) = self.preview() {
-            let _ = shape;
-            out.push((
-                format!("ROI {}", self.next),
-                self.next,
-                roi::line_profile(px.values, px.height, px.width, a, b, width),
-            ));
-        }
-        out
-    }
-
     /// Each area's sum or mean in every frame of the stack (read as one
     /// block around the areas once they are drawn), and the frame shown.
     #[allow(clippy::type_complexity)]
@@ -636,7 +692,7 @@ impl RoiTools {
             }
         }
         if r1 <= r0 || c1 <= c0 {
-            return None;
+            return self.curves_shown(s.frame);
         }
         let nd = cx.info.shape.len();
         let frames = usize::try_from(*cx.info.shape.get(s.frame_axis)?).ok()?;
@@ -658,54 +714,54 @@ impl RoiTools {
             selection: Selection(axes),
         };
         let current: Vec<(usize, Shape)> = areas.iter().map(|r| (r.n, r.shape.clone())).collect();
+        let mask_path = px.mask.map(|m| m.0.clone());
         let fresh = self.curves.as_ref().is_some_and(|c| {
             c.key == key
+                && c.mask == mask_path
                 && c.stats
                     .iter()
                     .map(|(n, s, _)| (*n, s.clone()))
                     .eq(current.iter().cloned())
         });
         if !fresh {
-            let block = cx.fetch(&key).ready().cloned()?;
-            let values = block.to_f64()?;
-            // The block's axes in the dataset's order: where frames, rows
-            // and columns are among them.
-            let (bh, bw) = (r1 - r0, c1 - c0);
-            let kept = [s.frame_axis, s.shown.0, s.shown.1];
-            let mut order = kept;
-            order.sort_unstable();
-            let dims: Vec<usize> = order
-                .iter()
-                .map(|a| {
-                    if *a == s.frame_axis {
-                        frames
-                    } else if *a == s.shown.0 {
-                        bh
-                    } else {
-                        bw
-                    }
-                })
-                .collect();
-            let stride_of = |axis: usize| {
-                let k = order.iter().position(|a| *a == axis).unwrap_or(0);
-                dims[k + 1..].iter().product::<usize>()
+            // The curves shown stay until the new block is read.
+            let Some(block) = cx.fetch(&key).ready().cloned() else {
+                return self.curves_shown(s.frame);
             };
-            let strides = (
-                stride_of(s.frame_axis),
-                stride_of(s.shown.0),
-                stride_of(s.shown.1),
-            );
+            let values = block.to_f64()?;
+            let (bh, bw) = (r1 - r0, c1 - c0);
             if values.len() < frames * bh * bw {
                 return None;
             }
+            let strides = roi::block_strides(s.frame_axis, s.shown, (frames, bh, bw));
+            // The mask chosen leaves the same pixels out of every frame.
+            let mask = px.mask.map(|m| m.1.clone());
+            let width = px.width;
+            let masked = move |r: usize, c: usize| {
+                mask.as_ref()
+                    .and_then(|m| m.element_f64(r * width + c))
+                    .is_some_and(|v| v != 0.0)
+            };
             let stats = current
                 .into_iter()
                 .map(|(n, shape)| {
-                    let st = roi::frame_stats(&values, frames, (bh, bw), strides, (r0, c0), &shape);
+                    let st = roi::frame_stats(
+                        &values,
+                        frames,
+                        (bh, bw),
+                        strides,
+                        (r0, c0),
+                        &shape,
+                        &masked,
+                    );
                     (n, shape, st)
                 })
                 .collect();
-            self.curves = Some(FrameCurves { key, stats });
+            self.curves = Some(FrameCurves {
+                key,
+                mask: mask_path,
+                stats,
+            });
         }
         self.curves_shown(s.frame)
     }
@@ -735,6 +791,59 @@ impl RoiTools {
             })
             .collect();
         Some((lines, frame))
+    }
+}
+
+/// A region with what it measures this frame.
+struct Measured {
+    name: String,
+    shape: Shape,
+    n: usize,
+    /// Still being drawn.
+    drawing: bool,
+    measure: Measure,
+}
+
+impl Measured {
+    fn stats(&self) -> Option<Stats> {
+        match &self.measure {
+            Measure::Area(s) => Some(*s),
+            Measure::Profiles(_) => None,
+        }
+    }
+
+    fn report(&self) -> crate::ui::report::RoiReport {
+        let mut r = crate::ui::report::RoiReport::new(
+            &self.name,
+            &roi::geometry(&self.shape),
+            self.stats().as_ref(),
+        );
+        r.drawing = self.drawing;
+        r.points = match &self.shape {
+            Shape::Rect { a, b } | Shape::Line { a, b, .. } => vec![*a, *b],
+            Shape::Polygon(v) => v.clone(),
+            Shape::Cross(p) => vec![*p],
+        };
+        r
+    }
+}
+
+/// What `shape` measures on the image.
+fn measure(px: &Pixels<'_>, name: &str, shape: &Shape) -> Measure {
+    let (v, h, w) = (px.values.as_slice(), px.height, px.width);
+    match shape {
+        Shape::Rect { .. } | Shape::Polygon(_) => Measure::Area(roi::stats_of(v, h, w, shape)),
+        Shape::Line { a, b, width } => Measure::Profiles(vec![(
+            name.to_owned(),
+            roi::line_profile(v, h, w, *a, *b, *width),
+        )]),
+        Shape::Cross(p) => {
+            let (row, col) = roi::cross_profile(v, h, w, *p);
+            Measure::Profiles(vec![
+                (format!("{name} row"), row),
+                (format!("{name} column"), col),
+            ])
+        }
     }
 }
 
@@ -814,4 +923,41 @@ pub fn numbers(
     let v = Arc::new(value.to_f64()?);
     *cache = Some((value.clone(), v.clone()));
     Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pixel coordinates go to the plot and back on increasing and
+    /// decreasing axes; a click off an axis of no extent is no point.
+    #[test]
+    fn pixels_map_to_the_plot_and_back_on_flipped_axes() {
+        for (x_range, y_range) in [
+            ((0.0, 64.0), (0.0, 48.0)),
+            ((10.0, -5.0), (48.0, 0.0)),
+            ((-1.0, 1.0), (3.0, 2.0)),
+        ] {
+            let g = Geometry {
+                x_range,
+                y_range,
+                height: 48,
+                width: 64,
+            };
+            for p in [(0.0, 0.0), (12.5, 40.25), (64.0, 48.0)] {
+                let [x, y] = g.to_plot(p);
+                let back = g.to_pixel(PlotPoint::new(x, y));
+                assert!((back.0 - p.0).abs() < 1e-9 && (back.1 - p.1).abs() < 1e-9);
+            }
+            // Pixel (0, 0) lies where the axes start.
+            assert_eq!(g.to_plot((0.0, 0.0)), [x_range.0, y_range.0]);
+        }
+        let flat = Geometry {
+            x_range: (5.0, 5.0),
+            y_range: (0.0, 1.0),
+            height: 1,
+            width: 1,
+        };
+        assert!(!flat.to_pixel(PlotPoint::new(5.0, 0.5)).0.is_finite());
+    }
 }
