@@ -1913,3 +1913,72 @@ fn a_dataset_of_another_file_dragged_onto_a_line_plot_is_drawn_over_it() {
     assert!(h.state().state().documents.overlays.is_empty());
     assert_eq!(panorama::ui::report::get(&h.ctx).lines.len(), 1);
 }
+
+/// **Use in a workflow** on a stack's frame with a rectangle drawn starts a
+/// workflow (HDF5 dataset → slice → region of interest) whose run gives
+/// what numpy gives for `z[3, 3:11, 4:18]`: the frame and the region shown.
+#[test]
+fn use_in_a_workflow_starts_one_that_gives_the_region_shown() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("frames.h5");
+    common::image::h5py_write(
+        "k, y, x = np.mgrid[0:6, 0:32, 0:40]\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['frames'] = ((x + 2 * y) * (k + 1) + k * k).astype('int32')\n",
+        &file,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, "/frames");
+    set_slider(&mut h, 0, "3");
+    h.get_by_label("Rectangle").click();
+    h.run_steps(3);
+    let size = (32.0, 40.0);
+    let (a, b) = (
+        pixel_on_screen(&h, size, 4.2, 3.1),
+        pixel_on_screen(&h, size, 17.9, 11.2),
+    );
+    drag(&mut h, a, b);
+    settle(&mut h);
+    h.get_by_label("Use in a workflow").click();
+    settle(&mut h);
+    let kinds: Vec<String> = h
+        .state()
+        .state()
+        .workflow
+        .open
+        .as_ref()
+        .expect("a workflow")
+        .graph
+        .nodes()
+        .map(|(_, n)| n.kind.clone())
+        .collect();
+    assert_eq!(kinds, ["read_hdf5", "slice", "roi"]);
+    h.state_mut()
+        .state_mut()
+        .apply(panorama::command::WorkflowCommand::RunWorkflow);
+    settle(&mut h);
+    let state = h.state();
+    let last = state.state().workflow.last.as_ref().expect("a run");
+    assert!(last.errors.is_empty(), "{:?}", last.errors);
+    let (id, _) = state
+        .state()
+        .workflow
+        .open
+        .as_ref()
+        .expect("a workflow")
+        .graph
+        .nodes()
+        .find(|(_, n)| n.kind == "roi")
+        .expect("the region node");
+    let got = last.values[&id].to_array();
+    let want: Vec<Vec<f64>> =
+        serde_json::from_value(common::image::h5py_datasets(&file, &["/frames"])[0][3].clone())
+            .expect("frame");
+    assert_eq!(got.shape(), [8, 14]);
+    for r in 0..8 {
+        for c in 0..14 {
+            assert_eq!(got[[r, c]], want[3 + r][4 + c], "at [{r}, {c}]");
+        }
+    }
+}

@@ -70,6 +70,8 @@ impl MapState {
 pub enum Discard {
     New,
     Open(PathBuf),
+    /// A workflow started from what the viewer shows.
+    Seed(crate::workflow::seed::Seed),
 }
 
 /// The answer to "save the open workflow's changes first?", asked before
@@ -139,6 +141,10 @@ pub enum WorkflowCommand {
     CancelWorkflowMap,
     /// Write the autosave copy now if node moves wait for it (on quit).
     FlushAutosave,
+    /// Start a new workflow from what the viewer shows: its dataset, slice
+    /// and region as the first nodes (asks first when the open one has
+    /// unsaved changes).
+    StartFrom(crate::workflow::seed::Seed),
 }
 
 /// The open workflow's copy: written on every change, so a crash or a kill
@@ -261,6 +267,10 @@ impl WorkflowState {
                 self.new_workflow(cx);
                 return vec![UiEffect::ShowTab(TabKind::Workflows)];
             }
+            WorkflowCommand::StartFrom(seed) => {
+                self.replace_workflow(Discard::Seed(seed), cx);
+                return vec![UiEffect::ShowTab(TabKind::Workflows)];
+            }
             WorkflowCommand::SetNodeParam { node, name, value } => {
                 self.set_node_param(node, &name, value, cx);
             }
@@ -308,6 +318,10 @@ impl WorkflowState {
         match with {
             Discard::New => self.start_new_workflow(cx),
             Discard::Open(path) => self.read_workflow(&path, cx),
+            Discard::Seed(seed) => match seed.graph() {
+                Ok(g) => self.start_workflow(seed.name(), g, cx),
+                Err(e) => cx.notify(Level::Error, "Could not start the workflow", e.to_string()),
+            },
         }
     }
 
@@ -388,10 +402,16 @@ impl WorkflowState {
     }
 
     fn start_new_workflow(&mut self, cx: &mut Cx<'_>) {
-        self.open = Some(Editor::new(
-            "Untitled workflow",
+        self.start_workflow(
+            "Untitled workflow".into(),
             crate::workflow::Graph::default(),
-        ));
+            cx,
+        );
+    }
+
+    /// A new, unsaved workflow of `graph`.
+    fn start_workflow(&mut self, name: String, graph: crate::workflow::Graph, cx: &mut Cx<'_>) {
+        self.open = Some(Editor::new(name, graph));
         self.path = None;
         self.saved = None;
         self.refusal = None;

@@ -10,6 +10,7 @@ pub mod file;
 pub mod io_nodes;
 pub mod library;
 pub mod science;
+pub mod seed;
 pub mod slurm;
 pub mod stream;
 pub mod value;

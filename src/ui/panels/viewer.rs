@@ -27,6 +27,7 @@ pub struct ViewerUi {
     /// The part of the dataset the view shows (and whether it is shown
     /// transposed), for **Export data… → This slice**.
     shown_slice: Option<(Selection, bool)>,
+    shown_roi: Option<[u64; 4]>,
     /// The axes shown and the slice, shared by the views of the dataset.
     slicing: crate::ui::views::dims::Slicing,
     /// A data export waiting for its save dialog: what it exports.
@@ -46,6 +47,7 @@ impl Default for ViewerUi {
             generation: 0,
             exports: Exports::default(),
             shown_slice: None,
+            shown_roi: None,
             slicing: crate::ui::views::dims::Slicing::default(),
             data_export: None,
         }
@@ -290,6 +292,7 @@ fn view_ui(
         look,
         exports,
         shown_slice,
+        shown_roi,
         data_export,
         slicing,
         ..
@@ -303,6 +306,7 @@ fn view_ui(
         out,
         look,
         shown_slice,
+        shown_roi,
         exports,
         slicing,
     };
@@ -338,8 +342,36 @@ fn view_ui(
                 ui.close();
             }
         });
+        use_in_workflow_ui(ui, state, target, &mut cx);
     });
     poll_data_export(ui.ctx(), data_export, cx.out);
     *cx.shown_slice = None;
+    *cx.shown_roi = None;
     views[shown].ui(ui, &mut cx);
+}
+
+/// **Use in a workflow**: a new workflow whose first nodes read the
+/// dataset, take the slice shown and cut the first rectangle drawn on it.
+fn use_in_workflow_ui(ui: &mut egui::Ui, state: &AppState, target: &Target, cx: &mut ViewCx<'_>) {
+    let Some(doc) = state.document(target.doc) else {
+        return;
+    };
+    let b = ui.button("Use in a workflow").on_hover_text(
+        "Start a workflow from this dataset, with the slice shown and the first rectangle drawn",
+    );
+    crate::ui::report::widget(ui.ctx(), "button:Use in a workflow", b.rect);
+    if b.clicked() {
+        let seed = crate::workflow::seed::Seed {
+            file: doc.location.clone(),
+            path: target.path.clone(),
+            selection: cx
+                .shown_slice
+                .as_ref()
+                .map(|(s, _)| s.to_string())
+                .filter(|s| !s.is_empty()),
+            roi: *cx.shown_roi,
+        };
+        cx.out
+            .push(crate::command::WorkflowCommand::StartFrom(seed).into());
+    }
 }

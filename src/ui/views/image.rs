@@ -392,6 +392,17 @@ impl ImagePane {
         );
         self.readout = readout;
         let full = t.full.clone();
+        // The first rectangle, in the slice's own order of axes.
+        if let [.., height, width] = full.shape.as_slice()
+            && let Some((r0, r1, c0, c1)) = self.rois.first_rect(*height, *width)
+        {
+            let u = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+            *cx.shown_roi = Some(if shown.0 > shown.1 {
+                [u(c0), u(c1), u(r0), u(r1)]
+            } else {
+                [u(r0), u(r1), u(c0), u(c1)]
+            });
+        }
         // Converted to numbers only while there are regions to measure.
         if !self.rois.in_use() {
             self.numbers = None;

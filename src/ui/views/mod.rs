@@ -74,6 +74,10 @@ pub struct ViewCx<'a> {
     /// The part of the dataset shown (and whether transposed), for
     /// **Export data… → The slice shown**; a view sets it when it draws.
     pub shown_slice: &'a mut Option<(Selection, bool)>,
+    /// The first rectangular region of interest drawn on the slice shown,
+    /// in the slice's own rows and columns (ends excluded): what **Use in
+    /// a workflow** cuts.
+    pub shown_roi: &'a mut Option<[u64; 4]>,
     pub exports: &'a mut Exports,
     /// The axes shown and the slice on the others, shared by the views
     /// of the dataset (kept when moving between views).

@@ -221,6 +221,15 @@ impl RoiTools {
         self.tool.is_some()
     }
 
+    /// The first rectangle's pixels in an `height` × `width` image, as
+    /// (row start, row end, column start, column end), ends excluded.
+    pub fn first_rect(&self, height: usize, width: usize) -> Option<(usize, usize, usize, usize)> {
+        self.rois
+            .iter()
+            .find(|r| matches!(r.shape, Shape::Rect { .. }))
+            .and_then(|r| r.shape.pixel_box(height, width))
+    }
+
     /// Whether there is anything to measure: regions, or a tool to draw one.
     pub fn in_use(&self) -> bool {
         self.tool.is_some() || !self.rois.is_empty()
