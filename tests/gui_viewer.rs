@@ -1982,3 +1982,113 @@ fn use_in_a_workflow_starts_one_that_gives_the_region_shown() {
         }
     }
 }
+
+/// Two images of two files compared: **Compare with the image shown** in
+/// the Files panel's menu puts the second beside the first; a zoom on one
+/// zooms both while zoom and pan are linked, and not once unlinked; linked
+/// colours span both images' ranges; A − B reads, pixel by pixel, what
+/// h5py reads in A less what it reads in B.
+#[test]
+fn two_images_compared_zoom_together_and_their_difference_is_h5pys() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:32, 0:40]\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['img'] = (x + 10.0 * y).astype('float32')\n",
+        &a,
+    );
+    common::image::h5py_write(
+        "y, x = np.mgrid[0:32, 0:40]\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   f['img'] = (50 * np.sin(x / 4.0) + 2.0 * y).astype('float32')\n",
+        &b,
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &a);
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::OpenPath(b.clone()));
+    settle(&mut h);
+    select(&mut h, "/img");
+    // The second file's image, by its menu in the Files panel.
+    h.get_all_by_label("▦ img")
+        .nth(1)
+        .expect("b's image in the tree")
+        .click_secondary();
+    h.run_steps(3);
+    h.get_by_label("Compare with the image shown").click();
+    settle(&mut h);
+    h.run_steps(6);
+    let images = |h: &Harness<'_, PanoramaApp>| panorama::ui::report::get(&h.ctx).images;
+    let shown = images(&h);
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown[0].name.starts_with("A: a.h5") && shown[1].name.starts_with("B: b.h5"));
+    // Linked colours: one range over both images' own.
+    assert_eq!(shown[0].colour_range, shown[1].colour_range);
+    let za: Vec<Vec<f64>> =
+        serde_json::from_value(common::image::h5py_datasets(&a, &["/img"])[0].clone()).expect("a");
+    let zb: Vec<Vec<f64>> =
+        serde_json::from_value(common::image::h5py_datasets(&b, &["/img"])[0].clone()).expect("b");
+    let (pa, pb) = (
+        common::image::percentiles(&za),
+        common::image::percentiles(&zb),
+    );
+    let want = (pa.0.min(pb.0), pa.1.max(pb.1));
+    let got = shown[0].colour_range;
+    assert!(
+        (got[0] - want.0).abs() < 1e-3 && (got[1] - want.1).abs() < 1e-3,
+        "linked colours span {got:?}, both images {want:?}"
+    );
+    // Zoom over A: B follows.
+    let first = images(&h);
+    let centre = |h: &Harness<'_, PanoramaApp>, k: usize| {
+        let r = &images(h)[k];
+        (r.x_range, r.y_range)
+    };
+    let [fl, ft, fr, fb] = first[0].frame;
+    let a_screen = egui::pos2(f32::midpoint(fl, fr), f32::midpoint(ft, fb));
+    wheel(&mut h, a_screen, 4);
+    let zoomed = images(&h);
+    assert_ne!(zoomed[0].x_range, first[0].x_range, "A zoomed");
+    assert_eq!(centre(&h, 0), centre(&h, 1), "B follows A");
+    h.get_by_label("Zoom and pan").click();
+    h.run_steps(3);
+    wheel(&mut h, a_screen, 4);
+    let apart = images(&h);
+    assert_ne!(apart[0].x_range, apart[1].x_range, "unlinked, B stays");
+    // A − B, read under the pointer.
+    h.get_by_label("A − B").click();
+    settle(&mut h);
+    h.run_steps(4);
+    let last = images(&h);
+    assert_eq!(last.len(), 3);
+    assert_eq!(last[2].name, "A − B");
+    // Symmetric about zero.
+    assert!((last[2].colour_range[0] + last[2].colour_range[1]).abs() < 1e-9);
+    h.snapshot("viewer_image_grid");
+    for (row, col) in [(3, 5), (20, 30), (31, 0)] {
+        let at = pixel_on_screen(&h, (32.0, 40.0), col as f32 + 0.5, row as f32 + 0.5);
+        h.hover_at(at);
+        h.run_steps(2);
+        let text = h
+            .get_all_by_label_contains("pixel [")
+            .map(|n| {
+                egui_kittest::kittest::NodeT::accesskit_node(&n)
+                    .value()
+                    .unwrap_or_default()
+            })
+            .find(|t| t.starts_with("pixel ["))
+            .unwrap_or_default();
+        let value: f64 = text
+            .split("value = ")
+            .nth(1)
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("a value in {text:?}"));
+        let want = za[row][col] - zb[row][col];
+        assert!(
+            text.contains(&format!("pixel [{row}, {col}]")) && (value - want).abs() < 1e-4,
+            "at [{row}, {col}] h5py gives {want}; the readout says {text:?}"
+        );
+    }
+}

@@ -78,7 +78,22 @@ pub enum DocumentsCommand {
     },
     /// Change the lines drawn over the line plot from other datasets.
     Overlay(OverlayCommand),
+    /// Change the images shown beside the image view's, to compare.
+    Compare(CompareCommand),
 }
+
+/// The images (of any open file) shown in a grid beside the one the image
+/// view shows, with zoom, pan, slice and colours linked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareCommand {
+    /// Show an image beside the one shown (once; at most [`MAX_COMPARED`]).
+    Add(Target),
+    Remove(usize),
+    Clear,
+}
+
+/// The most images shown beside the image view's (a grid of four).
+pub const MAX_COMPARED: usize = 3;
 
 /// The lines from other datasets (of any open file) drawn over the line
 /// plot, each with its legend entry, colour and offset.
@@ -231,6 +246,8 @@ pub struct DocumentsState {
     pub(super) exports: TaskSet<PathBuf, crate::data::export::Exported>,
     /// Lines of other datasets drawn over the line plot.
     pub overlays: Vec<Overlay>,
+    /// Images shown beside the image view's, to compare.
+    pub compared: Vec<Target>,
     next_id: u64,
 }
 
@@ -249,6 +266,7 @@ impl DocumentsState {
             replacing: BTreeMap::new(),
             exports: TaskSet::default(),
             overlays: Vec::new(),
+            compared: Vec::new(),
             next_id: 0,
         }
     }
@@ -318,6 +336,7 @@ impl DocumentsState {
             },
             DocumentsCommand::Close(id) => self.close_document(id),
             DocumentsCommand::Overlay(c) => self.overlay(c, cx),
+            DocumentsCommand::Compare(c) => self.compare(c, cx),
             DocumentsCommand::SetCfConventions(on) => {
                 if self.cf_conventions != on {
                     self.cf_conventions = on;
@@ -850,7 +869,38 @@ impl DocumentsState {
         }
     }
 
+    fn compare(&mut self, command: CompareCommand, cx: &mut Cx<'_>) {
+        match command {
+            CompareCommand::Add(target) => {
+                if self.compared.contains(&target) || self.document(target.doc).is_none() {
+                    return;
+                }
+                if self.compared.len() >= MAX_COMPARED {
+                    cx.notify(
+                        Level::Warning,
+                        "The grid is full",
+                        format!(
+                            "At most {} images are compared at once; remove one first.",
+                            MAX_COMPARED + 1
+                        ),
+                    );
+                    return;
+                }
+                self.load_entity(target.doc, &target.path, cx.tasks);
+                self.resolve_plot(target.doc, &target.path, cx.tasks);
+                self.compared.push(target);
+            }
+            CompareCommand::Remove(i) => {
+                if i < self.compared.len() {
+                    self.compared.remove(i);
+                }
+            }
+            CompareCommand::Clear => self.compared.clear(),
+        }
+    }
+
     pub fn close_document(&mut self, id: u64) {
+        self.compared.retain(|t| t.doc != id);
         self.overlays.retain(|o| o.target.doc != id);
         self.open.retain(|d| d.id != id);
         if self.selected.as_ref().is_some_and(|t| t.doc == id) {

@@ -43,6 +43,21 @@ pub struct ViewReport {
     pub rois: Vec<RoiReport>,
     /// The lines of the line plot shown last, in the order drawn.
     pub lines: Vec<LineReport>,
+    /// The images drawn this frame (several in a grid), in the order drawn.
+    pub images: Vec<ImageReport>,
+}
+
+/// One image as drawn this frame.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImageReport {
+    pub name: String,
+    /// Its plot's visible ranges, in data units.
+    pub x_range: [f64; 2],
+    pub y_range: [f64; 2],
+    /// The values its colours span.
+    pub colour_range: [f64; 2],
+    /// Its plot area on screen (points: left, top, right, bottom).
+    pub frame: [f32; 4],
 }
 
 /// One line of a line plot as drawn this frame (plot coordinates).
@@ -139,6 +154,7 @@ pub fn start_frame(ctx: &egui::Context) {
     update(ctx, |r| {
         r.focused = None;
         r.widgets.clear();
+        r.images.clear();
     });
 }
 

@@ -3,7 +3,7 @@
 use crate::command::Command;
 use crate::command::{DocumentsCommand, ShellCommand};
 use crate::data::{Entity, EntityKind};
-use crate::state::documents::OverlayCommand;
+use crate::state::documents::{CompareCommand, OverlayCommand};
 use crate::state::{AppState, DocStatus, Document, Requested, Target};
 
 #[derive(Default)]
@@ -101,6 +101,7 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
                     .into(),
                 );
             }
+            let image = matches!(kind, EntityKind::Dataset(d) if d.shape.len() >= 2 && d.dtype.is_plottable());
             if line {
                 r.context_menu(|ui| {
                     if ui
@@ -109,6 +110,17 @@ fn leaf_row(ui: &mut egui::Ui, doc: &Document, e: &Entity, selected: bool, out: 
                         .clicked()
                     {
                         out.push(DocumentsCommand::Overlay(OverlayCommand::Add(target)).into());
+                        ui.close();
+                    }
+                });
+            } else if image {
+                r.context_menu(|ui| {
+                    if ui
+                        .button("Compare with the image shown")
+                        .on_hover_text("Show this image beside the one in the viewer, zoom, pan, slice and colours linked")
+                        .clicked()
+                    {
+                        out.push(DocumentsCommand::Compare(CompareCommand::Add(target)).into());
                         ui.close();
                     }
                 });

@@ -16,6 +16,7 @@ use crate::state::ValueKey;
 #[derive(Default)]
 pub struct ImageView {
     pane: ImagePane,
+    grid: super::grid::Grid,
 }
 
 impl View for ImageView {
@@ -39,7 +40,13 @@ impl View for ImageView {
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
         let shown = crate::plot::prepare::last_two_axes(cx.info);
-        self.pane.ui(ui, cx, Selection::all(), shown, None);
+        if super::grid::Grid::active(cx) {
+            self.grid
+                .ui(ui, cx, &mut self.pane, Selection::all(), shown);
+        } else {
+            self.pane.alone();
+            self.pane.ui(ui, cx, Selection::all(), shown, None);
+        }
     }
 
     fn reset(&mut self) {
@@ -90,6 +97,8 @@ struct TexCache {
     texture: Option<egui::TextureHandle>,
     /// The values as uploaded to the GPU, with the id the GPU cache knows them by.
     gpu: Option<(u64, Arc<crate::data::Value>)>,
+    /// The range the CPU texture was coloured over.
+    coloured: (f64, f64),
 }
 
 /// One image drawn from a selection of the target: coloured (on the GPU or
@@ -107,6 +116,18 @@ pub struct ImagePane {
     rois: super::roi::RoiTools,
     /// The image's values as numbers, for the regions.
     numbers: Option<(Arc<Value>, Arc<Vec<f64>>)>,
+    /// In a grid of images: only the picture, its colour bar and readout
+    /// (no mask, regions or exports).
+    pub compact: bool,
+    /// The zoom and pan shared with the other plots of this group.
+    pub link: Option<egui::Id>,
+    /// The colour range to use instead of the image's own (a grid's
+    /// common range, or a difference's symmetric one).
+    pub range_override: Option<(f64, f64)>,
+    /// Tells apart the plots of images of the same path (a grid's cells).
+    pub salt: usize,
+    /// What the image is called in the window's report (a grid's cells).
+    pub name: Option<String>,
 }
 
 impl ImagePane {
@@ -192,11 +213,6 @@ impl ImagePane {
     ) {
         *cx.shown_slice = Some((selection.clone(), shown.0 > shown.1));
         let key = cx.key(selection);
-        // Complex values: the stored numbers too, for the readout.
-        let raw_key = key.part.is_some().then(|| ValueKey {
-            part: None,
-            ..key.clone()
-        });
         let Some(mut val) = cx.ready(ui, &key) else {
             return;
         };
@@ -206,7 +222,48 @@ impl ImagePane {
         {
             val = Arc::new(t);
         }
-        let mask = self.mask_ui(ui, cx, shown);
+        self.show(ui, cx, key, val, shown, stack);
+    }
+
+    /// Drawn alone (not in a grid): every control, its own colours.
+    pub fn alone(&mut self) {
+        self.compact = false;
+        self.link = None;
+        self.range_override = None;
+        self.salt = 0;
+        self.name = None;
+    }
+
+    /// The image's own colour range, once coloured.
+    pub fn own_range(&self) -> Option<(f64, f64)> {
+        self.tex.as_ref().map(|t| t.info.range)
+    }
+
+    /// The values shown (full resolution, oriented as shown, mask applied).
+    pub fn shown_values(&self) -> Option<Arc<Value>> {
+        self.tex.as_ref().map(|t| t.full.clone())
+    }
+
+    /// Draw `val`, the values of `key` as shown (rows × columns).
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &mut ViewCx<'_>,
+        key: ValueKey,
+        val: Arc<Value>,
+        shown: (usize, usize),
+        stack: Option<super::roi::StackCx>,
+    ) {
+        // Complex values: the stored numbers too, for the readout.
+        let raw_key = key.part.is_some().then(|| ValueKey {
+            part: None,
+            ..key.clone()
+        });
+        let mask = if self.compact {
+            None
+        } else {
+            self.mask_ui(ui, cx, shown)
+        };
         let look = *cx.look;
         // On the GPU a colormap or scale change is a uniform write; on the
         // CPU it re-colours the texture.
@@ -257,6 +314,7 @@ impl ImagePane {
                 info,
                 texture,
                 gpu: gpu_values,
+                coloured: info.range,
             });
         }
         if let Some(t) = &mut self.tex {
@@ -302,30 +360,47 @@ impl ImagePane {
                 ),
             );
         }
+        // A grid's common range (or a difference's symmetric one) instead
+        // of the image's own.
+        let mut info = t.info;
+        if let Some(r) = self.range_override {
+            info.range = r;
+        }
         let colours = Look {
             colormap: t.colormap,
             scale: t.scale,
-            range: t.info.range,
+            range: info.range,
         };
-        let info = t.info;
+        if t.texture.is_some() && t.coloured != info.range {
+            t.texture = Some(ui.ctx().load_texture(
+                "viewer-image",
+                to_color_image(&t.image, colours),
+                egui::TextureOptions::NEAREST,
+            ));
+            t.coloured = info.range;
+        }
         let masked = t.mask.clone();
-        ui.horizontal_wrapped(|ui| {
-            colour_range_note(ui, &info, masked.as_ref(), t.scale, &mut cx.look.full_range);
-        });
-        ui.horizontal_wrapped(|ui| {
-            if ui.button("Export PNG…").clicked() {
-                let img = to_color_image(&t.image, colours);
-                let (w, h) = (img.size[0], img.size[1]);
-                let rgba: Vec<u8> = img
-                    .pixels
-                    .iter()
-                    .flat_map(egui::Color32::to_srgba_unmultiplied)
-                    .collect();
-                cx.export_png(ui.ctx(), w, h, rgba);
-            }
-            ui.separator();
-            self.rois.toolbar_ui(ui);
-        });
+        if !self.compact {
+            ui.horizontal_wrapped(|ui| {
+                colour_range_note(ui, &info, masked.as_ref(), t.scale, &mut cx.look.full_range);
+            });
+        }
+        if !self.compact {
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Export PNG…").clicked() {
+                    let img = to_color_image(&t.image, colours);
+                    let (w, h) = (img.size[0], img.size[1]);
+                    let rgba: Vec<u8> = img
+                        .pixels
+                        .iter()
+                        .flat_map(egui::Color32::to_srgba_unmultiplied)
+                        .collect();
+                    cx.export_png(ui.ctx(), w, h, rgba);
+                }
+                ui.separator();
+                self.rois.toolbar_ui(ui);
+            });
+        }
         let readout_h = 20.0;
         // Room for the regions' table and plots under the image, kept
         // while a tool is on so the image does not move under a drag.
@@ -336,7 +411,9 @@ impl ImagePane {
         };
         let geometry = super::roi::Geometry::of(&t.image);
         let rois = &mut self.rois;
-        let id = egui::Id::new(("image", &cx.target.path));
+        let id = egui::Id::new(("image", &cx.target.path, self.salt));
+        let link = self.link;
+        let name = self.name.clone().unwrap_or_else(|| cx.target.path.clone());
         let aspect_lock = cx.look.aspect_lock;
         let mut readout = self.readout.take();
         let mut hover = None;
@@ -353,7 +430,7 @@ impl ImagePane {
                         values: values.clone(),
                         colormap: t.colormap,
                         scale: t.scale,
-                        range: t.info.range,
+                        range: info.range,
                         flip: t.image.flips(),
                         // Placed by the image view, on this frame's transform.
                         placed: egui::Rect::NOTHING,
@@ -366,9 +443,22 @@ impl ImagePane {
                     "image",
                     &t.image,
                     pixels,
-                    aspect_lock,
+                    Placement { aspect_lock, link },
                     Some((rois, geometry)),
                 );
+                // Each image of the window, for tests: its plot's range
+                // (just reported) and its colours.
+                let name = name.clone();
+                crate::ui::report::update(ui.ctx(), |r| {
+                    let entry = crate::ui::report::ImageReport {
+                        name,
+                        x_range: r.x_range,
+                        y_range: r.y_range,
+                        colour_range: [info.range.0, info.range.1],
+                        frame: r.frame,
+                    };
+                    r.images.push(entry);
+                });
                 readout = hover.map(|h| value_readout(&t.image, h));
                 super::report_plotted(ui);
             });
@@ -769,6 +859,14 @@ pub fn place_readout(img: &ImageData, h: Hover) -> String {
     format!("pixel [{r}, {c}]   x = {}   y = {}", short(h.x), short(h.y))
 }
 
+/// How an image's plot is framed: square pixels, and the group whose
+/// zoom and pan it shares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Placement {
+    pub aspect_lock: bool,
+    pub link: Option<egui::Id>,
+}
+
 /// Draw the image and report it as view `view`; returns the pixel under
 /// the pointer, if it is over the image.
 pub fn image_ui(
@@ -777,9 +875,10 @@ pub fn image_ui(
     view: &str,
     img: &ImageData,
     pixels: Pixels<'_>,
-    aspect_lock: bool,
+    placement: Placement,
     mut rois: Option<(&mut super::roi::RoiTools, super::roi::Geometry)>,
 ) -> Option<Hover> {
+    let Placement { aspect_lock, link } = placement;
     let (x0, x1) = img.x_range;
     let (y0, y1) = img.y_range;
     let center = PlotPoint::new(f64::midpoint(x0, x1), f64::midpoint(y0, y1));
@@ -796,6 +895,9 @@ pub fn image_ui(
     let mut plot = super::axes::readable(plot, img.x_label.clone(), false);
     if aspect_lock {
         plot = plot.data_aspect(1.0);
+    }
+    if let Some(group) = link {
+        plot = plot.link_axis(group, [true, true]);
     }
     // While a region tool is on, a drag draws instead of panning.
     if rois.as_ref().is_some_and(|(r, _)| r.active()) {

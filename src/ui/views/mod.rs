@@ -9,6 +9,7 @@
 
 pub mod axes;
 pub mod dims;
+pub mod grid;
 pub mod image;
 pub mod line;
 pub mod overlays;

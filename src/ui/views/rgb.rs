@@ -111,7 +111,10 @@ impl View for RgbView {
                 "rgb",
                 &geometry,
                 Pixels::Texture(&s.texture),
-                true,
+                super::image::Placement {
+                    aspect_lock: true,
+                    link: None,
+                },
                 None,
             );
             super::report_plotted(ui);

@@ -12,6 +12,7 @@ use crate::plot::prepare;
 #[derive(Default)]
 pub struct StackView {
     pane: ImagePane,
+    grid: super::grid::Grid,
 }
 
 impl View for StackView {
@@ -60,6 +61,11 @@ impl View for StackView {
                 frame_axis,
                 frame: index.get(frame_axis).copied().unwrap_or(0),
             });
-        self.pane.ui(ui, cx, selection, shown, stack);
+        if super::grid::Grid::active(cx) {
+            self.grid.ui(ui, cx, &mut self.pane, selection, shown);
+        } else {
+            self.pane.alone();
+            self.pane.ui(ui, cx, selection, shown, stack);
+        }
     }
 }
