@@ -503,6 +503,60 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.shot("viewer_stack_axes");
     drop(app);
 
+    // A region of interest dragged over the spot of the demo stack in the
+    // real window: measured, and summed through every frame.
+    let mut app = App::launch(&display, &[&demo("demo_stack3d.nxs")]);
+    app.wait_for("the stack", |r| r["widgets"].get("roi:Rectangle").is_some());
+    app.click_widget("roi:Rectangle");
+    let r = app.settle();
+    let img = &r["image_screen"];
+    let c = |i: usize| img[i].as_f64().unwrap_or_default() as f32;
+    let ppp = r["pixels_per_point"].as_f64().unwrap_or(1.0) as f32;
+    let at = |fx: f32, fy: f32| (c(0) + (c(2) - c(0)) * fx, c(3) - (c(3) - c(1)) * fy);
+    app.drag(at(0.62, 0.38), at(0.86, 0.62), ppp);
+    let r = app.wait_for("the region through the frames", |r| {
+        r["rois"][0]["per_frame"].is_array()
+    });
+    let count = r["rois"][0]["stats"][0].as_f64().unwrap_or_default();
+    assert!(count > 100.0, "the region holds pixels: {}", r["rois"]);
+    assert_eq!(r["rois"][0]["per_frame"].as_array().map(Vec::len), Some(24));
+    app.move_to((1, 1));
+    app.settle();
+    app.shot("viewer_roi");
+    drop(app);
+
+    // A dataset found with the Files filter and dragged onto the line plot
+    // in the real window is drawn over it.
+    let mut app = App::launch(&display, &[&file]);
+    app.wait_for("the line plot", |r| r["view"] == "line");
+    app.click_widget("field:files filter");
+    app.keys(&["type", "counts_err"]);
+    let (row, ppp) = app.rect_of("object:/entry/data/counts_errors");
+    let r = app.settle();
+    let frame = &r["frame"];
+    let f = |i: usize| frame[i].as_f64().unwrap_or_default() as f32;
+    app.drag(
+        (f32::midpoint(row[0], row[2]), f32::midpoint(row[1], row[3])),
+        (f32::midpoint(f(0), f(2)), f32::midpoint(f(1), f(3))),
+        ppp,
+    );
+    let r = app.wait_for("the line drawn over the plot", |r| {
+        r["lines"].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|l| l["name"] == "peaks.nxs › /entry/data/counts_errors")
+        })
+    });
+    let drawn = r["lines"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|l| l["name"] == "peaks.nxs › /entry/data/counts_errors")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(drawn["points"], 40, "{drawn}");
+    drop(app);
+
     // A session bus that takes connections and never answers (the keyring
     // probe then waits 5 s for the Secret Service): the window still comes
     // up as fast as without one.
