@@ -1953,7 +1953,8 @@ fn use_in_a_workflow_starts_one_that_gives_the_region_shown() {
         .nodes()
         .map(|(_, n)| n.kind.clone())
         .collect();
-    assert_eq!(kinds, ["read_hdf5", "slice", "roi"]);
+    // The region first (each frame streams through it), then the frame.
+    assert_eq!(kinds, ["read_hdf5", "roi", "slice"]);
     h.state_mut()
         .state_mut()
         .apply(panorama::command::WorkflowCommand::RunWorkflow);
@@ -1969,8 +1970,8 @@ fn use_in_a_workflow_starts_one_that_gives_the_region_shown() {
         .expect("a workflow")
         .graph
         .nodes()
-        .find(|(_, n)| n.kind == "roi")
-        .expect("the region node");
+        .find(|(_, n)| n.kind == "slice")
+        .expect("the last node");
     let got = last.values[&id].to_array();
     let want: Vec<Vec<f64>> =
         serde_json::from_value(common::image::h5py_datasets(&file, &["/frames"])[0][3].clone())
@@ -2063,8 +2064,40 @@ fn two_images_compared_zoom_together_and_their_difference_is_h5pys() {
     let last = images(&h);
     assert_eq!(last.len(), 3);
     assert_eq!(last[2].name, "A − B");
-    // Symmetric about zero.
-    assert!((last[2].colour_range[0] + last[2].colour_range[1]).abs() < 1e-9);
+    // Symmetric about zero, as far as the larger of its percentiles.
+    let diff: Vec<Vec<f64>> = za
+        .iter()
+        .zip(&zb)
+        .map(|(p, q)| p.iter().zip(q).map(|(x, y)| x - y).collect())
+        .collect();
+    let (lo, hi) = common::image::percentiles(&diff);
+    let m = lo.abs().max(hi.abs());
+    let got = last[2].colour_range;
+    assert!(
+        (got[0] + m).abs() < 1e-3 && (got[1] - m).abs() < 1e-3,
+        "A − B coloured over {got:?}, its percentiles reach {m}"
+    );
+    // On a log scale the images are; the difference stays linear.
+    let pick_scale = |h: &mut Harness<'_, PanoramaApp>, name: &str| {
+        h.get_all_by_role(egui::accesskit::Role::ComboBox)
+            .nth(1)
+            .expect("the scale chooser")
+            .click();
+        h.run_steps(3);
+        h.get_all_by_label(name)
+            .last()
+            .expect("the scale in the list")
+            .click();
+        settle(h);
+        h.run_steps(3);
+    };
+    pick_scale(&mut h, "log");
+    let log = images(&h);
+    assert_eq!(
+        (log[0].scale.as_str(), log[2].scale.as_str()),
+        ("log", "linear")
+    );
+    pick_scale(&mut h, "linear");
     h.snapshot("viewer_image_grid");
     for (row, col) in [(3, 5), (20, 30), (31, 0)] {
         let at = pixel_on_screen(&h, (32.0, 40.0), col as f32 + 0.5, row as f32 + 0.5);
@@ -2091,4 +2124,43 @@ fn two_images_compared_zoom_together_and_their_difference_is_h5pys() {
             "at [{row}, {col}] h5py gives {want}; the readout says {text:?}"
         );
     }
+}
+
+/// A 1e6 × 3000 float32 image (chunked, most chunks never written, so the
+/// file stays small) opens as an overview without reading it whole (12 GB
+/// would be refused): one row in 245 read, said so, and the readout names
+/// the dataset's own pixel with the value h5py reads there.
+#[test]
+fn a_huge_image_opens_as_an_overview_read_out_in_its_own_pixels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("huge.h5");
+    common::image::h5py_write(
+        "with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   d = f.create_dataset('big', shape=(1000000, 3000), dtype='f4',\n\
+         \x20                        chunks=(1000, 3000), compression='gzip')\n\
+         \x20   y, x = np.mgrid[0:1000, 0:3000]\n\
+         \x20   for start in (0, 490000, 999000):\n\
+         \x20       d[start:start + 1000] = (start + y + x / 4.0).astype('f4')\n",
+        &file,
+    );
+    assert!(
+        std::fs::metadata(&file).expect("file").len() < 64 << 20,
+        "most chunks unwritten"
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, "/big");
+    assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
+    h.get_by_label_contains("Overview of 1000000 × 3000 pixels: one row in 245");
+    let size = (1_000_000.0, 3000.0);
+    let at = pixel_on_screen(&h, size, 1500.5, 490_000.5);
+    h.hover_at(at);
+    h.run_steps(3);
+    let (row, col, _, _, value) = readout(&h);
+    assert_eq!(row, 490_000, "the dataset's own row");
+    let want = 490_000.0 + f64::from(u32::try_from(col).expect("col")) / 4.0;
+    assert!(
+        (1495..=1505).contains(&col) && (value - want).abs() < 1e-3 * want,
+        "at [{row}, {col}] h5py has {want}, the readout says {value}"
+    );
 }

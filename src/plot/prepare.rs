@@ -32,6 +32,42 @@ pub fn stack_selection(nd: usize, (rows, cols): (usize, usize), index: &[usize])
     slice_selection(nd, &[rows, cols], index)
 }
 
+/// Most pixels an image is read with at full resolution (4096²); a larger
+/// one is read as an overview, every few rows and columns.
+pub const OVERVIEW_ABOVE: u64 = 4096 * 4096;
+
+/// The side an overview keeps at most along each axis shown.
+pub const OVERVIEW_SIDE: u64 = 4096;
+
+/// `selection` of a dataset of `shape`, showing axes `shown` (rows,
+/// columns), read as an overview when the image has more than
+/// [`OVERVIEW_ABOVE`] pixels: every `step` rows and columns (at most
+/// [`OVERVIEW_SIDE`] along each), so a 1e6 × 3000 image opens without
+/// reading it whole. The steps (rows, columns): (1, 1) when read whole.
+pub fn overview(
+    shape: &[u64],
+    selection: &Selection,
+    shown: (usize, usize),
+) -> (Selection, (usize, usize)) {
+    let (Some(&rows), Some(&cols)) = (shape.get(shown.0), shape.get(shown.1)) else {
+        return (selection.clone(), (1, 1));
+    };
+    if rows.saturating_mul(cols) <= OVERVIEW_ABOVE {
+        return (selection.clone(), (1, 1));
+    }
+    let step = |n: u64| n.div_ceil(OVERVIEW_SIDE).max(1);
+    let (sr, sc) = (step(rows), step(cols));
+    let mut axes = selection.0.clone();
+    axes.resize(
+        shape.len(),
+        crate::data::selection::AxisKey::Range(None, None, 1),
+    );
+    axes[shown.0] = crate::data::selection::AxisKey::Range(None, None, sr);
+    axes[shown.1] = crate::data::selection::AxisKey::Range(None, None, sc);
+    let us = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    (Selection(axes), (us(sr), us(sc)))
+}
+
 /// The last two axes whole, the first at `frame` and other leading axes at 0.
 pub fn frame_selection(info: &DatasetInfo, frame: usize) -> Selection {
     let nd = info.shape.len();
@@ -233,6 +269,31 @@ pub fn is_line(info: &DatasetInfo) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_huge_image_is_read_as_an_overview_of_at_most_4096_a_side() {
+        use crate::data::selection::AxisKey::{Index, Range};
+        let all = Selection::all();
+        // 4096² and below: whole.
+        assert_eq!(overview(&[4096, 4096], &all, (0, 1)), (all.clone(), (1, 1)));
+        // 1e6 × 3000: every 245th row, every column.
+        let (sel, steps) = overview(&[1_000_000, 3000], &all, (0, 1));
+        assert_eq!(steps, (245, 1));
+        assert_eq!(sel.0, vec![Range(None, None, 245), Range(None, None, 1)]);
+        assert_eq!(
+            sel.resolve(&[1_000_000, 3000]).expect("fits").shape(),
+            vec![4082, 3000]
+        );
+        // A frame of a stack keeps its index; rows after columns.
+        let frame = stack_selection(3, (2, 1), &[7, 0, 0]);
+        let (sel, steps) = overview(&[10, 9000, 20_000], &frame, (2, 1));
+        assert_eq!(steps, (5, 3));
+        assert_eq!(
+            sel.0,
+            vec![Index(7), Range(None, None, 3), Range(None, None, 5)]
+        );
+    }
+
     #[test]
     fn a_mask_makes_its_pixels_not_numbers_and_counts_them() {
         use crate::data::{Data, Value};

@@ -827,7 +827,6 @@ impl DocumentsState {
         }
     }
 
-    /// Close a document.
     fn overlay(&mut self, command: OverlayCommand, cx: &mut Cx<'_>) {
         match command {
             OverlayCommand::Add(target) => {
@@ -899,6 +898,7 @@ impl DocumentsState {
         }
     }
 
+    /// Close a document (its overlaid lines and compared images go too).
     pub fn close_document(&mut self, id: u64) {
         self.compared.retain(|t| t.doc != id);
         self.overlays.retain(|o| o.target.doc != id);

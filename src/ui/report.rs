@@ -54,8 +54,9 @@ pub struct ImageReport {
     /// Its plot's visible ranges, in data units.
     pub x_range: [f64; 2],
     pub y_range: [f64; 2],
-    /// The values its colours span.
+    /// The values its colours span, on this scale.
     pub colour_range: [f64; 2],
+    pub scale: String,
     /// Its plot area on screen (points: left, top, right, bottom).
     pub frame: [f32; 4],
 }

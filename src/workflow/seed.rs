@@ -25,14 +25,36 @@ pub struct Seed {
 const STEP: f32 = 260.0;
 
 impl Seed {
-    /// The workflow's name: what it starts from.
+    /// The workflow's name: what it starts from (a remote file by its
+    /// `file` parameter).
     pub fn name(&self) -> String {
-        let file = self.file.rsplit(['/', '\\']).next().unwrap_or(&self.file);
+        let file = url::Url::parse(&self.file)
+            .ok()
+            .filter(|u| u.scheme().starts_with("http"))
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "file")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_else(|| self.file.clone());
+        let file = file.rsplit(['/', '\\']).next().unwrap_or(&file).to_owned();
         format!("From {file} {}", self.path)
     }
 
-    /// The graph: an HDF5 dataset node, then a slice node, then a region
-    /// node (those that apply), wired in a row.
+    /// Whether the region can be cut before the slice is taken: the slice
+    /// only picks positions on leading axes (a frame of a stack), so the
+    /// region's rows and columns are the dataset's last two axes. Cut
+    /// first, a large stack streams through the region frame by frame and
+    /// only the region is held.
+    fn region_first(&self) -> bool {
+        self.selection
+            .as_deref()
+            .is_some_and(|s| s.split(',').all(|p| p.trim().parse::<u64>().is_ok()))
+    }
+
+    /// The graph: an HDF5 dataset node, then a slice node and a region
+    /// node (those that apply, the region first when it can be), wired in
+    /// a row.
     pub fn graph(&self) -> Result<Graph, WorkflowError> {
         let mut g = Graph::default();
         let mut x = 0.0;
@@ -51,22 +73,27 @@ impl Seed {
             "read_hdf5",
             &[("file", json!(self.file)), ("path", json!(self.path))],
         )?;
+        let region = self.roi.map(|[r0, r1, c0, c1]| {
+            [
+                ("row_start", json!(r0)),
+                ("row_end", json!(r1)),
+                ("col_start", json!(c0)),
+                ("col_end", json!(c1)),
+            ]
+        });
+        let first = self.region_first();
+        if first && let Some(params) = &region {
+            let roi = add(&mut g, "roi", params)?;
+            g.connect((last, 0), (roi, 0))?;
+            last = roi;
+        }
         if let Some(sel) = self.selection.as_deref().filter(|s| !s.trim().is_empty()) {
             let slice = add(&mut g, "slice", &[("selection", json!(sel))])?;
             g.connect((last, 0), (slice, 0))?;
             last = slice;
         }
-        if let Some([r0, r1, c0, c1]) = self.roi {
-            let roi = add(
-                &mut g,
-                "roi",
-                &[
-                    ("row_start", json!(r0)),
-                    ("row_end", json!(r1)),
-                    ("col_start", json!(c0)),
-                    ("col_end", json!(c1)),
-                ],
-            )?;
+        if !first && let Some(params) = &region {
+            let roi = add(&mut g, "roi", params)?;
             g.connect((last, 0), (roi, 0))?;
         }
         Ok(g)
@@ -92,6 +119,19 @@ mod tests {
         assert_eq!(g.edges().count(), 2);
         let roi = g.nodes().nth(2).expect("roi").1;
         assert_eq!(roi.params["row_end"], 10);
+        // A frame of a stack: the region is cut first, frame by frame.
+        let frame = Seed {
+            selection: Some("3".into()),
+            ..seed.clone()
+        };
+        let g = frame.graph().expect("graph");
+        let kinds: Vec<&str> = g.nodes().map(|(_, n)| n.kind.as_str()).collect();
+        assert_eq!(kinds, ["read_hdf5", "roi", "slice"]);
+        let remote = Seed {
+            file: "http://127.0.0.1:8888/data/?file=scans%2Fscan_7.h5".into(),
+            ..seed.clone()
+        };
+        assert_eq!(remote.name(), "From scan_7.h5 /entry/data/data");
         let plain = Seed {
             selection: None,
             roi: None,

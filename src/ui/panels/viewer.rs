@@ -356,9 +356,15 @@ fn use_in_workflow_ui(ui: &mut egui::Ui, state: &AppState, target: &Target, cx: 
     let Some(doc) = state.document(target.doc) else {
         return;
     };
-    let b = ui.button("Use in a workflow").on_hover_text(
-        "Start a workflow from this dataset, with the slice shown and the first rectangle drawn",
-    );
+    // Workflow nodes take real numbers: a complex dataset would arrive as
+    // its amplitude whatever part is shown.
+    let real = !cx.info.dtype.is_complex();
+    let b = ui
+        .add_enabled(real, egui::Button::new("Use in a workflow"))
+        .on_hover_text(
+            "Start a workflow from this dataset, with the slice shown and the first rectangle drawn",
+        )
+        .on_disabled_hover_text("Workflows take real numbers; this dataset is complex");
     crate::ui::report::widget(ui.ctx(), "button:Use in a workflow", b.rect);
     if b.clicked() {
         let seed = crate::workflow::seed::Seed {

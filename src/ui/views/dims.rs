@@ -44,7 +44,8 @@ fn axis_combo(ui: &mut egui::Ui, cx: &ViewCx<'_>, label: &str, current: usize) -
     let (info, plot) = (cx.info, cx.plot);
     let mut pick = current;
     ui.label(label);
-    let combo = egui::ComboBox::from_id_salt(("dims", label))
+    // One set per image (a grid shows several).
+    let combo = egui::ComboBox::from_id_salt(("dims", label, cx.target.doc, &cx.target.path))
         .selected_text(prepare::axis_name(plot, info, current))
         .show_ui(ui, |ui| {
             for a in 0..info.shape.len() {

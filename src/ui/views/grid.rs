@@ -71,9 +71,19 @@ fn link_group() -> egui::Id {
 }
 
 impl Grid {
-    /// Whether images are compared (the view then draws the grid).
+    /// Whether other images are compared with the one shown (the view
+    /// then draws the grid).
     pub fn active(cx: &ViewCx<'_>) -> bool {
-        !cx.state.documents.compared.is_empty()
+        cx.state.documents.compared.iter().any(|t| t != cx.target)
+    }
+
+    /// The values were read again: so is every image of the grid.
+    pub fn values_changed(&mut self) {
+        for c in &mut self.cells {
+            c.pane.values_changed();
+        }
+        self.diff_pane.values_changed();
+        self.difference = None;
     }
 
     /// The links, A − B and the list of images compared, above the grid.
@@ -106,8 +116,16 @@ impl Grid {
                 .on_hover_text("The difference of the first two images, pixel by pixel");
             crate::ui::report::widget(ui.ctx(), "checkbox:A − B", r.rect);
             ui.separator();
-            for (i, t) in cx.state.documents.compared.iter().enumerate() {
-                ui.weak(format!("{}: {}", letter(i + 1), name_of(cx, t)));
+            // Lettered as the cells are: the image shown is A.
+            let others = cx
+                .state
+                .documents
+                .compared
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| *t != cx.target);
+            for (k, (i, t)) in others.enumerate() {
+                ui.weak(format!("{}: {}", letter(k + 1), name_of(cx, t)));
                 if ui
                     .small_button("Remove")
                     .on_hover_text("Stop comparing this image")
@@ -200,11 +218,14 @@ impl Grid {
                     let b = self.cells.first().and_then(|c| c.pane.shown_values());
                     let d = difference(&mut self.difference, main.shown_values(), b);
                     let pane = &mut self.diff_pane;
+                    let has_b = !self.cells.is_empty();
                     place(ui, "A − B", &mut |ui| match &d {
                         Some(Ok((value, range, generation))) => {
                             pane.compact = true;
                             pane.link = link;
                             pane.range_override = Some(*range);
+                            // Below zero as much as above: a linear scale.
+                            pane.scale_override = Some(crate::plot::Scale::Linear);
                             pane.salt = 4;
                             pane.name = Some("A − B".into());
                             let key = ValueKey {
@@ -218,8 +239,11 @@ impl Grid {
                         Some(Err(why)) => {
                             ui.weak(why);
                         }
-                        None => {
+                        None if has_b => {
                             ui.spinner();
+                        }
+                        None => {
+                            ui.weak("A − B needs a second image.");
                         }
                     });
                 }
@@ -298,6 +322,7 @@ fn compared_ui(
         return;
     };
     let plot = state.plot_for(&c.target);
+    let cx_rank = cx.info.shape.len();
     let (mut shown_slice, mut shown_roi) = (None, None);
     let slicing = if linked {
         &mut *cx.slicing
@@ -317,7 +342,9 @@ fn compared_ui(
         exports: &mut *cx.exports,
         slicing,
     };
-    if !linked && info.shape.len() >= 3 {
+    // Its own sliders while the slice is not linked, or when the image
+    // shown has no slice to link to.
+    if info.shape.len() >= 3 && (!linked || cx_rank < 3) {
         super::dims::image_ui(ui, &mut sub);
     }
     let (selection, shown) = selection_for(info, sub.slicing);

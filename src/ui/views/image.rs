@@ -55,6 +55,7 @@ impl View for ImageView {
 
     fn values_changed(&mut self) {
         self.pane.values_changed();
+        self.grid.values_changed();
     }
 }
 
@@ -124,10 +125,16 @@ pub struct ImagePane {
     /// The colour range to use instead of the image's own (a grid's
     /// common range, or a difference's symmetric one).
     pub range_override: Option<(f64, f64)>,
+    /// The scale to use instead of the one chosen (a difference is
+    /// linear: it has values below zero).
+    pub scale_override: Option<Scale>,
     /// Tells apart the plots of images of the same path (a grid's cells).
     pub salt: usize,
     /// What the image is called in the window's report (a grid's cells).
     pub name: Option<String>,
+    /// Every how many rows and columns of the dataset were read, for an
+    /// overview of a huge image; `None` when read whole.
+    overview: Option<(usize, usize)>,
 }
 
 impl ImagePane {
@@ -212,6 +219,9 @@ impl ImagePane {
         stack: Option<super::roi::StackCx>,
     ) {
         *cx.shown_slice = Some((selection.clone(), shown.0 > shown.1));
+        // A huge image: an overview, every few rows and columns.
+        let (selection, step) = crate::plot::prepare::overview(&cx.info.shape, &selection, shown);
+        self.overview = (step != (1, 1)).then_some(step);
         let key = cx.key(selection);
         let Some(mut val) = cx.ready(ui, &key) else {
             return;
@@ -230,6 +240,7 @@ impl ImagePane {
         self.compact = false;
         self.link = None;
         self.range_override = None;
+        self.scale_override = None;
         self.salt = 0;
         self.name = None;
     }
@@ -264,7 +275,10 @@ impl ImagePane {
         } else {
             self.mask_ui(ui, cx, shown)
         };
-        let look = *cx.look;
+        let mut look = *cx.look;
+        if let Some(scale) = self.scale_override {
+            look.scale = scale;
+        }
         // On the GPU a colormap or scale change is a uniform write; on the
         // CPU it re-colours the texture.
         let fresh = !matches!(&self.tex, Some(t) if t.key == key
@@ -283,7 +297,20 @@ impl ImagePane {
                 Some((p, v, n)) => (Arc::new(v), Some((p.clone(), n))),
                 None => (val.clone(), None),
             };
-            let img = ImageData::from_value(val.clone(), h, w);
+            let mut img = ImageData::from_value(val.clone(), h, w);
+            if let Some(step) = self.overview {
+                // Placed and read out in the dataset's own pixels.
+                let n = |a: usize| {
+                    cx.info
+                        .shape
+                        .get(a)
+                        .and_then(|v| usize::try_from(*v).ok())
+                        .unwrap_or(1)
+                };
+                img.read_step = step;
+                img.full_height = n(shown.0);
+                img.full_width = n(shown.1);
+            }
             let info = phase_range(
                 crate::plot::color_range(&img.pixels, look.scale, look.full_range),
                 key.part,
@@ -351,7 +378,18 @@ impl ImagePane {
             t.image.y_range = (a, b);
             t.image.y_label = l;
         }
-        if t.image.stride > 1 {
+        if t.image.read_step != (1, 1) {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Overview of {} × {} pixels: one row in {} and one column in {} read, so it opens without reading it all. Slice it smaller to see each pixel.",
+                    t.image.full_height,
+                    t.image.full_width,
+                    t.image.read_step.0,
+                    t.image.read_step.1
+                ),
+            );
+        } else if t.image.stride > 1 {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
@@ -398,18 +436,23 @@ impl ImagePane {
                     cx.export_png(ui.ctx(), w, h, rgba);
                 }
                 ui.separator();
-                self.rois.toolbar_ui(ui);
+                if t.image.read_step == (1, 1) {
+                    self.rois.toolbar_ui(ui);
+                } else {
+                    ui.weak("Regions of interest need every pixel: slice the image to draw them.");
+                }
             });
         }
         let readout_h = 20.0;
         // Room for the regions' table and plots under the image, kept
         // while a tool is on so the image does not move under a drag.
-        let panel_h = if self.rois.rois.is_empty() && !self.rois.active() {
+        let panel_h = if self.compact || (self.rois.rois.is_empty() && !self.rois.active()) {
             0.0
         } else {
             (ui.available_height() * 0.4).clamp(120.0, 320.0)
         };
         let geometry = super::roi::Geometry::of(&t.image);
+        let compact = self.compact;
         let rois = &mut self.rois;
         let id = egui::Id::new(("image", &cx.target.path, self.salt));
         let link = self.link;
@@ -444,7 +487,7 @@ impl ImagePane {
                     &t.image,
                     pixels,
                     Placement { aspect_lock, link },
-                    Some((rois, geometry)),
+                    (!compact).then_some((rois, geometry)),
                 );
                 // Each image of the window, for tests: its plot's range
                 // (just reported) and its colours.
@@ -455,6 +498,7 @@ impl ImagePane {
                         x_range: r.x_range,
                         y_range: r.y_range,
                         colour_range: [info.range.0, info.range.1],
+                        scale: colours.scale.name().to_owned(),
                         frame: r.frame,
                     };
                     r.images.push(entry);
@@ -484,6 +528,7 @@ impl ImagePane {
         let full = t.full.clone();
         // The first rectangle, in the slice's own order of axes.
         if let [.., height, width] = full.shape.as_slice()
+            && !self.compact
             && let Some((r0, r1, c0, c1)) = self.rois.first_rect(*height, *width)
         {
             let u = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
@@ -493,8 +538,9 @@ impl ImagePane {
                 [u(r0), u(r1), u(c0), u(c1)]
             });
         }
-        // Converted to numbers only while there are regions to measure.
-        if !self.rois.in_use() {
+        // Converted to numbers only while there are regions to measure (and
+        // every pixel was read).
+        if !self.rois.in_use() || self.overview.is_some() || self.compact {
             self.numbers = None;
             crate::ui::report::update(ui.ctx(), |r| r.rois.clear());
         } else if let (Some(numbers), [.., height, width]) = (
@@ -599,6 +645,9 @@ pub struct ImageData {
     pub y_label: String,
     /// Every how many pixels one was kept, when downsampled.
     pub stride: usize,
+    /// Every how many rows and columns of the dataset were read (an
+    /// overview); (1, 1) when read whole.
+    pub read_step: (usize, usize),
     /// The size of the image before any downsampling.
     pub full_height: usize,
     pub full_width: usize,
@@ -638,6 +687,7 @@ impl ImageData {
             x_label: "x (pixel)".into(),
             y_label: "y (pixel)".into(),
             stride,
+            read_step: (1, 1),
             full_height: height,
             full_width: width,
         }
@@ -855,7 +905,10 @@ pub fn value_readout(img: &ImageData, h: Hover) -> String {
 
 /// Where a hovered pixel is: its index in the dataset and its axis values.
 pub fn place_readout(img: &ImageData, h: Hover) -> String {
-    let (r, c) = (h.row * img.stride, h.col * img.stride);
+    let (r, c) = (
+        h.row * img.stride * img.read_step.0,
+        h.col * img.stride * img.read_step.1,
+    );
     format!("pixel [{r}, {c}]   x = {}   y = {}", short(h.x), short(h.y))
 }
 

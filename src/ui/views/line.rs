@@ -614,7 +614,11 @@ pub fn line_ui(
     }
     let mut drawn_lines = Vec::new();
     let mut bars: Vec<(f64, f64, f64)> = Vec::new();
-    let extent = extent(s.x.as_ref(), n);
+    // The data's extent, overlaid lines included (each on its own X).
+    let extent = s.overlays.iter().fold(extent(s.x.as_ref(), n), |e, o| {
+        let (a, b) = self::extent(o.x.as_ref(), o.pyramid.len());
+        (e.0.min(a), e.1.max(b))
+    });
     let mut drawn = extent;
     let response = plot.show(ui, |plot_ui| {
         super::axes::scroll_zooms(plot_ui);

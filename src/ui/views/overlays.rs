@@ -18,7 +18,7 @@ use crate::state::{Requested, Target, ValueKey};
 pub struct OverlayLine {
     /// Its legend entry: the file and the dataset.
     pub name: String,
-    /// Its own X (its NeXus axis), or the index.
+    /// Its own X (its NeXus axis, when one value a point), or the index.
     pub x: Option<Arc<Vec<f64>>>,
     pub pyramid: Arc<MinMaxPyramid>,
     /// Added in the plot's units (decades on a log scale).
@@ -50,10 +50,11 @@ pub fn gather(cx: &mut ViewCx<'_>, cache: &mut OverlayCache) -> Vec<(usize, Stat
     let mut out = Vec::new();
     let mut used = Vec::new();
     for (i, o) in overlays.iter().enumerate() {
+        let name = name_of(cx, &o.target);
         if o.target == *cx.target {
+            out.push((i, State::Not(name, "the line shown".into())));
             continue;
         }
-        let name = name_of(cx, &o.target);
         let state = match line_of(cx, cache, &o.target) {
             Ok((x, pyramid, key)) => {
                 used.push(key);
@@ -135,7 +136,7 @@ fn line_of(
             };
             cx.fetch(&k).ready().and_then(|v| v.to_f64())
         })
-        .filter(|x| x.len() >= pyramid.len())
+        .filter(|x| x.len() == pyramid.len())
         .map(Arc::new);
     Ok((x, pyramid, key))
 }

@@ -94,6 +94,7 @@ impl View for RgbView {
             x_label: "x (pixel)".into(),
             y_label: "y (pixel)".into(),
             stride: 1,
+            read_step: (1, 1),
             full_height: layout.height,
             full_width: layout.width,
         };

@@ -40,6 +40,7 @@ impl View for StackView {
 
     fn values_changed(&mut self) {
         self.pane.values_changed();
+        self.grid.values_changed();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewCx<'_>) {
