@@ -1096,12 +1096,6 @@ fn a_complex_image_shows_the_part_picked_and_reads_out_all_four() {
         h.hover_at(on_screen(&report, 30.5, 20.5));
         h.run_steps(2);
         settle(&mut h);
-        if let Some(n) = h.query_by_label_contains("pixel [") {
-            eprintln!(
-                "DEBUG {:?}",
-                egui_kittest::kittest::NodeT::accesskit_node(&n).value()
-            );
-        }
         if let Some(n) = h.query_by_label_contains("arg = ") {
             text = egui_kittest::kittest::NodeT::accesskit_node(&n)
                 .value()
@@ -1599,23 +1593,64 @@ fn pixel_on_screen(
     egui::pos2(l + (r - l) * x / cols, b - (b - t) * y / rows)
 }
 
+/// Six frames of 32 × 40 pixels, `(x + 2y)(k + 1) + k²` at frame `k`, as
+/// int32, in `/frames`.
+const STACK_6X32X40: &str = "k, y, x = np.mgrid[0:6, 0:32, 0:40]\n\
+     with h5py.File(sys.argv[1], 'w') as f:\n\
+     \x20   f['frames'] = ((x + 2 * y) * (k + 1) + k * k).astype('int32')\n";
+
+/// A file written by `script` (h5py, the file as `sys.argv[1]`), opened
+/// on `path`: its folder, the file, the app's home and the window.
+fn open_written(
+    name: &str,
+    script: &str,
+    path: &str,
+) -> (
+    tempfile::TempDir,
+    PathBuf,
+    tempfile::TempDir,
+    Harness<'static, PanoramaApp>,
+) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join(name);
+    common::image::h5py_write(script, &file);
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    select(&mut h, path);
+    (dir, file, home, h)
+}
+
+/// Drag a rectangle with the Rectangle tool on a `size` image, from pixel
+/// coordinates `from` to `to`.
+fn drag_rectangle(
+    h: &mut Harness<'_, PanoramaApp>,
+    size: (f32, f32),
+    from: (f32, f32),
+    to: (f32, f32),
+) {
+    h.get_by_label("Rectangle").click();
+    h.run_steps(3);
+    let (a, b) = (
+        pixel_on_screen(h, size, from.0, from.1),
+        pixel_on_screen(h, size, to.0, to.1),
+    );
+    drag(h, a, b);
+    settle(h);
+}
+
 /// A rectangle dragged on an image is measured while it is drawn, and once
 /// drawn (and moved by a drag inside it) its count, sum, mean, std, min
 /// and max are numpy's on the pixels the table says it holds.
 #[test]
 fn a_rectangle_dragged_on_an_image_reads_numpys_statistics() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("roi.h5");
-    common::image::h5py_write(
+    let (_dir, file, _home, mut h) = open_written(
+        "roi.h5",
         "y, x = np.mgrid[0:48, 0:64]\n\
          z = (100 + 40 * np.sin(x / 5.0) * np.cos(y / 7.0) + (x * y) % 13).astype('float32')\n\
          with h5py.File(sys.argv[1], 'w') as f:\n\
          \x20   f['image'] = z\n",
-        &file,
+        "/image",
     );
-    let home = tempfile::tempdir().expect("home");
-    let mut h = open(home.path(), &file);
-    select(&mut h, "/image");
     assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
     h.get_by_label("Rectangle").click();
     h.run_steps(3);
@@ -1686,28 +1721,9 @@ fn a_rectangle_dragged_on_an_image_reads_numpys_statistics() {
 /// is numpy's.
 #[test]
 fn a_region_on_a_stack_is_summed_through_its_frames() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("stack.h5");
-    common::image::h5py_write(
-        "k, y, x = np.mgrid[0:6, 0:32, 0:40]\n\
-         z = ((x + 2 * y) * (k + 1) + k * k).astype('int32')\n\
-         with h5py.File(sys.argv[1], 'w') as f:\n\
-         \x20   f['frames'] = z\n",
-        &file,
-    );
-    let home = tempfile::tempdir().expect("home");
-    let mut h = open(home.path(), &file);
-    select(&mut h, "/frames");
+    let (_dir, file, _home, mut h) = open_written("stack.h5", STACK_6X32X40, "/frames");
     assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
-    h.get_by_label("Rectangle").click();
-    h.run_steps(3);
-    let size = (32.0, 40.0);
-    let (a, b) = (
-        pixel_on_screen(&h, size, 4.2, 3.1),
-        pixel_on_screen(&h, size, 17.9, 11.2),
-    );
-    drag(&mut h, a, b);
-    settle(&mut h);
+    drag_rectangle(&mut h, (32.0, 40.0), (4.2, 3.1), (17.9, 11.2));
     h.run_steps(3);
     let rois = panorama::ui::report::get(&h.ctx).rois;
     assert_eq!(rois.len(), 1, "{rois:?}");
@@ -1919,40 +1935,12 @@ fn a_dataset_of_another_file_dragged_onto_a_line_plot_is_drawn_over_it() {
 /// what numpy gives for `z[3, 3:11, 4:18]`: the frame and the region shown.
 #[test]
 fn use_in_a_workflow_starts_one_that_gives_the_region_shown() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("frames.h5");
-    common::image::h5py_write(
-        "k, y, x = np.mgrid[0:6, 0:32, 0:40]\n\
-         with h5py.File(sys.argv[1], 'w') as f:\n\
-         \x20   f['frames'] = ((x + 2 * y) * (k + 1) + k * k).astype('int32')\n",
-        &file,
-    );
-    let home = tempfile::tempdir().expect("home");
-    let mut h = open(home.path(), &file);
-    select(&mut h, "/frames");
+    let (_dir, file, _home, mut h) = open_written("frames.h5", STACK_6X32X40, "/frames");
     set_slider(&mut h, 0, "3");
-    h.get_by_label("Rectangle").click();
-    h.run_steps(3);
-    let size = (32.0, 40.0);
-    let (a, b) = (
-        pixel_on_screen(&h, size, 4.2, 3.1),
-        pixel_on_screen(&h, size, 17.9, 11.2),
-    );
-    drag(&mut h, a, b);
-    settle(&mut h);
+    drag_rectangle(&mut h, (32.0, 40.0), (4.2, 3.1), (17.9, 11.2));
     h.get_by_label("Use in a workflow").click();
     settle(&mut h);
-    let kinds: Vec<String> = h
-        .state()
-        .state()
-        .workflow
-        .open
-        .as_ref()
-        .expect("a workflow")
-        .graph
-        .nodes()
-        .map(|(_, n)| n.kind.clone())
-        .collect();
+    let kinds = common::gui::workflow_kinds(&h);
     // The region first (each frame streams through it), then the frame.
     assert_eq!(kinds, ["read_hdf5", "roi", "slice"]);
     h.state_mut()

@@ -416,17 +416,7 @@ fn a_quick_flick_picks_up_the_entry_under_the_press() {
     }
     h.drop_at(drop);
     h.run_steps(4);
-    let kinds: Vec<String> = h
-        .state()
-        .state()
-        .workflow
-        .open
-        .as_ref()
-        .expect("a workflow")
-        .graph
-        .nodes()
-        .map(|(_, n)| n.kind.clone())
-        .collect();
+    let kinds = common::gui::workflow_kinds(&h);
     assert_eq!(kinds, ["linspace"], "the flick added {kinds:?}");
 }
 

@@ -115,6 +115,81 @@ pub fn line_svg(points: &[[f64; 2]], x_label: &str, y_label: &str) -> String {
     )
 }
 
+/// An image on its axes as a standalone SVG: the pixels as an embedded
+/// PNG (drawn unsmoothed), the axes box with its first and last values
+/// and labels, and the colour bar with the values its ends stand for.
+pub struct ImageSvg<'a> {
+    pub width: usize,
+    pub height: usize,
+    /// RGBA, row 0 first (drawn at the top).
+    pub rgba: &'a [u8],
+    /// The values at the image's left and right edges, and at its bottom
+    /// and top.
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    /// The colour bar from its low end to its high end, and the values of
+    /// its ends.
+    pub bar: &'a [[u8; 3]],
+    pub bar_range: (f64, f64),
+}
+
+impl ImageSvg<'_> {
+    pub fn to_svg(&self) -> Result<String, ExportError> {
+        use base64::Engine as _;
+        let png = png_bytes(self.width, self.height, self.rgba)?;
+        let data = base64::engine::general_purpose::STANDARD.encode(png);
+        let (w, h, m) = (860.0, 560.0, 60.0);
+        let (iw, ih) = (w - 2.0 * m - 80.0, h - 2.0 * m);
+        let (bx, bw) = (m + iw + 24.0, 18.0);
+        let mut bar = String::new();
+        let n = self.bar.len().max(1);
+        #[allow(clippy::cast_precision_loss)]
+        let step = ih / n as f64;
+        for (i, [r, g, b]) in self.bar.iter().enumerate() {
+            #[allow(clippy::cast_precision_loss)]
+            let y = m + ih - (i as f64 + 1.0) * step;
+            let _ = write!(
+                bar,
+                r##"<rect x="{bx}" y="{y:.2}" width="{bw}" height="{:.2}" fill="#{r:02x}{g:02x}{b:02x}"/>"##,
+                step + 0.5
+            );
+        }
+        let short = crate::units::short;
+        Ok(format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+<image x="{m}" y="{m}" width="{iw}" height="{ih}" preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image/png;base64,{data}"/>
+<rect x="{m}" y="{m}" width="{iw}" height="{ih}" fill="none" stroke="#444"/>
+<text x="{m}" y="{ty}" text-anchor="start">{x0}</text><text x="{xr}" y="{ty}" text-anchor="end">{x1}</text>
+<text x="{lx}" y="{yb}" text-anchor="end">{y0}</text><text x="{lx}" y="{yt}" text-anchor="end">{y1}</text>
+<text x="{cx}" y="{xl}" text-anchor="middle">{xlab}</text>
+<text transform="translate(16 {cy}) rotate(-90)" text-anchor="middle">{ylab}</text>
+{bar}<rect x="{bx}" y="{m}" width="{bw}" height="{ih}" fill="none" stroke="#444"/>
+<text x="{bl}" y="{yt}" text-anchor="start">{b1}</text><text x="{bl}" y="{yb}" text-anchor="start">{b0}</text>
+</svg>
+"##,
+            ty = h - m + 16.0,
+            xr = m + iw,
+            lx = m - 4.0,
+            yb = m + ih,
+            yt = m + 10.0,
+            cx = m + iw / 2.0,
+            xl = h - 12.0,
+            cy = m + ih / 2.0,
+            bl = bx + bw + 4.0,
+            x0 = esc(&short(self.x_range.0)),
+            x1 = esc(&short(self.x_range.1)),
+            y0 = esc(&short(self.y_range.0)),
+            y1 = esc(&short(self.y_range.1)),
+            b0 = esc(&short(self.bar_range.0)),
+            b1 = esc(&short(self.bar_range.1)),
+            xlab = esc(self.x_label),
+            ylab = esc(self.y_label),
+        ))
+    }
+}
+
 /// Write a text export (an SVG picture, a CSV table made elsewhere).
 pub fn write_text(path: &Path, text: &str) -> Result<(), ExportError> {
     std::fs::write(path, text).map_err(io(path))
@@ -123,11 +198,27 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), ExportError> {
 /// Write RGBA pixels as a PNG file.
 pub fn write_png(path: &Path, width: usize, height: usize, rgba: &[u8]) -> Result<(), ExportError> {
     let file = std::fs::File::create(path).map_err(io(path))?;
+    encode_png(std::io::BufWriter::new(file), width, height, rgba)
+}
+
+/// RGBA pixels as PNG bytes (for a picture inside an SVG).
+pub fn png_bytes(width: usize, height: usize, rgba: &[u8]) -> Result<Vec<u8>, ExportError> {
+    let mut out = Vec::new();
+    encode_png(&mut out, width, height, rgba)?;
+    Ok(out)
+}
+
+fn encode_png(
+    to: impl std::io::Write,
+    width: usize,
+    height: usize,
+    rgba: &[u8],
+) -> Result<(), ExportError> {
     let (w, h) = (
         u32::try_from(width).map_err(|e| ExportError::Png(e.to_string()))?,
         u32::try_from(height).map_err(|e| ExportError::Png(e.to_string()))?,
     );
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    let mut enc = png::Encoder::new(to, w, h);
     enc.set_color(png::ColorType::Rgba);
     enc.set_depth(png::BitDepth::Eight);
     let mut writer = enc
@@ -144,6 +235,46 @@ pub fn write_png(path: &Path, width: usize, height: usize, rgba: &[u8]) -> Resul
 
 #[cfg(test)]
 mod tests {
+
+    /// The picture inside an image's SVG is its pixels, exactly.
+    #[test]
+    fn an_image_svg_holds_its_pixels_as_png_with_its_axes() {
+        use base64::Engine as _;
+        let rgba: Vec<u8> = (0..3 * 2)
+            .flat_map(|i| [i * 40, 255 - i * 40, 7, 255])
+            .collect();
+        let svg = ImageSvg {
+            width: 3,
+            height: 2,
+            rgba: &rgba,
+            x_range: (0.0, 3.0),
+            y_range: (10.0, 2.0),
+            x_label: "x (mm) <a&b>",
+            y_label: "y",
+            bar: &[[0, 0, 0], [255, 255, 255]],
+            bar_range: (-1.5, 7.25),
+        }
+        .to_svg()
+        .expect("svg");
+        assert!(
+            svg.contains("x (mm) &lt;a&amp;b&gt;") && svg.contains(">7.25<"),
+            "{svg}"
+        );
+        let data = svg
+            .split("base64,")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("embedded PNG");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("base64");
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let mut reader = decoder.read_info().expect("png");
+        let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+        let info = reader.next_frame(&mut buf).expect("frame");
+        assert_eq!((info.width, info.height), (3, 2));
+        assert_eq!(&buf[..info.buffer_size()], &rgba[..]);
+    }
     use super::*;
 
     #[test]

@@ -31,3 +31,17 @@ pub fn settle(h: &mut Harness<'_, PanoramaApp>) {
     }
     panic!("background work never settled");
 }
+
+/// The kinds of the open workflow's nodes, in id order.
+pub fn workflow_kinds(h: &Harness<'_, PanoramaApp>) -> Vec<String> {
+    h.state()
+        .state()
+        .workflow
+        .open
+        .as_ref()
+        .expect("a workflow")
+        .graph
+        .nodes()
+        .map(|(_, n)| n.kind.clone())
+        .collect()
+}

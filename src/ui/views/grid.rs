@@ -125,7 +125,7 @@ impl Grid {
                 .enumerate()
                 .filter(|(_, t)| *t != cx.target);
             for (k, (i, t)) in others.enumerate() {
-                ui.weak(format!("{}: {}", letter(k + 1), name_of(cx, t)));
+                ui.weak(format!("{}: {}", letter(k + 1), cx.name_of(t)));
                 if ui
                     .small_button("Remove")
                     .on_hover_text("Stop comparing this image")
@@ -195,14 +195,14 @@ impl Grid {
                 main.link = link;
                 main.range_override = colours;
                 main.salt = 0;
-                main.name = Some(format!("A: {}", name_of(cx, cx.target)));
-                let title = format!("A: {}", name_of(cx, cx.target));
+                main.name = Some(format!("A: {}", cx.name_of(cx.target)));
+                let title = format!("A: {}", cx.name_of(cx.target));
                 place(ui, &title, &mut |ui| {
                     main.ui(ui, cx, selection.clone(), shown, None);
                 });
                 ranges.extend(main.own_range());
                 for (i, c) in self.cells.iter_mut().enumerate() {
-                    let title = format!("{}: {}", letter(i + 1), name_of(cx, &c.target));
+                    let title = format!("{}: {}", letter(i + 1), cx.name_of(&c.target));
                     c.pane.compact = true;
                     c.pane.link = link;
                     c.pane.range_override = colours;
@@ -283,15 +283,6 @@ impl Grid {
 /// "A", "B", … for the images of the grid.
 fn letter(i: usize) -> char {
     char::from(b'A' + u8::try_from(i.min(25)).unwrap_or(0))
-}
-
-/// "file › /path".
-fn name_of(cx: &ViewCx<'_>, t: &Target) -> String {
-    let file = cx
-        .state
-        .document(t.doc)
-        .map_or("(closed)", |d| d.label.as_str());
-    format!("{file} › {}", t.path)
 }
 
 /// Draw a compared image with a view context of its own (its file, its

@@ -435,6 +435,62 @@ impl ImagePane {
                         .collect();
                     cx.export_png(ui.ctx(), w, h, rgba);
                 }
+                if ui
+                    .button("Export SVG…")
+                    .on_hover_text("The picture on its axes with its colour bar, as SVG")
+                    .clicked()
+                {
+                    let img = to_color_image(&t.image, colours);
+                    let rgba: Vec<u8> = img
+                        .pixels
+                        .iter()
+                        .flat_map(egui::Color32::to_srgba_unmultiplied)
+                        .collect();
+                    let bar: Vec<[u8; 3]> = (0..64)
+                        .map(|i| colours.colormap.rgb(f64::from(i) / 63.0))
+                        .collect();
+                    let (w, h) = (img.size[0], img.size[1]);
+                    let (flip_x, flip_y) = t.image.flips();
+                    // Left to right and bottom to top, as drawn.
+                    let (x0, x1) = t.image.x_range;
+                    let (y0, y1) = t.image.y_range;
+                    let x_range = if flip_x { (x1, x0) } else { (x0, x1) };
+                    let y_range = if flip_y { (y1, y0) } else { (y0, y1) };
+                    // Row 0 is drawn at the bottom on an increasing axis.
+                    let rgba = if flip_y {
+                        rgba
+                    } else {
+                        rgba.chunks(w * 4).rev().flatten().copied().collect()
+                    };
+                    let rgba = if flip_x {
+                        rgba.chunks(w * 4)
+                            .flat_map(|row| {
+                                row.chunks(4).rev().flatten().copied().collect::<Vec<u8>>()
+                            })
+                            .collect()
+                    } else {
+                        rgba
+                    };
+                    let (xl, yl) = (t.image.x_label.clone(), t.image.y_label.clone());
+                    let bar_range = colours.range;
+                    let name = cx.export_name("svg");
+                    cx.exports
+                        .start(ui.ctx(), "Exporting SVG", name, "svg", move |p| {
+                            let svg = crate::plot::export::ImageSvg {
+                                width: w,
+                                height: h,
+                                rgba: &rgba,
+                                x_range,
+                                y_range,
+                                x_label: &xl,
+                                y_label: &yl,
+                                bar: &bar,
+                                bar_range,
+                            }
+                            .to_svg()?;
+                            crate::plot::export::write_text(p, &svg)
+                        });
+                }
                 ui.separator();
                 if t.image.read_step == (1, 1) {
                     self.rois.toolbar_ui(ui);

@@ -135,6 +135,16 @@ impl LineView {
             crate::ui::report::widget(ui.ctx(), "button:Fit the range shown", fit.rect);
             if running {
                 ui.spinner();
+                // A long fit can be dropped; the one before stays shown.
+                if ui
+                    .small_button("Cancel")
+                    .on_hover_text("Stop this fit")
+                    .clicked()
+                    && let Some((_, _, h)) = self.fitting.take()
+                {
+                    h.cancel();
+                    self.pending_range = None;
+                }
             }
             if fit.clicked()
                 && let Some(range) = self.shown_range

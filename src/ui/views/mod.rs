@@ -171,6 +171,15 @@ impl ViewCx<'_> {
             });
     }
 
+    /// "file › /path": how a view names an object of any open file.
+    pub fn name_of(&self, t: &Target) -> String {
+        let file = self
+            .state
+            .document(t.doc)
+            .map_or("(closed)", |d| d.label.as_str());
+        format!("{file} › {}", t.path)
+    }
+
     /// A file name for an export of the target: its last path part.
     pub fn export_name(&self, ext: &str) -> String {
         format!(

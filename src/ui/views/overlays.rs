@@ -50,7 +50,7 @@ pub fn gather(cx: &mut ViewCx<'_>, cache: &mut OverlayCache) -> Vec<(usize, Stat
     let mut out = Vec::new();
     let mut used = Vec::new();
     for (i, o) in overlays.iter().enumerate() {
-        let name = name_of(cx, &o.target);
+        let name = cx.name_of(&o.target);
         if o.target == *cx.target {
             out.push((i, State::Not(name, "the line shown".into())));
             continue;
@@ -71,15 +71,6 @@ pub fn gather(cx: &mut ViewCx<'_>, cache: &mut OverlayCache) -> Vec<(usize, Stat
     }
     cache.lines.retain(|(k, _)| used.contains(k));
     out
-}
-
-/// "file › /path" for the legend.
-fn name_of(cx: &ViewCx<'_>, t: &Target) -> String {
-    let file = cx
-        .state
-        .document(t.doc)
-        .map_or("(closed)", |d| d.label.as_str());
-    format!("{file} › {}", t.path)
 }
 
 /// The values of a 1-D dataset as a pyramid, and its NeXus axis.
