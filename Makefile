@@ -19,7 +19,7 @@ APT_RUNTIME := pkg-config libxkbcommon-x11-0 libwayland-client0 libwayland-curso
 	libwayland-egl1 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libvulkan1 mesa-vulkan-drivers \
 	python3-venv
 APT_TEST := desktop-file-utils appstream keyutils slurm-wlm slurmrestd munge \
-	xvfb xdotool x11-apps
+	xvfb xdotool x11-apps groff-base
 # `make bench` times the window under Xvfb against silx (Qt's xcb plugin needs these).
 APT_BENCH := xvfb xdotool x11-utils libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
@@ -29,6 +29,8 @@ BENCH_VENV := target/bench-venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Tests and clippy share one target/ and debug profile.
 export CARGO_TERM_COLOR ?= never
+# The commit `panorama --version` names.
+export PANORAMA_GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 # Tests reach loopback peers only: network catalogue sources are skipped.
 test lint snapshots: export PANORAMA_OFFLINE := 1
 # The sign-in tests must find the kernel keyring `keyctl session` gives them.

@@ -2,12 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use panorama::cli::{Cli, Sub};
+use panorama::cli::Sub;
 use panorama::paths::AppDirs;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = panorama::cli::parse();
     let dirs = match AppDirs::from_env() {
         Ok(d) => d,
         Err(e) => {
@@ -19,6 +18,8 @@ fn main() -> ExitCode {
     let _log = panorama::logging::init(cli.verbose, log_dir.as_deref());
     match cli.command {
         Some(Sub::Doctor { json }) => panorama::cli::doctor(&dirs, json),
+        Some(Sub::Completions { shell }) => panorama::cli::completions(shell),
+        Some(Sub::Manual { to }) => panorama::cli::manual(&to),
         Some(Sub::Search {
             query,
             sources,

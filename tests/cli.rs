@@ -8,18 +8,114 @@ fn panorama(home: &std::path::Path) -> Command {
     c
 }
 
+/// `-V` is the version alone; `--version` also names the commit and the
+/// HDF5 library with the filters it decodes, as `doctor` finds them.
 #[test]
 fn version_is_printed() {
     let home = tempfile::tempdir().expect("tmp");
-    let out = panorama(home.path())
-        .arg("--version")
-        .output()
-        .expect("run");
+    let out = panorama(home.path()).arg("-V").output().expect("run");
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("panorama {}", env!("CARGO_PKG_VERSION"))
     );
+    let out = panorama(home.path())
+        .arg("--version")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let long = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = long.lines().collect();
+    assert_eq!(lines[0], format!("panorama {}", env!("CARGO_PKG_VERSION")));
+    assert!(lines[1].starts_with("commit "), "{long}");
+    let doctor: serde_json::Value = serde_json::from_slice(
+        &panorama(home.path())
+            .args(["doctor", "--json"])
+            .output()
+            .expect("doctor")
+            .stdout,
+    )
+    .expect("json");
+    let hdf5 = doctor["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "HDF5 library"))
+        .and_then(|c| c["detail"].as_str())
+        .and_then(|d| d.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        lines[2].starts_with(&format!("HDF5 {hdf5} ")) && lines[2].contains("deflate"),
+        "{long} (doctor: {hdf5})"
+    );
+}
+
+/// Every subcommand has its manual page (groff reads each without a
+/// warning, as man runs it on a UTF-8 terminal) and is completed by bash
+/// (whose parser takes the script).
+#[test]
+fn the_manual_and_the_completions_cover_every_subcommand() {
+    let home = tempfile::tempdir().expect("tmp");
+    let dir = tempfile::tempdir().expect("man");
+    let out = panorama(home.path())
+        .args(["manual", "--to"])
+        .arg(dir.path())
+        .output()
+        .expect("manual");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let subcommands: Vec<String> = panorama::cli::command()
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    assert!(subcommands.len() > 10, "{subcommands:?}");
+    for name in std::iter::once("panorama".to_owned())
+        .chain(subcommands.iter().map(|s| format!("panorama-{s}")))
+    {
+        let page = dir.path().join(format!("{name}.1"));
+        let text = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{name}.1: {e}"));
+        assert!(text.contains(&format!(".TH {name} 1")), "{name}.1 heading");
+        let groff = Command::new("groff")
+            .args(["-k", "-Tutf8", "-man", "-ww", "-z"])
+            .arg(&page)
+            .output()
+            .expect("groff (make test installs groff-base)");
+        assert!(
+            groff.status.success() && groff.stderr.is_empty(),
+            "{name}.1: {}",
+            String::from_utf8_lossy(&groff.stderr)
+        );
+    }
+    let out = panorama(home.path())
+        .args(["completions", "bash"])
+        .output()
+        .expect("completions");
+    assert!(out.status.success());
+    let script = String::from_utf8_lossy(&out.stdout).to_string();
+    for s in &subcommands {
+        assert!(script.contains(s.as_str()), "bash completes {s}");
+    }
+    let file = dir.path().join("panorama.bash");
+    std::fs::write(&file, &script).expect("write");
+    let bash = Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .expect("bash");
+    assert!(
+        bash.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    for shell in ["zsh", "fish"] {
+        let out = panorama(home.path())
+            .args(["completions", shell])
+            .output()
+            .expect("completions");
+        assert!(out.status.success() && !out.stdout.is_empty(), "{shell}");
+    }
 }
 
 #[test]

@@ -232,6 +232,91 @@ pub enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// Print the completions of a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (roff): panorama.1 and one per subcommand.
+    Manual {
+        /// The folder to write them into.
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+    },
+}
+
+/// `panorama --version`: the version, the commit it was built from
+/// (`PANORAMA_GIT_COMMIT` at build time, which `make` sets), and the HDF5
+/// library with the filters it decodes.
+pub fn long_version() -> String {
+    let filters: Vec<&str> = crate::data::hdf5_library::filters()
+        .into_iter()
+        .filter(|f| f.available)
+        .map(|f| f.name)
+        .collect();
+    format!(
+        "{}\ncommit {}\nHDF5 {} (statically linked; filters: {})",
+        env!("CARGO_PKG_VERSION"),
+        option_env!("PANORAMA_GIT_COMMIT")
+            .filter(|c| !c.is_empty())
+            .unwrap_or("unknown"),
+        crate::data::hdf5_library::version(),
+        filters.join(", ")
+    )
+}
+
+/// The command line's definition, with the long version.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    Cli::command().long_version(long_version())
+}
+
+/// Parse the process's arguments (help, version and errors exit, as clap
+/// does).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches as _;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// Print the completions of `shell` for every subcommand and option.
+pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut cmd = command();
+    clap_complete::generate(shell, &mut cmd, "panorama", &mut std::io::stdout());
+    ExitCode::SUCCESS
+}
+
+/// Write `panorama.1` and `panorama-<subcommand>.1` for each subcommand
+/// into `dir`.
+pub fn manual(dir: &std::path::Path) -> ExitCode {
+    match write_manual(dir) {
+        Ok(n) => {
+            println!("{n} manual pages written to {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "panorama: could not write the manual into {}: {e}. Check the folder exists and is writable.",
+                dir.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write_manual(dir: &std::path::Path) -> std::io::Result<usize> {
+    let cmd = command();
+    let mut pages = vec![("panorama".to_owned(), cmd.clone())];
+    for sub in cmd.get_subcommands() {
+        let name = format!("panorama-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name)));
+    }
+    for (name, page) in &pages {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(page.clone()).render(&mut out)?;
+        std::fs::write(dir.join(format!("{name}.1")), out)?;
+    }
+    Ok(pages.len())
 }
 
 /// `panorama export`: exit 1 with a plain message when the dataset cannot be
