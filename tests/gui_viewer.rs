@@ -1557,9 +1557,8 @@ fn rect_bounds(geometry: &str) -> [usize; 4] {
 /// numpy's count, sum, mean, std, min and max of `z[y0:y1, x0:x1]` of
 /// dataset `path` (a 3-D one frame by frame: its sums).
 fn numpy_rect(file: &Path, path: &str, [x0, x1, y0, y1]: [usize; 4]) -> serde_json::Value {
-    let out = std::process::Command::new(common::venv_python())
-        .arg("-c")
-        .arg(format!(
+    common::python_json(
+        &format!(
             "import sys, json, h5py, numpy as np\n\
              z = h5py.File(sys.argv[1], 'r')['{path}'][()].astype('float64')\n\
              if z.ndim == 2:\n\
@@ -1567,16 +1566,9 @@ fn numpy_rect(file: &Path, path: &str, [x0, x1, y0, y1]: [usize; 4]) -> serde_js
              \x20   print(json.dumps([v.size, v.sum(), v.mean(), v.std(), v.min(), v.max()]))\n\
              else:\n\
              \x20   print(json.dumps([float(f[{y0}:{y1}, {x0}:{x1}].sum()) for f in z]))"
-        ))
-        .arg(file)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+        ),
+        &[file],
+    )
 }
 
 /// Where pixel coordinate (x, y) of a `rows` × `cols` image with
@@ -1802,25 +1794,18 @@ fn a_polygon_clicked_on_an_image_holds_scikit_images_pixels() {
     }
     let xs: Vec<String> = corners.iter().map(|c| (c.0 - 0.5).to_string()).collect();
     let ys: Vec<String> = corners.iter().map(|c| (c.1 - 0.5).to_string()).collect();
-    let out = std::process::Command::new(common::venv_python())
-        .arg("-c")
-        .arg(format!(
+    let want: (f64, f64) = serde_json::from_value(common::python_json(
+        &format!(
             "import sys, json, h5py, numpy as np, skimage.draw\n\
              z = h5py.File(sys.argv[1], 'r')['/image'][()].astype('float64')\n\
              rr, cc = skimage.draw.polygon([{}], [{}], z.shape)\n\
              print(json.dumps([len(rr), float(z[rr, cc].sum())]))",
             ys.join(","),
             xs.join(",")
-        ))
-        .arg(&file)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let want: (f64, f64) = serde_json::from_slice(&out.stdout).expect("json");
+        ),
+        &[&file],
+    ))
+    .expect("count and sum");
     let got = rois[0].stats.expect("statistics");
     assert_eq!((got[0], got[1]), want, "count and sum");
 }

@@ -31,25 +31,16 @@ fn python(script: &str, shapes: &serde_json::Value) -> serde_json::Value {
     let dir = tempfile::tempdir().expect("tmp");
     let values = dir.path().join("values.txt");
     std::fs::write(&values, data.join("\n")).expect("values");
-    let out = std::process::Command::new(common::venv_python())
-        .arg("-c")
-        .arg(format!(
+    common::python_json(
+        &format!(
             "import sys, json, numpy as np, scipy.ndimage as ndi, skimage.draw, skimage.measure\n\
              inp = json.loads(sys.argv[1])\n\
              img = np.loadtxt(sys.argv[2]).reshape(inp['h'], inp['w'])\n\
              shapes = inp['shapes']\n\
              {script}"
-        ))
-        .arg(input)
-        .arg(&values)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+        ),
+        &[std::ffi::OsStr::new(&input), values.as_os_str()],
+    )
 }
 
 /// numpy's statistics of the pixels of `mask` (a boolean image), NaN and

@@ -24,23 +24,15 @@ pub fn h5py_write(script: &str, file: &std::path::Path) {
 
 /// The datasets at `paths` of `file`, as h5py reads them (nested lists).
 pub fn h5py_datasets(file: &std::path::Path, paths: &[&str]) -> Vec<serde_json::Value> {
-    let out = std::process::Command::new(super::venv_python())
-        .arg("-c")
-        .arg(
-            "import sys, json, h5py\n\
-             f = h5py.File(sys.argv[1], 'r')\n\
-             print(json.dumps([f[p][()].tolist() for p in sys.argv[2:]]))",
-        )
-        .arg(file)
-        .args(paths)
-        .output()
-        .expect("h5py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    let mut args = vec![file.as_os_str()];
+    args.extend(paths.iter().map(std::ffi::OsStr::new));
+    serde_json::from_value(super::python_json(
+        "import sys, json, h5py\n\
+         f = h5py.File(sys.argv[1], 'r')\n\
+         print(json.dumps([f[p][()].tolist() for p in sys.argv[2:]]))",
+        &args,
+    ))
+    .expect("a list")
 }
 
 /// The 0.5 and 99.5 % percentiles of the values (the viewer's default

@@ -37,6 +37,23 @@ pub fn venv_python() -> PathBuf {
     p
 }
 
+/// Run `script` with the test venv's Python (numpy, h5py, scipy,
+/// scikit-image…), `args` as `sys.argv[1:]`: the JSON it prints.
+pub fn python_json<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> serde_json::Value {
+    let out = Command::new(venv_python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 /// Run the `panorama` binary with `PANORAMA_HOME` at `home`: (exit code,
 /// stdout, stderr).
 pub fn panorama<S: AsRef<std::ffi::OsStr>>(
