@@ -2105,24 +2105,20 @@ fn two_images_compared_zoom_together_and_their_difference_is_h5pys() {
 /// the dataset's own pixel with the value h5py reads there.
 #[test]
 fn a_huge_image_opens_as_an_overview_read_out_in_its_own_pixels() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("huge.h5");
-    common::image::h5py_write(
+    let (_dir, file, _home, mut h) = open_written(
+        "huge.h5",
         "with h5py.File(sys.argv[1], 'w') as f:\n\
          \x20   d = f.create_dataset('big', shape=(1000000, 3000), dtype='f4',\n\
          \x20                        chunks=(1000, 3000), compression='gzip')\n\
          \x20   y, x = np.mgrid[0:1000, 0:3000]\n\
          \x20   for start in (0, 490000, 999000):\n\
          \x20       d[start:start + 1000] = (start + y + x / 4.0).astype('f4')\n",
-        &file,
+        "/big",
     );
     assert!(
         std::fs::metadata(&file).expect("file").len() < 64 << 20,
         "most chunks unwritten"
     );
-    let home = tempfile::tempdir().expect("home");
-    let mut h = open(home.path(), &file);
-    select(&mut h, "/big");
     assert_eq!(panorama::ui::report::get(&h.ctx).view, "image");
     h.get_by_label_contains("Overview of 1000000 × 3000 pixels: one row in 245");
     let size = (1_000_000.0, 3000.0);

@@ -43,17 +43,7 @@ fn reference_check(doc: &serde_json::Value, dir: &Path) {
 
 /// Run an h5py script that writes the file named by its first argument.
 fn write_with_h5py(script: &str, path: &Path) {
-    let out = Command::new(common::venv_python())
-        .arg("-c")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::python(script, &[path]);
 }
 
 fn fixtures() -> Vec<PathBuf> {

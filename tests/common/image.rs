@@ -9,17 +9,7 @@
 /// Run `script` (Python with h5py and numpy) with `file` as `sys.argv[1]`:
 /// a file written by h5py, for tests that compare with it.
 pub fn h5py_write(script: &str, file: &std::path::Path) {
-    let out = std::process::Command::new(super::venv_python())
-        .arg("-c")
-        .arg(format!("import sys, h5py, numpy as np\n{script}"))
-        .arg(file)
-        .output()
-        .expect("h5py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::python(&format!("import sys, h5py, numpy as np\n{script}"), &[file]);
 }
 
 /// The datasets at `paths` of `file`, as h5py reads them (nested lists).

@@ -38,8 +38,9 @@ pub fn venv_python() -> PathBuf {
 }
 
 /// Run `script` with the test venv's Python (numpy, h5py, scipy,
-/// scikit-image…), `args` as `sys.argv[1:]`: the JSON it prints.
-pub fn python_json<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> serde_json::Value {
+/// scikit-image…), `args` as `sys.argv[1:]`; it must succeed. What it
+/// printed.
+pub fn python<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> Vec<u8> {
     let out = Command::new(venv_python())
         .arg("-c")
         .arg(script)
@@ -51,7 +52,12 @@ pub fn python_json<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> serde
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("json")
+    out.stdout
+}
+
+/// [`python`], and the JSON it printed.
+pub fn python_json<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> serde_json::Value {
+    serde_json::from_slice(&python(script, args)).expect("json")
 }
 
 /// Run the `panorama` binary with `PANORAMA_HOME` at `home`: (exit code,
