@@ -531,6 +531,14 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.wait_for("the line plot", |r| r["view"] == "line");
     app.click_widget("field:files filter");
     app.keys(&["type", "counts_err"]);
+    // Typed to the end: only the one dataset listed (while "counts" alone
+    // is typed, two are, and the row moves when the other goes).
+    app.wait_for("the filter typed", |r| {
+        let w = &r["widgets"];
+        w.get("object:/entry/data/counts_errors").is_some()
+            && w.get("object:/entry/data/counts").is_none()
+    });
+    app.settle();
     let (row, ppp) = app.rect_of("object:/entry/data/counts_errors");
     let r = app.settle();
     let frame = &r["frame"];
