@@ -1810,6 +1810,18 @@ fn a_polygon_clicked_on_an_image_holds_scikit_images_pixels() {
     assert_eq!((got[0], got[1]), want, "count and sum");
 }
 
+/// The app with `a` open and `b` opened after it, showing `path` of `a`.
+fn open_two(home: &Path, a: &Path, b: &Path, path: &str) -> Harness<'static, PanoramaApp> {
+    let mut h = open(home, a);
+    h.state_mut()
+        .run(panorama::command::DocumentsCommand::OpenPath(
+            b.to_path_buf(),
+        ));
+    settle(&mut h);
+    select(&mut h, path);
+    h
+}
+
 /// A widget the window reported this frame, by name: its centre.
 fn widget_centre(h: &Harness<'_, PanoramaApp>, name: &str) -> egui::Pos2 {
     let report = panorama::ui::report::get(&h.ctx);
@@ -1855,11 +1867,7 @@ fn a_dataset_of_another_file_dragged_onto_a_line_plot_is_drawn_over_it() {
         &b,
     );
     let home = tempfile::tempdir().expect("home");
-    let mut h = open(home.path(), &a);
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::OpenPath(b.clone()));
-    settle(&mut h);
-    select(&mut h, "/entry/data/y");
+    let mut h = open_two(home.path(), &a, &b, "/entry/data/y");
     assert_eq!(panorama::ui::report::get(&h.ctx).view, "line");
     // Find it in the Files panel, and drag it onto the plot.
     let filter = widget_centre(&h, "field:files filter");
@@ -1932,19 +1940,12 @@ fn use_in_a_workflow_starts_one_that_gives_the_region_shown() {
         .state_mut()
         .apply(panorama::command::WorkflowCommand::RunWorkflow);
     settle(&mut h);
-    let state = h.state();
-    let last = state.state().workflow.last.as_ref().expect("a run");
-    assert!(last.errors.is_empty(), "{:?}", last.errors);
-    let (id, _) = state
-        .state()
-        .workflow
-        .open
-        .as_ref()
-        .expect("a workflow")
-        .graph
+    let (id, _) = common::gui::open_graph(&h)
         .nodes()
         .find(|(_, n)| n.kind == "slice")
         .expect("the last node");
+    let last = h.state().state().workflow.last.as_ref().expect("a run");
+    assert!(last.errors.is_empty(), "{:?}", last.errors);
     let got = last.values[&id].to_array();
     let want: Vec<Vec<f64>> =
         serde_json::from_value(common::image::h5py_datasets(&file, &["/frames"])[0][3].clone())
@@ -1979,11 +1980,7 @@ fn two_images_compared_zoom_together_and_their_difference_is_h5pys() {
         &b,
     );
     let home = tempfile::tempdir().expect("home");
-    let mut h = open(home.path(), &a);
-    h.state_mut()
-        .run(panorama::command::DocumentsCommand::OpenPath(b.clone()));
-    settle(&mut h);
-    select(&mut h, "/img");
+    let mut h = open_two(home.path(), &a, &b, "/img");
     // The second file's image, by its menu in the Files panel.
     h.get_all_by_label("▦ img")
         .nth(1)

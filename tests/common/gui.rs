@@ -32,16 +32,18 @@ pub fn settle(h: &mut Harness<'_, PanoramaApp>) {
     panic!("background work never settled");
 }
 
-/// The kinds of the open workflow's nodes, in id order.
-pub fn workflow_kinds(h: &Harness<'_, PanoramaApp>) -> Vec<String> {
-    h.state()
+/// The graph of the workflow open in the Workflows tab.
+pub fn open_graph<'h>(h: &'h Harness<'_, PanoramaApp>) -> &'h panorama::workflow::Graph {
+    &h.state()
         .state()
         .workflow
         .open
         .as_ref()
         .expect("a workflow")
         .graph
-        .nodes()
-        .map(|(_, n)| n.kind.clone())
-        .collect()
+}
+
+/// The kinds of the open workflow's nodes, in id order.
+pub fn workflow_kinds(h: &Harness<'_, PanoramaApp>) -> Vec<String> {
+    open_graph(h).nodes().map(|(_, n)| n.kind.clone()).collect()
 }
