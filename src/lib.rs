@@ -14,6 +14,7 @@ pub mod command;
 pub mod data;
 pub mod doctor;
 pub mod inspect;
+pub mod instance;
 pub mod logging;
 pub mod metadata;
 pub mod net;

@@ -148,6 +148,31 @@ fn main() -> ExitCode {
             library_only,
             raw,
         }) => panorama::cli::export(&target, &path, &select, &to, (library_only, raw)),
-        None => panorama::ui::run_gui(dirs, cli.target),
+        None => open_window(dirs, cli.targets, cli.new_window),
     }
+}
+
+/// Start the window, or hand the files to the one already open.
+fn open_window(dirs: AppDirs, targets: Vec<String>, new_window: bool) -> ExitCode {
+    let inbox = if new_window {
+        None
+    } else {
+        match panorama::instance::claim(&dirs, &targets) {
+            Ok(panorama::instance::Claim::HandedOff { count }) => {
+                if count > 0 {
+                    eprintln!("panorama: opened {count} in the window already open");
+                } else {
+                    eprintln!("panorama: raised the window already open");
+                }
+                return ExitCode::SUCCESS;
+            }
+            Ok(panorama::instance::Claim::Primary(inbox)) => Some(inbox),
+            Err(e) => {
+                // Still open a window; later launches just open their own.
+                tracing::warn!("{e}");
+                None
+            }
+        }
+    };
+    panorama::ui::run_gui(dirs, targets, inbox)
 }

@@ -7,7 +7,8 @@
 //! Covers what the harness cannot see: the spectrum opens on 1–20 keV, a
 //! zoomed and panned image is drawn where its axes say, typing "ESRF" into
 //! Publisher Name keeps every key, and Export CSV without a portal writes
-//! the file through the built-in dialog. With `PANORAMA_LIVE_SHOTS=screenshots`
+//! the file through the built-in dialog; a second launch hands its file to
+//! the open window. With `PANORAMA_LIVE_SHOTS=screenshots`
 //! it retakes the README's screenshots of these views from the real window.
 
 #![allow(
@@ -50,6 +51,17 @@ fn the_real_window_shows_and_does_what_it_says() {
     }
     let text = std::fs::read_to_string(&csv).expect("Export CSV wrote downloads/counts.csv");
     assert_eq!(text.lines().count(), 2049, "header and 2048 rows");
+
+    // A second launch (a double-click in the file manager) hands its file to
+    // this window and ends; the window shows the file.
+    let out = app.launch_again(&[&demo("demo_stack3d.nxs")]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "second launch: {said}");
+    assert!(
+        said.contains("opened 1 in the window already open"),
+        "{said}"
+    );
+    app.wait_for("the handed-over stack", |r| r["view"] == "image");
     drop(app);
 
     // A zoomed and panned image is drawn where its axes say.

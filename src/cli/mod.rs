@@ -19,8 +19,14 @@ pub mod workflow;
     about = "Find, view, describe and process research data from photon, neutron and accelerator facilities"
 )]
 pub struct Cli {
-    /// A local HDF5/NeXus file or an http(s) URL to open in the window.
-    pub target: Option<String>,
+    /// Local HDF5/NeXus/ORSO files or http(s) URLs to open in the window
+    /// (handed to the window already open, if there is one).
+    #[arg(value_name = "FILE_OR_URL")]
+    pub targets: Vec<String>,
+
+    /// Open a window of its own even when one is already open.
+    #[arg(long)]
+    pub new_window: bool,
 
     /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides it.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -740,8 +746,13 @@ mod tests {
     #[test]
     fn file_and_subcommands_parse() {
         let c = Cli::try_parse_from(["panorama", "scan.nxs"]).expect("parse");
-        assert_eq!(c.target.as_deref(), Some("scan.nxs"));
-        assert!(c.command.is_none());
+        assert_eq!(c.targets, ["scan.nxs"]);
+        assert!(c.command.is_none() && !c.new_window);
+        // A file manager passes several files at once (the desktop file's %F).
+        let c = Cli::try_parse_from(["panorama", "--new-window", "a.h5", "b.nxs", "c.ort"])
+            .expect("parse");
+        assert_eq!(c.targets, ["a.h5", "b.nxs", "c.ort"]);
+        assert!(c.new_window && c.command.is_none());
         let c = Cli::try_parse_from(["panorama", "-vv", "doctor", "--json"]).expect("parse");
         assert_eq!(c.verbose, 2);
         assert!(matches!(c.command, Some(Sub::Doctor { json: true })));

@@ -101,6 +101,7 @@ pub struct PanoramaApp {
     commands: Vec<CommandSpec>,
     dialogs: super::file_dialog::FileDialogs,
     show_about: bool,
+    inbox: Option<crate::instance::Inbox>,
     ctx: egui::Context,
     // Last field: dropped last, after everything that holds task handles.
     _runtime: Runtime,
@@ -132,18 +133,48 @@ impl PanoramaApp {
             commands: catalogue_of_commands(),
             dialogs: super::file_dialog::FileDialogs::new(&tasks),
             show_about: false,
+            inbox: None,
             ctx,
             _runtime: runtime,
         };
         if let Some(target) = open {
-            let cmd = if target.contains("://") {
-                DocumentsCommand::OpenUrl(target)
-            } else {
-                DocumentsCommand::OpenPath(target.into())
-            };
-            app.run(cmd);
+            app.open_target(target);
         }
         app
+    }
+
+    /// Open a path or an http(s) URL, as the command line and a second
+    /// launch ask.
+    pub fn open_target(&mut self, target: String) {
+        let cmd = if target.contains("://") {
+            DocumentsCommand::OpenUrl(target)
+        } else {
+            DocumentsCommand::OpenPath(target.into())
+        };
+        self.run(cmd);
+    }
+
+    /// Take the files later launches hand over (single window): each is
+    /// opened and the window raised.
+    #[must_use]
+    pub fn with_inbox(mut self, inbox: crate::instance::Inbox) -> Self {
+        let ctx = self.ctx.clone();
+        inbox.set_wake(move || ctx.request_repaint());
+        self.inbox = Some(inbox);
+        self
+    }
+
+    fn handed_over(&mut self, ctx: &egui::Context) {
+        let Some(requests) = self.inbox.as_ref().map(crate::instance::Inbox::drain) else {
+            return;
+        };
+        for targets in requests {
+            for t in targets {
+                self.open_target(t);
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
     }
 
     /// Colour images on the GPU with the WGSL colormap shader when the
@@ -462,6 +493,7 @@ impl eframe::App for PanoramaApp {
         let ctx = ui.ctx().clone();
         super::report::start_frame(&ctx);
         self.poll_background();
+        self.handed_over(&ctx);
         self.shortcuts(&ctx);
         self.dropped_files(&ctx);
 

@@ -81,7 +81,11 @@ fn icon() -> Option<egui::IconData> {
 
 /// Start the GUI, optionally opening a file or URL. Never panics on a missing
 /// display or GPU: it explains what to do instead.
-pub fn run_gui(dirs: AppDirs, open: Option<String>) -> ExitCode {
+pub fn run_gui(
+    dirs: AppDirs,
+    open: Vec<String>,
+    inbox: Option<crate::instance::Inbox>,
+) -> ExitCode {
     if !has_display() {
         eprintln!(
             "panorama: no display found, so the window cannot open.\n\
@@ -118,10 +122,15 @@ pub fn run_gui(dirs: AppDirs, open: Option<String>) -> ExitCode {
         "Panorama",
         options,
         Box::new(move |cc| {
-            Ok(Box::new(
-                PanoramaApp::new(cc.egui_ctx.clone(), runtime, dirs, open)
-                    .with_gpu(cc.wgpu_render_state.as_ref()),
-            ))
+            let mut app = PanoramaApp::new(cc.egui_ctx.clone(), runtime, dirs, None)
+                .with_gpu(cc.wgpu_render_state.as_ref());
+            for target in open {
+                app.open_target(target);
+            }
+            if let Some(inbox) = inbox {
+                app = app.with_inbox(inbox);
+            }
+            Ok(Box::new(app))
         }),
     );
     match result {

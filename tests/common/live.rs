@@ -177,6 +177,32 @@ impl App {
         app
     }
 
+    /// Run the binary again as a file manager would for a double-click, in
+    /// this run's home, display and runtime folder; its output once it ends.
+    pub fn launch_again(&self, args: &[&Path]) -> std::process::Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_panorama"))
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .env("PANORAMA_HOME", self.home.path())
+            .env("PANORAMA_OFFLINE", "1")
+            .env("XDG_RUNTIME_DIR", self.home.path().join("xdg"))
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("panorama");
+        let t0 = Instant::now();
+        while child.try_wait().ok().flatten().is_none() {
+            if t0.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("the second launch did not end: it opened a window of its own");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().expect("output")
+    }
+
     pub fn xdotool(&self, args: &[&str]) -> String {
         let out = Command::new("xdotool")
             .args(args)
