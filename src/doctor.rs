@@ -171,6 +171,10 @@ pub fn run(dirs: &AppDirs, gpu: Result<GpuInfo, String>) -> Report {
             Some("sign-ins will not be remembered; start a Secret Service such as gnome-keyring"),
         ),
     });
+    checks.push(file_types_check(&crate::desktop::file_types(
+        &crate::desktop::config_dirs(),
+        &crate::desktop::data_dirs(),
+    )));
     checks.push(dir_check("config folder", &dirs.config));
     checks.push(dir_check("data folder", &dirs.data));
     checks.push(dir_check("cache folder", &dirs.cache));
@@ -178,6 +182,55 @@ pub fn run(dirs: &AppDirs, gpu: Result<GpuInfo, String>) -> Report {
         version: crate::VERSION.to_owned(),
         checks,
     }
+}
+
+/// Whether a double-click on a NeXus, HDF5 or ORSO file opens Panorama.
+/// Not registered is a warning: everything works from the window and the
+/// command line.
+fn file_types_check(types: &[crate::desktop::FileType]) -> Check {
+    let ours = crate::desktop::desktop_id();
+    let unknown: Vec<&str> = types
+        .iter()
+        .filter(|t| !t.known)
+        .map(|t| t.mime.as_str())
+        .collect();
+    let not_ours: Vec<String> = types
+        .iter()
+        .filter(|t| t.known && t.default_app.as_deref() != Some(ours.as_str()))
+        .map(|t| match &t.default_app {
+            Some(app) => format!("{} opens in {app}", t.mime),
+            None => format!("{} opens in no application", t.mime),
+        })
+        .collect();
+    if unknown.is_empty() && not_ours.is_empty() {
+        return check(
+            "file types",
+            Status::Ok,
+            format!(
+                "{} open in Panorama",
+                types
+                    .iter()
+                    .map(|t| t.mime.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+        );
+    }
+    let mut detail = Vec::new();
+    if !unknown.is_empty() {
+        detail.push(format!(
+            "not registered with the desktop: {}",
+            unknown.join(", ")
+        ));
+    }
+    detail.extend(not_ours);
+    let hint = if unknown.is_empty() {
+        "to open them in Panorama by double-click: xdg-mime default org.panoramascience.Panorama.desktop application/x-nexus application/x-hdf5 text/x-orso"
+    } else {
+        "install the Panorama package (make deb), or register the types by hand: xdg-mime install packaging/org.panoramascience.Panorama.mime.xml"
+    };
+    check("file types", Status::Warn, detail.join("; "), Some(hint))
 }
 
 #[cfg(test)]
@@ -193,6 +246,40 @@ mod tests {
         assert!(text.contains("[FAIL] GPU adapter"), "{text}");
         assert!(text.contains("mesa-vulkan-drivers"), "{text}");
         assert!(text.contains("HDF5 library"));
+    }
+
+    #[test]
+    fn file_types_not_registered_or_opened_elsewhere_warn_with_what_to_run() {
+        use crate::desktop::FileType;
+        let t = |mime: &str, known: bool, app: Option<&str>| FileType {
+            mime: mime.into(),
+            known,
+            default_app: app.map(Into::into),
+            panorama_can_open: app.is_some(),
+        };
+        let ours = Some("org.panoramascience.Panorama.desktop");
+        let ok = file_types_check(&[t("application/x-nexus", true, ours)]);
+        assert_eq!(ok.status, Status::Ok, "{ok:?}");
+        let c = file_types_check(&[
+            t("application/x-nexus", false, None),
+            t("application/x-hdf5", true, Some("silx.desktop")),
+        ]);
+        assert_eq!(c.status, Status::Warn);
+        assert!(
+            c.detail
+                .contains("not registered with the desktop: application/x-nexus"),
+            "{c:?}"
+        );
+        assert!(
+            c.detail
+                .contains("application/x-hdf5 opens in silx.desktop"),
+            "{c:?}"
+        );
+        assert!(
+            c.hint
+                .as_deref()
+                .is_some_and(|h| h.contains("xdg-mime install"))
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod command;
 pub mod data;
+pub mod desktop;
 pub mod doctor;
 pub mod inspect;
 pub mod instance;
