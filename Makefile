@@ -41,13 +41,14 @@ export XDG_RUNTIME_DIR := $(CURDIR)/target/xdg-runtime
 $(shell mkdir -p -m 0700 $(XDG_RUNTIME_DIR))
 endif
 
-.PHONY: help run build test lint fmt snapshots bench deps-run deps-test check-cargo doctor clean-stamps
+.PHONY: help run build test lint fmt snapshots bench deps-run deps-test check-cargo doctor clean-stamps deb deb-check
 
 help:
 	@echo "make run    build in release and start Panorama (installs what is missing)"
 	@echo "make test   formatting, lints and the whole test suite"
 	@echo "make bench  benchmark against h5py on generated data (docs/BENCHMARKS.md)"
 	@echo "make snapshots   re-record the GUI snapshot images (then review them)"
+	@echo "make deb    the Debian package: target/debian/panorama_<version>_amd64.deb"
 
 check-cargo:
 	@command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup (https://rustup.rs), then run make again" >&2; exit 1; }
@@ -127,6 +128,45 @@ test: lint
 	# A private kernel session keyring: sign-in tests keep their refresh tokens
 	# there (PANORAMA_KEYRING=keyutils), never in the desktop's own keyring.
 	keyctl session - cargo test --locked --all-targets
+	@$(MAKE) --no-print-directory deb-check
+
+# The package: cargo-deb (a pinned version, built once into target/tools),
+# the man pages and shell completions written by the binary itself from its
+# clap definitions, lintian for what Debian's policy asks.
+CARGO_DEB_VERSION := 3.6.2
+CARGO_DEB := target/tools/bin/cargo-deb
+# The Debian revision of this packaging (packaging/debian/changelog says the same).
+DEB_REVISION := 1
+PKG := target/pkg
+APT_PACKAGE := lintian xdg-utils dpkg-dev binutils shared-mime-info desktop-file-utils
+
+$(CARGO_DEB):
+	cargo install --locked --quiet --root target/tools --version $(CARGO_DEB_VERSION) cargo-deb
+
+# $(1): the built binary; $(2): cargo-deb's --profile.
+define package
+	rm -rf $(PKG) && mkdir -p $(PKG)/man $(PKG)/completions
+	$(1) manual --to $(PKG)/man >/dev/null && gzip -9n $(PKG)/man/*.1
+	$(1) completions bash > $(PKG)/completions/panorama.bash
+	$(1) completions zsh > $(PKG)/completions/_panorama
+	$(1) completions fish > $(PKG)/completions/panorama.fish
+	$(CARGO_DEB) --no-build --locked --profile $(2) --deb-revision $(DEB_REVISION) --output target/debian/
+endef
+
+deb: deps-run $(CARGO_DEB)
+	$(call apt_install,$(APT_PACKAGE))
+	cargo build --release --locked
+	$(call package,target/release/panorama,release)
+	@ls target/debian/panorama_*_amd64.deb
+
+# What CI checks: the package of the test build (the same sources, debug
+# profile, so `make test` builds once) is lintian-clean, installs, registers
+# its file types, opens a demo file in a window, and removes cleanly.
+deb-check: deps-run $(CARGO_DEB)
+	$(call apt_install,$(APT_PACKAGE) xvfb)
+	cargo build --locked --bin panorama
+	$(call package,target/debug/panorama,dev)
+	tests/tools/deb_check.sh target/debian/panorama_$$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)-$(DEB_REVISION)_amd64.deb
 
 BENCH_DATA := target/bench-data
 

@@ -149,13 +149,21 @@ pub fn parse(xml: &str) -> Result<Definition, MetadataError> {
 }
 
 /// Where NXDL files are looked for: `PANORAMA_NXDL_DIR`, `nxdl/` in the data
-/// folder, then the copy `make` puts in `target/nxdl` of a source checkout.
+/// folder, the package's copy (`../share/panorama/nxdl` next to the
+/// executable), then the copy `make` puts in `target/nxdl` of a source checkout.
 pub fn search_dirs(data_dir: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if let Some(d) = std::env::var_os("PANORAMA_NXDL_DIR").filter(|d| !d.is_empty()) {
         dirs.push(PathBuf::from(d));
     }
     dirs.push(data_dir.join("nxdl"));
+    // Installed: /usr/bin/panorama reads /usr/share/panorama/nxdl.
+    if let Some(prefix) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(Path::to_path_buf))
+    {
+        dirs.push(prefix.join("share/panorama/nxdl"));
+    }
     dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nxdl"));
     dirs
 }
