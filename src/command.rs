@@ -7,7 +7,7 @@ use std::fmt;
 
 pub use crate::state::{
     AccountsCommand, Command, DiscardAnswer, DocumentsCommand, DownloadsCommand, MetadataCommand,
-    SearchCommand, ShellCommand, TabKind, ThemeChoice, WorkflowCommand,
+    SearchCommand, ShellCommand, TabKind, ThemeChoice, TourCommand, WorkflowCommand,
 };
 
 /// A key the shortcuts use. Kept free of the GUI toolkit; `src/ui/` maps it.
@@ -132,7 +132,13 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
         CommandSpec::new("Theme: dark", None, C::SetTheme(ThemeChoice::Dark)),
         CommandSpec::new("Theme: light", None, C::SetTheme(ThemeChoice::Light)),
         CommandSpec::new("Clear recent files", None, D::ClearRecentFiles),
-        CommandSpec::new("About Panorama", Some(Shortcut::plain(Key::F1)), C::About),
+        CommandSpec::new(
+            "Help for this tab",
+            Some(Shortcut::plain(Key::F1)),
+            C::Help(None),
+        ),
+        CommandSpec::new("Guided tour", None, TourCommand::Start),
+        CommandSpec::new("About Panorama", None, C::About),
         CommandSpec::new(
             "Pause all downloads",
             None,
@@ -143,6 +149,17 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             None,
             DownloadsCommand::Queue(crate::transfer::queue::QueueAction::ResumeAll),
         ),
+        CommandSpec::new(
+            "Search again",
+            Some(Shortcut::plain(Key::F5)),
+            SearchCommand::Again,
+        ),
+        CommandSpec::new(
+            "Run the workflow",
+            Some(Shortcut::ctrl(Key::Letter('r'))),
+            WorkflowCommand::RunWorkflow,
+        ),
+        CommandSpec::new("New workflow", None, WorkflowCommand::NewWorkflow),
         CommandSpec::new("Quit", Some(Shortcut::ctrl(Key::Letter('q'))), C::Quit),
     ];
     for tab in TabKind::ALL {
@@ -157,6 +174,19 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             TabKind::Downloads => "Show Downloads",
         };
         v.push(CommandSpec::new(title, None, C::ShowTab(tab)));
+    }
+    for tab in TabKind::ALL {
+        let title = match tab {
+            TabKind::Welcome => "Help: Welcome",
+            TabKind::Search => "Help: Search",
+            TabKind::Files => "Help: Files",
+            TabKind::Viewer => "Help: Viewer",
+            TabKind::Metadata => "Help: Metadata",
+            TabKind::Workflows => "Help: Workflows",
+            TabKind::Accounts => "Help: Accounts",
+            TabKind::Downloads => "Help: Downloads",
+        };
+        v.push(CommandSpec::new(title, None, C::Help(Some(tab))));
     }
     // Ctrl+1 … Ctrl+9: the tabs in the order the window shows them.
     const NUMBERED: [&str; 9] = [

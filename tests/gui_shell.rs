@@ -332,3 +332,175 @@ fn number_shortcuts_follow_the_tabs_as_shown() {
     press(&mut h, key);
     assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Search));
 }
+
+/// Whether the guided tour has ticked each step.
+fn ticked(h: &Harness<'_, PanoramaApp>) -> Vec<bool> {
+    h.state().state().tour.ticked.clone()
+}
+
+/// Type `text` key by key into the field with focus, a frame between keys.
+fn type_slowly(h: &mut Harness<'_, PanoramaApp>, text: &str) {
+    for c in text.chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.run_steps(1);
+    }
+}
+
+/// The guided tour walked to its end as a trainee would, offline on the
+/// bundled real records: each step ticks only when the state shows it
+/// done, the control to use is outlined, and the tour is offered only once.
+#[test]
+fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = harness(home.path());
+    h.run();
+    let demo_only: Vec<_> = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    h.state_mut().state_mut().set_sources(demo_only);
+    h.state_mut().offer_tour();
+    h.run_steps(3);
+    assert!(h.state().state().tour.open, "a first start offers the tour");
+    h.get_by_label("Guided tour");
+    h.get_by_label("▶ Search for a dataset");
+    assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Search));
+    // The search box is what the first step points at.
+    let report = panorama::ui::report::get(&h.ctx);
+    assert!(
+        report.widgets.contains_key("field:search"),
+        "{:?}",
+        report.widgets.keys()
+    );
+    h.snapshot("tour_first_step");
+
+    // 1. Search.
+    h.get_by_role(egui::accesskit::Role::TextInput).focus();
+    h.run_steps(2);
+    type_slowly(&mut h, "hydrogen");
+    assert_eq!(ticked(&h), [false; 6], "typing is not searching");
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the bundled catalogue answers", |a| {
+        !a.state().search.results.is_empty() && !a.state().search.running()
+    });
+    h.run_steps(2);
+    assert_eq!(ticked(&h)[..2], [true, false]);
+    h.get_by_label("▶ Open a dataset's page");
+
+    // 2 and 3. The real record of the ISIS dataset: facility, authors, ORCID iD.
+    h.get_by_label(
+        "Dataset for \"Direct Evidence for Solid-Like Hydrogen in a Nanoporous Carbon \
+         Hydrogen Storage Material at Supercritical Temperatures\"",
+    )
+    .click();
+    h.run_steps(3);
+    assert_eq!(ticked(&h)[..4], [true, true, true, false]);
+    // The publisher row, and Valeska Ting's affiliation.
+    assert!(h.get_all_by_label("University of Bath").count() >= 2);
+    h.get_by_label("ORCID 0000-0001-8740-8284");
+    h.get_by_label("10.15125/bath-00114");
+    h.get_by_label_contains("Files (8,");
+
+    // 4. Copy the PID.
+    h.get_by_label("Copy PID").click();
+    h.run_steps(3);
+    assert_eq!(ticked(&h)[..5], [true, true, true, true, false]);
+    assert_eq!(
+        h.state().state().search.copied_pid.as_deref(),
+        Some("10.15125/bath-00114")
+    );
+
+    // 5. An image: the Aurora record's file, opened from its page.
+    h.get_by_role(egui::accesskit::Role::TextInput).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    type_slowly(&mut h, "Aurora ring");
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the Aurora record", |a| {
+        a.state()
+            .search
+            .results
+            .iter()
+            .any(|d| d.title.starts_with("Ring pattern"))
+            && !a.state().search.running()
+    });
+    h.run_steps(2);
+    h.get_by_label("Ring pattern of a calibrant powder, Aurora beamtime")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Open").click();
+    step_until(&mut h, "the image in the viewer", |a| {
+        a.state().tour.ticked.get(4) == Some(&true)
+    });
+
+    // 6. The pixel size: the image's x axis, clicked in Files.
+    h.get_by_label("Show me").click();
+    h.run_steps(3);
+    assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Files));
+    let report = panorama::ui::report::get(&h.ctx);
+    assert!(report.widgets.contains_key("files:tree"));
+    // Clicking a group's name opens it: entry, then image, then x.
+    let entry = panorama::ui::panels::files::nx_icon(Some("NXentry"));
+    h.get_by_label(&format!("{entry} entry")).click();
+    step_until(&mut h, "entry open", |a| {
+        a.state().documents.open[0].entities.contains_key("/entry")
+    });
+    h.run_steps(3);
+    let data = panorama::ui::panels::files::nx_icon(Some("NXdata"));
+    h.get_by_label(&format!("{data} image")).click();
+    step_until(&mut h, "image open", |a| {
+        a.state().documents.open[0]
+            .entities
+            .contains_key("/entry/image")
+    });
+    h.run_steps(3);
+    assert!(!ticked(&h)[5], "choosing the groups is not the step");
+    h.get_by_label("▦ x").click();
+    step_until(&mut h, "the last step ticked", |a| {
+        a.state().tour.finished()
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("All done");
+    h.snapshot("tour_done");
+    h.get_by_label("Finish tour").click();
+    h.run_steps(2);
+    assert!(!h.state().state().tour.open);
+
+    // Offered once: a restart in the same home does not offer it again,
+    // and the palette opens it anew from the first step.
+    drop(h);
+    let mut h = harness(home.path());
+    h.run();
+    h.state_mut().offer_tour();
+    h.run_steps(2);
+    assert!(!h.state().state().tour.open, "offered only once");
+    h.state_mut().run(panorama::command::TourCommand::Start);
+    h.run_steps(2);
+    assert!(h.state().state().tour.open);
+    assert_eq!(h.state().state().tour.current(), Some(0));
+}
+
+/// F1 opens the bundled help page of the tab in front, offline; Escape
+/// closes it.
+#[test]
+fn f1_opens_the_help_page_of_the_tab_in_front() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = harness(home.path());
+    h.run();
+    h.get_by_label("Search").click();
+    h.run_steps(2);
+    h.key_press(Key::F1);
+    h.run_steps(3);
+    assert_eq!(h.state().help_shown(), Some(TabKind::Search));
+    h.get_by_label("Help: Search");
+    h.get_by_label_contains("A dataset's page");
+    h.snapshot("help_search");
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert_eq!(h.state().help_shown(), None);
+    // From the palette: another tab's page.
+    h.state_mut()
+        .run(ShellCommand::Help(Some(TabKind::Workflows)));
+    h.run_steps(2);
+    h.get_by_label("Help: Workflows");
+}

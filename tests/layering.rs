@@ -16,6 +16,7 @@ const GUI_CRATES: &[&str] = &[
     "egui_plot",
     "egui_extras",
     "egui_snarl",
+    "egui_commonmark",
     "egui_kittest",
     "egui_wgpu",
     "rfd",

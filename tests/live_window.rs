@@ -31,6 +31,20 @@ fn the_real_window_shows_and_does_what_it_says() {
     }
     let display = Display::start();
 
+    // A new user's first start offers the guided tour on the Search tab,
+    // its first step outlining the search box; Skip tour closes it.
+    let mut app = App::launch_first(&display);
+    app.wait_for("the guided tour", |r| {
+        r["widgets"].get("button:Skip tour").is_some() && r["widgets"].get("field:search").is_some()
+    });
+    app.settle();
+    app.shot("first_start_tour");
+    app.click_widget("button:Skip tour");
+    app.wait_for("the tour closed", |r| {
+        r["widgets"].get("button:Skip tour").is_none()
+    });
+    drop(app);
+
     // The spectrum opens on its whole range, 1–20 keV.
     let mut app = App::launch(&display, &[&demo("demo_spectrum1d.nxs")]);
     let r = app.wait_for("the line plot", |r| r["view"] == "line");

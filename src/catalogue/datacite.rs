@@ -42,6 +42,70 @@ fn list<'a>(a: &'a J, key: &str) -> impl Iterator<Item = &'a J> {
     a.get(key).and_then(J::as_array).into_iter().flatten()
 }
 
+/// A size as DataCite records write it (`33kB`, `1.2 MB`, `163638 Bytes`),
+/// in bytes (decimal prefixes, as the records mean them). Page counts and
+/// other sizes that are no byte count give none.
+fn bytes_of(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" | "byte" | "bytes" => 1e0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        _ => return None,
+    };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some((n * scale).round() as u64)
+}
+
+/// The files a record lists: its `HasPart` links to files, each with the
+/// size that `sizes` gives for its name (`<name> - 33kB`). Links that repeat
+/// are one file.
+fn files_of(a: &J) -> Vec<super::DataFile> {
+    let sizes: Vec<(String, u64)> = list(a, "sizes")
+        .filter_map(J::as_str)
+        .filter_map(|s| {
+            let (name, size) = s.rsplit_once(" - ")?;
+            Some((name.trim().to_owned(), bytes_of(size)?))
+        })
+        .collect();
+    let mut files: Vec<super::DataFile> = Vec::new();
+    for r in list(a, "relatedIdentifiers") {
+        let has_part = r
+            .get("relationType")
+            .and_then(J::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("HasPart"));
+        let is_url = r
+            .get("relatedIdentifierType")
+            .and_then(J::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("URL"));
+        let Some(url) = r.get("relatedIdentifier").and_then(text) else {
+            continue;
+        };
+        if !(has_part && is_url) || files.iter().any(|f| f.url.as_deref() == Some(&url)) {
+            continue;
+        }
+        let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+        if name.is_empty() {
+            continue;
+        }
+        let size = sizes.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
+        files.push(super::DataFile {
+            name,
+            size,
+            url: Some(url),
+            ..super::DataFile::default()
+        });
+    }
+    files
+}
+
 /// Map one DataCite REST record (`{data: {attributes}}`, or the data object,
 /// or the attributes alone) into the common model. A record without a DOI is
 /// an error.
@@ -129,6 +193,7 @@ pub fn map_record(record: &J, source: &str) -> Result<Dataset, String> {
         keywords: list(a, "subjects")
             .filter_map(|s| s.get("subject").and_then(text))
             .collect(),
+        files: files_of(a),
         sources: vec![source.to_owned()],
         ..Dataset::default()
     })
@@ -245,6 +310,39 @@ mod tests {
         for s in ["", "10.5281", "https://example.org/10.5281/x", "zenodo"] {
             assert_eq!(bare_doi(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn sizes_read_as_the_records_write_them() {
+        assert_eq!(bytes_of("33kB"), Some(33_000));
+        assert_eq!(bytes_of("1.236 MB"), Some(1_236_000));
+        assert_eq!(bytes_of("163638 Bytes"), Some(163_638));
+        assert_eq!(bytes_of("4 pages"), None);
+        assert_eq!(bytes_of("2170 data points"), None);
+        assert_eq!(bytes_of(""), None);
+    }
+
+    /// The record of an ISIS (TOSCA) dataset at the University of Bath, as
+    /// DataCite serves it: its eight data files are its `HasPart` links, each
+    /// sized by `sizes`; the paper's supplement (`IsDocumentedBy`) is none.
+    #[test]
+    fn a_records_parts_are_its_files_with_their_sizes() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/datacite/dois-10.15125_bath-00114.json"
+        ))
+        .expect("fixture");
+        let d = map_record(&serde_json::from_str(&text).expect("json"), "d").expect("record");
+        assert_eq!(d.files.len(), 8, "{:?}", d.files);
+        assert_eq!(
+            d.files[0].name,
+            "DIFF-13055-13049-TE7_Carbon_160mbar_H2_77K-Reb.dat"
+        );
+        assert_eq!(d.files[0].size, Some(33_000));
+        assert_eq!(d.total_size(), 255_000);
+        assert!(d.files.iter().all(|f| f.url.is_some() && f.size.is_some()));
+        assert!(!d.files.iter().any(|f| f.name.contains("Supplementary")));
+        assert_eq!(d.creators[0].orcid.as_deref(), Some("0000-0001-8740-8284"));
     }
 
     #[test]

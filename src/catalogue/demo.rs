@@ -1,6 +1,9 @@
-//! The demo catalogue shipped in `assets/demo/catalogue.json`: a few hundred
-//! synthetic open-data records, four linked to the demo NeXus files, searched
-//! offline through the same full-text index as harvested records.
+//! The bundled catalogue, searched offline through the same full-text index
+//! as harvested records: real answers of real catalogues, kept verbatim in
+//! `assets/demo/records/` (DataCite REST records, ESS's PaNOSC search API,
+//! a Zenodo OAI-PMH page; origin and licence in `assets/demo/SOURCES.md`)
+//! and read by each catalogue kind's own reader, beside the four records of
+//! `assets/demo/catalogue.json` that link the demo NeXus files.
 
 use crate::catalogue::offline::RecordIndex as _;
 use std::path::Path;
@@ -26,8 +29,67 @@ fn malformed(detail: impl Into<String>) -> CatalogueError {
     }
 }
 
+/// How a recorded answer in `records/` reads into records, by the start of
+/// its file name: each catalogue kind's own reader. A new kind of recorded
+/// answer is one entry here.
+type Reader = fn(&str) -> Result<Vec<Dataset>, String>;
+
+const READERS: &[(&str, Reader)] = &[
+    ("datacite-", |text| {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        super::datacite::map_record(&v, "demo").map(|d| vec![d])
+    }),
+    ("panosc-", |text| {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        super::panosc::parse_answer(&v, "demo")
+    }),
+    ("oai-", |text| {
+        let page = super::oaipmh::parse_list_records(text, "demo").map_err(|e| e.to_string())?;
+        Ok(page
+            .records
+            .into_iter()
+            .filter_map(|h| match h {
+                super::oaipmh::Harvested::Record(d) => Some(*d),
+                super::oaipmh::Harvested::Deleted(_) => None,
+            })
+            .collect())
+    }),
+];
+
+/// The records of every recorded answer in `dir`, in file-name order. A
+/// file no reader knows, or one that does not read, is an error that names
+/// it: the bundled catalogue is shipped, so a bad file is a packaging fault.
+fn recorded_answers(dir: &Path) -> Result<Vec<Dataset>, CatalogueError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    names.sort();
+    let mut out = Vec::new();
+    for path in names {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some((_, read)) = READERS.iter().find(|(prefix, _)| name.starts_with(prefix)) else {
+            return Err(malformed(format!(
+                "{name}: no reader for this kind of file"
+            )));
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| malformed(format!("cannot read {name}: {e}")))?;
+        let mut records = read(&text).map_err(|e| malformed(format!("{name}: {e}")))?;
+        for d in &mut records {
+            d.sources = vec!["demo".into()];
+        }
+        out.extend(records);
+    }
+    Ok(out)
+}
+
 impl DemoCatalogue {
-    /// Load `catalogue.json` from a demo folder; shipped files get absolute paths.
+    /// Load `catalogue.json` and the recorded answers in `records/` from a
+    /// demo folder; shipped files get absolute paths.
     pub fn load(dir: &Path) -> Result<Self, CatalogueError> {
         let text = std::fs::read_to_string(dir.join("catalogue.json"))
             .map_err(|e| malformed(format!("cannot read the demo catalogue: {e}")))?;
@@ -41,6 +103,12 @@ impl DemoCatalogue {
                 }
             }
         }
+        // One record per PID: an answer recorded twice (a dataset in two
+        // answers) is one record.
+        let mut seen = std::collections::HashSet::new();
+        file.records.extend(recorded_answers(&dir.join("records"))?);
+        file.records
+            .retain(|d| seen.insert(d.pid.clone().unwrap_or_else(|| d.id.clone())));
         let mut store = Store::in_memory().map_err(|e| malformed(e.to_string()))?;
         store
             .index_datasets(&file.records)
@@ -186,23 +254,122 @@ mod tests {
         );
     }
 
+    /// The workshop's questions, answered offline on a real record: who
+    /// made the ISIS (TOSCA) hydrogen-storage dataset, with which ORCID iD,
+    /// under which DOI, in how many files of what size.
+    #[test]
+    fn the_workshop_questions_are_answered_on_real_records() {
+        let page = demo()
+            .search_now(&SearchQuery {
+                text: "hydrogen".into(),
+                ..SearchQuery::default()
+            })
+            .expect("search");
+        let d = page
+            .datasets
+            .iter()
+            .find(|d| d.pid.as_deref() == Some("10.15125/bath-00114"))
+            .expect("the Bath record");
+        assert_eq!(d.facility.as_deref(), Some("University of Bath"));
+        assert!(d.description.as_deref().is_some_and(|t| t.contains("ISIS")));
+        assert_eq!(d.creators[0].name, "Bimbo, Nuno");
+        assert_eq!(d.creators[0].orcid.as_deref(), Some("0000-0001-8740-8284"));
+        assert_eq!(d.files.len(), 8);
+        assert_eq!(d.total_size(), 255_000);
+        assert_eq!(d.sources, ["demo"]);
+        // ESS's own records of the BrightnESS project, with their real PIDs.
+        let ess = demo()
+            .search_now(&SearchQuery {
+                text: "BrightnESS".into(),
+                ..SearchQuery::default()
+            })
+            .expect("search");
+        let pids: Vec<&str> = ess
+            .datasets
+            .iter()
+            .filter_map(|d| d.pid.as_deref())
+            .collect();
+        assert!(pids.contains(&"10.17199/BRIGHTNESS/MG0026"), "{pids:?}");
+        let multiblade = demo()
+            .search_now(&SearchQuery {
+                text: "multiblade".into(),
+                ..SearchQuery::default()
+            })
+            .expect("search");
+        let mb = multiblade
+            .datasets
+            .iter()
+            .find(|d| d.pid.as_deref() == Some("20.500.12269/BRIGHTNESS/MB0033"))
+            .expect("multiblade 33");
+        assert_eq!(mb.created.as_deref(), Some("2017-10-05"));
+    }
+
+    /// Every recorded answer reads: the DataCite records, ESS's answers, the
+    /// Zenodo page, beside the four demo records; each PID once.
+    #[test]
+    fn every_recorded_answer_is_in_the_catalogue() {
+        let all = demo().search_now(&SearchQuery::default()).expect("all");
+        let pids: Vec<&str> = all
+            .datasets
+            .iter()
+            .filter_map(|d| d.pid.as_deref())
+            .collect();
+        for pid in [
+            "10.5555/panorama-demo.0001",
+            "10.5438/6423",
+            "10.5061/dryad.8515",
+            "20.500.12269/00fd159a-0fe7-46d2-855d-a5dfa3d4dc13",
+        ] {
+            assert!(pids.contains(&pid), "{pid} in {pids:?}");
+        }
+        // The Zenodo page's ten records, by their DOIs and titles.
+        let zenodo = all
+            .datasets
+            .iter()
+            .find(|d| d.pid.as_deref() == Some("10.5281/zenodo.10165"))
+            .expect("a record of the Zenodo page");
+        assert_eq!(
+            zenodo.title,
+            "Adapting educational materials in data management for Astronomy graduate students"
+        );
+        let unique: std::collections::HashSet<&&str> = pids.iter().collect();
+        assert_eq!(unique.len(), pids.len());
+        assert_eq!(all.total, Some(all.datasets.len() as u64));
+    }
+
+    #[test]
+    fn a_file_no_reader_knows_is_refused_with_its_name() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("catalogue.json"), r#"{"records": []}"#).expect("write");
+        std::fs::create_dir(dir.path().join("records")).expect("mkdir");
+        std::fs::write(dir.path().join("records/notes.txt"), "x").expect("write");
+        let err = DemoCatalogue::load(dir.path())
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("notes.txt"), "{err}");
+        std::fs::remove_file(dir.path().join("records/notes.txt")).expect("rm");
+        std::fs::write(dir.path().join("records/datacite-x.json"), "{").expect("write");
+        let err = DemoCatalogue::load(dir.path())
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("datacite-x.json"), "{err}");
+    }
+
     #[test]
     fn facets_filter_the_results() {
         let cat = demo();
         let all = cat.search_now(&SearchQuery::default()).expect("all");
-        assert_eq!(all.total, Some(300));
-        let psi = cat
+        assert!(all.total.is_some_and(|n| n > 30), "{:?}", all.total);
+        let dryad = cat
             .search_now(&SearchQuery {
-                text: "reflectometry".into(),
-                facets: vec![("facility".into(), "PSI".into())],
+                text: String::new(),
+                facets: vec![("facility".into(), "Dryad".into())],
                 limit: 0,
             })
-            .expect("psi");
-        assert!(!psi.datasets.is_empty());
-        assert!(
-            psi.datasets
-                .iter()
-                .all(|d| d.facility.as_deref() == Some("PSI"))
-        );
+            .expect("dryad");
+        assert_eq!(dryad.datasets.len(), 1);
+        assert_eq!(dryad.datasets[0].pid.as_deref(), Some("10.5061/dryad.8515"));
     }
 }

@@ -12,10 +12,12 @@ mod cx;
 pub mod documents;
 pub mod downloads;
 mod export;
+pub mod help;
 pub mod metadata;
 pub mod search;
 pub mod settings;
 pub mod shell;
+pub mod tour;
 pub mod workflow;
 
 use std::path::Path;
@@ -31,6 +33,7 @@ pub use search::{SLOW_AFTER, SearchCommand, SearchState, SourceRun};
 pub use shell::{
     Level, Notification, Notifications, ShellCommand, ShellState, TabKind, ThemeChoice, UiEffect,
 };
+pub use tour::{TourCommand, TourState};
 pub use workflow::{DiscardAnswer, WorkflowCommand, WorkflowState};
 
 use crate::data::nexus::DefaultPlot;
@@ -52,6 +55,7 @@ pub enum Command {
     Workflow(WorkflowCommand),
     Accounts(AccountsCommand),
     Shell(ShellCommand),
+    Tour(TourCommand),
 }
 
 macro_rules! into_command {
@@ -72,6 +76,7 @@ into_command! {
     WorkflowCommand => Workflow,
     AccountsCommand => Accounts,
     ShellCommand => Shell,
+    TourCommand => Tour,
 }
 
 /// Everything Panorama knows, minus pixels.
@@ -91,6 +96,8 @@ pub struct AppState {
     pub metadata: MetadataState,
     /// The open workflow and its last run.
     pub workflow: WorkflowState,
+    /// The guided tour: open or not, the steps done.
+    pub tour: TourState,
     store: Option<Store>,
     tasks: TaskRegistry,
 }
@@ -198,6 +205,7 @@ impl AppState {
             downloads,
             metadata,
             workflow,
+            tour: TourState::default(),
             store,
             tasks,
         };
@@ -245,7 +253,16 @@ impl AppState {
             effects.extend(self.apply_one(command, &mut then));
             queue.extend(then);
         }
+        self.observe_tour();
         effects
+    }
+
+    /// Tick the guided tour's steps that the state shows done.
+    fn observe_tour(&mut self) {
+        if self.tour.open {
+            let done: Vec<bool> = tour::STEPS.iter().map(|s| (s.done)(self)).collect();
+            self.tour.observe(&done);
+        }
     }
 
     fn apply_one(&mut self, command: Command, then: &mut Vec<Command>) -> Vec<UiEffect> {
@@ -280,6 +297,10 @@ impl AppState {
                 let mut cx = cx!(self, &mut *then, &self.accounts);
                 self.shell.apply(c, &mut cx)
             }
+            Command::Tour(c) => {
+                let mut cx = cx!(self, &mut *then, &self.accounts);
+                self.tour.apply(c, &mut cx)
+            }
         }
     }
 
@@ -301,6 +322,7 @@ impl AppState {
         for command in then {
             effects.extend(self.apply(command));
         }
+        self.observe_tour();
         effects
     }
 

@@ -25,6 +25,8 @@ pub enum SearchError {
 pub enum SearchCommand {
     /// Search the catalogues (a new search cancels the previous one).
     Run(String),
+    /// Ask every catalogue again for the query shown (after a network came back).
+    Again,
     /// Turn a facet filter on or off.
     ToggleFacet { facet: String, value: String },
     /// Turn every facet filter off.
@@ -38,6 +40,8 @@ pub enum SearchCommand {
         name: String,
         checksum: Option<String>,
     },
+    /// Copy the PID of the dataset shown.
+    CopyPid,
     /// Replace the catalogue sources (settings).
     SetSources(Vec<SourceConfig>),
     /// Let a catalogue source's requests carry an account's tokens (or none).
@@ -90,6 +94,8 @@ pub struct SearchState {
     pub shown: Option<String>,
     /// The file list being asked of a catalogue (dataset key), or why it failed.
     pub files: Option<(String, Requested<usize>)>,
+    /// The PID copied last (from a dataset page).
+    pub copied_pid: Option<String>,
     /// Which sources sent each result (by key), so a source that filters
     /// and counts by itself can be asked again without losing the others'.
     origins: HashMap<String, std::collections::BTreeSet<String>>,
@@ -234,6 +240,11 @@ impl SearchState {
                 self.start_search(text, cx);
                 return vec![UiEffect::ShowTab(TabKind::Search)];
             }
+            SearchCommand::Again => {
+                let text = self.query.clone().unwrap_or_default();
+                self.start_search(text, cx);
+                return vec![UiEffect::ShowTab(TabKind::Search)];
+            }
             SearchCommand::ClearFacets => {
                 self.facets.clear();
                 self.refilter_sources(cx);
@@ -265,6 +276,15 @@ impl SearchState {
                     checksum,
                     origin,
                 });
+            }
+            SearchCommand::CopyPid => {
+                if let Some(pid) = self.shown_dataset().and_then(|d| d.pid.clone()) {
+                    self.copied_pid = Some(pid.clone());
+                    return vec![UiEffect::Copy {
+                        what: "PID".into(),
+                        text: pid,
+                    }];
+                }
             }
             SearchCommand::SetSources(sources) => self.set_sources(sources, cx),
             SearchCommand::BindAccount { source, account } => {

@@ -94,6 +94,13 @@ pub enum UiEffect {
     /// Show a folder picker for the downloads folder.
     PickDownloadFolder,
     ShowAbout,
+    /// Put text on the clipboard and say what was copied.
+    Copy {
+        what: String,
+        text: String,
+    },
+    /// Show the bundled help page of a tab (`None`: the tab in front).
+    ShowHelp(Option<TabKind>),
     Quit,
 }
 
@@ -173,6 +180,8 @@ pub enum ShellCommand {
         detail: String,
     },
     About,
+    /// Show the help page of a tab (`None`: the tab in front).
+    Help(Option<TabKind>),
     Quit,
 }
 
@@ -214,6 +223,7 @@ impl ShellState {
                 Vec::new()
             }
             ShellCommand::About => vec![UiEffect::ShowAbout],
+            ShellCommand::Help(tab) => vec![UiEffect::ShowHelp(tab)],
             ShellCommand::Quit => vec![UiEffect::Quit],
         }
     }

@@ -101,6 +101,9 @@ pub struct PanoramaApp {
     commands: Vec<CommandSpec>,
     dialogs: super::file_dialog::FileDialogs,
     show_about: bool,
+    /// The help page shown, and its renderer's cache.
+    help: Option<TabKind>,
+    help_cache: egui_commonmark::CommonMarkCache,
     inbox: Option<crate::instance::Inbox>,
     ctx: egui::Context,
     // Last field: dropped last, after everything that holds task handles.
@@ -133,6 +136,8 @@ impl PanoramaApp {
             commands: catalogue_of_commands(),
             dialogs: super::file_dialog::FileDialogs::new(&tasks),
             show_about: false,
+            help: None,
+            help_cache: egui_commonmark::CommonMarkCache::default(),
             inbox: None,
             ctx,
             _runtime: runtime,
@@ -199,6 +204,16 @@ impl PanoramaApp {
     /// Which file dialogs this session shows (`None` while still looking).
     pub fn dialog_kind(&self) -> Option<super::file_dialog::Kind> {
         self.dialogs.kind()
+    }
+
+    /// The help page shown, if any.
+    pub fn help_shown(&self) -> Option<TabKind> {
+        self.help
+    }
+
+    /// Open the guided tour if it was never offered (a first start).
+    pub fn offer_tour(&mut self) {
+        self.run(crate::command::TourCommand::Offer);
     }
 
     /// The tab in front in the focused tab strip.
@@ -277,6 +292,13 @@ impl PanoramaApp {
                 .start_in(self.state.downloads.folder.clone()),
             ),
             UiEffect::ShowAbout => self.show_about = true,
+            UiEffect::Copy { what, text } => super::panels::search::copied(&self.ctx, &what, text),
+            UiEffect::ShowHelp(tab) => {
+                self.help = tab.or_else(|| self.dock.find_active_focused().map(|(_, t)| *t));
+                if self.help.is_none() {
+                    self.help = Some(TabKind::Welcome);
+                }
+            }
             UiEffect::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -443,6 +465,12 @@ impl PanoramaApp {
                 });
             });
             ui.menu_button("Help", |ui| {
+                if ui.button("Help for this tab  F1").clicked() {
+                    out.push(ShellCommand::Help(None).into());
+                }
+                if ui.button("Guided tour").clicked() {
+                    out.push(crate::command::TourCommand::Start.into());
+                }
                 if ui.button("Command palette").clicked() {
                     out.push(ShellCommand::ToggleCommandPalette.into());
                 }
@@ -456,6 +484,31 @@ impl PanoramaApp {
                 }
             });
         });
+    }
+
+    /// The bundled help page of a tab, rendered from its Markdown.
+    fn help_window(&mut self, ctx: &egui::Context) {
+        let Some(tab) = self.help else {
+            return;
+        };
+        let mut open = true;
+        egui::Window::new(format!("Help: {}", tab.title()))
+            .id(egui::Id::new("help window"))
+            .open(&mut open)
+            .collapsible(false)
+            .default_size([520.0, 460.0])
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    egui_commonmark::CommonMarkViewer::new().show(
+                        ui,
+                        &mut self.help_cache,
+                        crate::state::help::page(tab),
+                    );
+                });
+            });
+        if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.help = None;
+        }
     }
 
     fn about(&mut self, ctx: &egui::Context) {
@@ -548,6 +601,8 @@ impl eframe::App for PanoramaApp {
         }
         self.notifications.show(&ctx, &mut self.state);
         self.about(&ctx);
+        self.help_window(&ctx);
+        super::tour::show(&ctx, &self.state, &mut out);
         for c in out {
             self.run(c);
         }

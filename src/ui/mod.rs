@@ -14,6 +14,7 @@ pub mod panels;
 pub mod report;
 pub mod status_bar;
 pub mod theme;
+pub mod tour;
 pub mod views;
 
 use std::process::ExitCode;
@@ -124,6 +125,10 @@ pub fn run_gui(
         Box::new(move |cc| {
             let mut app = PanoramaApp::new(cc.egui_ctx.clone(), runtime, dirs, None)
                 .with_gpu(cc.wgpu_render_state.as_ref());
+            // A first start without files to open offers the guided tour.
+            if open.is_empty() {
+                app.offer_tour();
+            }
             for target in open {
                 app.open_target(target);
             }

@@ -133,8 +133,32 @@ impl App {
         Self::launch_with(display, home, args, &[])
     }
 
-    /// Start with extra environment variables.
+    /// Start with extra environment variables. The guided tour counts as
+    /// offered already (the first start of a new user is `launch_first`).
     pub fn launch_with(
+        display: &Display,
+        home: tempfile::TempDir,
+        args: &[&Path],
+        env: &[(&str, &str)],
+    ) -> Self {
+        let dirs = panorama::paths::AppDirs::under(home.path());
+        dirs.ensure().expect("folders");
+        let store =
+            panorama::store::Store::open(&dirs.data.join("panorama.sqlite")).expect("store");
+        panorama::state::tour::TOUR_SEEN
+            .save(&store, &true)
+            .expect("tour offered");
+        drop(store);
+        Self::start(display, home, args, env)
+    }
+
+    /// A new user's first start: nothing in the home folder.
+    #[allow(dead_code)]
+    pub fn launch_first(display: &Display) -> Self {
+        Self::start(display, tempfile::tempdir().expect("home"), &[], &[])
+    }
+
+    fn start(
         display: &Display,
         home: tempfile::TempDir,
         args: &[&Path],

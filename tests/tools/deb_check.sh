@@ -75,6 +75,12 @@ panorama validate "$demo" --schema nxdl:NXdata
 nope=$(panorama validate "$demo" --schema nxdl:NXnot_a_class 2>&1 || true)
 grep -q '/usr/share/panorama/nxdl' <<<"$nope" || { echo "deb-check: the installed binary does not look in /usr/share/panorama/nxdl: $nope" >&2; exit 1; }
 
+step "the bundled catalogue, offline"
+mkdir -p "$work/home"
+hits=$(PANORAMA_OFFLINE=1 HOME="$work/home" panorama search hydrogen --source demo --json)
+grep -q '10.15125/bath-00114' <<<"$hits" || { echo "deb-check: the installed catalogue has no real records: $hits" >&2; exit 1; }
+echo "a search for 'hydrogen' finds the DataCite record 10.15125/bath-00114"
+
 step "man pages and completions"
 man -w panorama panorama-search >/dev/null
 bash -c 'source /usr/share/bash-completion/completions/panorama && complete -p panorama' >/dev/null

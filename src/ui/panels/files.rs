@@ -240,6 +240,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, files: &mut FilesUi, out: &mut Ve
     );
     crate::ui::report::widget(ui.ctx(), "field:files filter", filter.rect);
     let selected = state.documents.selected.clone();
+    crate::ui::report::widget(ui.ctx(), "files:tree", ui.available_rect_before_wrap());
     if !files.filter.trim().is_empty() {
         for d in state.documents.open.iter().filter(|d| d.index.is_none()) {
             out.push(DocumentsCommand::Index(d.id).into());

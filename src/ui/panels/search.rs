@@ -178,10 +178,14 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
 
 /// Put `text` on the clipboard and say so beside the button for a moment.
 fn copy_with_feedback(ui: &mut egui::Ui, what: &str, text: String) {
-    ui.ctx().copy_text(text);
-    let now = ui.ctx().input(|i| i.time);
-    ui.ctx()
-        .data_mut(|d| d.insert_temp(egui::Id::new("search copied"), (what.to_owned(), now)));
+    copied(ui.ctx(), what, text);
+}
+
+/// Put `text` on the clipboard; the dataset page says so for a moment.
+pub(crate) fn copied(ctx: &egui::Context, what: &str, text: String) {
+    ctx.copy_text(text);
+    let now = ctx.input(|i| i.time);
+    ctx.data_mut(|d| d.insert_temp(egui::Id::new("search copied"), (what.to_owned(), now)));
 }
 
 fn copied_note(ui: &mut egui::Ui) {
@@ -247,10 +251,10 @@ fn dataset_page(
                 });
             ui.horizontal(|ui| {
                 access_badge(ui, &d.access);
-                if let Some(pid) = &d.pid
-                    && ui.button("Copy PID").clicked()
+                if d.pid.is_some()
+                    && crate::ui::report::named(ui.button("Copy PID"), "button:Copy PID").clicked()
                 {
-                    copy_with_feedback(ui, "PID", pid.clone());
+                    out.push(SearchCommand::CopyPid.into());
                 }
                 if ui.button("Copy citation").clicked() {
                     copy_with_feedback(ui, "Citation", citation(d));
@@ -418,7 +422,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             ui,
             "Search open data",
             "Type a few words and press Enter. Every configured catalogue is searched at once; \n\
-             the bundled demo catalogue works offline.",
+             the bundled catalogue of real open records works offline.",
             Some(("Show everything", SearchCommand::Run(String::new()).into())),
             out,
         );
@@ -611,6 +615,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     .filter(|(k, _)| *k == d.key())
                     .map(|(_, l)| l);
                 dataset_page(ui, d, files, out);
+                crate::ui::report::widget(ui.ctx(), "search:page", ui.min_rect());
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
@@ -618,6 +623,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
             ui.weak("Nothing matches. Try fewer words or clear a filter.");
         }
         let shown = search.shown.as_deref();
+        crate::ui::report::widget(ui.ctx(), "search:results", ui.max_rect());
         egui::ScrollArea::vertical().id_salt("results").show_rows(
             ui,
             78.0,
