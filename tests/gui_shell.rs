@@ -346,6 +346,29 @@ fn type_slowly(h: &mut Harness<'_, PanoramaApp>, text: &str) {
     }
 }
 
+/// The tour outlines the control its current step names, as it is on
+/// screen this frame.
+fn assert_outlined(h: &Harness<'_, PanoramaApp>) {
+    let Some(i) = h.state().state().tour.current() else {
+        return;
+    };
+    let target = panorama::state::tour::STEPS[i].target;
+    let report = panorama::ui::report::get(&h.ctx);
+    let t = report
+        .widgets
+        .get(target)
+        .unwrap_or_else(|| panic!("{target} is on screen: {:?}", report.widgets.keys()));
+    let o = report
+        .widgets
+        .get("tour:outline")
+        .expect("an outline is drawn");
+    let around = [t[0] - 3.0, t[1] - 3.0, t[2] + 3.0, t[3] + 3.0];
+    assert!(
+        o.iter().zip(around).all(|(a, b)| (a - b).abs() < 0.5),
+        "the outline {o:?} is around {target} {t:?}"
+    );
+}
+
 /// The guided tour walked to its end as a trainee would, offline on the
 /// bundled real records: each step ticks only when the state shows it
 /// done, the control to use is outlined, and the tour is offered only once.
@@ -386,6 +409,7 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     h.run_steps(2);
     assert_eq!(ticked(&h)[..2], [true, false]);
     h.get_by_label("▶ Open a dataset's page");
+    assert_outlined(&h);
 
     // 2 and 3. The real record of the ISIS dataset: facility, authors, ORCID iD.
     h.get_by_label(
@@ -400,15 +424,22 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     h.get_by_label("ORCID 0000-0001-8740-8284");
     h.get_by_label("10.15125/bath-00114");
     h.get_by_label_contains("Files (8,");
+    assert_outlined(&h);
 
     // 4. Copy the PID.
     h.get_by_label("Copy PID").click();
     h.run_steps(3);
     assert_eq!(ticked(&h)[..5], [true, true, true, true, false]);
     assert_eq!(
-        h.state().state().search.copied_pid.as_deref(),
+        h.state()
+            .state()
+            .search
+            .copied_pid
+            .as_ref()
+            .map(|(p, _)| p.as_str()),
         Some("10.15125/bath-00114")
     );
+    assert_outlined(&h);
 
     // 5. An image: the Aurora record's file, opened from its page.
     h.get_by_role(egui::accesskit::Role::TextInput).focus();
@@ -437,8 +468,7 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     h.get_by_label("Show me").click();
     h.run_steps(3);
     assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Files));
-    let report = panorama::ui::report::get(&h.ctx);
-    assert!(report.widgets.contains_key("files:tree"));
+    assert_outlined(&h);
     // Clicking a group's name opens it: entry, then image, then x.
     let entry = panorama::ui::panels::files::nx_icon(Some("NXentry"));
     h.get_by_label(&format!("{entry} entry")).click();
@@ -461,7 +491,6 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     });
     h.run_steps(2);
     h.get_by_label_contains("All done");
-    h.snapshot("tour_done");
     h.get_by_label("Finish tour").click();
     h.run_steps(2);
     assert!(!h.state().state().tour.open);
@@ -471,6 +500,11 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     drop(h);
     let mut h = harness(home.path());
     h.run();
+    let demo_only: Vec<_> = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    h.state_mut().state_mut().set_sources(demo_only);
     h.state_mut().offer_tour();
     h.run_steps(2);
     assert!(!h.state().state().tour.open, "offered only once");

@@ -38,10 +38,21 @@ fn the_real_window_shows_and_does_what_it_says() {
         r["widgets"].get("button:Skip tour").is_some() && r["widgets"].get("field:search").is_some()
     });
     app.settle();
-    app.shot("first_start_tour");
+    app.shot("guided_tour");
     app.click_widget("button:Skip tour");
     app.wait_for("the tour closed", |r| {
         r["widgets"].get("button:Skip tour").is_none()
+    });
+    // F1: the help page of the tab in front (Search), bundled; Escape closes it.
+    app.keys(&["key", "F1"]);
+    app.wait_for("the help page", |r| {
+        r["widgets"].get("window:help:Search").is_some()
+    });
+    app.settle();
+    app.shot("help_search");
+    app.keys(&["key", "Escape"]);
+    app.wait_for("the help page closed", |r| {
+        r["widgets"].get("window:help:Search").is_none()
     });
     drop(app);
 

@@ -91,10 +91,17 @@ fn files_of(a: &J) -> Vec<super::DataFile> {
         if !(has_part && is_url) || files.iter().any(|f| f.url.as_deref() == Some(&url)) {
             continue;
         }
-        let name = url.rsplit('/').next().unwrap_or_default().to_owned();
-        if name.is_empty() {
+        // The last segment of the link's path, its escapes decoded; a link
+        // that names no file is no file.
+        let Some(name) = url::Url::parse(&url).ok().and_then(|u| {
+            let last = u.path_segments()?.next_back()?.to_owned();
+            let name = percent_encoding::percent_decode_str(&last)
+                .decode_utf8_lossy()
+                .into_owned();
+            (!name.is_empty()).then_some(name)
+        }) else {
             continue;
-        }
+        };
         let size = sizes.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
         files.push(super::DataFile {
             name,
@@ -313,6 +320,25 @@ mod tests {
     }
 
     #[test]
+    fn a_parts_name_is_its_links_last_segment_decoded() {
+        let a = serde_json::json!({
+            "sizes": ["scan 1.h5 - 2 MB"],
+            "relatedIdentifiers": [
+                {"relationType": "HasPart", "relatedIdentifierType": "URL",
+                 "relatedIdentifier": "https://example.org/d/scan%201.h5?download=1#top"},
+                {"relationType": "HasPart", "relatedIdentifierType": "URL",
+                 "relatedIdentifier": "https://example.org/"},
+                {"relationType": "IsCitedBy", "relatedIdentifierType": "URL",
+                 "relatedIdentifier": "https://example.org/paper.pdf"},
+            ]
+        });
+        let files = files_of(&a);
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0].name, "scan 1.h5");
+        assert_eq!(files[0].size, Some(2_000_000));
+    }
+
+    #[test]
     fn sizes_read_as_the_records_write_them() {
         assert_eq!(bytes_of("33kB"), Some(33_000));
         assert_eq!(bytes_of("1.236 MB"), Some(1_236_000));
@@ -323,8 +349,9 @@ mod tests {
     }
 
     /// The record of an ISIS (TOSCA) dataset at the University of Bath, as
-    /// DataCite serves it: its eight data files are its `HasPart` links, each
-    /// sized by `sizes`; the paper's supplement (`IsDocumentedBy`) is none.
+    /// DataCite serves it: its files are its eight `HasPart` links (two of
+    /// them, at different addresses, share a name), each sized by `sizes`;
+    /// the paper's supplement (`IsDocumentedBy`) is none.
     #[test]
     fn a_records_parts_are_its_files_with_their_sizes() {
         let text = std::fs::read_to_string(concat!(

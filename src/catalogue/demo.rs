@@ -60,10 +60,21 @@ const READERS: &[(&str, Reader)] = &[
 /// file no reader knows, or one that does not read, is an error that names
 /// it: the bundled catalogue is shipped, so a bad file is a packaging fault.
 fn recorded_answers(dir: &Path) -> Result<Vec<Dataset>, CatalogueError> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
-    };
-    let mut names: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        malformed(format!(
+            "cannot read the recorded answers in {}: {e}; reinstall Panorama",
+            dir.display()
+        ))
+    })?;
+    // Hidden files (a file manager's own) are none of the catalogue's.
+    let mut names: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
     names.sort();
     let mut out = Vec::new();
     for path in names {
@@ -103,12 +114,11 @@ impl DemoCatalogue {
                 }
             }
         }
-        // One record per PID: an answer recorded twice (a dataset in two
-        // answers) is one record.
+        // One record per DOI/PID as the search merges them (`Dataset::key`):
+        // a dataset in two answers is one record, the first one read.
         let mut seen = std::collections::HashSet::new();
         file.records.extend(recorded_answers(&dir.join("records"))?);
-        file.records
-            .retain(|d| seen.insert(d.pid.clone().unwrap_or_else(|| d.id.clone())));
+        file.records.retain(|d| seen.insert(d.key()));
         let mut store = Store::in_memory().map_err(|e| malformed(e.to_string()))?;
         store
             .index_datasets(&file.records)
@@ -305,7 +315,7 @@ mod tests {
     }
 
     /// Every recorded answer reads: the DataCite records, ESS's answers, the
-    /// Zenodo page, beside the four demo records; each PID once.
+    /// Zenodo page, beside the four demo records.
     #[test]
     fn every_recorded_answer_is_in_the_catalogue() {
         let all = demo().search_now(&SearchQuery::default()).expect("all");
@@ -332,9 +342,41 @@ mod tests {
             zenodo.title,
             "Adapting educational materials in data management for Astronomy graduate students"
         );
-        let unique: std::collections::HashSet<&&str> = pids.iter().collect();
-        assert_eq!(unique.len(), pids.len());
         assert_eq!(all.total, Some(all.datasets.len() as u64));
+    }
+
+    /// A record in two answers (its DOI spelt in two cases) is one record,
+    /// as read first; hidden files are skipped; no folder is an error.
+    #[test]
+    fn a_record_in_two_answers_is_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("catalogue.json"), r#"{"records": []}"#).expect("write");
+        assert!(
+            DemoCatalogue::load(dir.path()).is_err(),
+            "no records folder"
+        );
+        std::fs::create_dir(dir.path().join("records")).expect("mkdir");
+        let record = |doi: &str, title: &str| {
+            serde_json::json!({"data": {"attributes": {"doi": doi, "titles": [{"title": title}]}}})
+                .to_string()
+        };
+        std::fs::write(
+            dir.path().join("records/datacite-a.json"),
+            record("10.1234/ABC", "first"),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("records/datacite-b.json"),
+            record("10.1234/abc", "second"),
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("records/.directory"), "[Desktop Entry]").expect("write");
+        let all = DemoCatalogue::load(dir.path())
+            .expect("load")
+            .search_now(&SearchQuery::default())
+            .expect("all");
+        assert_eq!(all.datasets.len(), 1);
+        assert_eq!(all.datasets[0].title, "first");
     }
 
     #[test]

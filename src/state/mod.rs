@@ -260,8 +260,8 @@ impl AppState {
     /// Tick the guided tour's steps that the state shows done.
     fn observe_tour(&mut self) {
         if self.tour.open {
-            let done: Vec<bool> = tour::STEPS.iter().map(|s| (s.done)(self)).collect();
-            self.tour.observe(&done);
+            let witnesses = tour::STEPS.iter().map(|s| (s.witness)(self)).collect();
+            self.tour.observe(witnesses);
         }
     }
 

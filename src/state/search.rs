@@ -94,8 +94,9 @@ pub struct SearchState {
     pub shown: Option<String>,
     /// The file list being asked of a catalogue (dataset key), or why it failed.
     pub files: Option<(String, Requested<usize>)>,
-    /// The PID copied last (from a dataset page).
-    pub copied_pid: Option<String>,
+    /// The PID copied last (from a dataset page), and how many copies were
+    /// made in all.
+    pub copied_pid: Option<(String, u64)>,
     /// Which sources sent each result (by key), so a source that filters
     /// and counts by itself can be asked again without losing the others'.
     origins: HashMap<String, std::collections::BTreeSet<String>>,
@@ -241,9 +242,11 @@ impl SearchState {
                 return vec![UiEffect::ShowTab(TabKind::Search)];
             }
             SearchCommand::Again => {
-                let text = self.query.clone().unwrap_or_default();
-                self.start_search(text, cx);
-                return vec![UiEffect::ShowTab(TabKind::Search)];
+                // Nothing to ask again before a first search.
+                if let Some(text) = self.query.clone() {
+                    self.start_search(text, cx);
+                    return vec![UiEffect::ShowTab(TabKind::Search)];
+                }
             }
             SearchCommand::ClearFacets => {
                 self.facets.clear();
@@ -279,7 +282,8 @@ impl SearchState {
             }
             SearchCommand::CopyPid => {
                 if let Some(pid) = self.shown_dataset().and_then(|d| d.pid.clone()) {
-                    self.copied_pid = Some(pid.clone());
+                    let n = self.copied_pid.as_ref().map_or(0, |(_, n)| *n) + 1;
+                    self.copied_pid = Some((pid.clone(), n));
                     return vec![UiEffect::Copy {
                         what: "PID".into(),
                         text: pid,
@@ -339,6 +343,11 @@ impl SearchState {
     }
 
     /// True while an answer or a file list is on its way.
+    /// How many searches were started (the newest one's number).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     pub fn busy(&self) -> bool {
         !self.searches.is_empty() || !self.listing.is_empty()
     }

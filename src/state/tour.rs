@@ -2,14 +2,18 @@
 //! dataset, read who made it and where, its PID, its files; open an image
 //! and read its pixel size), on the bundled catalogue's real records and the
 //! demo files, so it works offline. Each step is ticked when the app's own
-//! state shows it done, never by a timer. Offered once on a first start,
-//! skippable, and reopened from the palette (Help: Guided tour).
+//! state shows it done, never by a timer: each step names what in the state
+//! witnesses it (the search made, the page shown, the PID copied, the object
+//! selected), and ticks when a witness appears that was not there when the
+//! tour started, so reopening the tour asks for each step anew. Offered once
+//! on a first start, skippable, and reopened from Help or the palette.
 
 use super::settings::Setting;
 use super::{AppState, Cx, TabKind, UiEffect};
 
 /// One step: what to do, where (the tab and the control the window
-/// highlights, by its name in the window's report), and when it is done.
+/// highlights, by its name in the window's report), and what in the state
+/// shows it done.
 pub struct Step {
     pub title: &'static str,
     /// What to do, in a sentence or two.
@@ -18,7 +22,9 @@ pub struct Step {
     /// The control to use, as [`crate::ui`] names it in its report
     /// (`field:search`, `button:Copy PID`, …).
     pub target: &'static str,
-    pub done: fn(&AppState) -> bool,
+    /// What in the state shows the step done, if it is: the step ticks when
+    /// this is something it was not when the tour started.
+    pub witness: fn(&AppState) -> Option<String>,
 }
 
 /// The dataset page shown, if any.
@@ -26,10 +32,9 @@ fn shown(s: &AppState) -> Option<&crate::catalogue::Dataset> {
     s.search.shown_dataset()
 }
 
-/// The plot of the object selected in the Files panel, with the selection.
-fn selected_plot(s: &AppState) -> Option<(&super::Target, &crate::data::nexus::DefaultPlot)> {
-    let target = s.documents.selected.as_ref()?;
-    Some((target, s.documents.plot_for(target)?))
+/// The object selected in Files, as a witness.
+fn selection(t: &super::Target) -> String {
+    format!("{}:{}", t.doc, t.path)
 }
 
 /// Every plot of an image (two dimensions or more) known for a document.
@@ -52,12 +57,13 @@ pub const STEPS: &[Step] = &[
                of real records answers, also offline.",
         tab: TabKind::Search,
         target: "field:search",
-        done: |s| {
-            s.search
+        witness: |s| {
+            (s.search
                 .query
                 .as_deref()
                 .is_some_and(|q| !q.trim().is_empty())
-                && !s.search.results.is_empty()
+                && !s.search.results.is_empty())
+            .then(|| s.search.generation().to_string())
         },
     },
     Step {
@@ -66,18 +72,23 @@ pub const STEPS: &[Step] = &[
                Hydrogen…\", to see its page.",
         tab: TabKind::Search,
         target: "search:results",
-        done: |s| shown(s).is_some(),
+        witness: |s| shown(s).map(crate::catalogue::Dataset::key),
     },
     Step {
         title: "Read its facility, authors and ORCID iDs",
         task: "The page names the publisher or facility and each author; an ORCID iD \
-               beside a name identifies the person. Open a record that has one.",
+               beside a name identifies the person. Open a record that has one and lists \
+               its files, as the hydrogen dataset does.",
         tab: TabKind::Search,
         target: "search:page",
-        done: |s| {
-            shown(s).is_some_and(|d| {
-                d.facility.is_some() && d.creators.iter().any(|c| c.orcid.is_some())
-            })
+        witness: |s| {
+            shown(s)
+                .filter(|d| {
+                    d.facility.is_some()
+                        && d.creators.iter().any(|c| c.orcid.is_some())
+                        && !d.files.is_empty()
+                })
+                .map(crate::catalogue::Dataset::key)
         },
     },
     Step {
@@ -86,10 +97,11 @@ pub const STEPS: &[Step] = &[
                the persistent identifier is what you cite.",
         tab: TabKind::Search,
         target: "button:Copy PID",
-        done: |s| {
-            s.search.copied_pid.as_ref().is_some_and(|pid| {
-                shown(s).is_some_and(|d| d.pid.as_ref() == Some(pid) && !d.files.is_empty())
-            })
+        witness: |s| {
+            let (pid, n) = s.search.copied_pid.as_ref()?;
+            shown(s)
+                .filter(|d| d.pid.as_ref() == Some(pid) && !d.files.is_empty())
+                .map(|_| n.to_string())
         },
     },
     Step {
@@ -98,7 +110,11 @@ pub const STEPS: &[Step] = &[
                and press Open beside its file: the viewer shows /entry/image/intensity.",
         tab: TabKind::Search,
         target: "field:search",
-        done: |s| selected_plot(s).is_some_and(|(_, p)| p.shape.len() >= 2),
+        witness: |s| {
+            let target = s.documents.selected.as_ref()?;
+            let plot = s.documents.plot_for(target)?;
+            (plot.shape.len() >= 2).then(|| selection(target))
+        },
     },
     Step {
         title: "Read its pixel size",
@@ -106,14 +122,16 @@ pub const STEPS: &[Step] = &[
                values, in its units, is the pixel size. The record's page says the same.",
         tab: TabKind::Files,
         target: "files:tree",
-        done: |s| {
-            s.documents.selected.as_ref().is_some_and(|t| {
-                image_plots(s, t.doc).iter().any(|p| {
+        witness: |s| {
+            let t = s.documents.selected.as_ref()?;
+            image_plots(s, t.doc)
+                .iter()
+                .any(|p| {
                     p.axes
                         .iter()
                         .any(|a| a.path == t.path && a.units.is_some() && a.len > 1)
                 })
-            })
+                .then(|| selection(t))
         },
     },
 ];
@@ -140,6 +158,9 @@ pub struct TourState {
     pub open: bool,
     /// One per [`STEPS`]; once ticked, a step stays ticked.
     pub ticked: Vec<bool>,
+    /// Each step's witness when the tour started (`None` until the state is
+    /// first looked at after a start).
+    baseline: Option<Vec<Option<String>>>,
 }
 
 impl TourState {
@@ -149,6 +170,7 @@ impl TourState {
             TourCommand::Start | TourCommand::Offer => {
                 self.open = true;
                 self.ticked = vec![false; STEPS.len()];
+                self.baseline = None;
                 cx.save(&TOUR_SEEN, &true);
                 vec![UiEffect::ShowTab(STEPS[0].tab)]
             }
@@ -176,16 +198,23 @@ impl TourState {
         self.ticked.len() == STEPS.len() && self.ticked.iter().all(|t| *t)
     }
 
-    /// Tick the steps that `done` says are done now (one entry per step,
-    /// in order: a step is ticked only once those before it are).
-    pub(super) fn observe(&mut self, done: &[bool]) {
+    /// Tick the steps whose witness (one per step) is new since the tour
+    /// started, in order: a step is ticked only once those before it are.
+    /// The first look after a start only takes the baseline.
+    pub(super) fn observe(&mut self, witnesses: Vec<Option<String>>) {
         if !self.open {
             return;
         }
+        let Some(baseline) = &self.baseline else {
+            self.baseline = Some(witnesses);
+            return;
+        };
         self.ticked.resize(STEPS.len(), false);
         for i in 0..STEPS.len() {
             if !self.ticked[i] {
-                if !done.get(i).copied().unwrap_or(false) {
+                let now = witnesses.get(i).cloned().flatten();
+                let before = baseline.get(i).cloned().flatten();
+                if now.is_none() || now == before {
                     return;
                 }
                 self.ticked[i] = true;
@@ -198,32 +227,66 @@ impl TourState {
 mod tests {
     use super::*;
 
+    fn witnesses(which: &[(usize, &str)]) -> Vec<Option<String>> {
+        (0..STEPS.len())
+            .map(|i| {
+                which
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map(|(_, w)| (*w).to_owned())
+            })
+            .collect()
+    }
+
     #[test]
     fn steps_tick_in_order_and_stay_ticked() {
         let mut t = TourState {
             open: true,
             ticked: vec![false; STEPS.len()],
+            baseline: None,
         };
-        let only = |which: &[usize]| -> Vec<bool> {
-            (0..STEPS.len()).map(|i| which.contains(&i)).collect()
-        };
+        t.observe(witnesses(&[]));
         // The third is done, but not the first: nothing ticks.
-        t.observe(&only(&[2]));
+        t.observe(witnesses(&[(2, "a")]));
         assert_eq!(t.current(), Some(0));
-        t.observe(&only(&[0, 2]));
+        t.observe(witnesses(&[(0, "search 1"), (2, "a")]));
         assert_eq!(t.current(), Some(1));
-        // Done once is done: the first stays ticked when its condition goes;
+        // Done once is done: the first stays ticked when its witness goes;
         // the third was not ticked while the second was open, and is not done now.
-        t.observe(&only(&[1]));
+        t.observe(witnesses(&[(1, "page")]));
         assert_eq!(t.current(), Some(2));
-        let all: Vec<bool> = vec![true; STEPS.len()];
-        t.observe(&all);
+        let all: Vec<Option<String>> = vec![Some("x".into()); STEPS.len()];
+        t.observe(all.clone());
         assert!(t.finished());
         assert_eq!(t.current(), None);
         // A closed tour ticks nothing.
         let mut closed = TourState::default();
-        closed.observe(&all);
+        closed.observe(all.clone());
+        closed.observe(all);
         assert!(!closed.finished());
+    }
+
+    /// What was done before the tour opened does not tick it: the search
+    /// already made must be made again (a new witness).
+    #[test]
+    fn what_was_done_before_the_start_does_not_count() {
+        let mut t = TourState {
+            open: true,
+            ticked: vec![false; STEPS.len()],
+            baseline: None,
+        };
+        let before = witnesses(&[(0, "search 3"), (1, "page")]);
+        t.observe(before.clone());
+        t.observe(before);
+        assert_eq!(t.current(), Some(0), "nothing new yet");
+        t.observe(witnesses(&[(0, "search 4"), (1, "page")]));
+        assert_eq!(
+            t.current(),
+            Some(1),
+            "a new search ticks; the same page does not"
+        );
+        t.observe(witnesses(&[(0, "search 4"), (1, "another page")]));
+        assert_eq!(t.current(), Some(2));
     }
 
     #[test]

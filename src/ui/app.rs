@@ -370,13 +370,18 @@ impl PanoramaApp {
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
-        // Keys without Ctrl (Page Down, F1) belong to a text field being typed in.
+        // Keys without Ctrl (Page Down) belong to a text field being typed in.
         let typing = ctx.egui_wants_keyboard_input();
         let hits: Vec<Command> = self
             .commands
             .iter()
             .filter_map(|s| {
-                let shortcut = s.shortcut.filter(|k| k.command || !typing)?;
+                // Function keys mean nothing to a text field: F1 and F5 work while typing.
+                let shortcut = s.shortcut.filter(|k| {
+                    k.command
+                        || !typing
+                        || matches!(k.key, crate::command::Key::F1 | crate::command::Key::F5)
+                })?;
                 let sc = super::keys::to_egui(shortcut)?;
                 ctx.input_mut(|i| i.consume_shortcut(&sc))
                     .then(|| s.command.clone())
@@ -492,7 +497,7 @@ impl PanoramaApp {
             return;
         };
         let mut open = true;
-        egui::Window::new(format!("Help: {}", tab.title()))
+        let shown = egui::Window::new(format!("Help: {}", tab.title()))
             .id(egui::Id::new("help window"))
             .open(&mut open)
             .collapsible(false)
@@ -506,6 +511,13 @@ impl PanoramaApp {
                     );
                 });
             });
+        if let Some(w) = shown {
+            super::report::widget(
+                ctx,
+                &format!("window:help:{}", tab.title()),
+                w.response.rect,
+            );
+        }
         if !open || ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
             self.help = None;
         }

@@ -13,8 +13,13 @@ pub fn show(ctx: &egui::Context, state: &AppState, out: &mut Vec<Command>) {
         return;
     }
     let current = tour.current();
+    // Bottom left to start with, over the end of the Files list; it can be
+    // dragged away or collapsed.
+    let screen = ctx.content_rect();
     egui::Window::new("Guided tour")
-        .anchor(egui::Align2::LEFT_BOTTOM, [16.0, -40.0])
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .default_pos(egui::pos2(screen.left() + 16.0, screen.bottom() - 40.0))
+        .constrain(true)
         .collapsible(true)
         .resizable(false)
         .default_width(330.0)
@@ -63,6 +68,7 @@ pub fn show(ctx: &egui::Context, state: &AppState, out: &mut Vec<Command>) {
         return;
     };
     let rect = egui::Rect::from_min_max(egui::pos2(l, t), egui::pos2(r, b)).expand(3.0);
+    super::report::widget(ctx, "tour:outline", rect);
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Foreground,
         egui::Id::new("tour highlight"),

@@ -40,7 +40,10 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut AccountsUi, out: &mut Vec
             }
             ui.add_space(8.0);
             if acc.list.is_empty() {
-                ui.weak("Not signed in.");
+                ui.weak(
+                    "Not signed in. Public catalogues and the demo data need no account; sign in \
+                     below to reach a SciCat, data under embargo, or to publish.",
+                );
             }
             for account in &acc.list {
                 account_card(ui, state, account, out);

@@ -145,12 +145,22 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut MetadataUi, out: &mut Vec
     }
     nexus_check_ui(ui, state, open_doc, s, out);
     let Some(open) = &md.open else {
+        // The first useful thing: a draft of the schema chosen, filled from
+        // the open file when there is one and "fill from" is ticked.
+        let from_doc = open_doc.filter(|id| s.from_file && state.document(*id).is_some());
         super::empty_state(
             ui,
             "No draft open",
             "Pick a schema and press New draft. With a file open, tick “fill from …” and the \
              title, times, instrument, sample and people are read from it.",
-            None,
+            Some((
+                "Start a draft",
+                MetadataCommand::NewDraft {
+                    schema: s.new_schema.clone(),
+                    from_doc,
+                }
+                .into(),
+            )),
             out,
         );
         return;

@@ -154,18 +154,19 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, v: &mut ViewerUi, out: &mut Vec<C
     }
     v.exports.poll(&ui.ctx().clone(), state, out);
     let Some(target) = state.documents.selected.clone() else {
-        let hint = if state.documents.open.is_empty() {
-            "Open a file to see its data here."
+        // With no file open, the first useful thing is a file to look at.
+        let (hint, action): (&str, (&str, Command)) = if state.documents.open.is_empty() {
+            (
+                "Open a file to see its data here, or try the bundled demo files.",
+                ("Open demo data", DocumentsCommand::OpenDemo.into()),
+            )
         } else {
-            "Pick a dataset under Files to see its data here."
+            (
+                "Pick a dataset under Files to see its data here.",
+                ("Show Files", ShellCommand::ShowTab(TabKind::Files).into()),
+            )
         };
-        super::empty_state(
-            ui,
-            "Nothing to plot yet",
-            hint,
-            Some(("Show Files", ShellCommand::ShowTab(TabKind::Files).into())),
-            out,
-        );
+        super::empty_state(ui, "Nothing to plot yet", hint, Some(action), out);
         return;
     };
     if v.last_target.as_ref() != Some(&target) {

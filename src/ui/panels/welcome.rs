@@ -25,6 +25,13 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
             if ui.button("Search catalogues").clicked() {
                 out.push(ShellCommand::ShowTab(TabKind::Search).into());
             }
+            if ui
+                .button("Guided tour")
+                .on_hover_text("Your first open dataset, step by step")
+                .clicked()
+            {
+                out.push(crate::command::TourCommand::Start.into());
+            }
         });
         ui.add_space(4.0);
         ui.weak(
@@ -60,6 +67,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                     ("Ctrl+O", "open a file"),
                     ("Ctrl+1 … Ctrl+9", "the tabs, in the order shown"),
                     ("Ctrl+W", "close the current tab"),
+                    ("F1", "help for the tab in front"),
                 ] {
                     ui.monospace(keys);
                     ui.label(what);

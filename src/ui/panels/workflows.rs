@@ -889,12 +889,25 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut WorkflowsUi, out: &mut Ve
     cluster_window(ui.ctx(), s, &accounts, out);
     super::workflow_map::show(ui.ctx(), &mut s.map, wf, out);
     let Some(ed) = &wf.open else {
+        // The first useful thing: a ready example to run (or an empty graph
+        // where no example is installed).
+        let first = wf.examples.first().map(|p| {
+            let name = p
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (format!("Open the example {name}"), p.clone())
+        });
+        let action: (&str, Command) = match &first {
+            Some((label, path)) => (label, WorkflowCommand::OpenWorkflow(path.clone()).into()),
+            None => ("New workflow", WorkflowCommand::NewWorkflow.into()),
+        };
         super::empty_state(
             ui,
             "No workflow open",
             "Open an example or start a new workflow: wire nodes from the palette, and run. \
              Independent nodes run in parallel, and only what changed is computed again.",
-            None,
+            Some(action),
             out,
         );
         return;
