@@ -141,13 +141,26 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
         CommandSpec::new("About Panorama", None, C::About),
         CommandSpec::new(
             "Pause all downloads",
-            None,
+            Some(Shortcut::ctrl_shift(Key::Letter('p'))),
             DownloadsCommand::Queue(crate::transfer::queue::QueueAction::PauseAll),
         ),
         CommandSpec::new(
             "Resume all downloads",
-            None,
+            Some(Shortcut::ctrl_shift(Key::Letter('r'))),
             DownloadsCommand::Queue(crate::transfer::queue::QueueAction::ResumeAll),
+        ),
+        CommandSpec::new(
+            "Search the catalogues",
+            Some(Shortcut::ctrl(Key::Letter('f'))),
+            C::FocusSearch,
+        ),
+        CommandSpec::new(
+            "New metadata draft (DataCite)",
+            Some(Shortcut::ctrl_shift(Key::Letter('n'))),
+            MetadataCommand::NewDraft {
+                schema: "datacite".into(),
+                from_doc: None,
+            },
         ),
         CommandSpec::new(
             "Search again",
@@ -284,5 +297,45 @@ mod tests {
         assert!(hits[0].title.starts_with("Show"));
         assert!(filter_commands(&specs, "no such thing").is_empty());
         assert_eq!(filter_commands(&specs, "").len(), specs.len());
+    }
+
+    /// Every tab has its own help page, titled with the tab's name, and
+    /// every shortcut a page names is one this catalogue has.
+    #[test]
+    fn every_tab_has_its_help_page_and_its_shortcuts_exist() {
+        let shortcuts: Vec<String> = catalogue_of_commands()
+            .iter()
+            .filter_map(|c| c.shortcut.map(|s| s.to_string()))
+            .collect();
+        for tab in TabKind::ALL {
+            let text = crate::state::help::page(tab);
+            assert_eq!(
+                text.lines().next(),
+                Some(format!("# {}", tab.title()).as_str()),
+                "{tab:?}"
+            );
+            for key in text
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|k| k.starts_with("Ctrl+") || k.starts_with('F'))
+            {
+                assert!(
+                    shortcuts.iter().any(|s| s == key),
+                    "{tab:?} names {key}, which no command has"
+                );
+            }
+            // Each tab's main actions have keys, and its page says which
+            // (signing in is a form: its keys are the form's own).
+            let named = text
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .any(|k| shortcuts.iter().any(|s| s == k));
+            assert!(
+                named || tab == TabKind::Accounts,
+                "{tab:?}: its page names no shortcut"
+            );
+        }
     }
 }

@@ -537,4 +537,16 @@ fn f1_opens_the_help_page_of_the_tab_in_front() {
         .run(ShellCommand::Help(Some(TabKind::Workflows)));
     h.run_steps(2);
     h.get_by_label("Help: Workflows");
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    // Ctrl+F from another tab: the Search tab, the keyboard in its box.
+    h.get_by_label("Viewer").click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run_steps(3);
+    assert_eq!(h.state_mut().focused_tab(), Some(TabKind::Search));
+    type_slowly(&mut h, "hydrogen");
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert_eq!(h.state().state().search.query.as_deref(), Some("hydrogen"));
 }

@@ -2034,6 +2034,10 @@ fn two_images_compared_zoom_together_and_their_difference_is_h5pys() {
     let last = images(&h);
     assert_eq!(last.len(), 3);
     assert_eq!(last[2].name, "A − B");
+    // On the diverging map (zero grey, below blue, above red), the images
+    // on the one chosen.
+    assert_eq!(last[2].colormap, "diverging");
+    assert_eq!(last[0].colormap, "viridis");
     // Symmetric about zero, as far as the larger of its percentiles.
     let diff: Vec<Vec<f64>> = za
         .iter()

@@ -14,6 +14,9 @@ pub enum Colormap {
     Gray,
     /// Ends where it starts, for angles (the phase of complex values).
     Cyclic,
+    /// Blue below the middle, grey at it, red above (Moreland's cool–warm):
+    /// for signed values on a range symmetric about zero (a difference).
+    Diverging,
 }
 
 /// The loop the cyclic map runs through (light, blue, dark, red, light),
@@ -26,14 +29,43 @@ const CYCLIC: [[f64; 3]; 5] = [
     [226.0, 217.0, 226.0],
 ];
 
+/// The cool–warm diverging map (Kenneth Moreland, "Diverging Color Maps
+/// for Scientific Visualization", 2009) at nine points, as matplotlib's
+/// `coolwarm` gives them; linear between.
+const DIVERGING: [[f64; 3]; 9] = [
+    [59.0, 76.0, 192.0],
+    [98.0, 130.0, 234.0],
+    [141.0, 176.0, 254.0],
+    [184.0, 208.0, 249.0],
+    [221.0, 221.0, 221.0],
+    [245.0, 196.0, 173.0],
+    [244.0, 154.0, 123.0],
+    [222.0, 96.0, 77.0],
+    [180.0, 4.0, 38.0],
+];
+
+/// The colour at `t` (0..=1) of a map given by evenly spaced points,
+/// linear between them.
+fn between(points: &[[f64; 3]], t: f64) -> [u8; 3] {
+    let at = t.clamp(0.0, 1.0) * (points.len() - 1) as f64;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let k = (at.floor() as usize).min(points.len() - 2);
+    let f = at - k as f64;
+    let (a, b) = (points[k], points[k + 1]);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let mix = |j: usize| (a[j] + (b[j] - a[j]) * f).round() as u8;
+    [mix(0), mix(1), mix(2)]
+}
+
 impl Colormap {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Viridis,
         Self::Magma,
         Self::Inferno,
         Self::Cividis,
         Self::Gray,
         Self::Cyclic,
+        Self::Diverging,
     ];
 
     /// The same colour at both ends (for angles).
@@ -49,6 +81,7 @@ impl Colormap {
             Self::Cividis => "cividis",
             Self::Gray => "gray",
             Self::Cyclic => "cyclic",
+            Self::Diverging => "diverging",
         }
     }
 
@@ -63,16 +96,8 @@ impl Colormap {
             Self::Cividis => lut::CIVIDIS[i],
             #[allow(clippy::cast_possible_truncation)]
             Self::Gray => [i as u8; 3],
-            Self::Cyclic => {
-                let at = t.clamp(0.0, 1.0) * (CYCLIC.len() - 1) as f64;
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let k = (at.floor() as usize).min(CYCLIC.len() - 2);
-                let f = at - k as f64;
-                let (a, b) = (CYCLIC[k], CYCLIC[k + 1]);
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let mix = |j: usize| (a[j] + (b[j] - a[j]) * f).round() as u8;
-                [mix(0), mix(1), mix(2)]
-            }
+            Self::Cyclic => between(&CYCLIC, t),
+            Self::Diverging => between(&DIVERGING, t),
         }
     }
 }
@@ -178,6 +203,31 @@ pub fn colorize_with<T: Sync>(
 mod tests {
     use super::*;
 
+    /// Zero in the middle of a symmetric range is neutral grey; below is
+    /// blue, above red, each end as dark as the other (matplotlib's
+    /// `coolwarm` at 0, 0.5 and 1).
+    #[test]
+    fn the_diverging_map_is_grey_at_zero_blue_below_red_above() {
+        let d = Colormap::Diverging;
+        assert_eq!(d.rgb(0.0), [59, 76, 192]);
+        assert_eq!(d.rgb(0.5), [221, 221, 221]);
+        assert_eq!(d.rgb(1.0), [180, 4, 38]);
+        let [r, _, b] = d.rgb(0.3);
+        assert!(b > r, "blue below the middle");
+        let [r, _, b] = d.rgb(0.7);
+        assert!(r > b, "red above the middle");
+        // Lightness falls away from the middle on both sides: the ends are
+        // far darker than zero, the quarters between.
+        let light = |c: [u8; 3]| {
+            0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2])
+        };
+        let mid = light(d.rgb(0.5));
+        assert!(mid - light(d.rgb(0.0)) > 100.0 && mid - light(d.rgb(1.0)) > 100.0);
+        assert!(light(d.rgb(0.25)) > light(d.rgb(0.0)) && light(d.rgb(0.25)) < mid);
+        assert!(light(d.rgb(0.75)) > light(d.rgb(1.0)) && light(d.rgb(0.75)) < mid);
+        assert!(!d.is_cyclic());
+    }
+
     #[test]
     fn the_cyclic_map_ends_where_it_starts() {
         let c = Colormap::Cyclic;
@@ -195,7 +245,12 @@ mod tests {
 
     #[test]
     fn colormaps_run_dark_to_light() {
-        for c in Colormap::ALL.into_iter().filter(|c| !c.is_cyclic()) {
+        // The sequential ones (a cyclic map returns, a diverging one is
+        // lightest in its middle).
+        for c in Colormap::ALL
+            .into_iter()
+            .filter(|c| !c.is_cyclic() && *c != Colormap::Diverging)
+        {
             let lum = |[r, g, b]: [u8; 3]| u32::from(r) * 3 + u32::from(g) * 6 + u32::from(b);
             assert!(lum(c.rgb(0.0)) < lum(c.rgb(1.0)), "{}", c.name());
         }

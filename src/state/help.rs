@@ -16,37 +16,3 @@ pub fn page(tab: TabKind) -> &'static str {
         TabKind::Downloads => include_str!("../../docs/help/downloads.md"),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every tab has its own page, titled with the tab's name, and every
-    /// shortcut a page names is one the command catalogue has.
-    #[test]
-    fn every_tab_has_its_page_and_its_shortcuts_exist() {
-        let shortcuts: Vec<String> = crate::command::catalogue_of_commands()
-            .iter()
-            .filter_map(|c| c.shortcut.map(|s| s.to_string()))
-            .collect();
-        for tab in TabKind::ALL {
-            let text = page(tab);
-            assert_eq!(
-                text.lines().next(),
-                Some(format!("# {}", tab.title()).as_str()),
-                "{tab:?}"
-            );
-            for key in text
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .filter(|k| k.starts_with("Ctrl+") || k.starts_with('F'))
-            {
-                assert!(
-                    shortcuts.iter().any(|s| s == key),
-                    "{tab:?} names {key}, which no command has"
-                );
-            }
-        }
-    }
-}

@@ -101,6 +101,8 @@ pub enum UiEffect {
     },
     /// Show the bundled help page of a tab (`None`: the tab in front).
     ShowHelp(Option<TabKind>),
+    /// Put the keyboard in the Search tab's search box.
+    FocusSearch,
     Quit,
 }
 
@@ -182,6 +184,8 @@ pub enum ShellCommand {
     About,
     /// Show the help page of a tab (`None`: the tab in front).
     Help(Option<TabKind>),
+    /// Show the Search tab with the keyboard in its search box.
+    FocusSearch,
     Quit,
 }
 
@@ -224,6 +228,9 @@ impl ShellState {
             }
             ShellCommand::About => vec![UiEffect::ShowAbout],
             ShellCommand::Help(tab) => vec![UiEffect::ShowHelp(tab)],
+            ShellCommand::FocusSearch => {
+                vec![UiEffect::ShowTab(TabKind::Search), UiEffect::FocusSearch]
+            }
             ShellCommand::Quit => vec![UiEffect::Quit],
         }
     }

@@ -293,6 +293,7 @@ impl PanoramaApp {
             ),
             UiEffect::ShowAbout => self.show_about = true,
             UiEffect::Copy { what, text } => super::panels::search::copied(&self.ctx, &what, text),
+            UiEffect::FocusSearch => self.panels.search.focus = true,
             UiEffect::ShowHelp(tab) => {
                 self.help = tab.or_else(|| self.dock.find_active_focused().map(|(_, t)| *t));
                 if self.help.is_none() {

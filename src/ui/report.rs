@@ -57,6 +57,8 @@ pub struct ImageReport {
     /// The values its colours span, on this scale.
     pub colour_range: [f64; 2],
     pub scale: String,
+    /// The colormap it is drawn with.
+    pub colormap: String,
     /// Its plot area on screen (points: left, top, right, bottom).
     pub frame: [f32; 4],
 }

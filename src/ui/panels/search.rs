@@ -10,6 +10,8 @@ use crate::units::human_bytes;
 #[derive(Default)]
 pub struct SearchUi {
     text: String,
+    /// Put the keyboard in the search box on the next frame (Ctrl+F).
+    pub focus: bool,
     /// The sources being edited, while the Sources window is open.
     editing: Option<Vec<SourceConfig>>,
     new_name: String,
@@ -406,6 +408,9 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                 .desired_width(ui.available_width() - 170.0),
         );
         crate::ui::report::widget(ui.ctx(), "field:search", edit.rect);
+        if std::mem::take(&mut s.focus) {
+            edit.request_focus();
+        }
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Search").clicked() || enter {
             out.push(SearchCommand::Run(s.text.trim().to_owned()).into());

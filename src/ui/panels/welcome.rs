@@ -65,6 +65,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, out: &mut Vec<Command>) {
                 for (keys, what) in [
                     ("Ctrl+K", "command palette: every action, searchable"),
                     ("Ctrl+O", "open a file"),
+                    ("Ctrl+F", "search the catalogues"),
                     ("Ctrl+1 … Ctrl+9", "the tabs, in the order shown"),
                     ("Ctrl+W", "close the current tab"),
                     ("F1", "help for the tab in front"),

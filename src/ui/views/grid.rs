@@ -226,6 +226,8 @@ impl Grid {
                             pane.range_override = Some(*range);
                             // Below zero as much as above: a linear scale.
                             pane.scale_override = Some(crate::plot::Scale::Linear);
+                            // Zero grey, below blue, above red.
+                            pane.colormap_override = Some(crate::plot::Colormap::Diverging);
                             pane.salt = 4;
                             pane.name = Some("A − B".into());
                             let key = ValueKey {

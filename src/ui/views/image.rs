@@ -128,6 +128,9 @@ pub struct ImagePane {
     /// The scale to use instead of the one chosen (a difference is
     /// linear: it has values below zero).
     pub scale_override: Option<Scale>,
+    /// The colormap to use instead of the one chosen (a difference is
+    /// drawn on the diverging map, zero in grey).
+    pub colormap_override: Option<Colormap>,
     /// Tells apart the plots of images of the same path (a grid's cells).
     pub salt: usize,
     /// What the image is called in the window's report (a grid's cells).
@@ -241,6 +244,7 @@ impl ImagePane {
         self.link = None;
         self.range_override = None;
         self.scale_override = None;
+        self.colormap_override = None;
         self.salt = 0;
         self.name = None;
     }
@@ -278,6 +282,9 @@ impl ImagePane {
         let mut look = *cx.look;
         if let Some(scale) = self.scale_override {
             look.scale = scale;
+        }
+        if let Some(colormap) = self.colormap_override {
+            look.colormap = colormap;
         }
         // On the GPU a colormap or scale change is a uniform write; on the
         // CPU it re-colours the texture.
@@ -555,6 +562,7 @@ impl ImagePane {
                         y_range: r.y_range,
                         colour_range: [info.range.0, info.range.1],
                         scale: colours.scale.name().to_owned(),
+                        colormap: colours.colormap.name().to_owned(),
                         frame: r.frame,
                     };
                     r.images.push(entry);
