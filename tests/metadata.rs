@@ -463,10 +463,28 @@ fn catalogue_records_start_valid_datacite_drafts() {
         .expect("search");
     assert!(page.datasets.len() >= 20);
     let tmp = tempfile::tempdir().expect("tmp");
+    let mut complete = 0;
     for d in &page.datasets {
         let doc = datacite::from_dataset(d);
         let errors = schema::validate(&dc_schema(), &doc).expect("validate");
-        assert!(errors.is_empty(), "{}: {errors:?}", d.title);
+        // A record with its people, publisher and year starts a valid draft;
+        // one without (ESS's bare dataset answers) a draft that asks for
+        // exactly those.
+        let mut missing: Vec<&str> = Vec::new();
+        if d.creators.is_empty() {
+            missing.push("/creators");
+        }
+        if d.created.is_none() {
+            missing.push("/publicationYear");
+        }
+        if d.facility.is_none() {
+            missing.push("/publisher");
+        }
+        let mut said: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        said.sort_unstable();
+        missing.sort_unstable();
+        assert_eq!(said, missing, "{}: {errors:?}", d.title);
+        complete += usize::from(missing.is_empty());
         let origin = Origin::Catalogue {
             source: "demo".into(),
             record: d.id.clone(),
@@ -474,6 +492,7 @@ fn catalogue_records_start_valid_datacite_drafts() {
         let draft = Draft::from_json("datacite", &doc, &origin);
         assert_eq!(draft.fields["/titles/0/title"].origin, origin);
     }
+    assert!(complete >= 10, "{complete} complete records");
     reference_check(&datacite::from_dataset(&page.datasets[0]), tmp.path());
 }
 
@@ -487,7 +506,7 @@ fn describe_starts_a_draft_from_a_search_result() {
             .filter(|c| c.id == "demo")
             .collect(),
     );
-    s.apply(SearchCommand::Run("diffraction".into()));
+    s.apply(SearchCommand::Run("calibrant powder".into()));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while s.search.running() || s.busy() {
         s.poll();
