@@ -1,4 +1,6 @@
-//! Numbers for people.
+//! Numbers for people, and the units Panorama converts between (a table:
+//! the unit strings of catalogues and files arrive at run time, so no
+//! compile-time dimension types; the quantities searched are listed here).
 
 /// How much of `whole` `part` is, from 0 to 1 (0 for nothing to do).
 pub fn fraction(part: u64, whole: u64) -> f32 {
@@ -50,9 +52,165 @@ pub fn short(v: f64) -> String {
     }
 }
 
+/// The units Panorama converts between: its name, how people write it,
+/// what it measures, its factor to that quantity's base unit and offset.
+const UNITS: &[(&str, &[&str], &str, f64, f64)] = &[
+    (
+        "angstrom",
+        &["angstrom", "Angstrom", "Å", "\u{212b}", "ang"],
+        "length",
+        1e-10,
+        0.0,
+    ),
+    ("nm", &["nm", "nanometre", "nanometer"], "length", 1e-9, 0.0),
+    ("um", &["um", "µm", "μm", "micron"], "length", 1e-6, 0.0),
+    ("mm", &["mm"], "length", 1e-3, 0.0),
+    ("cm", &["cm"], "length", 1e-2, 0.0),
+    ("m", &["m", "metre", "meter"], "length", 1.0, 0.0),
+    (
+        "1/angstrom",
+        &["1/angstrom", "1/Å", "Å^-1", "angstrom^-1"],
+        "wavevector",
+        1e10,
+        0.0,
+    ),
+    ("1/nm", &["1/nm", "nm^-1"], "wavevector", 1e9, 0.0),
+    ("K", &["K", "kelvin"], "temperature", 1.0, 0.0),
+    (
+        "degC",
+        &["degC", "°C", "celsius", "Celsius"],
+        "temperature",
+        1.0,
+        273.15,
+    ),
+    ("meV", &["meV"], "energy", 1e-3, 0.0),
+    ("eV", &["eV"], "energy", 1.0, 0.0),
+    ("keV", &["keV"], "energy", 1e3, 0.0),
+    ("MeV", &["MeV"], "energy", 1e6, 0.0),
+    ("Pa", &["Pa", "pascal"], "pressure", 1.0, 0.0),
+    ("hPa", &["hPa"], "pressure", 1e2, 0.0),
+    ("kPa", &["kPa"], "pressure", 1e3, 0.0),
+    ("MPa", &["MPa"], "pressure", 1e6, 0.0),
+    ("mbar", &["mbar"], "pressure", 1e2, 0.0),
+    ("bar", &["bar"], "pressure", 1e5, 0.0),
+    ("T", &["T", "tesla"], "magnetic field", 1.0, 0.0),
+    ("mT", &["mT"], "magnetic field", 1e-3, 0.0),
+    ("us", &["us", "µs", "μs"], "time", 1e-6, 0.0),
+    ("ms", &["ms"], "time", 1e-3, 0.0),
+    ("s", &["s", "sec"], "time", 1.0, 0.0),
+    ("min", &["min"], "time", 60.0, 0.0),
+    ("h", &["h", "hour", "hours"], "time", 3600.0, 0.0),
+];
+
+fn unit_entry(
+    u: &str,
+) -> Option<&'static (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    f64,
+    f64,
+)> {
+    let u = u.trim();
+    UNITS.iter().find(|e| e.1.contains(&u))
+}
+
+/// The name Panorama gives a unit however it is written (`Å` → `angstrom`,
+/// `°C` → `degC`); `None` for a unit it does not know.
+pub fn canonical(u: &str) -> Option<&'static str> {
+    unit_entry(u).map(|e| e.0)
+}
+
+/// Whether Panorama knows the unit.
+pub fn is_unit(u: &str) -> bool {
+    unit_entry(u).is_some()
+}
+
+/// Convert `value` from unit `from` to unit `to`; `None` when they measure
+/// different things (or a unit is unknown).
+pub fn convert(value: f64, from: &str, to: &str) -> Option<f64> {
+    if from == to {
+        return Some(value);
+    }
+    let (a, b) = (unit_entry(from)?, unit_entry(to)?);
+    if a.2 != b.2 {
+        return None;
+    }
+    let base = value * a.3 + a.4;
+    Some((base - b.4) / b.3)
+}
+
+/// A photon's energy times its wavelength, h·c, in eV·Å (CODATA 2018).
+pub const HC_EV_ANGSTROM: f64 = 12_398.419_843_320_026;
+
+/// Convert a parameter's value between units, and between a photon's
+/// wavelength and energy where the parameter is one of those (by its name:
+/// `wavelength`, `energy`, not of neutrons).
+pub fn convert_quantity(name: &str, value: f64, from: &str, to: &str) -> Option<f64> {
+    if let Some(v) = convert(value, from, to) {
+        return Some(v);
+    }
+    let n = name.to_lowercase();
+    let photon = (n.contains("wavelength") || n.contains("energy")) && !n.contains("neutron");
+    let dims = (unit_entry(from)?.2, unit_entry(to)?.2);
+    if !photon || value == 0.0 {
+        return None;
+    }
+    match dims {
+        ("energy", "length") => {
+            convert(HC_EV_ANGSTROM / convert(value, from, "eV")?, "angstrom", to)
+        }
+        ("length", "energy") => {
+            convert(HC_EV_ANGSTROM / convert(value, from, "angstrom")?, "eV", to)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{human_bytes, short};
+    use super::{canonical, convert, convert_quantity, human_bytes, is_unit, short};
+
+    #[test]
+    fn units_convert_however_they_are_written() {
+        let close =
+            |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() <= 1e-9 * b.abs().max(1.0));
+        assert!(close(convert(1.5, "Å", "nm"), 0.15));
+        assert!(close(convert(1.5, "\u{212b}", "m"), 1.5e-10));
+        assert!(close(convert(12.0, "keV", "eV"), 12_000.0));
+        assert!(close(convert(-268.15, "°C", "K"), 5.0));
+        assert!(close(convert(1.0, "bar", "mbar"), 1000.0));
+        assert!(close(convert(101_325.0, "Pa", "bar"), 1.013_25));
+        assert!(close(convert(2.0, "h", "min"), 120.0));
+        assert!(close(convert(90.0, "s", "min"), 1.5));
+        assert!(close(convert(500.0, "mT", "T"), 0.5));
+        assert_eq!(convert(1.0, "K", "nm"), None);
+        assert_eq!(convert(1.0, "furlong", "m"), None);
+        assert_eq!(canonical("Å"), Some("angstrom"));
+        assert!(is_unit("keV") && !is_unit("lysozyme"));
+    }
+
+    /// A 12.398 keV photon has a wavelength of 1 Å; a neutron's energy is
+    /// not a photon's.
+    #[test]
+    fn a_photons_wavelength_and_energy_convert() {
+        let close =
+            |a: Option<f64>, b: f64| a.is_some_and(|a| (a - b).abs() <= 1e-9 * b.abs().max(1.0));
+        assert!(close(
+            convert_quantity("energy", 12.398_419_843_320_026, "keV", "Å"),
+            1.0
+        ));
+        assert!(close(
+            convert_quantity("wavelength", 0.1, "nm", "keV"),
+            12.398_419_843_320_026
+        ));
+        assert!(close(
+            convert_quantity("photon_energy", 17.5, "keV", "keV"),
+            17.5
+        ));
+        assert_eq!(convert_quantity("neutron_energy", 25.0, "meV", "Å"), None);
+        assert_eq!(convert_quantity("temperature", 1.0, "K", "Å"), None);
+    }
 
     #[test]
     fn numbers_are_short() {

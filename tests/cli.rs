@@ -392,3 +392,33 @@ fn export_writes_every_format_and_refuses_what_does_not_fit() {
     assert_eq!(code, Some(1));
     assert!(err.contains("no object"), "{err}");
 }
+
+/// `panorama search` reads the structured query too: a parameter range in
+/// other units than the record's, offline on the bundled catalogue.
+#[test]
+fn search_filters_by_a_parameter_range_in_any_unit() {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = panorama(home.path())
+        .args([
+            "search",
+            "photon_energy:17..18 keV",
+            "--source",
+            "demo",
+            "--json",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pids: Vec<&str> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["pid"].as_str())
+        .collect();
+    assert_eq!(pids, ["10.5555/panorama-demo.0001"]);
+}

@@ -459,6 +459,7 @@ fn catalogue_records_start_valid_datacite_drafts() {
             text: String::new(),
             facets: Vec::new(),
             limit: 25,
+            ..Default::default()
         })
         .expect("search");
     assert!(page.datasets.len() >= 20);

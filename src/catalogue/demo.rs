@@ -409,6 +409,7 @@ mod tests {
                 text: String::new(),
                 facets: vec![("facility".into(), "Dryad".into())],
                 limit: 0,
+                ..Default::default()
             })
             .expect("dryad");
         assert_eq!(dryad.datasets.len(), 1);

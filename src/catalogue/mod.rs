@@ -12,6 +12,7 @@ pub mod model;
 pub mod oaipmh;
 pub mod offline;
 pub mod panosc;
+pub mod query;
 pub mod scicat;
 mod source;
 pub mod synthetic;
@@ -167,9 +168,13 @@ pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {
 }
 
 /// A search across catalogues.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchQuery {
     pub text: String,
+    /// Filters of the structured query (parameters with units, technique,
+    /// facility, dates, access): sent to a source that can express them,
+    /// and applied here on every answer ([`query::Query::keeps`]).
+    pub filters: Vec<query::Filter>,
     /// Facet filters such as `("facility", "HZDR")`.
     pub facets: Vec<(String, String)>,
     pub limit: usize,

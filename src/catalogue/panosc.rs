@@ -215,10 +215,16 @@ impl Panosc {
     /// Search and map the records (also used by the CLI).
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let limit = if q.limit == 0 { 100 } else { q.limit };
-        let filter = serde_json::json!({
-            "include": ["files", "techniques", "instrument", "parameters", "samples"],
-            "limit": limit,
-        });
+        // The structured query's filters, as the search API's own scoped
+        // includes (parameters with units, techniques, instrument, dates).
+        let filter = super::query::panosc_filter(
+            &super::query::Query {
+                text: String::new(),
+                filters: q.filters.clone(),
+            },
+            limit,
+            0,
+        );
         let mut params = vec![("filter", filter.to_string())];
         if !q.text.trim().is_empty() {
             params.push(("query", q.text.trim().to_owned()));

@@ -94,6 +94,11 @@ pub struct SearchState {
     pub shown: Option<String>,
     /// The file list being asked of a catalogue (dataset key), or why it failed.
     pub files: Option<(String, Requested<usize>)>,
+    /// The filters of the query shown (parsed from its syntax), applied to
+    /// every source's answer.
+    pub filters: Vec<crate::catalogue::query::Filter>,
+    /// Why the query typed does not read, if it does not.
+    pub query_error: Option<String>,
     /// The PID copied last (from a dataset page), and how many copies were
     /// made in all.
     pub copied_pid: Option<(String, u64)>,
@@ -440,8 +445,22 @@ impl SearchState {
         self.origins.clear();
         self.runs.clear();
         self.shown = None;
+        // Free text and filters (`wavelength:1..2 Å facility:ESRF`); a query
+        // that does not read says why and asks nothing.
+        let parsed = match crate::catalogue::query::Query::parse(&text) {
+            Ok(q) => q,
+            Err(e) => {
+                self.query_error = Some(e.to_string());
+                self.filters.clear();
+                self.recount();
+                return;
+            }
+        };
+        self.query_error = None;
+        self.filters.clone_from(&parsed.filters);
         let query = crate::catalogue::SearchQuery {
-            text,
+            text: parsed.text,
+            filters: parsed.filters,
             facets: Vec::new(),
             limit: 0,
         };
@@ -541,6 +560,7 @@ impl SearchState {
                 text: text.clone(),
                 facets: self.facets.clone(),
                 limit: 0,
+                ..Default::default()
             };
             self.spawn_search(cx, cat, &cfg, q, generation);
         }
@@ -585,6 +605,14 @@ impl SearchState {
                 if !local {
                     Self::remember_records(v.clone(), cx);
                 }
+                // The query's filters, here on every answer: a source that
+                // could not express one sends records it does not hold for.
+                let keep = crate::catalogue::query::Query {
+                    text: String::new(),
+                    filters: self.filters.clone(),
+                };
+                let mut v = v;
+                v.retain(|d| keep.keeps(d));
                 crate::catalogue::merge(&mut self.results, v);
                 Ok(n)
             }

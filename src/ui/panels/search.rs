@@ -400,6 +400,57 @@ fn dataset_page(
         });
 }
 
+/// The query's filters as chips, each removable (the search runs again
+/// without it), and where they were applied.
+fn filter_chips(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<Command>) {
+    use crate::catalogue::query::Query;
+    let search = &state.search;
+    if search.filters.is_empty() {
+        return;
+    }
+    let text = search
+        .query
+        .as_deref()
+        .and_then(|q| Query::parse(q).ok())
+        .map(|q| q.text)
+        .unwrap_or_default();
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("Query:");
+        for (i, f) in search.filters.iter().enumerate() {
+            let label = format!("{} ×", f.to_syntax());
+            let chip = crate::ui::report::named(
+                ui.small_button(&label).on_hover_text("Remove this filter"),
+                &format!("chip:{}", f.to_syntax()),
+            );
+            if chip.clicked() {
+                let mut filters = search.filters.clone();
+                filters.remove(i);
+                let rest = Query {
+                    text: text.clone(),
+                    filters,
+                }
+                .to_syntax();
+                s.text.clone_from(&rest);
+                out.push(SearchCommand::Run(rest).into());
+            }
+        }
+    });
+    // PaNOSC expresses the filters itself; every answer is also checked
+    // here, in its own units, which is all the other catalogues get.
+    let here: Vec<&str> = search
+        .sources
+        .iter()
+        .filter(|c| c.enabled && !c.kind.is(&crate::catalogue::panosc::KIND))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !here.is_empty() {
+        ui.weak(format!(
+            "Filtered here: {} (a record that does not give what a filter asks is left out).",
+            here.join(", ")
+        ));
+    }
+}
+
 pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let edit = ui.add(
@@ -433,6 +484,15 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         );
         return;
     }
+    if let Some(why) = &search.query_error {
+        ui.colored_label(ui.visuals().error_fg_color, why);
+        ui.weak(
+            "Filters read as name:value — wavelength:1..2 Å, temperature:<10 K, \
+             technique:\"x-ray diffraction\", facility:ESRF, after:2020, access:open.",
+        );
+        return;
+    }
+    filter_chips(ui, state, s, out);
     let all = &search.results[..];
     let visible = search.visible();
     // No network: every online source unreachable, said once, quietly.
