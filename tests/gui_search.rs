@@ -33,11 +33,7 @@ fn a_source_added_in_the_ui_is_searched_with_the_demo() {
     let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run();
     // Start from the bundled catalogue only.
-    let demo: Vec<_> = panorama::catalogue::default_sources()
-        .into_iter()
-        .filter(|s| s.id == "demo")
-        .collect();
-    h.state_mut().state_mut().set_sources(demo);
+    common::gui::bundled_catalogue_only(&mut h);
     h.get_by_label("Search").click();
     h.run();
     h.get_by_label("Sources…").click();
@@ -168,11 +164,7 @@ fn active_filters_stay_visible_and_clear() {
     let home = tempfile::tempdir().expect("tmp");
     let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run();
-    let demo: Vec<_> = panorama::catalogue::default_sources()
-        .into_iter()
-        .filter(|s| s.id == "demo")
-        .collect();
-    h.state_mut().state_mut().set_sources(demo);
+    common::gui::bundled_catalogue_only(&mut h);
     h.state_mut()
         .run(panorama::command::SearchCommand::Run(String::new()));
     settle(&mut h);
@@ -292,11 +284,7 @@ fn a_parameter_range_with_units_finds_only_matching_records() {
     let home = tempfile::tempdir().expect("tmp");
     let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run();
-    let demo: Vec<_> = panorama::catalogue::default_sources()
-        .into_iter()
-        .filter(|s| s.id == "demo")
-        .collect();
-    h.state_mut().state_mut().set_sources(demo);
+    common::gui::bundled_catalogue_only(&mut h);
     h.get_by_label("Search").click();
     h.run();
     h.get_by_role(egui::accesskit::Role::TextInput).focus();

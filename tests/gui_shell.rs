@@ -2,6 +2,8 @@
 //! drag-and-drop, rendered headless with wgpu (Mesa lavapipe on CI).
 //! Snapshots live in `tests/snapshots/`; see docs/TESTING.md to update them.
 
+mod common;
+
 use panorama::command::{DocumentsCommand, ShellCommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -377,11 +379,7 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     let home = tempfile::tempdir().expect("tmp");
     let mut h = harness(home.path());
     h.run();
-    let demo_only: Vec<_> = panorama::catalogue::default_sources()
-        .into_iter()
-        .filter(|s| s.id == "demo")
-        .collect();
-    h.state_mut().state_mut().set_sources(demo_only);
+    common::gui::bundled_catalogue_only(&mut h);
     h.state_mut().offer_tour();
     h.run_steps(3);
     assert!(h.state().state().tour.open, "a first start offers the tour");
@@ -500,11 +498,7 @@ fn the_guided_tour_walks_the_workshop_assignment_to_the_end() {
     drop(h);
     let mut h = harness(home.path());
     h.run();
-    let demo_only: Vec<_> = panorama::catalogue::default_sources()
-        .into_iter()
-        .filter(|s| s.id == "demo")
-        .collect();
-    h.state_mut().state_mut().set_sources(demo_only);
+    common::gui::bundled_catalogue_only(&mut h);
     h.state_mut().offer_tour();
     h.run_steps(2);
     assert!(!h.state().state().tour.open, "offered only once");

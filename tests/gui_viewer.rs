@@ -271,11 +271,7 @@ fn a_trainee_goes_from_search_to_a_plotted_image() {
         });
     h.run();
     // Offline, as in a workshop: only the bundled catalogue.
-    let demo_only: Vec<_> = panorama::catalogue::default_sources()
-        .into_iter()
-        .filter(|s| s.id == "demo")
-        .collect();
-    h.state_mut().state_mut().set_sources(demo_only);
+    common::gui::bundled_catalogue_only(&mut h);
     h.get_by_label("Search").click();
     h.run();
     h.get_by_role(egui::accesskit::Role::TextInput).focus();

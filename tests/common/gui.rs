@@ -18,6 +18,15 @@ pub fn window(home: &Path, width: f32, height: f32) -> Harness<'static, Panorama
         })
 }
 
+/// Search only the bundled catalogue (offline, as in a workshop).
+pub fn bundled_catalogue_only(h: &mut Harness<'_, PanoramaApp>) {
+    let demo = panorama::catalogue::default_sources()
+        .into_iter()
+        .filter(|s| s.id == "demo")
+        .collect();
+    h.state_mut().state_mut().set_sources(demo);
+}
+
 /// Step until no background work is left (then a few frames more).
 pub fn settle(h: &mut Harness<'_, PanoramaApp>) {
     for _ in 0..3000 {
