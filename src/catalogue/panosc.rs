@@ -60,6 +60,9 @@ struct PFile {
 
 #[derive(Deserialize)]
 struct PParameter {
+    /// `variable` in the search API's older answers (`{variable, operator,
+    /// value, unit}`; the operator says nothing of the record).
+    #[serde(alias = "variable")]
     name: String,
     #[serde(default)]
     value: serde_json::Value,
@@ -322,5 +325,36 @@ impl Catalogue for Panosc {
         query: &'a SearchQuery,
     ) -> BoxFuture<'a, Result<SearchPage, CatalogueError>> {
         Box::pin(self.search_async(query))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter in the older `{variable, operator, value, unit}` form
+    /// reads as in the current `{name, value, unit}` one.
+    #[test]
+    fn parameters_in_the_older_form_read() {
+        let answer = serde_json::json!([{
+            "pid": "20.500.12269/x",
+            "title": "A dataset",
+            "isPublic": true,
+            "parameters": [
+                {"variable": "wavelength", "operator": "eq", "value": 1.5, "unit": "angstrom"},
+                {"name": "temperature", "value": 10, "unit": "K"},
+            ],
+        }]);
+        let d = parse_answer(&answer, "p").expect("reads").remove(0);
+        let names: Vec<(&str, &str)> = d
+            .parameters
+            .iter()
+            .map(|p| (p.name.as_str(), p.unit.as_str()))
+            .collect();
+        assert_eq!(names, [("wavelength", "angstrom"), ("temperature", "K")]);
+        assert_eq!(d.parameters[0].value, serde_json::json!(1.5));
+        // The structured query's filter finds it in its own units.
+        let q = super::super::query::Query::parse("wavelength:0.1..0.2 nm").expect("q");
+        assert!(q.keeps(&d));
     }
 }
