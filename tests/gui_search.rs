@@ -236,10 +236,7 @@ fn offline_the_search_says_so_once_and_retries() {
         .expect("search box");
     search.focus();
     h.run_steps(2);
-    for c in "BrightnESS".chars() {
-        h.event(egui::Event::Text(c.to_string()));
-        h.run_steps(1);
-    }
+    common::gui::type_slowly(&mut h, "BrightnESS");
     h.key_press(egui::Key::Enter);
     settle(&mut h);
     h.get_by_label(
@@ -291,10 +288,7 @@ fn a_parameter_range_with_units_finds_only_matching_records() {
     h.run_steps(2);
     // 17.5 keV is in range; the other demo record's 21 keV is not, and the
     // records that give no photon energy cannot be said to match. In eV.
-    for c in "photon_energy:17000..18000 eV".chars() {
-        h.event(egui::Event::Text(c.to_string()));
-        h.run_steps(1);
-    }
+    common::gui::type_slowly(&mut h, "photon_energy:17000..18000 eV");
     h.key_press(egui::Key::Enter);
     settle(&mut h);
     let s = h.state().state();

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::gui::type_slowly;
 use panorama::command::{DocumentsCommand, ShellCommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -338,14 +339,6 @@ fn number_shortcuts_follow_the_tabs_as_shown() {
 /// Whether the guided tour has ticked each step.
 fn ticked(h: &Harness<'_, PanoramaApp>) -> Vec<bool> {
     h.state().state().tour.ticked.clone()
-}
-
-/// Type `text` key by key into the field with focus, a frame between keys.
-fn type_slowly(h: &mut Harness<'_, PanoramaApp>, text: &str) {
-    for c in text.chars() {
-        h.event(egui::Event::Text(c.to_string()));
-        h.run_steps(1);
-    }
 }
 
 /// The tour outlines the control its current step names, as it is on

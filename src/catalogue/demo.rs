@@ -1,6 +1,6 @@
 //! The bundled catalogue, searched offline through the same full-text index
-//! as harvested records: real answers of real catalogues, kept verbatim in
-//! `assets/demo/records/` (DataCite REST records, ESS's PaNOSC search API,
+//! as harvested records: real answers of real catalogues, kept as recorded
+//! in `assets/demo/records/` (DataCite REST records, ESS's PaNOSC search API,
 //! a Zenodo OAI-PMH page; origin and licence in `assets/demo/SOURCES.md`)
 //! and read by each catalogue kind's own reader, beside the four records of
 //! `assets/demo/catalogue.json` that link the demo NeXus files.

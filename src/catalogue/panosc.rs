@@ -220,14 +220,7 @@ impl Panosc {
         let limit = if q.limit == 0 { 100 } else { q.limit };
         // The structured query's filters, as the search API's own scoped
         // includes (parameters with units, techniques, instrument, dates).
-        let filter = super::query::panosc_filter(
-            &super::query::Query {
-                text: String::new(),
-                filters: q.filters.clone(),
-            },
-            limit,
-            0,
-        );
+        let filter = super::query::panosc_filter(&q.filters, limit, 0);
         let mut params = vec![("filter", filter.to_string())];
         if !q.text.trim().is_empty() {
             params.push(("query", q.text.trim().to_owned()));

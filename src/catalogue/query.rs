@@ -291,11 +291,16 @@ impl Query {
         out.join(" ")
     }
 
-    /// Whether a record passes every filter. A record that does not say
-    /// (no such parameter, no date) cannot be said to match: it is left out.
+    /// Whether a record passes every filter ([`keeps`]).
     pub fn keeps(&self, d: &Dataset) -> bool {
-        self.filters.iter().all(|f| f.keeps(d) == Some(true))
+        keeps(&self.filters, d)
     }
+}
+
+/// Whether a record passes every one of `filters`. A record that does not
+/// say (no such parameter, no date) cannot be said to match: it is left out.
+pub fn keeps(filters: &[Filter], d: &Dataset) -> bool {
+    filters.iter().all(|f| f.keeps(d) == Some(true))
 }
 
 /// A word of free text as the syntax writes it: quoted when it would read
@@ -408,12 +413,12 @@ fn panosc_unit(u: &str) -> String {
     }
 }
 
-/// The PaNOSC search API's filter for the query's filters (the free text
+/// The PaNOSC search API's filter for a query's filters (the free text
 /// goes apart, as the federated service's `query`): one scoped `include`
 /// of `parameters` per parameter, of `techniques` per technique, the
 /// instrument and its facility, dates and access in `where`; `limit` and
 /// `skip` for paging.
-pub fn panosc_filter(q: &Query, limit: usize, skip: usize) -> serde_json::Value {
+pub fn panosc_filter(filters: &[Filter], limit: usize, skip: usize) -> serde_json::Value {
     use serde_json::{Value as J, json};
     // Whole numbers as integers, as the API's documentation writes them.
     let n = |v: f64| -> J {
@@ -427,7 +432,7 @@ pub fn panosc_filter(q: &Query, limit: usize, skip: usize) -> serde_json::Value 
     };
     let mut include: Vec<J> = Vec::new();
     let mut wheres: Vec<J> = Vec::new();
-    for f in &q.filters {
+    for f in filters {
         match f {
             Filter::Parameter { name, range, unit } => {
                 let value = match (range.min, range.max) {
@@ -668,7 +673,11 @@ mod tests {
     /// the search API's own documentation writes it.
     #[test]
     fn the_panosc_filter_is_the_recorded_one() {
-        let f = panosc_filter(&Query::parse("temperature:<80 degC").expect("q"), 10, 0);
+        let f = panosc_filter(
+            &Query::parse("temperature:<80 degC").expect("q").filters,
+            10,
+            0,
+        );
         let mut want =
             recorded("dataset-04-query-datasets-where-temperature-is-below-80-c")["include"][0]
                 .clone();
@@ -677,7 +686,9 @@ mod tests {
         want["scope"]["where"]["and"][1] = serde_json::json!({"value": {"lte": 80}});
         assert_eq!(f["include"][0], want);
         let f = panosc_filter(
-            &Query::parse("technique:\"x-ray absorption\"").expect("q"),
+            &Query::parse("technique:\"x-ray absorption\"")
+                .expect("q")
+                .filters,
             10,
             0,
         );
@@ -685,7 +696,11 @@ mod tests {
             f["include"][0],
             recorded("dataset-01-query-datasets-acquired-using-x-ray-absorption")["include"][0]
         );
-        let f = panosc_filter(&Query::parse("wavelength:1000..1100 nm").expect("q"), 5, 10);
+        let f = panosc_filter(
+            &Query::parse("wavelength:1000..1100 nm").expect("q").filters,
+            5,
+            10,
+        );
         assert_eq!(
             f["include"][0],
             recorded("document-02-query-documents-where-wavelength-is-1000-1100-nm")["include"][0]

@@ -347,12 +347,12 @@ impl SearchState {
         self.recount();
     }
 
-    /// True while an answer or a file list is on its way.
     /// How many searches were started (the newest one's number).
     pub fn generation(&self) -> u64 {
         self.generation
     }
 
+    /// True while an answer or a file list is on its way.
     pub fn busy(&self) -> bool {
         !self.searches.is_empty() || !self.listing.is_empty()
     }
@@ -607,12 +607,8 @@ impl SearchState {
                 }
                 // The query's filters, here on every answer: a source that
                 // could not express one sends records it does not hold for.
-                let keep = crate::catalogue::query::Query {
-                    text: String::new(),
-                    filters: self.filters.clone(),
-                };
                 let mut v = v;
-                v.retain(|d| keep.keeps(d));
+                v.retain(|d| crate::catalogue::query::keeps(&self.filters, d));
                 crate::catalogue::merge(&mut self.results, v);
                 Ok(n)
             }

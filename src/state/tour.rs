@@ -27,11 +27,6 @@ pub struct Step {
     pub witness: fn(&AppState) -> Option<String>,
 }
 
-/// The dataset page shown, if any.
-fn shown(s: &AppState) -> Option<&crate::catalogue::Dataset> {
-    s.search.shown_dataset()
-}
-
 /// The object selected in Files, as a witness.
 fn selection(t: &super::Target) -> String {
     format!("{}:{}", t.doc, t.path)
@@ -72,7 +67,7 @@ pub const STEPS: &[Step] = &[
                Hydrogen…\", to see its page.",
         tab: TabKind::Search,
         target: "search:results",
-        witness: |s| shown(s).map(crate::catalogue::Dataset::key),
+        witness: |s| s.search.shown_dataset().map(crate::catalogue::Dataset::key),
     },
     Step {
         title: "Read its facility, authors and ORCID iDs",
@@ -82,7 +77,8 @@ pub const STEPS: &[Step] = &[
         tab: TabKind::Search,
         target: "search:page",
         witness: |s| {
-            shown(s)
+            s.search
+                .shown_dataset()
                 .filter(|d| {
                     d.facility.is_some()
                         && d.creators.iter().any(|c| c.orcid.is_some())
@@ -99,7 +95,8 @@ pub const STEPS: &[Step] = &[
         target: "button:Copy PID",
         witness: |s| {
             let (pid, n) = s.search.copied_pid.as_ref()?;
-            shown(s)
+            s.search
+                .shown_dataset()
                 .filter(|d| d.pid.as_ref() == Some(pid) && !d.files.is_empty())
                 .map(|_| n.to_string())
         },

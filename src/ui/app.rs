@@ -295,10 +295,8 @@ impl PanoramaApp {
             UiEffect::Copy { what, text } => super::panels::search::copied(&self.ctx, &what, text),
             UiEffect::FocusSearch => self.panels.search.focus = true,
             UiEffect::ShowHelp(tab) => {
-                self.help = tab.or_else(|| self.dock.find_active_focused().map(|(_, t)| *t));
-                if self.help.is_none() {
-                    self.help = Some(TabKind::Welcome);
-                }
+                let front = || self.dock.find_active_focused().map(|(_, t)| *t);
+                self.help = Some(tab.or_else(front).unwrap_or(TabKind::Welcome));
             }
             UiEffect::Quit => self.ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }

@@ -18,6 +18,14 @@ pub fn window(home: &Path, width: f32, height: f32) -> Harness<'static, Panorama
         })
 }
 
+/// Type `text` key by key into the field with focus, a frame between keys.
+pub fn type_slowly(h: &mut Harness<'_, PanoramaApp>, text: &str) {
+    for c in text.chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.run_steps(1);
+    }
+}
+
 /// Search only the bundled catalogue (offline, as in a workshop).
 pub fn bundled_catalogue_only(h: &mut Harness<'_, PanoramaApp>) {
     let demo = panorama::catalogue::default_sources()

@@ -178,11 +178,6 @@ fn result_row(ui: &mut egui::Ui, d: &Dataset, shown: bool, out: &mut Vec<Command
     }
 }
 
-/// Put `text` on the clipboard and say so beside the button for a moment.
-fn copy_with_feedback(ui: &mut egui::Ui, what: &str, text: String) {
-    copied(ui.ctx(), what, text);
-}
-
 /// Put `text` on the clipboard; the dataset page says so for a moment.
 pub(crate) fn copied(ctx: &egui::Context, what: &str, text: String) {
     ctx.copy_text(text);
@@ -259,17 +254,17 @@ fn dataset_page(
                     out.push(SearchCommand::CopyPid.into());
                 }
                 if ui.button("Copy citation").clicked() {
-                    copy_with_feedback(ui, "Citation", citation(d));
+                    copied(ui.ctx(), "Citation", citation(d));
                 }
                 if ui
                     .button("BibTeX")
                     .on_hover_text("Copy as BibTeX")
                     .clicked()
                 {
-                    copy_with_feedback(ui, "BibTeX", crate::catalogue::bibtex(d));
+                    copied(ui.ctx(), "BibTeX", crate::catalogue::bibtex(d));
                 }
                 if ui.button("RIS").on_hover_text("Copy as RIS").clicked() {
-                    copy_with_feedback(ui, "RIS", crate::catalogue::ris(d));
+                    copied(ui.ctx(), "RIS", crate::catalogue::ris(d));
                 }
                 copied_note(ui);
                 if ui
