@@ -167,6 +167,7 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             Some(Shortcut::plain(Key::F5)),
             SearchCommand::Again,
         ),
+        CommandSpec::new("Load more results", None, SearchCommand::LoadMore),
         CommandSpec::new(
             "Run the workflow",
             Some(Shortcut::ctrl(Key::Letter('r'))),

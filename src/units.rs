@@ -140,6 +140,34 @@ pub fn convert(value: f64, from: &str, to: &str) -> Option<f64> {
     Some((base - b.4) / b.3)
 }
 
+/// What a unit measures (`"length"`, `"energy"`, …), if Panorama knows it.
+pub fn dimension(u: &str) -> Option<&'static str> {
+    unit_entry(u).map(|e| e.2)
+}
+
+/// The unit a quantity is measured in at the base (`m`, `eV`, `K`, `Pa`,
+/// `s`, `T`, `1/m`…): the one with factor 1 and no offset.
+pub fn base_unit(dimension: &str) -> Option<&'static str> {
+    UNITS
+        .iter()
+        .find(|e| e.2 == dimension && e.3 == 1.0 && e.4 == 0.0)
+        .map(|e| e.0)
+}
+
+/// A value in the base unit of what its unit measures: `(dimension,
+/// value)`; `None` for a unit Panorama does not know.
+pub fn to_base(value: f64, unit: &str) -> Option<(&'static str, f64)> {
+    let e = unit_entry(unit)?;
+    Some((e.2, value * e.3 + e.4))
+}
+
+/// Whether a parameter of this name is a photon's wavelength or energy
+/// (which convert into each other), not a neutron's.
+pub fn is_photon_quantity(name: &str) -> bool {
+    let n = name.to_lowercase();
+    (n.contains("wavelength") || n.contains("energy")) && !n.contains("neutron")
+}
+
 /// A photon's energy times its wavelength, h·c, in eV·Å (CODATA 2018).
 pub const HC_EV_ANGSTROM: f64 = 12_398.419_843_320_026;
 
@@ -150,10 +178,8 @@ pub fn convert_quantity(name: &str, value: f64, from: &str, to: &str) -> Option<
     if let Some(v) = convert(value, from, to) {
         return Some(v);
     }
-    let n = name.to_lowercase();
-    let photon = (n.contains("wavelength") || n.contains("energy")) && !n.contains("neutron");
     let dims = (unit_entry(from)?.2, unit_entry(to)?.2);
-    if !photon || value == 0.0 {
+    if !is_photon_quantity(name) || value == 0.0 {
         return None;
     }
     match dims {

@@ -751,3 +751,163 @@ fn with_no_network_the_search_says_offline_once() {
     }
     assert_eq!(s.search.offline_summary(), None, "{:?}", s.search.runs);
 }
+
+/// "Load more" asks every source for its next page — PaNOSC by `skip`,
+/// InvenioRDM by `page`, DataCite by `page[number]`, SciCat by its
+/// `limits` — until none has more; what comes joins the results once
+/// each (a PaNOSC document's datasets come with the first page and are
+/// not listed twice), and the whole equals one search with pages large
+/// enough to hold everything.
+#[test]
+fn load_more_pages_through_every_kind_of_source() {
+    let script = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/servers")
+            .join(name)
+    };
+    let start = |name: &str, ready: &str| {
+        let mut cmd = Process::new(common::venv_python());
+        cmd.arg(script(name));
+        common::start_peer(cmd, ready)
+    };
+    let pan = panosc("ok");
+    let invenio = start("invenio_serve.py", "INVENIO_READY");
+    let datacite = start("datacite_serve.py", "DATACITE_READY");
+    let scicat = start("scicat_serve.py", "SCICAT_READY");
+    let kind = |id: &str, k: &panorama::catalogue::KindSpec, url: &str| SourceConfig {
+        kind: k.kind(),
+        ..source(id, url)
+    };
+    let sources = vec![
+        source("panosc", &pan.url),
+        kind("zenodo", &panorama::catalogue::invenio::KIND, &invenio.url),
+        kind(
+            "datacite",
+            &panorama::catalogue::datacite::KIND,
+            &datacite.url,
+        ),
+        kind("scicat", &panorama::catalogue::scicat::KIND, &scicat.url),
+        kind(
+            "scicat4",
+            &panorama::catalogue::scicat::KIND,
+            &scicat.url.replace("/api/v3", "/api/v4"),
+        ),
+    ];
+    let rt = Runtime::new().expect("rt");
+    let search = |page_size: usize, more: bool| {
+        let home = tempfile::tempdir().expect("home");
+        let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+        s.set_sources(sources.clone());
+        s.search.page_size = page_size;
+        s.apply(SearchCommand::Run(String::new()));
+        let mut pages = 1;
+        loop {
+            let t0 = Instant::now();
+            while s.search.running() {
+                s.poll();
+                assert!(
+                    t0.elapsed() < Duration::from_secs(20),
+                    "a page did not come"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            for r in &s.search.runs {
+                assert!(r.status.ready().is_some(), "{}: {:?}", r.id, r.status);
+            }
+            if !(more && s.search.has_more()) {
+                break;
+            }
+            s.apply(SearchCommand::LoadMore);
+            pages += 1;
+            assert!(pages < 50, "the pages do not end");
+        }
+        let mut keys: Vec<String> = s
+            .search
+            .results
+            .iter()
+            .map(panorama::catalogue::Dataset::key)
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a record is listed twice");
+        let counts: Vec<(String, usize)> = s
+            .search
+            .runs
+            .iter()
+            .map(|r| (r.id.clone(), *r.status.ready().unwrap_or(&0)))
+            .collect();
+        (keys, pages, counts, s.search.has_more())
+    };
+    let (whole, one, whole_counts, _) = search(1000, false);
+    assert_eq!(one, 1);
+    let (first, _, _, more) = search(1, false);
+    assert!(more, "one record a page leaves more to load");
+    assert!(first.len() < whole.len());
+    let (paged, pages, counts, more) = search(1, true);
+    assert!(!more);
+    assert!(pages > 2, "{pages} pages");
+    assert_eq!(
+        paged, whole,
+        "every record once, as one large page has them"
+    );
+    assert_eq!(counts, whole_counts, "each source sent as many");
+}
+
+/// SciCat is sent the structured query as its full query's scientific
+/// conditions (compared in SI, so a range in µm finds a wavelength
+/// recorded in nm) and creation-time window, on v3 and v4 alike: the
+/// server answers only the datasets that hold, page by page.
+#[test]
+fn scicat_filters_parameters_in_si_and_dates_itself() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("TOKEN", "user-token");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let rt = Runtime::new().expect("rt");
+    for base in [peer.url.clone(), peer.url.replace("/api/v3", "/api/v4")] {
+        // Signed in: dataset 4 is not published.
+        let token = Some(panorama::auth::Secret::new("user-token"));
+        let cat =
+            panorama::catalogue::scicat::SciCat::new("s", "SciCat", &base, token).expect("client");
+        let pids = |syntax: &str| {
+            let q = panorama::catalogue::query::Query::parse(syntax).expect(syntax);
+            let page = rt
+                .block_on(cat.search_async(&SearchQuery {
+                    text: q.text,
+                    filters: q.filters,
+                    ..SearchQuery::default()
+                }))
+                .unwrap_or_else(|e| panic!("{base} {syntax}: {e}"));
+            let mut p: Vec<String> = page
+                .datasets
+                .iter()
+                .filter(|d| {
+                    d.pid
+                        .as_deref()
+                        .is_some_and(|p| p.contains("panosc-dataset"))
+                })
+                .filter_map(|d| d.pid.clone())
+                .collect();
+            p.sort();
+            p
+        };
+        let one = |n: u32| vec![format!("20.500.12269/panosc-dataset{n}")];
+        assert_eq!(pids("wavelength:1..1.1 µm"), one(4), "{base}");
+        assert_eq!(pids("wavelength:1064 nm"), one(4), "{base}");
+        assert_eq!(pids("photon_energy:0.9..1 keV"), one(2), "{base}");
+        assert_eq!(
+            pids("photon_energy:>=1 keV"),
+            Vec::<String>::new(),
+            "{base}"
+        );
+        assert_eq!(pids("temperature:290..300 K"), one(3), "{base}");
+        assert_eq!(pids("temperature:<=19 °C"), Vec::<String>::new(), "{base}");
+        assert_eq!(pids("before:2019"), Vec::<String>::new(), "{base}");
+        assert_eq!(
+            pids("after:2020-07 before:2020-07 temperature:20 °C"),
+            one(3),
+            "{base}"
+        );
+    }
+}

@@ -314,3 +314,132 @@ fn a_parameter_range_with_units_finds_only_matching_records() {
     h.get_by_label_contains("does not read: a date is YYYY");
     assert!(h.state().state().search.results.is_empty());
 }
+
+/// The filter builder, used as a person does: open it, type a parameter's
+/// name and range key by key, pick Å, add. The query box then reads the
+/// filter, both loopback PaNOSC servers are asked it (as the search API's
+/// scoped include, which they apply over parameters recorded in Å and in
+/// nm), and only the records that hold are listed.
+#[test]
+fn the_filter_builder_finds_a_wavelength_range_across_panosc_servers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let extra = |name: &str, rows: serde_json::Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, rows.to_string()).expect("write");
+        path
+    };
+    let dataset = |pid: &str, title: &str, p: serde_json::Value| {
+        serde_json::json!({
+            "pid": pid, "title": title, "isPublic": true,
+            "creationDate": "2023-03-01T10:00:00.000Z",
+            "instrumentId": "20.500.12269/0f98fcf2-7bd7-430e-ad20-d47031ca8f71",
+            "parameters": [p],
+        })
+    };
+    let a = extra(
+        "a.json",
+        serde_json::json!([
+            dataset(
+                "20.500.12269/a1",
+                "Lysozyme at 1.5 Å",
+                serde_json::json!({"name": "wavelength", "value": 1.5, "unit": "angstrom"})
+            ),
+            dataset(
+                "20.500.12269/a2",
+                "Powder at 3 Å",
+                serde_json::json!({"name": "wavelength", "value": 3, "unit": "angstrom"})
+            ),
+        ]),
+    );
+    let b = extra(
+        "b.json",
+        serde_json::json!([
+            dataset(
+                "20.500.12269/b1",
+                "Film at 0.12 nm",
+                serde_json::json!({"name": "wavelength", "value": 0.12, "unit": "nm"})
+            ),
+            dataset(
+                "20.500.12269/b2",
+                "Ice at 10 keV",
+                serde_json::json!({"name": "photon_energy", "value": 10, "unit": "keV"})
+            ),
+        ]),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
+    let serve = |extra: &Path| {
+        let mut cmd = std::process::Command::new(common::venv_python());
+        cmd.arg(&script).env("MODE", "ok").env("EXTRA", extra);
+        common::start_peer(cmd, "PANOSC_READY")
+    };
+    let (pa, pb) = (serve(&a), serve(&b));
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
+    h.run();
+    let source = |id: &str, url: &str| panorama::catalogue::SourceConfig {
+        id: id.into(),
+        name: id.into(),
+        kind: panorama::catalogue::panosc::KIND.kind(),
+        url: url.into(),
+        enabled: true,
+        account: None,
+        h5grove: None,
+    };
+    h.state_mut().state_mut().set_sources(vec![
+        source("Beamline A", &pa.url),
+        source("Beamline B", &pb.url),
+    ]);
+    h.get_by_label("Search").click();
+    h.run();
+    h.get_by_label("Filters…").click();
+    h.run_steps(2);
+    let field = |h: &mut Harness<'_, PanoramaApp>, i: usize, text: &str| {
+        h.get_all_by_role(egui::accesskit::Role::TextInput)
+            .nth(i)
+            .expect("a field of the builder")
+            .focus();
+        h.run_steps(2);
+        common::gui::type_slowly(h, text);
+    };
+    // The search box, then the builder's name, from and to.
+    field(&mut h, 1, "wavelength");
+    field(&mut h, 2, "1");
+    field(&mut h, 3, "2");
+    h.get_by_value("no unit").click();
+    h.run_steps(2);
+    h.get_by_label("Å").click();
+    h.run_steps(2);
+    h.get_by_label("Add filter").click();
+    settle(&mut h);
+    let s = h.state().state();
+    assert_eq!(s.search.query.as_deref(), Some("wavelength:1..2 Å"));
+    let mut titles: Vec<&str> = s.search.results.iter().map(|d| d.title.as_str()).collect();
+    titles.sort_unstable();
+    assert_eq!(
+        titles,
+        ["Film at 0.12 nm", "Lysozyme at 1.5 Å"],
+        "{titles:?}"
+    );
+    for run in &s.search.runs {
+        assert!(
+            run.status.ready().is_some(),
+            "{}: {:?}",
+            run.name,
+            run.status
+        );
+    }
+    h.get_by_label("wavelength:1..2 Å ×");
+    h.get_by_label("Lysozyme at 1.5 Å");
+    h.get_by_label("Film at 0.12 nm");
+    // A range the wrong way round says why, and nothing is added.
+    field(&mut h, 1, "temperature");
+    field(&mut h, 2, "300");
+    field(&mut h, 3, "10");
+    h.get_by_label("Add filter").click();
+    h.run_steps(3);
+    h.get_by_label_contains("from the smaller number to the larger");
+    assert_eq!(
+        h.state().state().search.query.as_deref(),
+        Some("wavelength:1..2 Å")
+    );
+}

@@ -243,6 +243,8 @@ impl DataCite {
             .query(&[
                 ("query", q.text.trim().to_owned()),
                 ("page[size]", size.to_string()),
+                // Pages of `size`, counted from 1.
+                ("page[number]", (q.skip / size + 1).to_string()),
             ]);
         let answer: J = self.ep.get_json(req).await?;
         let rows = answer
@@ -253,9 +255,11 @@ impl DataCite {
             .iter()
             .filter_map(|r| map_record(r, &self.ep.id).ok())
             .collect();
-        let mut page = SearchPage::filtered(&datasets, &q.facets);
-        if q.facets.is_empty() {
-            page.total = answer.pointer("/meta/total").and_then(J::as_u64);
+        let total = answer.pointer("/meta/total").and_then(J::as_u64);
+        let mut page = SearchPage::paged(&datasets, &q.facets, q.skip, size, rows.len(), total);
+        if !q.facets.is_empty() {
+            // The count is of every match, not of those the facets let through.
+            page.total = Some(page.datasets.len() as u64);
         }
         Ok(page)
     }

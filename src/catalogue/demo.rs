@@ -9,7 +9,7 @@ use crate::catalogue::offline::RecordIndex as _;
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::{Catalogue, CatalogueError, Dataset, SearchPage, SearchQuery, apply_facets};
+use super::{Catalogue, CatalogueError, Dataset, SearchPage, SearchQuery};
 use crate::runtime::BoxFuture;
 use crate::store::Store;
 
@@ -134,19 +134,17 @@ impl DemoCatalogue {
             .store
             .lock()
             .map_err(|_| malformed("the demo index is unavailable"))?;
-        let hits = store
-            .search_index(&q.text, 10_000)
-            .map_err(|e| malformed(e.to_string()))?;
-        let filtered: Vec<Dataset> = apply_facets(&hits, &q.facets)
-            .into_iter()
-            .cloned()
-            .collect();
-        let total = filtered.len() as u64;
         let limit = if q.limit == 0 { usize::MAX } else { q.limit };
+        // The query's filters and the facets, by the index, over every record.
+        let (datasets, total, _) = store
+            .search_index_filtered(&q.text, &q.filters, &q.facets, q.skip, limit)
+            .map_err(|e| malformed(e.to_string()))?;
+        let end = q.skip + datasets.len();
         Ok(SearchPage {
-            datasets: filtered.into_iter().take(limit).collect(),
-            total: Some(total),
+            datasets,
+            total: Some(total as u64),
             facet_counts: None,
+            next: (end < total).then_some(end),
         })
     }
 }

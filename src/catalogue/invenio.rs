@@ -161,10 +161,12 @@ impl Invenio {
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let size = if q.limit == 0 { 50 } else { q.limit.min(100) };
         let size_s = size.to_string();
+        // Pages of `size`, counted from 1.
+        let page_s = (q.skip / size + 1).to_string();
         let params = [
             ("q", q.text.trim()),
             ("size", size_s.as_str()),
-            ("page", "1"),
+            ("page", page_s.as_str()),
             ("sort", "bestmatch"),
         ];
         let j: J = self
@@ -184,15 +186,14 @@ impl Invenio {
                 detail: "no hits in the answer".into(),
             })?;
         let datasets: Vec<Dataset> = hits.iter().map(|r| map_record(r, &self.ep.id)).collect();
-        let datasets: Vec<Dataset> = super::apply_facets(&datasets, &q.facets)
-            .into_iter()
-            .cloned()
-            .collect();
-        Ok(SearchPage {
-            total: j.pointer("/hits/total").and_then(J::as_u64),
-            facet_counts: None,
-            datasets,
-        })
+        Ok(SearchPage::paged(
+            &datasets,
+            &q.facets,
+            q.skip,
+            size,
+            hits.len(),
+            j.pointer("/hits/total").and_then(J::as_u64),
+        ))
     }
 }
 

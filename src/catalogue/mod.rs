@@ -178,6 +178,9 @@ pub struct SearchQuery {
     /// Facet filters such as `("facility", "HZDR")`.
     pub facets: Vec<(String, String)>,
     pub limit: usize,
+    /// Where the page starts: how many records the source sent before
+    /// (its [`SearchPage::next`] of the page before).
+    pub skip: usize,
 }
 
 /// One page of results from one source.
@@ -189,6 +192,9 @@ pub struct SearchPage {
     /// Facet counts over every match, from a source that counts them itself
     /// (the offline index); the others' are counted on the records sent.
     pub facet_counts: Option<FacetCounts>,
+    /// Where the next page starts (the `skip` to ask it with), when the
+    /// source may have more.
+    pub next: Option<usize>,
 }
 
 /// Facet counts: each facet with its values and how many records have each.
@@ -206,7 +212,33 @@ impl SearchPage {
             total: Some(datasets.len() as u64),
             datasets,
             facet_counts: None,
+            next: None,
         }
+    }
+
+    /// The same, and where the next page starts: `sent` records came for
+    /// a page of `limit` asked after `skip`; a full page may be followed by
+    /// another, and so is a total beyond what was sent (`total` when the
+    /// source says).
+    pub fn paged(
+        datasets: &[Dataset],
+        facets: &[(String, String)],
+        skip: usize,
+        limit: usize,
+        sent: usize,
+        total: Option<u64>,
+    ) -> Self {
+        let mut page = Self::filtered(datasets, facets);
+        let end = skip + sent;
+        let more = match total {
+            Some(t) => (end as u64) < t && sent > 0,
+            None => sent >= limit && sent > 0,
+        };
+        page.next = more.then_some(end);
+        if let Some(t) = total {
+            page.total = Some(t);
+        }
+        page
     }
 }
 

@@ -6,9 +6,12 @@
 
 use std::path::PathBuf;
 
+use super::query::{self, AccessFilter, Filter};
 use super::{Catalogue, CatalogueError, Dataset, FacetCounts, SearchPage, SearchQuery};
 use crate::runtime::BoxFuture;
-use crate::store::{RecordRow, Store, StoreError};
+use crate::store::{
+    RecordFilter, RecordRow, Store, StoreError, ValueCondition, ValueRange, ValueRow,
+};
 
 /// A dataset as the index keeps it: its JSON, the text searched by column
 /// (people with their ORCID iDs and affiliations; facility, instrument,
@@ -50,7 +53,131 @@ pub fn row_of(d: &Dataset) -> Result<RecordRow, StoreError> {
         parameters: parameters.join(" "),
         place: place.join(" "),
         facets: facets_of(d),
+        values: values_of(d),
     })
+}
+
+/// The numbers of a record's parameters, for range filters: by the name
+/// filters compare, as recorded and in the base unit of what they measure.
+fn values_of(d: &Dataset) -> Vec<ValueRow> {
+    d.parameters
+        .iter()
+        .filter_map(|p| {
+            let value = p.value.as_f64()?;
+            let base = crate::units::to_base(value, &p.unit);
+            Some(ValueRow {
+                name: query::parameter_name(&p.name),
+                value,
+                unit: p.unit.clone(),
+                dimension: base.map(|(d, _)| d.to_owned()),
+                base: base.map(|(_, v)| v),
+            })
+        })
+        .collect()
+}
+
+/// What the index keeps of a query's filters: parameters as conditions on
+/// the numbers (a range in the filter's unit, in the base unit of what it
+/// measures, and for a photon in its wavelength or energy), facility,
+/// instrument, technique and access on the facets, dates on the record.
+/// The same records pass as [`query::keeps`] lets through.
+fn record_filter<'a>(
+    filters: &'a [Filter],
+    facets: &'a [(String, String)],
+    dates: &'a dyn Fn(&str) -> bool,
+) -> RecordFilter<'a> {
+    let mut out = RecordFilter {
+        facets,
+        ..RecordFilter::default()
+    };
+    for f in filters {
+        match f {
+            Filter::Parameter { name, range, unit } => {
+                out.values.push(condition(name, range, unit.as_deref()));
+            }
+            Filter::Facility(v) => out.contains.push(("facility".into(), v.clone())),
+            Filter::Instrument(v) => out.contains.push(("instrument".into(), v.clone())),
+            Filter::Technique(v) => out.contains.push(("technique".into(), v.clone())),
+            Filter::Access(a) => out.contains.push((
+                "access".into(),
+                match a {
+                    AccessFilter::Open => "open",
+                    AccessFilter::Embargoed => "embargoed",
+                    AccessFilter::Restricted => "restricted",
+                }
+                .into(),
+            )),
+            Filter::After(_) | Filter::Before(_) => out.check = Some(dates),
+        }
+    }
+    out
+}
+
+/// The rows a parameter filter lets through (see [`record_filter`]).
+fn condition(name: &str, range: &query::Range, unit: Option<&str>) -> ValueCondition {
+    // The ends as `Range::holds` reads them: included, within 1e-9.
+    let tol = |x: f64| 1e-9 * x.abs().max(1e-300);
+    let lo = range.min.map_or(f64::MIN, |a| a - tol(a));
+    let hi = range.max.map_or(f64::MAX, |b| b + tol(b));
+    let raw = |unit: Option<String>| ValueRange::Raw { lo, hi, unit };
+    let mut any_of = Vec::new();
+    match unit {
+        None => any_of.push(raw(None)),
+        Some(u) => {
+            // A record without a unit is read in the filter's; one in the
+            // same (even unknown) unit as it is.
+            any_of.push(raw(Some(String::new())));
+            any_of.push(raw(Some(u.to_owned())));
+            let base = |x: f64| {
+                if x == f64::MIN || x == f64::MAX {
+                    Some(x)
+                } else {
+                    crate::units::to_base(x, u).map(|(_, v)| v)
+                }
+            };
+            if let (Some(dimension), Some(blo), Some(bhi)) =
+                (crate::units::dimension(u), base(lo), base(hi))
+            {
+                any_of.push(ValueRange::Base {
+                    dimension: dimension.to_owned(),
+                    lo: blo,
+                    hi: bhi,
+                });
+                // A photon's wavelength asked for in energy, or its energy
+                // in length: the range turns over (λ = hc/E).
+                let other = match dimension {
+                    "length" => Some("energy"),
+                    "energy" => Some("length"),
+                    _ => None,
+                };
+                if let Some(other) = other.filter(|_| crate::units::is_photon_quantity(name))
+                    && let Some(to) = crate::units::base_unit(other)
+                    && range.max.is_none_or(|b| b > 0.0)
+                {
+                    let turn = |x: f64| crate::units::convert_quantity(name, x, u, to);
+                    let olo = match range.max {
+                        Some(b) => turn(b + tol(b)),
+                        None => Some(f64::MIN_POSITIVE),
+                    };
+                    let ohi = match range.min {
+                        Some(a) if a > 0.0 => turn(a - tol(a)),
+                        _ => Some(f64::MAX),
+                    };
+                    if let (Some(olo), Some(ohi)) = (olo, ohi) {
+                        any_of.push(ValueRange::Base {
+                            dimension: other.to_owned(),
+                            lo: olo,
+                            hi: ohi,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    ValueCondition {
+        name: query::parameter_name(name),
+        any_of,
+    }
 }
 
 fn facets_of(d: &Dataset) -> Vec<(String, String)> {
@@ -80,7 +207,21 @@ pub trait RecordIndex {
     fn search_index_faceted(
         &self,
         text: &str,
-        filters: &[(String, String)],
+        facets: &[(String, String)],
+        limit: usize,
+    ) -> Result<(Vec<Dataset>, usize, FacetCounts), StoreError> {
+        self.search_index_filtered(text, &[], facets, 0, limit)
+    }
+    /// With a query's filters too (parameter ranges in any unit, facility,
+    /// dates…), over every record: `limit` of those that pass after the
+    /// first `skip`, how many pass in all, and the facet counts of those
+    /// that pass all but the facet filters.
+    fn search_index_filtered(
+        &self,
+        text: &str,
+        filters: &[Filter],
+        facets: &[(String, String)],
+        skip: usize,
         limit: usize,
     ) -> Result<(Vec<Dataset>, usize, FacetCounts), StoreError>;
 }
@@ -98,22 +239,36 @@ impl RecordIndex for Store {
             .collect()
     }
 
-    fn search_index_faceted(
+    fn search_index_filtered(
         &self,
         text: &str,
-        filters: &[(String, String)],
+        filters: &[Filter],
+        facets: &[(String, String)],
+        skip: usize,
         limit: usize,
     ) -> Result<(Vec<Dataset>, usize, FacetCounts), StoreError> {
-        // Records from before facets were kept get theirs first (once).
-        let missing = self.records_without_facets()?;
+        // Records from before facets and numbers were kept get theirs first (once).
+        let missing = self.records_to_refill()?;
         if !missing.is_empty() {
-            let rows: Vec<(String, Vec<(String, String)>)> = missing
+            let rows: Vec<_> = missing
                 .iter()
-                .filter_map(|(key, json)| Some((key.clone(), facets_of(&parse(json).ok()?))))
+                .filter_map(|(key, json)| {
+                    let d = parse(json).ok()?;
+                    Some((key.clone(), facets_of(&d), values_of(&d)))
+                })
                 .collect();
-            self.put_facets(&rows)?;
+            self.put_derived(&rows)?;
         }
-        let (found, total, counts) = self.search_records_faceted(text, filters, limit)?;
+        let dates = |json: &str| {
+            parse(json).is_ok_and(|d| {
+                filters
+                    .iter()
+                    .filter(|f| matches!(f, Filter::After(_) | Filter::Before(_)))
+                    .all(|f| f.keeps(&d) == Some(true))
+            })
+        };
+        let filter = record_filter(filters, facets, &dates);
+        let (found, total, counts) = self.search_records_filtered(text, &filter, skip, limit)?;
         let found = found.iter().map(|j| parse(j)).collect::<Result<_, _>>()?;
         Ok((found, total, counts))
     }
@@ -160,12 +315,20 @@ impl OfflineIndex {
         let store = Store::open(&self.path).map_err(bad)?;
         // Filters and counts over every match; the best `limit` are sent.
         let (hits, total, counts) = store
-            .search_index_faceted(&q.text, &q.facets, if q.limit == 0 { 500 } else { q.limit })
+            .search_index_filtered(
+                &q.text,
+                &q.filters,
+                &q.facets,
+                q.skip,
+                if q.limit == 0 { 500 } else { q.limit },
+            )
             .map_err(bad)?;
+        let end = q.skip + hits.len();
         Ok(SearchPage {
             datasets: hits,
             total: Some(total as u64),
             facet_counts: Some(counts),
+            next: (end < total).then_some(end),
         })
     }
 }
@@ -278,6 +441,102 @@ mod tests {
         assert_eq!(after, n - 1);
     }
 
+    /// Range filters in any unit are answered by the index over every
+    /// record, not the best 500 words' matches: the records it finds are
+    /// exactly those the query's rule (`query::keeps`) lets through, in
+    /// the words' order, and a page after the first continues the list.
+    #[test]
+    fn range_filters_in_any_unit_find_every_record_that_holds() {
+        let mut store = Store::in_memory().expect("store");
+        let records = crate::catalogue::synthetic::synthetic_records(3000);
+        store.index_datasets(&records).expect("index");
+        let cases = [
+            "wavelength:1..2 Å",
+            "wavelength:0.1..0.2 nm",
+            "wavelength:10..20 keV",
+            "wavelength:>2.5 Å",
+            "wavelength:<0.05 nm facility:esrf",
+            "sample_temperature:<10 K",
+            "sample_temperature:-200..-100 °C",
+            "sample_temperature:300..",
+            "pressure:0.5..1 bar",
+            "pressure:<1000 Pa",
+            "photon_energy:8..9 keV sample_temperature:<200 K",
+            "beamtime wavelength:1..1.2 Å after:2020 before:2022-06",
+            "lysozyme sample_temperature:100..200 K technique:diffraction access:open",
+            "photon_energy:1..1.5 Å",
+        ];
+        for case in cases {
+            let q = query::Query::parse(case).expect(case);
+            let (found, total, counts) = store
+                .search_index_filtered(&q.text, &q.filters, &[], 0, 100_000)
+                .expect(case);
+            let words = store.search_index(&q.text, 100_000).expect("words");
+            let expected: Vec<&str> = words
+                .iter()
+                .filter(|d| q.keeps(d))
+                .map(|d| d.id.as_str())
+                .collect();
+            let got: Vec<&str> = found.iter().map(|d| d.id.as_str()).collect();
+            assert!(!expected.is_empty(), "{case} finds nothing to compare");
+            assert_eq!(got, expected, "{case}");
+            assert_eq!(total, expected.len(), "{case}");
+            // Facets counted over what passes.
+            let reference = crate::catalogue::facet_counts(found.iter());
+            let facility = |c: &[(String, usize)]| c.iter().map(|(_, n)| n).sum::<usize>();
+            let mine = counts
+                .iter()
+                .find(|(f, _)| f == "facility")
+                .map(|(_, v)| facility(v));
+            let theirs = reference
+                .iter()
+                .find(|(f, _)| *f == "facility")
+                .map(|(_, v)| facility(v));
+            assert_eq!(mine, theirs, "{case}");
+        }
+        // The second page goes on where the first ended.
+        let q = query::Query::parse("wavelength:0.5..2.5 Å").expect("q");
+        let all = store
+            .search_index_filtered(&q.text, &q.filters, &[], 0, 1000)
+            .expect("all")
+            .0;
+        let second = store
+            .search_index_filtered(&q.text, &q.filters, &[], 40, 40)
+            .expect("page")
+            .0;
+        assert_eq!(second, all[40..80]);
+    }
+
+    /// An index from before numbers were kept answers range filters after
+    /// the upgrade, once its records are read again.
+    #[test]
+    fn an_index_from_before_values_answers_range_filters() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let file = tmp.path().join("s.sqlite");
+        let records = crate::catalogue::synthetic::synthetic_records(200);
+        {
+            let mut s = Store::open(&file).expect("open");
+            s.index_datasets(&records).expect("index");
+            // As the version before left it: no numbers, schema 6.
+            s.put_derived(
+                &records
+                    .iter()
+                    .map(|d| (d.key(), facets_of(d), Vec::new()))
+                    .collect::<Vec<_>>(),
+            )
+            .expect("drop values");
+            s.set("index.values_pending", "1").expect("mark");
+        }
+        let s = Store::open(&file).expect("reopen");
+        let q = query::Query::parse("sample_temperature:<100 K").expect("q");
+        let (_, n, _) = s
+            .search_index_filtered("", &q.filters, &[], 0, 500)
+            .expect("search");
+        let expected = records.iter().filter(|d| q.keeps(d)).count();
+        assert!(expected > 0);
+        assert_eq!(n, expected);
+    }
+
     #[test]
     fn the_offline_index_ranks_titles_first_and_matches_prefixes() {
         let mut s = Store::in_memory().expect("store");
@@ -324,13 +583,14 @@ mod tests {
         let d = ds("a", "Old scan", "PSI");
         s.index_datasets(std::slice::from_ref(&d)).expect("index");
         // As an upgrade leaves it: the row without facets, marked pending.
-        s.put_facets(&[(d.key(), Vec::new())]).expect("drop facets");
+        s.put_derived(&[(d.key(), Vec::new(), Vec::new())])
+            .expect("drop facets");
         s.set("index.facets_pending", "1").expect("mark");
         let (_, n, counts) = s
             .search_index_faceted("old", &[("facility".into(), "PSI".into())], 10)
             .expect("faceted");
         assert_eq!(n, 1, "{counts:?}");
-        assert!(s.records_without_facets().expect("done").is_empty());
+        assert!(s.records_to_refill().expect("done").is_empty());
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl Panosc {
         let limit = if q.limit == 0 { 100 } else { q.limit };
         // The structured query's filters, as the search API's own scoped
         // includes (parameters with units, techniques, instrument, dates).
-        let filter = super::query::panosc_filter(&q.filters, limit, 0);
+        let filter = super::query::panosc_filter(&q.filters, limit, q.skip);
         let mut params = vec![("filter", filter.to_string())];
         if !q.text.trim().is_empty() {
             params.push(("query", q.text.trim().to_owned()));
@@ -240,13 +240,23 @@ impl Panosc {
             doc_params.push(("query", q.text.trim().to_owned()));
         }
         let doc_url = format!("{}/Documents", self.ep.base);
+        // The documents come with the first page.
+        let first = q.skip == 0;
         let (rows, docs) = tokio::join!(
             self.ep
                 .get_json::<Vec<PDataset>>(self.ep.client.get(&url).query(&params)),
-            self.ep
-                .get_json::<Vec<PDocument>>(self.ep.client.get(&doc_url).query(&doc_params)),
+            async {
+                if first {
+                    self.ep
+                        .get_json::<Vec<PDocument>>(self.ep.client.get(&doc_url).query(&doc_params))
+                        .await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
         );
         let rows = rows?;
+        let sent = rows.len();
         // A service without documents still gives its datasets.
         let docs = docs.unwrap_or_else(|e| {
             tracing::info!("{}: no documents: {e}", self.ep.name);
@@ -300,7 +310,9 @@ impl Panosc {
                 }
             }
         }
-        Ok(SearchPage::filtered(&datasets, &q.facets))
+        Ok(SearchPage::paged(
+            &datasets, &q.facets, q.skip, limit, sent, None,
+        ))
     }
 }
 

@@ -295,6 +295,172 @@ impl Query {
     pub fn keeps(&self, d: &Dataset) -> bool {
         keeps(&self.filters, d)
     }
+
+    /// The query written `syntax` with one more filter, in the syntax (the
+    /// filter builder's "Add"); a filter already there is not doubled.
+    pub fn adding(syntax: &str, f: Filter) -> Result<String, QueryError> {
+        let mut q = Self::parse(syntax)?;
+        if !q.filters.contains(&f) {
+            q.filters.push(f);
+        }
+        Ok(q.to_syntax())
+    }
+}
+
+/// What the filter builder asks for, as text fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterKind {
+    Parameter,
+    Technique,
+    Facility,
+    Instrument,
+    After,
+    Before,
+    Access,
+}
+
+impl FilterKind {
+    /// Every kind, in the order the builder lists them.
+    pub const ALL: [Self; 7] = [
+        Self::Parameter,
+        Self::Technique,
+        Self::Facility,
+        Self::Instrument,
+        Self::After,
+        Self::Before,
+        Self::Access,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Parameter => "parameter",
+            Self::Technique => "technique",
+            Self::Facility => "facility",
+            Self::Instrument => "instrument",
+            Self::After => "made after",
+            Self::Before => "made before",
+            Self::Access => "access",
+        }
+    }
+}
+
+/// The units the filter builder offers, by what they measure.
+pub const BUILDER_UNITS: &[&str] = &[
+    "", "Å", "nm", "µm", "mm", "eV", "keV", "meV", "K", "°C", "Pa", "mbar", "bar", "T", "mT", "s",
+    "min", "h", "1/Å",
+];
+
+/// A filter from the builder's fields: for a parameter its name, the
+/// lower and upper ends (either may be empty, for an open range; the same
+/// number in both for one value) and a unit ("" for none); for the others
+/// the value. Says what is wrong in the words of [`QueryError`].
+pub fn build_filter(
+    kind: FilterKind,
+    name_or_value: &str,
+    min: &str,
+    max: &str,
+    unit: &str,
+) -> Result<Filter, QueryError> {
+    let value = name_or_value.trim();
+    let bad = |key: &str, v: &str, expected| QueryError::BadValue {
+        key: key.to_owned(),
+        value: v.to_owned(),
+        expected,
+    };
+    Ok(match kind {
+        FilterKind::Parameter => {
+            let valid = !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-.".contains(c));
+            if !valid {
+                return Err(bad(
+                    value,
+                    "",
+                    "a parameter's name is one word, such as wavelength or sample_temperature",
+                ));
+            }
+            let end = |t: &str| -> Result<Option<f64>, QueryError> {
+                let t = t.trim();
+                if t.is_empty() {
+                    return Ok(None);
+                }
+                number(t).map(Some).ok_or_else(|| {
+                    bad(
+                        value,
+                        t,
+                        "the ends of a range are numbers, such as 1.5 or 2e-3",
+                    )
+                })
+            };
+            let (lo, hi) = (end(min)?, end(max)?);
+            if lo.is_none() && hi.is_none() {
+                return Err(bad(value, "", "give a value or a range: from, to, or both"));
+            }
+            if let (Some(a), Some(b)) = (lo, hi)
+                && a > b
+            {
+                return Err(bad(
+                    value,
+                    &format!("{a}..{b}"),
+                    "the range goes from the smaller number to the larger",
+                ));
+            }
+            let unit = unit.trim();
+            if !unit.is_empty() && !crate::units::is_unit(unit) {
+                return Err(bad(
+                    value,
+                    unit,
+                    "a unit Panorama knows, such as Å, keV, K or mbar",
+                ));
+            }
+            Filter::Parameter {
+                name: value.to_owned(),
+                range: Range { min: lo, max: hi },
+                unit: (!unit.is_empty()).then(|| unit.to_owned()),
+            }
+        }
+        FilterKind::Technique | FilterKind::Facility | FilterKind::Instrument
+            if value.is_empty() =>
+        {
+            return Err(bad(kind.label(), "", "type what it should be"));
+        }
+        FilterKind::Technique => Filter::Technique(value.to_owned()),
+        FilterKind::Facility => Filter::Facility(value.to_owned()),
+        FilterKind::Instrument => Filter::Instrument(value.to_owned()),
+        FilterKind::After | FilterKind::Before => {
+            if !is_date(value) {
+                return Err(bad(
+                    kind.label(),
+                    value,
+                    "a date is YYYY, YYYY-MM or YYYY-MM-DD",
+                ));
+            }
+            if kind == FilterKind::After {
+                Filter::After(value.to_owned())
+            } else {
+                Filter::Before(value.to_owned())
+            }
+        }
+        FilterKind::Access => Filter::Access(match value.to_lowercase().as_str() {
+            "open" => AccessFilter::Open,
+            "embargoed" => AccessFilter::Embargoed,
+            "restricted" => AccessFilter::Restricted,
+            _ => {
+                return Err(bad(
+                    "access",
+                    value,
+                    "access is open, embargoed or restricted",
+                ));
+            }
+        }),
+    })
+}
+
+/// A parameter's name as filters compare it: `photon_energy` is the
+/// record's "Photon energy".
+pub fn parameter_name(n: &str) -> String {
+    n.to_lowercase().replace('_', " ")
 }
 
 /// Whether a record passes every one of `filters`. A record that does not
@@ -371,9 +537,11 @@ impl Filter {
         let same = |a: &str, b: &str| a.to_lowercase().contains(&b.to_lowercase());
         match self {
             Self::Parameter { name, range, unit } => {
-                // `photon_energy` is the record's "photon energy".
-                let norm = |n: &str| n.to_lowercase().replace('_', " ");
-                let p = d.parameters.iter().find(|p| norm(&p.name) == norm(name))?;
+                let wanted = parameter_name(name);
+                let p = d
+                    .parameters
+                    .iter()
+                    .find(|p| parameter_name(&p.name) == wanted)?;
                 let v = p.value.as_f64()?;
                 let v = match unit {
                     Some(u) if !p.unit.is_empty() => {
@@ -400,6 +568,41 @@ impl Filter {
             )),
         }
     }
+}
+
+/// The first and the last instant of a date of the syntax (`2020`,
+/// `2020-05`, `2020-05-17`), as ISO 8601 times in UTC: what `after:` and
+/// `before:` mean to a catalogue that takes times.
+pub fn date_bounds(day: &str) -> Option<(String, String)> {
+    if !is_date(day) {
+        return None;
+    }
+    let parts: Vec<u32> = day.split('-').filter_map(|p| p.parse().ok()).collect();
+    let (y, m, d) = match parts.as_slice() {
+        [y] => (*y, None, None),
+        [y, m] => (*y, Some(*m), None),
+        [y, m, d] => (*y, Some(*m), Some(*d)),
+        _ => return None,
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let last_day = |m: u32| match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let (m0, m1) = m.map_or((1, 12), |m| (m, m));
+    if !(1..=12).contains(&m0) {
+        return None;
+    }
+    let (d0, d1) = d.map_or((1, last_day(m1)), |d| (d, d));
+    if d0 == 0 || d1 > last_day(m1) {
+        return None;
+    }
+    Some((
+        format!("{y:04}-{m0:02}-{d0:02}T00:00:00.000Z"),
+        format!("{y:04}-{m1:02}-{d1:02}T23:59:59.999Z"),
+    ))
 }
 
 /// The PaNOSC search API's name of a unit (it converts units by these names).
@@ -671,6 +874,68 @@ mod tests {
 
     /// The PaNOSC filter carries each recorded example's scoped include as
     /// the search API's own documentation writes it.
+    /// The builder's fields make the filter the syntax would, and what
+    /// does not read says why; adding to a query keeps its text and does
+    /// not double a filter.
+    #[test]
+    fn the_builder_makes_the_filters_the_syntax_reads() {
+        let p = build_filter(FilterKind::Parameter, "wavelength", "1", "2", "Å").expect("p");
+        assert_eq!(
+            Query::parse("wavelength:1..2 Å").expect("q").filters,
+            std::slice::from_ref(&p)
+        );
+        let open = build_filter(FilterKind::Parameter, "temperature", "", "10", "K").expect("p");
+        assert_eq!(open.to_syntax(), "temperature:..10 K");
+        let q = Query::adding("lysozyme facility:ESRF", p.clone()).expect("adds");
+        assert_eq!(q, "lysozyme facility:ESRF wavelength:1..2 Å");
+        assert_eq!(Query::adding(&q, p).expect("again"), q);
+        let d = build_filter(FilterKind::After, "2020-05", "", "", "").expect("date");
+        assert_eq!(d, Filter::After("2020-05".into()));
+        for (kind, v, lo, hi, u) in [
+            (FilterKind::Parameter, "", "1", "2", ""),
+            (FilterKind::Parameter, "two words", "1", "2", ""),
+            (FilterKind::Parameter, "wavelength", "", "", "Å"),
+            (FilterKind::Parameter, "wavelength", "2", "1", "Å"),
+            (FilterKind::Parameter, "wavelength", "one", "", "Å"),
+            (FilterKind::Parameter, "wavelength", "1", "", "furlong"),
+            (FilterKind::After, "May 2020", "", "", ""),
+            (FilterKind::Access, "public-ish", "", "", ""),
+            (FilterKind::Facility, " ", "", "", ""),
+        ] {
+            let e = build_filter(kind, v, lo, hi, u).expect_err(v);
+            assert!(!e.to_string().is_empty());
+        }
+        for u in BUILDER_UNITS.iter().filter(|u| !u.is_empty()) {
+            assert!(crate::units::is_unit(u), "{u}");
+        }
+    }
+
+    /// `after:` and `before:` as a catalogue's time window: a year, a
+    /// month (February of a leap year) and a day; nonsense is none.
+    #[test]
+    fn dates_are_windows_of_time() {
+        let b = |d: &str| date_bounds(d).map(|(a, b)| format!("{a} {b}"));
+        assert_eq!(
+            b("2020").as_deref(),
+            Some("2020-01-01T00:00:00.000Z 2020-12-31T23:59:59.999Z")
+        );
+        assert_eq!(
+            b("2024-02").as_deref(),
+            Some("2024-02-01T00:00:00.000Z 2024-02-29T23:59:59.999Z")
+        );
+        assert_eq!(
+            b("1900-02").as_deref(),
+            Some("1900-02-01T00:00:00.000Z 1900-02-28T23:59:59.999Z")
+        );
+        assert_eq!(
+            b("2021-06-30").as_deref(),
+            Some("2021-06-30T00:00:00.000Z 2021-06-30T23:59:59.999Z")
+        );
+        for bad in ["2021-13", "2021-06-31", "2021-00", "20", "x"] {
+            assert_eq!(b(bad), None, "{bad}");
+        }
+    }
+
     #[test]
     fn the_panosc_filter_is_the_recorded_one() {
         let f = panosc_filter(

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value as J;
 
+use super::query::Filter;
 use super::{
     Access, Catalogue, CatalogueError, Creator, DataFile, Dataset, Parameter, SearchPage,
     SearchQuery,
@@ -16,6 +17,60 @@ use crate::net::credentials::{Secret, SharedTokens, StaticToken};
 use crate::runtime::BoxFuture;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The `fields` of SciCat's full query for the free text and the filters
+/// SciCat can express: each parameter as a scientific condition
+/// (`{lhs, relation, rhs, unit}`, which SciCat compares in SI units, so
+/// `wavelength:1..2 Å` finds a dataset that recorded 0.15 nm), the dates
+/// as `creationTime` `{begin, end}`. The other filters are applied here
+/// on what it sends.
+pub fn full_query_fields(text: &str, filters: &[Filter]) -> J {
+    let mut fields = serde_json::json!({ "text": text.trim() });
+    let mut scientific = Vec::new();
+    let (mut begin, mut end): (Option<String>, Option<String>) = (None, None);
+    for f in filters {
+        match f {
+            Filter::Parameter { name, range, unit } => {
+                let (relation, rhs) = match (range.min, range.max) {
+                    (Some(a), Some(b)) if a == b => ("EQUAL_TO_NUMERIC", serde_json::json!(a)),
+                    (Some(a), Some(b)) => ("RANGE", serde_json::json!([a, b])),
+                    (Some(a), None) => ("GREATER_THAN_OR_EQUAL", serde_json::json!(a)),
+                    (None, Some(b)) => ("LESS_THAN_OR_EQUAL", serde_json::json!(b)),
+                    (None, None) => continue,
+                };
+                // SciCat reads units by mathjs's names, which are Panorama's.
+                let unit = unit
+                    .as_deref()
+                    .map(|u| crate::units::canonical(u).unwrap_or(u).to_owned())
+                    .unwrap_or_default();
+                scientific.push(serde_json::json!({
+                    "lhs": name, "relation": relation, "rhs": rhs, "unit": unit,
+                }));
+            }
+            Filter::After(day) => {
+                if let Some((first, _)) = super::query::date_bounds(day) {
+                    begin = Some(begin.map_or(first.clone(), |b| b.max(first)));
+                }
+            }
+            Filter::Before(day) => {
+                if let Some((_, last)) = super::query::date_bounds(day) {
+                    end = Some(end.map_or(last.clone(), |e| e.min(last)));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !scientific.is_empty() {
+        fields["scientific"] = J::Array(scientific);
+    }
+    if begin.is_some() || end.is_some() {
+        fields["creationTime"] = serde_json::json!({
+            "begin": begin.unwrap_or_else(|| "0000-01-01T00:00:00.000Z".into()),
+            "end": end.unwrap_or_else(|| "9999-12-31T23:59:59.999Z".into()),
+        });
+    }
+    fields
+}
 /// The SciCat kind of source.
 pub const KIND: super::KindSpec = super::KindSpec {
     id: "scicat",
@@ -138,9 +193,16 @@ impl SciCat {
     /// Search datasets, and the published data (DOIs minted for datasets)
     /// at the same time; published records merge with their datasets by DOI.
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
-        let (datasets, published) = tokio::join!(self.datasets(q), self.published(q));
+        // The published records come with the first page.
+        let (datasets, published) = tokio::join!(self.datasets(q), async {
+            if q.skip == 0 {
+                self.published(q).await
+            } else {
+                Ok(Vec::new())
+            }
+        });
         let mut page = datasets?;
-        let found = page.datasets.len() as u64;
+        let found = (q.skip + page.datasets.len()) as u64;
         // A SciCat without published data still gives its datasets.
         let published = match published {
             Ok(p) => SearchPage::filtered(&p, &q.facets).datasets,
@@ -182,10 +244,14 @@ impl SciCat {
 
     async fn datasets(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let limit = if q.limit == 0 { 100 } else { q.limit };
-        if self.v4 {
+        let fields = full_query_fields(&q.text, &q.filters);
+        // What SciCat can filter by itself (parameters, dates) goes to its
+        // full query; v4's plain list is asked for the rest.
+        let expressed = fields.get("scientific").is_some() || fields.get("creationTime").is_some();
+        if self.v4 && !expressed {
             let text = q.text.trim();
             let mut filter = serde_json::json!({
-                "limits": { "limit": limit, "skip": 0, "sort": { "creationTime": "desc" } }
+                "limits": { "limit": limit, "skip": q.skip, "sort": { "creationTime": "desc" } }
             });
             if !text.is_empty() {
                 filter["where"] = serde_json::json!({ "$text": { "$search": text } });
@@ -197,21 +263,30 @@ impl SciCat {
                 .query(&[("filter", filter.to_string())]);
             let rows: Vec<J> = self.ep.get_json(req).await?;
             let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
-            return Ok(SearchPage::filtered(&datasets, &q.facets));
+            return Ok(SearchPage::paged(
+                &datasets,
+                &q.facets,
+                q.skip,
+                limit,
+                rows.len(),
+                None,
+            ));
         }
-        let fields = serde_json::json!({ "text": q.text.trim() }).to_string();
-        let limits = serde_json::json!({ "limit": limit, "skip": 0, "order": "creationTime:desc" })
-            .to_string();
+        let fields = fields.to_string();
+        let limits =
+            serde_json::json!({ "limit": limit, "skip": q.skip, "order": "creationTime:desc" })
+                .to_string();
+        let collection = if self.v4 { "datasets" } else { "Datasets" };
         let req = self
             .ep
             .client
-            .get(format!("{}/Datasets/fullquery", self.ep.base))
+            .get(format!("{}/{collection}/fullquery", self.ep.base))
             .query(&[("fields", fields.clone()), ("limits", limits)]);
         // How many match in all (the page holds at most `limit`).
         let facet_req = self
             .ep
             .client
-            .get(format!("{}/Datasets/fullfacet", self.ep.base))
+            .get(format!("{}/{collection}/fullfacet", self.ep.base))
             .query(&[
                 ("fields", fields),
                 ("facets", r#"["type","keywords"]"#.to_owned()),
@@ -220,13 +295,15 @@ impl SciCat {
             self.ep.get_json::<Vec<J>>(req),
             self.ep.get_json::<J>(facet_req)
         );
-        let datasets: Vec<Dataset> = rows?.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
-        let mut page = SearchPage::filtered(&datasets, &q.facets);
-        if q.facets.is_empty()
-            && let Ok(f) = facets
-            && let Some(total) = f.pointer("/0/all/0/totalSets").and_then(J::as_u64)
-        {
-            page.total = Some(total);
+        let rows = rows?;
+        let datasets: Vec<Dataset> = rows.iter().map(|d| map_dataset(d, &self.ep.id)).collect();
+        let total = facets
+            .ok()
+            .and_then(|f| f.pointer("/0/all/0/totalSets").and_then(J::as_u64));
+        let mut page = SearchPage::paged(&datasets, &q.facets, q.skip, limit, rows.len(), total);
+        if !q.facets.is_empty() {
+            // The count is of every match, not of those the facets let through.
+            page.total = Some(page.datasets.len() as u64);
         }
         Ok(page)
     }

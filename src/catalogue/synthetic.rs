@@ -93,9 +93,50 @@ pub fn synthetic_records(n: usize) -> Vec<super::Dataset> {
                     r.next(9)
                 )),
                 keywords: vec![sample.into(), technique.into()],
+                parameters: parameters(i),
                 sources: vec!["bench".into()],
                 ..Default::default()
             }
         })
         .collect()
+}
+
+/// The parameters of synthetic record `i`, in the units facilities write:
+/// a photon wavelength in Å or nm (or its energy in keV), a sample
+/// temperature in K or °C, a pressure in mbar or Pa; some records lack one.
+fn parameters(i: usize) -> Vec<super::Parameter> {
+    let mut r = Lcg(i as u64 ^ 0x9e37_79b9_7f4a_7c15);
+    #[allow(clippy::cast_precision_loss)]
+    let mut uniform = |lo: f64, hi: f64| lo + (hi - lo) * r.next(1_000_000) as f64 / 1e6;
+    let p = |name: &str, value: f64, unit: &str| super::Parameter {
+        name: name.into(),
+        value: serde_json::json!(value),
+        unit: unit.into(),
+    };
+    let wavelength = uniform(0.3, 3.0);
+    let temperature = uniform(2.0, 400.0);
+    let pressure = uniform(1e-3, 1e3);
+    let pick = uniform(0.0, 6.0);
+    let photon = match pick {
+        x if x < 2.0 => p("wavelength", wavelength, "Å"),
+        x if x < 4.0 => p("wavelength", wavelength / 10.0, "nm"),
+        x if x < 5.0 => p(
+            "photon_energy",
+            crate::units::HC_EV_ANGSTROM / wavelength / 1e3,
+            "keV",
+        ),
+        _ => return Vec::new(),
+    };
+    let mut out = vec![photon];
+    out.push(if pick.fract() < 0.5 {
+        p("sample_temperature", temperature, "K")
+    } else {
+        p("sample_temperature", temperature - 273.15, "°C")
+    });
+    if pick.fract() < 0.3 {
+        out.push(p("pressure", pressure, "mbar"));
+    } else if pick.fract() < 0.6 {
+        out.push(p("pressure", pressure * 100.0, "Pa"));
+    }
+    out
 }

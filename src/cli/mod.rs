@@ -488,6 +488,7 @@ pub fn search(
             total: Some(hits.len() as u64),
             facet_counts: None,
             datasets: hits,
+            next: None,
         });
     match result {
         Ok(page) if json => match serde_json::to_string_pretty(&page.datasets) {

@@ -27,6 +27,9 @@ pub enum SearchCommand {
     Run(String),
     /// Ask every catalogue again for the query shown (after a network came back).
     Again,
+    /// Ask every source that has more for its next page; the records join
+    /// those shown, duplicates merged.
+    LoadMore,
     /// Turn a facet filter on or off.
     ToggleFacet { facet: String, value: String },
     /// Turn every facet filter off.
@@ -68,6 +71,10 @@ pub struct SourceRun {
     pub facets: Option<crate::catalogue::FacetCounts>,
     /// The last answer was that the source could not be reached at all.
     pub unreachable: bool,
+    /// Where the source's next page starts, when it has more.
+    pub next: Option<usize>,
+    /// Where the page on its way starts (0: the first).
+    pub asked: usize,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -102,6 +109,11 @@ pub struct SearchState {
     /// The PID copied last (from a dataset page), and how many copies were
     /// made in all.
     pub copied_pid: Option<(String, u64)>,
+    /// The query as the sources are asked it (free text and filters; the
+    /// facets are the offline index's own), for its next pages.
+    asked: crate::catalogue::SearchQuery,
+    /// Records asked of each source per page (0: each source's own size).
+    pub page_size: usize,
     /// Which sources sent each result (by key), so a source that filters
     /// and counts by itself can be asked again without losing the others'.
     origins: HashMap<String, std::collections::BTreeSet<String>>,
@@ -194,6 +206,25 @@ impl SearchState {
         (!online.is_empty() && online.iter().all(|r| r.unreachable)).then_some(online.len())
     }
 
+    /// Whether some source has more to send and none is still answering
+    /// ("Load more").
+    pub fn has_more(&self) -> bool {
+        !self.running() && self.runs.iter().any(|r| r.next.is_some())
+    }
+
+    /// How many more records the sources say they hold beyond those sent,
+    /// where they say.
+    pub fn more_known(&self) -> u64 {
+        self.runs
+            .iter()
+            .filter(|r| r.next.is_some())
+            .filter_map(|r| {
+                let sent = *r.status.latest()? as u64;
+                r.total.map(|t| t.saturating_sub(sent))
+            })
+            .sum()
+    }
+
     /// True while any source has not answered.
     pub fn running(&self) -> bool {
         self.runs
@@ -253,6 +284,7 @@ impl SearchState {
                     return vec![UiEffect::ShowTab(TabKind::Search)];
                 }
             }
+            SearchCommand::LoadMore => self.load_more(cx),
             SearchCommand::ClearFacets => {
                 self.facets.clear();
                 self.refilter_sources(cx);
@@ -461,9 +493,10 @@ impl SearchState {
         let query = crate::catalogue::SearchQuery {
             text: parsed.text,
             filters: parsed.filters,
-            facets: Vec::new(),
-            limit: 0,
+            limit: self.page_size,
+            ..Default::default()
         };
+        self.asked = query.clone();
         for cfg in self.sources.clone().into_iter().filter(|s| s.enabled) {
             let mut run = SourceRun {
                 id: cfg.id.clone(),
@@ -474,6 +507,8 @@ impl SearchState {
                 skipped: false,
                 facets: None,
                 unreachable: false,
+                next: None,
+                asked: 0,
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Requested::failed("skipped: offline mode (PANORAMA_OFFLINE=1)");
@@ -515,13 +550,52 @@ impl SearchState {
         self.searches.push((generation, cfg.id.clone()), handle);
     }
 
+    /// Ask every source that has more for its next page, where its last
+    /// page ended; what comes joins the results.
+    fn load_more(&mut self, cx: &Cx<'_>) {
+        if self.running() {
+            return;
+        }
+        let generation = self.generation;
+        let wanting: Vec<(String, usize)> = self
+            .runs
+            .iter()
+            .filter_map(|r| Some((r.id.clone(), r.next?)))
+            .collect();
+        for (id, skip) in wanting {
+            let Some(cfg) = self.sources.iter().find(|s| s.id == id).cloned() else {
+                continue;
+            };
+            let cat = match Self::source_client(&cfg, cx) {
+                Ok(c) => c,
+                Err(e) => {
+                    if let Some(run) = self.runs.iter_mut().find(|r| r.id == id) {
+                        run.status.finish::<String>(Err(e.to_string()));
+                    }
+                    continue;
+                }
+            };
+            let mut q = self.asked.clone();
+            q.skip = skip;
+            if cfg.kind.is(&crate::catalogue::offline::KIND) {
+                q.facets.clone_from(&self.facets);
+            }
+            if let Some(run) = self.runs.iter_mut().find(|r| r.id == id) {
+                run.status.refresh();
+                run.started = std::time::Instant::now();
+                run.asked = skip;
+            }
+            self.spawn_search(cx, cat, &cfg, q, generation);
+        }
+    }
+
     /// Ask the sources that filter every match by themselves (the offline
     /// index) again with the filters now in force; their results so far
     /// give way to the new ones, the other sources' stay.
     fn refilter_sources(&mut self, cx: &Cx<'_>) {
-        let Some(text) = self.query.clone() else {
+        if self.query.is_none() {
             return;
-        };
+        }
         let generation = self.generation;
         let counting: Vec<String> = self
             .runs
@@ -555,12 +629,12 @@ impl SearchState {
             if let Some(run) = self.runs.iter_mut().find(|r| r.id == id) {
                 run.status.refresh();
                 run.started = std::time::Instant::now();
+                run.asked = 0;
             }
+            // From the first page again, with the query's filters.
             let q = crate::catalogue::SearchQuery {
-                text: text.clone(),
                 facets: self.facets.clone(),
-                limit: 0,
-                ..Default::default()
+                ..self.asked.clone()
             };
             self.spawn_search(cx, cat, &cfg, q, generation);
         }
@@ -580,6 +654,7 @@ impl SearchState {
     ) {
         let mut total = None;
         let mut facets = None;
+        let mut next = None;
         let unreachable = matches!(&result, Ok(Err(e)) if e.is_unreachable());
         let result = result
             .map_err(|e| e.to_string())
@@ -587,15 +662,17 @@ impl SearchState {
         let count = match result {
             Ok(page) => {
                 let v = page.datasets;
-                let n = v.len();
-                total = page.total.filter(|t| *t > n as u64);
-                facets = Some(page.facet_counts);
                 for d in &v {
                     self.origins
                         .entry(d.key())
                         .or_default()
                         .insert(source.to_owned());
                 }
+                // Every record the source sent, over all its pages, once.
+                let n = self.origins.values().filter(|o| o.contains(source)).count();
+                total = page.total.filter(|t| *t > n as u64);
+                facets = Some(page.facet_counts);
+                next = Some(page.next);
                 // Records from the network are kept for offline search.
                 let local = self
                     .sources
@@ -618,7 +695,11 @@ impl SearchState {
             // A failed refresh keeps the count it had.
             run.status.finish(count);
             run.unreachable = unreachable;
-            run.total = total;
+            // A failed page can be asked again.
+            if let Some(next) = next {
+                run.next = next;
+                run.total = total;
+            }
             if let Some(f) = facets {
                 run.facets = f;
             }

@@ -8,7 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod drafts;
 mod records;
 pub use drafts::{DraftRow, HistoryStep};
-pub use records::{FacetCounts, RecordRow, fts_query};
+pub use records::{
+    FacetCounts, RecordFilter, RecordRow, ValueCondition, ValueRange, ValueRow, fts_query,
+};
 
 /// Errors from the store, with what to do about them.
 #[derive(Debug, thiserror::Error)]
@@ -63,10 +65,21 @@ const MIGRATIONS: &[&str] = &[
     // (filled from the records already there when this version arrives).
     "CREATE TABLE record_facets (key TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL);
      CREATE INDEX record_facets_key ON record_facets (key);",
+    // The numbers each record holds (its parameters), by name, as recorded
+    // and in the base unit of what they measure, so range filters
+    // (`wavelength:1..2 Å`) work offline over every record (filled from
+    // the records already there when this version arrives).
+    "CREATE TABLE record_values (key TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL,
+        unit TEXT NOT NULL, dimension TEXT, base REAL);
+     CREATE INDEX record_values_key ON record_values (key);
+     CREATE INDEX record_values_base ON record_values (name, dimension, base);
+     CREATE INDEX record_values_raw ON record_values (name, value);",
 ];
 
 /// The schema version that added `record_facets`.
 const FACETS_VERSION: i64 = 6;
+/// The schema version that added `record_values`.
+const VALUES_VERSION: i64 = 7;
 
 /// The catalogue record a downloaded file belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -132,8 +145,12 @@ impl Store {
         let store = Self { conn, path: None };
         if version > 0 && version < FACETS_VERSION {
             // Records indexed before then get their facets from the
-            // catalogue, which knows them (`Store::records_without_facets`).
+            // catalogue, which knows them (`Store::records_to_refill`).
             store.set(records::FACETS_PENDING_KEY, "1")?;
+        }
+        if version > 0 && version < VALUES_VERSION {
+            // Their numbers too: every record is read again once.
+            store.set(records::VALUES_PENDING_KEY, "1")?;
         }
         Ok(store)
     }

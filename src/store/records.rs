@@ -13,7 +13,7 @@ use super::{Store, StoreError};
 pub type FacetCounts = Vec<(String, Vec<(String, usize)>)>;
 
 /// A record as the index keeps it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordRow {
     /// Unique in the index; a row with the same key replaces the old one.
     pub key: String,
@@ -31,6 +31,65 @@ pub struct RecordRow {
     pub place: String,
     /// (facet, value) pairs.
     pub facets: Vec<(String, String)>,
+    /// The numbers the record holds, for range filters.
+    pub values: Vec<ValueRow>,
+}
+
+/// A number a record holds (a parameter's value), as the index keeps it
+/// for range filters: by name, as recorded and in the base unit of what
+/// it measures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ValueRow {
+    /// The parameter's name as filters compare it (see the catalogue).
+    pub name: String,
+    pub value: f64,
+    /// As recorded ("" for none).
+    pub unit: String,
+    /// What the unit measures and the value in its base unit, when the
+    /// unit is known.
+    pub dimension: Option<String>,
+    pub base: Option<f64>,
+}
+
+/// What the catalogue reads of a stored record again after an upgrade:
+/// its key, facets and numbers.
+pub type DerivedRow = (String, Vec<(String, String)>, Vec<ValueRow>);
+
+/// One end-inclusive range a record's value of some name may lie in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueRange {
+    /// The value as recorded, of rows in `unit` when one is given (`""`:
+    /// rows without a unit).
+    Raw {
+        lo: f64,
+        hi: f64,
+        unit: Option<String>,
+    },
+    /// The value in the base unit of `dimension`.
+    Base { dimension: String, lo: f64, hi: f64 },
+}
+
+/// A record passes when it holds a value of `name` in one of `any_of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueCondition {
+    pub name: String,
+    pub any_of: Vec<ValueRange>,
+}
+
+/// What a search of the index keeps, beside its words.
+#[derive(Default)]
+pub struct RecordFilter<'a> {
+    /// Facet values asked for exactly (the Search tab's facet filters):
+    /// applied after the facets are counted.
+    pub facets: &'a [(String, String)],
+    /// (facet, text): the record's value of the facet contains the text,
+    /// whatever the case (`facility:esrf`).
+    pub contains: Vec<(String, String)>,
+    /// Every condition holds.
+    pub values: Vec<ValueCondition>,
+    /// A last test on the record's JSON, for what the index does not keep
+    /// apart (dates); every match is then read.
+    pub check: Option<&'a dyn Fn(&str) -> bool>,
 }
 
 /// Column weights for ranking (bm25): title and people first, then place
@@ -68,6 +127,52 @@ const GENERATION_KEY: &str = "index.generation";
 
 /// Set while records indexed before facets were kept have none yet.
 pub(super) const FACETS_PENDING_KEY: &str = "index.facets_pending";
+/// Set while records indexed before their numbers were kept have none yet.
+pub(super) const VALUES_PENDING_KEY: &str = "index.values_pending";
+
+const INSERT_VALUE: &str = "INSERT INTO record_values (key, name, value, unit, dimension, base)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// The records (full-text rowid and key) that hold a value of the condition.
+fn rows_holding(
+    conn: &rusqlite::Connection,
+    c: &ValueCondition,
+) -> Result<HashMap<i64, String>, StoreError> {
+    let mut sql = String::from(
+        "SELECT DISTINCT r.fts_rowid, r.key FROM record_values v JOIN records r ON r.key = v.key
+         WHERE r.fts_rowid IS NOT NULL AND v.name = ? AND (",
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![c.name.clone().into()];
+    for (i, range) in c.any_of.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" OR ");
+        }
+        match range {
+            ValueRange::Raw { lo, hi, unit } => {
+                sql.push_str("(v.value BETWEEN ? AND ?");
+                args.extend([(*lo).into(), (*hi).into()]);
+                if let Some(u) = unit {
+                    sql.push_str(" AND v.unit = ?");
+                    args.push(u.clone().into());
+                }
+                sql.push(')');
+            }
+            ValueRange::Base { dimension, lo, hi } => {
+                sql.push_str("(v.dimension = ? AND v.base BETWEEN ? AND ?)");
+                args.extend([dimension.clone().into(), (*lo).into(), (*hi).into()]);
+            }
+        }
+    }
+    if c.any_of.is_empty() {
+        sql.push('0');
+    }
+    sql.push(')');
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
 
 const INSERT_FACET: &str = "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)";
 
@@ -99,10 +204,16 @@ impl Store {
             )?;
             let mut drop_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
             let mut facet = tx.prepare_cached(INSERT_FACET)?;
+            let mut drop_values = tx.prepare_cached("DELETE FROM record_values WHERE key = ?1")?;
+            let mut value = tx.prepare_cached(INSERT_VALUE)?;
             for r in rows {
                 drop_facets.execute([&r.key])?;
                 for (f, v) in &r.facets {
                     facet.execute(params![r.key, f, v])?;
+                }
+                drop_values.execute([&r.key])?;
+                for v in &r.values {
+                    value.execute(params![r.key, v.name, v.value, v.unit, v.dimension, v.base])?;
                 }
                 let previous: Option<Option<i64>> =
                     old.query_row([&r.key], |row| row.get(0)).optional()?;
@@ -154,27 +265,47 @@ impl Store {
         })
     }
 
-    /// Search with facet filters, over every match: the JSON of the best
-    /// `limit` records that pass the filters, how many pass in all, and the
-    /// facet counts of every text match (before the filters, as the Search
-    /// tab counts). An empty query matches every record.
-    pub fn search_records_faceted(
+    /// Search with filters, over every match: the JSON of the best
+    /// records that pass (`limit` of them after the first `skip`), how
+    /// many pass in all, and the facet counts of every record that passes
+    /// all but the exact facet filters (as the Search tab counts). An empty
+    /// query matches every record.
+    pub fn search_records_filtered(
         &self,
         text: &str,
-        filters: &[(String, String)],
+        filter: &RecordFilter<'_>,
+        skip: usize,
         limit: usize,
     ) -> Result<(Vec<String>, usize, FacetCounts), StoreError> {
         let facets = self.facet_index()?;
+        // The records holding each asked-for value (by rowid, with key).
+        let mut holding: Option<HashMap<i64, String>> = None;
+        for c in &filter.values {
+            let these = rows_holding(&self.conn, c)?;
+            holding = Some(match holding {
+                None => these,
+                Some(mut h) => {
+                    h.retain(|rid, _| these.contains_key(rid));
+                    h
+                }
+            });
+        }
         // Every match by its full-text rowid, best first (by key for no words).
-        let matched: Vec<i64> = match fts_query(text) {
-            Some(q) => {
+        let matched: Vec<i64> = match (fts_query(text), &holding) {
+            (Some(q), _) => {
                 let mut stmt = self.conn.prepare_cached(&format!(
                     "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 ORDER BY {RANK}"
                 ))?;
                 stmt.query_map([q], |r| r.get(0))?
                     .collect::<Result<_, _>>()?
             }
-            None => {
+            // Only the records holding the values, in key order.
+            (None, Some(h)) => {
+                let mut by_key: Vec<(&String, i64)> = h.iter().map(|(r, k)| (k, *r)).collect();
+                by_key.sort();
+                by_key.into_iter().map(|(_, r)| r).collect()
+            }
+            (None, None) => {
                 let mut stmt = self.conn.prepare_cached(
                     "SELECT fts_rowid FROM records WHERE fts_rowid IS NOT NULL ORDER BY key",
                 )?;
@@ -182,9 +313,52 @@ impl Store {
                     .collect::<Result<_, _>>()?
             }
         };
-        // Counted over every match, before the filters (as the tab counts).
+        // The facet values each `contains` filter lets through.
+        let allowed: Vec<Vec<u32>> = filter
+            .contains
+            .iter()
+            .map(|(facet, needle)| {
+                let needle = needle.to_lowercase();
+                facets
+                    .names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (f, v))| f == facet && v.to_lowercase().contains(&needle))
+                    .filter_map(|(n, _)| u32::try_from(n).ok())
+                    .collect()
+            })
+            .collect();
+        let mut json = self.conn.prepare_cached(
+            "SELECT r.json FROM records_fts f JOIN records r ON r.key = f.key WHERE f.rowid = ?1",
+        )?;
+        let mut hits: Vec<i64> = Vec::with_capacity(matched.len());
+        for rid in matched {
+            if holding.as_ref().is_some_and(|h| !h.contains_key(&rid)) {
+                continue;
+            }
+            let have = facets.by_row.get(&rid);
+            let contained = allowed
+                .iter()
+                .all(|ok| have.is_some_and(|h| h.iter().any(|n| ok.contains(n))));
+            if !contained {
+                continue;
+            }
+            if let Some(check) = filter.check {
+                let Some(j) = json
+                    .query_row([rid], |r| r.get::<_, String>(0))
+                    .optional()?
+                else {
+                    continue;
+                };
+                if !check(&j) {
+                    continue;
+                }
+            }
+            hits.push(rid);
+        }
+        // Counted over every match, before the facet filters (as the tab counts).
         let mut tally = vec![0usize; facets.names.len()];
-        for rid in &matched {
+        for rid in &hits {
             for &n in facets.by_row.get(rid).into_iter().flatten() {
                 if let Some(t) = tally.get_mut(n as usize) {
                     *t += 1;
@@ -205,8 +379,9 @@ impl Store {
         for (_, values) in &mut counts {
             values.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         }
-        // The filters: every (facet, value) asked for.
-        let wanted: Vec<Option<u32>> = filters
+        // The facet filters: every (facet, value) asked for.
+        let wanted: Vec<Option<u32>> = filter
+            .facets
             .iter()
             .map(|(f, v)| {
                 facets
@@ -216,7 +391,7 @@ impl Store {
                     .and_then(|p| u32::try_from(p).ok())
             })
             .collect();
-        let passing: Vec<i64> = matched
+        let passing: Vec<i64> = hits
             .into_iter()
             .filter(|rid| {
                 let have = facets.by_row.get(rid);
@@ -226,11 +401,8 @@ impl Store {
             })
             .collect();
         let total = passing.len();
-        let mut json = self.conn.prepare_cached(
-            "SELECT r.json FROM records_fts f JOIN records r ON r.key = f.key WHERE f.rowid = ?1",
-        )?;
         let mut found = Vec::new();
-        for rid in passing.into_iter().take(limit) {
+        for rid in passing.into_iter().skip(skip).take(limit) {
             if let Some(t) = json.query_row([rid], |r| r.get(0)).optional()? {
                 found.push(t);
             }
@@ -290,41 +462,55 @@ impl Store {
         Ok(index)
     }
 
-    /// Records indexed before facets were kept, as (key, JSON), once after
-    /// an upgrade; empty otherwise. Give their facets to [`Self::put_facets`].
-    pub fn records_without_facets(&self) -> Result<Vec<(String, String)>, StoreError> {
-        if self.get(FACETS_PENDING_KEY)?.is_none() {
+    /// Records indexed before their facets or numbers were kept, as (key,
+    /// JSON), once after an upgrade; empty otherwise. Give what the
+    /// catalogue reads of them to [`Self::put_derived`].
+    pub fn records_to_refill(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = if self.get(VALUES_PENDING_KEY)?.is_some() {
+            "SELECT key, json FROM records"
+        } else if self.get(FACETS_PENDING_KEY)?.is_some() {
+            "SELECT key, json FROM records WHERE key NOT IN (SELECT key FROM record_facets)"
+        } else {
             return Ok(Vec::new());
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT key, json FROM records WHERE key NOT IN (SELECT key FROM record_facets)",
-        )?;
+        };
+        let mut stmt = self.conn.prepare(sql)?;
         let rows: Vec<(String, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         if rows.is_empty() {
             // Nothing left from before (an empty index, or every record
             // indexed again since): no need to look again.
-            self.conn
-                .execute("DELETE FROM kv WHERE key = ?1", [FACETS_PENDING_KEY])?;
+            self.conn.execute(
+                "DELETE FROM kv WHERE key IN (?1, ?2)",
+                [FACETS_PENDING_KEY, VALUES_PENDING_KEY],
+            )?;
         }
         Ok(rows)
     }
 
-    /// Set the facet rows of records by key (replacing theirs), and mark
-    /// the records of an upgrade done.
-    pub fn put_facets(&self, rows: &[(String, Vec<(String, String)>)]) -> Result<(), StoreError> {
+    /// Set the facets and numbers of records by key (replacing theirs),
+    /// and mark the records of an upgrade done.
+    pub fn put_derived(&self, rows: &[DerivedRow]) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut drop_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
             let mut ins = tx.prepare_cached(INSERT_FACET)?;
-            for (key, facets) in rows {
+            let mut drop_values = tx.prepare_cached("DELETE FROM record_values WHERE key = ?1")?;
+            let mut value = tx.prepare_cached(INSERT_VALUE)?;
+            for (key, facets, values) in rows {
                 drop_facets.execute([key])?;
                 for (f, v) in facets {
                     ins.execute(params![key, f, v])?;
                 }
+                drop_values.execute([key])?;
+                for v in values {
+                    value.execute(params![key, v.name, v.value, v.unit, v.dimension, v.base])?;
+                }
             }
-            tx.execute("DELETE FROM kv WHERE key = ?1", [FACETS_PENDING_KEY])?;
+            tx.execute(
+                "DELETE FROM kv WHERE key IN (?1, ?2)",
+                [FACETS_PENDING_KEY, VALUES_PENDING_KEY],
+            )?;
         }
         bump_generation(&tx)?;
         tx.commit()?;
@@ -342,12 +528,14 @@ impl Store {
             let mut del = tx.prepare_cached("DELETE FROM records WHERE key = ?1")?;
             let mut del_fts = tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?;
             let mut del_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
+            let mut del_values = tx.prepare_cached("DELETE FROM record_values WHERE key = ?1")?;
             for id in ids {
                 let found: Vec<(String, Option<i64>)> = keys
                     .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                     .collect::<Result<_, _>>()?;
                 for (k, rowid) in found {
                     del_facets.execute([&k])?;
+                    del_values.execute([&k])?;
                     n += del.execute([&k])?;
                     if let Some(rowid) = rowid {
                         del_fts.execute([rowid])?;
@@ -410,14 +598,23 @@ mod tests {
         assert!(s.get(FACETS_PENDING_KEY).expect("get").is_some());
         assert_eq!(s.search_records("old", 10).expect("q").len(), 1);
         // Its facets are asked for once, then kept.
-        let pending = s.records_without_facets().expect("pending");
+        let pending = s.records_to_refill().expect("pending");
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].0, "k");
-        s.put_facets(&[("k".into(), vec![("facility".into(), "PSI".into())])])
-            .expect("facets");
-        assert!(s.records_without_facets().expect("none").is_empty());
+        s.put_derived(&[(
+            "k".into(),
+            vec![("facility".into(), "PSI".into())],
+            Vec::new(),
+        )])
+        .expect("facets");
+        assert!(s.records_to_refill().expect("none").is_empty());
+        let facets = [("facility".to_owned(), "PSI".to_owned())];
+        let filter = RecordFilter {
+            facets: &facets,
+            ..RecordFilter::default()
+        };
         let (_, n, counts) = s
-            .search_records_faceted("old", &[("facility".into(), "PSI".into())], 10)
+            .search_records_filtered("old", &filter, 0, 10)
             .expect("faceted");
         assert_eq!(n, 1);
         assert_eq!(
@@ -438,12 +635,14 @@ mod tests {
         assert!(s.search_records("lysozyme", 10).expect("q").is_empty());
         assert_eq!(s.search_records("insulin", 10).expect("q").len(), 1);
         assert_eq!(s.search_records("crystals", 10).expect("q").len(), 1);
-        let (_, _, counts) = s.search_records_faceted("", &[], 10).expect("all");
+        let (_, _, counts) = s
+            .search_records_filtered("", &RecordFilter::default(), 0, 10)
+            .expect("all");
         assert_eq!(
             counts,
             [("facility".to_owned(), vec![("PSI".to_owned(), 1)])]
         );
-        assert!(s.records_without_facets().expect("fresh").is_empty());
+        assert!(s.records_to_refill().expect("fresh").is_empty());
         assert_eq!(s.remove_records(&["a".into()]).expect("remove"), 1);
         assert!(s.search_records("crystals", 10).expect("q").is_empty());
         assert_eq!(s.index_len().expect("len"), 0);
@@ -465,7 +664,9 @@ mod tests {
         }
         let s = Store::open(&path).expect("upgrade");
         assert!(s.get(FACETS_PENDING_KEY).expect("get").is_some());
-        assert!(s.records_without_facets().expect("none").is_empty());
+        assert!(s.get(VALUES_PENDING_KEY).expect("get").is_some());
+        assert!(s.records_to_refill().expect("none").is_empty());
         assert_eq!(s.get(FACETS_PENDING_KEY).expect("get"), None);
+        assert_eq!(s.get(VALUES_PENDING_KEY).expect("get"), None);
     }
 }

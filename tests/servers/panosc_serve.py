@@ -1,7 +1,10 @@
 """A loopback server speaking the PaNOSC search API (as data.panosc.eu) over the
 real seed data of the PaNOSC search-api project (tests/fixtures/panosc/seed-db.json).
 
-    MODE=ok|slow|error|malformed SLOW=5 python panosc_serve.py
+    MODE=ok|slow|error|malformed SLOW=5 [EXTRA=more.json] python panosc_serve.py
+
+EXTRA names a JSON file of more datasets in the seed's own shape, each with
+its "parameters" ({name, value, unit}) inline, added to the seed's.
 Prints "PANOSC_READY http://127.0.0.1:PORT/api" once listening.
 
 Implements GET /api/Datasets?filter=<JSON>&query=<text> (include relations
@@ -9,6 +12,14 @@ files, techniques, instrument, parameters, samples; where.title.like; limit;
 skip; free-text query scored on the title), GET /api/Datasets/{pid}/files, and
 GET /api/Documents?filter=<JSON>&query=<text> (include datasets, with a scope
 that includes their relations, and members with their person and affiliation).
+
+As the search API does, an include with a scope `where` keeps only the
+datasets that have a related item matching it (`and`, `or`, equality, `lt`,
+`lte`, `gt`, `gte`, `between`, `inq`, `like`), and a parameter's `value`
+asked for with a `unit` is compared in that unit (the recorded value
+converted with pint; the search API converts with its own units table): the
+documentation's "temperature below 80 °C" finds the dataset recorded at
+20 celsius, and "wavelength:1..1.1 µm" the one at 1064 nm.
 """
 import json
 import os
@@ -18,9 +29,18 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pint
+
+UREG = pint.UnitRegistry()
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = json.load(open(os.path.join(HERE, "..", "fixtures", "panosc", "seed-db.json")))
 M = {name: [json.loads(v) for v in rows.values()] for name, rows in SEED["models"].items()}
+for extra in json.load(open(os.environ["EXTRA"])) if os.environ.get("EXTRA") else []:
+    params = extra.pop("parameters", [])
+    M["Dataset"].append(extra)
+    for i, p in enumerate(params):
+        M["Parameter"].append(dict(p, id=f"{extra['pid']}-{i}", datasetId=extra["pid"]))
 MODE = os.environ.get("MODE", "ok")
 SLOW = float(os.environ.get("SLOW", "5"))
 
@@ -43,6 +63,88 @@ def relations(ds, wanted):
         if inst:
             out["instrument"] = inst[0]
     return out
+
+
+def in_unit(value, unit, wanted):
+    """A recorded value in the unit asked for; None when it does not convert."""
+    if not wanted or wanted == unit:
+        return value
+    try:
+        return UREG.Quantity(value, unit or "dimensionless").to(wanted).magnitude
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def op_holds(have, cond):
+    """A loopback where condition on one field: a value, or {op: operand}."""
+    if not isinstance(cond, dict):
+        if isinstance(have, str) and isinstance(cond, str):
+            return have.lower() == cond.lower()
+        return have == cond
+    for op, arg in cond.items():
+        if have is None:
+            return False
+        try:
+            ok = {
+                "lt": lambda: have < arg, "lte": lambda: have <= arg,
+                "gt": lambda: have > arg, "gte": lambda: have >= arg,
+                "between": lambda: arg[0] <= have <= arg[1],
+                "inq": lambda: have in arg, "neq": lambda: have != arg,
+                "like": lambda: re.search(arg, str(have), re.I) is not None,
+                "ilike": lambda: re.search(arg, str(have), re.I) is not None,
+            }[op]()
+        except KeyError:
+            raise ValueError(f"unknown operator {op}")
+        except TypeError:
+            return False
+        if not ok:
+            return False
+    return True
+
+
+def where_holds(item, where):
+    """Whether a related item (a parameter, technique…) matches `where`; a
+    parameter's value is compared in the unit the same `and` asks for."""
+    if "and" in where:
+        parts = where["and"]
+        unit = next((p["unit"] for p in parts if isinstance(p, dict) and "unit" in p), None)
+        for p in parts:
+            if "unit" in p and len(p) == 1 and unit is not None:
+                # The value is converted: any unit of the same kind holds.
+                if in_unit(1.0, item.get("unit"), unit) is None:
+                    return False
+                continue
+            if "value" in p and len(p) == 1 and unit is not None:
+                v = item.get("value")
+                v = in_unit(v, item.get("unit"), unit) if isinstance(v, (int, float)) else None
+                if not op_holds(v, p["value"]):
+                    return False
+                continue
+            if not where_holds(item, p):
+                return False
+        return True
+    if "or" in where:
+        return any(where_holds(item, p) for p in where["or"])
+    return all(op_holds(item.get(k), v) for k, v in where.items())
+
+
+def scoped(rows, include):
+    """The datasets whose related items match each include's scope where."""
+    for inc in include:
+        if isinstance(inc, str):
+            continue
+        where = (inc.get("scope") or {}).get("where")
+        if not where:
+            continue
+        rel = inc.get("relation")
+        keep = []
+        for d in rows:
+            items = relations(d, {rel}).get(rel)
+            items = [items] if isinstance(items, dict) else (items or [])
+            if any(where_holds(i, where) for i in items):
+                keep.append(d)
+        rows = keep
+    return rows
 
 
 def doc_relations(doc, include):
@@ -124,6 +226,10 @@ class Handler(BaseHTTPRequestHandler):
                         scored.append(dict(d, score=s))
                 rows = sorted(scored, key=lambda d: -d["score"])
             wanted = {i if isinstance(i, str) else i.get("relation") for i in flt.get("include", [])}
+            try:
+                rows = scoped(rows, flt.get("include", []))
+            except ValueError as e:
+                return self.send(400, json.dumps({"error": {"statusCode": 400, "message": str(e)}}))
             skip, limit = int(flt.get("skip", 0)), int(flt.get("limit", 100))
             return self.send(200, json.dumps([relations(d, wanted) for d in rows[skip:skip + limit]]))
         if path == "/api/Documents":

@@ -28,6 +28,15 @@ empty list on v4.
 
     TOKEN=secret python scicat_serve.py   # prints "SCICAT_READY http://127.0.0.1:PORT/api/v3"
 
+The full query's `fields` are read as SciCat reads them (v3 /Datasets/fullquery
+and v4 /datasets/fullquery, /fullfacet alike): `text`, `creationTime`
+{begin, end}, and `scientific` conditions {lhs, relation, rhs, unit} with
+SciCat's relations (EQUAL_TO_NUMERIC, EQUAL_TO_STRING, GREATER_THAN,
+LESS_THAN, GREATER_THAN_OR_EQUAL, LESS_THAN_OR_EQUAL, RANGE): with a unit, rhs
+is converted to SI (pint here, mathjs there) and compared with the recorded
+`valueSI` of a `unitSI` of the same dimension; without, with `value`. An
+unknown relation or unit is 400, as SciCat answers.
+
 PATCH /api/v3/Datasets/{pid} (and /api/v4/datasets/{pid}) updates one; GET
 /api/v3/Datasets/{pid} reads one back.
 POST /api/v3/Datasets (and /api/v4/datasets, with v4's list fields) creates a dataset when the bearer token is active at the
@@ -40,6 +49,7 @@ otherwise 401, or 400 with SciCat's messages.
 import uuid
 
 import oidc_guard
+import pint
 import json
 import os
 import urllib.parse
@@ -130,6 +140,74 @@ def matches(ds, where):
     return True
 
 
+UREG = pint.UnitRegistry()
+RELATIONS = {
+    "EQUAL_TO_NUMERIC": lambda v, r: v == r,
+    "GREATER_THAN": lambda v, r: v > r,
+    "LESS_THAN": lambda v, r: v < r,
+    "GREATER_THAN_OR_EQUAL": lambda v, r: v >= r,
+    "LESS_THAN_OR_EQUAL": lambda v, r: v <= r,
+    "RANGE": lambda v, r: r[0] <= v <= r[1],
+}
+
+
+def to_si(value, unit):
+    """(value in SI base units, its dimensionality), as SciCat's convertToSI."""
+    q = UREG.Quantity(value, unit).to_base_units()
+    return q.magnitude, q.dimensionality
+
+
+def condition_holds(ds, c):
+    """One scientific condition, as SciCat's full query builds it."""
+    lhs, relation, rhs, unit = c.get("lhs"), c.get("relation"), c.get("rhs"), c.get("unit") or ""
+    entry = (ds.get("scientificMetadata") or {}).get(lhs)
+    if relation == "EQUAL_TO_STRING":
+        return isinstance(entry, dict) and entry.get("value") == rhs
+    if relation not in RELATIONS:
+        raise ValueError(f"unknown relation {relation}")
+    if not isinstance(entry, dict):
+        return False
+    if relation == "RANGE":
+        if not (isinstance(rhs, list) and len(rhs) == 2):
+            raise ValueError("RANGE takes [min, max]")
+    if not unit:
+        value = entry.get("value")
+        return isinstance(value, (int, float)) and RELATIONS[relation](value, rhs)
+    try:
+        if relation == "RANGE":
+            (lo, dim), (hi, _) = to_si(rhs[0], unit), to_si(rhs[1], unit)
+            want = [lo, hi]
+        else:
+            want, dim = to_si(rhs, unit)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError) as e:
+        raise ValueError(f"unit {unit}: {e}")
+    value_si, unit_si = entry.get("valueSI"), entry.get("unitSI")
+    if not isinstance(value_si, (int, float)) or unit_si is None:
+        return False
+    try:
+        same = UREG.Quantity(1, unit_si).dimensionality == dim
+    except pint.errors.PintError:
+        return False
+    close = lambda a, b: abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    if relation == "EQUAL_TO_NUMERIC":
+        return same and close(value_si, want)
+    return same and RELATIONS[relation](value_si, want)
+
+
+def full_query_rows(rows, fields):
+    """The rows a full query's `fields` keep (text, creationTime, scientific)."""
+    text = (fields.get("text") or "").lower()
+    if text:
+        rows = [d for d in rows if all(w in json.dumps(d).lower() for w in text.split())]
+    when = fields.get("creationTime")
+    if when:
+        begin, end = when.get("begin", ""), when.get("end", "\uffff")
+        rows = [d for d in rows if begin <= (d.get("creationTime") or "") <= end]
+    for c in fields.get("scientific") or []:
+        rows = [d for d in rows if condition_holds(d, c)]
+    return rows
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
@@ -209,27 +287,31 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, [p for p in PUBLISHED if matches(p, flt.get("where") or {})])
             except ValueError as e:
                 return self.send(400, {"statusCode": 400, "message": str(e), "error": "Bad Request"})
-        if u.path == "/api/v3/Datasets/fullquery":
+        v4_full = u.path in ("/api/v4/datasets/fullquery", "/api/v4/datasets/fullfacet")
+        full_rows = v4_datasets(signed_in) if v4_full else visible
+        if u.path in ("/api/v3/Datasets/fullquery", "/api/v4/datasets/fullquery"):
             try:
                 fields = json.loads(qs.get("fields", ["{}"])[0])
                 limits = json.loads(qs.get("limits", ["{}"])[0])
             except json.JSONDecodeError:
                 return self.send(400, {"statusCode": 400, "message": "fields and limits must be JSON"})
-            text = (fields.get("text") or "").lower()
-            rows = [d for d in DATASETS if signed_in or d.get("isPublished")]
-            if text:
-                rows = [d for d in rows if all(w in json.dumps(d).lower() for w in text.split())]
+            try:
+                rows = full_query_rows(full_rows, fields)
+            except ValueError as e:
+                return self.send(400, {"statusCode": 400, "message": str(e), "error": "Bad Request"})
             skip, limit = int(limits.get("skip", 0)), int(limits.get("limit", 100))
             return self.send(200, rows[skip:skip + limit])
-        if u.path == "/api/v3/Datasets/fullfacet":
+        if u.path in ("/api/v3/Datasets/fullfacet", "/api/v4/datasets/fullfacet"):
             # SciCat's answer: one object with the total and a count per value of each facet.
             try:
                 fields = json.loads(qs.get("fields", ["{}"])[0])
                 facets = json.loads(qs.get("facets", ['["type","keywords"]'])[0])
             except json.JSONDecodeError:
                 return self.send(400, {"statusCode": 400, "message": "fields and facets must be JSON"})
-            text = (fields.get("text") or "").lower()
-            rows = [d for d in visible if all(w in json.dumps(d).lower() for w in text.split())]
+            try:
+                rows = full_query_rows(full_rows, fields)
+            except ValueError as e:
+                return self.send(400, {"statusCode": 400, "message": str(e), "error": "Bad Request"})
             out = {"all": [{"totalSets": len(rows)}]}
             for f in facets:
                 counts = {}

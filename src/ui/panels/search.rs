@@ -16,6 +16,139 @@ pub struct SearchUi {
     editing: Option<Vec<SourceConfig>>,
     new_name: String,
     new_url: String,
+    builder: Builder,
+}
+
+/// The filter builder under the search box: it edits the query's syntax.
+struct Builder {
+    open: bool,
+    kind: crate::catalogue::query::FilterKind,
+    /// The parameter's name, or the value of another kind of filter.
+    value: String,
+    min: String,
+    max: String,
+    unit: String,
+    error: Option<String>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            open: false,
+            kind: crate::catalogue::query::FilterKind::Parameter,
+            value: String::new(),
+            min: String::new(),
+            max: String::new(),
+            unit: String::new(),
+            error: None,
+        }
+    }
+}
+
+/// The filter builder: a kind, its fields and "Add", which puts the filter
+/// into the query and searches.
+fn filter_builder(ui: &mut egui::Ui, s: &mut SearchUi, out: &mut Vec<Command>) {
+    use crate::catalogue::query::{BUILDER_UNITS, FilterKind, Query, build_filter};
+    let b = &mut s.builder;
+    let mut add = false;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            egui::ComboBox::from_id_salt("builder-kind")
+                .selected_text(b.kind.label())
+                .show_ui(ui, |ui| {
+                    for k in FilterKind::ALL {
+                        ui.selectable_value(&mut b.kind, k, k.label());
+                    }
+                });
+            let field =
+                |ui: &mut egui::Ui, text: &mut String, hint: &str, width: f32, name: &str| {
+                    let r = ui.add(
+                        egui::TextEdit::singleline(text)
+                            .hint_text(hint)
+                            .desired_width(width),
+                    );
+                    crate::ui::report::widget(ui.ctx(), name, r.rect);
+                    r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                };
+            let enter = match b.kind {
+                FilterKind::Parameter => {
+                    let a = field(
+                        ui,
+                        &mut b.value,
+                        "name, e.g. wavelength",
+                        150.0,
+                        "field:filter name",
+                    );
+                    ui.label("from");
+                    let c = field(ui, &mut b.min, "min", 60.0, "field:filter from");
+                    ui.label("to");
+                    let d = field(ui, &mut b.max, "max", 60.0, "field:filter to");
+                    let unit_box = egui::ComboBox::from_id_salt("builder-unit")
+                        .selected_text(if b.unit.is_empty() {
+                            "no unit"
+                        } else {
+                            b.unit.as_str()
+                        })
+                        .show_ui(ui, |ui| {
+                            for u in BUILDER_UNITS {
+                                let label = if u.is_empty() { "no unit" } else { u };
+                                let r = ui.selectable_value(&mut b.unit, (*u).to_owned(), label);
+                                crate::ui::report::widget(
+                                    ui.ctx(),
+                                    &format!("unit:{label}"),
+                                    r.rect,
+                                );
+                            }
+                        });
+                    crate::ui::report::widget(
+                        ui.ctx(),
+                        "combo:filter unit",
+                        unit_box.response.rect,
+                    );
+                    a || c || d
+                }
+                FilterKind::After | FilterKind::Before => field(
+                    ui,
+                    &mut b.value,
+                    "YYYY, YYYY-MM or YYYY-MM-DD",
+                    200.0,
+                    "field:filter value",
+                ),
+                FilterKind::Access => {
+                    for v in ["open", "embargoed", "restricted"] {
+                        ui.radio_value(&mut b.value, v.to_owned(), v);
+                    }
+                    false
+                }
+                _ => field(ui, &mut b.value, "contains…", 200.0, "field:filter value"),
+            };
+            let button = crate::ui::report::named(
+                ui.button("Add filter")
+                    .on_hover_text("Put this filter into the query and search"),
+                "button:Add filter",
+            );
+            add = enter || button.clicked();
+        });
+        if let Some(e) = &b.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+    });
+    if !add {
+        return;
+    }
+    let built = build_filter(b.kind, &b.value, &b.min, &b.max, &b.unit)
+        .and_then(|f| Query::adding(&s.text, f));
+    match built {
+        Ok(text) => {
+            b.error = None;
+            b.value.clear();
+            b.min.clear();
+            b.max.clear();
+            s.text.clone_from(&text);
+            out.push(SearchCommand::Run(text).into());
+        }
+        Err(e) => b.error = Some(e.to_string()),
+    }
 }
 
 /// The Sources window: enable, remove and add catalogue sources.
@@ -451,7 +584,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         let edit = ui.add(
             egui::TextEdit::singleline(&mut s.text)
                 .hint_text("Search datasets: title, people, facility, project, sample…")
-                .desired_width(ui.available_width() - 170.0),
+                .desired_width(ui.available_width() - 240.0),
         );
         crate::ui::report::widget(ui.ctx(), "field:search", edit.rect);
         if std::mem::take(&mut s.focus) {
@@ -464,7 +597,21 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         if ui.button("Sources…").clicked() {
             s.editing = Some(state.search.sources.clone());
         }
+        let toggle = crate::ui::report::named(
+            ui.selectable_label(s.builder.open, "Filters…")
+                .on_hover_text(
+                    "Build a filter: a parameter with a range and a unit, technique, facility, \
+                 dates, access",
+                ),
+            "button:Filters",
+        );
+        if toggle.clicked() {
+            s.builder.open = !s.builder.open;
+        }
     });
+    if s.builder.open {
+        filter_builder(ui, s, out);
+    }
     let accounts: Vec<String> = state.accounts.list.iter().map(|a| a.id.clone()).collect();
     sources_window(ui.ctx(), s, &accounts, out);
     let search = &state.search;
@@ -684,15 +831,60 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         }
         let shown = search.shown.as_deref();
         crate::ui::report::widget(ui.ctx(), "search:results", ui.max_rect());
-        egui::ScrollArea::vertical().id_salt("results").show_rows(
+        // One more row at the end while a source has more: "Load more",
+        // also asked for by scrolling down to it.
+        let more = search.has_more();
+        let loading = search.running() && search.runs.iter().any(|r| r.asked > 0);
+        let rows = visible.len() + usize::from(more || loading);
+        let mut end_seen = false;
+        let list = egui::ScrollArea::vertical().id_salt("results").show_rows(
             ui,
             78.0,
-            visible.len(),
+            rows,
             |ui, range| {
-                for d in &visible[range] {
-                    result_row(ui, d, Some(d.key().as_str()) == shown, out);
+                for i in range {
+                    match visible.get(i) {
+                        Some(d) => result_row(ui, d, Some(d.key().as_str()) == shown, out),
+                        None => {
+                            end_seen = true;
+                            load_more_row(ui, search, loading, out);
+                        }
+                    }
                 }
             },
         );
+        // Scrolled down to the end (not a short list that shows it at once).
+        if end_seen && more && list.state.offset.y > 0.0 {
+            out.push(SearchCommand::LoadMore.into());
+        }
+    });
+}
+
+/// The end of the results while sources have more: a button, and what
+/// the sources say they hold beyond what they sent.
+fn load_more_row(
+    ui: &mut egui::Ui,
+    search: &crate::state::SearchState,
+    loading: bool,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        if loading {
+            ui.spinner();
+            ui.weak("Loading the next page…");
+            return;
+        }
+        let b = crate::ui::report::named(
+            ui.button("Load more")
+                .on_hover_text("Ask every catalogue that has more for its next page"),
+            "button:Load more",
+        );
+        if b.clicked() {
+            out.push(SearchCommand::LoadMore.into());
+        }
+        let known = search.more_known();
+        if known > 0 {
+            ui.weak(format!("{known} more at the catalogues that count them"));
+        }
     });
 }
