@@ -263,6 +263,68 @@ pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTime
     })
 }
 
+/// Time `queries` range-filtered searches of the offline index of `n`
+/// synthetic records (built by [`offline_search`] when missing), as the
+/// Search tab makes them: a parameter range in a unit picked at random
+/// (often not the records' own), with a word half of the time; the best
+/// 500 and the facet counts over every record that passes.
+pub fn offline_range_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTimes, String> {
+    use crate::catalogue::offline::RecordIndex as _;
+    let path = dir.join(format!("offline{n}.sqlite"));
+    if crate::store::Store::open(&path)
+        .and_then(|s| s.index_len())
+        .map_err(|e| e.to_string())?
+        < n
+    {
+        offline_search(dir, n, 1)?;
+    }
+    let store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;
+    let mut r = Lcg(11);
+    #[allow(clippy::cast_precision_loss)]
+    let mut pick = |lo: f64, hi: f64| lo + (hi - lo) * r.next(10_000) as f64 / 1e4;
+    let mut times = Vec::with_capacity(queries);
+    // Warm the index (the first search after opening reads it in).
+    store
+        .search_index_filtered("", &[], &[], 0, 500)
+        .map_err(|e| e.to_string())?;
+    for i in 0..queries {
+        let a = pick(0.0, 1.0);
+        let syntax = match i % 5 {
+            0 => format!("wavelength:{:.2}..{:.2} Å", 0.3 + 2.0 * a, 0.5 + 2.0 * a),
+            1 => format!("wavelength:{:.3}..{:.3} nm", 0.03 + 0.2 * a, 0.06 + 0.2 * a),
+            2 => format!(
+                "photon_energy:{:.1}..{:.1} keV",
+                5.0 + 20.0 * a,
+                7.0 + 20.0 * a
+            ),
+            3 => format!("sample_temperature:<{:.0} K", 10.0 + 300.0 * a),
+            _ => format!("pressure:{:.1}..{:.1} mbar", 100.0 * a, 100.0 * a + 50.0),
+        };
+        let words = ["", "lysozyme", "beamtime", "ESRF", "tomography"];
+        let text = words[i % words.len()];
+        let q = crate::catalogue::query::Query::parse(&format!("{text} {syntax}"))
+            .map_err(|e| e.to_string())?;
+        let t0 = Instant::now();
+        let hits = store
+            .search_index_filtered(&q.text, &q.filters, &[], 0, 500)
+            .map_err(|e| e.to_string())?;
+        times.push(t0.elapsed().as_secs_f64());
+        std::hint::black_box(hits);
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
+        times.get(i).copied().unwrap_or(f64::NAN)
+    };
+    Ok(SearchTimes {
+        records: n,
+        queries,
+        p50_s: pct(0.5),
+        p95_s: pct(0.95),
+    })
+}
+
 /// Federated search timings, in seconds.
 #[derive(Debug, Clone, Serialize)]
 pub struct FederationTimes {
@@ -271,10 +333,17 @@ pub struct FederationTimes {
     /// Median time until every source has answered, all searched at once.
     pub federated_s: f64,
     pub overhead_s: f64,
+    /// The same for "Load more": the next page of one record a source.
+    pub more_slowest_alone_s: f64,
+    pub more_federated_s: f64,
+    pub more_overhead_s: f64,
 }
 
 /// Search the PaNOSC servers at `urls` one by one and then all at once, as
-/// the Search tab does (fan-out, streaming, merging), `runs` times each.
+/// the Search tab does (fan-out, streaming, merging), with a structured
+/// query (free text and a wavelength range in another unit than the
+/// records'), `runs` times each; then the same for "Load more" (pages of
+/// one record: the time from the command to the next page merged).
 pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<FederationTimes, String> {
     let home = dir.join("federation-home");
     let rt = crate::runtime::Runtime::new().map_err(|e| e.to_string())?;
@@ -289,9 +358,7 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
         account: None,
         h5grove: None,
     };
-    let search = |state: &mut crate::state::AppState| -> Result<f64, String> {
-        let t0 = Instant::now();
-        state.apply(crate::command::SearchCommand::Run("dataset".into()));
+    let wait = |state: &mut crate::state::AppState, t0: Instant| -> Result<f64, String> {
         while state.search.running() {
             let _ = state.poll();
             std::thread::sleep(std::time::Duration::from_micros(200));
@@ -305,21 +372,51 @@ pub fn federation(dir: &Path, urls: &[String], runs: usize) -> Result<Federation
         }
         Ok(t)
     };
-    let mut slowest: f64 = 0.0;
+    let query = "dataset wavelength:0.5..2 µm";
+    let search = |state: &mut crate::state::AppState| -> Result<f64, String> {
+        state.search.page_size = 0;
+        let t0 = Instant::now();
+        state.apply(crate::command::SearchCommand::Run(query.into()));
+        let t = wait(state, t0)?;
+        if state.search.results.is_empty() {
+            return Err(format!("“{query}” found nothing"));
+        }
+        Ok(t)
+    };
+    let more = |state: &mut crate::state::AppState| -> Result<f64, String> {
+        state.search.page_size = 1;
+        state.apply(crate::command::SearchCommand::Run("dataset".into()));
+        wait(state, Instant::now())?;
+        if !state.search.has_more() {
+            return Err("a page of one record left nothing to load".into());
+        }
+        let t0 = Instant::now();
+        state.apply(crate::command::SearchCommand::LoadMore);
+        wait(state, t0)
+    };
+    let median_of = |state: &mut crate::state::AppState,
+                     f: &dyn Fn(&mut crate::state::AppState) -> Result<f64, String>|
+     -> Result<f64, String> {
+        f(state)?;
+        let t: Result<Vec<f64>, String> = (0..runs).map(|_| f(state)).collect();
+        Ok(median(t?))
+    };
+    let (mut slowest, mut more_slowest): (f64, f64) = (0.0, 0.0);
     for (i, url) in urls.iter().enumerate() {
         state.search.sources = vec![cfg(i, url)];
-        search(&mut state)?;
-        let t: Result<Vec<f64>, String> = (0..runs).map(|_| search(&mut state)).collect();
-        slowest = slowest.max(median(t?));
+        slowest = slowest.max(median_of(&mut state, &search)?);
+        more_slowest = more_slowest.max(median_of(&mut state, &more)?);
     }
     state.search.sources = urls.iter().enumerate().map(|(i, u)| cfg(i, u)).collect();
-    search(&mut state)?;
-    let t: Result<Vec<f64>, String> = (0..runs).map(|_| search(&mut state)).collect();
-    let federated = median(t?);
+    let federated = median_of(&mut state, &search)?;
+    let more_federated = median_of(&mut state, &more)?;
     Ok(FederationTimes {
         slowest_alone_s: slowest,
         federated_s: federated,
         overhead_s: federated - slowest,
+        more_slowest_alone_s: more_slowest,
+        more_federated_s: more_federated,
+        more_overhead_s: more_federated - more_slowest,
     })
 }
 

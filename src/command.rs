@@ -168,6 +168,8 @@ pub fn catalogue_of_commands() -> Vec<CommandSpec> {
             SearchCommand::Again,
         ),
         CommandSpec::new("Load more results", None, SearchCommand::LoadMore),
+        CommandSpec::new("Download the cart", None, SearchCommand::DownloadCart),
+        CommandSpec::new("Copy the cart's PIDs", None, SearchCommand::CopyCartPids),
         CommandSpec::new(
             "Run the workflow",
             Some(Shortcut::ctrl(Key::Letter('r'))),

@@ -911,3 +911,83 @@ fn scicat_filters_parameters_in_si_and_dates_itself() {
         );
     }
 }
+
+/// InvenioRDM and DataCite are sent the dates (and InvenioRDM the access)
+/// in their query-string syntax; the loopback servers read it with a
+/// Lucene query parser as the services do, and answer only what holds:
+/// the records' own dates and access say which.
+#[test]
+fn invenio_and_datacite_are_sent_dates_and_access_in_their_query_syntax() {
+    let script = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/servers")
+            .join(name)
+    };
+    let start = |name: &str, ready: &str| {
+        let mut cmd = Process::new(common::venv_python());
+        cmd.arg(script(name));
+        common::start_peer(cmd, ready)
+    };
+    let invenio = start("invenio_serve.py", "INVENIO_READY");
+    let datacite = start("datacite_serve.py", "DATACITE_READY");
+    let rt = Runtime::new().expect("rt");
+    let q = |syntax: &str| {
+        let q = panorama::catalogue::query::Query::parse(syntax).expect(syntax);
+        SearchQuery {
+            text: q.text,
+            filters: q.filters,
+            limit: 1000,
+            ..SearchQuery::default()
+        }
+    };
+    let zenodo = panorama::catalogue::invenio::Invenio::new("zenodo", "Zenodo", &invenio.url)
+        .expect("client");
+    let ids = |syntax: &str| {
+        let mut v: Vec<String> = rt
+            .block_on(zenodo.search_async(&q(syntax)))
+            .unwrap_or_else(|e| panic!("{syntax}: {e}"))
+            .datasets
+            .iter()
+            .map(panorama::catalogue::Dataset::key)
+            .collect();
+        v.sort();
+        v
+    };
+    let all = ids("");
+    assert_eq!(all.len(), 3);
+    assert_eq!(ids("after:2020-06 before:2020-06").len(), 2);
+    assert_eq!(
+        ids("after:2020-06 before:2020-06 access:open"),
+        ["zenodo:minim-al001"]
+    );
+    assert_eq!(ids("access:restricted"), ["zenodo:restr-icted"]);
+    assert_eq!(ids("Romans access:restricted"), ["zenodo:restr-icted"]);
+    assert_eq!(ids("after:2021"), Vec::<String>::new());
+
+    let dc = panorama::catalogue::datacite::DataCite::new("datacite", "DataCite", &datacite.url)
+        .expect("client");
+    let every = rt.block_on(dc.search_async(&q(""))).expect("all").datasets;
+    for (syntax, keep) in [
+        ("after:2015", (|y: u32| y >= 2015) as fn(u32) -> bool),
+        ("before:2012", |y| y <= 2012),
+        ("after:2013 before:2016", |y| (2013..=2016).contains(&y)),
+    ] {
+        let page = rt.block_on(dc.search_async(&q(syntax))).expect(syntax);
+        let mut got: Vec<String> = page
+            .datasets
+            .iter()
+            .map(panorama::catalogue::Dataset::key)
+            .collect();
+        let mut expected: Vec<String> = every
+            .iter()
+            .filter(|d| d.year().is_some_and(keep))
+            .map(panorama::catalogue::Dataset::key)
+            .collect();
+        got.sort();
+        expected.sort();
+        assert!(!expected.is_empty(), "{syntax}");
+        assert!(expected.len() < every.len(), "{syntax}");
+        assert_eq!(got, expected, "{syntax}");
+        assert_eq!(page.total, Some(expected.len() as u64), "{syntax}");
+    }
+}

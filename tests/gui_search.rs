@@ -442,4 +442,88 @@ fn the_filter_builder_finds_a_wavelength_range_across_panosc_servers() {
         h.state().state().search.query.as_deref(),
         Some("wavelength:1..2 Å")
     );
+    h.get_by_label("Lysozyme at 1.5 Å").click();
+    settle(&mut h);
+    h.snapshot("search_filter_builder");
+}
+
+/// The cart, used as a person does: two records put in from their pages,
+/// the cart window copies their PIDs and citations and downloads every file
+/// they list (checked, each remembering its dataset); after a restart the
+/// cart is still there.
+#[test]
+fn the_cart_collects_datasets_downloads_them_and_survives_a_restart() {
+    let (files, peer) = common::invenio_with_a_file();
+    let home = tempfile::tempdir().expect("tmp");
+    let rdm = panorama::catalogue::SourceConfig {
+        id: "rdm".into(),
+        name: "Loopback InvenioRDM".into(),
+        kind: panorama::catalogue::invenio::KIND.kind(),
+        url: peer.url.clone(),
+        enabled: true,
+        account: None,
+        h5grove: None,
+    };
+    {
+        let mut h = common::gui::window(home.path(), 1280.0, 800.0);
+        h.run_steps(3);
+        h.state_mut().state_mut().set_sources(vec![rdm]);
+        h.get_by_label("Search").click();
+        h.run();
+        h.get_all_by_role(egui::accesskit::Role::TextInput)
+            .next()
+            .expect("search box")
+            .focus();
+        h.run_steps(2);
+        common::gui::type_slowly(&mut h, "Romans");
+        h.key_press(egui::Key::Enter);
+        settle(&mut h);
+        for title in ["A Romans story", "An Updated Romans story"] {
+            h.get_by_label(title).click();
+            h.run_steps(3);
+            h.get_by_label("Add to cart").click();
+            h.run_steps(2);
+        }
+        h.get_by_label("✓ In the cart");
+        h.get_by_label("Cart (2)").click();
+        h.run_steps(2);
+        h.get_by_label("Copy PIDs").click();
+        h.run_steps(2);
+        // Said in the cart window (and on the dataset page beside it).
+        assert!(h.get_all_by_label("✓ 2 PIDs copied").next().is_some());
+        h.get_by_label("Copy BibTeX").click();
+        h.run_steps(2);
+        // Said in the cart window (and on the dataset page beside it).
+        assert!(h.get_all_by_label("✓ 2 BibTeX copied").next().is_some());
+        h.get_by_label("Download all").click();
+        settle(&mut h);
+        let got = home.path().join("downloads/romans_scan.h5");
+        assert_eq!(
+            std::fs::read(&got).expect("downloaded"),
+            std::fs::read(files.path().join("romans_scan.h5")).expect("source")
+        );
+        let s = h.state().state();
+        let origin = panorama::store::Store::open(&home.path().join("data/panorama.sqlite"))
+            .ok()
+            .and_then(|st| st.origin(&got).ok().flatten())
+            .expect("the file remembers its dataset");
+        assert!(origin.title.contains("Romans"), "{origin:?}");
+        // The restricted record lists no files: said so, not silently skipped.
+        assert!(
+            s.notifications
+                .iter()
+                .any(|n| n.title.contains("no file list")
+                    && n.detail.contains("An Updated Romans story")),
+            "{:?}",
+            s.notifications.iter().map(|n| &n.title).collect::<Vec<_>>()
+        );
+    }
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
+    h.run_steps(3);
+    h.get_by_label("Search").click();
+    h.run();
+    h.get_by_label("Cart (2)").click();
+    h.run_steps(2);
+    h.get_by_label("A Romans story");
+    h.get_by_label("An Updated Romans story");
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value as J;
 
+use super::query::Filter;
 use super::{Access, Catalogue, CatalogueError, Creator, Dataset, SearchPage, SearchQuery};
 use crate::runtime::BoxFuture;
 
@@ -220,6 +221,22 @@ pub fn bare_doi(s: &str) -> Option<String> {
     (ok && doi.contains('/')).then(|| doi.to_owned())
 }
 
+/// The structured query as DataCite's query string: the free text, and the
+/// dates as `publicationYear:[a TO b]` (DataCite's years; the days are
+/// checked here). The other filters are applied here on what it sends.
+pub fn datacite_query(text: &str, filters: &[Filter]) -> String {
+    let mut clauses = Vec::new();
+    if let Some((begin, end)) = super::query::date_window(filters) {
+        let year = |t: Option<String>| t.map_or("*".to_owned(), |t| t[..4].to_owned());
+        clauses.push(format!(
+            "publicationYear:[{} TO {}]",
+            year(begin),
+            year(end)
+        ));
+    }
+    super::query::query_string(text, &clauses)
+}
+
 impl DataCite {
     pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
         Ok(Self {
@@ -241,7 +258,7 @@ impl DataCite {
             .client
             .get(format!("{}/dois", self.ep.base))
             .query(&[
-                ("query", q.text.trim().to_owned()),
+                ("query", datacite_query(&q.text, &q.filters)),
                 ("page[size]", size.to_string()),
                 // Pages of `size`, counted from 1.
                 ("page[number]", (q.skip / size + 1).to_string()),

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value as J;
 
+use super::query::{AccessFilter, Filter};
 use super::{
     Access, Catalogue, CatalogueError, Creator, DataFile, Dataset, SearchPage, SearchQuery,
 };
@@ -151,6 +152,35 @@ pub fn map_record(r: &J, source: &str) -> Dataset {
     }
 }
 
+/// The structured query as InvenioRDM's query string: the free text, the
+/// dates as `metadata.publication_date:[a TO b]`, access as its computed
+/// `access.status`. The other filters are applied here on what it sends.
+pub fn invenio_query(text: &str, filters: &[Filter]) -> String {
+    let mut clauses = Vec::new();
+    if let Some((begin, end)) = super::query::date_window(filters) {
+        // Publication dates are days: the window's days.
+        let day = |t: Option<String>| t.map_or("*".to_owned(), |t| t[..10].to_owned());
+        clauses.push(format!(
+            "metadata.publication_date:[{} TO {}]",
+            day(begin),
+            day(end)
+        ));
+    }
+    for f in filters {
+        if let Filter::Access(a) = f {
+            clauses.push(format!(
+                "access.status:{}",
+                match a {
+                    AccessFilter::Open => "open",
+                    AccessFilter::Embargoed => "embargoed",
+                    AccessFilter::Restricted => "restricted",
+                }
+            ));
+        }
+    }
+    super::query::query_string(text, &clauses)
+}
+
 impl Invenio {
     pub fn new(id: &str, name: &str, base: &str) -> Result<Self, CatalogueError> {
         Ok(Self {
@@ -160,11 +190,12 @@ impl Invenio {
 
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
         let size = if q.limit == 0 { 50 } else { q.limit.min(100) };
+        let text = invenio_query(&q.text, &q.filters);
         let size_s = size.to_string();
         // Pages of `size`, counted from 1.
         let page_s = (q.skip / size + 1).to_string();
         let params = [
-            ("q", q.text.trim()),
+            ("q", text.as_str()),
             ("size", size_s.as_str()),
             ("page", page_s.as_str()),
             ("sort", "bestmatch"),

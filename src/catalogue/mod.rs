@@ -1,6 +1,7 @@
 //! Catalogue clients (PaNOSC, SciCat, InvenioRDM, OAI-PMH, DataCite) behind
 //! one trait, all mapping into one dataset model.
 
+pub mod cart;
 mod cite;
 mod config;
 pub mod datacite;

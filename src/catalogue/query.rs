@@ -605,6 +605,45 @@ pub fn date_bounds(day: &str) -> Option<(String, String)> {
     ))
 }
 
+/// The window of `after:` and `before:` filters together, as (first,
+/// last) instants; an open end is `None`. `None` when there is neither.
+pub fn date_window(filters: &[Filter]) -> Option<(Option<String>, Option<String>)> {
+    let (mut begin, mut end): (Option<String>, Option<String>) = (None, None);
+    for f in filters {
+        match f {
+            Filter::After(day) => {
+                if let Some((first, _)) = date_bounds(day) {
+                    begin = Some(begin.map_or(first.clone(), |b| b.max(first)));
+                }
+            }
+            Filter::Before(day) => {
+                if let Some((_, last)) = date_bounds(day) {
+                    end = Some(end.map_or(last.clone(), |e| e.min(last)));
+                }
+            }
+            _ => {}
+        }
+    }
+    (begin.is_some() || end.is_some()).then_some((begin, end))
+}
+
+/// The free text and `clauses` of an Elasticsearch query string (what
+/// InvenioRDM's `q` and DataCite's `query` read), all required: the text
+/// in parentheses, so its own operators stay its own.
+pub fn query_string(text: &str, clauses: &[String]) -> String {
+    let text = text.trim();
+    let mut parts = Vec::new();
+    if !text.is_empty() {
+        parts.push(if clauses.is_empty() {
+            text.to_owned()
+        } else {
+            format!("({text})")
+        });
+    }
+    parts.extend(clauses.iter().cloned());
+    parts.join(" AND ")
+}
+
 /// The PaNOSC search API's name of a unit (it converts units by these names).
 fn panosc_unit(u: &str) -> String {
     match crate::units::canonical(u) {

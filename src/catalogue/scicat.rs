@@ -27,43 +27,30 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 pub fn full_query_fields(text: &str, filters: &[Filter]) -> J {
     let mut fields = serde_json::json!({ "text": text.trim() });
     let mut scientific = Vec::new();
-    let (mut begin, mut end): (Option<String>, Option<String>) = (None, None);
     for f in filters {
-        match f {
-            Filter::Parameter { name, range, unit } => {
-                let (relation, rhs) = match (range.min, range.max) {
-                    (Some(a), Some(b)) if a == b => ("EQUAL_TO_NUMERIC", serde_json::json!(a)),
-                    (Some(a), Some(b)) => ("RANGE", serde_json::json!([a, b])),
-                    (Some(a), None) => ("GREATER_THAN_OR_EQUAL", serde_json::json!(a)),
-                    (None, Some(b)) => ("LESS_THAN_OR_EQUAL", serde_json::json!(b)),
-                    (None, None) => continue,
-                };
-                // SciCat reads units by mathjs's names, which are Panorama's.
-                let unit = unit
-                    .as_deref()
-                    .map(|u| crate::units::canonical(u).unwrap_or(u).to_owned())
-                    .unwrap_or_default();
-                scientific.push(serde_json::json!({
-                    "lhs": name, "relation": relation, "rhs": rhs, "unit": unit,
-                }));
-            }
-            Filter::After(day) => {
-                if let Some((first, _)) = super::query::date_bounds(day) {
-                    begin = Some(begin.map_or(first.clone(), |b| b.max(first)));
-                }
-            }
-            Filter::Before(day) => {
-                if let Some((_, last)) = super::query::date_bounds(day) {
-                    end = Some(end.map_or(last.clone(), |e| e.min(last)));
-                }
-            }
-            _ => {}
-        }
+        let Filter::Parameter { name, range, unit } = f else {
+            continue;
+        };
+        let (relation, rhs) = match (range.min, range.max) {
+            (Some(a), Some(b)) if a == b => ("EQUAL_TO_NUMERIC", serde_json::json!(a)),
+            (Some(a), Some(b)) => ("RANGE", serde_json::json!([a, b])),
+            (Some(a), None) => ("GREATER_THAN_OR_EQUAL", serde_json::json!(a)),
+            (None, Some(b)) => ("LESS_THAN_OR_EQUAL", serde_json::json!(b)),
+            (None, None) => continue,
+        };
+        // SciCat reads units by mathjs's names, which are Panorama's.
+        let unit = unit
+            .as_deref()
+            .map(|u| crate::units::canonical(u).unwrap_or(u).to_owned())
+            .unwrap_or_default();
+        scientific.push(serde_json::json!({
+            "lhs": name, "relation": relation, "rhs": rhs, "unit": unit,
+        }));
     }
     if !scientific.is_empty() {
         fields["scientific"] = J::Array(scientific);
     }
-    if begin.is_some() || end.is_some() {
+    if let Some((begin, end)) = super::query::date_window(filters) {
         fields["creationTime"] = serde_json::json!({
             "begin": begin.unwrap_or_else(|| "0000-01-01T00:00:00.000Z".into()),
             "end": end.unwrap_or_else(|| "9999-12-31T23:59:59.999Z".into()),

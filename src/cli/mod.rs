@@ -688,6 +688,17 @@ pub fn bench(dir: &std::path::Path, runs: usize, panosc: &[String], fts: usize) 
                         return ExitCode::FAILURE;
                     }
                 }
+                match crate::bench::offline_range_search(dir, fts, 500) {
+                    Ok(t) => {
+                        eprintln!("offline range search over {fts} records: {t:?}");
+                        map.insert("range_p50".into(), serde_json::json!(t.p50_s));
+                        map.insert("range_p95".into(), serde_json::json!(t.p95_s));
+                    }
+                    Err(e) => {
+                        eprintln!("panorama: offline range search benchmark: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
             }
             if !panosc.is_empty() {
                 match crate::bench::federation(dir, panosc, runs.max(5)) {
@@ -702,6 +713,12 @@ pub fn bench(dir: &std::path::Path, runs: usize, panosc: &[String], fts: usize) 
                             "federation_overhead".into(),
                             serde_json::json!(t.overhead_s),
                         );
+                        map.insert(
+                            "more_slowest_alone".into(),
+                            serde_json::json!(t.more_slowest_alone_s),
+                        );
+                        map.insert("more_all".into(), serde_json::json!(t.more_federated_s));
+                        map.insert("more_overhead".into(), serde_json::json!(t.more_overhead_s));
                     }
                     Err(e) => {
                         eprintln!("panorama: federated search benchmark: {e}");

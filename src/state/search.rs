@@ -45,6 +45,18 @@ pub enum SearchCommand {
     },
     /// Copy the PID of the dataset shown.
     CopyPid,
+    /// Put the dataset shown into the cart (kept across restarts).
+    AddToCart,
+    /// Take a dataset out of the cart, by its key.
+    RemoveFromCart(String),
+    /// Empty the cart.
+    ClearCart,
+    /// Queue every file of the cart's datasets in Downloads.
+    DownloadCart,
+    /// Copy the PIDs of the cart's datasets, one a line.
+    CopyCartPids,
+    /// Copy the citations of the cart's datasets.
+    CopyCartCitations(crate::catalogue::cart::CitationFormat),
     /// Replace the catalogue sources (settings).
     SetSources(Vec<SourceConfig>),
     /// Let a catalogue source's requests carry an account's tokens (or none).
@@ -114,6 +126,8 @@ pub struct SearchState {
     asked: crate::catalogue::SearchQuery,
     /// Records asked of each source per page (0: each source's own size).
     pub page_size: usize,
+    /// Datasets collected from any catalogue, kept in the settings.
+    pub cart: crate::catalogue::cart::Cart,
     /// Which sources sent each result (by key), so a source that filters
     /// and counts by itself can be asked again without losing the others'.
     origins: HashMap<String, std::collections::BTreeSet<String>>,
@@ -265,7 +279,9 @@ impl SearchState {
                 ),
             }
         }
+        let cart = cx.load(&settings::CART).unwrap_or_default();
         Self {
+            cart,
             sources,
             ..Self::default()
         }
@@ -327,6 +343,36 @@ impl SearchState {
                     }];
                 }
             }
+            SearchCommand::AddToCart => {
+                if let Some(d) = self.shown_dataset().cloned()
+                    && self.cart.add(d)
+                {
+                    cx.save(&settings::CART, &self.cart);
+                }
+            }
+            SearchCommand::RemoveFromCart(key) => {
+                if self.cart.remove(&key) {
+                    cx.save(&settings::CART, &self.cart);
+                }
+            }
+            SearchCommand::ClearCart => {
+                self.cart = crate::catalogue::cart::Cart::default();
+                cx.save(&settings::CART, &self.cart);
+            }
+            SearchCommand::DownloadCart => self.download_cart(cx),
+            SearchCommand::CopyCartPids if !self.cart.is_empty() => {
+                return vec![UiEffect::Copy {
+                    what: format!("{} PIDs", self.cart.len()),
+                    text: self.cart.pids(),
+                }];
+            }
+            SearchCommand::CopyCartCitations(format) if !self.cart.is_empty() => {
+                return vec![UiEffect::Copy {
+                    what: format!("{} {}", self.cart.len(), format.label()),
+                    text: self.cart.citations(format),
+                }];
+            }
+            SearchCommand::CopyCartPids | SearchCommand::CopyCartCitations(_) => {}
             SearchCommand::SetSources(sources) => self.set_sources(sources, cx),
             SearchCommand::BindAccount { source, account } => {
                 let mut sources = self.sources.clone();
@@ -361,6 +407,14 @@ impl SearchState {
                         });
                         if let Some(base) = h5grove {
                             crate::catalogue::link_h5grove(&base, d);
+                        }
+                        // The same dataset in the cart gets its files too.
+                        let listed = d.files.clone();
+                        if let Some(c) = self.cart.items.iter_mut().find(|c| c.key() == key)
+                            && c.files.is_empty()
+                        {
+                            c.files = listed;
+                            cx.save(&settings::CART, &self.cart);
                         }
                     }
                     Requested::Ready(n)
@@ -548,6 +602,39 @@ impl SearchState {
                 Ok::<_, std::convert::Infallible>(cat.search(&q).await)
             });
         self.searches.push((generation, cfg.id.clone()), handle);
+    }
+
+    /// Queue every known file of the cart's datasets, each remembering its
+    /// dataset; say which datasets have no file list yet.
+    fn download_cart(&self, cx: &mut Cx<'_>) {
+        let (files, unlisted) = self.cart.files();
+        for f in &files {
+            let origin = self
+                .cart
+                .items
+                .iter()
+                .find(|d| d.key() == f.dataset)
+                .map(|d| d.file_origin(&f.url));
+            cx.send(super::DownloadsCommand::Add {
+                url: f.url.clone(),
+                name: f.name.clone(),
+                checksum: f.checksum.clone(),
+                origin,
+            });
+        }
+        if !unlisted.is_empty() {
+            let titles: Vec<&str> = unlisted.iter().map(|d| d.title.as_str()).collect();
+            cx.notify(
+                Level::Warning,
+                "Some datasets in the cart have no file list yet",
+                format!(
+                    "{} file(s) were queued. No files are known for: {}. Open their pages \
+                     (the catalogue lists their files there), then download again.",
+                    files.len(),
+                    titles.join("; ")
+                ),
+            );
+        }
     }
 
     /// Ask every source that has more for its next page, where its last

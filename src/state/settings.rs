@@ -76,6 +76,8 @@ pub const DOWNLOADS_FOLDER: Setting<PathBuf> = Setting::text(
 
 /// The catalogue sources as last saved from Search › Sources.
 pub const SOURCES: Setting<Vec<SourceConfig>> = Setting::json("catalogue.sources");
+/// The cart of datasets (the records themselves).
+pub const CART: Setting<crate::catalogue::cart::Cart> = Setting::json("catalogue.cart");
 
 /// The Slurm cluster the Workflows tab submits to.
 pub const CLUSTER: Setting<ClusterSettings> = Setting::json("workflow.cluster");

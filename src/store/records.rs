@@ -107,14 +107,62 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" AND "))
 }
 
-/// Every record's facet values by its full-text rowid, for counting facets
-/// over every match of a search in memory (a database pass per search would
-/// take hundreds of milliseconds over 100,000 records).
+/// Every record's facet values and numbers by its full-text rowid, for
+/// counting facets and answering range filters over every match of a search
+/// in memory (a database pass per search would take hundreds of
+/// milliseconds over 100,000 records).
 #[derive(Default)]
 struct FacetIndex {
     /// (facet, value) pairs, numbered.
     names: Vec<(String, String)>,
     by_row: HashMap<i64, Vec<u32>>,
+    /// Units as recorded, numbered.
+    units: Vec<String>,
+    /// By name: (value as recorded, its unit's number, rowid), by value.
+    raw: HashMap<String, Vec<(f64, u32, i64)>>,
+    /// By name and dimension: (value in the base unit, rowid), by value.
+    base: HashMap<(String, String), Vec<(f64, i64)>>,
+    /// Each record's place in key order (the order of a search without words).
+    rank: HashMap<i64, u32>,
+}
+
+impl FacetIndex {
+    /// The records holding a value of the condition.
+    fn holding(&self, c: &ValueCondition) -> std::collections::HashSet<i64> {
+        let mut out = std::collections::HashSet::new();
+        for range in &c.any_of {
+            match range {
+                ValueRange::Raw { lo, hi, unit } => {
+                    let Some(rows) = self.raw.get(&c.name) else {
+                        continue;
+                    };
+                    let unit = match unit {
+                        Some(u) => match self.units.iter().position(|x| x == u) {
+                            Some(n) => Some(u32::try_from(n).unwrap_or(u32::MAX)),
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    let from = rows.partition_point(|r| r.0 < *lo);
+                    let to = rows.partition_point(|r| r.0 <= *hi);
+                    for r in rows.get(from..to).unwrap_or_default() {
+                        if unit.is_none_or(|u| u == r.1) {
+                            out.insert(r.2);
+                        }
+                    }
+                }
+                ValueRange::Base { dimension, lo, hi } => {
+                    let Some(rows) = self.base.get(&(c.name.clone(), dimension.clone())) else {
+                        continue;
+                    };
+                    let from = rows.partition_point(|r| r.0 < *lo);
+                    let to = rows.partition_point(|r| r.0 <= *hi);
+                    out.extend(rows.get(from..to).unwrap_or_default().iter().map(|r| r.1));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Facet indexes by database file, with the index generation they were
@@ -130,51 +178,10 @@ pub(super) const FACETS_PENDING_KEY: &str = "index.facets_pending";
 /// Set while records indexed before their numbers were kept have none yet.
 pub(super) const VALUES_PENDING_KEY: &str = "index.values_pending";
 
+const INSERT_FACET: &str = "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)";
+
 const INSERT_VALUE: &str = "INSERT INTO record_values (key, name, value, unit, dimension, base)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-/// The records (full-text rowid and key) that hold a value of the condition.
-fn rows_holding(
-    conn: &rusqlite::Connection,
-    c: &ValueCondition,
-) -> Result<HashMap<i64, String>, StoreError> {
-    let mut sql = String::from(
-        "SELECT DISTINCT r.fts_rowid, r.key FROM record_values v JOIN records r ON r.key = v.key
-         WHERE r.fts_rowid IS NOT NULL AND v.name = ? AND (",
-    );
-    let mut args: Vec<rusqlite::types::Value> = vec![c.name.clone().into()];
-    for (i, range) in c.any_of.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(" OR ");
-        }
-        match range {
-            ValueRange::Raw { lo, hi, unit } => {
-                sql.push_str("(v.value BETWEEN ? AND ?");
-                args.extend([(*lo).into(), (*hi).into()]);
-                if let Some(u) = unit {
-                    sql.push_str(" AND v.unit = ?");
-                    args.push(u.clone().into());
-                }
-                sql.push(')');
-            }
-            ValueRange::Base { dimension, lo, hi } => {
-                sql.push_str("(v.dimension = ? AND v.base BETWEEN ? AND ?)");
-                args.extend([dimension.clone().into(), (*lo).into(), (*hi).into()]);
-            }
-        }
-    }
-    if c.any_of.is_empty() {
-        sql.push('0');
-    }
-    sql.push(')');
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-const INSERT_FACET: &str = "INSERT INTO record_facets (key, facet, value) VALUES (?1, ?2, ?3)";
 
 /// Mark the offline index changed (facet indexes built before are stale).
 fn bump_generation(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
@@ -278,14 +285,14 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<String>, usize, FacetCounts), StoreError> {
         let facets = self.facet_index()?;
-        // The records holding each asked-for value (by rowid, with key).
-        let mut holding: Option<HashMap<i64, String>> = None;
+        // The records holding each asked-for value (by rowid).
+        let mut holding: Option<std::collections::HashSet<i64>> = None;
         for c in &filter.values {
-            let these = rows_holding(&self.conn, c)?;
+            let these = facets.holding(c);
             holding = Some(match holding {
                 None => these,
                 Some(mut h) => {
-                    h.retain(|rid, _| these.contains_key(rid));
+                    h.retain(|rid| these.contains(rid));
                     h
                 }
             });
@@ -301,8 +308,11 @@ impl Store {
             }
             // Only the records holding the values, in key order.
             (None, Some(h)) => {
-                let mut by_key: Vec<(&String, i64)> = h.iter().map(|(r, k)| (k, *r)).collect();
-                by_key.sort();
+                let mut by_key: Vec<(u32, i64)> = h
+                    .iter()
+                    .map(|r| (facets.rank.get(r).copied().unwrap_or(u32::MAX), *r))
+                    .collect();
+                by_key.sort_unstable();
                 by_key.into_iter().map(|(_, r)| r).collect()
             }
             (None, None) => {
@@ -333,7 +343,7 @@ impl Store {
         )?;
         let mut hits: Vec<i64> = Vec::with_capacity(matched.len());
         for rid in matched {
-            if holding.as_ref().is_some_and(|h| !h.contains_key(&rid)) {
+            if holding.as_ref().is_some_and(|h| !h.contains(&rid)) {
                 continue;
             }
             let have = facets.by_row.get(&rid);
@@ -449,6 +459,53 @@ impl Store {
                         next
                     });
                 index.by_row.entry(rid).or_default().push(n);
+            }
+            let mut stmt = self.conn.prepare(
+                "SELECT r.fts_rowid, v.name, v.value, v.unit, v.dimension, v.base
+                 FROM record_values v JOIN records r ON r.key = v.key
+                 WHERE r.fts_rowid IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, f64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<f64>>(5)?,
+                ))
+            })?;
+            let mut unit_numbers: HashMap<String, u32> = HashMap::new();
+            for row in rows {
+                let (rid, name, value, unit, dimension, base) = row?;
+                let next = u32::try_from(index.units.len()).unwrap_or(u32::MAX);
+                let u = *unit_numbers.entry(unit.clone()).or_insert_with(|| {
+                    index.units.push(unit);
+                    next
+                });
+                if let (Some(d), Some(b)) = (dimension, base) {
+                    index
+                        .base
+                        .entry((name.clone(), d))
+                        .or_default()
+                        .push((b, rid));
+                }
+                index.raw.entry(name).or_default().push((value, u, rid));
+            }
+            for v in index.raw.values_mut() {
+                v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+            for v in index.base.values_mut() {
+                v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+            let mut stmt = self.conn.prepare(
+                "SELECT fts_rowid FROM records WHERE fts_rowid IS NOT NULL ORDER BY key",
+            )?;
+            let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+            for (i, rid) in ids.enumerate() {
+                index
+                    .rank
+                    .insert(rid?, u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
         let index = std::sync::Arc::new(index);

@@ -7,14 +7,18 @@ Prints "DATACITE_READY http://127.0.0.1:PORT" once listening.
 
 GET /dois?query=TEXT&page[size]=N&page[number]=M: JSON:API list
 {"data": [...], "meta": {"total", "totalPages", "page"}, "links": {"self", "next"}}
-of the records whose attributes contain every word of TEXT (case-insensitive;
-an empty query matches all); page[size] defaults to 25 (1..1000), page[number]
+of the records that match TEXT as DataCite reads its query (an Elasticsearch
+query string: every free word in the attributes, case-insensitive, and
+fields by their paths, `publicationYear:[2015 TO *]`; an empty query matches
+all; one that does not parse is 400); page[size] defaults to 25 (1..1000), page[number]
 to 1; "next" only when there is a next page; a page that is not a number is 400.
 GET /dois/{doi} (raw or URL-encoded slash, any case): the record, or DataCite's 404.
 MODE=slow waits SLOW seconds (default 3) before every answer; MODE=error answers 500.
 """
 import glob
 import json
+
+import lucene_match
 import os
 import time
 import urllib.parse
@@ -52,14 +56,18 @@ class Handler(BaseHTTPRequestHandler):
         qs = urllib.parse.parse_qs(u.query)
         if u.path.rstrip("/") == "/dois":
             query = qs.get("query", [""])[0]
-            words = query.lower().split()
             try:
                 size = max(1, min(1000, int(qs.get("page[size]", ["25"])[0])))
                 number = max(1, int(qs.get("page[number]", ["1"])[0]))
             except ValueError:
                 return self.send(400, {"errors": [{"status": "400", "title": "page[size] and page[number] must be numbers"}]})
-            hits = [r["data"] for r in RECORDS.values()
-                    if all(w in json.dumps(r["data"]["attributes"]).lower() for w in words)]
+            try:
+                hits = [r["data"] for r in RECORDS.values()
+                        if lucene_match.query_holds(
+                            query, lambda f, a=r["data"]["attributes"]: lucene_match.dotted(a, f),
+                            json.dumps(r["data"]["attributes"]).lower())]
+            except lucene_match.ParseError as e:
+                return self.send(400, {"errors": [{"status": "400", "title": f"Invalid query: {e}"}]})
             pages = max(1, -(-len(hits) // size))
             base = f"http://{self.headers.get('Host') or '127.0.0.1'}/dois?"
 

@@ -22,6 +22,7 @@ import hashlib
 import random
 import string
 
+import lucene_match
 import oidc_guard
 import json
 import os
@@ -59,11 +60,25 @@ def published_files(host):
     return {"enabled": bool(entries), "entries": entries}
 
 
+def access_status(rec):
+    """InvenioRDM's computed `access.status`, from the record's access."""
+    access = rec.get("access", {})
+    if (access.get("embargo") or {}).get("active"):
+        return "embargoed"
+    if "restricted" in (access.get("record"), access.get("files")):
+        return "restricted"
+    return "open"
+
+
 def matches(rec, q):
-    if not q:
-        return True
-    text = json.dumps(rec.get("metadata", {})).lower()
-    return all(w.lower() in text for w in q.split())
+    """The query string as InvenioRDM reads `q`: free words in the metadata,
+    fields by their indexed paths (`metadata.publication_date:[a TO b]`,
+    `access.status:open`)."""
+    def values(field):
+        if field == "access.status":
+            return [access_status(rec)]
+        return lucene_match.dotted(rec, field)
+    return lucene_match.query_holds(q, values, json.dumps(rec.get("metadata", {})).lower())
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -113,7 +128,10 @@ class Handler(BaseHTTPRequestHandler):
             q = qs.get("q", [""])[0]
             size = int(qs.get("size", ["10"])[0])
             page = int(qs.get("page", ["1"])[0])
-            hits = [r for r in RECORDS if matches(r, q)]
+            try:
+                hits = [r for r in RECORDS if matches(r, q)]
+            except lucene_match.ParseError as e:
+                return self.send(400, {"status": 400, "message": f"Invalid query string syntax: {e}"})
             access = {}
             for r in hits:
                 k = r.get("access", {}).get("record", "public")

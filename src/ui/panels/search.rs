@@ -17,6 +17,69 @@ pub struct SearchUi {
     new_name: String,
     new_url: String,
     builder: Builder,
+    /// The cart window is open.
+    cart_open: bool,
+}
+
+/// The cart window: the datasets collected, and what to do with them all.
+fn cart_window(ctx: &egui::Context, state: &AppState, s: &mut SearchUi, out: &mut Vec<Command>) {
+    use crate::catalogue::cart::CitationFormat;
+    let cart = &state.search.cart;
+    let mut open = s.cart_open;
+    crate::ui::window(ctx, "Cart", 560.0)
+        .open(&mut open)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            if cart.is_empty() {
+                ui.weak("The cart is empty. On a dataset's page, “Add to cart” collects it here.");
+                return;
+            }
+            egui::ScrollArea::vertical()
+                .id_salt("cart")
+                .max_height(320.0)
+                .show(ui, |ui| {
+                    for d in &cart.items {
+                        ui.horizontal(|ui| {
+                            if ui.small_button("×").on_hover_text("Take it out").clicked() {
+                                out.push(SearchCommand::RemoveFromCart(d.key()).into());
+                            }
+                            ui.label(&d.title);
+                            ui.weak(d.sources.join(", "));
+                            let n = d.files.iter().filter(|f| f.url.is_some()).count();
+                            ui.weak(if n == 0 {
+                                "files not listed yet".to_owned()
+                            } else {
+                                format!("{n} file(s)")
+                            });
+                        });
+                    }
+                });
+            ui.separator();
+            ui.horizontal_wrapped(|ui| {
+                if crate::ui::report::named(
+                    ui.button("Download all")
+                        .on_hover_text("Queue every file; the Downloads tab shows the progress"),
+                    "button:Download all",
+                )
+                .clicked()
+                {
+                    out.push(SearchCommand::DownloadCart.into());
+                }
+                if ui.button("Copy PIDs").clicked() {
+                    out.push(SearchCommand::CopyCartPids.into());
+                }
+                for f in CitationFormat::ALL {
+                    if ui.button(format!("Copy {}", f.label())).clicked() {
+                        out.push(SearchCommand::CopyCartCitations(f).into());
+                    }
+                }
+                if ui.button("Empty the cart").clicked() {
+                    out.push(SearchCommand::ClearCart.into());
+                }
+            });
+            copied_note(ui);
+        });
+    s.cart_open = open;
 }
 
 /// The filter builder under the search box: it edits the query's syntax.
@@ -334,6 +397,7 @@ fn copied_note(ui: &mut egui::Ui) {
 fn dataset_page(
     ui: &mut egui::Ui,
     d: &Dataset,
+    in_cart: bool,
     files: Option<&crate::state::Requested<usize>>,
     out: &mut Vec<Command>,
 ) {
@@ -381,6 +445,23 @@ fn dataset_page(
                 });
             ui.horizontal(|ui| {
                 access_badge(ui, &d.access);
+                if in_cart {
+                    if ui
+                        .button("✓ In the cart")
+                        .on_hover_text("Take it out of the cart")
+                        .clicked()
+                    {
+                        out.push(SearchCommand::RemoveFromCart(d.key()).into());
+                    }
+                } else if crate::ui::report::named(
+                    ui.button("Add to cart")
+                        .on_hover_text("Collect it with others to download or cite together"),
+                    "button:Add to cart",
+                )
+                .clicked()
+                {
+                    out.push(SearchCommand::AddToCart.into());
+                }
                 if d.pid.is_some()
                     && crate::ui::report::named(ui.button("Copy PID"), "button:Copy PID").clicked()
                 {
@@ -584,7 +665,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         let edit = ui.add(
             egui::TextEdit::singleline(&mut s.text)
                 .hint_text("Search datasets: title, people, facility, project, sample…")
-                .desired_width(ui.available_width() - 240.0),
+                .desired_width(ui.available_width() - 320.0),
         );
         crate::ui::report::widget(ui.ctx(), "field:search", edit.rect);
         if std::mem::take(&mut s.focus) {
@@ -608,7 +689,17 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         if toggle.clicked() {
             s.builder.open = !s.builder.open;
         }
+        let n = state.search.cart.len();
+        let cart = crate::ui::report::named(
+            ui.selectable_label(s.cart_open, format!("Cart ({n})"))
+                .on_hover_text("The datasets you collected, to download or cite together"),
+            "button:Cart",
+        );
+        if cart.clicked() {
+            s.cart_open = !s.cart_open;
+        }
     });
+    cart_window(ui.ctx(), state, s, out);
     if s.builder.open {
         filter_builder(ui, s, out);
     }
@@ -821,7 +912,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     .as_ref()
                     .filter(|(k, _)| *k == d.key())
                     .map(|(_, l)| l);
-                dataset_page(ui, d, files, out);
+                dataset_page(ui, d, search.cart.contains(&d.key()), files, out);
                 crate::ui::report::widget(ui.ctx(), "search:page", ui.min_rect());
             });
     }
