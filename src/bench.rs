@@ -210,11 +210,29 @@ pub struct SearchTimes {
     pub p95_s: f64,
 }
 
+impl SearchTimes {
+    /// The median and 95th percentile of `times` (seconds), over `records`.
+    fn of(records: usize, mut times: Vec<f64>) -> Self {
+        times.sort_by(f64::total_cmp);
+        let pct = |p: f64| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let i = ((times.len() as f64 - 1.0) * p).round() as usize;
+            times.get(i).copied().unwrap_or(f64::NAN)
+        };
+        Self {
+            records,
+            queries: times.len(),
+            p50_s: pct(0.5),
+            p95_s: pct(0.95),
+        }
+    }
+}
+
 /// Build (once) an offline index of `n` synthetic records in `dir`, then time
 /// `queries` searches of one to three words, as the Search tab makes them:
 /// the best 500 hits and the facet counts over every match.
 pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTimes, String> {
-    let path = dir.join(format!("offline{n}.sqlite"));
+    let path = dir.join(format!("offline{n}-v2.sqlite"));
     let mut store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;
     if store.index_len().map_err(|e| e.to_string())? < n {
         let t0 = Instant::now();
@@ -249,18 +267,7 @@ pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTime
         times.push(t0.elapsed().as_secs_f64());
         std::hint::black_box(hits);
     }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
-        times.get(i).copied().unwrap_or(f64::NAN)
-    };
-    Ok(SearchTimes {
-        records: n,
-        queries,
-        p50_s: pct(0.5),
-        p95_s: pct(0.95),
-    })
+    Ok(SearchTimes::of(n, times))
 }
 
 /// Time `queries` range-filtered searches of the offline index of `n`
@@ -270,7 +277,7 @@ pub fn offline_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTime
 /// 500 and the facet counts over every record that passes.
 pub fn offline_range_search(dir: &Path, n: usize, queries: usize) -> Result<SearchTimes, String> {
     use crate::catalogue::offline::RecordIndex as _;
-    let path = dir.join(format!("offline{n}.sqlite"));
+    let path = dir.join(format!("offline{n}-v2.sqlite"));
     if crate::store::Store::open(&path)
         .and_then(|s| s.index_len())
         .map_err(|e| e.to_string())?
@@ -311,18 +318,7 @@ pub fn offline_range_search(dir: &Path, n: usize, queries: usize) -> Result<Sear
         times.push(t0.elapsed().as_secs_f64());
         std::hint::black_box(hits);
     }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
-        times.get(i).copied().unwrap_or(f64::NAN)
-    };
-    Ok(SearchTimes {
-        records: n,
-        queries,
-        p50_s: pct(0.5),
-        p95_s: pct(0.95),
-    })
+    Ok(SearchTimes::of(n, times))
 }
 
 /// Federated search timings, in seconds.

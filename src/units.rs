@@ -179,7 +179,8 @@ pub fn convert_quantity(name: &str, value: f64, from: &str, to: &str) -> Option<
         return Some(v);
     }
     let dims = (unit_entry(from)?.2, unit_entry(to)?.2);
-    if !is_photon_quantity(name) || value == 0.0 {
+    // A photon's wavelength and energy are positive: nothing else converts.
+    if !is_photon_quantity(name) || value <= 0.0 {
         return None;
     }
     match dims {

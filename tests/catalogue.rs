@@ -23,6 +23,17 @@ fn panosc(mode: &str) -> common::Peer {
     common::start_peer(cmd, "PANOSC_READY")
 }
 
+/// One of the loopback servers in `tests/servers`, started as it is.
+fn start(name: &str, ready: &str) -> common::Peer {
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/servers")
+            .join(name),
+    );
+    common::start_peer(cmd, ready)
+}
+
 fn source(id: &str, url: &str) -> SourceConfig {
     SourceConfig {
         id: id.into(),
@@ -760,16 +771,6 @@ fn with_no_network_the_search_says_offline_once() {
 /// enough to hold everything.
 #[test]
 fn load_more_pages_through_every_kind_of_source() {
-    let script = |name: &str| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/servers")
-            .join(name)
-    };
-    let start = |name: &str, ready: &str| {
-        let mut cmd = Process::new(common::venv_python());
-        cmd.arg(script(name));
-        common::start_peer(cmd, ready)
-    };
     let pan = panosc("ok");
     let invenio = start("invenio_serve.py", "INVENIO_READY");
     let datacite = start("datacite_serve.py", "DATACITE_READY");
@@ -918,16 +919,6 @@ fn scicat_filters_parameters_in_si_and_dates_itself() {
 /// the records' own dates and access say which.
 #[test]
 fn invenio_and_datacite_are_sent_dates_and_access_in_their_query_syntax() {
-    let script = |name: &str| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/servers")
-            .join(name)
-    };
-    let start = |name: &str, ready: &str| {
-        let mut cmd = Process::new(common::venv_python());
-        cmd.arg(script(name));
-        common::start_peer(cmd, ready)
-    };
     let invenio = start("invenio_serve.py", "INVENIO_READY");
     let datacite = start("datacite_serve.py", "DATACITE_READY");
     let rt = Runtime::new().expect("rt");

@@ -22,6 +22,19 @@ fn settle(h: &mut Harness<'_, PanoramaApp>) {
     panic!("background work never settled");
 }
 
+/// The loopback InvenioRDM as a source.
+fn rdm(url: &str) -> panorama::catalogue::SourceConfig {
+    panorama::catalogue::SourceConfig {
+        id: "rdm".into(),
+        name: "Loopback InvenioRDM".into(),
+        kind: panorama::catalogue::invenio::KIND.kind(),
+        url: url.into(),
+        enabled: true,
+        account: None,
+        h5grove: None,
+    }
+}
+
 #[test]
 fn a_source_added_in_the_ui_is_searched_with_the_demo() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
@@ -94,17 +107,7 @@ fn a_file_downloads_from_the_dataset_page_and_opens() {
     let home = tempfile::tempdir().expect("tmp");
     let mut h = common::gui::window(home.path(), 1280.0, 800.0);
     h.run_steps(3);
-    h.state_mut()
-        .state_mut()
-        .set_sources(vec![panorama::catalogue::SourceConfig {
-            id: "rdm".into(),
-            name: "Loopback InvenioRDM".into(),
-            kind: panorama::catalogue::invenio::KIND.kind(),
-            url: peer.url.clone(),
-            enabled: true,
-            account: None,
-            h5grove: None,
-        }]);
+    h.state_mut().state_mut().set_sources(vec![rdm(&peer.url)]);
     h.get_by_label("Search").click();
     h.run();
     let search = h
@@ -455,19 +458,10 @@ fn the_filter_builder_finds_a_wavelength_range_across_panosc_servers() {
 fn the_cart_collects_datasets_downloads_them_and_survives_a_restart() {
     let (files, peer) = common::invenio_with_a_file();
     let home = tempfile::tempdir().expect("tmp");
-    let rdm = panorama::catalogue::SourceConfig {
-        id: "rdm".into(),
-        name: "Loopback InvenioRDM".into(),
-        kind: panorama::catalogue::invenio::KIND.kind(),
-        url: peer.url.clone(),
-        enabled: true,
-        account: None,
-        h5grove: None,
-    };
     {
         let mut h = common::gui::window(home.path(), 1280.0, 800.0);
         h.run_steps(3);
-        h.state_mut().state_mut().set_sources(vec![rdm]);
+        h.state_mut().state_mut().set_sources(vec![rdm(&peer.url)]);
         h.get_by_label("Search").click();
         h.run();
         h.get_all_by_role(egui::accesskit::Role::TextInput)

@@ -112,9 +112,11 @@ impl Cart {
                     let n = seen.entry(key.clone()).or_default();
                     *n += 1;
                     if *n > 1 {
-                        // The second is `b`, the third `c`, …
-                        let suffix =
-                            char::from(b'a' + u8::try_from((*n - 1).min(25)).unwrap_or(25));
+                        // The second is `b`, the third `c`, … then `a27`, `a28`.
+                        let suffix = match u8::try_from(*n - 1) {
+                            Ok(i) if i < 26 => char::from(b'a' + i).to_string(),
+                            _ => format!("a{n}"),
+                        };
                         out.push_str(&entry.replacen(
                             &format!("@misc{{{key},"),
                             &format!("@misc{{{key}{suffix},"),

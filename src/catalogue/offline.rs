@@ -59,9 +59,14 @@ pub fn row_of(d: &Dataset) -> Result<RecordRow, StoreError> {
 
 /// The numbers of a record's parameters, for range filters: by the name
 /// filters compare, as recorded and in the base unit of what they measure.
+/// As [`query::keeps`] reads a record, the first parameter of a name is
+/// the one (a later one of the same name, or a first that is no number,
+/// gives nothing).
 fn values_of(d: &Dataset) -> Vec<ValueRow> {
+    let mut seen = std::collections::HashSet::new();
     d.parameters
         .iter()
+        .filter(|p| seen.insert(query::parameter_name(&p.name)))
         .filter_map(|p| {
             let value = p.value.as_f64()?;
             let base = crate::units::to_base(value, &p.unit);
@@ -448,7 +453,36 @@ mod tests {
     #[test]
     fn range_filters_in_any_unit_find_every_record_that_holds() {
         let mut store = Store::in_memory().expect("store");
-        let records = crate::catalogue::synthetic::synthetic_records(3000);
+        let mut records = crate::catalogue::synthetic::synthetic_records(3000);
+        // A name given twice: the first is the one (as `keeps` reads it),
+        // even when it is no number; a photon energy below zero is none.
+        let p = |name: &str, value: serde_json::Value, unit: &str| crate::catalogue::Parameter {
+            name: name.into(),
+            value,
+            unit: unit.into(),
+        };
+        for (i, params) in [
+            vec![
+                p("wavelength", serde_json::json!("n/a"), ""),
+                p("wavelength", serde_json::json!(1.5), "Å"),
+            ],
+            vec![
+                p("wavelength", serde_json::json!(3.0), "Å"),
+                p("Wavelength", serde_json::json!(1.5), "Å"),
+            ],
+            vec![p("wavelength", serde_json::json!(-5.0), "keV")],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            records.push(Dataset {
+                id: format!("twice-{i}"),
+                title: format!("beamtime run twice {i}"),
+                parameters: params,
+                sources: vec!["test".into()],
+                ..Dataset::default()
+            });
+        }
         store.index_datasets(&records).expect("index");
         let cases = [
             "wavelength:1..2 Å",

@@ -66,6 +66,22 @@ pub enum SearchCommand {
     },
 }
 
+/// One order across sources, whichever answered first: a record whose DOI
+/// or PID is the text searched for first, then by the best place any source
+/// gave it (each source's own ranking, its pages after its first), then by
+/// key. Stable as pages arrive: a later page's records come after the
+/// places before them.
+fn rank(results: &mut [crate::catalogue::Dataset], places: &HashMap<String, usize>, text: &str) {
+    let wanted = crate::catalogue::datacite::bare_doi(text.trim())
+        .unwrap_or_else(|| text.trim().to_owned())
+        .to_ascii_lowercase();
+    results.sort_by_cached_key(|d| {
+        let key = d.key();
+        let exact = !wanted.is_empty() && key == wanted;
+        (!exact, places.get(&key).copied().unwrap_or(usize::MAX), key)
+    });
+}
+
 /// One source's part of a search.
 #[derive(Debug, Clone)]
 pub struct SourceRun {
@@ -87,6 +103,9 @@ pub struct SourceRun {
     pub next: Option<usize>,
     /// Where the page on its way starts (0: the first).
     pub asked: usize,
+    /// The last "Load more" of this source failed (scrolling does not ask
+    /// again; the button does).
+    pub more_failed: bool,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -131,6 +150,9 @@ pub struct SearchState {
     /// Which sources sent each result (by key), so a source that filters
     /// and counts by itself can be asked again without losing the others'.
     origins: HashMap<String, std::collections::BTreeSet<String>>,
+    /// Each result's best place in a source's answer (over its pages): the
+    /// one order across sources ([`rank`]).
+    places: HashMap<String, usize>,
     generation: u64,
     /// The catalogue sources searched (remembered, and kept in the sources
     /// file the user may edit).
@@ -224,6 +246,19 @@ impl SearchState {
     /// ("Load more").
     pub fn has_more(&self) -> bool {
         !self.running() && self.runs.iter().any(|r| r.next.is_some())
+    }
+
+    /// Whether scrolling to the end may ask for more by itself: there is
+    /// more, and no source's last "Load more" failed.
+    pub fn may_load_more(&self) -> bool {
+        self.has_more() && !self.runs.iter().any(|r| r.more_failed)
+    }
+
+    /// True while a "Load more" page is on its way.
+    pub fn loading_more(&self) -> bool {
+        self.runs
+            .iter()
+            .any(|r| r.asked > 0 && r.status.is_pending())
     }
 
     /// How many more records the sources say they hold beyond those sent,
@@ -529,6 +564,7 @@ impl SearchState {
         self.query = Some(text.clone());
         self.results.clear();
         self.origins.clear();
+        self.places.clear();
         self.runs.clear();
         self.shown = None;
         // Free text and filters (`wavelength:1..2 Å facility:ESRF`); a query
@@ -563,6 +599,7 @@ impl SearchState {
                 unreachable: false,
                 next: None,
                 asked: 0,
+                more_failed: false,
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Requested::failed("skipped: offline mode (PANORAMA_OFFLINE=1)");
@@ -650,7 +687,16 @@ impl SearchState {
             .filter_map(|r| Some((r.id.clone(), r.next?)))
             .collect();
         for (id, skip) in wanting {
-            let Some(cfg) = self.sources.iter().find(|s| s.id == id).cloned() else {
+            let Some(cfg) = self
+                .sources
+                .iter()
+                .find(|s| s.id == id && s.enabled)
+                .cloned()
+            else {
+                // Removed or turned off since the search: nothing more from it.
+                if let Some(run) = self.runs.iter_mut().find(|r| r.id == id) {
+                    run.next = None;
+                }
                 continue;
             };
             let cat = match Self::source_client(&cfg, cx) {
@@ -749,9 +795,17 @@ impl SearchState {
         let count = match result {
             Ok(page) => {
                 let v = page.datasets;
-                for d in &v {
+                let skip = self
+                    .runs
+                    .iter()
+                    .find(|r| r.id == source)
+                    .map_or(0, |r| r.asked);
+                for (i, d) in v.iter().enumerate() {
+                    let key = d.key();
+                    let place = self.places.entry(key.clone()).or_insert(usize::MAX);
+                    *place = (*place).min(skip + i);
                     self.origins
-                        .entry(d.key())
+                        .entry(key)
                         .or_default()
                         .insert(source.to_owned());
                 }
@@ -774,6 +828,8 @@ impl SearchState {
                 let mut v = v;
                 v.retain(|d| crate::catalogue::query::keeps(&self.filters, d));
                 crate::catalogue::merge(&mut self.results, v);
+                let text = self.asked.text.clone();
+                rank(&mut self.results, &self.places, &text);
                 Ok(n)
             }
             Err(e) => Err(e),
@@ -782,6 +838,9 @@ impl SearchState {
             // A failed refresh keeps the count it had.
             run.status.finish(count);
             run.unreachable = unreachable;
+            // A page that failed is asked again only by a click.
+            run.more_failed = run.asked > 0 && next.is_none();
+            run.asked = 0;
             // A failed page can be asked again.
             if let Some(next) = next {
                 run.next = next;
@@ -792,5 +851,46 @@ impl SearchState {
             }
         }
         self.recount();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Dataset;
+
+    /// One order whichever source answered first: the DOI searched for
+    /// first, then each record's best place in any source's answer, then
+    /// its key.
+    #[test]
+    fn results_rank_the_same_whatever_answers_first() {
+        let d = |pid: &str| Dataset {
+            title: pid.into(),
+            pid: Some(pid.into()),
+            ..Dataset::default()
+        };
+        let places: HashMap<String, usize> =
+            [("10.1/b", 0), ("10.1/a", 0), ("10.1/c", 3), ("10.1/x", 7)]
+                .into_iter()
+                .map(|(k, p)| (k.to_owned(), p))
+                .collect();
+        let order = |mut v: Vec<Dataset>, text: &str| {
+            rank(&mut v, &places, text);
+            v.into_iter().map(|d| d.title).collect::<Vec<_>>()
+        };
+        let one = order(
+            vec![d("10.1/c"), d("10.1/b"), d("10.1/x"), d("10.1/a")],
+            "ring",
+        );
+        let other = order(
+            vec![d("10.1/a"), d("10.1/x"), d("10.1/c"), d("10.1/b")],
+            "ring",
+        );
+        assert_eq!(one, ["10.1/a", "10.1/b", "10.1/c", "10.1/x"]);
+        assert_eq!(one, other);
+        assert_eq!(
+            order(vec![d("10.1/a"), d("10.1/x")], "https://doi.org/10.1/X")[0],
+            "10.1/x"
+        );
     }
 }

@@ -925,7 +925,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
         // One more row at the end while a source has more: "Load more",
         // also asked for by scrolling down to it.
         let more = search.has_more();
-        let loading = search.running() && search.runs.iter().any(|r| r.asked > 0);
+        let loading = search.loading_more();
         let rows = visible.len() + usize::from(more || loading);
         let mut end_seen = false;
         let list = egui::ScrollArea::vertical().id_salt("results").show_rows(
@@ -944,8 +944,15 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                 }
             },
         );
-        // Scrolled down to the end (not a short list that shows it at once).
-        if end_seen && more && list.state.offset.y > 0.0 {
+        // Scrolled down to the end (not a short list that shows it at once),
+        // once per page that made the list longer, and not after a failure.
+        let grown = ui
+            .ctx()
+            .data(|d| d.get_temp::<usize>(egui::Id::new("results at last load")))
+            != Some(visible.len());
+        if end_seen && grown && search.may_load_more() && list.state.offset.y > 0.0 {
+            ui.ctx()
+                .data_mut(|d| d.insert_temp(egui::Id::new("results at last load"), visible.len()));
             out.push(SearchCommand::LoadMore.into());
         }
     });
