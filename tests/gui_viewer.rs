@@ -2130,3 +2130,43 @@ fn a_huge_image_opens_as_an_overview_read_out_in_its_own_pixels() {
         "at [{row}, {col}] h5py has {want}, the readout says {value}"
     );
 }
+
+/// A scalar NeXus field with units, found in a file, starts a search of
+/// every catalogue for datasets holding a value like it: a click on
+/// "Search for datasets with this value" under the value shown.
+#[test]
+fn a_value_in_a_file_searches_the_catalogues_for_datasets_like_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("scan.nxs");
+    common::python(
+        "import h5py, sys\n\
+         with h5py.File(sys.argv[1], 'w') as f:\n\
+         \x20   e = f.create_group('entry'); e.attrs['NX_class'] = 'NXentry'\n\
+         \x20   m = e.create_group('instrument/monochromator')\n\
+         \x20   w = m.create_dataset('wavelength', data=1.5406)\n\
+         \x20   w.attrs['units'] = 'angstrom'\n",
+        &[&file],
+    );
+    let home = tempfile::tempdir().expect("home");
+    let mut h = open(home.path(), &file);
+    h.state_mut().state_mut().set_sources(
+        panorama::catalogue::default_sources()
+            .into_iter()
+            .filter(|s| s.id == "demo")
+            .collect(),
+    );
+    select(&mut h, "/entry/instrument/monochromator/wavelength");
+    h.get_by_label_contains("1.5406");
+    h.get_by_label("Search for datasets with this value")
+        .click();
+    settle(&mut h);
+    let s = h.state().state();
+    assert_eq!(
+        s.search.query.as_deref(),
+        Some("wavelength:1.464..1.618 angstrom")
+    );
+    assert_eq!(s.search.runs.len(), 1, "the catalogues were asked");
+    assert!(s.search.runs[0].status.ready().is_some());
+    // The Search tab is in front, with the filter as a chip.
+    h.get_by_label("wavelength:1.464..1.618 angstrom ×");
+}

@@ -307,6 +307,45 @@ impl Query {
     }
 }
 
+/// How far around a value "Search for datasets with this value" looks: a
+/// relative 5 %.
+pub const SIMILAR_TOLERANCE: f64 = 0.05;
+
+/// The filter for datasets holding a value like `value` (in `unit`) of the
+/// parameter `name`: `value` ± `tolerance` of it. `None` for a value that
+/// is no finite number or a name the syntax cannot write.
+pub fn similar(name: &str, value: f64, unit: &str, tolerance: f64) -> Option<Filter> {
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.".contains(c));
+    if !valid || !value.is_finite() {
+        return None;
+    }
+    let d = (value * tolerance).abs();
+    // Three significant digits beyond the tolerance: the query reads well.
+    let round = |x: f64| {
+        if x == 0.0 {
+            return 0.0;
+        }
+        // |log10| of a finite f64 is below 400: no truncation.
+        #[allow(clippy::cast_possible_truncation)]
+        let digits = 3 - x.abs().log10().floor() as i32;
+        let f = 10f64.powi(digits.clamp(-300, 300));
+        (x * f).round() / f
+    };
+    let unit = unit.trim();
+    Some(Filter::Parameter {
+        name: name.to_owned(),
+        range: Range {
+            min: Some(round(value - d)),
+            max: Some(round(value + d)),
+        },
+        unit: (!unit.is_empty() && crate::units::is_unit(unit)).then(|| unit.to_owned()),
+    })
+}
+
 /// What the filter builder asks for, as text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterKind {
@@ -961,6 +1000,22 @@ mod tests {
         for u in BUILDER_UNITS.iter().filter(|u| !u.is_empty()) {
             assert!(crate::units::is_unit(u), "{u}");
         }
+    }
+
+    /// A value found in a file becomes a range around it in its unit,
+    /// written so the syntax reads it back; what cannot be a filter is none.
+    #[test]
+    fn a_value_in_a_file_becomes_a_search_around_it() {
+        let f = similar("wavelength", 1.5406, "Å", SIMILAR_TOLERANCE).expect("filter");
+        assert_eq!(f.to_syntax(), "wavelength:1.464..1.618 Å");
+        assert_eq!(Query::parse(&f.to_syntax()).expect("reads").filters, [f]);
+        let neg = similar("temperature", -20.0, "°C", 0.1).expect("filter");
+        assert_eq!(neg.to_syntax(), "temperature:-22..-18 °C");
+        // An unknown unit is left out, not written as a word of text.
+        let f = similar("counts", 10.0, "arb", 0.1).expect("filter");
+        assert_eq!(f.to_syntax(), "counts:9..11");
+        assert!(similar("two words", 1.0, "K", 0.1).is_none());
+        assert!(similar("x", f64::NAN, "K", 0.1).is_none());
     }
 
     /// `after:` and `before:` as a catalogue's time window: a year, a

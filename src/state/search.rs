@@ -30,6 +30,15 @@ pub enum SearchCommand {
     /// Ask every source that has more for its next page; the records join
     /// those shown, duplicates merged.
     LoadMore,
+    /// Search for datasets holding a value like one found in a file (a
+    /// scalar with its units): the parameter of that name within a few
+    /// percent, in every catalogue.
+    FindSimilar {
+        name: String,
+        /// The number as written (`1.5406`), which reads back the same.
+        value: String,
+        unit: String,
+    },
     /// Turn a facet filter on or off.
     ToggleFacet { facet: String, value: String },
     /// Turn every facet filter off.
@@ -336,6 +345,18 @@ impl SearchState {
                 }
             }
             SearchCommand::LoadMore => self.load_more(cx),
+            SearchCommand::FindSimilar { name, value, unit } => {
+                use crate::catalogue::query::{SIMILAR_TOLERANCE, similar};
+                if let Some(f) = value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|v| similar(&name, v, &unit, SIMILAR_TOLERANCE))
+                {
+                    self.start_search(f.to_syntax(), cx);
+                    return vec![UiEffect::ShowTab(TabKind::Search)];
+                }
+            }
             SearchCommand::ClearFacets => {
                 self.facets.clear();
                 self.refilter_sources(cx);
