@@ -35,6 +35,25 @@ fn rdm(url: &str) -> panorama::catalogue::SourceConfig {
     }
 }
 
+/// A window over `home` searching only the loopback InvenioRDM at `url`:
+/// `text` typed into the search box key by key, Enter, the answer in.
+fn searched(home: &Path, url: &str, text: &str) -> Harness<'static, PanoramaApp> {
+    let mut h = common::gui::window(home, 1280.0, 800.0);
+    h.run_steps(3);
+    h.state_mut().state_mut().set_sources(vec![rdm(url)]);
+    h.get_by_label("Search").click();
+    h.run();
+    h.get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("search box")
+        .focus();
+    h.run_steps(2);
+    common::gui::type_slowly(&mut h, text);
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    h
+}
+
 #[test]
 fn a_source_added_in_the_ui_is_searched_with_the_demo() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
@@ -105,20 +124,7 @@ fn a_file_downloads_from_the_dataset_page_and_opens() {
     let (files, peer) = common::invenio_with_a_file();
 
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
-    h.run_steps(3);
-    h.state_mut().state_mut().set_sources(vec![rdm(&peer.url)]);
-    h.get_by_label("Search").click();
-    h.run();
-    let search = h
-        .get_all_by_role(egui::accesskit::Role::TextInput)
-        .next()
-        .expect("search box");
-    search.focus();
-    h.run_steps(2);
-    h.event(egui::Event::Text("Romans".into()));
-    h.key_press(egui::Key::Enter);
-    settle(&mut h);
+    let mut h = searched(home.path(), &peer.url, "Romans");
     h.get_by_label("A Romans story").click();
     h.run_steps(3);
     h.get_by_label("romans_scan.h5");
@@ -459,19 +465,7 @@ fn the_cart_collects_datasets_downloads_them_and_survives_a_restart() {
     let (files, peer) = common::invenio_with_a_file();
     let home = tempfile::tempdir().expect("tmp");
     {
-        let mut h = common::gui::window(home.path(), 1280.0, 800.0);
-        h.run_steps(3);
-        h.state_mut().state_mut().set_sources(vec![rdm(&peer.url)]);
-        h.get_by_label("Search").click();
-        h.run();
-        h.get_all_by_role(egui::accesskit::Role::TextInput)
-            .next()
-            .expect("search box")
-            .focus();
-        h.run_steps(2);
-        common::gui::type_slowly(&mut h, "Romans");
-        h.key_press(egui::Key::Enter);
-        settle(&mut h);
+        let mut h = searched(home.path(), &peer.url, "Romans");
         for title in ["A Romans story", "An Updated Romans story"] {
             h.get_by_label(title).click();
             h.run_steps(3);
