@@ -40,8 +40,8 @@ pub struct CartFile {
     pub url: String,
     pub name: String,
     pub checksum: Option<String>,
-    /// The dataset it belongs to (its key).
-    pub dataset: String,
+    /// The dataset it belongs to, as the downloaded file remembers it.
+    pub origin: crate::store::FileOrigin,
 }
 
 impl Cart {
@@ -147,7 +147,7 @@ impl Cart {
                         url: f.url.clone()?,
                         name: f.name.clone(),
                         checksum: f.checksum.clone(),
-                        dataset: d.key(),
+                        origin: d.file_origin(f.url.as_deref()?),
                     })
                 })
                 .collect();
@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(cart.citations(CitationFormat::Text).lines().count(), 2);
         let (files, unlisted) = cart.files();
         assert_eq!(files.len(), 1);
-        assert_eq!(files[0].dataset, "10.5281/zenodo.2");
+        assert_eq!(files[0].origin.dataset, "https://doi.org/10.5281/zenodo.2");
         assert_eq!(unlisted.len(), 1);
         assert!(cart.remove("10.5281/zenodo.1"));
         assert!(!cart.remove("10.5281/zenodo.1"));

@@ -601,13 +601,12 @@ impl SearchState {
         };
         self.query_error = None;
         self.filters.clone_from(&parsed.filters);
-        let query = crate::catalogue::SearchQuery {
+        self.asked = crate::catalogue::SearchQuery {
             text: parsed.text,
             filters: parsed.filters,
             limit: self.page_size,
             ..Default::default()
         };
-        self.asked = query.clone();
         for cfg in self.sources.clone().into_iter().filter(|s| s.enabled) {
             let mut run = SourceRun {
                 id: cfg.id.clone(),
@@ -630,11 +629,7 @@ impl SearchState {
             }
             match Self::source_client(&cfg, cx) {
                 Ok(cat) => {
-                    let mut q = query.clone();
-                    // The offline index filters every match by itself.
-                    if cfg.kind.is(&crate::catalogue::offline::KIND) {
-                        q.facets.clone_from(&self.facets);
-                    }
+                    let q = self.query_for(&cfg, 0);
                     self.spawn_search(cx, cat, &cfg, q, generation);
                 }
                 Err(e) => run.status = Requested::failed(e.to_string()),
@@ -662,22 +657,29 @@ impl SearchState {
         self.searches.push((generation, cfg.id.clone()), handle);
     }
 
+    /// The query asked of source `cfg` for its page starting at `skip`:
+    /// the search's own, and the facet filters for the offline index,
+    /// which filters every match by itself.
+    fn query_for(&self, cfg: &SourceConfig, skip: usize) -> crate::catalogue::SearchQuery {
+        let mut q = self.asked.clone();
+        q.skip = skip;
+        if cfg.kind.is(&crate::catalogue::offline::KIND) {
+            q.facets.clone_from(&self.facets);
+        }
+        q
+    }
+
     /// Queue every known file of the cart's datasets, each remembering its
     /// dataset; say which datasets have no file list yet.
     fn download_cart(&self, cx: &mut Cx<'_>) {
         let (files, unlisted) = self.cart.files();
-        for f in &files {
-            let origin = self
-                .cart
-                .items
-                .iter()
-                .find(|d| d.key() == f.dataset)
-                .map(|d| d.file_origin(&f.url));
+        let queued = files.len();
+        for f in files {
             cx.send(super::DownloadsCommand::Add {
-                url: f.url.clone(),
-                name: f.name.clone(),
-                checksum: f.checksum.clone(),
-                origin,
+                url: f.url,
+                name: f.name,
+                checksum: f.checksum,
+                origin: Some(f.origin),
             });
         }
         if !unlisted.is_empty() {
@@ -688,7 +690,7 @@ impl SearchState {
                 format!(
                     "{} file(s) were queued. No files are known for: {}. Open their pages \
                      (the catalogue lists their files there), then download again.",
-                    files.len(),
+                    queued,
                     titles.join("; ")
                 ),
             );
@@ -729,11 +731,7 @@ impl SearchState {
                     continue;
                 }
             };
-            let mut q = self.asked.clone();
-            q.skip = skip;
-            if cfg.kind.is(&crate::catalogue::offline::KIND) {
-                q.facets.clone_from(&self.facets);
-            }
+            let q = self.query_for(&cfg, skip);
             if let Some(run) = self.runs.iter_mut().find(|r| r.id == id) {
                 run.status.refresh();
                 run.started = std::time::Instant::now();
@@ -786,10 +784,7 @@ impl SearchState {
                 run.asked = 0;
             }
             // From the first page again, with the query's filters.
-            let q = crate::catalogue::SearchQuery {
-                facets: self.facets.clone(),
-                ..self.asked.clone()
-            };
+            let q = self.query_for(&cfg, 0);
             self.spawn_search(cx, cat, &cfg, q, generation);
         }
         self.recount();
@@ -849,8 +844,7 @@ impl SearchState {
                 let mut v = v;
                 v.retain(|d| crate::catalogue::query::keeps(&self.filters, d));
                 crate::catalogue::merge(&mut self.results, v);
-                let text = self.asked.text.clone();
-                rank(&mut self.results, &self.places, &text);
+                rank(&mut self.results, &self.places, &self.asked.text);
                 Ok(n)
             }
             Err(e) => Err(e),
@@ -859,10 +853,10 @@ impl SearchState {
             // A failed refresh keeps the count it had.
             run.status.finish(count);
             run.unreachable = unreachable;
-            // A page that failed is asked again only by a click.
+            // A failed page keeps where it starts, to be asked again (by a
+            // click: scrolling does not ask after a failure).
             run.more_failed = run.asked > 0 && next.is_none();
             run.asked = 0;
-            // A failed page can be asked again.
             if let Some(next) = next {
                 run.next = next;
                 run.total = total;

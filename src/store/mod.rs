@@ -71,9 +71,7 @@ const MIGRATIONS: &[&str] = &[
     // the records already there when this version arrives).
     "CREATE TABLE record_values (key TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL,
         unit TEXT NOT NULL, dimension TEXT, base REAL);
-     CREATE INDEX record_values_key ON record_values (key);
-     CREATE INDEX record_values_base ON record_values (name, dimension, base);
-     CREATE INDEX record_values_raw ON record_values (name, value);",
+     CREATE INDEX record_values_key ON record_values (key);",
 ];
 
 /// The schema version that added `record_facets`.

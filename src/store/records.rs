@@ -122,8 +122,8 @@ struct FacetIndex {
     raw: HashMap<String, Vec<(f64, u32, i64)>>,
     /// By name and dimension: (value in the base unit, rowid), by value.
     base: HashMap<(String, String), Vec<(f64, i64)>>,
-    /// Each record's place in key order (the order of a search without words).
-    rank: HashMap<i64, u32>,
+    /// Every record's rowid in key order (the order of a search without words).
+    by_key: Vec<i64>,
 }
 
 impl FacetIndex {
@@ -183,6 +183,28 @@ const INSERT_FACET: &str = "INSERT INTO record_facets (key, facet, value) VALUES
 const INSERT_VALUE: &str = "INSERT INTO record_values (key, name, value, unit, dimension, base)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
+/// Replace the facet values and numbers of the record `key`.
+fn write_derived(
+    tx: &rusqlite::Transaction<'_>,
+    key: &str,
+    facets: &[(String, String)],
+    values: &[ValueRow],
+) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?
+        .execute([key])?;
+    let mut facet = tx.prepare_cached(INSERT_FACET)?;
+    for (f, v) in facets {
+        facet.execute(params![key, f, v])?;
+    }
+    tx.prepare_cached("DELETE FROM record_values WHERE key = ?1")?
+        .execute([key])?;
+    let mut value = tx.prepare_cached(INSERT_VALUE)?;
+    for v in values {
+        value.execute(params![key, v.name, v.value, v.unit, v.dimension, v.base])?;
+    }
+    Ok(())
+}
+
 /// Mark the offline index changed (facet indexes built before are stale).
 fn bump_generation(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     tx.execute(
@@ -209,19 +231,8 @@ impl Store {
                 "INSERT INTO records_fts (key, title, people, keywords, description, parameters, place)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            let mut drop_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
-            let mut facet = tx.prepare_cached(INSERT_FACET)?;
-            let mut drop_values = tx.prepare_cached("DELETE FROM record_values WHERE key = ?1")?;
-            let mut value = tx.prepare_cached(INSERT_VALUE)?;
             for r in rows {
-                drop_facets.execute([&r.key])?;
-                for (f, v) in &r.facets {
-                    facet.execute(params![r.key, f, v])?;
-                }
-                drop_values.execute([&r.key])?;
-                for v in &r.values {
-                    value.execute(params![r.key, v.name, v.value, v.unit, v.dimension, v.base])?;
-                }
+                write_derived(&tx, &r.key, &r.facets, &r.values)?;
                 let previous: Option<Option<i64>> =
                     old.query_row([&r.key], |row| row.get(0)).optional()?;
                 if let Some(Some(rowid)) = previous {
@@ -307,21 +318,13 @@ impl Store {
                     .collect::<Result<_, _>>()?
             }
             // Only the records holding the values, in key order.
-            (None, Some(h)) => {
-                let mut by_key: Vec<(u32, i64)> = h
-                    .iter()
-                    .map(|r| (facets.rank.get(r).copied().unwrap_or(u32::MAX), *r))
-                    .collect();
-                by_key.sort_unstable();
-                by_key.into_iter().map(|(_, r)| r).collect()
-            }
-            (None, None) => {
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT fts_rowid FROM records WHERE fts_rowid IS NOT NULL ORDER BY key",
-                )?;
-                stmt.query_map([], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            }
+            (None, Some(h)) => facets
+                .by_key
+                .iter()
+                .filter(|r| h.contains(r))
+                .copied()
+                .collect(),
+            (None, None) => facets.by_key.clone(),
         };
         // The facet values each `contains` filter lets through.
         let allowed: Vec<Vec<u32>> = filter
@@ -501,12 +504,9 @@ impl Store {
             let mut stmt = self.conn.prepare(
                 "SELECT fts_rowid FROM records WHERE fts_rowid IS NOT NULL ORDER BY key",
             )?;
-            let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
-            for (i, rid) in ids.enumerate() {
-                index
-                    .rank
-                    .insert(rid?, u32::try_from(i).unwrap_or(u32::MAX));
-            }
+            index.by_key = stmt
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .collect::<Result<_, _>>()?;
         }
         let index = std::sync::Arc::new(index);
         if let Some(path) = &self.path {
@@ -550,19 +550,8 @@ impl Store {
     pub fn put_derived(&self, rows: &[DerivedRow]) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         {
-            let mut drop_facets = tx.prepare_cached("DELETE FROM record_facets WHERE key = ?1")?;
-            let mut ins = tx.prepare_cached(INSERT_FACET)?;
-            let mut drop_values = tx.prepare_cached("DELETE FROM record_values WHERE key = ?1")?;
-            let mut value = tx.prepare_cached(INSERT_VALUE)?;
             for (key, facets, values) in rows {
-                drop_facets.execute([key])?;
-                for (f, v) in facets {
-                    ins.execute(params![key, f, v])?;
-                }
-                drop_values.execute([key])?;
-                for v in values {
-                    value.execute(params![key, v.name, v.value, v.unit, v.dimension, v.base])?;
-                }
+                write_derived(&tx, key, facets, values)?;
             }
             tx.execute(
                 "DELETE FROM kv WHERE key IN (?1, ?2)",
