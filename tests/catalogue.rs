@@ -982,3 +982,197 @@ fn invenio_and_datacite_are_sent_dates_and_access_in_their_query_syntax() {
         assert_eq!(page.total, Some(expected.len() as u64), "{syntax}");
     }
 }
+
+/// SciCat lineage both ways, on v3 and v4 alike: SciCat's own derived
+/// example names the raw dataset in `inputDatasets` (made from it), and
+/// the raw dataset's derived datasets are found by asking SciCat which
+/// datasets name it (`where: {inputDatasets: pid}`); a lineage node opens
+/// by its PID. A DataCite DOI found by its PID in the loopback DataCite.
+#[test]
+fn lineage_links_raw_and_derived_datasets_both_ways() {
+    use panorama::catalogue::{Catalogue, Relation};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("DERIVED", "1");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let rt = Runtime::new().expect("rt");
+    let raw_pid = "20.500.12269/panosc-dataset1";
+    let derived_pid = "20.500.12269/scicat-testdata-derived";
+    for base in [peer.url.clone(), peer.url.replace("/api/v3", "/api/v4")] {
+        let c = panorama::catalogue::scicat::SciCat::new("scicat", "SciCat", &base, None)
+            .expect("client");
+        let derived = rt
+            .block_on(c.record(derived_pid))
+            .expect("record")
+            .expect("the derived dataset");
+        assert_eq!(derived.title, "Test derived dataset");
+        assert_eq!(derived.links.len(), 1, "{:?}", derived.links);
+        assert_eq!(derived.links[0].relation, Relation::DerivedFrom);
+        assert_eq!(derived.links[0].target, raw_pid);
+        let raw = rt
+            .block_on(c.record(raw_pid))
+            .expect("record")
+            .expect("the raw dataset");
+        assert!(raw.links.is_empty(), "{:?}", raw.links);
+        let back = rt.block_on(c.linked(&raw)).expect("linked");
+        assert_eq!(back.len(), 1, "{base}: {back:?}");
+        assert_eq!(back[0].relation, Relation::SourceOf);
+        assert_eq!(back[0].target, derived_pid);
+        assert_eq!(back[0].title.as_deref(), Some("Test derived dataset"));
+        // Nothing is made from the derived one; an unknown PID is no record.
+        assert!(rt.block_on(c.linked(&derived)).expect("linked").is_empty());
+        assert!(
+            rt.block_on(c.record("20.500.12269/none"))
+                .expect("record")
+                .is_none()
+        );
+    }
+    let datacite = start("datacite_serve.py", "DATACITE_READY");
+    let dc = panorama::catalogue::datacite::DataCite::new("datacite", "DataCite", &datacite.url)
+        .expect("client");
+    let found = rt
+        .block_on(dc.record("https://doi.org/10.5438/6423"))
+        .expect("record")
+        .expect("found by its DOI");
+    assert_eq!(found.pid.as_deref(), Some("10.5438/6423"));
+    assert_eq!(found.links.len(), 25);
+}
+
+/// When the catalogue goes away after the search, the dataset page still
+/// shows the lineage the record itself gives, and says that records made
+/// from it may be missing (not an empty lineage as if there were none); a
+/// lineage node no catalogue holds is said to be not found, by its PID.
+#[test]
+fn lineage_says_what_it_could_not_ask() {
+    use panorama::catalogue::{Link, Relation};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("DERIVED", "1");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    s.set_sources(vec![SourceConfig {
+        kind: panorama::catalogue::scicat::KIND.kind(),
+        ..source("scicat", &peer.url)
+    }]);
+    let settle = |s: &mut AppState| {
+        let t0 = Instant::now();
+        while s.busy() || s.search.running() {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s.poll();
+    };
+    s.apply(SearchCommand::Run("derived".into()));
+    settle(&mut s);
+    let derived = s
+        .search
+        .results
+        .iter()
+        .find(|d| d.title == "Test derived dataset")
+        .cloned()
+        .expect("the derived dataset");
+    drop(peer);
+    s.apply(SearchCommand::ShowDataset(derived.key()));
+    settle(&mut s);
+    let ask = s.search.lineage.clone().expect("asked");
+    assert!(!ask.pending);
+    let error = ask.error.expect("the catalogue could not be asked");
+    assert!(error.contains("could not connect"), "{error}");
+    let lineage = s.search.lineage_of(&derived);
+    assert_eq!(lineage.len(), 1, "{lineage:?}");
+    assert_eq!(lineage[0].relation, Relation::DerivedFrom);
+    s.apply(SearchCommand::OpenLinked(Link::new(
+        Relation::DerivedFrom,
+        "20.500.12269/nowhere",
+    )));
+    settle(&mut s);
+    let Some((pid, Requested::Failed { error, .. })) = &s.search.opening else {
+        panic!("{:?}", s.search.opening);
+    };
+    assert_eq!(pid, "20.500.12269/nowhere");
+    assert!(
+        error.contains("20.500.12269/nowhere is not in any catalogue searched"),
+        "{error}"
+    );
+    assert!(
+        s.notifications
+            .iter()
+            .any(|n| n.title == "Record not found")
+    );
+    // The page shown stays the derived dataset's.
+    assert_eq!(s.search.shown.as_deref(), Some(derived.key().as_str()));
+}
+
+/// A run whose input was downloaded from a record is on that record's
+/// lineage, read from the RO-Crate the run wrote (a map's run one
+/// folder deeper); a run of other data is not, nor an unreadable crate.
+#[test]
+fn runs_that_used_a_record_are_found_in_their_crates() {
+    use panorama::catalogue::lineage::{lineage, runs_using};
+    use panorama::catalogue::{Dataset, Relation};
+    use panorama::workflow::{batch, crate_meta, engine::Outcome};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let runs = tmp.path().join("runs");
+    let raw = Dataset {
+        id: "20.500.12269/panosc-dataset1".into(),
+        pid: Some("20.500.12269/panosc-dataset1".into()),
+        ..Dataset::default()
+    };
+    let run = |dir: &std::path::Path, dataset: &str| {
+        let input = crate_meta::InputFile {
+            location: "/data/scan.nxs".into(),
+            sha256: None,
+            size: None,
+            origin: Some(panorama::store::FileOrigin {
+                dataset: dataset.into(),
+                title: "Scan".into(),
+                source: "scicat".into(),
+                url: "https://example.org/scan.nxs".into(),
+            }),
+        };
+        let wf = panorama::workflow::file::WorkflowFile::from_graph(
+            "Peak fit",
+            &panorama::workflow::Graph::default(),
+        )
+        .to_text();
+        let info = batch::RunInfo {
+            workflow: wf.as_bytes(),
+            settings: &[],
+            started: chrono::Utc::now(),
+            license: "CC-BY-4.0",
+        };
+        let out = Outcome {
+            values: std::collections::BTreeMap::default(),
+            errors: std::collections::BTreeMap::default(),
+            computed: 0,
+        };
+        batch::write_crate(dir, &info, &out, &[input], &[]).expect("crate");
+    };
+    run(&runs.join("fit-1"), "20.500.12269/panosc-dataset1");
+    run(
+        &runs.join("map-2").join("001-scan"),
+        "20.500.12269/PANOSC-dataset1",
+    );
+    run(&runs.join("other-3"), "20.500.12269/panosc-dataset2");
+    std::fs::create_dir_all(runs.join("broken")).expect("dir");
+    std::fs::write(runs.join("broken/ro-crate-metadata.json"), "{").expect("write");
+    let got = runs_using(&runs, &raw);
+    let dirs: Vec<_> = got.iter().filter_map(|l| l.run.clone()).collect();
+    assert_eq!(dirs.len(), 2, "{got:?}");
+    assert!(dirs.contains(&runs.join("fit-1")));
+    assert!(dirs.contains(&runs.join("map-2").join("001-scan")));
+    assert!(got.iter().all(|l| l.relation == Relation::SourceOf));
+    assert!(
+        got[0]
+            .title
+            .as_deref()
+            .is_some_and(|t| t.starts_with("Run of Peak fit, 20")),
+        "{got:?}"
+    );
+    // The run stays on the lineage beside records (its target is a folder).
+    assert_eq!(lineage(&raw, [], &got).len(), 2);
+    assert!(runs_using(&tmp.path().join("none"), &raw).is_empty());
+}

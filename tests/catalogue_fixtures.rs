@@ -65,6 +65,80 @@ fn every_datacite_record_maps_with_its_doi() {
     }
 }
 
+/// The lineage DataCite records give in `relatedIdentifiers`: a dataset
+/// that supplements its article, a collection with its parts (DOIs, not
+/// files), a record that is part of another; citations and versions are
+/// not lineage, and `HasPart` links to files stay files.
+#[test]
+fn datacite_related_identifiers_are_lineage() {
+    use panorama::catalogue::Relation;
+    let links = |f: &str| {
+        datacite::map_record(&json(&dir("datacite").join(f)), "datacite")
+            .expect("record")
+            .links
+    };
+    let pangaea = links("dois-10.1594_pangaea.721193.json");
+    assert_eq!(pangaea.len(), 1, "{pangaea:?}");
+    assert_eq!(pangaea[0].relation, Relation::SupplementTo);
+    assert_eq!(pangaea[0].target, "10.3354/ab00009");
+    let collection = links("dois-10.5438_6423.json");
+    assert_eq!(collection.len(), 25, "{collection:?}");
+    assert!(collection.iter().all(|l| l.relation == Relation::HasPart));
+    assert!(
+        collection
+            .iter()
+            .any(|l| l.target == "10.5281/zenodo.30799")
+    );
+    let part = links("dois-10.5438_4k3m-nyvg.json");
+    assert_eq!(part.len(), 1, "References are not lineage: {part:?}");
+    assert_eq!(part[0].relation, Relation::PartOf);
+    assert_eq!(part[0].target, "10.5438/0000-00ss");
+    assert!(links("dois-10.5061_dryad.8515.json").is_empty(), "Cites");
+    let bath = datacite::map_record(
+        &json(&dir("datacite").join("dois-10.15125_bath-00114.json")),
+        "datacite",
+    )
+    .expect("record");
+    assert!(bath.links.is_empty(), "{:?}", bath.links);
+    assert_eq!(bath.files.len(), 8, "its HasPart URLs are its files");
+}
+
+/// InvenioRDM's `related_identifiers` in its own ids (lower case): the
+/// recorded full record's `iscitedby` is not lineage; the same record
+/// with an `isderivedfrom` and an `ispartof` is made from the one and part
+/// of the other.
+#[test]
+fn invenio_related_identifiers_are_lineage() {
+    use panorama::catalogue::Relation;
+    let mut r = json(&dir("invenio/tests").join("conftest-full_record.json"));
+    assert!(invenio::map_record(&r, "inv").links.is_empty());
+    let rel = r
+        .pointer_mut("/metadata/related_identifiers")
+        .and_then(J::as_array_mut)
+        .expect("related_identifiers");
+    for (id, relation) in [
+        ("10.5281/zenodo.30799", "isderivedfrom"),
+        ("10.5438/6423", "ispartof"),
+    ] {
+        rel.push(serde_json::json!({
+            "identifier": id, "scheme": "doi", "relation_type": {"id": relation},
+            "resource_type": {"id": "dataset"}
+        }));
+    }
+    let links = invenio::map_record(&r, "inv").links;
+    let got: Vec<(Relation, &str)> = links
+        .iter()
+        .map(|l| (l.relation, l.target.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Relation::DerivedFrom, "10.5281/zenodo.30799"),
+            (Relation::PartOf, "10.5438/6423")
+        ]
+    );
+}
+
 #[test]
 fn every_scicat_record_is_read_or_refused_with_a_reason() {
     let mut read = 0;

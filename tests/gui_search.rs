@@ -515,3 +515,140 @@ fn the_cart_collects_datasets_downloads_them_and_survives_a_restart() {
     h.get_by_label("A Romans story");
     h.get_by_label("An Updated Romans story");
 }
+
+/// Lineage, as a person uses it, on a real loopback SciCat holding its own
+/// derived example (made from the raw dataset "PaNOSC Test Dataset 1"), with
+/// a workflow run on this computer whose input was downloaded from the raw
+/// dataset: the raw dataset's page draws what was made from it (the derived
+/// dataset, which the search did not list, found by asking SciCat, and the
+/// run); clicking the derived node opens its page, which shows what it was
+/// made from; clicking that opens the raw one again, and the run's node
+/// opens its results in the viewer.
+#[test]
+fn lineage_shows_what_a_dataset_was_made_from_and_what_was_made_from_it() {
+    use panorama::workflow::{batch, crate_meta, engine::Outcome};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = std::process::Command::new(common::venv_python());
+    cmd.arg(script).env("DERIVED", "1");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let home = tempfile::tempdir().expect("tmp");
+    let run_dir = home.path().join("data/runs/peak-fit-20261203T100000");
+    let wf = panorama::workflow::file::WorkflowFile::from_graph(
+        "Peak fit",
+        &panorama::workflow::Graph::default(),
+    )
+    .to_text();
+    batch::write_crate(
+        &run_dir,
+        &batch::RunInfo {
+            workflow: wf.as_bytes(),
+            settings: &[],
+            started: chrono::Utc::now(),
+            license: "CC-BY-4.0",
+        },
+        &Outcome {
+            values: std::collections::BTreeMap::default(),
+            errors: std::collections::BTreeMap::default(),
+            computed: 0,
+        },
+        &[crate_meta::InputFile {
+            location: home.path().join("downloads/scan.nxs").display().to_string(),
+            sha256: None,
+            size: None,
+            origin: Some(panorama::store::FileOrigin {
+                dataset: "20.500.12269/panosc-dataset1".into(),
+                title: "PaNOSC Test Dataset 1".into(),
+                source: "scicat".into(),
+                url: "https://example.org/scan.nxs".into(),
+            }),
+        }],
+        &[],
+    )
+    .expect("run crate");
+    // One time for the picture, whatever day the test runs.
+    let meta = run_dir.join("ro-crate-metadata.json");
+    let text = std::fs::read_to_string(&meta).expect("crate");
+    let mut crate_json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for e in crate_json["@graph"].as_array_mut().expect("graph") {
+        if e["@id"] == "#run" {
+            e["endTime"] = "2026-01-15T10:00:00Z".into();
+        }
+    }
+    std::fs::write(&meta, crate_json.to_string()).expect("write");
+
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
+    h.run_steps(3);
+    h.state_mut()
+        .state_mut()
+        .set_sources(vec![panorama::catalogue::SourceConfig {
+            id: "scicat".into(),
+            name: "Loopback SciCat".into(),
+            kind: panorama::catalogue::scicat::KIND.kind(),
+            url: peer.url.clone(),
+            enabled: true,
+            account: None,
+            h5grove: None,
+        }]);
+    h.get_by_label("Search").click();
+    h.run();
+    h.get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("search box")
+        .focus();
+    h.run_steps(2);
+    // "loki" is in the raw datasets only: the derived one is not listed.
+    common::gui::type_slowly(&mut h, "loki");
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    assert!(h.query_by_label("Test derived dataset").is_none());
+    h.get_by_label("PaNOSC Test Dataset 1").click();
+    settle(&mut h);
+    h.get_by_label("Lineage");
+    h.get_by_label("Used to make");
+    h.get_by_label("⚙ Run of Peak fit, 2026-01-15 10:00");
+    h.snapshot("search_lineage");
+
+    h.get_by_label("Test derived dataset").click();
+    settle(&mut h);
+    let s = h.state().state();
+    assert_eq!(
+        s.search.shown_dataset().map(|d| d.title.as_str()),
+        Some("Test derived dataset")
+    );
+    h.get_by_label("Made from");
+    // Made from the raw dataset, named by its title (it is held): its node
+    // on the page, right of the results list that names it too.
+    h.get_all_by_label("PaNOSC Test Dataset 1")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .expect("the node")
+        .click();
+    settle(&mut h);
+    assert_eq!(
+        h.state()
+            .state()
+            .search
+            .shown_dataset()
+            .and_then(|d| d.pid.as_deref()),
+        Some("20.500.12269/panosc-dataset1")
+    );
+    h.get_by_label("⚙ Run of Peak fit, 2026-01-15 10:00")
+        .click();
+    settle(&mut h);
+    let results = run_dir.join(panorama::workflow::batch::RESULTS_H5);
+    assert!(
+        h.state()
+            .state()
+            .documents
+            .open
+            .iter()
+            .any(|d| Path::new(&d.location) == results),
+        "{:?}",
+        h.state()
+            .state()
+            .documents
+            .open
+            .iter()
+            .map(|d| &d.location)
+            .collect::<Vec<_>>()
+    );
+}

@@ -202,9 +202,36 @@ pub fn map_record(record: &J, source: &str) -> Result<Dataset, String> {
             .filter_map(|s| s.get("subject").and_then(text))
             .collect(),
         files: files_of(a),
+        links: links_of(a),
         sources: vec![source.to_owned()],
         ..Dataset::default()
     })
+}
+
+/// The lineage a record's `relatedIdentifiers` give ([`super::Relation`]);
+/// `HasPart` links to URLs are its files ([`files_of`]), not records.
+fn links_of(a: &J) -> Vec<super::Link> {
+    let mut links = Vec::new();
+    for r in list(a, "relatedIdentifiers") {
+        let Some(relation) = r
+            .get("relationType")
+            .and_then(J::as_str)
+            .and_then(super::Relation::from_name)
+        else {
+            continue;
+        };
+        let is_url = r
+            .get("relatedIdentifierType")
+            .and_then(J::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("URL"));
+        if relation == super::Relation::HasPart && is_url {
+            continue;
+        }
+        if let Some(target) = r.get("relatedIdentifier").and_then(text) {
+            super::lineage::add_links(&mut links, [super::Link::new(relation, &target)]);
+        }
+    }
+    links
 }
 
 /// `10.5281/zenodo.1239` from `doi:10.…`, `https://doi.org/10.…` or the bare DOI.
@@ -305,6 +332,13 @@ impl DataCite {
 }
 
 impl Catalogue for DataCite {
+    /// A PID as a phrase: a query string reads `/` as the start of a
+    /// regular expression.
+    fn pid_query(&self, pid: &str) -> String {
+        let pid = super::datacite::bare_doi(pid).unwrap_or_else(|| pid.trim().to_owned());
+        format!("\"{}\"", pid.replace('"', ""))
+    }
+
     fn id(&self) -> &str {
         &self.ep.id
     }

@@ -36,6 +36,27 @@ fn s(v: &J, path: &[&str]) -> Option<String> {
     cur.as_str().map(str::to_owned)
 }
 
+/// The lineage a record's `metadata.related_identifiers` give: each
+/// `relation_type.id` (`isderivedfrom`, `ispartof`…) that is one of
+/// [`super::Relation`], with its identifier.
+fn links_of(md: &J) -> Vec<super::Link> {
+    let mut links = Vec::new();
+    for r in md
+        .get("related_identifiers")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let relation = s(r, &["relation_type", "id"])
+            .as_deref()
+            .and_then(super::Relation::from_name);
+        if let (Some(relation), Some(target)) = (relation, s(r, &["identifier"])) {
+            super::lineage::add_links(&mut links, [super::Link::new(relation, &target)]);
+        }
+    }
+    links
+}
+
 /// Map one InvenioRDM record into the common model.
 pub fn map_record(r: &J, source: &str) -> Dataset {
     let md = r.get("metadata").unwrap_or(&J::Null);
@@ -147,6 +168,7 @@ pub fn map_record(r: &J, source: &str) -> Dataset {
         files,
         version,
         related,
+        links: links_of(md),
         sources: vec![source.to_owned()],
         ..Dataset::default()
     }
@@ -229,6 +251,13 @@ impl Invenio {
 }
 
 impl Catalogue for Invenio {
+    /// A PID as a phrase: a query string reads `/` as the start of a
+    /// regular expression.
+    fn pid_query(&self, pid: &str) -> String {
+        let pid = super::datacite::bare_doi(pid).unwrap_or_else(|| pid.trim().to_owned());
+        format!("\"{}\"", pid.replace('"', ""))
+    }
+
     fn id(&self) -> &str {
         &self.ep.id
     }

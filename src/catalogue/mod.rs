@@ -9,6 +9,7 @@ pub mod demo;
 mod endpoint;
 mod facets;
 pub mod invenio;
+pub mod lineage;
 pub mod model;
 pub mod oaipmh;
 pub mod offline;
@@ -25,7 +26,7 @@ pub use config::{
 };
 pub(crate) use endpoint::Endpoint;
 pub use facets::{FACETS, apply_facets, facet_counts, facet_value, facet_values};
-pub use model::{Access, Creator, DataFile, Dataset, Parameter};
+pub use model::{Access, Creator, DataFile, Dataset, Link, Parameter, Relation};
 pub use source::{ConnectFn, KindSpec, SourceKind, connect, connect_with};
 
 /// Every kind of catalogue, in the order the Sources window explains them.
@@ -156,6 +157,7 @@ pub fn merge(into: &mut Vec<Dataset>, more: Vec<Dataset>) {
             if existing.description.is_none() {
                 existing.description = d.description;
             }
+            crate::catalogue::lineage::add_links(&mut existing.links, d.links);
             for s in d.sources {
                 if !existing.sources.contains(&s) {
                     existing.sources.push(s);
@@ -274,6 +276,37 @@ pub trait Catalogue: Send + Sync {
         dataset: &'a Dataset,
     ) -> BoxFuture<'a, Result<Vec<DataFile>, CatalogueError>> {
         Box::pin(std::future::ready(Ok(dataset.files.clone())))
+    }
+    /// Records of this catalogue that point at `dataset` (a SciCat derived
+    /// dataset naming it as input), as links seen from `dataset`. Sources
+    /// whose records link only forward (DataCite, InvenioRDM: the links are
+    /// on the record itself) give none.
+    fn linked<'a>(
+        &'a self,
+        _dataset: &'a Dataset,
+    ) -> BoxFuture<'a, Result<Vec<Link>, CatalogueError>> {
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
+    /// The record with this PID or DOI, where the catalogue holds it (a
+    /// lineage node opened). By default a search for the PID, and the
+    /// record of the answer that it names.
+    fn record<'a>(
+        &'a self,
+        pid: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogueError>> {
+        Box::pin(async move {
+            let q = SearchQuery {
+                text: self.pid_query(pid),
+                limit: 25,
+                ..SearchQuery::default()
+            };
+            let page = self.search(&q).await?;
+            Ok(page.datasets.into_iter().find(|d| lineage::names(pid, d)))
+        })
+    }
+    /// The free text that finds a PID in this catalogue's search.
+    fn pid_query(&self, pid: &str) -> String {
+        datacite::bare_doi(pid).unwrap_or_else(|| pid.trim().to_owned())
     }
 }
 

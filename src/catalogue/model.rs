@@ -76,6 +76,125 @@ impl Parameter {
     }
 }
 
+/// How a record stands to another, in DataCite's words (`relationType`;
+/// InvenioRDM's `relation_type` ids are the same in lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Relation {
+    /// `IsDerivedFrom`: made from the other (SciCat's `inputDatasets`).
+    DerivedFrom,
+    /// `IsSourceOf`: the other was made from this one.
+    SourceOf,
+    /// `IsPartOf`: one part of the other (a collection, proposal, issue).
+    PartOf,
+    /// `HasPart`: the other is one of its parts.
+    HasPart,
+    /// `IsSupplementTo`: supplements the other (often its publication).
+    SupplementTo,
+    /// `IsSupplementedBy`: the other supplements this one.
+    SupplementedBy,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 6] = [
+        Relation::DerivedFrom,
+        Relation::SourceOf,
+        Relation::PartOf,
+        Relation::HasPart,
+        Relation::SupplementTo,
+        Relation::SupplementedBy,
+    ];
+
+    /// DataCite's name of the relation.
+    pub fn datacite(self) -> &'static str {
+        match self {
+            Relation::DerivedFrom => "IsDerivedFrom",
+            Relation::SourceOf => "IsSourceOf",
+            Relation::PartOf => "IsPartOf",
+            Relation::HasPart => "HasPart",
+            Relation::SupplementTo => "IsSupplementTo",
+            Relation::SupplementedBy => "IsSupplementedBy",
+        }
+    }
+
+    /// The relation named so by DataCite or InvenioRDM (any case); other
+    /// relations (citations, versions) are not lineage.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.datacite().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The same link seen from the other end.
+    pub fn inverse(self) -> Self {
+        match self {
+            Relation::DerivedFrom => Relation::SourceOf,
+            Relation::SourceOf => Relation::DerivedFrom,
+            Relation::PartOf => Relation::HasPart,
+            Relation::HasPart => Relation::PartOf,
+            Relation::SupplementTo => Relation::SupplementedBy,
+            Relation::SupplementedBy => Relation::SupplementTo,
+        }
+    }
+
+    /// How the other record is to this one, in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Relation::DerivedFrom => "made from",
+            Relation::SourceOf => "used to make",
+            Relation::PartOf => "part of",
+            Relation::HasPart => "has part",
+            Relation::SupplementTo => "supplements",
+            Relation::SupplementedBy => "supplemented by",
+        }
+    }
+}
+
+/// A record related to a dataset: its PID (a DOI, a SciCat PID, an ISSN…)
+/// or, for a workflow run on this computer, the run's folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub relation: Relation,
+    pub target: String,
+    /// The other record's title, where the answer gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// A workflow run's folder (with its RO-Crate and results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<std::path::PathBuf>,
+}
+
+impl Link {
+    pub fn new(relation: Relation, target: &str) -> Self {
+        Self {
+            relation,
+            target: target.trim().to_owned(),
+            title: None,
+            run: None,
+        }
+    }
+
+    /// The target as compared with a record's DOI or PID: a DOI without its
+    /// resolver, in lower case; anything else trimmed, in lower case.
+    pub fn target_key(&self) -> String {
+        pid_key(&self.target)
+    }
+}
+
+/// A DOI or PID as compared: without a DOI resolver or `doi:`, lower case.
+pub fn pid_key(pid: &str) -> String {
+    let lower = pid.trim().to_ascii_lowercase();
+    [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ]
+    .iter()
+    .find_map(|p| lower.strip_prefix(p))
+    .map_or_else(|| lower.clone(), str::to_owned)
+}
+
 /// A dataset as every view of Panorama sees it, whatever catalogue it came from.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Dataset {
@@ -121,6 +240,10 @@ pub struct Dataset {
     /// belongs to (their PIDs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// Lineage: the records this one was made from, was used for, or
+    /// belongs with, each with how ([`Link`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
     /// The dataset's folder on the facility's storage (SciCat `sourceFolder`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,

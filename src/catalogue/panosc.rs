@@ -304,6 +304,13 @@ impl Panosc {
                     if !d.related.contains(&doc.pid) {
                         d.related.push(doc.pid.clone());
                     }
+                    super::lineage::add_links(
+                        &mut d.links,
+                        [super::Link {
+                            title: Some(doc.title.clone()).filter(|t| !t.is_empty()),
+                            ..super::Link::new(super::Relation::PartOf, &doc.pid)
+                        }],
+                    );
                     if doc.kind == "proposal" && d.project.is_none() && !doc.title.is_empty() {
                         d.project = Some(doc.title.clone());
                     }

@@ -159,6 +159,16 @@ pub fn map_dataset(d: &J, source: &str) -> Dataset {
                 .map(str::to_owned)
         }),
         storage: s(d, "sourceFolder"),
+        // A derived dataset names the datasets it was made from.
+        links: d
+            .get("inputDatasets")
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(J::as_str)
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| super::Link::new(super::Relation::DerivedFrom, p))
+            .collect(),
         sources: vec![source.to_owned()],
         ..Dataset::default()
     }
@@ -293,6 +303,56 @@ impl SciCat {
             page.total = Some(page.datasets.len() as u64);
         }
         Ok(page)
+    }
+
+    /// Datasets matching a `where` clause (MongoDB's filter language, which
+    /// SciCat passes through): v4's `/datasets?filter=`, v3's
+    /// `/Datasets?filter=` (Loopback's `limit` beside `where`). A list field
+    /// matches a value it holds.
+    async fn find(&self, where_: J) -> Result<Vec<J>, CatalogueError> {
+        let (path, filter) = if self.v4 {
+            (
+                "datasets",
+                serde_json::json!({ "where": where_, "limits": { "limit": 100 } }),
+            )
+        } else {
+            (
+                "Datasets",
+                serde_json::json!({ "where": where_, "limit": 100 }),
+            )
+        };
+        let req = self
+            .ep
+            .client
+            .get(format!("{}/{path}", self.ep.base))
+            .query(&[("filter", filter.to_string())]);
+        self.ep.get_json(req).await
+    }
+
+    /// The derived datasets that name `d` among their `inputDatasets`.
+    pub async fn linked_async(&self, d: &Dataset) -> Result<Vec<super::Link>, CatalogueError> {
+        let Some(pid) = d.pid.as_deref().filter(|p| !p.trim().is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let rows = self
+            .find(serde_json::json!({ "inputDatasets": pid }))
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let pid = s(r, "pid")?;
+                Some(super::Link {
+                    title: s(r, "datasetName"),
+                    ..super::Link::new(super::Relation::SourceOf, &pid)
+                })
+            })
+            .collect())
+    }
+
+    /// One dataset by its PID.
+    pub async fn record_async(&self, pid: &str) -> Result<Option<Dataset>, CatalogueError> {
+        let rows = self.find(serde_json::json!({ "pid": pid.trim() })).await?;
+        Ok(rows.first().map(|r| map_dataset(r, &self.ep.id)))
     }
 
     /// The files of a dataset, from its origdatablocks.
@@ -498,5 +558,19 @@ impl Catalogue for SciCat {
         dataset: &'a Dataset,
     ) -> BoxFuture<'a, Result<Vec<DataFile>, CatalogueError>> {
         Box::pin(self.files_async(dataset))
+    }
+
+    fn linked<'a>(
+        &'a self,
+        dataset: &'a Dataset,
+    ) -> BoxFuture<'a, Result<Vec<super::Link>, CatalogueError>> {
+        Box::pin(self.linked_async(dataset))
+    }
+
+    fn record<'a>(
+        &'a self,
+        pid: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogueError>> {
+        Box::pin(self.record_async(pid))
     }
 }

@@ -29,7 +29,7 @@ pub use cx::{Cx, NoTokens, Peers, Tokens};
 pub use documents::{DocStatus, Document, DocumentsCommand, DocumentsState, Target, ValueKey};
 pub use downloads::{DownloadsCommand, DownloadsState};
 pub use metadata::{MetadataCommand, MetadataState};
-pub use search::{SLOW_AFTER, SearchCommand, SearchState, SourceRun};
+pub use search::{LineageAsk, SLOW_AFTER, SearchCommand, SearchState, SourceRun};
 pub use shell::{
     Level, Notification, Notifications, ShellCommand, ShellState, TabKind, ThemeChoice, UiEffect,
 };

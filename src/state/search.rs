@@ -66,6 +66,10 @@ pub enum SearchCommand {
     CopyCartPids,
     /// Copy the citations of the cart's datasets.
     CopyCartCitations(crate::catalogue::cart::CitationFormat),
+    /// Open a record of the lineage of the dataset shown: a record held
+    /// (results or cart) at once, a workflow run's results in the viewer,
+    /// else the record looked up by its PID in the catalogues.
+    OpenLinked(crate::catalogue::Link),
     /// Replace the catalogue sources (settings).
     SetSources(Vec<SourceConfig>),
     /// Let a catalogue source's requests carry an account's tokens (or none).
@@ -89,6 +93,18 @@ fn rank(results: &mut [crate::catalogue::Dataset], places: &HashMap<String, usiz
         let exact = !wanted.is_empty() && key == wanted;
         (!exact, places.get(&key).copied().unwrap_or(usize::MAX), key)
     });
+}
+
+/// What was asked of the catalogues and the runs folder about a dataset's
+/// lineage: the links found (records pointing back at it, runs that used
+/// it), while more may come, and why a source could not say.
+#[derive(Debug, Clone, Default)]
+pub struct LineageAsk {
+    /// The dataset's key.
+    pub key: String,
+    pub links: Vec<crate::catalogue::Link>,
+    pub pending: bool,
+    pub error: Option<String>,
 }
 
 /// One source's part of a search.
@@ -175,6 +191,12 @@ pub struct SearchState {
     >,
     /// File lists on their way, by dataset key.
     listing: TaskSet<String, Vec<crate::catalogue::DataFile>>,
+    /// The lineage asked for the dataset shown (beyond its own links).
+    pub lineage: Option<LineageAsk>,
+    linking: TaskSet<String, (Vec<crate::catalogue::Link>, Option<String>)>,
+    /// A lineage node being looked up by its PID, or why it was not found.
+    pub opening: Option<(String, Requested<()>)>,
+    resolving: TaskSet<String, Option<crate::catalogue::Dataset>>,
     /// Facet counts of the results held ([`Self::facet_counts`]).
     counts: Vec<(&'static str, Vec<(String, usize)>)>,
 }
@@ -371,10 +393,10 @@ impl SearchState {
                 self.refilter_sources(cx);
             }
             SearchCommand::ShowDataset(key) => {
-                self.shown = Some(key.clone());
-                self.load_files(&key, cx);
+                self.show(&key, cx);
                 return vec![UiEffect::ShowTab(TabKind::Search)];
             }
+            SearchCommand::OpenLinked(link) => return self.open_linked(link, cx),
             SearchCommand::Download {
                 url,
                 name,
@@ -479,6 +501,39 @@ impl SearchState {
             };
             self.files = Some((key, status));
         }
+        for (key, result) in self.linking.drain_ready() {
+            if let Some(ask) = self.lineage.as_mut().filter(|a| a.key == key) {
+                ask.pending = false;
+                match result {
+                    Ok((links, error)) => {
+                        ask.links = links;
+                        ask.error = error;
+                    }
+                    Err(e) => ask.error = Some(e.to_string()),
+                }
+            }
+        }
+        for (target, result) in self.resolving.drain_ready() {
+            if self.opening.as_ref().is_none_or(|(t, _)| *t != target) {
+                continue;
+            }
+            match result {
+                Ok(Some(d)) => {
+                    let key = d.key();
+                    crate::catalogue::merge(&mut self.results, vec![d]);
+                    self.recount();
+                    self.show(&key, cx);
+                }
+                Ok(None) => {
+                    let why = format!(
+                        "{target} is not in any catalogue searched: add the catalogue that holds it under Sources"
+                    );
+                    cx.notify(Level::Warning, "Record not found", why.clone());
+                    self.opening = Some((target, Requested::failed(why)));
+                }
+                Err(e) => self.opening = Some((target, Requested::failed(e.to_string()))),
+            }
+        }
     }
 
     /// Show `results` as the answer to `query`, counted for the facets, as
@@ -496,7 +551,129 @@ impl SearchState {
 
     /// True while an answer or a file list is on its way.
     pub fn busy(&self) -> bool {
-        !self.searches.is_empty() || !self.listing.is_empty()
+        !self.searches.is_empty()
+            || !self.listing.is_empty()
+            || !self.linking.is_empty()
+            || !self.resolving.is_empty()
+    }
+
+    /// Show a dataset's page, and ask for its files and lineage.
+    fn show(&mut self, key: &str, cx: &mut Cx<'_>) {
+        self.shown = Some(key.to_owned());
+        self.opening = None;
+        self.load_files(key, cx);
+        self.load_lineage(key, cx);
+    }
+
+    /// The lineage of `d`: its own links, those of the records held (results
+    /// and cart) that point at it, and what its catalogues and the runs on
+    /// this computer said.
+    pub fn lineage_of(&self, d: &crate::catalogue::Dataset) -> Vec<crate::catalogue::Link> {
+        let key = d.key();
+        let found = self
+            .lineage
+            .as_ref()
+            .filter(|l| l.key == key)
+            .map_or(&[][..], |l| l.links.as_slice());
+        crate::catalogue::lineage::lineage(
+            d,
+            self.results.iter().chain(self.cart.items.iter()),
+            found,
+        )
+    }
+
+    /// Ask the dataset's catalogues for records pointing back at it, and
+    /// look for workflow runs that used it, in the background.
+    fn load_lineage(&mut self, key: &str, cx: &Cx<'_>) {
+        let Some(d) = self.results.iter().find(|d| d.key() == key).cloned() else {
+            return;
+        };
+        let clients: Vec<_> = d
+            .sources
+            .iter()
+            .filter_map(|id| self.sources.iter().find(|s| &s.id == id))
+            .filter_map(|cfg| Self::source_client(cfg, cx).ok())
+            .collect();
+        let runs = cx.dirs.data.join("runs");
+        self.lineage = Some(LineageAsk {
+            key: key.to_owned(),
+            pending: true,
+            ..LineageAsk::default()
+        });
+        let handle = cx.tasks.spawn("Looking up lineage", move |_| async move {
+            let d2 = d.clone();
+            let mut links = tokio::task::spawn_blocking(move || {
+                crate::catalogue::lineage::runs_using(&runs, &d2)
+            })
+            .await
+            .unwrap_or_default();
+            let mut error = None;
+            for c in clients {
+                match c.linked(&d).await {
+                    Ok(more) => crate::catalogue::lineage::add_links(&mut links, more),
+                    Err(e) => error = Some(format!("{}: {e}", c.name())),
+                }
+            }
+            Ok::<_, std::convert::Infallible>((links, error))
+        });
+        self.linking.push(key.to_owned(), handle);
+    }
+
+    /// Open a lineage node ([`SearchCommand::OpenLinked`]).
+    fn open_linked(&mut self, link: crate::catalogue::Link, cx: &mut Cx<'_>) -> Vec<UiEffect> {
+        use crate::catalogue::lineage::names;
+        if let Some(dir) = &link.run {
+            cx.send(super::DocumentsCommand::OpenPath(
+                dir.join(crate::workflow::batch::RESULTS_H5),
+            ));
+            return Vec::new();
+        }
+        let held = self
+            .results
+            .iter()
+            .chain(self.cart.items.iter())
+            .find(|d| names(&link.target, d))
+            .cloned();
+        if let Some(d) = held {
+            let key = d.key();
+            crate::catalogue::merge(&mut self.results, vec![d]);
+            self.recount();
+            self.show(&key, cx);
+            return vec![UiEffect::ShowTab(TabKind::Search)];
+        }
+        // Asked of the shown record's catalogues first, then of the others.
+        let shown: Vec<String> = self
+            .shown_dataset()
+            .map(|d| d.sources.clone())
+            .unwrap_or_default();
+        let mut cfgs: Vec<&SourceConfig> = self.sources.iter().filter(|s| s.enabled).collect();
+        cfgs.sort_by_key(|s| !shown.contains(&s.id));
+        let clients: Vec<_> = cfgs
+            .into_iter()
+            .filter_map(|cfg| Self::source_client(cfg, cx).ok())
+            .collect();
+        let target = link.target.clone();
+        self.opening = Some((target.clone(), Requested::pending()));
+        let pid = target.clone();
+        let handle = cx
+            .tasks
+            .spawn(&format!("Looking up {target}"), move |_| async move {
+                let mut asked = tokio::task::JoinSet::new();
+                for (i, c) in clients.into_iter().enumerate() {
+                    let pid = pid.clone();
+                    asked.spawn(async move { (i, c.record(&pid).await) });
+                }
+                let mut found: Vec<(usize, crate::catalogue::Dataset)> = Vec::new();
+                while let Some(answer) = asked.join_next().await {
+                    if let Ok((i, Ok(Some(d)))) = answer {
+                        found.push((i, d));
+                    }
+                }
+                found.sort_by_key(|(i, _)| *i);
+                Ok::<_, std::convert::Infallible>(found.into_iter().next().map(|(_, d)| d))
+            });
+        self.resolving.push(target, handle);
+        Vec::new()
     }
 
     /// Ask the dataset's catalogue for its file list when the search answer

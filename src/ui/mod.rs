@@ -8,6 +8,7 @@ pub mod gpu;
 pub mod gpu_image;
 pub mod inspector;
 pub mod keys;
+pub mod lineage;
 pub mod notifications;
 pub mod palette;
 pub mod panels;

@@ -37,6 +37,11 @@ is converted to SI (pint here, mathjs there) and compared with the recorded
 `valueSI` of a `unitSI` of the same dimension; without, with `value`. An
 unknown relation or unit is 400, as SciCat answers.
 
+GET /api/v3/Datasets?filter={"where": …, "limit": N} lists datasets as v4's
+/datasets does (a list field such as inputDatasets matches a value it holds).
+With DERIVED=1 the recorded derived example is added, published, made from
+the first dataset.
+
 PATCH /api/v3/Datasets/{pid} (and /api/v4/datasets/{pid}) updates one; GET
 /api/v3/Datasets/{pid} reads one back.
 POST /api/v3/Datasets (and /api/v4/datasets, with v4's list fields) creates a dataset when the bearer token is active at the
@@ -59,6 +64,12 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"
 DATASETS = json.load(open(os.path.join(HERE, "v3-Datasets-find.response.json")))
 # One dataset is private: only a signed-in client sees it.
 DATASETS[-1]["isPublished"] = False
+# With DERIVED=1, SciCat's own derived example (testdata/DerivedCorrect.json),
+# published, made from the first dataset: lineage in both directions.
+if os.environ.get("DERIVED") == "1":
+    DATASETS.append(dict(json.load(open(os.path.join(HERE, "testdata", "DerivedCorrect.json"))),
+                         pid="20.500.12269/scicat-testdata-derived", isPublished=True,
+                         inputDatasets=[DATASETS[0]["pid"]]))
 TOKEN = os.environ.get("TOKEN", "")
 PUBLISHED = [
     json.load(open(os.path.join(HERE, "panosc-mock", "v3-PublishedData-findById.response.json"))),
@@ -275,6 +286,17 @@ class Handler(BaseHTTPRequestHandler):
             except (TypeError, ValueError):
                 return self.send(400, {"statusCode": 400, "message": "limits.skip and limits.limit must be numbers",
                                        "error": "Bad Request"})
+            return self.send(200, rows[skip:skip + limit])
+        if u.path == "/api/v3/Datasets":
+            # Loopback 3's filter: `where` (as v4's) and `limit`/`skip` beside it.
+            flt = v4_filter(qs)
+            if flt is None:
+                return self.send(400, {"error": {"statusCode": 400, "message": "filter must be a JSON object"}})
+            try:
+                rows = [d for d in visible if matches(d, flt.get("where") or {})]
+                skip, limit = int(flt.get("skip", 0)), int(flt.get("limit", 100))
+            except (TypeError, ValueError) as e:
+                return self.send(400, {"error": {"statusCode": 400, "message": str(e)}})
             return self.send(200, rows[skip:skip + limit])
         if u.path in ("/api/v3/PublishedData", "/api/v4/publisheddata"):
             try:

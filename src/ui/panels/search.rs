@@ -397,10 +397,11 @@ fn copied_note(ui: &mut egui::Ui) {
 fn dataset_page(
     ui: &mut egui::Ui,
     d: &Dataset,
-    in_cart: bool,
+    search: &crate::state::SearchState,
     files: Option<&crate::state::Requested<usize>>,
     out: &mut Vec<Command>,
 ) {
+    let in_cart = search.cart.contains(&d.key());
     egui::ScrollArea::vertical()
         .id_salt("dataset_page")
         .show(ui, |ui| {
@@ -507,6 +508,14 @@ fn dataset_page(
                         }
                     });
             }
+            crate::ui::lineage::ui(
+                ui,
+                d,
+                &search.lineage_of(d),
+                search.lineage.as_ref().filter(|a| a.key == d.key()),
+                search.opening.as_ref(),
+                out,
+            );
             ui.add_space(6.0);
             ui.strong(format!(
                 "Files ({}, {} in total)",
@@ -912,7 +921,7 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     .as_ref()
                     .filter(|(k, _)| *k == d.key())
                     .map(|(_, l)| l);
-                dataset_page(ui, d, search.cart.contains(&d.key()), files, out);
+                dataset_page(ui, d, search, files, out);
                 crate::ui::report::widget(ui.ctx(), "search:page", ui.min_rect());
             });
     }
