@@ -27,6 +27,12 @@ fn main() -> ExitCode {
             limit,
             json,
         }) => panorama::cli::search(&dirs, &query, &sources, &facets, limit, json),
+        Some(Sub::Cart {
+            pids,
+            cite,
+            datacite_xml,
+            json,
+        }) => panorama::cli::cart(&dirs, pids, cite, datacite_xml.as_deref(), json),
         Some(Sub::Harvest {
             url,
             set,

@@ -815,3 +815,157 @@ fn a_draft_starts_from_a_datacite_xml_file() {
             .any(|n| n.detail.contains("kernel-4"))
     );
 }
+
+/// The cart as DataCite XML, through `panorama cart --datacite-xml`:
+/// records put into the cart from a real loopback DataCite and SciCat are
+/// written one file per DOI, each accepted by the official kernel-4.5 XSD
+/// and equal to the `datacite` package's own writer (its JSON valid by the
+/// package's schema), their lineage as related identifiers (a collection's
+/// 25 parts, a dataset's article); a SciCat dataset without a DOI is named
+/// on stderr with what it lacks, not written.
+#[test]
+fn the_cart_exports_as_datacite_xml_valid_by_the_official_xsd() {
+    let start = |name: &str, ready: &str, env: &[(&str, &str)]| {
+        let mut cmd = Command::new(common::venv_python());
+        cmd.arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/servers")
+                .join(name),
+        );
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        common::start_peer(cmd, ready)
+    };
+    let datacite_peer = start("datacite_serve.py", "DATACITE_READY", &[]);
+    let scicat_peer = start("scicat_serve.py", "SCICAT_READY", &[("DERIVED", "1")]);
+    let home = tempfile::tempdir().expect("home");
+    let source = |id: &str, kind: &panorama::catalogue::KindSpec, url: &str| {
+        panorama::catalogue::SourceConfig {
+            id: id.into(),
+            name: id.into(),
+            kind: kind.kind(),
+            url: url.into(),
+            enabled: true,
+            account: None,
+            h5grove: None,
+        }
+    };
+    {
+        let (_rt, mut s) = app_state(home.path());
+        s.set_sources(vec![
+            source(
+                "datacite",
+                &panorama::catalogue::datacite::KIND,
+                &datacite_peer.url,
+            ),
+            source(
+                "scicat",
+                &panorama::catalogue::scicat::KIND,
+                &scicat_peer.url,
+            ),
+        ]);
+        let add = |s: &mut panorama::state::AppState, text: &str, pid: &str| {
+            s.apply(SearchCommand::Run(text.into()));
+            let t0 = std::time::Instant::now();
+            while s.search.running() || s.busy() {
+                s.poll();
+                assert!(t0.elapsed().as_secs() < 20, "never finished");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            let key = s
+                .search
+                .results
+                .iter()
+                .find(|d| {
+                    d.pid.as_deref() == Some(pid) || d.normalized_doi().as_deref() == Some(pid)
+                })
+                .map_or_else(
+                    || panic!("{pid} not found by “{text}”"),
+                    panorama::catalogue::Dataset::key,
+                );
+            s.apply(SearchCommand::ShowDataset(key));
+            s.apply(SearchCommand::AddToCart);
+        };
+        add(&mut s, "\"10.5438/6423\"", "10.5438/6423");
+        add(
+            &mut s,
+            "\"10.1594/pangaea.721193\"",
+            "10.1594/pangaea.721193",
+        );
+        add(&mut s, "derived", "20.500.12269/scicat-testdata-derived");
+        assert_eq!(s.search.cart.len(), 3);
+        // The reference: the `datacite` package validates each document and
+        // writes the same XML.
+        for d in s
+            .search
+            .cart
+            .items
+            .iter()
+            .filter(|d| d.normalized_doi().is_some())
+        {
+            let (doc, check) = datacite::prepare_xml(&datacite::from_dataset(d));
+            assert!(check.missing.is_empty(), "{}: {:?}", d.title, check.missing);
+            let dir = tempfile::tempdir().expect("tmp");
+            reference_check(&doc, dir.path());
+        }
+    }
+    let out_dir = home.path().join("xml");
+    let (code, _, err) = common::panorama(
+        home.path(),
+        &[
+            "cart".as_ref(),
+            "--datacite-xml".as_ref(),
+            out_dir.as_os_str(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("2 DataCite XML files written"), "{err}");
+    assert!(
+        err.contains("“Test derived dataset” not written: it lacks identifier (the DOI)"),
+        "{err}"
+    );
+    let mut written: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .expect("folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    written.sort();
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["10.1594_pangaea.721193.xml", "10.5438_6423.xml"]);
+    let (ok, report) = xsd_check(&written);
+    assert!(ok, "{report}");
+    let collection = std::fs::read_to_string(&written[1]).expect("xml");
+    assert_eq!(
+        collection
+            .matches(r#"relatedIdentifierType="DOI" relationType="HasPart""#)
+            .count(),
+        25,
+        "{collection}"
+    );
+    let pangaea = std::fs::read_to_string(&written[0]).expect("xml");
+    assert!(
+        pangaea.contains(r#"relationType="IsSupplementTo""#) && pangaea.contains("10.3354/ab00009"),
+        "{pangaea}"
+    );
+    // The PIDs and citations of the same cart.
+    let (code, pids, _) = common::panorama(home.path(), &["cart", "--pids"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(pids.lines().count(), 3, "{pids}");
+    assert!(pids.contains("https://doi.org/10.5438/6423"), "{pids}");
+    // An empty cart asked for XML says so and fails.
+    let empty = tempfile::tempdir().expect("home");
+    let (code, _, err) = common::panorama(
+        empty.path(),
+        &[
+            "cart".as_ref(),
+            "--datacite-xml".as_ref(),
+            out_dir.as_os_str(),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("the cart is empty"), "{err}");
+}

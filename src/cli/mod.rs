@@ -227,6 +227,22 @@ pub enum Sub {
         )]
         slurm_audience: String,
     },
+    /// The cart of the Search tab: list it, print its PIDs or citations,
+    /// or write it as DataCite XML (one file per DOI).
+    Cart {
+        /// Print the PIDs, one a line.
+        #[arg(long)]
+        pids: bool,
+        /// Print the citations in this format.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        cite: Option<CiteFormat>,
+        /// Write DataCite kernel-4.5 XML files into this folder.
+        #[arg(long, value_name = "DIR")]
+        datacite_xml: Option<std::path::PathBuf>,
+        /// Print the cart's records as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Metadata commands.
     Metadata {
         #[command(subcommand)]
@@ -776,6 +792,88 @@ mod tests {
         assert!(matches!(c.command, Some(Sub::Doctor { json: true })));
         assert!(Cli::try_parse_from(["panorama", "doctor", "--bogus"]).is_err());
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CiteFormat {
+    /// One plain-text citation a line.
+    Text,
+    Bibtex,
+    Ris,
+}
+
+/// `panorama cart`: exit 1 when nothing could be written or the cart is
+/// empty where something was asked of it; the datasets DataCite XML cannot
+/// be written for are named on stderr.
+pub fn cart(
+    dirs: &AppDirs,
+    pids: bool,
+    cite: Option<CiteFormat>,
+    datacite_xml: Option<&std::path::Path>,
+    json: bool,
+) -> ExitCode {
+    use crate::catalogue::cart::CitationFormat;
+    let runtime = match crate::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("panorama: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
+    let cart = &state.search.cart;
+    if cart.is_empty() {
+        eprintln!("panorama: the cart is empty; add datasets from their pages in the Search tab");
+        return if pids || cite.is_some() || datacite_xml.is_some() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    if let Some(dir) = datacite_xml {
+        let xml = crate::metadata::datacite::cart_xml(&cart.items);
+        if let Err(e) = xml.write(dir) {
+            eprintln!("panorama: {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("{}", xml.summary(dir));
+        return if xml.files.is_empty() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let lines = |text: String| {
+        print!("{text}");
+        if !text.ends_with('\n') {
+            println!();
+        }
+    };
+    if pids {
+        lines(cart.pids());
+    } else if let Some(f) = cite {
+        let format = match f {
+            CiteFormat::Text => CitationFormat::Text,
+            CiteFormat::Bibtex => CitationFormat::BibTeX,
+            CiteFormat::Ris => CitationFormat::Ris,
+        };
+        lines(cart.citations(format));
+    } else if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&cart.items).unwrap_or_default()
+        );
+    } else {
+        for d in &cart.items {
+            println!(
+                "{}\t{}\t{} files",
+                d.pid.as_deref().unwrap_or(&d.key()),
+                d.title,
+                d.files.len()
+            );
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -167,6 +167,22 @@ pub fn from_dataset(d: &crate::catalogue::Dataset) -> J {
             serde_json::json!([{ "description": desc, "descriptionType": "Abstract" }]),
         );
     }
+    let related: Vec<J> = d
+        .links
+        .iter()
+        .filter(|l| l.run.is_none())
+        .filter_map(|l| {
+            let (kind, id) = identifier_type(&l.target)?;
+            Some(serde_json::json!({
+                "relatedIdentifier": id,
+                "relatedIdentifierType": kind,
+                "relationType": l.relation.datacite(),
+            }))
+        })
+        .collect();
+    if !related.is_empty() {
+        doc.insert("relatedIdentifiers".into(), J::Array(related));
+    }
     if let Some(l) = &d.license {
         let mut r = serde_json::json!({ "rights": l });
         if super::ids::spdx_ok(l) {
@@ -180,6 +196,116 @@ pub fn from_dataset(d: &crate::catalogue::Dataset) -> J {
         J::String("http://datacite.org/schema/kernel-4".into()),
     );
     clean(&J::Object(doc)).unwrap_or_else(|| J::Object(Map::new()))
+}
+
+/// DataCite's `relatedIdentifierType` of an identifier, and the identifier
+/// as DataCite writes it (a DOI without its resolver); `None` for a form
+/// DataCite has no type for.
+fn identifier_type(id: &str) -> Option<(&'static str, String)> {
+    let id = id.trim();
+    if let Some(doi) = crate::catalogue::datacite::bare_doi(id) {
+        return Some(("DOI", doi));
+    }
+    if crate::net::is_web_url(id) {
+        return Some(("URL", id.to_owned()));
+    }
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let issn = id.len() == 9
+        && id.as_bytes().get(4) == Some(&b'-')
+        && digits(&id[..4])
+        && id[5..8].chars().all(|c| c.is_ascii_digit())
+        && id[8..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
+    if issn {
+        return Some(("ISSN", id.to_owned()));
+    }
+    let isbn: String = id.chars().filter(|c| *c != '-').collect();
+    if (isbn.len() == 13 && (isbn.starts_with("978") || isbn.starts_with("979")) && digits(&isbn))
+        || (isbn.len() == 10 && digits(&isbn[..9]))
+    {
+        return Some(("ISBN", id.to_owned()));
+    }
+    // A Handle: `prefix/suffix` with a numeric, dotted prefix (SciCat's PIDs).
+    let (prefix, suffix) = id.split_once('/')?;
+    let handle = !suffix.is_empty()
+        && !suffix.contains(char::is_whitespace)
+        && prefix.split('.').all(digits);
+    handle.then(|| ("Handle", id.to_owned()))
+}
+
+/// The cart's datasets as DataCite kernel-4.5 XML, one document each:
+/// a file name from its DOI and the XML, for each dataset that has what
+/// the schema requires; the others by title with what they lack.
+pub fn cart_xml(items: &[crate::catalogue::Dataset]) -> CartXml {
+    let mut out = CartXml::default();
+    for d in items {
+        let (doc, check) = prepare_xml(&from_dataset(d));
+        if !check.missing.is_empty() {
+            out.refused.push((d.title.clone(), check.missing));
+            continue;
+        }
+        let doi = d.normalized_doi().unwrap_or_default();
+        let stem: String = doi
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut name = format!("{stem}.xml");
+        let mut n = 2;
+        while out.files.iter().any(|(f, _)| *f == name) {
+            name = format!("{stem}-{n}.xml");
+            n += 1;
+        }
+        out.files.push((name, to_xml(&doc)));
+    }
+    out
+}
+
+/// What [`cart_xml`] gives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CartXml {
+    /// `(file name, XML)`: `10.5281_zenodo.1239.xml` and so on.
+    pub files: Vec<(String, String)>,
+    /// `(title, what it lacks)` of the datasets no valid XML is written for.
+    pub refused: Vec<(String, Vec<String>)>,
+}
+
+impl CartXml {
+    /// Write the files into `dir` (made if need be), each atomically;
+    /// the paths written.
+    pub fn write(&self, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+        std::fs::create_dir_all(dir)?;
+        let mut written = Vec::new();
+        for (name, xml) in &self.files {
+            let path = dir.join(name);
+            crate::paths::write_atomic(&path, xml.as_bytes())?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    /// One line for people: how many were written, and which were not, why.
+    pub fn summary(&self, dir: &std::path::Path) -> String {
+        let mut s = format!(
+            "{} DataCite XML file{} written to {}",
+            self.files.len(),
+            if self.files.len() == 1 { "" } else { "s" },
+            dir.display()
+        );
+        for (title, missing) in &self.refused {
+            s.push_str(&format!(
+                "\n“{title}” not written: it lacks {}",
+                missing.join(", ")
+            ));
+        }
+        s
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -667,6 +793,57 @@ pub fn to_xml(doc: &J) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Each lineage target gets DataCite's identifier type, or is left out
+    /// where DataCite has none; runs on this computer are never written.
+    #[test]
+    fn lineage_targets_get_their_identifier_types() {
+        for (id, want) in [
+            (
+                "https://doi.org/10.5281/Zenodo.1",
+                Some(("DOI", "10.5281/Zenodo.1")),
+            ),
+            ("doi:10.1/x", Some(("DOI", "10.1/x"))),
+            (
+                "https://github.com/a/b",
+                Some(("URL", "https://github.com/a/b")),
+            ),
+            ("2366-5017", Some(("ISSN", "2366-5017"))),
+            ("0317-847X", Some(("ISSN", "0317-847X"))),
+            ("978-3-95450-147-2", Some(("ISBN", "978-3-95450-147-2"))),
+            (
+                "20.500.12269/panosc-dataset1",
+                Some(("Handle", "20.500.12269/panosc-dataset1")),
+            ),
+            ("/data/input/file1.dat", None),
+            ("ftp://host/file", None),
+            ("a thing", None),
+        ] {
+            let got = identifier_type(id);
+            assert_eq!(got.as_ref().map(|(k, v)| (*k, v.as_str())), want, "{id}");
+        }
+        let d = crate::catalogue::Dataset {
+            links: vec![
+                crate::catalogue::Link::new(
+                    crate::catalogue::Relation::DerivedFrom,
+                    "20.500.12269/raw",
+                ),
+                crate::catalogue::Link {
+                    run: Some("/home/u/runs/fit".into()),
+                    ..crate::catalogue::Link::new(
+                        crate::catalogue::Relation::SourceOf,
+                        "/home/u/runs/fit",
+                    )
+                },
+            ],
+            ..crate::catalogue::Dataset::default()
+        };
+        let doc = from_dataset(&d);
+        assert_eq!(
+            doc["relatedIdentifiers"],
+            json!([{"relatedIdentifier": "20.500.12269/raw", "relatedIdentifierType": "Handle", "relationType": "IsDerivedFrom"}])
+        );
+    }
 
     #[test]
     fn rest_records_become_kernel_documents() {

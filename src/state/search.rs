@@ -70,6 +70,9 @@ pub enum SearchCommand {
     /// (results or cart) at once, a workflow run's results in the viewer,
     /// else the record looked up by its PID in the catalogues.
     OpenLinked(crate::catalogue::Link),
+    /// Write the cart's datasets as DataCite kernel-4.5 XML into a folder,
+    /// one file per DOI; those lacking what DataCite requires are named.
+    ExportCartXml(std::path::PathBuf),
     /// Replace the catalogue sources (settings).
     SetSources(Vec<SourceConfig>),
     /// Let a catalogue source's requests carry an account's tokens (or none).
@@ -197,6 +200,8 @@ pub struct SearchState {
     /// A lineage node being looked up by its PID, or why it was not found.
     pub opening: Option<(String, Requested<()>)>,
     resolving: TaskSet<String, Option<crate::catalogue::Dataset>>,
+    /// The cart's DataCite XML being written (its summary when done).
+    exporting: TaskSet<std::path::PathBuf, String>,
     /// Facet counts of the results held ([`Self::facet_counts`]).
     counts: Vec<(&'static str, Vec<(String, usize)>)>,
 }
@@ -451,6 +456,17 @@ impl SearchState {
                 }];
             }
             SearchCommand::CopyCartPids | SearchCommand::CopyCartCitations(_) => {}
+            SearchCommand::ExportCartXml(dir) => {
+                let items = self.cart.items.clone();
+                let to = dir.clone();
+                let handle = cx.tasks.spawn_blocking("Writing DataCite XML", move |_| {
+                    let xml = crate::metadata::datacite::cart_xml(&items);
+                    xml.write(&to)
+                        .map(|_| xml.summary(&to))
+                        .map_err(|e| format!("{}: {e}", to.display()))
+                });
+                self.exporting.push(dir, handle);
+            }
             SearchCommand::SetSources(sources) => self.set_sources(sources, cx),
             SearchCommand::BindAccount { source, account } => {
                 let mut sources = self.sources.clone();
@@ -513,6 +529,16 @@ impl SearchState {
                 }
             }
         }
+        for (_, result) in self.exporting.drain_ready() {
+            match result {
+                Ok(summary) => cx.notify(Level::Info, "Cart exported as DataCite XML", summary),
+                Err(e) => cx.notify(
+                    Level::Error,
+                    "The DataCite XML was not written",
+                    format!("{e}. Choose a folder you can write to, with room to spare."),
+                ),
+            }
+        }
         for (target, result) in self.resolving.drain_ready() {
             if self.opening.as_ref().is_none_or(|(t, _)| *t != target) {
                 continue;
@@ -555,6 +581,7 @@ impl SearchState {
             || !self.listing.is_empty()
             || !self.linking.is_empty()
             || !self.resolving.is_empty()
+            || !self.exporting.is_empty()
     }
 
     /// Show a dataset's page, and ask for its files and lineage.

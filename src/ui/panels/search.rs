@@ -21,6 +21,9 @@ pub struct SearchUi {
     cart_open: bool,
 }
 
+/// The folder dialog of the cart's DataCite XML export.
+const CART_XML_DIALOG: &str = "cart_datacite_xml";
+
 /// The cart window: the datasets collected, and what to do with them all.
 fn cart_window(ctx: &egui::Context, state: &AppState, s: &mut SearchUi, out: &mut Vec<Command>) {
     use crate::catalogue::cart::CitationFormat;
@@ -72,6 +75,28 @@ fn cart_window(ctx: &egui::Context, state: &AppState, s: &mut SearchUi, out: &mu
                     if ui.button(format!("Copy {}", f.label())).clicked() {
                         out.push(SearchCommand::CopyCartCitations(f).into());
                     }
+                }
+                if crate::ui::report::named(
+                    ui.button("Export DataCite XML…").on_hover_text(
+                        "Write each dataset as DataCite kernel-4.5 XML into a folder, one file per DOI",
+                    ),
+                    "button:Export DataCite XML",
+                )
+                .clicked()
+                {
+                    crate::ui::file_dialog::request(
+                        ui.ctx(),
+                        CART_XML_DIALOG,
+                        crate::ui::file_dialog::Request::new(
+                            "Choose a folder for the DataCite XML",
+                            crate::ui::file_dialog::Mode::Folder,
+                        ),
+                    );
+                }
+                if let Some(crate::ui::file_dialog::Answer::Picked(dir)) =
+                    crate::ui::file_dialog::take_answer(ui.ctx(), CART_XML_DIALOG)
+                {
+                    out.push(SearchCommand::ExportCartXml(dir).into());
                 }
                 if ui.button("Empty the cart").clicked() {
                     out.push(SearchCommand::ClearCart.into());
