@@ -1176,3 +1176,66 @@ fn runs_that_used_a_record_are_found_in_their_crates() {
     assert_eq!(lineage(&raw, [], &got).len(), 2);
     assert!(runs_using(&tmp.path().join("none"), &raw).is_empty());
 }
+
+/// A federated PaNOSC service (the loopback one behaves as the real
+/// aggregator: a provider that does not answer within its 1 s is left out,
+/// unsaid) over two providers, one of which turns slow: the first search
+/// has both and is not flagged; the next one lacks the slow provider's
+/// records, and its source is flagged possibly partial, naming it; after a
+/// restart the providers are still known.
+#[test]
+fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
+    let fast = panosc("ok");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    // Two requests (datasets and documents) per search: slow from the second search.
+    cmd.arg(script)
+        .env("MODE", "slow")
+        .env("SLOW", "3")
+        .env("SLOW_FROM", "3");
+    let turning = common::start_peer(cmd, "PANOSC_READY");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/federated_serve.py"))
+        .env("PROVIDERS", format!("{},{}", fast.url, turning.url))
+        .env("PROVIDER_TIMEOUT", "1000");
+    let federated = common::start_peer(cmd, "FEDERATED_READY");
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let search = |s: &mut AppState| {
+        s.apply(SearchCommand::Run(String::new()));
+        let t0 = Instant::now();
+        while s.search.running() {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s.search.runs[0].clone()
+    };
+    {
+        let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+        s.set_sources(vec![source("federated", &federated.url)]);
+        let first = search(&mut s);
+        assert!(
+            matches!(first.status, Requested::Ready(n) if n > 0),
+            "{first:?}"
+        );
+        assert!(first.partial.is_empty(), "{first:?}");
+        let second = search(&mut s);
+        assert!(
+            matches!(second.status, Requested::Ready(n) if n > 0),
+            "{second:?}"
+        );
+        assert_eq!(
+            second.partial,
+            std::slice::from_ref(&turning.url),
+            "{second:?}"
+        );
+    }
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    let again = search(&mut s);
+    assert_eq!(
+        again.partial,
+        std::slice::from_ref(&turning.url),
+        "{again:?}"
+    );
+}

@@ -652,3 +652,65 @@ fn lineage_shows_what_a_dataset_was_made_from_and_what_was_made_from_it() {
             .collect::<Vec<_>>()
     );
 }
+
+/// The chip of a federated source whose answer left out a provider that
+/// turned slow says "possibly partial", and names the provider on hover
+/// (loopback federated service over two loopback PaNOSC providers).
+#[test]
+fn a_federated_source_missing_a_provider_says_possibly_partial() {
+    let servers = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers");
+    let provider = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(common::venv_python());
+        cmd.arg(servers.join("panosc_serve.py"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        common::start_peer(cmd, "PANOSC_READY")
+    };
+    let fast = provider(&[]);
+    let turning = provider(&[("MODE", "slow"), ("SLOW", "3"), ("SLOW_FROM", "3")]);
+    let mut cmd = std::process::Command::new(common::venv_python());
+    cmd.arg(servers.join("federated_serve.py"))
+        .env("PROVIDERS", format!("{},{}", fast.url, turning.url));
+    let federated = common::start_peer(cmd, "FEDERATED_READY");
+    let home = tempfile::tempdir().expect("tmp");
+    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
+    h.run_steps(3);
+    h.state_mut()
+        .state_mut()
+        .set_sources(vec![panorama::catalogue::SourceConfig {
+            id: "federated".into(),
+            name: "Federated".into(),
+            kind: panorama::catalogue::panosc::KIND.kind(),
+            url: federated.url.clone(),
+            enabled: true,
+            account: None,
+            h5grove: None,
+        }]);
+    h.get_by_label("Search").click();
+    h.run();
+    for _ in 0..2 {
+        h.get_all_by_role(egui::accesskit::Role::TextInput)
+            .next()
+            .expect("search box")
+            .focus();
+        h.run_steps(2);
+        h.key_press(egui::Key::Enter);
+        settle(&mut h);
+        if h.query_by_label_contains("possibly partial").is_some() {
+            break;
+        }
+    }
+    let chip = h.get_by_label_contains("· possibly partial");
+    {
+        use egui_kittest::kittest::NodeT as _;
+        let label = chip.accesskit_node().value().unwrap_or_default();
+        assert!(label.starts_with("[Federated] "), "{label}");
+    }
+    chip.hover();
+    h.run_steps(3);
+    h.get_by_label_contains(&format!(
+        "Sent nothing this time, though it did before: {}",
+        turning.url
+    ));
+}

@@ -144,6 +144,7 @@ impl DemoCatalogue {
             datasets,
             total: Some(total as u64),
             facet_counts: None,
+            federation: None,
             next: (end < total).then_some(end),
         })
     }

@@ -198,6 +198,18 @@ pub struct SearchPage {
     /// Where the next page starts (the `skip` to ask it with), when the
     /// source may have more.
     pub next: Option<usize>,
+    /// What a federated service's answer says of the providers behind it.
+    pub federation: Option<Federation>,
+}
+
+/// The providers (facilities' search APIs) whose records a federated
+/// service's answer holds, and how long it took. The PaNOSC federated
+/// service drops a provider that does not answer in time without saying
+/// so; a known provider missing from a slow answer may have been dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Federation {
+    pub providers: std::collections::BTreeSet<String>,
+    pub waited: std::time::Duration,
 }
 
 /// Facet counts: each facet with its values and how many records have each.
@@ -216,6 +228,7 @@ impl SearchPage {
             datasets,
             facet_counts: None,
             next: None,
+            federation: None,
         }
     }
 

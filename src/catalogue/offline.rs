@@ -333,6 +333,7 @@ impl OfflineIndex {
             datasets: hits,
             total: Some(total as u64),
             facet_counts: Some(counts),
+            federation: None,
             next: (end < total).then_some(end),
         })
     }

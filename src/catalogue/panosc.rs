@@ -87,6 +87,8 @@ struct PDocument {
     datasets: Vec<PDataset>,
     #[serde(default)]
     members: Vec<PMember>,
+    #[serde(default)]
+    provider: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +216,11 @@ fn one(d: &serde_json::Value, source: &str) -> Result<Dataset, String> {
         .map_err(|e| format!("dataset {pid}: {e}"))
 }
 
+/// How long the PaNOSC federated service waits for each provider before
+/// it answers without it (its `PROVIDER_TIMEOUT`, 1000 ms by default): an
+/// answer that took less has every provider's records.
+pub const PROVIDER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Panosc {
     /// Search and map the records (also used by the CLI).
     pub async fn search_async(&self, q: &SearchQuery) -> Result<SearchPage, CatalogueError> {
@@ -242,6 +249,7 @@ impl Panosc {
         let doc_url = format!("{}/Documents", self.ep.base);
         // The documents come with the first page.
         let first = q.skip == 0;
+        let started = std::time::Instant::now();
         let (rows, docs) = tokio::join!(
             self.ep
                 .get_json::<Vec<PDataset>>(self.ep.client.get(&url).query(&params)),
@@ -261,6 +269,16 @@ impl Panosc {
         let docs = docs.unwrap_or_else(|e| {
             tracing::info!("{}: no documents: {e}", self.ep.name);
             Vec::new()
+        });
+        // A federated service names each record's provider.
+        let providers: std::collections::BTreeSet<String> = rows
+            .iter()
+            .filter_map(|d| d.provider.clone())
+            .chain(docs.iter().filter_map(|d| d.provider.clone()))
+            .collect();
+        let federation = (!providers.is_empty()).then(|| super::Federation {
+            providers,
+            waited: started.elapsed(),
         });
         let mut datasets: Vec<Dataset> = rows.into_iter().map(|d| self.map(d)).collect();
         for doc in docs {
@@ -317,9 +335,10 @@ impl Panosc {
                 }
             }
         }
-        Ok(SearchPage::paged(
-            &datasets, &q.facets, q.skip, limit, sent, None,
-        ))
+        Ok(SearchPage {
+            federation,
+            ..SearchPage::paged(&datasets, &q.facets, q.skip, limit, sent, None)
+        })
     }
 }
 

@@ -478,6 +478,11 @@ pub fn search(
     let mut failed = 0;
     for run in &state.search.runs {
         match &run.status {
+            crate::state::Requested::Ready(n) if !run.partial.is_empty() => eprintln!(
+                "[{}] ok · {n} · possibly partial: {} sent nothing this time (the federated service leaves out a facility that does not answer in time)",
+                run.name,
+                run.partial.join(", ")
+            ),
             crate::state::Requested::Ready(n) => match run.total {
                 Some(t) => eprintln!("[{}] ok · {n} of {t}", run.name),
                 None => eprintln!("[{}] ok · {n}", run.name),
@@ -504,6 +509,7 @@ pub fn search(
             total: Some(hits.len() as u64),
             facet_counts: None,
             datasets: hits,
+            federation: None,
             next: None,
         });
     match result {

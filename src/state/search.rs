@@ -134,6 +134,10 @@ pub struct SourceRun {
     /// The last "Load more" of this source failed (scrolling does not ask
     /// again; the button does).
     pub more_failed: bool,
+    /// Providers of a federated source that answered before and are missing
+    /// from an answer slow enough for the service to have dropped them: the
+    /// results may lack their records.
+    pub partial: Vec<String>,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -200,6 +204,8 @@ pub struct SearchState {
     /// A lineage node being looked up by its PID, or why it was not found.
     pub opening: Option<(String, Requested<()>)>,
     resolving: TaskSet<String, Option<crate::catalogue::Dataset>>,
+    /// The providers each federated source has named ([`settings::PROVIDERS`]).
+    providers: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
     /// The cart's DataCite XML being written (its summary when done).
     exporting: TaskSet<std::path::PathBuf, String>,
     /// Facet counts of the results held ([`Self::facet_counts`]).
@@ -351,9 +357,11 @@ impl SearchState {
             }
         }
         let cart = cx.load(&settings::CART).unwrap_or_default();
+        let providers = cx.load(&settings::PROVIDERS).unwrap_or_default();
         Self {
             cart,
             sources,
+            providers,
             ..Self::default()
         }
     }
@@ -824,6 +832,7 @@ impl SearchState {
                 next: None,
                 asked: 0,
                 more_failed: false,
+                partial: Vec::new(),
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Requested::failed("skipped: offline mode (PANORAMA_OFFLINE=1)");
@@ -998,7 +1007,7 @@ impl SearchState {
     /// its status, total and facet counts (an error leaves the last counts).
     fn finish_search(
         &mut self,
-        cx: &Cx<'_>,
+        cx: &mut Cx<'_>,
         source: &str,
         result: Result<
             Result<crate::catalogue::SearchPage, crate::catalogue::CatalogueError>,
@@ -1008,6 +1017,7 @@ impl SearchState {
         let mut total = None;
         let mut facets = None;
         let mut next = None;
+        let mut partial = Vec::new();
         let unreachable = matches!(&result, Ok(Err(e)) if e.is_unreachable());
         let result = result
             .map_err(|e| e.to_string())
@@ -1028,6 +1038,16 @@ impl SearchState {
                         .entry(key)
                         .or_default()
                         .insert(source.to_owned());
+                }
+                if let Some(f) = &page.federation {
+                    let known = self.providers.entry(source.to_owned()).or_default();
+                    if skip == 0 && f.waited >= crate::catalogue::panosc::PROVIDER_TIMEOUT {
+                        partial = known.difference(&f.providers).cloned().collect();
+                    }
+                    if !f.providers.is_subset(known) {
+                        known.extend(f.providers.iter().cloned());
+                        cx.save(&settings::PROVIDERS, &self.providers);
+                    }
                 }
                 // Every record the source sent, over all its pages, once.
                 let n = self.origins.values().filter(|o| o.contains(source)).count();
@@ -1057,6 +1077,9 @@ impl SearchState {
             // A failed refresh keeps the count it had.
             run.status.finish(count);
             run.unreachable = unreachable;
+            if !partial.is_empty() {
+                run.partial = partial;
+            }
             // A failed page keeps where it starts, to be asked again (by a
             // click: scrolling does not ask after a failure).
             run.more_failed = run.asked > 0 && next.is_none();

@@ -1,7 +1,10 @@
 """A loopback server speaking the PaNOSC search API (as data.panosc.eu) over the
 real seed data of the PaNOSC search-api project (tests/fixtures/panosc/seed-db.json).
 
-    MODE=ok|slow|error|malformed SLOW=5 [EXTRA=more.json] python panosc_serve.py
+    MODE=ok|slow|error|malformed SLOW=5 [SLOW_FROM=N] [EXTRA=more.json] python panosc_serve.py
+
+With MODE=slow every answer waits SLOW seconds; with SLOW_FROM=N too, only
+from the Nth request on (a provider that becomes slow).
 
 EXTRA names a JSON file of more datasets in the seed's own shape, each with
 its "parameters" ({name, value, unit}) inline, added to the seed's.
@@ -25,6 +28,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +47,9 @@ for extra in json.load(open(os.environ["EXTRA"])) if os.environ.get("EXTRA") els
         M["Parameter"].append(dict(p, id=f"{extra['pid']}-{i}", datasetId=extra["pid"]))
 MODE = os.environ.get("MODE", "ok")
 SLOW = float(os.environ.get("SLOW", "5"))
+SLOW_FROM = int(os.environ.get("SLOW_FROM", "1"))
+REQUESTS = [0]
+COUNTING = threading.Lock()
 
 
 def relations(ds, wanted):
@@ -197,7 +204,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        if MODE == "slow":
+        with COUNTING:
+            REQUESTS[0] += 1
+            n = REQUESTS[0]
+        if MODE == "slow" and n >= SLOW_FROM:
             time.sleep(SLOW)
         if MODE == "error":
             return self.send(500, json.dumps({"error": {"statusCode": 500, "message": "Internal Server Error"}}))

@@ -768,6 +768,21 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
     ui.horizontal_wrapped(|ui| {
         for run in &search.runs {
             match &run.status {
+                Requested::Ready(n) if !run.partial.is_empty() => {
+                    let r = ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        egui::RichText::new(format!("[{}] {n} · possibly partial", run.name))
+                            .small(),
+                    );
+                    crate::ui::report::named(r, &format!("chip:partial:{}", run.id)).on_hover_text(
+                        format!(
+                            "Sent nothing this time, though it did before: {}.\n\
+                             The federated service leaves out a facility that does not answer \
+                             in time, without saying so. Search again to retry.",
+                            run.partial.join(", ")
+                        ),
+                    );
+                }
                 Requested::Ready(n) => {
                     match run.total {
                         Some(t) => ui.small(format!("[{}] ok · {n} of {t}", run.name)),
