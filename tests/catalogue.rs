@@ -1185,14 +1185,31 @@ fn runs_that_used_a_record_are_found_in_their_crates() {
 /// restart the providers are still known.
 #[test]
 fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
-    let fast = panosc("ok");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/panosc_serve.py");
+    // The fast provider also holds one record the other does not.
+    let extra = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(
+        extra.path(),
+        serde_json::json!([{
+            "pid": "20.500.12269/zephyr", "title": "Zephyr crystal", "isPublic": true,
+            "creationDate": "2023-03-01T10:00:00.000Z",
+            "instrumentId": "20.500.12269/0f98fcf2-7bd7-430e-ad20-d47031ca8f71",
+            "parameters": [],
+        }])
+        .to_string(),
+    )
+    .expect("write");
     let mut cmd = Process::new(common::venv_python());
-    // Two requests (datasets and documents) per search: slow from the second search.
-    cmd.arg(script)
+    cmd.arg(&script)
+        .env("MODE", "ok")
+        .env("EXTRA", extra.path());
+    let fast = common::start_peer(cmd, "PANOSC_READY");
+    let mut cmd = Process::new(common::venv_python());
+    // Two requests (datasets and documents) per search: slow from the third search.
+    cmd.arg(&script)
         .env("MODE", "slow")
         .env("SLOW", "3")
-        .env("SLOW_FROM", "3");
+        .env("SLOW_FROM", "5");
     let turning = common::start_peer(cmd, "PANOSC_READY");
     let mut cmd = Process::new(common::venv_python());
     cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/federated_serve.py"))
@@ -1201,8 +1218,8 @@ fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
     let federated = common::start_peer(cmd, "FEDERATED_READY");
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
-    let search = |s: &mut AppState| {
-        s.apply(SearchCommand::Run(String::new()));
+    let search_for = |s: &mut AppState, text: &str| {
+        s.apply(SearchCommand::Run(text.into()));
         let t0 = Instant::now();
         while s.search.running() {
             s.poll();
@@ -1211,6 +1228,7 @@ fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
         }
         s.search.runs[0].clone()
     };
+    let search = |s: &mut AppState| search_for(s, "");
     {
         let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
         s.set_sources(vec![source("federated", &federated.url)]);
@@ -1220,6 +1238,11 @@ fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
             "{first:?}"
         );
         assert!(first.partial.is_empty(), "{first:?}");
+        // A quick answer without the other provider's records: it holds
+        // none that match, and had all the time it needed.
+        let only = search_for(&mut s, "Zephyr");
+        assert!(matches!(only.status, Requested::Ready(1)), "{only:?}");
+        assert!(only.partial.is_empty(), "{only:?}");
         let second = search(&mut s);
         assert!(
             matches!(second.status, Requested::Ready(n) if n > 0),
@@ -1237,5 +1260,72 @@ fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
         again.partial,
         std::slice::from_ref(&turning.url),
         "{again:?}"
+    );
+}
+
+/// A record opened from a lineage graph is shown even when the facets
+/// chosen would hide it; a lookup still on its way when a new search starts
+/// is dropped (it neither joins the new results nor takes over the page).
+#[test]
+fn a_lineage_node_opens_past_the_facets_and_not_into_a_new_search() {
+    use panorama::catalogue::{Link, Relation};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Process::new(common::venv_python());
+    cmd.arg(script).env("DERIVED", "1");
+    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    s.set_sources(vec![SourceConfig {
+        kind: panorama::catalogue::scicat::KIND.kind(),
+        ..source("scicat", &peer.url)
+    }]);
+    let settle = |s: &mut AppState| {
+        let t0 = Instant::now();
+        while s.busy() || s.search.running() {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s.poll();
+    };
+    let derived = "20.500.12269/scicat-testdata-derived";
+    s.apply(SearchCommand::Run("loki".into()));
+    settle(&mut s);
+    s.apply(SearchCommand::ToggleFacet {
+        facet: "instrument".into(),
+        value: "loki".into(),
+    });
+    settle(&mut s);
+    let raw = s.search.visible()[0].key();
+    s.apply(SearchCommand::ShowDataset(raw));
+    settle(&mut s);
+    s.apply(SearchCommand::OpenLinked(Link::new(
+        Relation::SourceOf,
+        derived,
+    )));
+    settle(&mut s);
+    assert_eq!(
+        s.search.shown_dataset().and_then(|d| d.pid.as_deref()),
+        Some(derived),
+        "the derived dataset has no instrument, yet it opens"
+    );
+    // Asked, then a new search before the answer could be collected.
+    s.apply(SearchCommand::ShowDataset(s.search.visible()[0].key()));
+    s.apply(SearchCommand::Run("loki".into()));
+    s.apply(SearchCommand::OpenLinked(Link::new(
+        Relation::SourceOf,
+        derived,
+    )));
+    s.apply(SearchCommand::Run("loki".into()));
+    settle(&mut s);
+    assert_eq!(s.search.shown, None);
+    assert!(s.search.opening.is_none());
+    assert!(
+        s.search
+            .results
+            .iter()
+            .all(|d| d.pid.as_deref() != Some(derived)),
+        "the old lookup's record joined the new results"
     );
 }

@@ -406,6 +406,14 @@ fn the_real_window_shows_and_does_what_it_says() {
     app.click_widget("field:files filter");
     app.keys(&["key", "ctrl+a", "BackSpace"]);
     app.keys(&["type", "--delay", "120", "columns"]);
+    // Clicked once the tree shows only what the filter finds (a click on
+    // the rows of a frame before lands on another row).
+    app.wait_for("the filtered tree", |r| {
+        let w = &r["widgets"];
+        w.get("object:/entry/orso_header/columns").is_some()
+            && w.get("object:/entry/reflectivity/Qz_errors").is_none()
+    });
+    app.settle();
     app.click_widget("object:/entry/orso_header/columns");
     app.wait_for("the string table", |r| {
         r["selected"] == "/entry/orso_header/columns"

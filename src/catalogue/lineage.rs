@@ -45,7 +45,7 @@ pub fn names(target: &str, d: &Dataset) -> bool {
     d.pid.as_deref().is_some_and(|p| pid_key(p) == t)
         || d.normalized_doi().is_some_and(|doi| doi == t)
         || (!d.id.is_empty() && pid_key(&d.id) == t)
-        || d.key() == t
+        || pid_key(&d.key()) == t
 }
 
 /// The lineage of `d`: its own links, the links of the records in `known`
@@ -58,8 +58,9 @@ pub fn lineage<'a>(
 ) -> Vec<Link> {
     let mut out = Vec::new();
     add_links(&mut out, d.links.iter().cloned());
+    let me = d.key();
     for other in known.clone() {
-        if other.key() == d.key() {
+        if !me.is_empty() && other.key() == me {
             continue;
         }
         let back = other.links.iter().filter(|l| names(&l.target, d)).map(|l| {

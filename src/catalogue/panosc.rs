@@ -87,8 +87,6 @@ struct PDocument {
     datasets: Vec<PDataset>,
     #[serde(default)]
     members: Vec<PMember>,
-    #[serde(default)]
-    provider: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -270,12 +268,9 @@ impl Panosc {
             tracing::info!("{}: no documents: {e}", self.ep.name);
             Vec::new()
         });
-        // A federated service names each record's provider.
-        let providers: std::collections::BTreeSet<String> = rows
-            .iter()
-            .filter_map(|d| d.provider.clone())
-            .chain(docs.iter().filter_map(|d| d.provider.clone()))
-            .collect();
+        // A federated service names each dataset's provider.
+        let providers: std::collections::BTreeSet<String> =
+            rows.iter().filter_map(|d| d.provider.clone()).collect();
         let federation = (!providers.is_empty()).then(|| super::Federation {
             providers,
             waited: started.elapsed(),

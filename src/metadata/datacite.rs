@@ -209,21 +209,49 @@ fn identifier_type(id: &str) -> Option<(&'static str, String)> {
     if crate::net::is_web_url(id) {
         return Some(("URL", id.to_owned()));
     }
+    if !id.is_ascii() {
+        return None;
+    }
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    let issn = id.len() == 9
-        && id.as_bytes().get(4) == Some(&b'-')
+    // ISSN `NNNN-NNNC` and ISBN-10/13, each with its check digit right.
+    let value = |c: u8| -> Option<u32> {
+        match c {
+            b'0'..=b'9' => Some(u32::from(c - b'0')),
+            b'X' | b'x' => Some(10),
+            _ => None,
+        }
+    };
+    let weighted = |s: &[u8], from: u32| -> Option<u32> {
+        s.iter()
+            .zip((1..=from).rev())
+            .map(|(c, w)| value(*c).map(|v| v * w))
+            .sum()
+    };
+    let b = id.as_bytes();
+    if b.len() == 9
+        && b[4] == b'-'
         && digits(&id[..4])
-        && id[5..8].chars().all(|c| c.is_ascii_digit())
-        && id[8..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == 'X' || c == 'x');
-    if issn {
+        && digits(&id[5..8])
+        && weighted(&[&b[..4], &b[5..]].concat(), 8).is_some_and(|s| s % 11 == 0)
+    {
         return Some(("ISSN", id.to_owned()));
     }
-    let isbn: String = id.chars().filter(|c| *c != '-').collect();
-    if (isbn.len() == 13 && (isbn.starts_with("978") || isbn.starts_with("979")) && digits(&isbn))
-        || (isbn.len() == 10 && digits(&isbn[..9]))
-    {
+    let isbn: Vec<u8> = b.iter().copied().filter(|c| *c != b'-').collect();
+    let isbn13 = isbn.len() == 13
+        && (isbn.starts_with(b"978") || isbn.starts_with(b"979"))
+        && isbn.iter().all(u8::is_ascii_digit)
+        && isbn
+            .iter()
+            .enumerate()
+            .map(|(i, c)| u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 3 })
+            .sum::<u32>()
+            % 10
+            == 0;
+    let isbn10 = id.contains('-')
+        && isbn.len() == 10
+        && isbn[..9].iter().all(u8::is_ascii_digit)
+        && weighted(&isbn, 10).is_some_and(|s| s % 11 == 0);
+    if isbn13 || isbn10 {
         return Some(("ISBN", id.to_owned()));
     }
     // A Handle: `prefix/suffix` with a numeric, dotted prefix (SciCat's PIDs).
@@ -809,7 +837,14 @@ mod tests {
                 Some(("URL", "https://github.com/a/b")),
             ),
             ("2366-5017", Some(("ISSN", "2366-5017"))),
-            ("0317-847X", Some(("ISSN", "0317-847X"))),
+            ("0317-8471", Some(("ISSN", "0317-8471"))),
+            ("2049-3630", Some(("ISSN", "2049-3630"))),
+            ("2366-5018", None),
+            ("1234-12é", None),
+            ("12345678é", None),
+            ("0-306-40615-2", Some(("ISBN", "0-306-40615-2"))),
+            ("1234567890", None),
+            ("978-3-95450-147-3", None),
             ("978-3-95450-147-2", Some(("ISBN", "978-3-95450-147-2"))),
             (
                 "20.500.12269/panosc-dataset1",

@@ -110,6 +110,10 @@ pub struct LineageAsk {
     pub error: Option<String>,
 }
 
+/// How long a federated source's provider is remembered after its records
+/// were last seen (30 days).
+const PROVIDER_MEMORY_SECS: i64 = 30 * 24 * 3600;
+
 /// One source's part of a search.
 #[derive(Debug, Clone)]
 pub struct SourceRun {
@@ -201,11 +205,13 @@ pub struct SearchState {
     /// The lineage asked for the dataset shown (beyond its own links).
     pub lineage: Option<LineageAsk>,
     linking: TaskSet<String, (Vec<crate::catalogue::Link>, Option<String>)>,
+    /// The key of the record last opened from a lineage graph.
+    opened: Option<String>,
     /// A lineage node being looked up by its PID, or why it was not found.
     pub opening: Option<(String, Requested<()>)>,
     resolving: TaskSet<String, Option<crate::catalogue::Dataset>>,
     /// The providers each federated source has named ([`settings::PROVIDERS`]).
-    providers: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    providers: std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>,
     /// The cart's DataCite XML being written (its summary when done).
     exporting: TaskSet<std::path::PathBuf, String>,
     /// Facet counts of the results held ([`Self::facet_counts`]).
@@ -257,9 +263,13 @@ impl SearchState {
         counts
     }
 
-    /// The dataset whose page is shown, while the filters let it through.
+    /// The dataset whose page is shown, while the filters let it through
+    /// (a record opened from a lineage graph is shown whatever they say).
     pub fn shown_dataset(&self) -> Option<&crate::catalogue::Dataset> {
         let key = self.shown.as_ref()?;
+        if self.opened.as_ref() == Some(key) {
+            return self.results.iter().find(|d| &d.key() == key);
+        }
         self.visible().into_iter().find(|d| &d.key() == key)
     }
 
@@ -406,6 +416,7 @@ impl SearchState {
                 self.refilter_sources(cx);
             }
             SearchCommand::ShowDataset(key) => {
+                self.opened = None;
                 self.show(&key, cx);
                 return vec![UiEffect::ShowTab(TabKind::Search)];
             }
@@ -556,6 +567,7 @@ impl SearchState {
                     let key = d.key();
                     crate::catalogue::merge(&mut self.results, vec![d]);
                     self.recount();
+                    self.opened = Some(key.clone());
                     self.show(&key, cx);
                 }
                 Ok(None) => {
@@ -627,9 +639,12 @@ impl SearchState {
             .sources
             .iter()
             .filter_map(|id| self.sources.iter().find(|s| &s.id == id))
+            .filter(|cfg| !crate::catalogue::offline_blocks(cfg))
             .filter_map(|cfg| Self::source_client(cfg, cx).ok())
             .collect();
         let runs = cx.dirs.data.join("runs");
+        // Only the page shown is asked about.
+        self.linking.cancel_where(|_| true);
         self.lineage = Some(LineageAsk {
             key: key.to_owned(),
             pending: true,
@@ -673,6 +688,7 @@ impl SearchState {
             let key = d.key();
             crate::catalogue::merge(&mut self.results, vec![d]);
             self.recount();
+            self.opened = Some(key.clone());
             self.show(&key, cx);
             return vec![UiEffect::ShowTab(TabKind::Search)];
         }
@@ -681,7 +697,11 @@ impl SearchState {
             .shown_dataset()
             .map(|d| d.sources.clone())
             .unwrap_or_default();
-        let mut cfgs: Vec<&SourceConfig> = self.sources.iter().filter(|s| s.enabled).collect();
+        let mut cfgs: Vec<&SourceConfig> = self
+            .sources
+            .iter()
+            .filter(|s| s.enabled && !crate::catalogue::offline_blocks(s))
+            .collect();
         cfgs.sort_by_key(|s| !shown.contains(&s.id));
         let clients: Vec<_> = cfgs
             .into_iter()
@@ -698,14 +718,27 @@ impl SearchState {
                     let pid = pid.clone();
                     asked.spawn(async move { (i, c.record(&pid).await) });
                 }
-                let mut found: Vec<(usize, crate::catalogue::Dataset)> = Vec::new();
+                // Each source's answer in its place; the first source in
+                // order that holds the record wins, without waiting for
+                // those after it.
+                let mut answers: Vec<Option<Option<crate::catalogue::Dataset>>> =
+                    vec![None; asked.len()];
                 while let Some(answer) = asked.join_next().await {
-                    if let Ok((i, Ok(Some(d)))) = answer {
-                        found.push((i, d));
+                    let Ok((i, got)) = answer else { continue };
+                    if let Some(slot) = answers.get_mut(i) {
+                        *slot = Some(got.ok().flatten());
+                    }
+                    for a in &answers {
+                        match a {
+                            None => break,
+                            Some(Some(d)) => {
+                                return Ok::<_, std::convert::Infallible>(Some(d.clone()));
+                            }
+                            Some(None) => {}
+                        }
                     }
                 }
-                found.sort_by_key(|(i, _)| *i);
-                Ok::<_, std::convert::Infallible>(found.into_iter().next().map(|(_, d)| d))
+                Ok(None)
             });
         self.resolving.push(target, handle);
         Vec::new()
@@ -800,6 +833,12 @@ impl SearchState {
         self.places.clear();
         self.runs.clear();
         self.shown = None;
+        // Lineage asked for a page of the old results is not this search's.
+        self.linking.cancel_where(|_| true);
+        self.resolving.cancel_where(|_| true);
+        self.lineage = None;
+        self.opening = None;
+        self.opened = None;
         // Free text and filters (`wavelength:1..2 Å facility:ESRF`); a query
         // that does not read says why and asks nothing.
         let parsed = match crate::catalogue::query::Query::parse(&text) {
@@ -1039,15 +1078,27 @@ impl SearchState {
                         .or_default()
                         .insert(source.to_owned());
                 }
-                if let Some(f) = &page.federation {
-                    let known = self.providers.entry(source.to_owned()).or_default();
+                let url = self
+                    .sources
+                    .iter()
+                    .find(|s| s.id == source)
+                    .map(|s| s.url.clone());
+                if let (Some(f), Some(url)) = (&page.federation, url) {
+                    let now = chrono::Utc::now().timestamp();
+                    let known = self.providers.entry(url).or_default();
+                    // A provider not seen for a month has left the federation.
+                    known.retain(|_, seen| now - *seen < PROVIDER_MEMORY_SECS);
                     if skip == 0 && f.waited >= crate::catalogue::panosc::PROVIDER_TIMEOUT {
-                        partial = known.difference(&f.providers).cloned().collect();
+                        partial = known
+                            .keys()
+                            .filter(|p| !f.providers.contains(*p))
+                            .cloned()
+                            .collect();
                     }
-                    if !f.providers.is_subset(known) {
-                        known.extend(f.providers.iter().cloned());
-                        cx.save(&settings::PROVIDERS, &self.providers);
+                    for p in &f.providers {
+                        known.insert(p.clone(), now);
                     }
+                    cx.save(&settings::PROVIDERS, &self.providers);
                 }
                 // Every record the source sent, over all its pages, once.
                 let n = self.origins.values().filter(|o| o.contains(source)).count();

@@ -78,10 +78,11 @@ pub const DOWNLOADS_FOLDER: Setting<PathBuf> = Setting::text(
 pub const SOURCES: Setting<Vec<SourceConfig>> = Setting::json("catalogue.sources");
 /// The cart of datasets (the records themselves).
 pub const CART: Setting<crate::catalogue::cart::Cart> = Setting::json("catalogue.cart");
-/// The providers each federated source's answers have named (by source id),
-/// to tell when a slow answer left one out.
+/// The providers each federated source's answers have named (by the
+/// source's address), each with when it was last seen (Unix seconds), to
+/// tell when a slow answer left one out.
 pub const PROVIDERS: Setting<
-    std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>,
 > = Setting::json("catalogue.providers");
 
 /// The Slurm cluster the Workflows tab submits to.

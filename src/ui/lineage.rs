@@ -65,8 +65,10 @@ fn graph(ui: &mut egui::Ui, d: &Dataset, links: &[Link], out: &mut Vec<Command>)
     let above = on_side(links, Side::Above);
     let below = on_side(links, Side::Below);
     let shown = |v: &[&Link]| v.len().min(MOST);
-    let band = |n: usize| {
-        if n == 0 { 0.0 } else { LABEL_H + NODE_H + GAP }
+    let band = |n: usize| match n {
+        0 => 0.0,
+        1..=3 => LABEL_H + NODE_H + GAP,
+        _ => 2.0 * LABEL_H + NODE_H + GAP,
     };
     let rows = shown(&inputs).max(shown(&outputs)).max(1);
     let mid_h = LABEL_H
@@ -100,15 +102,11 @@ fn graph(ui: &mut egui::Ui, d: &Dataset, links: &[Link], out: &mut Vec<Command>)
 
     // Above: what it is part of or supplements, in one row.
     if !above.is_empty() {
-        let nodes = row_rects(rect, y + LABEL_H, above.len().min(3), row_col);
+        let nodes = row_rects(rect, centre_x, y + LABEL_H, above.len().min(3), row_col);
         caption(ui, egui::pos2(rect.left(), y), width, "Belongs to");
         for (l, r) in above.iter().zip(&nodes) {
             node(ui, l, *r, out);
-            painter.arrow(
-                centre.center_top(),
-                r.center_bottom() - centre.center_top(),
-                stroke,
-            );
+            painter.line_segment([centre.center_top(), r.center_bottom()], stroke);
         }
         extra(&painter, &above, 3, nodes.last(), &font, weak);
         y += band(above.len());
@@ -162,14 +160,10 @@ fn graph(ui: &mut egui::Ui, d: &Dataset, links: &[Link], out: &mut Vec<Command>)
             width,
             &format!("Parts and supplements ({})", below.len()),
         );
-        let nodes = row_rects(rect, y + LABEL_H, below.len().min(3), row_col);
+        let nodes = row_rects(rect, centre_x, y + LABEL_H, below.len().min(3), row_col);
         for (l, r) in below.iter().zip(&nodes) {
             node(ui, l, *r, out);
-            painter.arrow(
-                centre.center_bottom(),
-                r.center_top() - centre.center_bottom(),
-                stroke,
-            );
+            painter.line_segment([centre.center_bottom(), r.center_top()], stroke);
         }
         extra(&painter, &below, 3, nodes.last(), &font, weak);
     }
@@ -190,10 +184,10 @@ fn more(list: &[&Link]) -> bool {
     list.len() > MOST
 }
 
-/// `n` node places in one row, centred.
-fn row_rects(rect: egui::Rect, top: f32, n: usize, col: f32) -> Vec<egui::Rect> {
+/// `n` node places in one row, centred on `x` as far as `rect` allows.
+fn row_rects(rect: egui::Rect, x: f32, top: f32, n: usize, col: f32) -> Vec<egui::Rect> {
     let total = n as f32 * col + n.saturating_sub(1) as f32 * GAP;
-    let left = rect.center().x - total / 2.0;
+    let left = (x - total / 2.0).clamp(rect.left(), (rect.right() - total).max(rect.left()));
     (0..n)
         .map(|i| {
             egui::Rect::from_min_size(
@@ -231,8 +225,15 @@ fn node(ui: &mut egui::Ui, l: &Link, rect: egui::Rect, out: &mut Vec<Command>) {
     } else {
         node_label(l)
     };
+    let web = l.run.is_none() && crate::net::is_web_url(&l.target);
     let hover = if l.run.is_some() {
         format!("Workflow run in {}\nClick to open its results", l.target)
+    } else if web {
+        format!(
+            "{} {}\nClick to open it in the browser",
+            l.relation.label(),
+            l.target
+        )
     } else {
         format!(
             "{} {}\nClick to open the record",
@@ -245,9 +246,13 @@ fn node(ui: &mut egui::Ui, l: &Link, rect: egui::Rect, out: &mut Vec<Command>) {
             rect,
             egui::Button::new(text).truncate().min_size(rect.size()),
         ),
-        &format!("lineage:{}", l.target),
+        &format!("lineage:{:?}:{}", l.relation, l.target),
     );
     if r.on_hover_text(hover).clicked() {
-        out.push(SearchCommand::OpenLinked(l.clone()).into());
+        if web {
+            ui.ctx().open_url(egui::OpenUrl::new_tab(&l.target));
+        } else {
+            out.push(SearchCommand::OpenLinked(l.clone()).into());
+        }
     }
 }

@@ -777,8 +777,9 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     crate::ui::report::named(r, &format!("chip:partial:{}", run.id)).on_hover_text(
                         format!(
                             "Sent nothing this time, though it did before: {}.\n\
-                             The federated service leaves out a facility that does not answer \
-                             in time, without saying so. Search again to retry.",
+                             It may have timed out: the federated service leaves out a \
+                             facility that does not answer in time, without saying so (or it \
+                             holds nothing that matches). Search again to retry.",
                             run.partial.join(", ")
                         ),
                     );
