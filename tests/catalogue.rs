@@ -1329,3 +1329,61 @@ fn a_lineage_node_opens_past_the_facets_and_not_into_a_new_search() {
         "the old lookup's record joined the new results"
     );
 }
+
+/// Each source's chip knows which of the query's filters its service was
+/// not asked for (they are applied here on its pages): PaNOSC is asked for
+/// all; SciCat for parameters and dates; InvenioRDM for dates and access;
+/// DataCite for whole years only.
+#[test]
+fn each_source_says_which_filters_are_applied_here() {
+    let pan = panosc("ok");
+    let invenio = start("invenio_serve.py", "INVENIO_READY");
+    let datacite = start("datacite_serve.py", "DATACITE_READY");
+    let scicat = start("scicat_serve.py", "SCICAT_READY");
+    let kind = |id: &str, k: &panorama::catalogue::KindSpec, url: &str| SourceConfig {
+        kind: k.kind(),
+        ..source(id, url)
+    };
+    let home = tempfile::tempdir().expect("home");
+    let rt = Runtime::new().expect("rt");
+    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
+    s.set_sources(vec![
+        source("panosc", &pan.url),
+        kind("zenodo", &panorama::catalogue::invenio::KIND, &invenio.url),
+        kind(
+            "datacite",
+            &panorama::catalogue::datacite::KIND,
+            &datacite.url,
+        ),
+        kind("scicat", &panorama::catalogue::scicat::KIND, &scicat.url),
+    ]);
+    let here = |s: &mut AppState, q: &str| {
+        s.apply(SearchCommand::Run(q.into()));
+        let t0 = Instant::now();
+        while s.search.running() {
+            s.poll();
+            assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        s.search
+            .runs
+            .iter()
+            .map(|r| (r.id.clone(), r.filtered_here.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let got = here(
+        &mut s,
+        "wavelength:1..2 Å facility:ESRF after:2020 access:open",
+    );
+    let w = "wavelength:1..2 Å".to_owned();
+    let f = "facility:ESRF".to_owned();
+    let a = "access:open".to_owned();
+    assert!(got["panosc"].is_empty(), "{got:?}");
+    assert_eq!(got["scicat"], [f.clone(), a.clone()], "{got:?}");
+    assert_eq!(got["zenodo"], [w.clone(), f.clone()], "{got:?}");
+    assert_eq!(got["datacite"], [w, f, a], "{got:?}");
+    let got = here(&mut s, "after:2020-06");
+    assert_eq!(got["datacite"], ["after:2020-06"], "{got:?}");
+    assert!(got["zenodo"].is_empty(), "{got:?}");
+    assert!(here(&mut s, "beamtime").values().all(Vec::is_empty));
+}

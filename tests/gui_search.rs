@@ -717,3 +717,20 @@ fn a_federated_source_missing_a_provider_says_possibly_partial() {
         turning.url
     ));
 }
+
+/// A filter InvenioRDM cannot be asked for is applied here, and its chip
+/// says so (typed key by key into the search box).
+#[test]
+fn a_source_that_cannot_take_a_filter_says_filtered_here() {
+    let (_files, peer) = common::invenio_with_a_file();
+    let home = tempfile::tempdir().expect("tmp");
+    let h = searched(home.path(), &peer.url, "Romans technique:SAXS");
+    // It sent its Romans records; none is of that technique.
+    h.get_by_label_contains("Nothing matches");
+    h.get_by_label_contains("[Loopback InvenioRDM] ok · ");
+    h.get_by_label_contains(" · filtered here");
+    let mut h = searched(home.path(), &peer.url, "Romans after:2019");
+    assert!(h.query_by_label_contains("filtered here").is_none());
+    h.get_by_label_contains("[Loopback InvenioRDM] ok");
+    h.run_steps(1);
+}

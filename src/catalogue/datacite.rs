@@ -24,6 +24,8 @@ pub const KIND: super::KindSpec = super::KindSpec {
         c.ep.auth = auth;
         Ok(std::sync::Arc::new(c))
     },
+    // Years only: DataCite is sent publication years; days are checked here.
+    expresses: |f| matches!(f, Filter::After(d) | Filter::Before(d) if d.len() == 4),
 };
 
 pub struct DataCite {

@@ -158,6 +158,7 @@ pub const KIND: super::KindSpec = super::KindSpec {
     local: true,
     place: None,
     connect: |_, _| Ok(std::sync::Arc::new(DemoSource)),
+    expresses: |_| true,
 };
 
 pub struct DemoSource;

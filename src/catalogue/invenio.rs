@@ -22,6 +22,7 @@ pub const KIND: super::KindSpec = super::KindSpec {
         c.ep.auth = auth;
         Ok(std::sync::Arc::new(c))
     },
+    expresses: |f| matches!(f, Filter::After(_) | Filter::Before(_) | Filter::Access(_)),
 };
 
 pub struct Invenio {

@@ -297,6 +297,7 @@ pub const KIND: super::KindSpec = super::KindSpec {
     local: true,
     place: Some("harvested and seen records"),
     connect: |cfg, _| Ok(std::sync::Arc::new(OfflineIndex::new(&cfg.url))),
+    expresses: |_| true,
 };
 
 /// The store file whose index is searched (the `url` of the source config).

@@ -24,6 +24,7 @@ pub const KIND: super::KindSpec = super::KindSpec {
         c.ep.auth = auth;
         Ok(std::sync::Arc::new(c))
     },
+    expresses: |_| true,
 };
 
 pub struct Panosc {

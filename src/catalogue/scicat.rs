@@ -69,6 +69,12 @@ pub const KIND: super::KindSpec = super::KindSpec {
         c.ep.auth = auth;
         Ok(std::sync::Arc::new(c))
     },
+    expresses: |f| {
+        matches!(
+            f,
+            Filter::Parameter { .. } | Filter::After(_) | Filter::Before(_)
+        )
+    },
 };
 
 pub struct SciCat {

@@ -28,6 +28,9 @@ pub struct KindSpec {
     /// The client for a configured source; requests carry the tokens of
     /// `auth`.
     pub connect: ConnectFn,
+    /// Whether the kind's search sends this filter to its service; the
+    /// others are applied here on each page it sends ("filtered here").
+    pub expresses: fn(&super::query::Filter) -> bool,
 }
 
 impl KindSpec {

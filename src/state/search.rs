@@ -142,6 +142,9 @@ pub struct SourceRun {
     /// from an answer slow enough for the service to have dropped them: the
     /// results may lack their records.
     pub partial: Vec<String>,
+    /// The query's filters this source's service cannot be asked for (in
+    /// the query syntax): its pages are filtered here.
+    pub filtered_here: Vec<String>,
 }
 
 /// A source still answering after this long is shown as slow.
@@ -872,6 +875,13 @@ impl SearchState {
                 asked: 0,
                 more_failed: false,
                 partial: Vec::new(),
+                filtered_here: cfg.kind.spec().map_or_else(Vec::new, |k| {
+                    self.filters
+                        .iter()
+                        .filter(|f| !(k.expresses)(f))
+                        .map(crate::catalogue::query::Filter::to_syntax)
+                        .collect()
+                }),
             };
             if crate::catalogue::offline_blocks(&cfg) {
                 run.status = Requested::failed("skipped: offline mode (PANORAMA_OFFLINE=1)");

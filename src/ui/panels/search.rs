@@ -785,10 +785,23 @@ pub fn ui(ui: &mut egui::Ui, state: &AppState, s: &mut SearchUi, out: &mut Vec<C
                     );
                 }
                 Requested::Ready(n) => {
-                    match run.total {
-                        Some(t) => ui.small(format!("[{}] ok · {n} of {t}", run.name)),
-                        None => ui.small(format!("[{}] ok · {n}", run.name)),
+                    let here = if run.filtered_here.is_empty() {
+                        ""
+                    } else {
+                        " · filtered here"
                     };
+                    let r = match run.total {
+                        Some(t) => ui.small(format!("[{}] ok · {n} of {t}{here}", run.name)),
+                        None => ui.small(format!("[{}] ok · {n}{here}", run.name)),
+                    };
+                    if !run.filtered_here.is_empty() {
+                        r.on_hover_text(format!(
+                            "{} cannot be asked for {}: each page it sends is filtered here, \
+                             so a page may show fewer of its records. Load more asks for the next.",
+                            run.name,
+                            run.filtered_here.join(", ")
+                        ));
+                    }
                 }
                 Requested::Pending { .. } if run.is_slow() => {
                     ui.colored_label(ui.visuals().warn_fg_color, format!("[{}] slow…", run.name));
