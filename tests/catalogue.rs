@@ -34,6 +34,35 @@ fn start(name: &str, ready: &str) -> common::Peer {
     common::start_peer(cmd, ready)
 }
 
+/// The app's state over `home`, searching only the SciCat at `url`.
+fn scicat_state(home: &Path, rt: &Runtime, url: &str) -> AppState {
+    let mut s = AppState::new(AppDirs::under(home), rt.tasks().clone());
+    s.set_sources(vec![SourceConfig {
+        kind: panorama::catalogue::scicat::KIND.kind(),
+        ..source("scicat", url)
+    }]);
+    s
+}
+
+/// Poll until no search, file list or lineage lookup is on its way.
+fn settle_state(s: &mut AppState) {
+    let t0 = Instant::now();
+    while s.busy() || s.search.running() {
+        s.poll();
+        assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    s.poll();
+}
+
+/// A source of kind `k`.
+fn kind(id: &str, k: &panorama::catalogue::KindSpec, url: &str) -> SourceConfig {
+    SourceConfig {
+        kind: k.kind(),
+        ..source(id, url)
+    }
+}
+
 fn source(id: &str, url: &str) -> SourceConfig {
     SourceConfig {
         id: id.into(),
@@ -775,10 +804,6 @@ fn load_more_pages_through_every_kind_of_source() {
     let invenio = start("invenio_serve.py", "INVENIO_READY");
     let datacite = start("datacite_serve.py", "DATACITE_READY");
     let scicat = start("scicat_serve.py", "SCICAT_READY");
-    let kind = |id: &str, k: &panorama::catalogue::KindSpec, url: &str| SourceConfig {
-        kind: k.kind(),
-        ..source(id, url)
-    };
     let sources = vec![
         source("panosc", &pan.url),
         kind("zenodo", &panorama::catalogue::invenio::KIND, &invenio.url),
@@ -991,10 +1016,7 @@ fn invenio_and_datacite_are_sent_dates_and_access_in_their_query_syntax() {
 #[test]
 fn lineage_links_raw_and_derived_datasets_both_ways() {
     use panorama::catalogue::{Catalogue, Relation};
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
-    let mut cmd = Process::new(common::venv_python());
-    cmd.arg(script).env("DERIVED", "1");
-    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let peer = common::scicat_with_derived();
     let rt = Runtime::new().expect("rt");
     let raw_pid = "20.500.12269/panosc-dataset1";
     let derived_pid = "20.500.12269/scicat-testdata-derived";
@@ -1045,28 +1067,12 @@ fn lineage_links_raw_and_derived_datasets_both_ways() {
 #[test]
 fn lineage_says_what_it_could_not_ask() {
     use panorama::catalogue::{Link, Relation};
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
-    let mut cmd = Process::new(common::venv_python());
-    cmd.arg(script).env("DERIVED", "1");
-    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let peer = common::scicat_with_derived();
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
-    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
-    s.set_sources(vec![SourceConfig {
-        kind: panorama::catalogue::scicat::KIND.kind(),
-        ..source("scicat", &peer.url)
-    }]);
-    let settle = |s: &mut AppState| {
-        let t0 = Instant::now();
-        while s.busy() || s.search.running() {
-            s.poll();
-            assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        s.poll();
-    };
+    let mut s = scicat_state(home.path(), &rt, &peer.url);
     s.apply(SearchCommand::Run("derived".into()));
-    settle(&mut s);
+    settle_state(&mut s);
     let derived = s
         .search
         .results
@@ -1076,7 +1082,7 @@ fn lineage_says_what_it_could_not_ask() {
         .expect("the derived dataset");
     drop(peer);
     s.apply(SearchCommand::ShowDataset(derived.key()));
-    settle(&mut s);
+    settle_state(&mut s);
     let ask = s.search.lineage.clone().expect("asked");
     assert!(!ask.pending);
     let error = ask.error.expect("the catalogue could not be asked");
@@ -1088,7 +1094,7 @@ fn lineage_says_what_it_could_not_ask() {
         Relation::DerivedFrom,
         "20.500.12269/nowhere",
     )));
-    settle(&mut s);
+    settle_state(&mut s);
     let Some((pid, Requested::Failed { error, .. })) = &s.search.opening else {
         panic!("{:?}", s.search.opening);
     };
@@ -1269,42 +1275,26 @@ fn a_federated_answer_missing_a_slow_provider_is_flagged_partial() {
 #[test]
 fn a_lineage_node_opens_past_the_facets_and_not_into_a_new_search() {
     use panorama::catalogue::{Link, Relation};
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
-    let mut cmd = Process::new(common::venv_python());
-    cmd.arg(script).env("DERIVED", "1");
-    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let peer = common::scicat_with_derived();
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
-    let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());
-    s.set_sources(vec![SourceConfig {
-        kind: panorama::catalogue::scicat::KIND.kind(),
-        ..source("scicat", &peer.url)
-    }]);
-    let settle = |s: &mut AppState| {
-        let t0 = Instant::now();
-        while s.busy() || s.search.running() {
-            s.poll();
-            assert!(t0.elapsed() < Duration::from_secs(20), "never finished");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        s.poll();
-    };
+    let mut s = scicat_state(home.path(), &rt, &peer.url);
     let derived = "20.500.12269/scicat-testdata-derived";
     s.apply(SearchCommand::Run("loki".into()));
-    settle(&mut s);
+    settle_state(&mut s);
     s.apply(SearchCommand::ToggleFacet {
         facet: "instrument".into(),
         value: "loki".into(),
     });
-    settle(&mut s);
+    settle_state(&mut s);
     let raw = s.search.visible()[0].key();
     s.apply(SearchCommand::ShowDataset(raw));
-    settle(&mut s);
+    settle_state(&mut s);
     s.apply(SearchCommand::OpenLinked(Link::new(
         Relation::SourceOf,
         derived,
     )));
-    settle(&mut s);
+    settle_state(&mut s);
     assert_eq!(
         s.search.shown_dataset().and_then(|d| d.pid.as_deref()),
         Some(derived),
@@ -1318,7 +1308,7 @@ fn a_lineage_node_opens_past_the_facets_and_not_into_a_new_search() {
         derived,
     )));
     s.apply(SearchCommand::Run("loki".into()));
-    settle(&mut s);
+    settle_state(&mut s);
     assert_eq!(s.search.shown, None);
     assert!(s.search.opening.is_none());
     assert!(
@@ -1340,10 +1330,6 @@ fn each_source_says_which_filters_are_applied_here() {
     let invenio = start("invenio_serve.py", "INVENIO_READY");
     let datacite = start("datacite_serve.py", "DATACITE_READY");
     let scicat = start("scicat_serve.py", "SCICAT_READY");
-    let kind = |id: &str, k: &panorama::catalogue::KindSpec, url: &str| SourceConfig {
-        kind: k.kind(),
-        ..source(id, url)
-    };
     let home = tempfile::tempdir().expect("home");
     let rt = Runtime::new().expect("rt");
     let mut s = AppState::new(AppDirs::under(home.path()), rt.tasks().clone());

@@ -35,12 +35,15 @@ fn rdm(url: &str) -> panorama::catalogue::SourceConfig {
     }
 }
 
-/// A window over `home` searching only the loopback InvenioRDM at `url`:
-/// `text` typed into the search box key by key, Enter, the answer in.
-fn searched(home: &Path, url: &str, text: &str) -> Harness<'static, PanoramaApp> {
+/// A window over `home` searching only `source`, on the Search tab with
+/// the keyboard in the search box.
+fn searching(
+    home: &Path,
+    source: panorama::catalogue::SourceConfig,
+) -> Harness<'static, PanoramaApp> {
     let mut h = common::gui::window(home, 1280.0, 800.0);
     h.run_steps(3);
-    h.state_mut().state_mut().set_sources(vec![rdm(url)]);
+    h.state_mut().state_mut().set_sources(vec![source]);
     h.get_by_label("Search").click();
     h.run();
     h.get_all_by_role(egui::accesskit::Role::TextInput)
@@ -48,6 +51,13 @@ fn searched(home: &Path, url: &str, text: &str) -> Harness<'static, PanoramaApp>
         .expect("search box")
         .focus();
     h.run_steps(2);
+    h
+}
+
+/// A window over `home` searching only the loopback InvenioRDM at `url`:
+/// `text` typed into the search box key by key, Enter, the answer in.
+fn searched(home: &Path, url: &str, text: &str) -> Harness<'static, PanoramaApp> {
+    let mut h = searching(home, rdm(url));
     common::gui::type_slowly(&mut h, text);
     h.key_press(egui::Key::Enter);
     settle(&mut h);
@@ -527,10 +537,7 @@ fn the_cart_collects_datasets_downloads_them_and_survives_a_restart() {
 #[test]
 fn lineage_shows_what_a_dataset_was_made_from_and_what_was_made_from_it() {
     use panorama::workflow::{batch, crate_meta, engine::Outcome};
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
-    let mut cmd = std::process::Command::new(common::venv_python());
-    cmd.arg(script).env("DERIVED", "1");
-    let peer = common::start_peer(cmd, "SCICAT_READY");
+    let peer = common::scicat_with_derived();
     let home = tempfile::tempdir().expect("tmp");
     let run_dir = home.path().join("data/runs/peak-fit-20261203T100000");
     let wf = panorama::workflow::file::WorkflowFile::from_graph(
@@ -576,11 +583,9 @@ fn lineage_shows_what_a_dataset_was_made_from_and_what_was_made_from_it() {
     }
     std::fs::write(&meta, crate_json.to_string()).expect("write");
 
-    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
-    h.run_steps(3);
-    h.state_mut()
-        .state_mut()
-        .set_sources(vec![panorama::catalogue::SourceConfig {
+    let mut h = searching(
+        home.path(),
+        panorama::catalogue::SourceConfig {
             id: "scicat".into(),
             name: "Loopback SciCat".into(),
             kind: panorama::catalogue::scicat::KIND.kind(),
@@ -588,14 +593,8 @@ fn lineage_shows_what_a_dataset_was_made_from_and_what_was_made_from_it() {
             enabled: true,
             account: None,
             h5grove: None,
-        }]);
-    h.get_by_label("Search").click();
-    h.run();
-    h.get_all_by_role(egui::accesskit::Role::TextInput)
-        .next()
-        .expect("search box")
-        .focus();
-    h.run_steps(2);
+        },
+    );
     // "loki" is in the raw datasets only: the derived one is not listed.
     common::gui::type_slowly(&mut h, "loki");
     h.key_press(egui::Key::Enter);
@@ -674,11 +673,9 @@ fn a_federated_source_missing_a_provider_says_possibly_partial() {
         .env("PROVIDERS", format!("{},{}", fast.url, turning.url));
     let federated = common::start_peer(cmd, "FEDERATED_READY");
     let home = tempfile::tempdir().expect("tmp");
-    let mut h = common::gui::window(home.path(), 1280.0, 800.0);
-    h.run_steps(3);
-    h.state_mut()
-        .state_mut()
-        .set_sources(vec![panorama::catalogue::SourceConfig {
+    let mut h = searching(
+        home.path(),
+        panorama::catalogue::SourceConfig {
             id: "federated".into(),
             name: "Federated".into(),
             kind: panorama::catalogue::panosc::KIND.kind(),
@@ -686,9 +683,8 @@ fn a_federated_source_missing_a_provider_says_possibly_partial() {
             enabled: true,
             account: None,
             h5grove: None,
-        }]);
-    h.get_by_label("Search").click();
-    h.run();
+        },
+    );
     let search = |h: &mut Harness<'_, PanoramaApp>| {
         h.get_all_by_role(egui::accesskit::Role::TextInput)
             .next()

@@ -148,12 +148,8 @@ pub fn get(
     parallel: usize,
     overwrite: bool,
 ) -> ExitCode {
-    let runtime = match crate::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = super::runtime_or_say() else {
+        return ExitCode::FAILURE;
     };
     let dir = out.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let doi_link = url::Url::parse(target)

@@ -271,12 +271,8 @@ pub fn export(input: &str, to: super::ExportFormat) -> ExitCode {
 /// `panorama publish DRAFT --to SOURCE [--file F]…`: a draft (id or title)
 /// to a SciCat or InvenioRDM source, with the account bound to the source.
 pub fn publish(dirs: &AppDirs, draft: &str, to: &str, files: &[std::path::PathBuf]) -> ExitCode {
-    let runtime = match crate::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = super::runtime_or_say() else {
+        return ExitCode::FAILURE;
     };
     let state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
     let Some((id, title, _)) = state

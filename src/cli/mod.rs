@@ -415,6 +415,14 @@ pub fn inspect(target: &str, path: &str, json: bool) -> ExitCode {
     }
 }
 
+/// The background runtime every command's work runs on, or `None` after
+/// saying on stderr why it could not start.
+pub(crate) fn runtime_or_say() -> Option<crate::runtime::Runtime> {
+    crate::runtime::Runtime::new()
+        .map_err(|e| eprintln!("panorama: {e}"))
+        .ok()
+}
+
 /// `panorama search`: exit 1 if the catalogue cannot be searched.
 pub fn search(
     dirs: &AppDirs,
@@ -440,12 +448,8 @@ pub fn search(
         }
     }
     // The same federated search as the Search tab: every enabled source at once.
-    let runtime = match crate::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime_or_say() else {
+        return ExitCode::FAILURE;
     };
     let mut state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
     if !sources.is_empty() {
@@ -569,12 +573,8 @@ pub fn harvest(
     format: String,
     list_sets: bool,
 ) -> ExitCode {
-    let runtime = match crate::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime_or_say() else {
+        return ExitCode::FAILURE;
     };
     if let Err(e) = dirs.ensure() {
         eprintln!("panorama: {e}");
@@ -819,12 +819,8 @@ pub fn cart(
     json: bool,
 ) -> ExitCode {
     use crate::catalogue::cart::CitationFormat;
-    let runtime = match crate::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime_or_say() else {
+        return ExitCode::FAILURE;
     };
     let state = crate::state::AppState::new(dirs.clone(), runtime.tasks().clone());
     let cart = &state.search.cart;

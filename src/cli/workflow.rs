@@ -213,12 +213,8 @@ pub fn run_on_slurm(
             return ExitCode::from(2);
         }
     };
-    let runtime = match crate::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("panorama: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = super::runtime_or_say() else {
+        return ExitCode::FAILURE;
     };
     let target = RemoteTarget {
         cluster: cluster.clone(),

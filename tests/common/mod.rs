@@ -272,3 +272,12 @@ pub fn invenio_with_a_file() -> (tempfile::TempDir, Peer) {
     let peer = start_peer(cmd, "INVENIO_READY");
     (files, peer)
 }
+
+/// The loopback SciCat with its own derived example (testdata/DerivedCorrect.json)
+/// made from the first dataset (`DERIVED=1`).
+pub fn scicat_with_derived() -> Peer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/servers/scicat_serve.py");
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(script).env("DERIVED", "1");
+    start_peer(cmd, "SCICAT_READY")
+}
