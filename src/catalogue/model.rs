@@ -302,18 +302,8 @@ impl Dataset {
     /// The DOI in lower case without a resolver prefix, used to merge
     /// duplicates found in several catalogues.
     pub fn normalized_doi(&self) -> Option<String> {
-        let pid = self.pid.as_deref()?.trim();
-        let lower = pid.to_ascii_lowercase();
-        let doi = [
-            "https://doi.org/",
-            "http://doi.org/",
-            "https://dx.doi.org/",
-            "doi:",
-        ]
-        .iter()
-        .find_map(|p| lower.strip_prefix(p))
-        .unwrap_or(&lower);
-        doi.starts_with("10.").then(|| doi.to_owned())
+        let doi = pid_key(self.pid.as_deref()?);
+        doi.starts_with("10.").then_some(doi)
     }
 }
 
