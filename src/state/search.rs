@@ -113,6 +113,9 @@ pub struct LineageAsk {
 /// How long a federated source's provider is remembered after its records
 /// were last seen (30 days).
 const PROVIDER_MEMORY_SECS: i64 = 30 * 24 * 3600;
+/// How stale a provider's stored last sighting may grow before it is
+/// written again (a day).
+const PROVIDER_SAVE_SECS: i64 = 24 * 3600;
 
 /// One source's part of a search.
 #[derive(Debug, Clone)]
@@ -566,13 +569,7 @@ impl SearchState {
                 continue;
             }
             match result {
-                Ok(Some(d)) => {
-                    let key = d.key();
-                    crate::catalogue::merge(&mut self.results, vec![d]);
-                    self.recount();
-                    self.opened = Some(key.clone());
-                    self.show(&key, cx);
-                }
+                Ok(Some(d)) => self.open_record(d, cx),
                 Ok(None) => {
                     let why = format!(
                         "{target} is not in any catalogue searched: add the catalogue that holds it under Sources"
@@ -672,6 +669,16 @@ impl SearchState {
         self.linking.push(key.to_owned(), handle);
     }
 
+    /// Show the page of a record opened from a lineage graph: it joins the
+    /// results (once) and is shown whatever the facets say.
+    fn open_record(&mut self, d: crate::catalogue::Dataset, cx: &mut Cx<'_>) {
+        let key = d.key();
+        crate::catalogue::merge(&mut self.results, vec![d]);
+        self.recount();
+        self.opened = Some(key.clone());
+        self.show(&key, cx);
+    }
+
     /// Open a lineage node ([`SearchCommand::OpenLinked`]).
     fn open_linked(&mut self, link: crate::catalogue::Link, cx: &mut Cx<'_>) -> Vec<UiEffect> {
         use crate::catalogue::lineage::names;
@@ -688,11 +695,7 @@ impl SearchState {
             .find(|d| names(&link.target, d))
             .cloned();
         if let Some(d) = held {
-            let key = d.key();
-            crate::catalogue::merge(&mut self.results, vec![d]);
-            self.recount();
-            self.opened = Some(key.clone());
-            self.show(&key, cx);
+            self.open_record(d, cx);
             return vec![UiEffect::ShowTab(TabKind::Search)];
         }
         // Asked of the shown record's catalogues first, then of the others.
@@ -1105,10 +1108,19 @@ impl SearchState {
                             .cloned()
                             .collect();
                     }
+                    // A sighting is written when the provider is new or
+                    // its last one is a day old, not on every answer.
+                    let mut changed = false;
                     for p in &f.providers {
-                        known.insert(p.clone(), now);
+                        let stale = known.get(p).is_none_or(|t| now - t >= PROVIDER_SAVE_SECS);
+                        if stale {
+                            known.insert(p.clone(), now);
+                            changed = true;
+                        }
                     }
-                    cx.save(&settings::PROVIDERS, &self.providers);
+                    if changed {
+                        cx.save(&settings::PROVIDERS, &self.providers);
+                    }
                 }
                 // Every record the source sent, over all its pages, once.
                 let n = self.origins.values().filter(|o| o.contains(source)).count();
